@@ -1,0 +1,44 @@
+#!/bin/bash
+# Install the real peers mxray's tests run against (Debian 12, as root; no systemd needed).
+# Adapted from tested lab recipes. Idempotent: skips what is already there.
+#   LAB  state directory (default: /tmp/mxray-lab): unpacked Exim, the Python venv (tlslite-ng, sslyze)
+# Without root it only checks, and fails loudly naming what is missing.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/env.sh"
+
+need_apt=(postfix swaks sslscan testssl gnutls-serv gnutls-cli nmap tcpdump openssl python3 curl)
+missing=()
+for b in "${need_apt[@]}"; do command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || missing+=("$b"); done
+[ -x /usr/bin/time ] || missing+=(time)
+python3 -c 'import venv' 2>/dev/null || missing+=(python3-venv)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "lab/install.sh: missing ${missing[*]}; run this script as root on Debian, or install them yourself" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # postfix asks debconf questions; answer them so the install never waits.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get install -y -q --no-install-recommends postfix swaks libnet-ssleay-perl libio-socket-ssl-perl ca-certificates \
+    sslscan testssl.sh nmap gnutls-bin tcpdump time iproute2 python3-venv curl openssl \
+    libgnutls-dane0 libidn12 libnsl2 libpcre2-8-0 libdb5.3 libevent-2.1-7
+fi
+
+# Exim conflicts with Postfix as a package: fetch and unpack it into $LAB instead of installing it.
+if [ ! -x "$LAB/exim/unpacked/usr/sbin/exim4" ]; then
+  [ "$(id -u)" = 0 ] || { echo "lab/install.sh: Exim is not unpacked in $LAB/exim; run as root" >&2; exit 1; }
+  mkdir -p "$LAB/debs" "$LAB/exim/unpacked"
+  (cd "$LAB/debs" && apt-get download exim4-daemon-light exim4-base)
+  for d in "$LAB"/debs/exim4-daemon-light_*.deb "$LAB"/debs/exim4-base_*.deb; do dpkg -x "$d" "$LAB/exim/unpacked"; done
+fi
+getent passwd Debian-exim >/dev/null || useradd --system --no-create-home --home-dir /var/spool/exim4 --shell /usr/sbin/nologin Debian-exim
+
+# tlslite-ng (SSLv3, RC4, 3DES, NULL, small DH) and sslyze live in a venv.
+if ! "$LAB/venv/bin/python" -c 'import tlslite' 2>/dev/null; then
+  python3 -m venv "$LAB/venv"
+  "$LAB/venv/bin/pip" install -q tlslite-ng==0.8.2 sslyze
+fi
+echo "lab installed; state directory: $LAB"

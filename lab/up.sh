@@ -1,0 +1,44 @@
+#!/bin/bash
+# Start the real peers on loopback and wait until each one listens.
+# usage: lab/up.sh [postfix] [exim] [ossl] [gnutls] [tlslite]    (no argument: all of them)
+#   127.0.0.1:2525 Postfix defaults       127.0.0.1:2526 Postfix weak (NULL, DHE-1024)
+#   127.0.0.1:2527 Exim GnuTLS NORMAL     127.0.0.1:2528 Exim legacy (RC4, 3DES)
+#   127.0.0.1:2530 tlslite-ng STARTTLS (SSLv3, RC4, 3DES, NULL, DH-512)   127.0.0.1:2531 tlslite anon
+#   127.0.0.1:4450-4452 openssl s_server (implicit TLS)   *:4443/4444 gnutls-serv (implicit TLS)
+# Fails loudly when a peer does not come up. Stop with lab/down.sh.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/env.sh"
+[ -f "$LAB/certs/rsa2048.crt" ] || "$HERE/certs/mkcerts.sh" >/dev/null
+if [ $# -gt 0 ]; then groups=("$@"); else groups=(postfix exim ossl gnutls tlslite); fi
+
+listening() { ss -ltnH "sport = :$1" | grep -q .; }
+wait_port() { # PORT NAME
+  for _ in $(seq 100); do listening "$1" && return 0; sleep 0.1; done
+  echo "lab/up.sh: $2 did not start listening on port $1; see logs under $LAB" >&2; exit 1
+}
+
+for g in "${groups[@]}"; do
+  case $g in
+    postfix)
+      if ! listening 2525; then
+        "$HERE/postfix/setup-postfix.sh" >/dev/null
+        postfix start >/dev/null 2>&1 || postfix reload >/dev/null 2>&1 || true
+      fi
+      wait_port 2525 postfix; wait_port 2526 postfix-weak ;;
+    exim)
+      listening 2527 || "$HERE/exim/start-exim.sh" >/dev/null
+      wait_port 2527 exim; wait_port 2528 exim-legacy ;;
+    ossl)
+      listening 4450 || "$HERE/ossl/start-ossl.sh" >/dev/null
+      wait_port 4450 s_server; wait_port 4451 s_server-tls10; wait_port 4452 s_server-tls13 ;;
+    gnutls)
+      listening 4443 || "$HERE/gnutls/start-gnutls.sh" >/dev/null
+      wait_port 4443 gnutls-serv; wait_port 4444 gnutls-serv-null ;;
+    tlslite)
+      listening 2530 || "$HERE/tlslite/start-tlslite.sh" >/dev/null
+      wait_port 2530 tlslite; wait_port 2531 tlslite-anon ;;
+    *) echo "lab/up.sh: unknown peer '$g' (use: postfix exim ossl gnutls tlslite)" >&2; exit 2 ;;
+  esac
+done
+echo "lab up ($*): state in $LAB"

@@ -1,0 +1,14 @@
+#!/bin/bash
+# Run every test of the workspace against real peers on loopback.
+# Installs the peers when run as root on Debian (lab/install.sh), starts them (lab/up.sh), runs the
+# unit, property, integration and doc tests, and stops the peers again. Fails loudly when a peer is
+# missing: tests that need the lab refuse to run without MXRAY_LAB, which only this script sets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lab/install.sh
+lab/up.sh
+stop_lab() { lab/down.sh >/dev/null 2>&1 || true; }
+trap stop_lab EXIT
+. lab/env.sh
+export MXRAY_LAB="$LAB"
+cargo test --workspace --locked "$@"
