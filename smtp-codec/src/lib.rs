@@ -10,6 +10,7 @@ pub mod encode;
 pub mod error;
 pub mod limits;
 pub mod reply;
+pub mod session;
 pub mod status;
 
 #[cfg(feature = "bytes")]
@@ -20,3 +21,7 @@ pub use error::{CommandError, DataError, EhloError, ReplyError};
 pub use limits::Limits;
 pub use reply::{decode_reply, Reply, ReplyCode};
 pub use status::{EnhancedStatus, StatusClass};
+pub use session::{
+    BannerKind, ClientSession, Event, InjectionCheck, InjectionVerdict, Outcome, Phase, SessionConfig,
+    StartTlsMode, Step, TlsHandover, Transcript,
+};

@@ -1,0 +1,569 @@
+//! Sans-IO client session for the STARTTLS upgrade, and the pipelining injection probe.
+//!
+//! The session never touches a socket: the driver feeds it the bytes it read
+//! ([`ClientSession::feed`], [`ClientSession::feed_eof`], [`ClientSession::feed_timeout`]) and
+//! asks what to do next ([`ClientSession::poll`]), which returns a [`Step`]:
+//!
+//! ```text
+//! greeting 220 ─► EHLO ─► 250 with STARTTLS ─► STARTTLS ─► 220 ─► ReadyForTls
+//!                   │ 5xx                          │ other      └─► bytes after the 220? reported
+//!                   └─► HELO ─► 250 ─► Done(StartTlsNotOffered) └─► Done(StartTlsRefused)
+//! 421 at any step ─► Done(Busy)   EOF ─► Done(NoGreeting / ConnectionClosed)
+//! ```
+//!
+//! Every way the plaintext part can end is a typed [`Outcome`]; the [`Transcript`] records the
+//! replies of each step for the scanner's JSON.
+//!
+//! **Injection probe** (Poddebniak et al., USENIX Security 2021; CVE-2011-0411 class): with
+//! [`StartTlsMode::PipelinedInjection`] the session sends `STARTTLS\r\nNOOP\r\n` in one write. A
+//! correct server discards the plaintext `NOOP` when it switches to TLS. The driver completes
+//! the TLS handshake, sends nothing, and feeds the first decrypted bytes into the
+//! [`InjectionCheck`] it got with [`Step::ReadyForTls`]: a reply arriving inside TLS answers the
+//! plaintext `NOOP`, so the server carried plaintext across the upgrade.
+
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::ehlo::EhloResponse;
+use crate::error::ReplyError;
+use crate::limits::Limits;
+use crate::reply::{decode_reply, Reply, ReplyCode};
+
+/// How the STARTTLS command is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StartTlsMode {
+    /// `STARTTLS\r\n` alone.
+    #[default]
+    Plain,
+    /// `STARTTLS\r\nNOOP\r\n` in one write, for the injection probe.
+    PipelinedInjection,
+}
+
+/// Session configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// The name sent with EHLO/HELO (an honest, resolvable name of the scanner).
+    pub ehlo_name: String,
+    /// Decoder limits.
+    pub limits: Limits,
+    /// How STARTTLS is sent.
+    pub mode: StartTlsMode,
+    /// Send `QUIT` when the session ends in plaintext on a live connection.
+    pub quit_on_finish: bool,
+}
+
+impl SessionConfig {
+    /// A configuration with default limits, plain STARTTLS and polite QUIT.
+    pub fn new(ehlo_name: impl Into<String>) -> SessionConfig {
+        SessionConfig {
+            ehlo_name: ehlo_name.into(),
+            limits: Limits::default(),
+            mode: StartTlsMode::Plain,
+            quit_on_finish: true,
+        }
+    }
+}
+
+/// The step of the session a reply or event belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Waiting for the server's greeting.
+    Greeting,
+    /// EHLO sent.
+    Ehlo,
+    /// HELO sent (after EHLO was refused with 5xx).
+    Helo,
+    /// STARTTLS sent.
+    StartTls,
+    /// QUIT sent on the way out.
+    Quit,
+}
+
+impl Phase {
+    /// A short lower-case name (`greeting`, `ehlo`, ...), for JSON and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Greeting => "greeting",
+            Phase::Ehlo => "ehlo",
+            Phase::Helo => "helo",
+            Phase::StartTls => "starttls",
+            Phase::Quit => "quit",
+        }
+    }
+}
+
+/// What kind of non-SMTP service answered, guessed from the first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BannerKind {
+    /// `SSH-...`.
+    Ssh,
+    /// `HTTP/...`.
+    Http,
+    /// A TLS record (implicit TLS port).
+    Tls,
+    /// `+OK` (POP3).
+    Pop3,
+    /// `* OK` (IMAP).
+    Imap,
+    /// Anything else.
+    Other,
+}
+
+impl BannerKind {
+    /// Guesses the service from the first bytes.
+    pub fn guess(banner: &[u8]) -> BannerKind {
+        if banner.starts_with(b"SSH-") {
+            BannerKind::Ssh
+        } else if banner.starts_with(b"HTTP/") {
+            BannerKind::Http
+        } else if matches!(banner, [0x15 | 0x16, 3, ..]) {
+            BannerKind::Tls
+        } else if banner.starts_with(b"+OK") {
+            BannerKind::Pop3
+        } else if banner.starts_with(b"* OK") {
+            BannerKind::Imap
+        } else {
+            BannerKind::Other
+        }
+    }
+}
+
+/// How the plaintext part of the session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The connection closed before the server sent a single byte.
+    NoGreeting,
+    /// The connection closed in the middle of a step (`partial`: an incomplete reply, if any).
+    ConnectionClosed {
+        /// Where.
+        phase: Phase,
+        /// Bytes of an incomplete reply.
+        partial: Vec<u8>,
+    },
+    /// The driver's timeout expired while waiting (see [`ClientSession::feed_timeout`]).
+    Timeout {
+        /// Where.
+        phase: Phase,
+        /// Bytes of an incomplete reply.
+        partial: Vec<u8>,
+    },
+    /// 421: the server is busy or shutting down (retry later; not "no STARTTLS").
+    Busy {
+        /// Where.
+        phase: Phase,
+        /// The 421 reply.
+        reply: Reply<'static>,
+    },
+    /// The greeting was a negative reply (typically 554 "no SMTP service here").
+    GreetingRejected {
+        /// The greeting.
+        reply: Reply<'static>,
+    },
+    /// The peer does not speak SMTP (e.g. an SSH or HTTP banner).
+    NotSmtp {
+        /// The guessed service.
+        kind: BannerKind,
+        /// The first bytes received (at most one reply line limit).
+        banner: Vec<u8>,
+        /// Why it is not an SMTP reply.
+        error: ReplyError,
+    },
+    /// A reply after the greeting was malformed or exceeded a limit.
+    ProtocolError {
+        /// Where.
+        phase: Phase,
+        /// What was wrong.
+        error: ReplyError,
+    },
+    /// A well-formed reply that makes no sense at this step.
+    UnexpectedReply {
+        /// Where.
+        phase: Phase,
+        /// The reply.
+        reply: Reply<'static>,
+    },
+    /// EHLO (or HELO after EHLO failed) succeeded but STARTTLS is not offered.
+    StartTlsNotOffered {
+        /// Only HELO worked, so the server announced no extensions at all.
+        via_helo: bool,
+    },
+    /// STARTTLS is missing and a capability was masked by a middlebox (`XXXXXXXA`).
+    StartTlsStripped {
+        /// The masked keywords as sent.
+        masked: Vec<String>,
+    },
+    /// STARTTLS was offered but refused (e.g. 454 "TLS not available").
+    StartTlsRefused {
+        /// The reply to STARTTLS.
+        reply: Reply<'static>,
+    },
+    /// The server said 220 to STARTTLS and the connection was handed to TLS.
+    HandedOverToTls,
+}
+
+/// What the session handed over with [`Step::ReadyForTls`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsHandover {
+    /// The 220 reply to STARTTLS.
+    pub starttls_reply: Reply<'static>,
+    /// Bytes the server sent after its 220 and before TLS: a finding. They are **not** TLS data
+    /// and must never be fed to the TLS engine.
+    pub plaintext_after_starttls: Option<Vec<u8>>,
+    /// The injection check to run after the handshake (injection mode only).
+    pub injection: Option<InjectionCheck>,
+}
+
+/// What the driver must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Step {
+    /// Write these bytes to the server.
+    Send(Vec<u8>),
+    /// Read more bytes and [`ClientSession::feed`] them (or report EOF/timeout).
+    NeedMore,
+    /// Start the TLS handshake on the same connection.
+    ReadyForTls(TlsHandover),
+    /// The session is over.
+    Done(Outcome),
+}
+
+/// One recorded event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// Bytes we sent.
+    Sent {
+        /// Where.
+        phase: Phase,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+    /// A reply we received.
+    Reply {
+        /// Where.
+        phase: Phase,
+        /// The reply.
+        reply: Reply<'static>,
+    },
+    /// The connection closed.
+    Eof {
+        /// Where.
+        phase: Phase,
+    },
+    /// The driver's timeout expired.
+    Timeout {
+        /// Where.
+        phase: Phase,
+    },
+    /// Bytes that could not be decoded as a reply.
+    Malformed {
+        /// Where.
+        phase: Phase,
+        /// The error.
+        error: ReplyError,
+    },
+}
+
+/// What happened, step by step, plus the decoded replies of each step.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Transcript {
+    /// Every event in order.
+    pub events: Vec<Event>,
+    /// The greeting.
+    pub banner: Option<Reply<'static>>,
+    /// The raw reply to EHLO.
+    pub ehlo_reply: Option<Reply<'static>>,
+    /// The typed EHLO response (when EHLO got 250).
+    pub ehlo: Option<EhloResponse<'static>>,
+    /// The reply to HELO (fallback).
+    pub helo: Option<Reply<'static>>,
+    /// The reply to STARTTLS.
+    pub starttls: Option<Reply<'static>>,
+    /// Bytes received after the 220 to STARTTLS (a finding).
+    pub plaintext_after_starttls: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Await(Phase),
+    Handover(TlsHandover),
+    Done(Outcome),
+}
+
+/// The client session. See the module documentation.
+#[derive(Debug, Clone)]
+pub struct ClientSession {
+    config: SessionConfig,
+    state: State,
+    buf: Vec<u8>,
+    outbox: VecDeque<(Phase, Vec<u8>)>,
+    eof: bool,
+    timed_out: bool,
+    transcript: Transcript,
+}
+
+impl ClientSession {
+    /// A new session, waiting for the greeting.
+    pub fn new(config: SessionConfig) -> ClientSession {
+        ClientSession {
+            config,
+            state: State::Await(Phase::Greeting),
+            buf: Vec::new(),
+            outbox: VecDeque::new(),
+            eof: false,
+            timed_out: false,
+            transcript: Transcript::default(),
+        }
+    }
+
+    /// Feeds bytes read from the server. Ignored once the session is over.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if matches!(self.state, State::Await(_)) && !self.eof {
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+
+    /// Reports that the server closed the connection.
+    pub fn feed_eof(&mut self) {
+        self.eof = true;
+    }
+
+    /// Reports that the driver's read timeout expired.
+    pub fn feed_timeout(&mut self) {
+        self.timed_out = true;
+    }
+
+    /// The transcript so far.
+    pub fn transcript(&self) -> &Transcript {
+        &self.transcript
+    }
+
+    /// The outcome, once the session is over.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        match &self.state {
+            State::Done(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// What to do next.
+    pub fn poll(&mut self) -> Step {
+        loop {
+            if let Some((phase, bytes)) = self.outbox.pop_front() {
+                self.transcript.events.push(Event::Sent { phase, bytes: bytes.clone() });
+                return Step::Send(bytes);
+            }
+            let phase = match &self.state {
+                State::Done(o) => return Step::Done(o.clone()),
+                State::Handover(_) => {
+                    let prev = core::mem::replace(&mut self.state, State::Done(Outcome::HandedOverToTls));
+                    if let State::Handover(h) = prev {
+                        return Step::ReadyForTls(h);
+                    }
+                    continue;
+                }
+                State::Await(p) => *p,
+            };
+            match decode_reply(&self.buf, &self.config.limits) {
+                Ok(Some((reply, used))) => {
+                    let reply = reply.into_owned();
+                    let used = used.min(self.buf.len());
+                    self.buf.drain(..used);
+                    self.transcript.events.push(Event::Reply { phase, reply: reply.clone() });
+                    self.on_reply(phase, reply);
+                }
+                Ok(None) if self.eof => {
+                    self.transcript.events.push(Event::Eof { phase });
+                    let outcome = if phase == Phase::Greeting && self.buf.is_empty() {
+                        Outcome::NoGreeting
+                    } else {
+                        Outcome::ConnectionClosed { phase, partial: core::mem::take(&mut self.buf) }
+                    };
+                    self.state = State::Done(outcome);
+                }
+                Ok(None) if self.timed_out => {
+                    self.transcript.events.push(Event::Timeout { phase });
+                    let partial = core::mem::take(&mut self.buf);
+                    self.finish(Outcome::Timeout { phase, partial });
+                }
+                Ok(None) => return Step::NeedMore,
+                Err(error) => {
+                    self.transcript.events.push(Event::Malformed { phase, error });
+                    let outcome = if phase == Phase::Greeting {
+                        let limit = self.config.limits.reply_line();
+                        let banner: Vec<u8> = self.buf.iter().take(limit).copied().collect();
+                        Outcome::NotSmtp { kind: BannerKind::guess(&banner), banner, error }
+                    } else {
+                        Outcome::ProtocolError { phase, error }
+                    };
+                    self.buf.clear();
+                    // A peer that does not speak SMTP (or breaks it) is not sent QUIT.
+                    self.state = State::Done(outcome);
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, phase: Phase, bytes: Vec<u8>) {
+        self.outbox.push_back((phase, bytes));
+        self.state = State::Await(phase);
+    }
+
+    fn command(&self, verb: &str) -> Vec<u8> {
+        let mut v = Vec::with_capacity(verb.len().saturating_add(self.config.ehlo_name.len()).saturating_add(3));
+        v.extend_from_slice(verb.as_bytes());
+        v.push(b' ');
+        v.extend_from_slice(self.config.ehlo_name.as_bytes());
+        v.extend_from_slice(b"\r\n");
+        v
+    }
+
+    /// Ends the session politely (QUIT) when the connection is still usable.
+    fn finish(&mut self, outcome: Outcome) {
+        let live = !self.eof && !self.timed_out && !matches!(outcome, Outcome::Busy { .. });
+        if live && self.config.quit_on_finish {
+            self.outbox.push_back((Phase::Quit, b"QUIT\r\n".to_vec()));
+        }
+        self.buf.clear();
+        self.state = State::Done(outcome);
+    }
+
+    fn on_reply(&mut self, phase: Phase, reply: Reply<'static>) {
+        let code = reply.code();
+        match phase {
+            Phase::Greeting => self.transcript.banner = Some(reply.clone()),
+            Phase::Ehlo => self.transcript.ehlo_reply = Some(reply.clone()),
+            Phase::Helo => self.transcript.helo = Some(reply.clone()),
+            Phase::StartTls => self.transcript.starttls = Some(reply.clone()),
+            Phase::Quit => {}
+        }
+        if code == ReplyCode::SERVICE_NOT_AVAILABLE {
+            self.finish(Outcome::Busy { phase, reply });
+            return;
+        }
+        match phase {
+            Phase::Greeting if code == ReplyCode::SERVICE_READY => {
+                let ehlo = self.command("EHLO");
+                self.send(Phase::Ehlo, ehlo);
+            }
+            Phase::Greeting if code.is_permanent() => self.finish(Outcome::GreetingRejected { reply }),
+            Phase::Ehlo if code == ReplyCode::OK => {
+                let ehlo = EhloResponse::from_reply(&reply).ok();
+                let offers = ehlo.as_ref().is_some_and(EhloResponse::offers_starttls);
+                let masked: Vec<String> = ehlo
+                    .as_ref()
+                    .map(|e| e.stripped().map(String::from).collect())
+                    .unwrap_or_default();
+                self.transcript.ehlo = ehlo;
+                if offers {
+                    let cmd: &[u8] = match self.config.mode {
+                        StartTlsMode::Plain => b"STARTTLS\r\n",
+                        StartTlsMode::PipelinedInjection => b"STARTTLS\r\nNOOP\r\n",
+                    };
+                    self.send(Phase::StartTls, cmd.to_vec());
+                } else if !masked.is_empty() {
+                    self.finish(Outcome::StartTlsStripped { masked });
+                } else {
+                    self.finish(Outcome::StartTlsNotOffered { via_helo: false });
+                }
+            }
+            Phase::Ehlo if code.is_permanent() => {
+                let helo = self.command("HELO");
+                self.send(Phase::Helo, helo);
+            }
+            Phase::Helo if code == ReplyCode::OK => {
+                self.finish(Outcome::StartTlsNotOffered { via_helo: true })
+            }
+            Phase::StartTls if code == ReplyCode::SERVICE_READY => {
+                let leftover = core::mem::take(&mut self.buf);
+                let plaintext = (!leftover.is_empty()).then_some(leftover);
+                self.transcript.plaintext_after_starttls = plaintext.clone();
+                let injection = (self.config.mode == StartTlsMode::PipelinedInjection)
+                    .then(|| InjectionCheck::new(self.config.limits));
+                self.state = State::Handover(TlsHandover {
+                    starttls_reply: reply,
+                    plaintext_after_starttls: plaintext,
+                    injection,
+                });
+            }
+            Phase::StartTls if !code.is_success() && !code.is_intermediate() => {
+                self.finish(Outcome::StartTlsRefused { reply })
+            }
+            _ => self.finish(Outcome::UnexpectedReply { phase, reply }),
+        }
+    }
+}
+
+/// The verdict of the injection check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InjectionVerdict {
+    /// No complete reply yet: read more (with a short timeout), then call
+    /// [`InjectionCheck::finish`] if nothing arrives.
+    NeedMore,
+    /// A reply arrived inside TLS although we sent nothing there: the server answered the
+    /// plaintext `NOOP` pipelined with STARTTLS. Vulnerable to STARTTLS command injection.
+    Vulnerable {
+        /// The reply received inside TLS.
+        reply: Reply<'static>,
+    },
+    /// Nothing arrived inside TLS before the timeout or EOF: not vulnerable.
+    NotVulnerable,
+    /// Bytes arrived inside TLS that are not an SMTP reply, or an incomplete one at the end.
+    Inconclusive {
+        /// The bytes received.
+        bytes: Vec<u8>,
+        /// The decode error, if there was one.
+        error: Option<ReplyError>,
+    },
+}
+
+/// The post-handshake step of the injection probe: feed it the first decrypted application bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InjectionCheck {
+    limits: Limits,
+    buf: Vec<u8>,
+}
+
+impl InjectionCheck {
+    /// A new check.
+    pub fn new(limits: Limits) -> InjectionCheck {
+        InjectionCheck { limits, buf: Vec::new() }
+    }
+
+    /// Feeds decrypted application data received after the handshake.
+    pub fn feed(&mut self, decrypted: &[u8]) {
+        let room = self.limits.reply_bytes.saturating_sub(self.buf.len());
+        self.buf.extend(decrypted.iter().take(room.saturating_add(1)));
+    }
+
+    /// The verdict from the bytes fed so far.
+    pub fn poll(&self) -> InjectionVerdict {
+        match decode_reply(&self.buf, &self.limits) {
+            Ok(Some((reply, _))) => InjectionVerdict::Vulnerable { reply: reply.into_owned() },
+            Ok(None) => InjectionVerdict::NeedMore,
+            Err(e) => InjectionVerdict::Inconclusive { bytes: self.buf.clone(), error: Some(e) },
+        }
+    }
+
+    /// The final verdict after the read timed out or the connection closed.
+    pub fn finish(&self) -> InjectionVerdict {
+        match self.poll() {
+            InjectionVerdict::NeedMore if self.buf.is_empty() => InjectionVerdict::NotVulnerable,
+            InjectionVerdict::NeedMore => {
+                InjectionVerdict::Inconclusive { bytes: self.buf.clone(), error: None }
+            }
+            v => v,
+        }
+    }
+}
