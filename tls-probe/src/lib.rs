@@ -1,12 +1,49 @@
 //! `tls-probe`: what a TLS server will and will not do, learned with as few handshakes as possible.
 //!
-//! This crate will hold:
+//! - [`hello`]: a fully controlled ClientHello builder (any version, suite, extension, GREASE),
+//!   its parser, and the SSLv2 CLIENT-HELLO;
+//! - [`record`] and [`flight`]: reassembly of records and handshake messages, and a parser of the
+//!   server's first flight (ServerHello/HRR, Certificate, ServerKeyExchange, CertificateRequest,
+//!   ServerHelloDone, Alert, SSLv2 SERVER-HELLO), tolerant of any split, with explicit limits;
+//! - [`suites`]: cipher-suite classification from `tls-parser`'s IANA table;
+//! - [`plan`]: sans-IO probe plans (versions, suites by the removal loop, groups, DH sizes,
+//!   signature algorithms, features, fingerprints) and [`weakness`] findings;
+//! - with the default `std` feature: [`driver`], a rustls handshake that records the chain,
+//!   and [`runner`], a small blocking runner for tests and examples.
 //!
-//! - a wire codec: a fully controlled ClientHello builder (any version, suite, extension), an SSLv2
-//!   CLIENT-HELLO, and a parser of the server's flight;
-//! - sans-IO probe plans (versions, suites by the removal loop, groups, DH sizes, features);
-//! - behind the default `std` feature, a rustls handshake driver that records the presented chain.
+//! The crate core builds as `#![no_std]` + `alloc` (`--no-default-features`); tls-parser builds
+//! without std too.
+//!
+//! ```
+//! use tls_probe::hello::{ClientHello, Extension, KeyShareEntry, groups};
+//! use tls_probe::flight::FlightParser;
+//!
+//! let hello = ClientHello::new(0x0303, vec![0xc02f, 0x009c])
+//!     .with(Extension::SupportedGroups(vec![groups::X25519]))
+//!     .with(Extension::KeyShare(vec![KeyShareEntry::x25519()]));
+//! let bytes = hello.to_bytes().unwrap();
+//! assert_eq!(ClientHello::parse(&bytes).unwrap(), hello);
+//!
+//! // A server that refuses with a fatal handshake_failure alert:
+//! let mut parser = FlightParser::new();
+//! assert!(parser.feed(&[21, 3, 3, 0, 2, 2, 40]));
+//! assert_eq!(parser.flight().alert.unwrap().description, 40);
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
+
+pub mod error;
+pub mod flight;
+pub mod hello;
+pub mod record;
+pub mod suites;
+pub mod version;
+mod wire;
+
+pub use error::{BuildError, FlightError, HelloParseError};
+pub use flight::{FlightParser, ServerFlight};
+pub use hello::ClientHello;
+pub use suites::Suite;
+pub use version::Version;

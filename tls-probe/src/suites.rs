@@ -1,0 +1,225 @@
+//! Cipher-suite classification, derived from `tls-parser`'s copy of the IANA registry.
+//!
+//! Nothing here retypes the IANA table: [`Suite::from_id`] looks the id up in
+//! [`tls_parser::TlsCipherSuite::from_id`] and derives the flags a scanner reports
+//! (export, anonymous, NULL, RC4, 64-bit block, CBC, AEAD, forward secrecy, TLS 1.3).
+
+use alloc::vec::Vec;
+use tls_parser::{TlsCipherAu, TlsCipherEnc, TlsCipherEncMode, TlsCipherKx, TlsCipherMac, TlsCipherSuite, TlsPRF};
+
+use crate::version::Version;
+
+/// `TLS_EMPTY_RENEGOTIATION_INFO_SCSV` (RFC 5746).
+pub const SCSV_RENEGOTIATION: u16 = 0x00ff;
+/// `TLS_FALLBACK_SCSV` (RFC 7507).
+pub const SCSV_FALLBACK: u16 = 0x5600;
+
+/// Whether `id` is a GREASE value (RFC 8701): `0x?A?A` with both bytes equal.
+pub const fn is_grease(id: u16) -> bool {
+    (id & 0x0f0f) == 0x0a0a && (id >> 8) == (id & 0xff)
+}
+
+/// Whether `id` is a signalling value rather than a real suite (SCSVs, GREASE, `TLS_NULL_WITH_NULL_NULL`).
+pub const fn is_signalling(id: u16) -> bool {
+    id == 0x0000 || id == SCSV_RENEGOTIATION || id == SCSV_FALLBACK || is_grease(id)
+}
+
+/// Properties derived from a suite's registry entry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SuiteFlags {
+    /// An export-grade suite (40/56-bit keys, `EXPORT` in the IANA name): FREAK / Logjam class.
+    pub export: bool,
+    /// No server authentication (`DH_anon`, `ECDH_anon`).
+    pub anonymous: bool,
+    /// No encryption at all (`WITH_NULL`).
+    pub null_cipher: bool,
+    /// RC4 stream cipher.
+    pub rc4: bool,
+    /// A 64-bit block cipher (DES, 3DES, IDEA, RC2): SWEET32 class.
+    pub block64: bool,
+    /// CBC mode.
+    pub cbc: bool,
+    /// AEAD (GCM, CCM, ChaCha20-Poly1305).
+    pub aead: bool,
+    /// Ephemeral key exchange (DHE, ECDHE, anonymous DH/ECDH, TLS 1.3).
+    pub forward_secrecy: bool,
+    /// A TLS 1.3 suite.
+    pub tls13: bool,
+    /// Only defined for TLS 1.2 (AEAD or SHA-256/384 MAC or PRF).
+    pub tls12_only: bool,
+    /// ChaCha20-Poly1305.
+    pub chacha20: bool,
+    /// PSK, SRP, Kerberos, ECCPWD or static (certificate) DH/ECDH: rarely configured.
+    pub exotic: bool,
+}
+
+/// A cipher suite known to the IANA registry, with derived flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Suite {
+    /// The registry entry from `tls-parser`.
+    pub info: &'static TlsCipherSuite,
+    /// Derived flags.
+    pub flags: SuiteFlags,
+}
+
+impl Suite {
+    /// Looks a suite up by id; `None` for unknown ids and for signalling values.
+    pub fn from_id(id: u16) -> Option<Suite> {
+        if is_signalling(id) {
+            return None;
+        }
+        TlsCipherSuite::from_id(id).map(|info| Suite { info, flags: flags_of(info) })
+    }
+
+    /// The IANA id.
+    pub fn id(&self) -> u16 {
+        self.info.id.0
+    }
+
+    /// The IANA name.
+    pub fn name(&self) -> &'static str {
+        self.info.name
+    }
+
+    /// Whether the suite may be negotiated at `version`.
+    pub fn usable_at(&self, version: Version) -> bool {
+        match version {
+            Version::Tls13 => self.flags.tls13,
+            Version::Tls12 => !self.flags.tls13,
+            Version::Ssl3 | Version::Tls10 | Version::Tls11 => !self.flags.tls13 && !self.flags.tls12_only,
+            Version::Ssl2 => false,
+        }
+    }
+
+    /// Whether the server sends a ServerKeyExchange with DH parameters for this suite.
+    pub fn is_dhe(&self) -> bool {
+        matches!(self.info.kx, TlsCipherKx::Dhe) || (matches!(self.info.kx, TlsCipherKx::Dh) && self.flags.anonymous)
+    }
+
+    /// Whether the server sends a ServerKeyExchange with ECDH parameters for this suite.
+    pub fn is_ecdhe(&self) -> bool {
+        matches!(self.info.kx, TlsCipherKx::Ecdhe | TlsCipherKx::Aecdh)
+            || (matches!(self.info.kx, TlsCipherKx::Ecdh) && self.flags.anonymous)
+    }
+}
+
+fn flags_of(s: &TlsCipherSuite) -> SuiteFlags {
+    let anonymous = matches!(s.au, TlsCipherAu::Null) && !matches!(s.kx, TlsCipherKx::Null | TlsCipherKx::Psk);
+    let tls13 = matches!(s.kx, TlsCipherKx::Tls13);
+    let aead = matches!(s.mac, TlsCipherMac::Aead)
+        || matches!(s.enc_mode, TlsCipherEncMode::Gcm | TlsCipherEncMode::Ccm)
+        || matches!(s.enc, TlsCipherEnc::Chacha20_Poly1305);
+    let tls12_only = !tls13
+        && (aead
+            || matches!(s.mac, TlsCipherMac::HmacSha256 | TlsCipherMac::HmacSha384 | TlsCipherMac::HmacSha512)
+            || matches!(s.prf, TlsPRF::Sha256 | TlsPRF::Sha384 | TlsPRF::Sha512));
+    let exotic = matches!(s.kx, TlsCipherKx::Psk | TlsCipherKx::Krb5 | TlsCipherKx::Srp | TlsCipherKx::Eccpwd)
+        || matches!(
+            s.au,
+            TlsCipherAu::Psk | TlsCipherAu::Krb5 | TlsCipherAu::Srp | TlsCipherAu::Srp_Dss | TlsCipherAu::Srp_Rsa | TlsCipherAu::Eccpwd
+        )
+        || (matches!(s.kx, TlsCipherKx::Dh | TlsCipherKx::Ecdh) && !anonymous)
+        || matches!(s.enc, TlsCipherEnc::Sm4 | TlsCipherEnc::Aegis)
+        || (matches!(s.kx, TlsCipherKx::Tls13) && matches!(s.enc, TlsCipherEnc::Null));
+    SuiteFlags {
+        export: s.name.contains("EXPORT"),
+        anonymous,
+        null_cipher: matches!(s.enc, TlsCipherEnc::Null),
+        rc4: matches!(s.enc, TlsCipherEnc::Rc4),
+        block64: matches!(s.enc, TlsCipherEnc::Des | TlsCipherEnc::TripleDes | TlsCipherEnc::Idea | TlsCipherEnc::Rc2),
+        cbc: matches!(s.enc_mode, TlsCipherEncMode::Cbc),
+        aead,
+        forward_secrecy: tls13
+            || matches!(s.kx, TlsCipherKx::Dhe | TlsCipherKx::Ecdhe | TlsCipherKx::Aecdh)
+            || (anonymous && matches!(s.kx, TlsCipherKx::Dh | TlsCipherKx::Ecdh)),
+        tls13,
+        tls12_only,
+        chacha20: matches!(s.enc, TlsCipherEnc::Chacha20_Poly1305),
+        exotic,
+    }
+}
+
+/// Every suite of the registry (signalling values excluded), sorted by id.
+pub fn all() -> Vec<Suite> {
+    let mut v: Vec<Suite> = tls_parser::CIPHERS.values().filter_map(|s| Suite::from_id(s.id.0)).collect();
+    v.sort_by_key(|s| s.id());
+    v
+}
+
+/// The candidate suites for `version`, in probing order: common suites first (ChaCha20 last among
+/// them, so a server's "prioritise ChaCha" rule does not distort the order), then DSS-authenticated
+/// suites, then exotic ones (PSK, SRP, Kerberos, static DH/ECDH, SM4...). The common tier of every
+/// version fits one chunk of 128 suites, so a typical server's suites are all found in the first
+/// chunk and their pick order is the server's global order.
+pub fn candidates(version: Version) -> Vec<u16> {
+    let usable: Vec<Suite> = all().into_iter().filter(|s| s.usable_at(version)).collect();
+    // Tiers: common suites, then DSS-authenticated ones (they need a DSA certificate), then exotic.
+    let rank = |s: &Suite| {
+        let tier = if s.flags.exotic {
+            2
+        } else if matches!(s.info.au, TlsCipherAu::Dss) {
+            1
+        } else {
+            0
+        };
+        tier * 2 + u8::from(s.flags.chacha20)
+    };
+    let mut ranked: Vec<(u8, u16)> = usable.iter().map(|s| (rank(s), s.id())).collect();
+    ranked.sort_unstable();
+    ranked.into_iter().map(|(_, id)| id).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_known_suites() {
+        let s = Suite::from_id(0x0004).unwrap(); // TLS_RSA_WITH_RC4_128_MD5
+        assert!(s.flags.rc4 && !s.flags.forward_secrecy && !s.flags.export);
+        let s = Suite::from_id(0x0003).unwrap(); // TLS_RSA_EXPORT_WITH_RC4_40_MD5
+        assert!(s.flags.export && s.flags.rc4);
+        let s = Suite::from_id(0x000a).unwrap(); // TLS_RSA_WITH_3DES_EDE_CBC_SHA
+        assert!(s.flags.block64 && s.flags.cbc);
+        let s = Suite::from_id(0x0034).unwrap(); // TLS_DH_anon_WITH_AES_128_CBC_SHA
+        assert!(s.flags.anonymous && s.flags.forward_secrecy && s.is_dhe());
+        let s = Suite::from_id(0xc02f).unwrap(); // ECDHE_RSA_AES_128_GCM
+        assert!(s.flags.aead && s.flags.forward_secrecy && s.flags.tls12_only && s.is_ecdhe());
+        let s = Suite::from_id(0x1301).unwrap();
+        assert!(s.flags.tls13 && s.usable_at(Version::Tls13) && !s.usable_at(Version::Tls12));
+        let s = Suite::from_id(0x0001).unwrap(); // NULL_MD5
+        assert!(s.flags.null_cipher && !s.flags.anonymous);
+        let s = Suite::from_id(0x003c).unwrap(); // RSA_AES_128_CBC_SHA256
+        assert!(s.flags.tls12_only && !s.usable_at(Version::Tls10));
+        let s = Suite::from_id(0xcca8).unwrap();
+        assert!(s.flags.chacha20);
+        assert!(Suite::from_id(SCSV_FALLBACK).is_none());
+        assert!(Suite::from_id(0x0a0a).is_none());
+    }
+
+    #[test]
+    fn candidates_are_version_specific() {
+        let t13 = candidates(Version::Tls13);
+        // The five RFC 8446 suites first, then the registry's other TLS 1.3 code points.
+        assert_eq!(t13.get(..5), Some(&[0x1301, 0x1302, 0x1304, 0x1305, 0x1303][..]), "{t13:x?}");
+        assert!(t13.iter().all(|id| Suite::from_id(*id).unwrap().flags.tls13));
+        for v in [Version::Ssl3, Version::Tls10, Version::Tls11, Version::Tls12] {
+            let common = candidates(v)
+                .iter()
+                .map(|id| Suite::from_id(*id).unwrap())
+                .filter(|s| !s.flags.exotic && !matches!(s.info.au, TlsCipherAu::Dss))
+                .count();
+            assert!(common <= 128, "{v}: {common} common suites do not fit one chunk");
+        }
+        let t10 = candidates(Version::Tls10);
+        assert!(t10.contains(&0x0005) && !t10.contains(&0xc02f) && !t10.contains(&0x1301));
+        let t12 = candidates(Version::Tls12);
+        assert!(t12.contains(&0xc02f) && t12.contains(&0x0005));
+        // ChaCha20 comes after every common suite, exotic suites come last.
+        let pos = |id| t12.iter().position(|&x| x == id).unwrap();
+        assert!(pos(0xcca8) > pos(0xc02f));
+        assert!(pos(0x008c) > pos(0xcca8)); // PSK_WITH_AES_128_CBC_SHA
+        assert!(is_grease(0x1a1a) && !is_grease(0x1a2a));
+    }
+}
