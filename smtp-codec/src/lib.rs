@@ -4,6 +4,7 @@
 
 extern crate alloc;
 
+pub mod command;
 mod decode;
 pub mod ehlo;
 pub mod encode;
@@ -15,6 +16,10 @@ pub mod status;
 
 #[cfg(feature = "bytes")]
 pub use decode::{decode_command_from, decode_ehlo_from, decode_reply_from, encode_into};
+pub use command::{
+    decode_command, parse_command, BodyType, Command, ForwardPath, Host, MailParam, Mailbox, Notify,
+    RcptParam, Ret, ReversePath,
+};
 pub use ehlo::{decode_ehlo, Capability, EhloResponse};
 pub use encode::Encode;
 pub use error::{CommandError, DataError, EhloError, ReplyError};
