@@ -1,0 +1,104 @@
+//! Chain-level facts: the issuing path through the presented certificates and what is wrong with
+//! the order the server sent them in.
+//!
+//! The path is built by names only (issuer of one = subject of the next), starting from the first
+//! certificate (the one TLS clients take as the leaf), preferring the next certificate in order
+//! when several match; signatures are webpki's job (see [`crate::TrustClass`]).
+
+use crate::facts::Parsed;
+
+/// What the order and content of the presented chain look like.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ChainFacts {
+    /// Certificates presented.
+    pub length: usize,
+    /// Bytes of all certificates.
+    pub total_bytes: usize,
+    /// Indices of the path from the first certificate up through presented issuers.
+    pub path: Vec<usize>,
+    /// The first certificate is a CA while a later one is an end-entity certificate.
+    pub leaf_not_first: bool,
+    /// The path does not follow the presented order (issuers not each right after their subject).
+    pub out_of_order: bool,
+    /// Indices of certificates identical to an earlier one.
+    pub duplicates: Vec<usize>,
+    /// Index of a self-signed root sent at the top of the path (it is useless: clients must
+    /// already have it).
+    pub root_sent: Option<usize>,
+    /// Indices of certificates that are on no path from the leaf (unneeded or unrelated), not
+    /// counting duplicates and misplaced leaves.
+    pub extra: Vec<usize>,
+}
+
+pub(crate) fn analyse(ders: &[&[u8]], parsed: &[Option<&Parsed>]) -> ChainFacts {
+    let length = ders.len();
+    let total_bytes = ders
+        .iter()
+        .map(|d| d.len())
+        .fold(0usize, usize::saturating_add);
+    let get = |i: usize| parsed.get(i).copied().flatten();
+
+    let mut duplicates = Vec::new();
+    for (j, dj) in ders.iter().enumerate() {
+        if ders.iter().take(j).any(|di| di == dj) {
+            duplicates.push(j);
+        }
+    }
+
+    let mut path = Vec::new();
+    if get(0).is_some() {
+        path.push(0usize);
+        let mut cur = 0usize;
+        while let Some(cp) = get(cur) {
+            if cp.facts.self_issued {
+                break;
+            }
+            let candidates = (0..length).filter(|k| {
+                !path.contains(k)
+                    && !duplicates.contains(k)
+                    && get(*k).is_some_and(|p| p.subject_raw == cp.issuer_raw)
+            });
+            let mut best = None;
+            for k in candidates {
+                if k == cur.saturating_add(1) || best.is_none() {
+                    best = Some(k);
+                }
+            }
+            match best {
+                Some(k) => {
+                    path.push(k);
+                    cur = k;
+                }
+                None => break,
+            }
+        }
+    }
+    let out_of_order = path.iter().enumerate().any(|(pos, idx)| pos != *idx);
+    let first_is_ca = get(0).is_some_and(|p| p.facts.is_ca);
+    let misplaced_leaves: Vec<usize> = if first_is_ca {
+        (1..length)
+            .filter(|k| !duplicates.contains(k) && get(*k).is_some_and(|p| !p.facts.is_ca))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let leaf_not_first = !misplaced_leaves.is_empty();
+    let root_sent = match path.as_slice() {
+        [_, .., last] if get(*last).is_some_and(|p| p.facts.self_signed) => Some(*last),
+        _ => None,
+    };
+    let extra = (0..length)
+        .filter(|k| !path.contains(k) && !duplicates.contains(k) && !misplaced_leaves.contains(k))
+        .collect();
+    ChainFacts {
+        length,
+        total_bytes,
+        path,
+        leaf_not_first,
+        out_of_order,
+        duplicates,
+        root_sent,
+        extra,
+    }
+}

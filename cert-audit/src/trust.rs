@@ -1,0 +1,167 @@
+//! The exclusive trust class of a chain.
+//!
+//! # Precedence
+//!
+//! Exactly one class is given, decided in this order (the first that applies wins):
+//!
+//! 1. [`TrustClass::LimitExceeded`], [`TrustClass::NoCertificate`], [`TrustClass::Malformed`]:
+//!    nothing sensible can be said about a chain we refused or could not parse (leaf only: a
+//!    broken intermediate is a finding, and path building decides whether it mattered).
+//! 2. [`TrustClass::SelfSigned`]: the leaf is signed by its own key. This is what senders and
+//!    the studies count first, whatever else is wrong with it.
+//! 3. [`TrustClass::Expired`] / [`TrustClass::NotYetValid`]: the leaf's own dates at `now`.
+//! 4. Path building with rustls-webpki against the store, with the presented certificates after
+//!    the first as intermediates, for server authentication at `now`:
+//!    success is [`TrustClass::Trusted`]; `UnknownIssuer` becomes [`TrustClass::UnknownIssuer`]
+//!    when the path through the presented certificates ends in a self-signed certificate (a root
+//!    the store does not hold) and [`TrustClass::IncompleteChain`] when it ends in a certificate
+//!    whose issuer was not presented (whether that issuer is a missing intermediate or an unknown
+//!    root cannot be told from the data; a missing intermediate is by far the common case);
+//!    an expired or not-yet-valid intermediate gives `Expired` / `NotYetValid`; a signature that
+//!    does not verify gives [`TrustClass::BadSignature`]; any other error (unsupported signature
+//!    algorithm such as SHA-1, CA certificate as leaf, missing serverAuth, v1 certificate...)
+//!    gives [`TrustClass::Other`] with webpki's reason.
+
+use rustls_pki_types::{CertificateDer, UnixTime};
+
+use crate::chain::ChainFacts;
+use crate::facts::Parsed;
+use crate::limits::LimitError;
+use crate::store::TrustStore;
+
+/// How a sender that validates certificates would see the chain. See the module docs for the
+/// precedence between classes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "class", rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum TrustClass {
+    /// A valid path to a trust anchor of the store.
+    Trusted,
+    /// The leaf is self-signed.
+    SelfSigned,
+    /// The path ends in a (self-signed) CA the store does not hold.
+    UnknownIssuer,
+    /// The leaf's (or an intermediate's) issuer was neither presented nor in the store.
+    IncompleteChain,
+    /// The leaf (or an intermediate on the path) is past its notAfter.
+    Expired,
+    /// The leaf (or an intermediate on the path) is before its notBefore.
+    NotYetValid,
+    /// A signature on the path does not verify.
+    BadSignature,
+    /// Path building failed for another reason (webpki's error, informational text).
+    Other {
+        /// webpki's error.
+        reason: String,
+    },
+    /// The leaf could not be parsed.
+    Malformed {
+        /// x509-parser's error.
+        reason: String,
+    },
+    /// The server presented no certificate.
+    NoCertificate,
+    /// The chain broke a limit and was not parsed.
+    LimitExceeded {
+        /// Which limit.
+        error: LimitError,
+    },
+}
+
+impl TrustClass {
+    /// A stable snake_case name of the class (the `class` tag of the serde form).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Trusted => "trusted",
+            Self::SelfSigned => "self_signed",
+            Self::UnknownIssuer => "unknown_issuer",
+            Self::IncompleteChain => "incomplete_chain",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::BadSignature => "bad_signature",
+            Self::Other { .. } => "other",
+            Self::Malformed { .. } => "malformed",
+            Self::NoCertificate => "no_certificate",
+            Self::LimitExceeded { .. } => "limit_exceeded",
+        }
+    }
+}
+
+/// Verifies `leaf` with `intermediates` against `anchors` for server authentication at `now`.
+pub(crate) fn webpki_verify(
+    leaf: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    anchors: &[rustls_pki_types::TrustAnchor<'_>],
+    now: u64,
+) -> Result<(), webpki::Error> {
+    let ee = webpki::EndEntityCert::try_from(leaf)?;
+    let time = UnixTime::since_unix_epoch(core::time::Duration::from_secs(now));
+    ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        anchors,
+        intermediates,
+        time,
+        webpki::KeyUsage::server_auth(),
+        None,
+        None,
+    )
+    .map(|_| ())
+}
+
+/// Classifies a chain whose leaf parsed (steps 2-4 of the precedence).
+pub(crate) fn classify(
+    ders: &[&[u8]],
+    leaf: &Parsed,
+    parsed: &[Option<&Parsed>],
+    chain: &ChainFacts,
+    store: &TrustStore,
+    now: u64,
+) -> TrustClass {
+    if leaf.facts.self_signed {
+        return TrustClass::SelfSigned;
+    }
+    let now_i = i64::try_from(now).unwrap_or(i64::MAX);
+    if now_i > leaf.facts.not_after_unix {
+        return TrustClass::Expired;
+    }
+    if now_i < leaf.facts.not_before_unix {
+        return TrustClass::NotYetValid;
+    }
+    let Some((first, rest)) = ders.split_first() else {
+        return TrustClass::NoCertificate;
+    };
+    let leaf_der = CertificateDer::from(*first);
+    let intermediates: Vec<CertificateDer<'_>> =
+        rest.iter().map(|d| CertificateDer::from(*d)).collect();
+    match webpki_verify(&leaf_der, &intermediates, store.anchors(), now) {
+        Ok(()) => TrustClass::Trusted,
+        Err(e) => map_error(&e, parsed, chain),
+    }
+}
+
+fn map_error(e: &webpki::Error, parsed: &[Option<&Parsed>], chain: &ChainFacts) -> TrustClass {
+    use webpki::Error as E;
+    match e {
+        E::UnknownIssuer => {
+            let top = chain.path.last().copied().unwrap_or(0);
+            let top_self_signed = top != 0
+                && parsed
+                    .get(top)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|p| p.facts.self_signed);
+            if top_self_signed {
+                TrustClass::UnknownIssuer
+            } else {
+                TrustClass::IncompleteChain
+            }
+        }
+        E::CertExpired { .. } => TrustClass::Expired,
+        E::CertNotValidYet { .. } => TrustClass::NotYetValid,
+        E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => TrustClass::BadSignature,
+        other => TrustClass::Other {
+            reason: format!("{other:?}"),
+        },
+    }
+}
