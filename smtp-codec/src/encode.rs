@@ -102,3 +102,147 @@ impl Encode for EhloResponse<'_> {
         }
     }
 }
+
+use crate::command::{
+    BodyType, Command, ForwardPath, Host, MailParam, Mailbox, Notify, RcptParam, Ret, ReversePath,
+};
+
+fn push_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn push_param(out: &mut Vec<u8>, keyword: &str, value: Option<&str>) {
+    out.push(b' ');
+    push_str(out, keyword);
+    if let Some(v) = value {
+        out.push(b'=');
+        push_str(out, v);
+    }
+}
+
+impl Encode for Host<'_> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Host::Domain(d) => push_str(out, d),
+            Host::Ipv4(a) => push_str(out, &alloc::format!("[{a}]")),
+            Host::Ipv6(a) => push_str(out, &alloc::format!("[IPv6:{a}]")),
+            Host::General { tag, content } => push_str(out, &alloc::format!("[{tag}:{content}]")),
+        }
+    }
+}
+
+impl Encode for Mailbox<'_> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        push_str(out, &self.local_part);
+        out.push(b'@');
+        self.host.encode(out);
+    }
+}
+
+impl Encode for Notify {
+    fn encode(&self, out: &mut Vec<u8>) {
+        let flags = [(self.success, "SUCCESS"), (self.failure, "FAILURE"), (self.delay, "DELAY")];
+        let mut first = true;
+        for (_, name) in flags.iter().filter(|(on, _)| *on) {
+            if !first {
+                out.push(b',');
+            }
+            push_str(out, name);
+            first = false;
+        }
+        if first {
+            push_str(out, "NEVER");
+        }
+    }
+}
+
+impl Encode for Command<'_> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        let verb_arg = |out: &mut Vec<u8>, verb: &str, arg: Option<&str>| {
+            push_str(out, verb);
+            if let Some(a) = arg {
+                out.push(b' ');
+                push_str(out, a);
+            }
+        };
+        match self {
+            Command::Ehlo(d) => verb_arg(out, "EHLO", Some(d)),
+            Command::Helo(d) => verb_arg(out, "HELO", Some(d)),
+            Command::Lhlo(d) => verb_arg(out, "LHLO", Some(d)),
+            Command::Mail { from, params } => {
+                push_str(out, "MAIL FROM:<");
+                if let ReversePath::Mailbox(m) = from {
+                    m.encode(out);
+                }
+                out.push(b'>');
+                for p in params {
+                    match p {
+                        MailParam::Size(n) => push_param(out, "SIZE", Some(&alloc::format!("{n}"))),
+                        MailParam::Body(b) => push_param(
+                            out,
+                            "BODY",
+                            Some(match b {
+                                BodyType::SevenBit => "7BIT",
+                                BodyType::EightBitMime => "8BITMIME",
+                                BodyType::BinaryMime => "BINARYMIME",
+                            }),
+                        ),
+                        MailParam::SmtpUtf8 => push_param(out, "SMTPUTF8", None),
+                        MailParam::RequireTls => push_param(out, "REQUIRETLS", None),
+                        MailParam::Ret(r) => push_param(
+                            out,
+                            "RET",
+                            Some(match r {
+                                Ret::Full => "FULL",
+                                Ret::Hdrs => "HDRS",
+                            }),
+                        ),
+                        MailParam::EnvId(v) => push_param(out, "ENVID", Some(v)),
+                        MailParam::Auth(v) => push_param(out, "AUTH", Some(v)),
+                        MailParam::Other { keyword, value } => push_param(out, keyword, value.as_deref()),
+                    }
+                }
+            }
+            Command::Rcpt { to, params } => {
+                push_str(out, "RCPT TO:<");
+                match to {
+                    ForwardPath::Postmaster => push_str(out, "Postmaster"),
+                    ForwardPath::Mailbox(m) => m.encode(out),
+                }
+                out.push(b'>');
+                for p in params {
+                    match p {
+                        RcptParam::Notify(n) => {
+                            push_str(out, " NOTIFY=");
+                            n.encode(out);
+                        }
+                        RcptParam::Orcpt { addr_type, addr } => {
+                            push_param(out, "ORCPT", Some(&alloc::format!("{addr_type};{addr}")))
+                        }
+                        RcptParam::Other { keyword, value } => push_param(out, keyword, value.as_deref()),
+                    }
+                }
+            }
+            Command::Data => push_str(out, "DATA"),
+            Command::Bdat { size, last } => {
+                push_str(out, &alloc::format!("BDAT {size}"));
+                if *last {
+                    push_str(out, " LAST");
+                }
+            }
+            Command::Rset => push_str(out, "RSET"),
+            Command::Vrfy(s) => verb_arg(out, "VRFY", Some(s)),
+            Command::Expn(s) => verb_arg(out, "EXPN", Some(s)),
+            Command::Help(s) => verb_arg(out, "HELP", s.as_deref()),
+            Command::Noop(s) => verb_arg(out, "NOOP", s.as_deref()),
+            Command::Quit => push_str(out, "QUIT"),
+            Command::StartTls => push_str(out, "STARTTLS"),
+            Command::Auth { mechanism, initial_response } => {
+                push_str(out, "AUTH ");
+                verb_arg(out, mechanism, initial_response.as_deref());
+            }
+            Command::Unknown { verb, args } => verb_arg(out, verb, args.as_deref()),
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+}
