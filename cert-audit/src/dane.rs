@@ -220,9 +220,7 @@ fn evaluate(rec: &Tlsa, chain: &DaneChain<'_>) -> DaneOutcome {
             reason: "no presented certificate after the leaf matches".to_string(),
         };
     };
-    let (Some(leaf), Some(ta_der), Some(rest)) =
-        (chain.ders.first(), chain.ders.get(ta), chain.ders.get(1..))
-    else {
+    let (Some(leaf), Some(ta_der)) = (chain.ders.first(), chain.ders.get(ta)) else {
         return DaneOutcome::NoMatch {
             reason: "no leaf".to_string(),
         };
@@ -236,10 +234,7 @@ fn evaluate(rec: &Tlsa, chain: &DaneChain<'_>) -> DaneOutcome {
             }
         }
     };
-    let intermediates: Vec<_> = rest
-        .iter()
-        .map(|d| rustls_pki_types::CertificateDer::from(*d))
-        .collect();
+    let intermediates = crate::trust::parseable_intermediates(chain.ders, chain.parsed);
     let leaf_cert = rustls_pki_types::CertificateDer::from(*leaf);
     if let Err(e) = crate::trust::webpki_verify(&leaf_cert, &intermediates, &[anchor], chain.now) {
         return DaneOutcome::NoMatch {

@@ -109,6 +109,20 @@ pub(crate) fn webpki_verify(
     .map(|_| ())
 }
 
+/// The presented certificates after the first that parse: an unparseable one cannot help a
+/// path, and handing it to webpki would turn a missing issuer into a DER error.
+pub(crate) fn parseable_intermediates<'a>(
+    ders: &[&'a [u8]],
+    parsed: &[Option<&Parsed>],
+) -> Vec<CertificateDer<'a>> {
+    ders.iter()
+        .zip(parsed)
+        .skip(1)
+        .filter(|(_, p)| p.is_some())
+        .map(|(d, _)| CertificateDer::from(*d))
+        .collect()
+}
+
 /// Classifies a chain whose leaf parsed (steps 2-4 of the precedence).
 pub(crate) fn classify(
     ders: &[&[u8]],
@@ -128,12 +142,11 @@ pub(crate) fn classify(
     if now_i < leaf.facts.not_before_unix {
         return TrustClass::NotYetValid;
     }
-    let Some((first, rest)) = ders.split_first() else {
+    let Some(first) = ders.first() else {
         return TrustClass::NoCertificate;
     };
     let leaf_der = CertificateDer::from(*first);
-    let intermediates: Vec<CertificateDer<'_>> =
-        rest.iter().map(|d| CertificateDer::from(*d)).collect();
+    let intermediates = parseable_intermediates(ders, parsed);
     match webpki_verify(&leaf_der, &intermediates, store.anchors(), now) {
         Ok(()) => TrustClass::Trusted,
         Err(e) => map_error(&e, parsed, chain),
