@@ -7,9 +7,9 @@
 //!   ServerHelloDone, Alert, SSLv2 SERVER-HELLO), tolerant of any split, with explicit limits;
 //! - [`suites`]: cipher-suite classification from `tls-parser`'s IANA table;
 //! - [`plan`]: sans-IO probe plans (versions, suites by the removal loop, groups, DH sizes,
-//!   signature algorithms, features, fingerprints) and [`weakness`] findings;
-//! - with the default `std` feature: [`driver`], a rustls handshake that records the chain,
-//!   and [`runner`], a small blocking runner for tests and examples.
+//!   signature algorithms, features, fingerprints) and weakness findings;
+//! - with the default `std` feature: `driver`, a rustls handshake that records the chain,
+//!   and `runner`, a small blocking runner for tests and examples.
 //!
 //! The crate core builds as `#![no_std]` + `alloc` (`--no-default-features`); tls-parser builds
 //! without std too.
@@ -37,7 +37,10 @@ extern crate alloc;
 pub mod error;
 pub mod flight;
 pub mod hello;
+pub mod plan;
 pub mod record;
+#[cfg(feature = "std")]
+pub mod runner;
 pub mod suites;
 pub mod version;
 mod wire;

@@ -1,0 +1,124 @@
+//! Lab tests against real `openssl s_server` instances (ours, started per test on free ports,
+//! and the lab's 4450). Need MXRAY_LAB.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use common::*;
+use tls_probe::plan::suites::{Evidence, Preference, SuiteProbe, SuiteScanConfig};
+use tls_probe::plan::Plan;
+use tls_probe::runner::run;
+use tls_probe::Version;
+
+fn scan(port: u16, cfg: SuiteScanConfig) -> (tls_probe::plan::suites::SuiteScan, u32) {
+    let mut plan = Plan::new(SuiteProbe::new(cfg));
+    let stats = run(&mut plan, || connect(port));
+    assert_eq!(stats.connect_failures, 0);
+    assert_eq!(stats.connections, plan.handshakes());
+    (plan.result(), stats.connections)
+}
+
+fn ids(scan: &tls_probe::plan::suites::SuiteScan, v: Version) -> Vec<u16> {
+    scan.version(v).map(|x| x.suites.iter().map(|s| s.id).collect()).unwrap_or_default()
+}
+
+const STRING: &str = "AES256-SHA:DHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:ADH-AES128-SHA:CAMELLIA128-SHA:ECDHE-RSA-AES256-SHA384:NULL-SHA:@SECLEVEL=0";
+const SUITES13: &str = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256";
+
+#[test]
+fn enumerated_set_equals_the_configured_set_in_client_order() {
+    let dh = certs().join("dh1024.pem");
+    let srv = SServer::start(&["-cipher", STRING, "-ciphersuites", SUITES13, "-dhparam", dh.to_str().unwrap()]);
+    let (res, conns) = scan(srv.port, SuiteScanConfig::default());
+    for (v, flag) in [(Version::Tls12, "-tls1_2"), (Version::Tls11, "-tls1_1"), (Version::Tls10, "-tls1")] {
+        let want: BTreeSet<u16> = openssl_ciphers(flag, STRING).into_iter().collect();
+        let got: BTreeSet<u16> = ids(&res, v).into_iter().collect();
+        assert_eq!(got, want, "{v}");
+        assert_eq!(res.version(v).unwrap().preference, Preference::Client, "{v}");
+    }
+    assert_eq!(ids(&res, Version::Tls13).into_iter().collect::<BTreeSet<_>>(), BTreeSet::from([0x1301, 0x1303]));
+    assert!(!res.version(Version::Ssl3).unwrap().supported);
+    // k suites cost about k + chunks + 1 handshakes per version.
+    let k = res.pairs().len() as u32;
+    assert!(conns <= k + 3 + 3 + 2 + 2 + 1 + 4, "{conns} connections for {k} suites");
+}
+
+#[test]
+fn full_server_order_is_reported_when_the_server_enforces_it() {
+    let dh = certs().join("dh1024.pem");
+    let srv =
+        SServer::start(&["-cipher", STRING, "-ciphersuites", SUITES13, "-dhparam", dh.to_str().unwrap(), "-serverpref"]);
+    let cfg = SuiteScanConfig { versions: vec![Version::Tls12, Version::Tls10], ..SuiteScanConfig::default() };
+    let (res, _) = scan(srv.port, cfg);
+    let t12 = res.version(Version::Tls12).unwrap();
+    assert_eq!(t12.preference, Preference::Server);
+    assert_eq!(ids(&res, Version::Tls12), openssl_ciphers("-tls1_2", STRING));
+    assert_eq!(ids(&res, Version::Tls10), openssl_ciphers("-tls1", STRING));
+    // DHE suites carry the configured 1024-bit prime; ECDHE the curve.
+    let dhe = t12.suites.iter().find(|s| s.id == 0x0033).unwrap();
+    match &dhe.key_exchange {
+        Some(tls_probe::flight::KeyExchange::Dh { prime_bits, .. }) => assert_eq!(*prime_bits, 1024),
+        other => panic!("DHE suite without DH params: {other:?}"),
+    }
+}
+
+#[test]
+fn server_order_spanning_chunks_is_merged() {
+    // Small chunks force the found suites into different chunks; the binary-insertion merge must
+    // still report OpenSSL's order.
+    let srv = SServer::start(&["-cipher", STRING, "-serverpref", "-no_tls1_3"]);
+    let cfg = SuiteScanConfig { versions: vec![Version::Tls12], chunk: 16, ..SuiteScanConfig::default() };
+    let (res, _) = scan(srv.port, cfg);
+    let want: Vec<u16> = openssl_ciphers("-tls1_2", STRING).into_iter().filter(|id| *id != 0x0033).collect();
+    assert_eq!(res.version(Version::Tls12).unwrap().preference, Preference::Server);
+    // Without -dhparam s_server uses its built-in DH: DHE is still offered; compare sets first.
+    let got = ids(&res, Version::Tls12);
+    let got_wo_dhe: Vec<u16> = got.iter().copied().filter(|id| *id != 0x0033).collect();
+    assert_eq!(got_wo_dhe, want);
+}
+
+/// The "done" criterion: against s_server with Debian's full suite list, the same (version, suite)
+/// set as sslscan, with fewer than half of its connections (sslscan's counted with tcpdump by
+/// lab/scans/measure.sh, ours by the runner).
+#[test]
+fn full_suite_list_matches_sslscan_with_fewer_than_half_its_connections() {
+    let lab = lab();
+    let dh = certs().join("dh1024.pem");
+    let srv = SServer::start(&["-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0", "-dhparam", dh.to_str().unwrap()]);
+    let name = format!("tls-probe-sslscan-{}", srv.port);
+    let measure = concat!(env!("CARGO_MANIFEST_DIR"), "/../lab/scans/measure.sh");
+    let out = Command::new("bash")
+        .arg(measure)
+        .arg(srv.port.to_string())
+        .arg(&name)
+        .args(["sslscan", "--no-colour", "--xml=-"])
+        .arg(format!("127.0.0.1:{}", srv.port))
+        .env("LAB", &lab)
+        .output()
+        .expect("measure.sh runs");
+    let summary = String::from_utf8_lossy(&out.stdout);
+    let sslscan_conns: u32 = summary
+        .rsplit("tcp_connections(SYNs)=")
+        .next()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no connection count in {summary:?} / {}", String::from_utf8_lossy(&out.stderr)));
+    let xml = std::fs::read_to_string(lab.join("scans").join(format!("{name}.out"))).unwrap();
+    let theirs = sslscan_pairs(&xml);
+    assert!(theirs.len() > 90, "sslscan found only {} pairs", theirs.len());
+
+    let (exhaustive, ours_exhaustive) = scan(srv.port, SuiteScanConfig::default());
+    let cfg = SuiteScanConfig { infer_legacy: true, ..SuiteScanConfig::default() };
+    let (inferred, ours_inferred) = scan(srv.port, cfg);
+    let set = |s: &tls_probe::plan::suites::SuiteScan| s.pairs().into_iter().collect::<BTreeSet<_>>();
+    assert_eq!(set(&exhaustive), theirs);
+    assert_eq!(set(&inferred), theirs);
+    let n_inferred = inferred.versions.iter().flat_map(|v| &v.suites).filter(|s| s.evidence == Evidence::Inferred).count();
+    println!(
+        "pairs={} sslscan_connections={sslscan_conns} ours_exhaustive={ours_exhaustive} ours_infer_legacy={ours_inferred} (inferred pairs: {n_inferred})",
+        theirs.len()
+    );
+    assert!(ours_inferred * 2 < sslscan_conns, "{ours_inferred} vs sslscan {sslscan_conns}");
+    assert!(ours_exhaustive < sslscan_conns, "{ours_exhaustive} vs sslscan {sslscan_conns}");
+}
