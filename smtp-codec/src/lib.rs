@@ -4,6 +4,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "std")]
+pub mod blocking;
 pub mod command;
 mod decode;
 pub mod ehlo;
