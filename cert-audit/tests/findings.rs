@@ -1,0 +1,201 @@
+//! Each finding with a certificate that triggers it and one that does not.
+mod common;
+
+use cert_audit::{audit, AuditInput, FindingId as F, Severity};
+use common::*;
+
+const GOOD: &[&str] = &["leaf-good", "int"];
+
+fn fires(names: &[&str], id: F) -> bool {
+    run(names).has(id)
+}
+
+/// `id` fires on `bad` and not on the good chain.
+fn check(bad: &[&str], id: F) {
+    assert!(
+        fires(bad, id),
+        "{} should fire on {bad:?}: {:#?}",
+        id.as_str(),
+        run(bad).findings
+    );
+    assert!(!fires(GOOD, id), "{} fired on the good chain", id.as_str());
+}
+
+#[test]
+fn weak_rsa_key() {
+    check(&["leaf-rsa1024", "int"], F::WeakRsaKey);
+    let r = run(&["leaf-rsa1024", "int"]);
+    let f = r.findings_with(F::WeakRsaKey).next().unwrap();
+    assert_eq!((f.severity, f.cert_index), (Severity::High, Some(0)));
+}
+
+#[test]
+fn weak_ec_key() {
+    check(&["leaf-ec192", "int"], F::WeakEcKey);
+    assert!(!fires(&["leaf-ec", "int"], F::WeakEcKey));
+}
+
+#[test]
+fn md5_signature() {
+    check(&["leaf-md5", "int"], F::Md5Signature);
+}
+
+#[test]
+fn sha1_signature_on_leaf_and_intermediate_but_not_root() {
+    check(&["leaf-sha1", "int"], F::Sha1Signature);
+    let r = run(&["leaf-under-sha1", "int-sha1"]);
+    let f: Vec<_> = r.findings_with(F::Sha1Signature).collect();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].cert_index, Some(1));
+    // A SHA-1 self-signed root sent along: its self-signature does not count.
+    assert!(!fires(&["leaf-good", "int", "root-sha1"], F::Sha1Signature));
+}
+
+#[test]
+fn expired() {
+    check(&["leaf-expired", "int"], F::Expired);
+}
+
+#[test]
+fn not_yet_valid() {
+    check(&["leaf-notyet", "int"], F::NotYetValid);
+}
+
+#[test]
+fn expires_soon() {
+    // 2025-11-15: 16 days before the good leaf's notAfter.
+    let r = run_at(GOOD, 1_763_164_800);
+    assert!(r.has(F::ExpiresSoon));
+    assert!(!r.has(F::Expired));
+    assert!(!fires(GOOD, F::ExpiresSoon));
+}
+
+#[test]
+fn long_validity_only_for_publicly_trusted_leaves() {
+    let long = chain(&["leaf-long", "int"]);
+    let public = test_store().with_public(true);
+    let r = audit(&AuditInput::new(&long, NOW).mx_host(MX), &public);
+    assert!(r.has(F::LongValidity), "{:#?}", r.findings);
+    // Not under a private store, and not for a 334-day leaf.
+    assert!(!fires(&["leaf-long", "int"], F::LongValidity));
+    let good = chain(GOOD);
+    assert!(!audit(&AuditInput::new(&good, NOW).mx_host(MX), &public).has(F::LongValidity));
+}
+
+#[test]
+fn self_signed() {
+    check(&["selfsigned"], F::SelfSigned);
+}
+
+#[test]
+fn untrusted_issuer() {
+    check(&["leaf-evil", "evil-root"], F::UntrustedIssuer);
+}
+
+#[test]
+fn incomplete_chain() {
+    check(&["leaf-good"], F::IncompleteChain);
+}
+
+#[test]
+fn untrusted_other_reason() {
+    check(&["leaf-md5", "int"], F::Untrusted);
+}
+
+#[test]
+fn name_mismatch() {
+    check(&["leaf-wronghost", "int"], F::NameMismatch);
+}
+
+#[test]
+fn cn_only() {
+    check(&["leaf-cn-only", "int"], F::CnOnly);
+}
+
+#[test]
+fn no_server_auth_eku() {
+    check(&["leaf-client-eku", "int"], F::NoServerAuthEku);
+    // No EKU extension at all is not this finding.
+    assert!(!fires(&["leaf-v1", "int"], F::NoServerAuthEku));
+}
+
+#[test]
+fn ca_leaf() {
+    check(&["leaf-ca", "int"], F::CaLeaf);
+    assert!(!fires(&["selfsigned"], F::CaLeaf));
+}
+
+#[test]
+fn wildcard() {
+    check(&["leaf-wildcard", "int"], F::Wildcard);
+}
+
+#[test]
+fn chain_order() {
+    check(&["leaf-good", "root", "int"], F::ChainOrder);
+    check(&["int", "leaf-good"], F::ChainOrder);
+    assert!(!fires(&["leaf-good", "int", "root"], F::ChainOrder));
+}
+
+#[test]
+fn root_sent() {
+    check(&["leaf-good", "int", "root"], F::RootSent);
+    let r = run(&["leaf-good", "int", "root"]);
+    assert_eq!(
+        r.findings_with(F::RootSent).next().unwrap().cert_index,
+        Some(2)
+    );
+}
+
+#[test]
+fn duplicate_certificate() {
+    check(&["leaf-good", "int", "int"], F::DuplicateCertificate);
+}
+
+#[test]
+fn extra_certificate() {
+    check(&["leaf-good", "int", "evil-root"], F::ExtraCertificate);
+    assert!(!fires(&["leaf-good", "int", "root"], F::ExtraCertificate));
+}
+
+#[test]
+fn v1_certificate() {
+    check(&["leaf-v1", "int"], F::V1Certificate);
+}
+
+#[test]
+fn zero_serial() {
+    check(&["leaf-zero-serial", "int"], F::ZeroSerial);
+    assert!(!fires(&["leaf-neg-serial"], F::ZeroSerial));
+}
+
+#[test]
+fn negative_serial() {
+    check(&["leaf-neg-serial"], F::NegativeSerial);
+    assert!(!fires(&["leaf-zero-serial", "int"], F::NegativeSerial));
+}
+
+#[test]
+fn findings_are_sorted_worst_first() {
+    let r = run(&["leaf-md5", "int", "int"]);
+    let sev: Vec<Severity> = r.findings.iter().map(|f| f.severity).collect();
+    let mut sorted = sev.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(sev, sorted);
+    assert_eq!(r.max_severity(), Some(Severity::Critical));
+}
+
+#[test]
+fn ids_are_unique_kebab_case() {
+    let mut seen = std::collections::HashSet::new();
+    for id in F::ALL {
+        let s = id.as_str();
+        assert!(seen.insert(s), "duplicate id {s}");
+        assert!(
+            s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{s}"
+        );
+    }
+    assert_eq!(F::WeakRsaKey.as_str(), "weak-rsa-key");
+}
