@@ -517,7 +517,7 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 /// ```
 /// use smtp_codec::{decode_command, Command, Limits, MailParam, ReversePath};
 /// let (cmd, used) = decode_command(b"mail from:<> BODY=8BITMIME\r\n", &Limits::default()).unwrap().unwrap();
-/// assert_eq!(used, 29);
+/// assert_eq!(used, 28);
 /// assert!(matches!(cmd, Command::Mail { from: ReversePath::Null, ref params } if params.len() == 1));
 /// ```
 pub fn decode_command<'a>(

@@ -13,6 +13,7 @@ pub mod encode;
 pub mod error;
 pub mod limits;
 pub mod reply;
+pub mod server;
 pub mod session;
 pub mod status;
 

@@ -139,6 +139,12 @@ impl<'a> Reply<'a> {
         Reply::new(code, alloc::vec![Cow::Borrowed(text.as_bytes())])
     }
 
+    /// A single-line reply from trusted static text (this crate's own replies).
+    pub(crate) fn from_static(code: ReplyCode, text: &'static str) -> Reply<'static> {
+        debug_assert!(!text.contains(['\r', '\n']));
+        Reply { code, lines: alloc::vec![Cow::Borrowed(text.as_bytes())] }
+    }
+
     /// The code.
     pub fn code(&self) -> ReplyCode {
         self.code
