@@ -1,4 +1,10 @@
 //! DANE for SMTP (RFC 7672) against the fixtures.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
 mod common;
 
 use cert_audit::{DaneOutcome, FindingId, Tlsa};

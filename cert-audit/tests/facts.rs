@@ -1,4 +1,10 @@
 //! Per-certificate and chain-level facts read from the fixtures.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
 mod common;
 
 use cert_audit::{HashAlgorithm, KeyAlgorithm};

@@ -1,4 +1,10 @@
 //! Each finding with a certificate that triggers it and one that does not.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
 mod common;
 
 use cert_audit::{audit, AuditInput, FindingId as F, Severity};

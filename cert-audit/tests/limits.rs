@@ -1,4 +1,10 @@
 //! Chains beyond the limits are refused before parsing, and the report says which limit.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
 mod common;
 
 use cert_audit::{audit, AuditInput, CertificateDer, FindingId, LimitError, Limits, TrustClass};

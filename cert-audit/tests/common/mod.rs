@@ -1,5 +1,11 @@
 //! Shared helpers of the integration tests: fixture loading and a standard audit.
 #![allow(dead_code, unreachable_pub)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
 
 use cert_audit::{audit, AuditInput, AuditReport, CertificateDer, PemObject, Tlsa, TrustStore};
 
