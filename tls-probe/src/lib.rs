@@ -43,6 +43,7 @@ pub mod record;
 pub mod runner;
 pub mod suites;
 pub mod version;
+pub mod weakness;
 mod wire;
 
 pub use error::{BuildError, FlightError, HelloParseError};

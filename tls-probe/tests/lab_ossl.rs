@@ -122,3 +122,81 @@ fn full_suite_list_matches_sslscan_with_fewer_than_half_its_connections() {
     assert!(ours_inferred * 2 < sslscan_conns, "{ours_inferred} vs sslscan {sslscan_conns}");
     assert!(ours_exhaustive < sslscan_conns, "{ours_exhaustive} vs sslscan {sslscan_conns}");
 }
+
+mod params_and_features {
+    use super::*;
+    use tls_probe::hello::groups;
+    use tls_probe::plan::features::FeatureProbe;
+    use tls_probe::plan::fingerprint::FingerprintProbe;
+    use tls_probe::plan::hellos::HelloOptions;
+    use tls_probe::plan::params::{DhClass, DhProbe, GroupProbe, SigAlgProbe};
+    use tls_probe::plan::versions::VersionProbe;
+    use tls_probe::weakness::{weaknesses, Weakness};
+
+    const LEGACY: [Version; 4] = [Version::Tls12, Version::Tls11, Version::Tls10, Version::Ssl3];
+
+    #[test]
+    fn lab_4450_versions_dh_1024_features_and_weaknesses() {
+        let port = 4450;
+        let mut vp = Plan::new(VersionProbe::new(HelloOptions::default()));
+        run(&mut vp, || connect(port));
+        let versions = vp.result();
+        let supported: Vec<Version> = versions.iter().filter(|v| v.supported).map(|v| v.version).collect();
+        assert_eq!(supported, vec![Version::Tls10, Version::Tls11, Version::Tls12, Version::Tls13]);
+        assert_eq!(vp.handshakes(), 6);
+
+        let mut dh = Plan::new(DhProbe::new(HelloOptions::default(), &LEGACY));
+        run(&mut dh, || connect(port));
+        let dh = dh.result();
+        let seen = dh.without_ffdhe.clone().unwrap();
+        assert_eq!((seen.prime_bits, seen.class, seen.generator), (1024, DhClass::Bits1024, Some(2)));
+
+        let mut fp = Plan::new(FeatureProbe::new(HelloOptions::default(), &supported));
+        run(&mut fp, || connect(port));
+        let f = fp.result();
+        assert_eq!(f.version, Some(Version::Tls12));
+        assert_eq!(f.secure_renegotiation, Some(true));
+        assert_eq!(f.extended_master_secret, Some(true));
+        assert_eq!(f.compression, Some(0));
+        assert_eq!(f.fallback_scsv, Some(true), "OpenSSL 3 honours TLS_FALLBACK_SCSV");
+
+        let mut sp = Plan::new(SuiteProbe::new(SuiteScanConfig::default()));
+        run(&mut sp, || connect(port));
+        let w = weaknesses(&versions, Some(&sp.result()), Some(&dh), Some(&f));
+        assert!(w.contains(&Weakness::WeakDh { bits: 1024, class: DhClass::Bits1024 }), "{w:?}");
+        assert!(w.iter().any(|x| matches!(x, Weakness::NullCipher(l) if l.contains(&0x0001))), "{w:?}");
+        assert!(w.iter().any(|x| matches!(x, Weakness::Anonymous(l) if l.contains(&0x0034))), "{w:?}");
+        assert!(w.iter().any(|x| matches!(x, Weakness::NoForwardSecrecy(l) if l.contains(&0x002f))), "{w:?}");
+        assert!(!w.iter().any(|x| matches!(x, Weakness::Rc4(_) | Weakness::Sweet32(_) | Weakness::Sslv3Poodle)), "{w:?}");
+        assert!(!w.contains(&Weakness::NoTls12OrLater));
+    }
+
+    #[test]
+    fn groups_and_signature_algorithms_of_our_own_server() {
+        let srv = SServer::start(&["-groups", "P-384:X25519", "-sigalgs", "RSA-PSS+SHA384:RSA+SHA256"]);
+        let mut gp = Plan::new(GroupProbe::new(HelloOptions::default(), true, true));
+        run(&mut gp, || connect(srv.port));
+        let g = gp.result();
+        assert_eq!(g.tls13.iter().copied().collect::<BTreeSet<_>>(), BTreeSet::from([groups::SECP384R1, groups::X25519]));
+        assert_eq!(g.tls12.iter().copied().collect::<BTreeSet<_>>(), BTreeSet::from([groups::SECP384R1, groups::X25519]));
+        let mut sp = Plan::new(SigAlgProbe::new(HelloOptions::default()));
+        run(&mut sp, || connect(srv.port));
+        assert_eq!(sp.result().into_iter().collect::<BTreeSet<_>>(), BTreeSet::from([0x0805, 0x0401]));
+    }
+
+    #[test]
+    fn fingerprints_are_stable_and_tls13_only_server_is_recognised() {
+        let fp = |port| {
+            let mut p = Plan::new(FingerprintProbe::new(HelloOptions::default()));
+            run(&mut p, || connect(port));
+            p.result().expect("a ServerHello")
+        };
+        let a = fp(4452);
+        assert_eq!(a, fp(4452), "same server, same hello, same fingerprint");
+        assert!(a.ja4s.starts_with("t13"), "{a:?}");
+        assert!(a.ja3s_string.starts_with("771,4865,") || a.ja3s_string.starts_with("771,4866,"), "{a:?}");
+        assert_eq!(a.ja3s.len(), 32);
+        let b = fp(4451);
+        assert!(b.ja4s.starts_with("t10"), "{b:?}");
+    }
+}

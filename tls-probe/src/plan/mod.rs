@@ -31,7 +31,10 @@ use crate::flight::{FlightParser, ServerFlight};
 
 
 
+pub mod features;
+pub mod fingerprint;
 pub mod hellos;
+pub mod params;
 
 pub mod suites;
 pub mod versions;
