@@ -8,8 +8,8 @@
 //! - [`suites`]: cipher-suite classification from `tls-parser`'s IANA table;
 //! - [`plan`]: sans-IO probe plans (versions, suites by the removal loop, groups, DH sizes,
 //!   signature algorithms, features, fingerprints) and weakness findings;
-//! - with the default `std` feature: `driver`, a rustls handshake that records the chain,
-//!   and `runner`, a small blocking runner for tests and examples.
+//! - with the default `std` feature: [`driver`], a rustls handshake that records the chain,
+//!   and [`runner`], a small blocking runner for tests and examples.
 //!
 //! The crate core builds as `#![no_std]` + `alloc` (`--no-default-features`); tls-parser builds
 //! without std too.
@@ -34,6 +34,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "std")]
+pub mod driver;
 pub mod error;
 pub mod flight;
 pub mod hello;

@@ -78,3 +78,37 @@ pub fn tcp_connect(addr: std::net::SocketAddr, timeout: std::time::Duration) -> 
     s.set_nodelay(true)?;
     Ok(s)
 }
+
+/// Runs a [`crate::driver::RustlsDriver`] handshake over a connected blocking stream.
+pub fn run_rustls<S: Read + Write>(driver: &mut crate::driver::RustlsDriver, stream: &mut S) -> RunStats {
+    let mut stats = RunStats { connections: 1, ..RunStats::default() };
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let out = driver.take_outgoing();
+        if !out.is_empty() {
+            if stream.write_all(&out).and_then(|()| stream.flush()).is_err() {
+                driver.feed_eof();
+                break;
+            }
+            stats.bytes_sent += out.len() as u64;
+        }
+        if driver.is_done() {
+            break;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => driver.feed_eof(),
+            Ok(n) => {
+                stats.bytes_received += n as u64;
+                driver.feed(buf.get(..n).unwrap_or(&[]));
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => driver.feed_eof(),
+        }
+    }
+    // Flush the client Finished of a completed handshake.
+    let out = driver.take_outgoing();
+    if !out.is_empty() && stream.write_all(&out).is_ok() {
+        stats.bytes_sent += out.len() as u64;
+    }
+    stats
+}

@@ -1,0 +1,217 @@
+//! "Does a modern client connect?": a full handshake with rustls, sans-IO.
+//!
+//! [`RustlsDriver`] wraps a `rustls::ClientConnection` (ring provider, TLS 1.2 and 1.3, every
+//! suite and key-exchange group rustls has) configured with [`danger::RecordingVerifier`], which
+//! records the presented chain (TLS 1.3 chains included, which the legacy probes cannot see because
+//! they are encrypted) and never fails. Certificate judgement is cert-audit's job; this answers
+//! whether a modern stack completes a handshake, and with what.
+
+use std::sync::Arc;
+
+use rustls::client::ClientConnection;
+use rustls::pki_types::ServerName;
+
+/// Errors of the rustls driver.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// The server name is neither a DNS name nor an IP address.
+    #[error("invalid server name: {0}")]
+    ServerName(String),
+    /// rustls refused the configuration.
+    #[error("rustls configuration: {0}")]
+    Config(String),
+    /// The handshake failed (alert, protocol error, ...).
+    #[error("handshake failed: {0}")]
+    Handshake(String),
+}
+
+/// The verifier that records and never fails.
+pub mod danger {
+    use std::sync::Mutex;
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+
+    /// Records the chain the server presents and accepts it, whatever it is. It also checks the
+    /// handshake signature against the leaf key and records the outcome, without failing on it.
+    /// Never use it where trust matters.
+    #[derive(Debug)]
+    pub struct RecordingVerifier {
+        chain: Mutex<Vec<Vec<u8>>>,
+        signature_ok: Mutex<Option<bool>>,
+        algorithms: WebPkiSupportedAlgorithms,
+    }
+
+    impl RecordingVerifier {
+        /// A verifier using `algorithms` for the (recorded, never enforced) signature check.
+        pub fn new(algorithms: WebPkiSupportedAlgorithms) -> Self {
+            RecordingVerifier { chain: Mutex::new(Vec::new()), signature_ok: Mutex::new(None), algorithms }
+        }
+
+        /// The chain presented (leaf first), DER.
+        pub fn chain(&self) -> Vec<Vec<u8>> {
+            self.chain.lock().map(|c| c.clone()).unwrap_or_default()
+        }
+
+        /// Whether the handshake signature verified with the leaf key (`None`: not seen).
+        pub fn signature_ok(&self) -> Option<bool> {
+            self.signature_ok.lock().map(|s| *s).unwrap_or(None)
+        }
+
+        fn note_signature(&self, ok: bool) {
+            if let Ok(mut s) = self.signature_ok.lock() {
+                *s = Some(ok);
+            }
+        }
+    }
+
+    impl ServerCertVerifier for RecordingVerifier {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            if let Ok(mut c) = self.chain.lock() {
+                *c = std::iter::once(end_entity).chain(intermediates).map(|d| d.as_ref().to_vec()).collect();
+            }
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            self.note_signature(verify_tls12_signature(message, cert, dss, &self.algorithms).is_ok());
+            Ok(HandshakeSignatureValid::assertion())
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            self.note_signature(verify_tls13_signature(message, cert, dss, &self.algorithms).is_ok());
+            Ok(HandshakeSignatureValid::assertion())
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.algorithms.supported_schemes()
+        }
+    }
+}
+
+/// What the rustls handshake found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HandshakeResult {
+    /// Whether the handshake completed.
+    pub completed: bool,
+    /// Negotiated version (wire value).
+    pub version: Option<u16>,
+    /// Negotiated suite.
+    pub suite: Option<u16>,
+    /// Key-exchange group.
+    pub group: Option<u16>,
+    /// ALPN protocol.
+    pub alpn: Option<Vec<u8>>,
+    /// Presented chain, leaf first, DER.
+    pub chain: Vec<Vec<u8>>,
+    /// Whether the handshake signature verified with the leaf key.
+    pub signature_ok: Option<bool>,
+    /// Why it failed, if it did.
+    pub error: Option<DriverError>,
+}
+
+/// A sans-IO rustls client handshake.
+#[derive(Debug)]
+pub struct RustlsDriver {
+    conn: ClientConnection,
+    verifier: Arc<danger::RecordingVerifier>,
+    error: Option<DriverError>,
+    eof: bool,
+}
+
+impl RustlsDriver {
+    /// A handshake towards `server_name` (DNS name or IP literal) offering `alpn`.
+    pub fn new(server_name: &str, alpn: &[&[u8]]) -> Result<Self, DriverError> {
+        let mut provider = rustls::crypto::ring::default_provider();
+        provider.cipher_suites = rustls::crypto::ring::ALL_CIPHER_SUITES.to_vec();
+        provider.kx_groups = rustls::crypto::ring::ALL_KX_GROUPS.to_vec();
+        let verifier = Arc::new(danger::RecordingVerifier::new(provider.signature_verification_algorithms));
+        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|e| DriverError::Config(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier.clone())
+            .with_no_client_auth();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        config.enable_sni = true;
+        let name = ServerName::try_from(server_name.to_string()).map_err(|_| DriverError::ServerName(server_name.into()))?;
+        let conn = ClientConnection::new(Arc::new(config), name).map_err(|e| DriverError::Config(e.to_string()))?;
+        Ok(RustlsDriver { conn, verifier, error: None, eof: false })
+    }
+
+    /// Feeds bytes from the server.
+    pub fn feed(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() && self.error.is_none() {
+            match self.conn.read_tls(&mut bytes) {
+                Ok(0) => break,
+                Ok(_) => {
+                    if let Err(e) = self.conn.process_new_packets() {
+                        self.error = Some(DriverError::Handshake(e.to_string()));
+                    }
+                }
+                Err(e) => self.error = Some(DriverError::Handshake(e.to_string())),
+            }
+        }
+    }
+
+    /// The peer closed the connection.
+    pub fn feed_eof(&mut self) {
+        self.eof = true;
+        if self.conn.is_handshaking() && self.error.is_none() {
+            self.error = Some(DriverError::Handshake("connection closed during the handshake".into()));
+        }
+    }
+
+    /// Bytes to send now (may be empty).
+    pub fn take_outgoing(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        while self.conn.wants_write() {
+            match self.conn.write_tls(&mut out) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+        out
+    }
+
+    /// Whether the handshake is over (completed or failed).
+    pub fn is_done(&self) -> bool {
+        self.error.is_some() || self.eof || !self.conn.is_handshaking()
+    }
+
+    /// The result.
+    pub fn result(&self) -> HandshakeResult {
+        let completed = self.error.is_none() && !self.conn.is_handshaking();
+        HandshakeResult {
+            completed,
+            version: self.conn.protocol_version().map(u16::from),
+            suite: self.conn.negotiated_cipher_suite().map(|s| u16::from(s.suite())),
+            group: self.conn.negotiated_key_exchange_group().map(|g| u16::from(g.name())),
+            alpn: self.conn.alpn_protocol().map(<[u8]>::to_vec),
+            chain: self.verifier.chain(),
+            signature_ok: self.verifier.signature_ok(),
+            error: self.error.clone(),
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The rustls driver against the lab: TLS 1.3 chains are captured, legacy-only servers fail.
+//! Need MXRAY_LAB.
+
+mod common;
+
+use common::*;
+use tls_probe::driver::RustlsDriver;
+use tls_probe::runner::run_rustls;
+
+fn handshake(port: u16, starttls: bool) -> tls_probe::driver::HandshakeResult {
+    let _ = lab();
+    let mut s = if starttls { smtp_starttls(port).unwrap() } else { connect(port).unwrap() };
+    let mut d = RustlsDriver::new("localhost", &[b"h2", b"http/1.1"]).unwrap();
+    let stats = run_rustls(&mut d, &mut s);
+    assert_eq!(stats.connections, 1);
+    assert!(d.is_done());
+    d.result()
+}
+
+#[test]
+fn tls13_server_chain_is_captured() {
+    let r = handshake(4452, false);
+    assert!(r.completed, "{r:?}");
+    assert_eq!(r.version, Some(0x0304));
+    assert!(matches!(r.suite, Some(0x1301..=0x1303)));
+    assert!(r.group.is_some());
+    assert_eq!(r.chain.len(), 1);
+    // The captured leaf is the lab's ECDSA certificate, byte for byte.
+    let der = std::process::Command::new("openssl")
+        .args(["x509", "-outform", "DER", "-in"])
+        .arg(certs().join("ecp256.crt"))
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(r.chain[0], der);
+    assert_eq!(r.signature_ok, Some(true), "the server proves possession of the key");
+}
+
+#[test]
+fn postfix_over_starttls_completes_with_tls13() {
+    let r = handshake(2525, true);
+    assert!(r.completed, "{r:?}");
+    assert_eq!(r.version, Some(0x0304));
+    assert!(!r.chain.is_empty());
+}
+
+#[test]
+fn tls10_only_server_fails_for_a_modern_client() {
+    let r = handshake(4451, false);
+    assert!(!r.completed);
+    assert!(r.error.is_some());
+    assert!(r.chain.is_empty());
+}
