@@ -37,7 +37,9 @@ fn main() -> ExitCode {
         }
     }
     let Some(addr) = target.and_then(|t| t.parse::<SocketAddr>().ok()) else {
-        eprintln!("usage: starttls_transcript IP:PORT [--inject] [--ehlo NAME]   e.g. 127.0.0.1:2525");
+        eprintln!(
+            "usage: starttls_transcript IP:PORT [--inject] [--ehlo NAME]   e.g. 127.0.0.1:2525"
+        );
         return ExitCode::from(2);
     };
     let mut stream = match TcpStream::connect_timeout(&addr, Duration::from_secs(10)) {
@@ -72,7 +74,9 @@ fn main() -> ExitCode {
             Event::Reply { phase, reply } => print_reply(phase.name(), reply),
             Event::Eof { phase } => println!("{:>9} -- connection closed", phase.name()),
             Event::Timeout { phase } => println!("{:>9} -- timeout", phase.name()),
-            Event::Malformed { phase, error } => println!("{:>9} -- malformed reply: {error}", phase.name()),
+            Event::Malformed { phase, error } => {
+                println!("{:>9} -- malformed reply: {error}", phase.name())
+            }
             other => println!("{other:?}"),
         }
     }
@@ -81,21 +85,36 @@ fn main() -> ExitCode {
         println!("\n== banner: {} {}", b.code(), show(b.first_line()));
     }
     if let Some(e) = &t.ehlo {
-        println!("== server name: {}  ({})", e.domain, e.greeting.as_deref().unwrap_or("no greeting text"));
+        println!(
+            "== server name: {}  ({})",
+            e.domain,
+            e.greeting.as_deref().unwrap_or("no greeting text")
+        );
         println!("== capabilities:");
         for c in &e.capabilities {
             println!("     {:<28} {c:?}", String::from_utf8_lossy(&c.to_bytes()));
         }
         if e.starttls_stripped() {
-            println!("== WARNING: STARTTLS looks stripped by a middlebox ({:?})", e.stripped().collect::<Vec<_>>());
+            println!(
+                "== WARNING: STARTTLS looks stripped by a middlebox ({:?})",
+                e.stripped().collect::<Vec<_>>()
+            );
         }
     }
     println!();
     match step {
         Step::ReadyForTls(h) => {
-            println!("== outcome: ready for TLS ({} {})", h.starttls_reply.code(), show(h.starttls_reply.first_line()));
+            println!(
+                "== outcome: ready for TLS ({} {})",
+                h.starttls_reply.code(),
+                show(h.starttls_reply.first_line())
+            );
             match &h.plaintext_after_starttls {
-                Some(p) => println!("== FINDING: {} plaintext bytes after the 220: {}", p.len(), show(p)),
+                Some(p) => println!(
+                    "== FINDING: {} plaintext bytes after the 220: {}",
+                    p.len(),
+                    show(p)
+                ),
                 None => println!("== no plaintext after the 220 (good)"),
             }
             if h.injection.is_some() {
@@ -105,10 +124,22 @@ fn main() -> ExitCode {
         }
         Step::Done(o) => {
             let what = match &o {
-                Outcome::StartTlsNotOffered { via_helo } => format!("STARTTLS not offered (HELO fallback: {via_helo})"),
-                Outcome::StartTlsRefused { reply } => format!("STARTTLS refused: {} {}", reply.code(), show(reply.first_line())),
-                Outcome::StartTlsStripped { masked } => format!("STARTTLS stripped by a middlebox: {masked:?}"),
-                Outcome::Busy { phase, reply } => format!("busy (421) at {}: {}", phase.name(), show(reply.first_line())),
+                Outcome::StartTlsNotOffered { via_helo } => {
+                    format!("STARTTLS not offered (HELO fallback: {via_helo})")
+                }
+                Outcome::StartTlsRefused { reply } => format!(
+                    "STARTTLS refused: {} {}",
+                    reply.code(),
+                    show(reply.first_line())
+                ),
+                Outcome::StartTlsStripped { masked } => {
+                    format!("STARTTLS stripped by a middlebox: {masked:?}")
+                }
+                Outcome::Busy { phase, reply } => format!(
+                    "busy (421) at {}: {}",
+                    phase.name(),
+                    show(reply.first_line())
+                ),
                 other => format!("{other:?}"),
             };
             println!("== outcome: {what}");

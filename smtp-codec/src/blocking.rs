@@ -10,7 +10,10 @@ use crate::session::{ClientSession, Step};
 
 /// Drives `session` over `stream` until it returns [`Step::ReadyForTls`] or [`Step::Done`].
 /// I/O errors other than timeouts and EOF are returned as such.
-pub fn drive<S: Read + Write>(stream: &mut S, session: &mut ClientSession) -> std::io::Result<Step> {
+pub fn drive<S: Read + Write>(
+    stream: &mut S,
+    session: &mut ClientSession,
+) -> std::io::Result<Step> {
     let mut buf = [0u8; 4096];
     loop {
         match session.poll() {
@@ -25,7 +28,12 @@ pub fn drive<S: Read + Write>(stream: &mut S, session: &mut ClientSession) -> st
                     session.feed_timeout()
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                    ) =>
+                {
                     session.feed_eof()
                 }
                 Err(e) => return Err(e),

@@ -229,11 +229,18 @@ fn domain(i: &str) -> PResult<'_, &str> {
 }
 
 fn address_literal(i: &str) -> PResult<'_, Host<'_>> {
-    let (rest, inner) =
-        delimited(ch('['), take_while1(|c: char| c != ']' && c != '[' && c != '\\' && !c.is_whitespace()), ch(']'))
-            .parse(i)?;
+    let (rest, inner) = delimited(
+        ch('['),
+        take_while1(|c: char| c != ']' && c != '[' && c != '\\' && !c.is_whitespace()),
+        ch(']'),
+    )
+    .parse(i)?;
     let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Verify));
-    let host = if let Some(v6) = inner.get(..5).filter(|p| p.eq_ignore_ascii_case("IPv6:")).and(inner.get(5..)) {
+    let host = if let Some(v6) = inner
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("IPv6:"))
+        .and(inner.get(5..))
+    {
         Host::Ipv6(v6.parse().map_err(|_| fail())?)
     } else if let Ok(v4) = inner.parse::<Ipv4Addr>() {
         Host::Ipv4(v4)
@@ -245,13 +252,20 @@ fn address_literal(i: &str) -> PResult<'_, Host<'_>> {
         if !tag_ok || content.is_empty() || !content.chars().all(|c| c.is_ascii_graphic()) {
             return Err(fail());
         }
-        Host::General { tag: Cow::Borrowed(tag_), content: Cow::Borrowed(content) }
+        Host::General {
+            tag: Cow::Borrowed(tag_),
+            content: Cow::Borrowed(content),
+        }
     };
     Ok((rest, host))
 }
 
 fn host(i: &str) -> PResult<'_, Host<'_>> {
-    alt((address_literal, domain.map(|d| Host::Domain(Cow::Borrowed(d))))).parse(i)
+    alt((
+        address_literal,
+        domain.map(|d| Host::Domain(Cow::Borrowed(d))),
+    ))
+    .parse(i)
 }
 
 fn quoted_string(i: &str) -> PResult<'_, &str> {
@@ -272,12 +286,17 @@ fn local_part(i: &str) -> PResult<'_, &str> {
 
 fn mailbox(i: &str) -> PResult<'_, Mailbox<'_>> {
     (local_part, ch('@'), host)
-        .map(|(l, _, h)| Mailbox { local_part: Cow::Borrowed(l), host: h })
+        .map(|(l, _, h)| Mailbox {
+            local_part: Cow::Borrowed(l),
+            host: h,
+        })
         .parse(i)
 }
 
 fn source_route(i: &str) -> PResult<'_, ()> {
-    terminated(separated_list1(ch(','), preceded(ch('@'), domain)), ch(':')).map(|_| ()).parse(i)
+    terminated(separated_list1(ch(','), preceded(ch('@'), domain)), ch(':'))
+        .map(|_| ())
+        .parse(i)
 }
 
 /// `<[source-route:]mailbox>`; the source route is accepted and dropped (RFC 5321 4.1.1.3).
@@ -286,13 +305,24 @@ fn path(i: &str) -> PResult<'_, Mailbox<'_>> {
 }
 
 fn reverse_path(i: &str) -> PResult<'_, ReversePath<'_>> {
-    alt((tag("<>").map(|_| ReversePath::Null), path.map(ReversePath::Mailbox))).parse(i)
+    alt((
+        tag("<>").map(|_| ReversePath::Null),
+        path.map(ReversePath::Mailbox),
+    ))
+    .parse(i)
 }
 
 fn forward_path(i: &str) -> PResult<'_, ForwardPath<'_>> {
     alt((
-        delimited(ch('<'), take_while1(|c: char| c.is_ascii_alphabetic()), ch('>'))
-            .map_opt(|p: &str| p.eq_ignore_ascii_case("postmaster").then_some(ForwardPath::Postmaster)),
+        delimited(
+            ch('<'),
+            take_while1(|c: char| c.is_ascii_alphabetic()),
+            ch('>'),
+        )
+        .map_opt(|p: &str| {
+            p.eq_ignore_ascii_case("postmaster")
+                .then_some(ForwardPath::Postmaster)
+        }),
         path.map(ForwardPath::Mailbox),
     ))
     .parse(i)
@@ -319,7 +349,8 @@ fn esmtp_params<'a>(
             if !k_ok {
                 return Err(syntax("invalid parameter keyword"));
             }
-            if v.is_some_and(|v| v.is_empty() || v.contains('=') || v.chars().any(char::is_control)) {
+            if v.is_some_and(|v| v.is_empty() || v.contains('=') || v.chars().any(char::is_control))
+            {
                 return Err(syntax("invalid parameter value"));
             }
             Ok((k, v))
@@ -331,7 +362,9 @@ fn mail_param<'a>(k: &'a str, v: Option<&'a str>) -> Result<MailParam<'a>, Comma
     let bad = |what| CommandError::Syntax { verb: "MAIL", what };
     let is = |name: &str| k.eq_ignore_ascii_case(name);
     Ok(match (v, k) {
-        (Some(v), _) if is("SIZE") => MailParam::Size(number(v).ok_or(bad("SIZE is not a number"))?),
+        (Some(v), _) if is("SIZE") => {
+            MailParam::Size(number(v).ok_or(bad("SIZE is not a number"))?)
+        }
         (Some(v), _) if is("BODY") => MailParam::Body(if v.eq_ignore_ascii_case("7BIT") {
             BodyType::SevenBit
         } else if v.eq_ignore_ascii_case("8BITMIME") {
@@ -352,10 +385,24 @@ fn mail_param<'a>(k: &'a str, v: Option<&'a str>) -> Result<MailParam<'a>, Comma
         }),
         (Some(v), _) if is("ENVID") => MailParam::EnvId(Cow::Borrowed(v)),
         (Some(v), _) if is("AUTH") => MailParam::Auth(Cow::Borrowed(v)),
-        _ if ["SIZE", "BODY", "SMTPUTF8", "REQUIRETLS", "RET", "ENVID", "AUTH"].iter().any(|n| is(n)) => {
+        _ if [
+            "SIZE",
+            "BODY",
+            "SMTPUTF8",
+            "REQUIRETLS",
+            "RET",
+            "ENVID",
+            "AUTH",
+        ]
+        .iter()
+        .any(|n| is(n)) =>
+        {
             return Err(bad("parameter value missing or not allowed"))
         }
-        (v, k) => MailParam::Other { keyword: Cow::Borrowed(k), value: v.map(Cow::Borrowed) },
+        (v, k) => MailParam::Other {
+            keyword: Cow::Borrowed(k),
+            value: v.map(Cow::Borrowed),
+        },
     })
 }
 
@@ -385,10 +432,16 @@ fn rcpt_param<'a>(k: &'a str, v: Option<&'a str>) -> Result<RcptParam<'a>, Comma
             if t.is_empty() || a.is_empty() {
                 return Err(bad("empty ORCPT part"));
             }
-            RcptParam::Orcpt { addr_type: Cow::Borrowed(t), addr: Cow::Borrowed(a) }
+            RcptParam::Orcpt {
+                addr_type: Cow::Borrowed(t),
+                addr: Cow::Borrowed(a),
+            }
         }
         None if is("NOTIFY") || is("ORCPT") => return Err(bad("parameter value missing")),
-        v => RcptParam::Other { keyword: Cow::Borrowed(k), value: v.map(Cow::Borrowed) },
+        v => RcptParam::Other {
+            keyword: Cow::Borrowed(k),
+            value: v.map(Cow::Borrowed),
+        },
     })
 }
 
@@ -415,7 +468,10 @@ pub fn parse_command(line: &str) -> Result<Command<'_>, CommandError> {
         None => Ok(c),
         Some(_) => Err(syntax(v, "takes no arguments")),
     };
-    let required = |v: &'static str| args.map(Cow::Borrowed).ok_or(syntax(v, "argument required"));
+    let required = |v: &'static str| {
+        args.map(Cow::Borrowed)
+            .ok_or(syntax(v, "argument required"))
+    };
     if is("EHLO") {
         return Ok(Command::Ehlo(required("EHLO")?));
     }
@@ -429,7 +485,8 @@ pub fn parse_command(line: &str) -> Result<Command<'_>, CommandError> {
         let a = args.unwrap_or("");
         let rest = strip_prefix_ci(a, "FROM:").ok_or(syntax("MAIL", "expected FROM:"))?;
         let rest = rest.trim_start_matches(' ');
-        let (rest, from) = reverse_path(rest).map_err(|_| syntax("MAIL", "invalid reverse-path"))?;
+        let (rest, from) =
+            reverse_path(rest).map_err(|_| syntax("MAIL", "invalid reverse-path"))?;
         let params = esmtp_params(rest, "MAIL")?
             .into_iter()
             .map(|(k, v)| mail_param(k, v))
@@ -495,7 +552,12 @@ pub fn parse_command(line: &str) -> Result<Command<'_>, CommandError> {
         if !mech_ok {
             return Err(syntax("AUTH", "invalid mechanism name"));
         }
-        if ir.is_some_and(|r| r != "=" && !r.chars().all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))) {
+        if ir.is_some_and(|r| {
+            r != "="
+                && !r
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))
+        }) {
             return Err(syntax("AUTH", "initial response is not base64"));
         }
         return Ok(Command::Auth {
@@ -503,12 +565,17 @@ pub fn parse_command(line: &str) -> Result<Command<'_>, CommandError> {
             initial_response: ir.map(Cow::Borrowed),
         });
     }
-    Ok(Command::Unknown { verb: Cow::Borrowed(verb), args: args.map(Cow::Borrowed) })
+    Ok(Command::Unknown {
+        verb: Cow::Borrowed(verb),
+        args: args.map(Cow::Borrowed),
+    })
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| s.get(prefix.len()..)).flatten()
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| s.get(prefix.len()..))
+        .flatten()
 }
 
 /// Decodes one command line from the front of `input` (incremental, like
@@ -527,7 +594,11 @@ pub fn decode_command<'a>(
     let line = match scan_line(input, limits.command_line) {
         Scan::Line(l) => l,
         Scan::Incomplete => return Ok(None),
-        Scan::TooLong => return Err(CommandError::LineTooLong { limit: limits.command_line }),
+        Scan::TooLong => {
+            return Err(CommandError::LineTooLong {
+                limit: limits.command_line,
+            })
+        }
     };
     if line.bare_lf && limits.strict {
         return Err(CommandError::BareLf);
@@ -547,7 +618,10 @@ impl Host<'_> {
             Host::Domain(d) => Host::Domain(own(d)),
             Host::Ipv4(a) => Host::Ipv4(a),
             Host::Ipv6(a) => Host::Ipv6(a),
-            Host::General { tag, content } => Host::General { tag: own(tag), content: own(content) },
+            Host::General { tag, content } => Host::General {
+                tag: own(tag),
+                content: own(content),
+            },
         }
     }
 }
@@ -555,7 +629,10 @@ impl Host<'_> {
 impl Mailbox<'_> {
     /// Detaches from the input buffer.
     pub fn into_owned(self) -> Mailbox<'static> {
-        Mailbox { local_part: own(self.local_part), host: self.host.into_owned() }
+        Mailbox {
+            local_part: own(self.local_part),
+            host: self.host.into_owned(),
+        }
     }
 }
 
@@ -582,9 +659,10 @@ impl Command<'_> {
                         MailParam::Ret(r) => MailParam::Ret(r),
                         MailParam::EnvId(v) => MailParam::EnvId(o(v)),
                         MailParam::Auth(v) => MailParam::Auth(o(v)),
-                        MailParam::Other { keyword, value } => {
-                            MailParam::Other { keyword: o(keyword), value: value.map(o) }
-                        }
+                        MailParam::Other { keyword, value } => MailParam::Other {
+                            keyword: o(keyword),
+                            value: value.map(o),
+                        },
                     })
                     .collect(),
             },
@@ -597,12 +675,14 @@ impl Command<'_> {
                     .into_iter()
                     .map(|p| match p {
                         RcptParam::Notify(n) => RcptParam::Notify(n),
-                        RcptParam::Orcpt { addr_type, addr } => {
-                            RcptParam::Orcpt { addr_type: o(addr_type), addr: o(addr) }
-                        }
-                        RcptParam::Other { keyword, value } => {
-                            RcptParam::Other { keyword: o(keyword), value: value.map(o) }
-                        }
+                        RcptParam::Orcpt { addr_type, addr } => RcptParam::Orcpt {
+                            addr_type: o(addr_type),
+                            addr: o(addr),
+                        },
+                        RcptParam::Other { keyword, value } => RcptParam::Other {
+                            keyword: o(keyword),
+                            value: value.map(o),
+                        },
                     })
                     .collect(),
             },
@@ -615,10 +695,17 @@ impl Command<'_> {
             Command::Noop(s) => Command::Noop(s.map(o)),
             Command::Quit => Command::Quit,
             Command::StartTls => Command::StartTls,
-            Command::Auth { mechanism, initial_response } => {
-                Command::Auth { mechanism: o(mechanism), initial_response: initial_response.map(o) }
-            }
-            Command::Unknown { verb, args } => Command::Unknown { verb: o(verb), args: args.map(o) },
+            Command::Auth {
+                mechanism,
+                initial_response,
+            } => Command::Auth {
+                mechanism: o(mechanism),
+                initial_response: initial_response.map(o),
+            },
+            Command::Unknown { verb, args } => Command::Unknown {
+                verb: o(verb),
+                args: args.map(o),
+            },
         }
     }
 }
@@ -632,12 +719,18 @@ mod tests {
     }
 
     fn mb<'a>(l: &'a str, h: Host<'a>) -> Mailbox<'a> {
-        Mailbox { local_part: Cow::Borrowed(l), host: h }
+        Mailbox {
+            local_part: Cow::Borrowed(l),
+            host: h,
+        }
     }
 
     #[test]
     fn verbs_case_insensitive() {
-        assert_eq!(p("ehlo client.example"), Command::Ehlo("client.example".into()));
+        assert_eq!(
+            p("ehlo client.example"),
+            Command::Ehlo("client.example".into())
+        );
         assert_eq!(p("HeLo x"), Command::Helo("x".into()));
         assert_eq!(p("LHLO x"), Command::Lhlo("x".into()));
         assert_eq!(p("data"), Command::Data);
@@ -649,16 +742,27 @@ mod tests {
         assert_eq!(p("help mail"), Command::Help(Some("mail".into())));
         assert_eq!(p("VRFY postmaster"), Command::Vrfy("postmaster".into()));
         assert_eq!(p("EXPN staff"), Command::Expn("staff".into()));
-        assert!(matches!(parse_command("STARTTLS now"), Err(CommandError::Syntax { .. })));
-        assert!(matches!(parse_command("VRFY"), Err(CommandError::Syntax { .. })));
+        assert!(matches!(
+            parse_command("STARTTLS now"),
+            Err(CommandError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_command("VRFY"),
+            Err(CommandError::Syntax { .. })
+        ));
         assert_eq!(parse_command(""), Err(CommandError::Empty));
     }
 
     #[test]
     fn mail_from_with_parameters() {
         let c = p("MAIL FROM:<a.b@example.org> SIZE=1000 BODY=8bitmime SMTPUTF8 REQUIRETLS RET=HDRS ENVID=QQ314159 AUTH=<> X-FOO=bar X-FLAG");
-        let Command::Mail { from, params } = c else { panic!() };
-        assert_eq!(from, ReversePath::Mailbox(mb("a.b", Host::Domain("example.org".into()))));
+        let Command::Mail { from, params } = c else {
+            panic!()
+        };
+        assert_eq!(
+            from,
+            ReversePath::Mailbox(mb("a.b", Host::Domain("example.org".into())))
+        );
         assert_eq!(
             params,
             vec![
@@ -669,12 +773,30 @@ mod tests {
                 MailParam::Ret(Ret::Hdrs),
                 MailParam::EnvId("QQ314159".into()),
                 MailParam::Auth("<>".into()),
-                MailParam::Other { keyword: "X-FOO".into(), value: Some("bar".into()) },
-                MailParam::Other { keyword: "X-FLAG".into(), value: None },
+                MailParam::Other {
+                    keyword: "X-FOO".into(),
+                    value: Some("bar".into())
+                },
+                MailParam::Other {
+                    keyword: "X-FLAG".into(),
+                    value: None
+                },
             ]
         );
-        assert!(matches!(p("MAIL FROM:<>"), Command::Mail { from: ReversePath::Null, .. }));
-        assert!(matches!(p("mail from: <>"), Command::Mail { from: ReversePath::Null, .. }));
+        assert!(matches!(
+            p("MAIL FROM:<>"),
+            Command::Mail {
+                from: ReversePath::Null,
+                ..
+            }
+        ));
+        assert!(matches!(
+            p("mail from: <>"),
+            Command::Mail {
+                from: ReversePath::Null,
+                ..
+            }
+        ));
         assert!(parse_command("MAIL FROM:<> SIZE=big").is_err());
         assert!(parse_command("MAIL FROM:<> BODY=9BIT").is_err());
         assert!(parse_command("MAIL FROM:a@b").is_err());
@@ -684,69 +806,159 @@ mod tests {
     #[test]
     fn rcpt_to_with_parameters() {
         let c = p("RCPT TO:<u@example.com> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;u@example.com X-Y=z");
-        let Command::Rcpt { to, params } = c else { panic!() };
-        assert_eq!(to, ForwardPath::Mailbox(mb("u", Host::Domain("example.com".into()))));
-        assert_eq!(params[0], RcptParam::Notify(Notify { success: true, failure: false, delay: true }));
-        assert_eq!(params[1], RcptParam::Orcpt { addr_type: "rfc822".into(), addr: "u@example.com".into() });
-        assert_eq!(params[2], RcptParam::Other { keyword: "X-Y".into(), value: Some("z".into()) });
-        assert_eq!(p("RCPT TO:<u@x> NOTIFY=NEVER"), Command::Rcpt {
-            to: ForwardPath::Mailbox(mb("u", Host::Domain("x".into()))),
-            params: vec![RcptParam::Notify(Notify::default())]
-        });
-        assert!(matches!(p("rcpt to:<Postmaster>"), Command::Rcpt { to: ForwardPath::Postmaster, .. }));
+        let Command::Rcpt { to, params } = c else {
+            panic!()
+        };
+        assert_eq!(
+            to,
+            ForwardPath::Mailbox(mb("u", Host::Domain("example.com".into())))
+        );
+        assert_eq!(
+            params[0],
+            RcptParam::Notify(Notify {
+                success: true,
+                failure: false,
+                delay: true
+            })
+        );
+        assert_eq!(
+            params[1],
+            RcptParam::Orcpt {
+                addr_type: "rfc822".into(),
+                addr: "u@example.com".into()
+            }
+        );
+        assert_eq!(
+            params[2],
+            RcptParam::Other {
+                keyword: "X-Y".into(),
+                value: Some("z".into())
+            }
+        );
+        assert_eq!(
+            p("RCPT TO:<u@x> NOTIFY=NEVER"),
+            Command::Rcpt {
+                to: ForwardPath::Mailbox(mb("u", Host::Domain("x".into()))),
+                params: vec![RcptParam::Notify(Notify::default())]
+            }
+        );
+        assert!(matches!(
+            p("rcpt to:<Postmaster>"),
+            Command::Rcpt {
+                to: ForwardPath::Postmaster,
+                ..
+            }
+        ));
         assert!(parse_command("RCPT TO:<u@x> NOTIFY=SOMETIMES").is_err());
     }
 
     #[test]
     fn paths_source_routes_quoted_literals_utf8() {
         let to = |c: Command<'static>| match c {
-            Command::Rcpt { to: ForwardPath::Mailbox(m), .. } => m,
+            Command::Rcpt {
+                to: ForwardPath::Mailbox(m),
+                ..
+            } => m,
             other => panic!("{other:?}"),
         };
         let m = to(p("RCPT TO:<@hosta.int,@jkl.org:userc@d.bar.org>"));
         assert_eq!(m, mb("userc", Host::Domain("d.bar.org".into())));
         let m = to(p("RCPT TO:<\"john \\\"q\\\" doe\"@example.com>"));
         assert_eq!(m.local_part, "\"john \\\"q\\\" doe\"");
-        assert_eq!(to(p("RCPT TO:<x@[192.0.2.1]>")).host, Host::Ipv4("192.0.2.1".parse().unwrap()));
-        assert_eq!(to(p("RCPT TO:<x@[IPv6:2001:db8::1]>")).host, Host::Ipv6("2001:db8::1".parse().unwrap()));
+        assert_eq!(
+            to(p("RCPT TO:<x@[192.0.2.1]>")).host,
+            Host::Ipv4("192.0.2.1".parse().unwrap())
+        );
+        assert_eq!(
+            to(p("RCPT TO:<x@[IPv6:2001:db8::1]>")).host,
+            Host::Ipv6("2001:db8::1".parse().unwrap())
+        );
         assert_eq!(
             to(p("RCPT TO:<x@[x-tag:stuff]>")).host,
-            Host::General { tag: "x-tag".into(), content: "stuff".into() }
+            Host::General {
+                tag: "x-tag".into(),
+                content: "stuff".into()
+            }
         );
         assert!(parse_command("RCPT TO:<x@[IPv6:zz]>").is_err());
-        assert_eq!(to(p("RCPT TO:<用户@例子.广告>")), mb("用户", Host::Domain("例子.广告".into())));
+        assert_eq!(
+            to(p("RCPT TO:<用户@例子.广告>")),
+            mb("用户", Host::Domain("例子.广告".into()))
+        );
     }
 
     #[test]
     fn bdat_auth_unknown() {
-        assert_eq!(p("BDAT 1000"), Command::Bdat { size: 1000, last: false });
-        assert_eq!(p("bdat 0 last"), Command::Bdat { size: 0, last: true });
+        assert_eq!(
+            p("BDAT 1000"),
+            Command::Bdat {
+                size: 1000,
+                last: false
+            }
+        );
+        assert_eq!(
+            p("bdat 0 last"),
+            Command::Bdat {
+                size: 0,
+                last: true
+            }
+        );
         assert!(parse_command("BDAT x").is_err());
         assert!(parse_command("BDAT 99999999999999999999999").is_err());
         assert_eq!(
             p("AUTH PLAIN AGZvbwBiYXI="),
-            Command::Auth { mechanism: "PLAIN".into(), initial_response: Some("AGZvbwBiYXI=".into()) }
+            Command::Auth {
+                mechanism: "PLAIN".into(),
+                initial_response: Some("AGZvbwBiYXI=".into())
+            }
         );
-        assert_eq!(p("AUTH LOGIN"), Command::Auth { mechanism: "LOGIN".into(), initial_response: None });
+        assert_eq!(
+            p("AUTH LOGIN"),
+            Command::Auth {
+                mechanism: "LOGIN".into(),
+                initial_response: None
+            }
+        );
         assert!(parse_command("AUTH PLAIN $$$").is_err());
-        assert_eq!(p("XCLIENT ADDR=1.2.3.4"), Command::Unknown {
-            verb: "XCLIENT".into(),
-            args: Some("ADDR=1.2.3.4".into())
-        });
-        assert_eq!(p("GET / HTTP/1.1"), Command::Unknown { verb: "GET".into(), args: Some("/ HTTP/1.1".into()) });
+        assert_eq!(
+            p("XCLIENT ADDR=1.2.3.4"),
+            Command::Unknown {
+                verb: "XCLIENT".into(),
+                args: Some("ADDR=1.2.3.4".into())
+            }
+        );
+        assert_eq!(
+            p("GET / HTTP/1.1"),
+            Command::Unknown {
+                verb: "GET".into(),
+                args: Some("/ HTTP/1.1".into())
+            }
+        );
     }
 
     #[test]
     fn decode_limits_and_incremental() {
         let l = Limits::default();
         assert_eq!(decode_command(b"NOOP", &l), Ok(None));
-        assert_eq!(decode_command(b"NOOP\r\nQUIT\r\n", &l).unwrap().unwrap().1, 6);
+        assert_eq!(
+            decode_command(b"NOOP\r\nQUIT\r\n", &l).unwrap().unwrap().1,
+            6
+        );
         let long = [b'A'; 512];
-        assert_eq!(decode_command(&long, &l), Err(CommandError::LineTooLong { limit: 512 }));
+        assert_eq!(
+            decode_command(&long, &l),
+            Err(CommandError::LineTooLong { limit: 512 })
+        );
         let mut ok = vec![b'A'; 510];
         ok.extend_from_slice(b"\r\n");
         assert!(decode_command(&ok, &l).unwrap().is_some());
-        assert_eq!(decode_command(b"NOOP\n", &Limits::strict()), Err(CommandError::BareLf));
-        assert_eq!(decode_command(b"NOOP \xff\r\n", &l), Err(CommandError::NotUtf8));
+        assert_eq!(
+            decode_command(b"NOOP\n", &Limits::strict()),
+            Err(CommandError::BareLf)
+        );
+        assert_eq!(
+            decode_command(b"NOOP \xff\r\n", &l),
+            Err(CommandError::NotUtf8)
+        );
     }
 }

@@ -38,7 +38,11 @@ pub(crate) fn scan_line(input: &[u8], limit: usize) -> Scan<'_> {
                 Some((b'\r', c)) => (c, false),
                 _ => (with_cr, true),
             };
-            Scan::Line(Line { content, len: lf.saturating_add(1), bare_lf })
+            Scan::Line(Line {
+                content,
+                len: lf.saturating_add(1),
+                bare_lf,
+            })
         }
         None if input.len() >= limit => Scan::TooLong,
         None => Scan::Incomplete,
@@ -60,7 +64,9 @@ mod with_bytes {
         buf: &mut BytesMut,
         limits: &Limits,
     ) -> Result<Option<Reply<'static>>, ReplyError> {
-        let Some((reply, used)) = decode_reply(buf, limits)? else { return Ok(None) };
+        let Some((reply, used)) = decode_reply(buf, limits)? else {
+            return Ok(None);
+        };
         let reply = reply.into_owned();
         buf.advance(used);
         Ok(Some(reply))
@@ -71,7 +77,9 @@ mod with_bytes {
         buf: &mut BytesMut,
         limits: &Limits,
     ) -> Result<Option<EhloResponse<'static>>, EhloError> {
-        let Some((ehlo, used)) = decode_ehlo(buf, limits)? else { return Ok(None) };
+        let Some((ehlo, used)) = decode_ehlo(buf, limits)? else {
+            return Ok(None);
+        };
         let ehlo = ehlo.into_owned();
         buf.advance(used);
         Ok(Some(ehlo))
@@ -82,7 +90,9 @@ mod with_bytes {
         buf: &mut BytesMut,
         limits: &Limits,
     ) -> Result<Option<Command<'static>>, CommandError> {
-        let Some((cmd, used)) = decode_command(buf, limits)? else { return Ok(None) };
+        let Some((cmd, used)) = decode_command(buf, limits)? else {
+            return Ok(None);
+        };
         let cmd = cmd.into_owned();
         buf.advance(used);
         Ok(Some(cmd))
@@ -109,7 +119,9 @@ mod tests {
         assert_eq!(scan_line(b"abcd", 4), Scan::TooLong);
         assert_eq!(scan_line(b"abcdefgh", 4), Scan::TooLong);
         // A line of exactly the limit (with its LF) is accepted.
-        assert!(matches!(scan_line(b"ab\r\n", 4), Scan::Line(l) if l.content == b"ab" && l.len == 4));
+        assert!(
+            matches!(scan_line(b"ab\r\n", 4), Scan::Line(l) if l.content == b"ab" && l.len == 4)
+        );
         assert!(matches!(scan_line(b"abc\n", 4), Scan::Line(l) if l.bare_lf && l.len == 4));
         // A LF beyond the limit does not count.
         assert_eq!(scan_line(b"abcde\n", 4), Scan::TooLong);

@@ -78,8 +78,11 @@ pub enum Capability<'a> {
 /// character (Cisco's `XXXXXXXA`), and at least four long.
 pub fn is_masked_keyword(keyword: &str) -> bool {
     let b = keyword.as_bytes();
-    let Some((_, head)) = b.split_last() else { return false };
-    b.len() >= 4 && head.iter().all(|c| c.eq_ignore_ascii_case(&b'X'))
+    let Some((_, head)) = b.split_last() else {
+        return false;
+    };
+    b.len() >= 4
+        && head.iter().all(|c| c.eq_ignore_ascii_case(&b'X'))
         && b.iter().all(u8::is_ascii_alphanumeric)
 }
 
@@ -127,8 +130,11 @@ impl<'a> Capability<'a> {
     pub fn parse_str(text: &'a str) -> Capability<'a> {
         let text = text.trim_matches(is_space);
         let (head, params_str) = text.split_once(is_space).unwrap_or((text, ""));
-        let params: Vec<Cow<'a, str>> =
-            params_str.split(is_space).filter(|p| !p.is_empty()).map(Cow::Borrowed).collect();
+        let params: Vec<Cow<'a, str>> = params_str
+            .split(is_space)
+            .filter(|p| !p.is_empty())
+            .map(Cow::Borrowed)
+            .collect();
         if let Some((k, first)) = head.split_once('=') {
             if k.eq_ignore_ascii_case("AUTH") {
                 let mut mechanisms = Vec::with_capacity(params.len().saturating_add(1));
@@ -136,9 +142,15 @@ impl<'a> Capability<'a> {
                     mechanisms.push(Cow::Borrowed(first));
                 }
                 mechanisms.extend(params);
-                return Capability::Auth { mechanisms, legacy: true };
+                return Capability::Auth {
+                    mechanisms,
+                    legacy: true,
+                };
             }
-            return Capability::Other { keyword: Cow::Borrowed(head), params };
+            return Capability::Other {
+                keyword: Cow::Borrowed(head),
+                params,
+            };
         }
         let k = head;
         let upper = |name: &str| k.eq_ignore_ascii_case(name);
@@ -150,7 +162,10 @@ impl<'a> Capability<'a> {
             }
         };
         let cap = if upper("AUTH") {
-            Some(Capability::Auth { mechanisms: params.clone(), legacy: false })
+            Some(Capability::Auth {
+                mechanisms: params.clone(),
+                legacy: false,
+            })
         } else if upper("SIZE") {
             number(&params).map(Capability::Size)
         } else if upper("DELIVERBY") {
@@ -199,7 +214,10 @@ impl<'a> Capability<'a> {
         } else {
             None
         };
-        cap.unwrap_or(Capability::Other { keyword: Cow::Borrowed(k), params })
+        cap.unwrap_or(Capability::Other {
+            keyword: Cow::Borrowed(k),
+            params,
+        })
     }
 
     /// Detaches the capability from the input buffer.
@@ -215,9 +233,10 @@ impl<'a> Capability<'a> {
             Capability::Size(n) => Capability::Size(n),
             Capability::Pipelining => Capability::Pipelining,
             Capability::EightBitMime => Capability::EightBitMime,
-            Capability::Auth { mechanisms, legacy } => {
-                Capability::Auth { mechanisms: ov(mechanisms), legacy }
-            }
+            Capability::Auth { mechanisms, legacy } => Capability::Auth {
+                mechanisms: ov(mechanisms),
+                legacy,
+            },
             Capability::EnhancedStatusCodes => Capability::EnhancedStatusCodes,
             Capability::SmtpUtf8 => Capability::SmtpUtf8,
             Capability::Chunking => Capability::Chunking,
@@ -237,9 +256,10 @@ impl<'a> Capability<'a> {
             Capability::Vrfy => Capability::Vrfy,
             Capability::Help => Capability::Help,
             Capability::Stripped(k) => Capability::Stripped(o(k)),
-            Capability::Other { keyword, params } => {
-                Capability::Other { keyword: o(keyword), params: ov(params) }
-            }
+            Capability::Other { keyword, params } => Capability::Other {
+                keyword: o(keyword),
+                params: ov(params),
+            },
         }
     }
 }
@@ -265,7 +285,10 @@ impl<'a> EhloResponse<'a> {
         if reply.code() != ReplyCode::OK {
             return Err(EhloError::NotOk(reply.code()));
         }
-        let (first, rest) = reply.lines().split_first().map_or((&[][..], &[][..]), |(f, r)| (&f[..], r));
+        let (first, rest) = reply
+            .lines()
+            .split_first()
+            .map_or((&[][..], &[][..]), |(f, r)| (&f[..], r));
         let first_cow: Cow<'a, str> = match reply.lines().first() {
             Some(Cow::Borrowed(b)) => String::from_utf8_lossy(b),
             _ => Cow::Owned(String::from_utf8_lossy(first).into_owned()),
@@ -279,7 +302,11 @@ impl<'a> EhloResponse<'a> {
                 Cow::Owned(v) => Capability::parse(v).into_owned(),
             })
             .collect();
-        Ok(EhloResponse { domain, greeting, capabilities })
+        Ok(EhloResponse {
+            domain,
+            greeting,
+            capabilities,
+        })
     }
 
     /// Whether `STARTTLS` is offered.
@@ -334,7 +361,11 @@ impl<'a> EhloResponse<'a> {
         EhloResponse {
             domain: Cow::Owned(self.domain.into_owned()),
             greeting: self.greeting.map(|g| Cow::Owned(g.into_owned())),
-            capabilities: self.capabilities.into_iter().map(Capability::into_owned).collect(),
+            capabilities: self
+                .capabilities
+                .into_iter()
+                .map(Capability::into_owned)
+                .collect(),
         }
     }
 }
@@ -357,7 +388,10 @@ fn split_first_line(line: Cow<'_, str>) -> (Cow<'_, str>, Option<Cow<'_, str>>) 
         }
         Cow::Owned(s) => {
             let (d, g) = split(&s);
-            (Cow::Owned(String::from(d)), g.map(|g| Cow::Owned(String::from(g))))
+            (
+                Cow::Owned(String::from(d)),
+                g.map(|g| Cow::Owned(String::from(g))),
+            )
         }
     }
 }
@@ -410,12 +444,18 @@ mod tests {
         assert_eq!(e.capabilities[1], Capability::Size(None));
         assert_eq!(
             e.capabilities[2],
-            Capability::Auth { mechanisms: vec![Cow::Borrowed("login")], legacy: true }
+            Capability::Auth {
+                mechanisms: vec![Cow::Borrowed("login")],
+                legacy: true
+            }
         );
         assert_eq!(e.auth_mechanisms(), ["login", "PLAIN"]);
         assert_eq!(
             e.capabilities[4],
-            Capability::Other { keyword: "x-foo".into(), params: vec!["a".into(), "b".into()] }
+            Capability::Other {
+                keyword: "x-foo".into(),
+                params: vec!["a".into(), "b".into()]
+            }
         );
         let e = ehlo(b"250\r\n");
         assert_eq!((e.domain.as_ref(), e.capabilities.len()), ("", 0));
@@ -425,7 +465,10 @@ mod tests {
     fn stripped_and_other_masks() {
         let e = ehlo(b"250-mx\r\n250-XXXXXXXA\r\n250-XXXXXXXXXXXXXX\r\n250 XXXX\r\n");
         assert!(e.starttls_stripped());
-        assert_eq!(e.stripped().collect::<Vec<_>>(), ["XXXXXXXA", "XXXXXXXXXXXXXX", "XXXX"]);
+        assert_eq!(
+            e.stripped().collect::<Vec<_>>(),
+            ["XXXXXXXA", "XXXXXXXXXXXXXX", "XXXX"]
+        );
         assert!(!is_masked_keyword("XXX"));
         assert!(!is_masked_keyword("XFOO"));
     }
@@ -436,12 +479,20 @@ mod tests {
         assert_eq!(e.capabilities[0], Capability::DeliverBy(Some(240)));
         assert_eq!(
             e.capabilities[1],
-            Capability::Limits(vec![("RCPTMAX".into(), "100".into()), ("MAILMAX".into(), "5".into())])
+            Capability::Limits(vec![
+                ("RCPTMAX".into(), "100".into()),
+                ("MAILMAX".into(), "5".into())
+            ])
         );
         assert_eq!(e.capabilities[2], Capability::Burl(vec!["imap".into()]));
-        assert_eq!(e.capabilities[3], Capability::NoSoliciting(Some("net.example:ADV".into())));
+        assert_eq!(
+            e.capabilities[3],
+            Capability::NoSoliciting(Some("net.example:ADV".into()))
+        );
         assert!(matches!(&e.capabilities[4], Capability::FutureRelease(v) if v.len() == 2));
-        assert!(matches!(&e.capabilities[5], Capability::Other { keyword, .. } if keyword == "SIZE"));
+        assert!(
+            matches!(&e.capabilities[5], Capability::Other { keyword, .. } if keyword == "SIZE")
+        );
         assert_eq!(e.capabilities[6], Capability::Mtrk);
     }
 

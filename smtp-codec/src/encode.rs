@@ -52,9 +52,14 @@ impl Encode for Capability<'_> {
             }
         }
         match self {
-            Capability::Auth { mechanisms, legacy: true } => {
+            Capability::Auth {
+                mechanisms,
+                legacy: true,
+            } => {
                 out.extend_from_slice(b"AUTH=");
-                let (first, rest) = mechanisms.split_first().map_or((None, &[][..]), |(f, r)| (Some(f), r));
+                let (first, rest) = mechanisms
+                    .split_first()
+                    .map_or((None, &[][..]), |(f, r)| (Some(f), r));
                 if let Some(f) = first {
                     out.extend_from_slice(f.as_bytes());
                 }
@@ -141,7 +146,11 @@ impl Encode for Mailbox<'_> {
 
 impl Encode for Notify {
     fn encode(&self, out: &mut Vec<u8>) {
-        let flags = [(self.success, "SUCCESS"), (self.failure, "FAILURE"), (self.delay, "DELAY")];
+        let flags = [
+            (self.success, "SUCCESS"),
+            (self.failure, "FAILURE"),
+            (self.delay, "DELAY"),
+        ];
         let mut first = true;
         for (_, name) in flags.iter().filter(|(on, _)| *on) {
             if !first {
@@ -199,7 +208,9 @@ impl Encode for Command<'_> {
                         ),
                         MailParam::EnvId(v) => push_param(out, "ENVID", Some(v)),
                         MailParam::Auth(v) => push_param(out, "AUTH", Some(v)),
-                        MailParam::Other { keyword, value } => push_param(out, keyword, value.as_deref()),
+                        MailParam::Other { keyword, value } => {
+                            push_param(out, keyword, value.as_deref())
+                        }
                     }
                 }
             }
@@ -219,7 +230,9 @@ impl Encode for Command<'_> {
                         RcptParam::Orcpt { addr_type, addr } => {
                             push_param(out, "ORCPT", Some(&alloc::format!("{addr_type};{addr}")))
                         }
-                        RcptParam::Other { keyword, value } => push_param(out, keyword, value.as_deref()),
+                        RcptParam::Other { keyword, value } => {
+                            push_param(out, keyword, value.as_deref())
+                        }
                     }
                 }
             }
@@ -237,7 +250,10 @@ impl Encode for Command<'_> {
             Command::Noop(s) => verb_arg(out, "NOOP", s.as_deref()),
             Command::Quit => push_str(out, "QUIT"),
             Command::StartTls => push_str(out, "STARTTLS"),
-            Command::Auth { mechanism, initial_response } => {
+            Command::Auth {
+                mechanism,
+                initial_response,
+            } => {
                 push_str(out, "AUTH ");
                 verb_arg(out, mechanism, initial_response.as_deref());
             }

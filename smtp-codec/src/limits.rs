@@ -41,7 +41,10 @@ impl Limits {
 
     /// The RFC 5321 limits in strict mode: 512-octet reply lines, CRLF required.
     pub const fn strict() -> Limits {
-        Limits { strict: true, ..Limits::DEFAULT }
+        Limits {
+            strict: true,
+            ..Limits::DEFAULT
+        }
     }
 
     /// The reply line limit in force for the current mode.

@@ -124,7 +124,10 @@ impl<'a> Reply<'a> {
     /// Builds a reply from text lines (no line may contain CR or LF). An empty list means one
     /// empty line.
     pub fn new(code: ReplyCode, lines: Vec<Cow<'a, [u8]>>) -> Result<Reply<'a>, ReplyError> {
-        if lines.iter().any(|l| l.iter().any(|b| matches!(b, b'\r' | b'\n'))) {
+        if lines
+            .iter()
+            .any(|l| l.iter().any(|b| matches!(b, b'\r' | b'\n')))
+        {
             return Err(ReplyError::LineBreakInText);
         }
         let mut lines = lines;
@@ -142,7 +145,10 @@ impl<'a> Reply<'a> {
     /// A single-line reply from trusted static text (this crate's own replies).
     pub(crate) fn from_static(code: ReplyCode, text: &'static str) -> Reply<'static> {
         debug_assert!(!text.contains(['\r', '\n']));
-        Reply { code, lines: alloc::vec![Cow::Borrowed(text.as_bytes())] }
+        Reply {
+            code,
+            lines: alloc::vec![Cow::Borrowed(text.as_bytes())],
+        }
     }
 
     /// The code.
@@ -186,7 +192,11 @@ impl<'a> Reply<'a> {
     pub fn into_owned(self) -> Reply<'static> {
         Reply {
             code: self.code,
-            lines: self.lines.into_iter().map(|l| Cow::Owned(l.into_owned())).collect(),
+            lines: self
+                .lines
+                .into_iter()
+                .map(|l| Cow::Owned(l.into_owned()))
+                .collect(),
         }
     }
 }
@@ -199,7 +209,11 @@ fn check_partial_prefix(partial: &[u8]) -> Result<(), ReplyError> {
             _ => matches!(b, b' ' | b'-' | b'\r'),
         };
         if !ok {
-            return Err(if i < 3 { ReplyError::NoCode } else { ReplyError::BadSeparator(*b) });
+            return Err(if i < 3 {
+                ReplyError::NoCode
+            } else {
+                ReplyError::BadSeparator(*b)
+            });
         }
     }
     if let [a, b, c, ..] = partial {
@@ -237,7 +251,9 @@ pub fn decode_reply<'a>(
             Scan::Incomplete => {
                 // Incomplete means at least one more byte is needed: at the limit is too much.
                 if pos.saturating_add(rest.len()) >= limits.reply_bytes {
-                    return Err(ReplyError::TooLarge { limit: limits.reply_bytes });
+                    return Err(ReplyError::TooLarge {
+                        limit: limits.reply_bytes,
+                    });
                 }
                 check_partial_prefix(rest)?;
                 return Ok(None);
@@ -245,7 +261,9 @@ pub fn decode_reply<'a>(
         };
         let end = pos.saturating_add(line.len);
         if end > limits.reply_bytes {
-            return Err(ReplyError::TooLarge { limit: limits.reply_bytes });
+            return Err(ReplyError::TooLarge {
+                limit: limits.reply_bytes,
+            });
         }
         if line.bare_lf && limits.strict {
             return Err(ReplyError::BareLf);
@@ -259,11 +277,18 @@ pub fn decode_reply<'a>(
         };
         match first {
             None => first = Some(code),
-            Some(f) if f != code => return Err(ReplyError::CodeChanged { first: f, then: code }),
+            Some(f) if f != code => {
+                return Err(ReplyError::CodeChanged {
+                    first: f,
+                    then: code,
+                })
+            }
             Some(_) => {}
         }
         if lines.len() >= limits.lines_per_reply {
-            return Err(ReplyError::TooManyLines { limit: limits.lines_per_reply });
+            return Err(ReplyError::TooManyLines {
+                limit: limits.lines_per_reply,
+            });
         }
         lines.push(Cow::Borrowed(text));
         pos = end;
@@ -272,7 +297,9 @@ pub fn decode_reply<'a>(
         }
         if lines.len() >= limits.lines_per_reply {
             // The next line is certain to exceed the limit: fail now, not after buffering it.
-            return Err(ReplyError::TooManyLines { limit: limits.lines_per_reply });
+            return Err(ReplyError::TooManyLines {
+                limit: limits.lines_per_reply,
+            });
         }
     }
 }
@@ -292,17 +319,30 @@ mod tests {
         assert!(ReplyCode::new(199).is_none());
         assert!(ReplyCode::new(260).is_none());
         assert!(ReplyCode::new(600).is_none());
-        assert_eq!(decode_reply(b"199 x\r\n", &lim()), Err(ReplyError::InvalidCode(*b"199")));
-        assert_eq!(decode_reply(b"262 x\r\n", &lim()), Err(ReplyError::InvalidCode(*b"262")));
+        assert_eq!(
+            decode_reply(b"199 x\r\n", &lim()),
+            Err(ReplyError::InvalidCode(*b"199"))
+        );
+        assert_eq!(
+            decode_reply(b"262 x\r\n", &lim()),
+            Err(ReplyError::InvalidCode(*b"262"))
+        );
         assert_eq!(decode_reply(b"2a0 x\r\n", &lim()), Err(ReplyError::NoCode));
         assert_eq!(decode_reply(b"25\r\n", &lim()), Err(ReplyError::NoCode));
     }
 
     #[test]
     fn single_multi_and_quirks() {
-        let (r, n) = decode_reply(b"220 mx ESMTP\r\nrest", &lim()).unwrap().unwrap();
-        assert_eq!((r.code().get(), n, r.first_line()), (220, 14, &b"mx ESMTP"[..]));
-        let (r, _) = decode_reply(b"250-a\n250-b \n250 c\n", &lim()).unwrap().unwrap();
+        let (r, n) = decode_reply(b"220 mx ESMTP\r\nrest", &lim())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (r.code().get(), n, r.first_line()),
+            (220, 14, &b"mx ESMTP"[..])
+        );
+        let (r, _) = decode_reply(b"250-a\n250-b \n250 c\n", &lim())
+            .unwrap()
+            .unwrap();
         assert_eq!(r.lines().len(), 3);
         assert_eq!(&r.lines()[1][..], b"b ");
         let (r, n) = decode_reply(b"250\r\n", &lim()).unwrap().unwrap();
@@ -311,8 +351,14 @@ mod tests {
             decode_reply(b"250-a\r\n251 b\r\n", &lim()),
             Err(ReplyError::CodeChanged { .. })
         ));
-        assert_eq!(decode_reply(b"250_a\r\n", &lim()), Err(ReplyError::BadSeparator(b'_')));
-        assert_eq!(decode_reply(b"250 a\n", &Limits::strict()), Err(ReplyError::BareLf));
+        assert_eq!(
+            decode_reply(b"250_a\r\n", &lim()),
+            Err(ReplyError::BadSeparator(b'_'))
+        );
+        assert_eq!(
+            decode_reply(b"250 a\n", &Limits::strict()),
+            Err(ReplyError::BareLf)
+        );
     }
 
     #[test]
@@ -327,9 +373,18 @@ mod tests {
 
     #[test]
     fn non_smtp_fails_before_line_end() {
-        assert_eq!(decode_reply(b"SSH-2.0-Open", &lim()), Err(ReplyError::NoCode));
-        assert_eq!(decode_reply(b"HTTP/1.1 400", &lim()), Err(ReplyError::NoCode));
-        assert_eq!(decode_reply(b"220x", &lim()), Err(ReplyError::BadSeparator(b'x')));
+        assert_eq!(
+            decode_reply(b"SSH-2.0-Open", &lim()),
+            Err(ReplyError::NoCode)
+        );
+        assert_eq!(
+            decode_reply(b"HTTP/1.1 400", &lim()),
+            Err(ReplyError::NoCode)
+        );
+        assert_eq!(
+            decode_reply(b"220x", &lim()),
+            Err(ReplyError::BadSeparator(b'x'))
+        );
     }
 
     #[test]
@@ -344,13 +399,21 @@ mod tests {
             Err(ReplyError::LineTooLong { limit: 512 })
         );
         long.resize(4096, b'a');
-        assert_eq!(decode_reply(&long, &lim()), Err(ReplyError::LineTooLong { limit: 4096 }));
+        assert_eq!(
+            decode_reply(&long, &lim()),
+            Err(ReplyError::LineTooLong { limit: 4096 })
+        );
     }
 
     #[test]
     fn limit_lines_per_reply() {
-        let l = Limits { lines_per_reply: 3, ..Limits::default() };
-        assert!(decode_reply(b"250-a\r\n250-b\r\n250 c\r\n", &l).unwrap().is_some());
+        let l = Limits {
+            lines_per_reply: 3,
+            ..Limits::default()
+        };
+        assert!(decode_reply(b"250-a\r\n250-b\r\n250 c\r\n", &l)
+            .unwrap()
+            .is_some());
         // The third line is a continuation: fail now, without waiting for a fourth.
         assert_eq!(
             decode_reply(b"250-a\r\n250-b\r\n250-c\r\n", &l),
@@ -360,15 +423,28 @@ mod tests {
 
     #[test]
     fn limit_total_reply_bytes() {
-        let l = Limits { reply_bytes: 20, ..Limits::default() };
-        assert_eq!(decode_reply(b"250-aaaa\r\n250-bbbb\r\n", &l), Err(ReplyError::TooLarge { limit: 20 }));
-        assert_eq!(decode_reply(b"250-aaaa\r\n250-bbbbbbbbbbbb", &l), Err(ReplyError::TooLarge { limit: 20 }));
-        assert!(decode_reply(b"250-aaaa\r\n250 bbb\r\n", &l).unwrap().is_some());
+        let l = Limits {
+            reply_bytes: 20,
+            ..Limits::default()
+        };
+        assert_eq!(
+            decode_reply(b"250-aaaa\r\n250-bbbb\r\n", &l),
+            Err(ReplyError::TooLarge { limit: 20 })
+        );
+        assert_eq!(
+            decode_reply(b"250-aaaa\r\n250-bbbbbbbbbbbb", &l),
+            Err(ReplyError::TooLarge { limit: 20 })
+        );
+        assert!(decode_reply(b"250-aaaa\r\n250 bbb\r\n", &l)
+            .unwrap()
+            .is_some());
     }
 
     #[test]
     fn enhanced_status_extracted() {
-        let (r, _) = decode_reply(b"550 5.7.1 <x@y>: Relay access denied\r\n", &lim()).unwrap().unwrap();
+        let (r, _) = decode_reply(b"550 5.7.1 <x@y>: Relay access denied\r\n", &lim())
+            .unwrap()
+            .unwrap();
         let st = r.enhanced_status().unwrap();
         assert_eq!(st.to_string(), "5.7.1");
         let (r, _) = decode_reply(b"250 OK\r\n", &lim()).unwrap().unwrap();

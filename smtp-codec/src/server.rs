@@ -75,8 +75,18 @@ enum Mode {
     Command,
     /// Discarding the rest of an overlong command line.
     SkipLine,
-    Data { body: Vec<u8>, error: Option<DataError>, in_long_line: bool, prev_crlf: bool },
-    Bdat { remaining: u64, last: bool, chunk: Vec<u8>, error: Option<DataError> },
+    Data {
+        body: Vec<u8>,
+        error: Option<DataError>,
+        in_long_line: bool,
+        prev_crlf: bool,
+    },
+    Bdat {
+        remaining: u64,
+        last: bool,
+        chunk: Vec<u8>,
+        error: Option<DataError>,
+    },
 }
 
 /// The server-side reader. See the module documentation.
@@ -91,7 +101,12 @@ pub struct ServerReader {
 impl ServerReader {
     /// A reader in command mode.
     pub fn new(limits: Limits) -> ServerReader {
-        ServerReader { limits, buf: Vec::new(), mode: Mode::Command, bdat_total: 0 }
+        ServerReader {
+            limits,
+            buf: Vec::new(),
+            mode: Mode::Command,
+            bdat_total: 0,
+        }
     }
 
     /// Feeds bytes from the client. Poll until `None` before feeding a lot more.
@@ -101,7 +116,12 @@ impl ServerReader {
 
     /// Switches to DATA body mode (call after sending 354).
     pub fn begin_data(&mut self) {
-        self.mode = Mode::Data { body: Vec::new(), error: None, in_long_line: false, prev_crlf: true };
+        self.mode = Mode::Data {
+            body: Vec::new(),
+            error: None,
+            in_long_line: false,
+            prev_crlf: true,
+        };
     }
 
     /// Bytes buffered and not yet consumed. After STARTTLS (220) this must be zero, or the
@@ -148,7 +168,10 @@ impl ServerReader {
             Err(error @ CommandError::LineTooLong { .. }) => {
                 self.buf.clear();
                 self.mode = Mode::SkipLine;
-                return Some(ServerEvent::InvalidCommand { error, reply: reply_for(&error) });
+                return Some(ServerEvent::InvalidCommand {
+                    error,
+                    reply: reply_for(&error),
+                });
             }
             Err(error) => {
                 // Every other error is reported on a complete line: skip exactly that line.
@@ -157,16 +180,27 @@ impl ServerReader {
                     _ => self.buf.len(),
                 };
                 self.consume(used);
-                return Some(ServerEvent::InvalidCommand { error, reply: reply_for(&error) });
+                return Some(ServerEvent::InvalidCommand {
+                    error,
+                    reply: reply_for(&error),
+                });
             }
         };
         self.consume(used);
         match event {
             Command::Bdat { size, last } => {
                 self.bdat_total = self.bdat_total.saturating_add(size);
-                let error = (self.bdat_total > self.limits.message_bytes as u64)
-                    .then_some(DataError::TooLarge { limit: self.limits.message_bytes });
-                self.mode = Mode::Bdat { remaining: size, last, chunk: Vec::new(), error };
+                let error = (self.bdat_total > self.limits.message_bytes as u64).then_some(
+                    DataError::TooLarge {
+                        limit: self.limits.message_bytes,
+                    },
+                );
+                self.mode = Mode::Bdat {
+                    remaining: size,
+                    last,
+                    chunk: Vec::new(),
+                    error,
+                };
             }
             Command::Rset | Command::Mail { .. } => self.bdat_total = 0,
             _ => {}
@@ -178,7 +212,15 @@ impl ServerReader {
         let text_line = self.limits.text_line;
         let message_bytes = self.limits.message_bytes;
         loop {
-            let Mode::Data { body, error, in_long_line, prev_crlf } = &mut self.mode else { return None };
+            let Mode::Data {
+                body,
+                error,
+                in_long_line,
+                prev_crlf,
+            } = &mut self.mode
+            else {
+                return None;
+            };
             let Some(lf) = memchr::memchr(b'\n', &self.buf) else {
                 if self.buf.len() >= text_line {
                     // Too long already: record it and drop what we have of this line.
@@ -191,7 +233,9 @@ impl ServerReader {
             let len = lf.saturating_add(1);
             let line = self.buf.get(..len).unwrap_or_default();
             let crlf = line.ends_with(b"\r\n");
-            let content = line.strip_suffix(if crlf { &b"\r\n"[..] } else { &b"\n"[..] }).unwrap_or(line);
+            let content = line
+                .strip_suffix(if crlf { &b"\r\n"[..] } else { &b"\n"[..] })
+                .unwrap_or(line);
             if *in_long_line {
                 *in_long_line = false;
             } else if len > text_line {
@@ -203,12 +247,17 @@ impl ServerReader {
                 self.consume(len);
                 return Some(match err {
                     None => ServerEvent::Message { body },
-                    Some(e) => ServerEvent::MessageRejected { error: e, reply: data_reply(&e) },
+                    Some(e) => ServerEvent::MessageRejected {
+                        error: e,
+                        reply: data_reply(&e),
+                    },
                 });
             } else if error.is_none() {
                 let unstuffed = line.strip_prefix(b".").unwrap_or(line);
                 if body.len().saturating_add(unstuffed.len()) > message_bytes {
-                    *error = Some(DataError::TooLarge { limit: message_bytes });
+                    *error = Some(DataError::TooLarge {
+                        limit: message_bytes,
+                    });
                     body.clear();
                 } else {
                     body.extend_from_slice(unstuffed);
@@ -220,16 +269,33 @@ impl ServerReader {
     }
 
     fn poll_bdat(&mut self) -> Option<ServerEvent> {
-        let Mode::Bdat { remaining, last, chunk, error } = &mut self.mode else { return None };
-        let take = usize::try_from(*remaining).unwrap_or(usize::MAX).min(self.buf.len());
+        let Mode::Bdat {
+            remaining,
+            last,
+            chunk,
+            error,
+        } = &mut self.mode
+        else {
+            return None;
+        };
+        let take = usize::try_from(*remaining)
+            .unwrap_or(usize::MAX)
+            .min(self.buf.len());
         if error.is_none() {
             chunk.extend_from_slice(self.buf.get(..take).unwrap_or_default());
         }
         *remaining = remaining.saturating_sub(take as u64);
         let done = *remaining == 0;
         let event = done.then(|| match error {
-            None => ServerEvent::BdatChunk { data: core::mem::take(chunk), last: *last },
-            Some(e) => ServerEvent::BdatRejected { error: *e, reply: data_reply(e), last: *last },
+            None => ServerEvent::BdatChunk {
+                data: core::mem::take(chunk),
+                last: *last,
+            },
+            Some(e) => ServerEvent::BdatRejected {
+                error: *e,
+                reply: data_reply(e),
+                last: *last,
+            },
         });
         let last = *last;
         self.consume(take);
@@ -247,12 +313,21 @@ impl ServerReader {
 pub fn reply_for(error: &CommandError) -> Reply<'static> {
     match error {
         CommandError::LineTooLong { .. } => replies::line_too_long(),
-        CommandError::Syntax { .. } | CommandError::InvalidValue(_) => {
-            Reply::from_static(ReplyCode::PARAMETER_SYNTAX_ERROR, "5.5.4 Syntax error in parameters or arguments")
+        CommandError::Syntax { .. } | CommandError::InvalidValue(_) => Reply::from_static(
+            ReplyCode::PARAMETER_SYNTAX_ERROR,
+            "5.5.4 Syntax error in parameters or arguments",
+        ),
+        CommandError::NotUtf8 => Reply::from_static(
+            ReplyCode::SYNTAX_ERROR,
+            "5.5.2 Syntax error, command not UTF-8",
+        ),
+        CommandError::BareLf => {
+            Reply::from_static(ReplyCode::SYNTAX_ERROR, "5.5.2 Bare LF not allowed")
         }
-        CommandError::NotUtf8 => Reply::from_static(ReplyCode::SYNTAX_ERROR, "5.5.2 Syntax error, command not UTF-8"),
-        CommandError::BareLf => Reply::from_static(ReplyCode::SYNTAX_ERROR, "5.5.2 Bare LF not allowed"),
-        _ => Reply::from_static(ReplyCode::SYNTAX_ERROR, "5.5.2 Syntax error, command unrecognized"),
+        _ => Reply::from_static(
+            ReplyCode::SYNTAX_ERROR,
+            "5.5.2 Syntax error, command unrecognized",
+        ),
     }
 }
 
@@ -279,7 +354,10 @@ pub mod replies {
             line.push(' ');
             line.push_str(text);
         }
-        Reply::new(ReplyCode::SERVICE_READY, vec![Cow::Owned(line.into_bytes())])
+        Reply::new(
+            ReplyCode::SERVICE_READY,
+            vec![Cow::Owned(line.into_bytes())],
+        )
     }
     /// `250 2.0.0 Ok`.
     pub fn ok() -> Reply<'static> {
@@ -287,7 +365,10 @@ pub mod replies {
     }
     /// `354 End data with <CR><LF>.<CR><LF>`.
     pub fn start_mail_input() -> Reply<'static> {
-        Reply::from_static(ReplyCode::START_MAIL_INPUT, "End data with <CR><LF>.<CR><LF>")
+        Reply::from_static(
+            ReplyCode::START_MAIL_INPUT,
+            "End data with <CR><LF>.<CR><LF>",
+        )
     }
     /// `220 2.0.0 Ready to start TLS`.
     pub fn ready_for_tls() -> Reply<'static> {
@@ -295,7 +376,10 @@ pub mod replies {
     }
     /// `454 4.7.0 TLS not available due to temporary reason`.
     pub fn tls_not_available() -> Reply<'static> {
-        Reply::from_static(ReplyCode::TLS_NOT_AVAILABLE, "4.7.0 TLS not available due to temporary reason")
+        Reply::from_static(
+            ReplyCode::TLS_NOT_AVAILABLE,
+            "4.7.0 TLS not available due to temporary reason",
+        )
     }
     /// `221 2.0.0 Bye`.
     pub fn closing() -> Reply<'static> {
@@ -303,7 +387,10 @@ pub mod replies {
     }
     /// `421 4.3.2 Service not available, closing transmission channel`.
     pub fn busy() -> Reply<'static> {
-        Reply::from_static(ReplyCode::SERVICE_NOT_AVAILABLE, "4.3.2 Service not available, closing transmission channel")
+        Reply::from_static(
+            ReplyCode::SERVICE_NOT_AVAILABLE,
+            "4.3.2 Service not available, closing transmission channel",
+        )
     }
     /// `500 5.5.2 Line too long` (RFC 5321 4.5.3.1.4).
     pub fn line_too_long() -> Reply<'static> {
@@ -319,6 +406,9 @@ pub mod replies {
     }
     /// `552 5.3.4 Message size exceeds fixed limit`.
     pub fn message_too_large() -> Reply<'static> {
-        Reply::from_static(ReplyCode::EXCEEDED_STORAGE, "5.3.4 Message size exceeds fixed limit")
+        Reply::from_static(
+            ReplyCode::EXCEEDED_STORAGE,
+            "5.3.4 Message size exceeds fixed limit",
+        )
     }
 }

@@ -360,13 +360,17 @@ impl ClientSession {
     pub fn poll(&mut self) -> Step {
         loop {
             if let Some((phase, bytes)) = self.outbox.pop_front() {
-                self.transcript.events.push(Event::Sent { phase, bytes: bytes.clone() });
+                self.transcript.events.push(Event::Sent {
+                    phase,
+                    bytes: bytes.clone(),
+                });
                 return Step::Send(bytes);
             }
             let phase = match &self.state {
                 State::Done(o) => return Step::Done(o.clone()),
                 State::Handover(_) => {
-                    let prev = core::mem::replace(&mut self.state, State::Done(Outcome::HandedOverToTls));
+                    let prev =
+                        core::mem::replace(&mut self.state, State::Done(Outcome::HandedOverToTls));
                     if let State::Handover(h) = prev {
                         return Step::ReadyForTls(h);
                     }
@@ -379,7 +383,10 @@ impl ClientSession {
                     let reply = reply.into_owned();
                     let used = used.min(self.buf.len());
                     self.buf.drain(..used);
-                    self.transcript.events.push(Event::Reply { phase, reply: reply.clone() });
+                    self.transcript.events.push(Event::Reply {
+                        phase,
+                        reply: reply.clone(),
+                    });
                     self.on_reply(phase, reply);
                 }
                 Ok(None) if self.eof => {
@@ -387,7 +394,10 @@ impl ClientSession {
                     let outcome = if phase == Phase::Greeting && self.buf.is_empty() {
                         Outcome::NoGreeting
                     } else {
-                        Outcome::ConnectionClosed { phase, partial: core::mem::take(&mut self.buf) }
+                        Outcome::ConnectionClosed {
+                            phase,
+                            partial: core::mem::take(&mut self.buf),
+                        }
                     };
                     self.state = State::Done(outcome);
                 }
@@ -398,11 +408,17 @@ impl ClientSession {
                 }
                 Ok(None) => return Step::NeedMore,
                 Err(error) => {
-                    self.transcript.events.push(Event::Malformed { phase, error });
+                    self.transcript
+                        .events
+                        .push(Event::Malformed { phase, error });
                     let outcome = if phase == Phase::Greeting {
                         let limit = self.config.limits.reply_line();
                         let banner: Vec<u8> = self.buf.iter().take(limit).copied().collect();
-                        Outcome::NotSmtp { kind: BannerKind::guess(&banner), banner, error }
+                        Outcome::NotSmtp {
+                            kind: BannerKind::guess(&banner),
+                            banner,
+                            error,
+                        }
                     } else {
                         Outcome::ProtocolError { phase, error }
                     };
@@ -420,7 +436,11 @@ impl ClientSession {
     }
 
     fn command(&self, verb: &str) -> Vec<u8> {
-        let mut v = Vec::with_capacity(verb.len().saturating_add(self.config.ehlo_name.len()).saturating_add(3));
+        let mut v = Vec::with_capacity(
+            verb.len()
+                .saturating_add(self.config.ehlo_name.len())
+                .saturating_add(3),
+        );
         v.extend_from_slice(verb.as_bytes());
         v.push(b' ');
         v.extend_from_slice(self.config.ehlo_name.as_bytes());
@@ -456,7 +476,9 @@ impl ClientSession {
                 let ehlo = self.command("EHLO");
                 self.send(Phase::Ehlo, ehlo);
             }
-            Phase::Greeting if code.is_permanent() => self.finish(Outcome::GreetingRejected { reply }),
+            Phase::Greeting if code.is_permanent() => {
+                self.finish(Outcome::GreetingRejected { reply })
+            }
             Phase::Ehlo if code == ReplyCode::OK => {
                 let ehlo = EhloResponse::from_reply(&reply).ok();
                 let offers = ehlo.as_ref().is_some_and(EhloResponse::offers_starttls);
@@ -538,21 +560,30 @@ pub struct InjectionCheck {
 impl InjectionCheck {
     /// A new check.
     pub fn new(limits: Limits) -> InjectionCheck {
-        InjectionCheck { limits, buf: Vec::new() }
+        InjectionCheck {
+            limits,
+            buf: Vec::new(),
+        }
     }
 
     /// Feeds decrypted application data received after the handshake.
     pub fn feed(&mut self, decrypted: &[u8]) {
         let room = self.limits.reply_bytes.saturating_sub(self.buf.len());
-        self.buf.extend(decrypted.iter().take(room.saturating_add(1)));
+        self.buf
+            .extend(decrypted.iter().take(room.saturating_add(1)));
     }
 
     /// The verdict from the bytes fed so far.
     pub fn poll(&self) -> InjectionVerdict {
         match decode_reply(&self.buf, &self.limits) {
-            Ok(Some((reply, _))) => InjectionVerdict::Vulnerable { reply: reply.into_owned() },
+            Ok(Some((reply, _))) => InjectionVerdict::Vulnerable {
+                reply: reply.into_owned(),
+            },
             Ok(None) => InjectionVerdict::NeedMore,
-            Err(e) => InjectionVerdict::Inconclusive { bytes: self.buf.clone(), error: Some(e) },
+            Err(e) => InjectionVerdict::Inconclusive {
+                bytes: self.buf.clone(),
+                error: Some(e),
+            },
         }
     }
 
@@ -560,9 +591,10 @@ impl InjectionCheck {
     pub fn finish(&self) -> InjectionVerdict {
         match self.poll() {
             InjectionVerdict::NeedMore if self.buf.is_empty() => InjectionVerdict::NotVulnerable,
-            InjectionVerdict::NeedMore => {
-                InjectionVerdict::Inconclusive { bytes: self.buf.clone(), error: None }
-            }
+            InjectionVerdict::NeedMore => InjectionVerdict::Inconclusive {
+                bytes: self.buf.clone(),
+                error: None,
+            },
             v => v,
         }
     }

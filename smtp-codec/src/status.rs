@@ -53,7 +53,11 @@ impl EnhancedStatus {
         if subject > 999 || detail > 999 {
             None
         } else {
-            Some(EnhancedStatus { class, subject, detail })
+            Some(EnhancedStatus {
+                class,
+                subject,
+                detail,
+            })
         }
     }
 
@@ -95,9 +99,9 @@ impl EnhancedStatus {
 
 fn number(input: &[u8]) -> IResult<&[u8], u16> {
     let (rest, digits) = take_while_m_n(1, 3, |b: u8| b.is_ascii_digit()).parse(input)?;
-    let n = digits
-        .iter()
-        .fold(0u16, |acc, d| acc.saturating_mul(10).saturating_add(u16::from(d - b'0')));
+    let n = digits.iter().fold(0u16, |acc, d| {
+        acc.saturating_mul(10).saturating_add(u16::from(d - b'0'))
+    });
     Ok((rest, n))
 }
 
@@ -114,13 +118,19 @@ fn parse_status(input: &[u8]) -> IResult<&[u8], EnhancedStatus> {
     let class = class
         .first()
         .and_then(|d| StatusClass::from_digit(d.wrapping_sub(b'0')))
-        .ok_or_else(|| nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Digit)))?;
+        .ok_or_else(|| {
+            nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Digit))
+        })?;
     // A fourth digit would mean the number is out of bounds.
     if rest.first().is_some_and(u8::is_ascii_digit) {
-        return Err(nom::Err::Error(nom::error::Error::new(rest, nom::error::ErrorKind::Digit)));
+        return Err(nom::Err::Error(nom::error::Error::new(
+            rest,
+            nom::error::ErrorKind::Digit,
+        )));
     }
-    let st = EnhancedStatus::new(class, subject, detail)
-        .ok_or_else(|| nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Verify)))?;
+    let st = EnhancedStatus::new(class, subject, detail).ok_or_else(|| {
+        nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Verify))
+    })?;
     Ok((rest, st))
 }
 

@@ -1,6 +1,14 @@
 //! Every reply in tests/corpus/ decodes completely to the expected code, enhanced status and,
 //! for EHLO replies, capabilities. Postfix and Exim files were captured from the lab.
 
+// Test helpers outside #[test] functions may unwrap and panic too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::path::{Path, PathBuf};
 
 use smtp_codec::{decode_ehlo, decode_reply, Capability, EhloResponse, Limits};
@@ -94,7 +102,10 @@ fn every_corpus_file_is_listed_and_parses() {
     found.sort();
     let mut listed: Vec<String> = REPLIES.iter().map(|(n, ..)| n.to_string()).collect();
     listed.sort();
-    assert_eq!(found, listed, "corpus files and the expectation table differ");
+    assert_eq!(
+        found, listed,
+        "corpus files and the expectation table differ"
+    );
     for (name, code, status) in REPLIES {
         let bytes = read(name);
         let (reply, used) = decode_reply(&bytes, &Limits::default())
@@ -102,7 +113,11 @@ fn every_corpus_file_is_listed_and_parses() {
             .unwrap_or_else(|| panic!("{name}: incomplete"));
         assert_eq!(used, bytes.len(), "{name}: one reply per file");
         assert_eq!(reply.code().get(), *code, "{name}");
-        assert_eq!(reply.enhanced_status().map(|s| s.to_string()).as_deref(), *status, "{name}");
+        assert_eq!(
+            reply.enhanced_status().map(|s| s.to_string()).as_deref(),
+            *status,
+            "{name}"
+        );
     }
 }
 
@@ -131,10 +146,16 @@ fn captured_postfix_ehlo() {
 fn captured_exim_ehlo() {
     let e = ehlo("exim/ehlo");
     assert_eq!(e.domain, "exim.lab.test");
-    assert_eq!(e.greeting.as_deref(), Some("Hello capture.mxray.test [127.0.0.1]"));
+    assert_eq!(
+        e.greeting.as_deref(),
+        Some("Hello capture.mxray.test [127.0.0.1]")
+    );
     assert!(e.offers_starttls());
     assert_eq!(e.size(), Some(52_428_800));
-    assert!(e.has(&Capability::Other { keyword: "PIPECONNECT".into(), params: vec![] }));
+    assert!(e.has(&Capability::Other {
+        keyword: "PIPECONNECT".into(),
+        params: vec![]
+    }));
     assert!(e.has(&Capability::Help));
 }
 
@@ -147,7 +168,10 @@ fn written_ehlo_responses() {
 
     let e = ehlo("exchange/ehlo");
     assert_eq!(e.auth_mechanisms(), ["NTLM"]);
-    assert!(e.has(&Capability::Other { keyword: "X-ANONYMOUSTLS".into(), params: vec![] }));
+    assert!(e.has(&Capability::Other {
+        keyword: "X-ANONYMOUSTLS".into(),
+        params: vec![]
+    }));
     assert!(e.has(&Capability::BinaryMime) && e.has(&Capability::Chunking));
     assert!(ehlo("exchange/ehlo_online").has(&Capability::SmtpUtf8));
 
@@ -157,11 +181,20 @@ fn written_ehlo_responses() {
     assert!(e.offers_starttls());
 
     let e = ehlo("stalwart/ehlo");
-    assert!(e.has(&Capability::Limits(vec![("RCPTMAX".into(), "100".into()), ("MAILMAX".into(), "10".into())])));
+    assert!(e.has(&Capability::Limits(vec![
+        ("RCPTMAX".into(), "100".into()),
+        ("MAILMAX".into(), "10".into())
+    ])));
     assert!(e.has(&Capability::DeliverBy(Some(604_800))));
     assert!(e.has(&Capability::RequireTls) && e.has(&Capability::NoSoliciting(None)));
-    assert!(e.has(&Capability::FutureRelease(vec!["604800".into(), "2026-12-06T08:00:00Z".into()])));
-    assert!(e.has(&Capability::Other { keyword: "MT-PRIORITY".into(), params: vec!["MIXER".into()] }));
+    assert!(e.has(&Capability::FutureRelease(vec![
+        "604800".into(),
+        "2026-12-06T08:00:00Z".into()
+    ])));
+    assert!(e.has(&Capability::Other {
+        keyword: "MT-PRIORITY".into(),
+        params: vec!["MIXER".into()]
+    }));
 
     let e = ehlo("opensmtpd/ehlo");
     assert_eq!(e.capabilities.len(), 6);
@@ -179,7 +212,10 @@ fn quirk_files() {
     assert!(e.offers_starttls());
     assert_eq!(e.size(), Some(1000));
     assert_eq!(e.auth_mechanisms(), ["LOGIN", "PLAIN"]);
-    assert!(e.has(&Capability::Auth { mechanisms: vec!["LOGIN".into(), "PLAIN".into()], legacy: true }));
+    assert!(e.has(&Capability::Auth {
+        mechanisms: vec!["LOGIN".into(), "PLAIN".into()],
+        legacy: true
+    }));
     assert!(decode_reply(&read("quirks/lowercase_bare_lf_ehlo"), &Limits::strict()).is_err());
 
     let e = ehlo("quirks/missing_text");

@@ -1,5 +1,13 @@
 //! decode(encode(x)) == x for replies, EHLO responses and commands (proptest).
 
+// Test helpers outside #[test] functions may unwrap and panic too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::borrow::Cow;
 
 use proptest::prelude::*;
@@ -14,11 +22,15 @@ fn cow(s: String) -> Cow<'static, str> {
 }
 
 fn reply_code() -> impl Strategy<Value = ReplyCode> {
-    (2u16..=5, 0u16..=5, 0u16..=9).prop_map(|(a, b, c)| ReplyCode::new(a * 100 + b * 10 + c).unwrap())
+    (2u16..=5, 0u16..=5, 0u16..=9)
+        .prop_map(|(a, b, c)| ReplyCode::new(a * 100 + b * 10 + c).unwrap())
 }
 
 fn reply() -> impl Strategy<Value = Reply<'static>> {
-    let line = proptest::collection::vec(any::<u8>().prop_filter("no CR/LF", |b| *b != b'\r' && *b != b'\n'), 0..80);
+    let line = proptest::collection::vec(
+        any::<u8>().prop_filter("no CR/LF", |b| *b != b'\r' && *b != b'\n'),
+        0..80,
+    );
     (reply_code(), proptest::collection::vec(line, 1..6)).prop_map(|(code, lines)| {
         Reply::new(code, lines.into_iter().map(Cow::Owned).collect()).unwrap()
     })
@@ -38,7 +50,10 @@ fn capability() -> impl Strategy<Value = Capability<'static>> {
         opt_num().prop_map(Capability::Size),
         Just(Capability::Pipelining),
         Just(Capability::EightBitMime),
-        (proptest::collection::vec("[A-Z0-9_-]{1,12}".prop_map(cow), 0..4), any::<bool>())
+        (
+            proptest::collection::vec("[A-Z0-9_-]{1,12}".prop_map(cow), 0..4),
+            any::<bool>()
+        )
             .prop_map(|(mechanisms, legacy)| Capability::Auth { mechanisms, legacy }),
         Just(Capability::EnhancedStatusCodes),
         Just(Capability::SmtpUtf8),
@@ -53,13 +68,22 @@ fn capability() -> impl Strategy<Value = Capability<'static>> {
         Just(Capability::Mtrk),
         proptest::option::of(token()).prop_map(Capability::NoSoliciting),
         proptest::collection::vec(token(), 0..3).prop_map(Capability::FutureRelease),
-        proptest::collection::vec(("[A-Z]{1,10}".prop_map(cow), "[!-~]{0,8}".prop_map(cow)), 0..4)
-            .prop_map(Capability::Limits),
+        proptest::collection::vec(
+            ("[A-Z]{1,10}".prop_map(cow), "[!-~]{0,8}".prop_map(cow)),
+            0..4
+        )
+        .prop_map(Capability::Limits),
         Just(Capability::Vrfy),
         Just(Capability::Help),
         "X{3,12}[A-Z]".prop_map(|k| Capability::Stripped(cow(k))),
-        ("X-[A-Za-z0-9]{1,10}", proptest::collection::vec(token(), 0..4))
-            .prop_map(|(k, params)| Capability::Other { keyword: cow(k), params }),
+        (
+            "X-[A-Za-z0-9]{1,10}",
+            proptest::collection::vec(token(), 0..4)
+        )
+            .prop_map(|(k, params)| Capability::Other {
+                keyword: cow(k),
+                params
+            }),
     ]
 }
 
@@ -82,8 +106,10 @@ fn host() -> impl Strategy<Value = Host<'static>> {
         "[a-z0-9-]{0,5}\\.例子\\.广告".prop_map(|d| Host::Domain(cow(format!("x{d}")))),
         any::<std::net::Ipv4Addr>().prop_map(Host::Ipv4),
         any::<std::net::Ipv6Addr>().prop_map(Host::Ipv6),
-        ("x-[a-z]{1,5}", "[a-z0-9.]{1,8}")
-            .prop_map(|(tag, content)| Host::General { tag: cow(tag), content: cow(content) }),
+        ("x-[a-z]{1,5}", "[a-z0-9.]{1,8}").prop_map(|(tag, content)| Host::General {
+            tag: cow(tag),
+            content: cow(content)
+        }),
     ]
 }
 
@@ -93,7 +119,10 @@ fn mailbox() -> impl Strategy<Value = Mailbox<'static>> {
         "\"[a-z @.,]{0,8}(\\\\\"[a-z]{0,3})?\"",
         "[a-z]{1,3}用户",
     ];
-    (local, host()).prop_map(|(l, host)| Mailbox { local_part: cow(l), host })
+    (local, host()).prop_map(|(l, host)| Mailbox {
+        local_part: cow(l),
+        host,
+    })
 }
 
 fn param_value() -> impl Strategy<Value = String> {
@@ -103,26 +132,45 @@ fn param_value() -> impl Strategy<Value = String> {
 fn mail_param() -> impl Strategy<Value = MailParam<'static>> {
     prop_oneof![
         any::<u64>().prop_map(MailParam::Size),
-        prop_oneof![Just(BodyType::SevenBit), Just(BodyType::EightBitMime), Just(BodyType::BinaryMime)]
-            .prop_map(MailParam::Body),
+        prop_oneof![
+            Just(BodyType::SevenBit),
+            Just(BodyType::EightBitMime),
+            Just(BodyType::BinaryMime)
+        ]
+        .prop_map(MailParam::Body),
         Just(MailParam::SmtpUtf8),
         Just(MailParam::RequireTls),
         prop_oneof![Just(Ret::Full), Just(Ret::Hdrs)].prop_map(MailParam::Ret),
         param_value().prop_map(|v| MailParam::EnvId(cow(v))),
         param_value().prop_map(|v| MailParam::Auth(cow(v))),
-        ("X-[A-Z0-9]{1,8}", proptest::option::of(param_value()))
-            .prop_map(|(k, v)| MailParam::Other { keyword: cow(k), value: v.map(cow) }),
+        ("X-[A-Z0-9]{1,8}", proptest::option::of(param_value())).prop_map(|(k, v)| {
+            MailParam::Other {
+                keyword: cow(k),
+                value: v.map(cow),
+            }
+        }),
     ]
 }
 
 fn rcpt_param() -> impl Strategy<Value = RcptParam<'static>> {
     prop_oneof![
-        (any::<bool>(), any::<bool>(), any::<bool>())
-            .prop_map(|(success, failure, delay)| RcptParam::Notify(Notify { success, failure, delay })),
-        ("[a-z0-9]{1,8}", "[!-:<>-~]{1,10}")
-            .prop_map(|(t, a)| RcptParam::Orcpt { addr_type: cow(t), addr: cow(a) }),
-        ("X-[A-Z0-9]{1,8}", proptest::option::of(param_value()))
-            .prop_map(|(k, v)| RcptParam::Other { keyword: cow(k), value: v.map(cow) }),
+        (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(success, failure, delay)| {
+            RcptParam::Notify(Notify {
+                success,
+                failure,
+                delay,
+            })
+        }),
+        ("[a-z0-9]{1,8}", "[!-:<>-~]{1,10}").prop_map(|(t, a)| RcptParam::Orcpt {
+            addr_type: cow(t),
+            addr: cow(a)
+        }),
+        ("X-[A-Z0-9]{1,8}", proptest::option::of(param_value())).prop_map(|(k, v)| {
+            RcptParam::Other {
+                keyword: cow(k),
+                value: v.map(cow),
+            }
+        }),
     ]
 }
 
@@ -137,12 +185,18 @@ fn command() -> impl Strategy<Value = Command<'static>> {
         domain.prop_map(|d| Command::Helo(cow(d))),
         domain.prop_map(|d| Command::Lhlo(cow(d))),
         (
-            prop_oneof![Just(ReversePath::Null), mailbox().prop_map(ReversePath::Mailbox)],
+            prop_oneof![
+                Just(ReversePath::Null),
+                mailbox().prop_map(ReversePath::Mailbox)
+            ],
             proptest::collection::vec(mail_param(), 0..5)
         )
             .prop_map(|(from, params)| Command::Mail { from, params }),
         (
-            prop_oneof![Just(ForwardPath::Postmaster), mailbox().prop_map(ForwardPath::Mailbox)],
+            prop_oneof![
+                Just(ForwardPath::Postmaster),
+                mailbox().prop_map(ForwardPath::Mailbox)
+            ],
             proptest::collection::vec(rcpt_param(), 0..4)
         )
             .prop_map(|(to, params)| Command::Rcpt { to, params }),
@@ -155,10 +209,18 @@ fn command() -> impl Strategy<Value = Command<'static>> {
         proptest::option::of(text()).prop_map(Command::Noop),
         Just(Command::Quit),
         Just(Command::StartTls),
-        ("[A-Z0-9_-]{1,20}", proptest::option::of("=|[A-Za-z0-9+/]{1,40}={0,2}"))
-            .prop_map(|(m, ir)| Command::Auth { mechanism: cow(m), initial_response: ir.map(cow) }),
-        ("X[A-Z]{2,10}", proptest::option::of(text()))
-            .prop_map(|(verb, args)| Command::Unknown { verb: cow(verb), args }),
+        (
+            "[A-Z0-9_-]{1,20}",
+            proptest::option::of("=|[A-Za-z0-9+/]{1,40}={0,2}")
+        )
+            .prop_map(|(m, ir)| Command::Auth {
+                mechanism: cow(m),
+                initial_response: ir.map(cow)
+            }),
+        ("X[A-Z]{2,10}", proptest::option::of(text())).prop_map(|(verb, args)| Command::Unknown {
+            verb: cow(verb),
+            args
+        }),
     ]
 }
 

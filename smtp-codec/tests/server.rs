@@ -1,5 +1,13 @@
 //! Server-side reader: commands with limits and resync, DATA with dot-unstuffing, BDAT.
 
+// Test helpers outside #[test] functions may unwrap and panic too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use smtp_codec::server::{replies, ServerEvent, ServerReader};
 use smtp_codec::{Command, CommandError, DataError, Encode, Limits};
 
@@ -11,9 +19,18 @@ fn reader() -> ServerReader {
 fn pipelined_commands_one_by_one() {
     let mut r = reader();
     r.feed(b"EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nNOO");
-    assert!(matches!(r.poll(), Some(ServerEvent::Command(Command::Ehlo(_)))));
-    assert!(matches!(r.poll(), Some(ServerEvent::Command(Command::Mail { .. }))));
-    assert!(matches!(r.poll(), Some(ServerEvent::Command(Command::Rcpt { .. }))));
+    assert!(matches!(
+        r.poll(),
+        Some(ServerEvent::Command(Command::Ehlo(_)))
+    ));
+    assert!(matches!(
+        r.poll(),
+        Some(ServerEvent::Command(Command::Mail { .. }))
+    ));
+    assert!(matches!(
+        r.poll(),
+        Some(ServerEvent::Command(Command::Rcpt { .. }))
+    ));
     assert_eq!(r.poll(), None, "partial NOOP needs more");
     r.feed(b"P\r\n");
     assert_eq!(r.poll(), Some(ServerEvent::Command(Command::Noop(None))));
@@ -23,7 +40,9 @@ fn pipelined_commands_one_by_one() {
 fn overlong_line_gives_500_and_resyncs_at_next_line() {
     let mut r = reader();
     r.feed(&[b'A'; 600]);
-    let Some(ServerEvent::InvalidCommand { error, reply }) = r.poll() else { panic!() };
+    let Some(ServerEvent::InvalidCommand { error, reply }) = r.poll() else {
+        panic!()
+    };
     assert_eq!(error, CommandError::LineTooLong { limit: 512 });
     assert_eq!(reply.to_bytes(), b"500 5.5.2 Line too long\r\n");
     // The rest of the long line is discarded, buffering nothing.
@@ -38,7 +57,9 @@ fn overlong_line_gives_500_and_resyncs_at_next_line() {
 fn syntax_error_skips_only_that_line() {
     let mut r = reader();
     r.feed(b"MAIL FROM:nobrackets\r\nRSET\r\n");
-    let Some(ServerEvent::InvalidCommand { error, reply }) = r.poll() else { panic!() };
+    let Some(ServerEvent::InvalidCommand { error, reply }) = r.poll() else {
+        panic!()
+    };
     assert!(matches!(error, CommandError::Syntax { verb: "MAIL", .. }));
     assert_eq!(reply.code().get(), 501);
     assert_eq!(r.poll(), Some(ServerEvent::Command(Command::Rset)));
@@ -51,7 +72,12 @@ fn data_dot_unstuffing_and_end() {
     r.feed(b"Subject: x\r\n\r\n..leading dot\r\n.");
     assert_eq!(r.poll(), None);
     r.feed(b"\r\nQUIT\r\n");
-    assert_eq!(r.poll(), Some(ServerEvent::Message { body: b"Subject: x\r\n\r\n.leading dot\r\n".to_vec() }));
+    assert_eq!(
+        r.poll(),
+        Some(ServerEvent::Message {
+            body: b"Subject: x\r\n\r\n.leading dot\r\n".to_vec()
+        })
+    );
     assert_eq!(r.poll(), Some(ServerEvent::Command(Command::Quit)));
 }
 
@@ -61,7 +87,12 @@ fn data_end_requires_crlf_dot_crlf_no_smuggling() {
     r.begin_data();
     // "\n.\r\n" and "\r\n.\n" are not the end of data (they are dot-unstuffed body lines).
     r.feed(b"a\n.\r\nb\r\n.\nc\r\n.\r\n");
-    assert_eq!(r.poll(), Some(ServerEvent::Message { body: b"a\n\r\nb\r\n\nc\r\n".to_vec() }));
+    assert_eq!(
+        r.poll(),
+        Some(ServerEvent::Message {
+            body: b"a\n\r\nb\r\n\nc\r\n".to_vec()
+        })
+    );
 }
 
 #[test]
@@ -72,17 +103,24 @@ fn data_text_line_limit() {
     assert_eq!(r.poll(), None);
     assert_eq!(r.buffered(), 0, "an overlong body line is not buffered");
     r.feed(b"\r\nok\r\n.\r\n");
-    let Some(ServerEvent::MessageRejected { error, reply }) = r.poll() else { panic!() };
+    let Some(ServerEvent::MessageRejected { error, reply }) = r.poll() else {
+        panic!()
+    };
     assert_eq!(error, DataError::LineTooLong { limit: 1000 });
     assert_eq!(reply.code().get(), 500);
 }
 
 #[test]
 fn data_size_limit() {
-    let mut r = ServerReader::new(Limits { message_bytes: 10, ..Limits::default() });
+    let mut r = ServerReader::new(Limits {
+        message_bytes: 10,
+        ..Limits::default()
+    });
     r.begin_data();
     r.feed(b"0123456789\r\nmore\r\n.\r\nNOOP\r\n");
-    let Some(ServerEvent::MessageRejected { error, reply }) = r.poll() else { panic!() };
+    let Some(ServerEvent::MessageRejected { error, reply }) = r.poll() else {
+        panic!()
+    };
     assert_eq!(error, DataError::TooLarge { limit: 10 });
     assert_eq!(reply, replies::message_too_large());
     assert_eq!(r.poll(), Some(ServerEvent::Command(Command::Noop(None))));
@@ -92,23 +130,58 @@ fn data_size_limit() {
 fn bdat_chunks() {
     let mut r = reader();
     r.feed(b"BDAT 5\r\nhel");
-    assert_eq!(r.poll(), Some(ServerEvent::Command(Command::Bdat { size: 5, last: false })));
+    assert_eq!(
+        r.poll(),
+        Some(ServerEvent::Command(Command::Bdat {
+            size: 5,
+            last: false
+        }))
+    );
     assert_eq!(r.poll(), None);
     r.feed(b"loBDAT 0 LAST\r\n");
-    assert_eq!(r.poll(), Some(ServerEvent::BdatChunk { data: b"hello".to_vec(), last: false }));
-    assert_eq!(r.poll(), Some(ServerEvent::Command(Command::Bdat { size: 0, last: true })));
-    assert_eq!(r.poll(), Some(ServerEvent::BdatChunk { data: vec![], last: true }));
+    assert_eq!(
+        r.poll(),
+        Some(ServerEvent::BdatChunk {
+            data: b"hello".to_vec(),
+            last: false
+        })
+    );
+    assert_eq!(
+        r.poll(),
+        Some(ServerEvent::Command(Command::Bdat {
+            size: 0,
+            last: true
+        }))
+    );
+    assert_eq!(
+        r.poll(),
+        Some(ServerEvent::BdatChunk {
+            data: vec![],
+            last: true
+        })
+    );
     assert_eq!(r.poll(), None);
 }
 
 #[test]
 fn bdat_over_limit_is_read_and_discarded() {
-    let mut r = ServerReader::new(Limits { message_bytes: 4, ..Limits::default() });
+    let mut r = ServerReader::new(Limits {
+        message_bytes: 4,
+        ..Limits::default()
+    });
     r.feed(b"BDAT 3\r\nabcBDAT 3 LAST\r\ndefQUIT\r\n");
-    assert!(matches!(r.poll(), Some(ServerEvent::Command(Command::Bdat { .. }))));
+    assert!(matches!(
+        r.poll(),
+        Some(ServerEvent::Command(Command::Bdat { .. }))
+    ));
     assert!(matches!(r.poll(), Some(ServerEvent::BdatChunk { .. })));
-    assert!(matches!(r.poll(), Some(ServerEvent::Command(Command::Bdat { .. }))));
-    let Some(ServerEvent::BdatRejected { error, last, .. }) = r.poll() else { panic!() };
+    assert!(matches!(
+        r.poll(),
+        Some(ServerEvent::Command(Command::Bdat { .. }))
+    ));
+    let Some(ServerEvent::BdatRejected { error, last, .. }) = r.poll() else {
+        panic!()
+    };
     assert_eq!((error, last), (DataError::TooLarge { limit: 4 }, true));
     assert_eq!(r.poll(), Some(ServerEvent::Command(Command::Quit)));
 }
@@ -118,15 +191,27 @@ fn starttls_pipelined_input_can_be_discarded() {
     let mut r = reader();
     r.feed(b"STARTTLS\r\nNOOP\r\n");
     assert_eq!(r.poll(), Some(ServerEvent::Command(Command::StartTls)));
-    assert_eq!(r.buffered(), 6, "the pipelined NOOP is visible to the server");
+    assert_eq!(
+        r.buffered(),
+        6,
+        "the pipelined NOOP is visible to the server"
+    );
     r.discard_buffered();
     assert_eq!(r.poll(), None);
 }
 
 #[test]
 fn reply_helpers_encode() {
-    assert_eq!(replies::greeting("mx.example", "mxray lab").unwrap().to_bytes(), b"220 mx.example ESMTP mxray lab\r\n");
+    assert_eq!(
+        replies::greeting("mx.example", "mxray lab")
+            .unwrap()
+            .to_bytes(),
+        b"220 mx.example ESMTP mxray lab\r\n"
+    );
     assert!(replies::greeting("mx\r\n250 evil", "").is_err());
-    assert_eq!(replies::ready_for_tls().to_bytes(), b"220 2.0.0 Ready to start TLS\r\n");
+    assert_eq!(
+        replies::ready_for_tls().to_bytes(),
+        b"220 2.0.0 Ready to start TLS\r\n"
+    );
     assert_eq!(replies::start_mail_input().code().get(), 354);
 }

@@ -1,5 +1,13 @@
 //! Client session behaviour against scripted server transcripts (one test per outcome).
 
+// Test helpers outside #[test] functions may unwrap and panic too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use smtp_codec::{
     BannerKind, ClientSession, InjectionVerdict, Outcome, Phase, SessionConfig, StartTlsMode, Step,
     TlsHandover,
@@ -22,7 +30,11 @@ fn run_with(config: SessionConfig, greeting: &[u8], responses: &[&[u8]], split: 
                 s.feed(std::slice::from_ref(byte));
                 // Before a reply's last byte arrived, polling must only ask for more.
                 if i + 1 < b.len() {
-                    assert_eq!(s.clone().poll(), Step::NeedMore, "early step after {i} bytes");
+                    assert_eq!(
+                        s.clone().poll(),
+                        Step::NeedMore,
+                        "early step after {i} bytes"
+                    );
                 }
             }
         } else {
@@ -45,13 +57,24 @@ fn run_with(config: SessionConfig, greeting: &[u8], responses: &[&[u8]], split: 
                 }
             }
             Step::NeedMore => s.feed_eof(),
-            last => return Run { sent, last, session: s },
+            last => {
+                return Run {
+                    sent,
+                    last,
+                    session: s,
+                }
+            }
         }
     }
 }
 
 fn run(greeting: &[u8], responses: &[&[u8]]) -> Run {
-    run_with(SessionConfig::new("scanner.example.org"), greeting, responses, false)
+    run_with(
+        SessionConfig::new("scanner.example.org"),
+        greeting,
+        responses,
+        false,
+    )
 }
 
 const EHLO_OK: &[u8] = b"250-mx.lab.test\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n";
@@ -72,14 +95,26 @@ fn outcome(r: &Run) -> &Outcome {
 
 #[test]
 fn happy_path_reaches_ready_for_tls() {
-    let r = run(b"220 mx.lab.test ESMTP\r\n", &[EHLO_OK, b"220 2.0.0 Ready to start TLS\r\n"]);
+    let r = run(
+        b"220 mx.lab.test ESMTP\r\n",
+        &[EHLO_OK, b"220 2.0.0 Ready to start TLS\r\n"],
+    );
     let h = handover(&r);
     assert_eq!(h.starttls_reply.code().get(), 220);
     assert_eq!(h.plaintext_after_starttls, None);
     assert!(h.injection.is_none());
-    assert_eq!(r.sent, [b"EHLO scanner.example.org\r\n".to_vec(), b"STARTTLS\r\n".to_vec()]);
+    assert_eq!(
+        r.sent,
+        [
+            b"EHLO scanner.example.org\r\n".to_vec(),
+            b"STARTTLS\r\n".to_vec()
+        ]
+    );
     let t = r.session.transcript();
-    assert_eq!(t.banner.as_ref().unwrap().first_line(), b"mx.lab.test ESMTP");
+    assert_eq!(
+        t.banner.as_ref().unwrap().first_line(),
+        b"mx.lab.test ESMTP"
+    );
     assert!(t.ehlo.as_ref().unwrap().offers_starttls());
     assert_eq!(t.starttls.as_ref().unwrap().code().get(), 220);
     // After the handover the session reports it is done.
@@ -90,28 +125,56 @@ fn happy_path_reaches_ready_for_tls() {
 #[test]
 fn byte_by_byte_feeding_gives_the_same_result() {
     let cfg = SessionConfig::new("scanner.example.org");
-    let r = run_with(cfg, b"220-mx\r\n220 ESMTP\r\n", &[EHLO_OK, b"220 go\r\n"], true);
+    let r = run_with(
+        cfg,
+        b"220-mx\r\n220 ESMTP\r\n",
+        &[EHLO_OK, b"220 go\r\n"],
+        true,
+    );
     assert_eq!(handover(&r).starttls_reply.first_line(), b"go");
 }
 
 #[test]
 fn helo_fallback_on_5xx_then_not_offered() {
-    let r = run(b"220 old ESMTP\r\n", &[b"502 5.5.2 Error: command not recognized\r\n", b"250 old\r\n"]);
+    let r = run(
+        b"220 old ESMTP\r\n",
+        &[
+            b"502 5.5.2 Error: command not recognized\r\n",
+            b"250 old\r\n",
+        ],
+    );
     assert_eq!(outcome(&r), &Outcome::StartTlsNotOffered { via_helo: true });
     assert_eq!(r.sent[1], b"HELO scanner.example.org\r\n");
     assert_eq!(r.sent.last().unwrap(), b"QUIT\r\n");
-    assert_eq!(r.session.transcript().helo.as_ref().unwrap().code().get(), 250);
+    assert_eq!(
+        r.session.transcript().helo.as_ref().unwrap().code().get(),
+        250
+    );
 }
 
 #[test]
 fn busy_421_at_every_step() {
     let r = run(b"421 4.3.2 busy\r\n", &[]);
-    assert!(matches!(outcome(&r), Outcome::Busy { phase: Phase::Greeting, .. }));
+    assert!(matches!(
+        outcome(&r),
+        Outcome::Busy {
+            phase: Phase::Greeting,
+            ..
+        }
+    ));
     assert!(r.sent.is_empty(), "no QUIT after 421");
     let r = run(b"220 x\r\n", &[b"421 too many\r\n"]);
-    assert!(matches!(outcome(&r), Outcome::Busy { phase: Phase::Ehlo, .. }));
+    assert!(matches!(
+        outcome(&r),
+        Outcome::Busy {
+            phase: Phase::Ehlo,
+            ..
+        }
+    ));
     let r = run(b"220 x\r\n", &[EHLO_OK, b"421 shutting down\r\n"]);
-    assert!(matches!(outcome(&r), Outcome::Busy { phase: Phase::StartTls, reply } if reply.first_line() == b"shutting down"));
+    assert!(
+        matches!(outcome(&r), Outcome::Busy { phase: Phase::StartTls, reply } if reply.first_line() == b"shutting down")
+    );
 }
 
 #[test]
@@ -121,7 +184,10 @@ fn no_greeting_and_closed_mid_reply() {
     let r = run(b"220 x\r\n", &[b"250-mx\r\n250-SI"]);
     assert_eq!(
         outcome(&r),
-        &Outcome::ConnectionClosed { phase: Phase::Ehlo, partial: b"250-mx\r\n250-SI".to_vec() }
+        &Outcome::ConnectionClosed {
+            phase: Phase::Ehlo,
+            partial: b"250-mx\r\n250-SI".to_vec()
+        }
     );
 }
 
@@ -133,52 +199,103 @@ fn timeout_is_typed() {
     s.feed_timeout();
     assert_eq!(
         s.poll(),
-        Step::Done(Outcome::Timeout { phase: Phase::Greeting, partial: b"220 x".to_vec() })
+        Step::Done(Outcome::Timeout {
+            phase: Phase::Greeting,
+            partial: b"220 x".to_vec()
+        })
     );
 }
 
 #[test]
 fn non_smtp_banners() {
     let r = run(b"SSH-2.0-OpenSSH_9.6\r\n", &[]);
-    assert!(matches!(outcome(&r), Outcome::NotSmtp { kind: BannerKind::Ssh, .. }));
+    assert!(matches!(
+        outcome(&r),
+        Outcome::NotSmtp {
+            kind: BannerKind::Ssh,
+            ..
+        }
+    ));
     let r = run(b"HTTP/1.1 400 Bad Request\r\n\r\n", &[]);
-    assert!(matches!(outcome(&r), Outcome::NotSmtp { kind: BannerKind::Http, banner, .. } if banner.starts_with(b"HTTP/1.1")));
+    assert!(
+        matches!(outcome(&r), Outcome::NotSmtp { kind: BannerKind::Http, banner, .. } if banner.starts_with(b"HTTP/1.1"))
+    );
     let r = run(&[0x16, 3, 1, 0, 5], &[]);
-    assert!(matches!(outcome(&r), Outcome::NotSmtp { kind: BannerKind::Tls, .. }));
+    assert!(matches!(
+        outcome(&r),
+        Outcome::NotSmtp {
+            kind: BannerKind::Tls,
+            ..
+        }
+    ));
     assert!(r.sent.is_empty());
 }
 
 #[test]
 fn greeting_554_rejected() {
     let r = run(b"554 5.7.1 no SMTP service here\r\n", &[]);
-    assert!(matches!(outcome(&r), Outcome::GreetingRejected { reply } if reply.code().get() == 554));
+    assert!(
+        matches!(outcome(&r), Outcome::GreetingRejected { reply } if reply.code().get() == 554)
+    );
 }
 
 #[test]
 fn starttls_not_offered() {
-    let r = run(b"220 x\r\n", &[b"250-x\r\n250-PIPELINING\r\n250 SIZE 100\r\n"]);
-    assert_eq!(outcome(&r), &Outcome::StartTlsNotOffered { via_helo: false });
+    let r = run(
+        b"220 x\r\n",
+        &[b"250-x\r\n250-PIPELINING\r\n250 SIZE 100\r\n"],
+    );
+    assert_eq!(
+        outcome(&r),
+        &Outcome::StartTlsNotOffered { via_helo: false }
+    );
     assert_eq!(r.sent.last().unwrap(), b"QUIT\r\n");
 }
 
 #[test]
 fn starttls_stripped_by_middlebox() {
-    let r = run(b"220 ***************\r\n", &[b"250-x\r\n250-PIPELINING\r\n250 XXXXXXXA\r\n"]);
-    assert_eq!(outcome(&r), &Outcome::StartTlsStripped { masked: vec!["XXXXXXXA".into()] });
-    assert!(r.session.transcript().ehlo.as_ref().unwrap().starttls_stripped());
+    let r = run(
+        b"220 ***************\r\n",
+        &[b"250-x\r\n250-PIPELINING\r\n250 XXXXXXXA\r\n"],
+    );
+    assert_eq!(
+        outcome(&r),
+        &Outcome::StartTlsStripped {
+            masked: vec!["XXXXXXXA".into()]
+        }
+    );
+    assert!(r
+        .session
+        .transcript()
+        .ehlo
+        .as_ref()
+        .unwrap()
+        .starttls_stripped());
 }
 
 #[test]
 fn starttls_refused_454() {
-    let r = run(b"220 x\r\n", &[EHLO_OK, b"454 4.7.0 TLS not available due to local problem\r\n"]);
+    let r = run(
+        b"220 x\r\n",
+        &[
+            EHLO_OK,
+            b"454 4.7.0 TLS not available due to local problem\r\n",
+        ],
+    );
     assert!(matches!(outcome(&r), Outcome::StartTlsRefused { reply } if reply.code().get() == 454));
 }
 
 #[test]
 fn plaintext_after_220_is_reported_not_handed_to_tls() {
-    let r = run(b"220 x\r\n", &[EHLO_OK, b"220 go ahead\r\n250 injected\r\n"]);
+    let r = run(
+        b"220 x\r\n",
+        &[EHLO_OK, b"220 go ahead\r\n250 injected\r\n"],
+    );
     let h = handover(&r);
-    assert_eq!(h.plaintext_after_starttls.as_deref(), Some(&b"250 injected\r\n"[..]));
+    assert_eq!(
+        h.plaintext_after_starttls.as_deref(),
+        Some(&b"250 injected\r\n"[..])
+    );
     assert_eq!(
         r.session.transcript().plaintext_after_starttls.as_deref(),
         Some(&b"250 injected\r\n"[..])
@@ -188,13 +305,25 @@ fn plaintext_after_220_is_reported_not_handed_to_tls() {
 #[test]
 fn protocol_error_after_greeting() {
     let r = run(b"220 x\r\n", &[b"250-a\r\n251 b\r\n"]);
-    assert!(matches!(outcome(&r), Outcome::ProtocolError { phase: Phase::Ehlo, .. }));
+    assert!(matches!(
+        outcome(&r),
+        Outcome::ProtocolError {
+            phase: Phase::Ehlo,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn unexpected_reply() {
     let r = run(b"220 x\r\n", &[b"354 what\r\n"]);
-    assert!(matches!(outcome(&r), Outcome::UnexpectedReply { phase: Phase::Ehlo, .. }));
+    assert!(matches!(
+        outcome(&r),
+        Outcome::UnexpectedReply {
+            phase: Phase::Ehlo,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -210,7 +339,9 @@ fn injection_probe_sends_pipelined_and_checks_inside_tls() {
     vulnerable.feed(b"250 2.0.");
     assert_eq!(vulnerable.poll(), InjectionVerdict::NeedMore);
     vulnerable.feed(b"0 Ok\r\n");
-    assert!(matches!(vulnerable.poll(), InjectionVerdict::Vulnerable { reply } if reply.code().get() == 250));
+    assert!(
+        matches!(vulnerable.poll(), InjectionVerdict::Vulnerable { reply } if reply.code().get() == 250)
+    );
 
     // Nothing inside TLS until the timeout: not vulnerable.
     assert_eq!(check.finish(), InjectionVerdict::NotVulnerable);
@@ -218,10 +349,16 @@ fn injection_probe_sends_pipelined_and_checks_inside_tls() {
     // Garbage or a cut reply is inconclusive, never "not vulnerable".
     let mut cut = check.clone();
     cut.feed(b"25");
-    assert!(matches!(cut.finish(), InjectionVerdict::Inconclusive { error: None, .. }));
+    assert!(matches!(
+        cut.finish(),
+        InjectionVerdict::Inconclusive { error: None, .. }
+    ));
     let mut junk = check;
     junk.feed(b"\x00junk\r\n");
-    assert!(matches!(junk.poll(), InjectionVerdict::Inconclusive { error: Some(_), .. }));
+    assert!(matches!(
+        junk.poll(),
+        InjectionVerdict::Inconclusive { error: Some(_), .. }
+    ));
 }
 
 #[test]

@@ -1,0 +1,47 @@
+//! The client session fed arbitrary server bytes, split at arbitrary points, with EOF or a
+//! timeout at the end: no panic, the session always ends, and once done it stays done.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use smtp_codec::{ClientSession, InjectionVerdict, SessionConfig, StartTlsMode, Step};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&ctl, rest)) = data.split_first() else {
+        return;
+    };
+    let mut cfg = SessionConfig::new("fuzz.example");
+    if ctl & 1 == 1 {
+        cfg.mode = StartTlsMode::PipelinedInjection;
+    }
+    let mut s = ClientSession::new(cfg);
+    let chunk = usize::from(ctl >> 2).max(1);
+    let mut chunks = rest.chunks(chunk);
+    let mut finished = None;
+    for _ in 0..10_000 {
+        match s.poll() {
+            Step::Send(_) => {}
+            Step::NeedMore => match chunks.next() {
+                Some(c) => s.feed(c),
+                None if ctl & 2 == 2 => s.feed_timeout(),
+                None => s.feed_eof(),
+            },
+            Step::ReadyForTls(h) => {
+                if let Some(check) = h.injection {
+                    let mut check = check;
+                    for c in chunks.by_ref() {
+                        check.feed(c);
+                    }
+                    let v = check.finish();
+                    assert!(!matches!(v, InjectionVerdict::NeedMore));
+                }
+            }
+            Step::Done(o) => {
+                finished = Some(o);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let outcome = finished.expect("session must end");
+    assert_eq!(s.poll(), Step::Done(outcome));
+});
