@@ -7,7 +7,8 @@
 //! `k + chunks` handshakes. A last hello offers the found suites in reverse order: if the server
 //! still picks its first pick it enforces its own order (then the discovery order *is* its order;
 //! suites found in later chunks are placed by binary insertion, a few handshakes each);
-//! if it picks the last one it follows the client.
+//! if it picks the last one it follows the client. When no chunk yielded two picks, two suites
+//! are offered in both orders instead (one handshake more).
 //!
 //! With [`SuiteScanConfig::infer_legacy`], TLS 1.0/1.1 and SSLv3 start from the TLS 1.2 result:
 //! the TLS 1.2 suites usable at that version are offered in one hello (the server must pick one
@@ -132,6 +133,8 @@ impl SuiteScan {
 enum Pending {
     Discover,
     Reverse,
+    PairFirst { a: u16, b: u16 },
+    PairSecond { a: u16, b: u16, first: Option<u16> },
     Compare { item: u16, mid: usize },
 }
 
@@ -160,6 +163,7 @@ pub struct SuiteProbe {
     todo: Vec<Version>,
     cur: Option<Current>,
     pending: Option<Pending>,
+    pair: Option<(u16, u16, Option<u16>)>,
     done: SuiteScan,
 }
 
@@ -168,7 +172,7 @@ impl SuiteProbe {
     pub fn new(cfg: SuiteScanConfig) -> Self {
         let mut todo = cfg.versions.clone();
         todo.reverse();
-        SuiteProbe { cfg, todo, cur: None, pending: None, done: SuiteScan::default() }
+        SuiteProbe { cfg, todo, cur: None, pending: None, pair: None, done: SuiteScan::default() }
     }
 
     fn start(&self, version: Version) -> Current {
@@ -296,6 +300,26 @@ impl SuiteProbe {
                     cur.hi = cur.ordered.len();
                 }
             }
+            Pending::PairFirst { a, b } => {
+                self.pair = Some((a, b, accepted.map(|(_, s)| s)));
+            }
+            Pending::PairSecond { a, b, first } => {
+                cur.reversed_done = true;
+                let second = accepted.map(|(_, s)| s);
+                cur.res.preference = if first == Some(a) && second == Some(b) {
+                    Preference::Client
+                } else if first.is_some() && first == second {
+                    Preference::Server
+                } else {
+                    Preference::Mixed
+                };
+                if let (Preference::Server, Some(w)) = (cur.res.preference, first) {
+                    cur.ordered = alloc::vec![w];
+                    cur.to_insert = cur.found.iter().map(|(s, _)| s.id).filter(|id| *id != w).rev().collect();
+                    cur.lo = 0;
+                    cur.hi = 1;
+                }
+            }
             Pending::Compare { item, mid } => {
                 let pick = accepted.map(|(_, s)| s);
                 if pick == Some(item) {
@@ -376,6 +400,18 @@ impl Probe for SuiteProbe {
                         self.pending = Some(Pending::Reverse);
                         return Some(self.offer(v, &rev));
                     }
+                }
+                // No chunk with two picks: compare two suites in both orders.
+                let observed: Vec<u16> =
+                    cur.found.iter().filter(|(s, _)| s.evidence == Evidence::Observed).map(|(s, _)| s.id).collect();
+                if let (Some(&a), Some(&b)) = (observed.first(), observed.get(1)) {
+                    let v = cur.version;
+                    if let Some((pa, pb, first)) = self.pair.take() {
+                        self.pending = Some(Pending::PairSecond { a: pa, b: pb, first });
+                        return Some(self.offer(v, &[pb, pa]));
+                    }
+                    self.pending = Some(Pending::PairFirst { a, b });
+                    return Some(self.offer(v, &[a, b]));
                 }
             }
             // Merge suites found in later chunks into the server's order.
