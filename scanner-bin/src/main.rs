@@ -1,13 +1,9 @@
-//! The `mxray` binary: scan, probe, report, lab and demo.
-//!
-//! The subcommands are not built yet; this binary says so instead of pretending.
+//! The `mxray` binary: see `mxray --help`.
 #![forbid(unsafe_code)]
 
+use clap::Parser;
+
 fn main() {
-    eprintln!(
-        "mxray {}: the scanner subcommands (scan, probe, report, lab, demo) are not built yet.\n\
-         What works today is the smtp-codec crate; see README.md for its example.",
-        env!("CARGO_PKG_VERSION")
-    );
-    std::process::exit(2);
+    let code = mxray::run_cli(mxray::cli::Cli::parse());
+    std::process::exit(code);
 }

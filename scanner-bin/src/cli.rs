@@ -1,0 +1,224 @@
+//! Command-line interface (clap derive).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::record::Profile;
+use crate::shard::Shard;
+
+/// Exit codes, shown in `--help`.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    the scan ran to its end (endpoints that failed are records, not errors)
+  1    fatal usage or I/O error (bad target line, unreadable file, output not writable)
+  2    invalid command line (from the argument parser)
+  130  interrupted by Ctrl-C / SIGTERM (finished records are kept and flushed)";
+
+/// mxray: how well do mail servers protect server-to-server email with STARTTLS?
+#[derive(Debug, Parser)]
+#[command(name = "mxray", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+#[non_exhaustive]
+pub enum Command {
+    /// Scan mail servers: one JSON object per endpoint (JSON Lines) on stdout or --output.
+    #[command(after_help = SCAN_HELP)]
+    Scan(Box<ScanArgs>),
+}
+
+const SCAN_HELP: &str = "\
+Targets:
+  example.org              mail domain: MX hosts in preference order, every address; no MX ->
+                           the domain's A/AAAA (RFC 5321 5.1); null MX '0 .' recorded as null_mx
+  mx.example.org:25        host name and port: its A/AAAA, no MX lookup (--hosts: for bare names)
+  192.0.2.1  [2001:db8::1]:587  192.0.2.1:2525
+  192.0.2.0/24             range, expanded lazily; more than 2^24 addresses needs --allow-large
+  -                        read targets from stdin
+Lists (--targets-file, stdin): one target per line, blank lines and # comments ignored, ZMap
+output (one address per line, optional CSV header with 'saddr') accepted.
+
+Sharding: --shard I/N (0-based) keeps the targets whose key hashes (FNV-1a) to I modulo N. The
+key is the work before any packet: the domain name, host:port, or ip:port of each address of a
+range. N machines with the same list and shards 0/N..N-1/N cover each exactly once.
+
+Exit codes:
+  0    the scan ran to its end (endpoints that failed are records, not errors)
+  1    fatal usage or I/O error (bad target line, unreadable file, output not writable)
+  2    invalid command line (from the argument parser)
+  130  interrupted by Ctrl-C / SIGTERM (finished records are kept and flushed)";
+
+/// Options of `mxray scan`.
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Targets: domains, host[:port], addresses, [v6]:port, CIDR ranges; `-` reads stdin.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Read targets from FILE (repeatable); every line is checked before scanning starts.
+    #[arg(long, value_name = "FILE")]
+    pub targets_file: Vec<PathBuf>,
+
+    /// Treat bare names as host names (A/AAAA) instead of mail domains (MX).
+    #[arg(long)]
+    pub hosts: bool,
+
+    /// Port for targets without one: 25 (SMTP), 587 (submission), 465 (implicit TLS)...
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: u16,
+
+    /// Scan depth, recorded in every record.
+    #[arg(long, value_enum, default_value_t = Profile::Standard)]
+    pub profile: Profile,
+
+    /// Name sent in EHLO. Default `mxray.invalid`: a reserved name (RFC 2606) that claims no
+    /// one's identity; set it to your scanner's host name with matching reverse DNS and a web
+    /// page explaining the scan.
+    #[arg(long, default_value = "mxray.invalid", value_name = "NAME")]
+    pub ehlo_name: String,
+
+    /// DNS server IP:PORT (default: the system's /etc/resolv.conf).
+    #[arg(long, value_name = "IP:PORT")]
+    pub resolver: Option<SocketAddr>,
+
+    /// Timeout of each DNS query (e.g. 5s, 500ms).
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub dns_timeout: Duration,
+
+    /// TCP connect timeout.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub connect_timeout: Duration,
+
+    /// Timeout of each read phase (the whole greeting, the QUIT reply).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub read_timeout: Duration,
+
+    /// Deadline of one endpoint, retries and backoff included.
+    #[arg(long, default_value = "120s", value_parser = parse_duration, value_name = "DURATION")]
+    pub endpoint_timeout: Duration,
+
+    /// Never contact this address or range (repeatable).
+    #[arg(long, value_name = "CIDR")]
+    pub exclude: Vec<String>,
+
+    /// Never contact the addresses and ranges listed in FILE (repeatable; ZMap blocklist format).
+    #[arg(long, value_name = "FILE")]
+    pub exclude_file: Vec<PathBuf>,
+
+    /// Scan only shard I of N (0-based), e.g. 0/4.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+
+    /// Write records to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Skip endpoints (ip, port) already recorded in FILE; if FILE is also --output, append to it.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
+
+    /// Endpoints scanned at the same time.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub concurrency: u32,
+
+    /// Connections per second to one IP address.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_rate, value_name = "RATE")]
+    pub per_ip_rate: f64,
+
+    /// Burst of connections to one IP address above the rate.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub per_ip_burst: u32,
+
+    /// Retries after a 421 greeting or a refused connection.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+
+    /// Backoff before the first retry, doubled for each further one.
+    #[arg(long, default_value = "2s", value_parser = parse_duration, value_name = "DURATION")]
+    pub retry_delay: Duration,
+
+    /// Allow ranges of more than 2^24 addresses.
+    #[arg(long)]
+    pub allow_large: bool,
+
+    /// After Ctrl-C, how long in-flight endpoints may finish before being recorded as interrupted.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    pub grace: Duration,
+
+    /// No progress bar and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Parses `500ms`, `5s`, `2m` or a plain number of seconds (`1.5`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (s, 1.0)
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?} (e.g. 500ms, 5s, 2m)"))?;
+    if !(v.is_finite() && v >= 0.0) {
+        return Err(format!("invalid duration {s:?}"));
+    }
+    Duration::try_from_secs_f64(v * scale).map_err(|e| format!("invalid duration {s:?}: {e}"))
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("invalid rate {s:?}"))?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("invalid rate {s:?}: must be > 0"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("1e300").is_err());
+    }
+
+    #[test]
+    fn scan_defaults() {
+        let cli = Cli::try_parse_from(["mxray", "scan", "example.org"]).unwrap();
+        let Command::Scan(a) = cli.command;
+        assert_eq!(a.port, 25);
+        assert_eq!(a.retries, 2);
+        assert_eq!(a.concurrency, 64);
+        assert_eq!(a.ehlo_name, "mxray.invalid");
+        assert!(Cli::try_parse_from(["mxray", "scan", "--port", "0", "x"]).is_err());
+        assert!(Cli::try_parse_from(["mxray", "scan", "--shard", "3/3", "x"]).is_err());
+    }
+}

@@ -1,0 +1,178 @@
+//! DNS: from a mail domain to its MX endpoints, in preference order.
+//!
+//! - MX records sorted by preference (stable: equal preferences keep the server's order);
+//!   every address (A and AAAA) of every MX host.
+//! - No MX (NOERROR, no data): the implicit MX of RFC 5321 section 5.1, the domain's own A/AAAA.
+//! - A null MX, `MX 0 .` (RFC 7505): the domain accepts no mail; reported as such, no connection.
+//! - Failures keep the response code: `NXDOMAIN`, `SERVFAIL`, `REFUSED`, `timeout`,
+//!   `no_addresses` (the name exists but has no A/AAAA).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::config::{
+    LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::xfer::Protocol;
+use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::{ResolveError, TokioResolver};
+
+/// A DNS failure, with the response code when there was one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsFailure {
+    /// `NXDOMAIN`, `SERVFAIL`, `REFUSED`, `timeout`, `no_addresses`, `no_records`, `error`, or
+    /// the name of another response code.
+    pub rcode: String,
+    /// Detail.
+    pub message: String,
+}
+
+/// An MX host and its addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MxHost {
+    /// Host name, without trailing dot.
+    pub name: String,
+    /// Preference.
+    pub preference: u16,
+    /// Its addresses (IPv4 first, then IPv6), or why there are none.
+    pub addresses: Result<Vec<IpAddr>, DnsFailure>,
+}
+
+/// What a mail domain resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DomainResolution {
+    /// MX hosts, most preferred first.
+    Mx(Vec<MxHost>),
+    /// No MX: the domain's own addresses (implicit MX).
+    Implicit(Vec<IpAddr>),
+    /// `MX 0 .`: no mail accepted.
+    NullMx,
+}
+
+/// A resolver, the system's or a given server's.
+#[derive(Debug, Clone)]
+pub struct Dns {
+    resolver: TokioResolver,
+}
+
+/// The resolver could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the DNS resolver: {0} (use --resolver IP:PORT)")]
+pub struct DnsSetupError(String);
+
+impl Dns {
+    /// A resolver using `server` (UDP, TCP on truncation) or, when `None`, the system
+    /// configuration (`/etc/resolv.conf`). Each query times out after `timeout`, tried twice.
+    pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Self, DnsSetupError> {
+        let mut opts = ResolverOpts::default();
+        opts.timeout = timeout;
+        opts.attempts = 2;
+        opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+        let builder = match server {
+            Some(addr) => {
+                let mut config = ResolverConfig::new();
+                config.add_name_server(NameServerConfig::new(addr, Protocol::Udp));
+                config.add_name_server(NameServerConfig::new(addr, Protocol::Tcp));
+                TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
+            }
+            None => TokioResolver::builder_tokio().map_err(|e| DnsSetupError(e.to_string()))?,
+        };
+        Ok(Self {
+            resolver: builder.with_options(opts).build(),
+        })
+    }
+
+    /// Resolves a mail domain to its MX endpoints.
+    pub async fn resolve_domain(&self, domain: &str) -> Result<DomainResolution, DnsFailure> {
+        let fqdn = format!("{domain}.");
+        match self.resolver.mx_lookup(fqdn.as_str()).await {
+            Ok(lookup) => {
+                let mut records: Vec<(u16, String)> = lookup
+                    .iter()
+                    .map(|mx| (mx.preference(), mx.exchange().to_ascii()))
+                    .collect();
+                if records.is_empty() {
+                    return self.implicit(&fqdn).await;
+                }
+                let is_root = |name: &str| name == "." || name.is_empty();
+                if records.iter().all(|(_, n)| is_root(n)) {
+                    return Ok(DomainResolution::NullMx);
+                }
+                // A null MX mixed with real ones is a misconfiguration; scan the real ones.
+                records.retain(|(_, n)| !is_root(n));
+                records.sort_by_key(|(pref, _)| *pref);
+                let mut hosts = Vec::with_capacity(records.len());
+                for (preference, name) in records {
+                    let addresses = self.resolve_host(&name).await;
+                    hosts.push(MxHost {
+                        name: name.trim_end_matches('.').to_ascii_lowercase(),
+                        preference,
+                        addresses,
+                    });
+                }
+                Ok(DomainResolution::Mx(hosts))
+            }
+            Err(e) if no_data(&e) => self.implicit(&fqdn).await,
+            Err(e) => Err(failure(&e, "no_records")),
+        }
+    }
+
+    async fn implicit(&self, fqdn: &str) -> Result<DomainResolution, DnsFailure> {
+        self.resolve_host(fqdn).await.map(DomainResolution::Implicit)
+    }
+
+    /// Resolves a host name to its addresses, IPv4 first, then IPv6.
+    pub async fn resolve_host(&self, name: &str) -> Result<Vec<IpAddr>, DnsFailure> {
+        let fqdn = if name.ends_with('.') {
+            name.to_owned()
+        } else {
+            format!("{name}.")
+        };
+        match self.resolver.lookup_ip(fqdn.as_str()).await {
+            Ok(lookup) => {
+                let mut v4: Vec<IpAddr> = lookup.iter().filter(IpAddr::is_ipv4).collect();
+                let v6 = lookup.iter().filter(IpAddr::is_ipv6);
+                v4.extend(v6);
+                if v4.is_empty() {
+                    Err(DnsFailure {
+                        rcode: "no_addresses".into(),
+                        message: format!("{name} has no A or AAAA record"),
+                    })
+                } else {
+                    Ok(v4)
+                }
+            }
+            Err(e) => Err(failure(&e, "no_addresses")),
+        }
+    }
+}
+
+/// NOERROR without data (the name exists, not this type).
+fn no_data(e: &ResolveError) -> bool {
+    matches!(
+        e.proto().map(|p| p.kind()),
+        Some(ProtoErrorKind::NoRecordsFound { response_code: ResponseCode::NoError, .. })
+    )
+}
+
+fn failure(e: &ResolveError, nodata: &str) -> DnsFailure {
+    let rcode = match e.proto().map(|p| p.kind()) {
+        Some(ProtoErrorKind::NoRecordsFound { response_code, .. }) => match *response_code {
+            ResponseCode::NXDomain => "NXDOMAIN".to_owned(),
+            ResponseCode::NoError => nodata.to_owned(),
+            ResponseCode::ServFail => "SERVFAIL".to_owned(),
+            ResponseCode::Refused => "REFUSED".to_owned(),
+            other => format!("{other:?}").to_ascii_uppercase(),
+        },
+        Some(ProtoErrorKind::Timeout) => "timeout".to_owned(),
+        _ if e.to_string().contains("timed out") => "timeout".to_owned(),
+        _ => "error".to_owned(),
+    };
+    DnsFailure {
+        rcode,
+        message: e.to_string(),
+    }
+}

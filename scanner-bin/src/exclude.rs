@@ -1,0 +1,175 @@
+//! The exclusion list: addresses never to be contacted.
+//!
+//! Checked before any packet is sent to an address, including addresses that came from DNS.
+//! File format (the same as ZMap's blocklist): one address or CIDR range per line; blank lines
+//! and `#` comments (whole-line or trailing) ignored.
+
+use std::io::BufRead;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::lines::{BoundedLines, Line};
+
+/// A set of excluded ranges, merged and sorted for `O(log n)` lookups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExclusionList {
+    /// Disjoint, sorted ranges.
+    nets: Vec<IpNet>,
+}
+
+/// A bad exclusion entry.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExcludeError {
+    /// Not an address or range.
+    #[error("{source_name}:{line}: {text:?} is not an IP address or CIDR range")]
+    BadEntry {
+        /// File name or `--exclude`.
+        source_name: String,
+        /// 1-based line (1 for command-line values).
+        line: u64,
+        /// The text.
+        text: String,
+    },
+    /// A line longer than 1024 bytes.
+    #[error("{source_name}:{line}: line too long")]
+    TooLong {
+        /// File name.
+        source_name: String,
+        /// 1-based line.
+        line: u64,
+    },
+    /// Reading failed.
+    #[error("{source_name}: {error}")]
+    Io {
+        /// File name.
+        source_name: String,
+        /// The error.
+        error: std::io::Error,
+    },
+}
+
+/// Parses an address (`192.0.2.1`) or range (`192.0.2.0/24`) into a range.
+pub fn parse_entry(s: &str) -> Option<IpNet> {
+    let s = s.trim();
+    if let Ok(net) = s.parse::<IpNet>() {
+        return Some(net.trunc());
+    }
+    s.parse::<IpAddr>().ok().map(IpNet::from)
+}
+
+impl ExclusionList {
+    /// A list of the given ranges.
+    pub fn new(nets: impl IntoIterator<Item = IpNet>) -> Self {
+        let all: Vec<IpNet> = nets.into_iter().collect();
+        let mut nets = IpNet::aggregate(&all);
+        nets.sort_by_key(|n| sort_key(n.network()));
+        Self { nets }
+    }
+
+    /// Reads entries from a file-like source, adding them to `out`.
+    pub fn read_into<R: BufRead>(
+        reader: R,
+        source_name: &str,
+        out: &mut Vec<IpNet>,
+    ) -> Result<(), ExcludeError> {
+        for line in BoundedLines::new(reader, 1024) {
+            let line = line.map_err(|error| ExcludeError::Io {
+                source_name: source_name.to_owned(),
+                error,
+            })?;
+            let (number, text) = match line {
+                Line::TooLong { number } => {
+                    return Err(ExcludeError::TooLong {
+                        source_name: source_name.to_owned(),
+                        line: number,
+                    })
+                }
+                Line::Text { number, text, .. } => (number, text),
+            };
+            let content = text.split_once('#').map_or(text.as_str(), |(b, _)| b).trim();
+            if content.is_empty() {
+                continue;
+            }
+            let net = parse_entry(content).ok_or_else(|| ExcludeError::BadEntry {
+                source_name: source_name.to_owned(),
+                line: number,
+                text: content.chars().take(80).collect(),
+            })?;
+            out.push(net);
+        }
+        Ok(())
+    }
+
+    /// Whether `ip` is excluded.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        // IPv4-mapped IPv6 addresses reach the IPv4 host: check both forms.
+        if let IpAddr::V6(v6) = ip {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                if self.contains(IpAddr::V4(v4)) {
+                    return true;
+                }
+            }
+        }
+        let key = sort_key(ip);
+        // The candidate is the last range starting at or before `ip`.
+        let idx = self.nets.partition_point(|n| sort_key(n.network()) <= key);
+        idx.checked_sub(1)
+            .and_then(|i| self.nets.get(i))
+            .is_some_and(|n| n.contains(&ip))
+    }
+
+    /// Number of disjoint ranges.
+    pub fn len(&self) -> usize {
+        self.nets.len()
+    }
+
+    /// True when nothing is excluded.
+    pub fn is_empty(&self) -> bool {
+        self.nets.is_empty()
+    }
+}
+
+/// Orders IPv4 before IPv6, then numerically.
+fn sort_key(ip: IpAddr) -> (u8, u128) {
+    match ip {
+        IpAddr::V4(v4) => (4, u128::from(u32::from(v4))),
+        IpAddr::V6(v6) => (6, u128::from(v6)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn contains_checks_every_range_family_and_boundary() {
+        let list = ExclusionList::new(
+            ["10.0.0.0/8", "192.0.2.7/32", "10.1.0.0/16", "2001:db8::/32", "127.0.0.2/31"]
+                .iter()
+                .map(|s| parse_entry(s).unwrap()),
+        );
+        assert_eq!(list.len(), 4); // 10.1/16 merged into 10/8
+        for yes in ["10.0.0.0", "10.255.255.255", "192.0.2.7", "2001:db8::1", "127.0.0.2", "127.0.0.3", "::ffff:10.2.3.4"] {
+            assert!(list.contains(ip(yes)), "{yes}");
+        }
+        for no in ["9.255.255.255", "11.0.0.0", "192.0.2.6", "192.0.2.8", "2001:db9::", "::1", "127.0.0.1", "127.0.0.4"] {
+            assert!(!list.contains(ip(no)), "{no}");
+        }
+        assert!(!ExclusionList::default().contains(ip("10.0.0.1")));
+    }
+
+    #[test]
+    fn reads_files_with_comments_and_reports_bad_lines() {
+        let mut nets = Vec::new();
+        ExclusionList::read_into(&b"# blocklist\n10.0.0.0/8  # rfc1918\n\n192.0.2.1\n"[..], "ex.txt", &mut nets).unwrap();
+        assert_eq!(nets, vec![parse_entry("10.0.0.0/8").unwrap(), parse_entry("192.0.2.1/32").unwrap()]);
+        let err = ExclusionList::read_into(&b"10.0.0.0/8\nfoo\n"[..], "ex.txt", &mut nets).unwrap_err();
+        assert_eq!(err.to_string(), "ex.txt:2: \"foo\" is not an IP address or CIDR range");
+    }
+}

@@ -1,0 +1,80 @@
+//! mxray: measure how well mail servers protect server-to-server email with STARTTLS.
+//!
+//! This library is the body of the `mxray` binary; `main.rs` only parses arguments and calls
+//! [`scan::run`]. Modules, from input to output:
+//!
+//! - [`cli`]: the command line;
+//! - [`targets`]: target forms, target lists (files, stdin, ZMap output), lazy range expansion;
+//! - [`shard`], [`exclude`], [`resume`]: which endpoints to scan at all;
+//! - [`dns`]: MX lookup, implicit MX, null MX;
+//! - [`ratelimit`]: per-IP token buckets;
+//! - [`pipeline`]: the work at one endpoint ([`pipeline::scan_endpoint`], the seam where the
+//!   SMTP, TLS and certificate crates plug in);
+//! - [`scan`]: the scheduler (concurrency, signals);
+//! - [`record`], [`output`], [`progress`]: what is written and shown.
+//!
+//! ```
+//! use mxray::targets::{parse_target, ParseOptions, Target};
+//! use mxray::shard::Shard;
+//!
+//! let t = parse_target("192.0.2.0/30", &ParseOptions::default()).unwrap();
+//! assert!(matches!(t, Target::Range(_)));
+//! let owners = (0..3).filter(|&i| Shard::new(i, 3).unwrap().owns("192.0.2.1:25")).count();
+//! assert_eq!(owners, 1);
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod dns;
+pub mod exclude;
+pub mod lines;
+pub mod output;
+pub mod pipeline;
+pub mod progress;
+pub mod ratelimit;
+pub mod record;
+pub mod resume;
+pub mod scan;
+pub mod shard;
+pub mod targets;
+
+use cli::{Cli, Command};
+use scan::{EXIT_FATAL, EXIT_INTERRUPTED, EXIT_OK};
+
+/// Runs a parsed command line; returns the process exit code (see [`cli::EXIT_CODES`]).
+pub fn run_cli(cli: Cli) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mxray: cannot start the async runtime: {e}");
+            return EXIT_FATAL;
+        }
+    };
+    let code = match cli.command {
+        Command::Scan(args) => {
+            let quiet = args.quiet;
+            match runtime.block_on(scan::run(*args)) {
+                Ok(summary) => {
+                    if !quiet {
+                        eprintln!("{}", summary.line());
+                    }
+                    if summary.interrupted {
+                        EXIT_INTERRUPTED
+                    } else {
+                        EXIT_OK
+                    }
+                }
+                Err(e) => {
+                    eprintln!("mxray: {e}");
+                    EXIT_FATAL
+                }
+            }
+        }
+    };
+    // Do not wait for a reader thread blocked on stdin.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    code
+}

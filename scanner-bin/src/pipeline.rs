@@ -1,0 +1,497 @@
+//! What is done at one endpoint: the seam where the protocol pipeline plugs in.
+//!
+//! [`scan_endpoint`] owns the socket and the clock: rate limiting, connect, greeting, retries with
+//! backoff, and every timeout. Today, after a 2xx greeting, [`session`] only sends `QUIT`.
+//! The SMTP session (EHLO, STARTTLS via `smtp-codec`), the TLS probes (`tls-probe`) and the
+//! certificate audit (`cert-audit`) will run in [`session`], filling the record's reserved
+//! fields (`ehlo`, `starttls`, `tls`, `certificate`, `findings`); nothing else needs to change.
+//!
+//! Every phase has a timeout, and the whole endpoint has a deadline (`--endpoint-timeout`) that
+//! caps every phase's timeout, so the function always returns in bounded time.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::ratelimit::RateLimiter;
+use crate::record::{
+    Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, MxInfo, Phase, Profile,
+    ScanError, Status,
+};
+
+/// Largest greeting read, in bytes; a longer greeting is a protocol error.
+pub const MAX_GREETING: usize = 4096;
+
+/// Settings of the per-endpoint work.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Timeout of each read phase (the whole greeting; the QUIT reply).
+    pub read_timeout: Duration,
+    /// Deadline of the whole endpoint, retries and backoff included.
+    pub endpoint_timeout: Duration,
+    /// Retries after a 421 greeting or a refused connection.
+    pub retries: u32,
+    /// Backoff before the first retry; doubled for each further retry.
+    pub retry_delay: Duration,
+    /// Profile, recorded (and used by the pipeline later).
+    pub profile: Profile,
+    /// Name for EHLO (used by the pipeline later).
+    pub ehlo_name: String,
+}
+
+/// Shared state of a scan, handed to every endpoint.
+#[derive(Debug, Clone)]
+pub struct ScanContext {
+    /// Settings.
+    pub config: Arc<PipelineConfig>,
+    /// Per-IP connection rate limiter.
+    pub limiter: Arc<RateLimiter>,
+}
+
+/// One endpoint to scan and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The target it came from, as given.
+    pub target: String,
+    /// The mail domain, when found through MX.
+    pub domain: Option<String>,
+    /// The MX host, when found through MX.
+    pub mx: Option<MxInfo>,
+    /// Address and port.
+    pub addr: SocketAddr,
+    /// Time spent in DNS for the target, when any.
+    pub dns_ms: Option<u64>,
+}
+
+impl Endpoint {
+    /// A fresh record for this endpoint.
+    pub fn new_record(&self, profile: Profile) -> EndpointRecord {
+        let mut rec = EndpointRecord::new(
+            self.target.clone(),
+            Some(self.addr.ip()),
+            self.addr.port(),
+            profile,
+        );
+        rec.domain.clone_from(&self.domain);
+        rec.mx.clone_from(&self.mx);
+        rec.timings.dns_ms = self.dns_ms;
+        rec
+    }
+}
+
+/// Milliseconds, saturating.
+pub fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// How one attempt ended.
+enum AttemptEnd {
+    /// Try again after backoff (421, refused).
+    Retry(ScanError, AttemptOutcome),
+    /// Done; the record is filled in.
+    Done(AttemptOutcome),
+}
+
+/// Scans one endpoint; always returns a record, in bounded time.
+///
+/// This is cancel-safe: dropping the future leaves nothing behind but a closed socket.
+pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
+    let cfg = &ctx.config;
+    let mut rec = ep.new_record(cfg.profile);
+    let start = Instant::now();
+    let deadline = start + cfg.endpoint_timeout;
+    let mut last_error: Option<ScanError> = None;
+    for attempt in 0..=cfg.retries {
+        let mut waited = Duration::ZERO;
+        if attempt > 0 {
+            let factor = 1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX);
+            let backoff = cfg.retry_delay.saturating_mul(factor);
+            if Instant::now() + backoff >= deadline {
+                break;
+            }
+            tokio::time::sleep(backoff).await;
+            waited += backoff;
+        }
+        let limit = ctx.limiter.acquire(ep.addr.ip());
+        match tokio::time::timeout_at(deadline.into(), limit).await {
+            Ok(w) => waited += w,
+            Err(_) => {
+                last_error = Some(ScanError::new(
+                    ErrorKind::Timeout,
+                    Phase::Endpoint,
+                    "endpoint deadline reached while waiting for the per-IP rate limit",
+                ));
+                break;
+            }
+        }
+        let t = Instant::now();
+        let end = attempt_once(cfg, ep.addr, deadline, &mut rec).await;
+        let duration_ms = ms(t.elapsed());
+        match end {
+            AttemptEnd::Retry(err, outcome) => {
+                rec.attempts.push(Attempt {
+                    waited_ms: ms(waited),
+                    duration_ms,
+                    outcome,
+                });
+                last_error = Some(err);
+            }
+            AttemptEnd::Done(outcome) => {
+                rec.attempts.push(Attempt {
+                    waited_ms: ms(waited),
+                    duration_ms,
+                    outcome,
+                });
+                last_error = None;
+                break;
+            }
+        }
+    }
+    if let Some(err) = last_error {
+        rec.status = Status::Failed;
+        rec.error = Some(err);
+    }
+    rec.timings.total_ms = ms(start.elapsed());
+    rec
+}
+
+/// The time left until `deadline`, capped at `cap`; and whether the deadline is the binding one.
+fn phase_limit(cap: Duration, deadline: Instant) -> (Duration, bool) {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left < cap {
+        (left, true)
+    } else {
+        (cap, false)
+    }
+}
+
+fn timeout_error(phase: Phase, by_deadline: bool, what: &str) -> ScanError {
+    if by_deadline {
+        ScanError::new(
+            ErrorKind::Timeout,
+            Phase::Endpoint,
+            format!("endpoint deadline reached during {what}"),
+        )
+    } else {
+        ScanError::new(ErrorKind::Timeout, phase, format!("{what} timed out"))
+    }
+}
+
+async fn attempt_once(
+    cfg: &PipelineConfig,
+    addr: SocketAddr,
+    deadline: Instant,
+    rec: &mut EndpointRecord,
+) -> AttemptEnd {
+    rec.banner = None;
+    rec.timings.banner_ms = None;
+    let (limit, by_deadline) = phase_limit(cfg.connect_timeout, deadline);
+    let t = Instant::now();
+    let connected = tokio::time::timeout(limit, TcpStream::connect(addr)).await;
+    rec.timings.connect_ms = Some(ms(t.elapsed()));
+    let mut stream = match connected {
+        Err(_) => {
+            let err = if by_deadline {
+                timeout_error(Phase::Connect, true, "connect")
+            } else {
+                ScanError::new(
+                    ErrorKind::ConnectTimeout,
+                    Phase::Connect,
+                    format!("no answer to connect within {} ms", ms(limit)),
+                )
+            };
+            rec.error = Some(err);
+            rec.status = Status::Failed;
+            return AttemptEnd::Done(AttemptOutcome::ConnectTimeout);
+        }
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return AttemptEnd::Retry(
+                ScanError::new(ErrorKind::ConnectRefused, Phase::Connect, e.to_string()),
+                AttemptOutcome::ConnectRefused,
+            );
+        }
+        Ok(Err(e)) => {
+            rec.error = Some(ScanError::new(
+                ErrorKind::ConnectError,
+                Phase::Connect,
+                e.to_string(),
+            ));
+            rec.status = Status::Failed;
+            return AttemptEnd::Done(AttemptOutcome::ConnectError);
+        }
+        Ok(Ok(s)) => s,
+    };
+
+    let t = Instant::now();
+    let (limit, by_deadline) = phase_limit(cfg.read_timeout, deadline);
+    let read = read_reply(&mut stream, limit, MAX_GREETING).await;
+    rec.timings.banner_ms = Some(ms(t.elapsed()));
+    let text = String::from_utf8_lossy(&read.bytes).into_owned();
+    let complete = matches!(read.end, ReadEnd::Complete(_));
+    let code = match read.end {
+        ReadEnd::Complete(code) => code,
+        _ => None,
+    };
+    if !read.bytes.is_empty() {
+        rec.banner = Some(Banner {
+            code,
+            text,
+            complete,
+        });
+    }
+    let fail = |rec: &mut EndpointRecord, err: ScanError, outcome| {
+        rec.error = Some(err);
+        rec.status = Status::Failed;
+        AttemptEnd::Done(outcome)
+    };
+    match read.end {
+        ReadEnd::Timeout => fail(
+            rec,
+            timeout_error(Phase::Banner, by_deadline, "reading the greeting"),
+            AttemptOutcome::Timeout,
+        ),
+        ReadEnd::Closed => fail(
+            rec,
+            ScanError::new(
+                ErrorKind::SmtpProtocol,
+                Phase::Banner,
+                if read.bytes.is_empty() {
+                    "connection closed without a greeting".to_owned()
+                } else {
+                    "connection closed in the middle of the greeting".to_owned()
+                },
+            ),
+            AttemptOutcome::Error,
+        ),
+        ReadEnd::TooLong => fail(
+            rec,
+            ScanError::new(
+                ErrorKind::SmtpProtocol,
+                Phase::Banner,
+                format!("greeting longer than {MAX_GREETING} bytes"),
+            ),
+            AttemptOutcome::Error,
+        ),
+        ReadEnd::Io(e) => fail(
+            rec,
+            ScanError::new(ErrorKind::Io, Phase::Banner, e.to_string()),
+            AttemptOutcome::Error,
+        ),
+        ReadEnd::Complete(None) => fail(
+            rec,
+            ScanError::new(
+                ErrorKind::SmtpProtocol,
+                Phase::Banner,
+                "greeting does not start with a 3-digit reply code",
+            ),
+            AttemptOutcome::Error,
+        ),
+        ReadEnd::Complete(Some(421)) => {
+            // Be polite even to a busy server; its answer does not matter.
+            quit(cfg, &mut stream, deadline).await;
+            AttemptEnd::Retry(
+                ScanError::new(
+                    ErrorKind::Busy421,
+                    Phase::Banner,
+                    "server busy: 421 greeting",
+                ),
+                AttemptOutcome::Busy421,
+            )
+        }
+        ReadEnd::Complete(Some(c)) if !(200..300).contains(&c) => {
+            let t = Instant::now();
+            quit(cfg, &mut stream, deadline).await;
+            rec.timings.quit_ms = Some(ms(t.elapsed()));
+            fail(
+                rec,
+                ScanError::new(
+                    ErrorKind::GreetingRejected,
+                    Phase::Banner,
+                    format!("greeting with code {c}: the server refuses service"),
+                ),
+                AttemptOutcome::Ok,
+            )
+        }
+        ReadEnd::Complete(Some(_)) => {
+            rec.error = None;
+            session(cfg, &mut stream, deadline, rec).await;
+            AttemptEnd::Done(AttemptOutcome::Ok)
+        }
+    }
+}
+
+/// THE SEAM: the SMTP session after a 2xx greeting.
+///
+/// Today: `QUIT`, its reply read with a timeout, status `completed`. Later: EHLO with
+/// `cfg.ehlo_name`, STARTTLS, the TLS probes of `cfg.profile` and the certificate audit, each
+/// phase under `phase_limit(.., deadline)`, writing the record's reserved fields and typing its
+/// failures with [`Phase::Ehlo`], [`Phase::Starttls`], [`Phase::Tls`].
+async fn session(
+    cfg: &PipelineConfig,
+    stream: &mut TcpStream,
+    deadline: Instant,
+    rec: &mut EndpointRecord,
+) {
+    let t = Instant::now();
+    quit(cfg, stream, deadline).await;
+    rec.timings.quit_ms = Some(ms(t.elapsed()));
+    rec.status = Status::Completed;
+}
+
+/// Sends QUIT and reads (and ignores) the reply, within the read timeout and the deadline.
+async fn quit(cfg: &PipelineConfig, stream: &mut TcpStream, deadline: Instant) {
+    let (limit, _) = phase_limit(cfg.read_timeout, deadline);
+    let _ = tokio::time::timeout(limit, async {
+        if stream.write_all(b"QUIT\r\n").await.is_ok() {
+            let _ = read_reply(stream, limit, 1024).await;
+        }
+        let _ = stream.shutdown().await;
+    })
+    .await;
+}
+
+/// How reading a reply ended.
+#[derive(Debug)]
+pub enum ReadEnd {
+    /// A complete reply; the code of its last line when it has one.
+    Complete(Option<u16>),
+    /// The time limit passed first.
+    Timeout,
+    /// The peer closed the connection first.
+    Closed,
+    /// The size limit was reached first.
+    TooLong,
+    /// A read error.
+    Io(std::io::Error),
+}
+
+/// The bytes of a reply and how reading ended.
+#[derive(Debug)]
+pub struct ReplyRead {
+    /// What was read, up to the end of the reply's last line (or everything, when incomplete).
+    pub bytes: Vec<u8>,
+    /// How it ended.
+    pub end: ReadEnd,
+}
+
+/// Reads one SMTP reply (possibly multi-line) of at most `max` bytes within `limit`.
+///
+/// The limit covers the whole reply, so a server that trickles one byte at a time cannot hold
+/// the scanner longer than `limit`.
+pub async fn read_reply<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    limit: Duration,
+    max: usize,
+) -> ReplyRead {
+    let until = tokio::time::Instant::now() + limit;
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; 512];
+    loop {
+        if let Some((end, code)) = reply_end(&bytes) {
+            bytes.truncate(end);
+            return ReplyRead {
+                bytes,
+                end: ReadEnd::Complete(code),
+            };
+        }
+        if bytes.len() >= max {
+            return ReplyRead {
+                bytes,
+                end: ReadEnd::TooLong,
+            };
+        }
+        let room = max.saturating_sub(bytes.len()).min(chunk.len());
+        let buf = chunk.get_mut(..room).unwrap_or_default();
+        match tokio::time::timeout_at(until, stream.read(buf)).await {
+            Err(_) => {
+                return ReplyRead {
+                    bytes,
+                    end: ReadEnd::Timeout,
+                }
+            }
+            Ok(Ok(0)) => {
+                return ReplyRead {
+                    bytes,
+                    end: ReadEnd::Closed,
+                }
+            }
+            Ok(Ok(n)) => bytes.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Ok(Err(e)) => {
+                return ReplyRead {
+                    bytes,
+                    end: ReadEnd::Io(e),
+                }
+            }
+        }
+    }
+}
+
+/// Finds the end of a complete SMTP reply in `buf`: the index after the newline of its last
+/// line, and that line's code. A line `DDD-...` continues the reply; any other complete line
+/// ends it (`None` code when it does not start with three digits). `None` while incomplete.
+///
+/// ```
+/// use mxray::pipeline::reply_end;
+/// assert_eq!(reply_end(b"220-a\r\n220 b\r\nrest"), Some((14, Some(220))));
+/// assert_eq!(reply_end(b"220-a\r\n220 b"), None);
+/// assert_eq!(reply_end(b"hello\n"), Some((6, None)));
+/// ```
+pub fn reply_end(buf: &[u8]) -> Option<(usize, Option<u16>)> {
+    let mut start = 0usize;
+    while let Some(rel) = buf.get(start..)?.iter().position(|&b| b == b'\n') {
+        let end = start + rel + 1;
+        let line = buf.get(start..end)?;
+        let code = line
+            .get(..3)
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| d.parse::<u16>().ok());
+        match (code, line.get(3)) {
+            (Some(_), Some(b'-')) => start = end,
+            (code, _) => return Some((end, code)),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_end_handles_multiline_bare_lf_and_garbage() {
+        assert_eq!(reply_end(b""), None);
+        assert_eq!(reply_end(b"220 mx ESMTP\r\n"), Some((14, Some(220))));
+        assert_eq!(reply_end(b"220\n"), Some((4, Some(220))));
+        assert_eq!(reply_end(b"421-busy\n421-still\n421 bye\n"), Some((27, Some(421))));
+        assert_eq!(reply_end(b"220-partial\r\n"), None);
+        assert_eq!(reply_end(b"SSH-2.0-OpenSSH\r\n"), Some((17, None)));
+        assert_eq!(reply_end(b"22\n"), Some((3, None)));
+    }
+
+    #[tokio::test]
+    async fn read_reply_bounds_size_and_time() {
+        let (mut client, mut server) = tokio::io::duplex(64);
+        server.write_all(b"220-a\r\n").await.unwrap();
+        let r = read_reply(&mut client, Duration::from_millis(100), 4096).await;
+        assert!(matches!(r.end, ReadEnd::Timeout));
+        assert_eq!(r.bytes, b"220-a\r\n");
+
+        let (mut client, mut server) = tokio::io::duplex(8192);
+        server.write_all(&[b'x'; 5000]).await.unwrap();
+        let r = read_reply(&mut client, Duration::from_secs(5), 4096).await;
+        assert!(matches!(r.end, ReadEnd::TooLong));
+        assert_eq!(r.bytes.len(), 4096);
+
+        let (mut client, mut server) = tokio::io::duplex(64);
+        server.write_all(b"554 no\r\n").await.unwrap();
+        drop(server);
+        let r = read_reply(&mut client, Duration::from_secs(5), 4096).await;
+        assert!(matches!(r.end, ReadEnd::Complete(Some(554))));
+    }
+}

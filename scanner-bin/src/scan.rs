@@ -1,0 +1,790 @@
+//! The scheduler of `mxray scan`: reads targets lazily, applies shard, exclusion and resume,
+//! resolves names, runs endpoints with bounded concurrency, and stops cleanly on Ctrl-C.
+//!
+//! Order of checks for every address, before any packet is sent to it: shard (for addresses
+//! from ranges and literals), exclusion list, resume set. Addresses that came from DNS pass the
+//! exclusion list and the resume set too, before the connection.
+//!
+//! Stop (SIGINT / SIGTERM): no new endpoint is launched; in-flight endpoints get `--grace` to
+//! finish, then are recorded with status `interrupted`; every record is flushed; exit 130.
+//! A second signal skips the grace period.
+
+use std::fs::File;
+use std::io::{self, BufReader};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::cli::ScanArgs;
+use crate::dns::{DnsFailure, DomainResolution, Dns};
+use crate::exclude::{parse_entry, ExcludeError, ExclusionList};
+use crate::output::{open_output, spawn_writer, OutputStats, RecordSender};
+use crate::pipeline::{ms, scan_endpoint, Endpoint, PipelineConfig, ScanContext};
+use crate::progress::Progress;
+use crate::ratelimit::{RateConfig, RateLimiter};
+use crate::record::{EndpointRecord, ErrorKind, MxInfo, Phase, ScanError, Status};
+use crate::resume::{ResumeError, ResumeSet};
+use crate::shard::Shard;
+use crate::targets::{
+    parse_target, range_len, ListError, ParseOptions, RangeIter, SourcedTarget, Target,
+    TargetError, TargetList, DEFAULT_RANGE_CAP,
+};
+
+/// Exit code: the scan ran to its end.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: fatal usage or I/O error.
+pub const EXIT_FATAL: i32 = 1;
+/// Exit code: interrupted by SIGINT / SIGTERM.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// Most addresses remembered by the per-IP rate limiter.
+const RATE_LIMITER_ENTRIES: usize = 65_536;
+
+/// A fatal error: the scan could not start, or could not go on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FatalError {
+    /// A bad target on the command line.
+    #[error("target argument {index} {text:?}: {error}")]
+    BadArgument {
+        /// 1-based position among the targets.
+        index: usize,
+        /// The argument.
+        text: String,
+        /// Why.
+        error: TargetError,
+    },
+    /// A bad line in a target list.
+    #[error("{0}")]
+    TargetList(#[from] ListError),
+    /// A targets file that cannot be opened.
+    #[error("cannot open targets file {}: {error}", path.display())]
+    TargetsFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: io::Error,
+    },
+    /// A bad `--exclude` value.
+    #[error("--exclude {0:?}: not an IP address or CIDR range")]
+    BadExclude(String),
+    /// A bad exclusion file.
+    #[error("exclusion list {0}")]
+    ExcludeList(#[from] ExcludeError),
+    /// An exclusion file that cannot be opened.
+    #[error("cannot open exclusion file {}: {error}", path.display())]
+    ExcludeFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: io::Error,
+    },
+    /// A bad resume file.
+    #[error("resume file {0}")]
+    Resume(#[from] ResumeError),
+    /// A resume file that cannot be opened.
+    #[error("cannot open resume file {}: {error}", path.display())]
+    ResumeFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: io::Error,
+    },
+    /// The output cannot be opened or written.
+    #[error("output {where_}: {error}")]
+    Output {
+        /// File name or `stdout`.
+        where_: String,
+        /// Why.
+        error: io::Error,
+    },
+    /// A name target, and no resolver.
+    #[error("{0}")]
+    Dns(String),
+    /// The signal handlers could not be installed.
+    #[error("cannot install signal handlers: {0}")]
+    Signals(io::Error),
+}
+
+/// How a scan ended (when not fatally).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanSummary {
+    /// What was written.
+    pub stats: OutputStats,
+    /// Addresses skipped because excluded.
+    pub excluded: u64,
+    /// Endpoints skipped because already in the resume file.
+    pub resumed: u64,
+    /// Stopped by a signal.
+    pub interrupted: bool,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl ScanSummary {
+    /// The one-line summary printed on stderr.
+    pub fn line(&self) -> String {
+        let s = &self.stats;
+        let secs = self.elapsed.as_secs_f64();
+        let rate = if secs > 0.0 { s.records as f64 / secs } else { 0.0 };
+        let kinds: Vec<String> = s
+            .errors_by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let kinds = if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        };
+        format!(
+            "mxray: {} records in {secs:.1}s ({rate:.1}/s): {} completed, {} failed{kinds}, {} null MX, {} interrupted; {} excluded, {} already done (resume){}",
+            s.records,
+            s.completed,
+            s.failed,
+            s.null_mx,
+            s.interrupted,
+            self.excluded,
+            self.resumed,
+            if self.interrupted { "; stopped by signal" } else { "" },
+        )
+    }
+}
+
+/// State shared by the scheduler and its tasks.
+struct Shared {
+    ctx: ScanContext,
+    dns: Option<Dns>,
+    dns_error: Option<String>,
+    exclude: ExclusionList,
+    resume: ResumeSet,
+    out: RecordSender,
+    progress: Progress,
+    stop: watch::Receiver<bool>,
+    abort: watch::Receiver<bool>,
+    excluded: AtomicU64,
+    resumed: AtomicU64,
+    output_failed: AtomicBool,
+}
+
+/// Where targets come from, in order.
+enum Source {
+    Arg(SourcedTarget),
+    Stdin,
+    File(PathBuf),
+}
+
+/// Runs `mxray scan`.
+pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
+    let started = Instant::now();
+    let opts = ParseOptions {
+        names_are_hosts: args.hosts,
+        range_cap: if args.allow_large { u128::MAX } else { DEFAULT_RANGE_CAP },
+    };
+    let shard = args.shard.unwrap_or_else(Shard::all);
+
+    // 1. Targets: arguments parsed and files checked completely before any packet.
+    let mut sources = Vec::new();
+    let mut names_seen = false;
+    let mut total: Option<u64> = Some(0);
+    for (i, text) in args.targets.iter().enumerate() {
+        if text == "-" {
+            sources.push(Source::Stdin);
+            total = None;
+            continue;
+        }
+        let target = parse_target(text, &opts).map_err(|error| FatalError::BadArgument {
+            index: i + 1,
+            text: text.clone(),
+            error,
+        })?;
+        count_target(&target, &mut total, &mut names_seen);
+        sources.push(Source::Arg(SourcedTarget {
+            text: text.trim().to_owned(),
+            target,
+        }));
+    }
+    for path in &args.targets_file {
+        let file = open_targets(path)?;
+        for item in TargetList::new(file, path.display().to_string(), opts) {
+            count_target(&item?.target, &mut total, &mut names_seen);
+        }
+        sources.push(Source::File(path.clone()));
+    }
+    if args.shard.is_some() {
+        total = None;
+    }
+
+    // 2. Exclusions and resume set.
+    let mut nets = Vec::new();
+    for e in &args.exclude {
+        nets.push(parse_entry(e).ok_or_else(|| FatalError::BadExclude(e.clone()))?);
+    }
+    for path in &args.exclude_file {
+        let f = File::open(path).map_err(|error| FatalError::ExcludeFile {
+            path: path.clone(),
+            error,
+        })?;
+        ExclusionList::read_into(BufReader::new(f), &path.display().to_string(), &mut nets)?;
+    }
+    let exclude = ExclusionList::new(nets);
+    let resume = match &args.resume {
+        None => ResumeSet::default(),
+        Some(path) => match File::open(path) {
+            Ok(f) => ResumeSet::read(BufReader::new(f), &path.display().to_string())?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => ResumeSet::default(),
+            Err(error) => {
+                return Err(FatalError::ResumeFile {
+                    path: path.clone(),
+                    error,
+                })
+            }
+        },
+    };
+
+    // 3. DNS, needed for names only.
+    let (dns, dns_error) = match Dns::new(args.resolver, args.dns_timeout) {
+        Ok(d) => (Some(d), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    if names_seen {
+        if let Some(e) = &dns_error {
+            return Err(FatalError::Dns(e.clone()));
+        }
+    }
+
+    // 4. Output.
+    let append = match (&args.resume, &args.output) {
+        (Some(r), Some(o)) => same_file(r, o),
+        _ => false,
+    };
+    let where_ = args
+        .output
+        .as_ref()
+        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let sink = open_output(args.output.as_deref(), append).map_err(|error| FatalError::Output {
+        where_: where_.clone(),
+        error,
+    })?;
+    let progress = Progress::new(total, args.quiet);
+    let (out, writer) = spawn_writer(sink, progress.clone());
+
+    // 5. Signals.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (abort_tx, abort_rx) = watch::channel(false);
+    install_signal_handlers(stop_tx.clone(), abort_tx, args.grace)?;
+
+    let ctx = ScanContext {
+        config: Arc::new(PipelineConfig {
+            connect_timeout: args.connect_timeout,
+            read_timeout: args.read_timeout,
+            endpoint_timeout: args.endpoint_timeout,
+            retries: args.retries,
+            retry_delay: args.retry_delay,
+            profile: args.profile,
+            ehlo_name: args.ehlo_name.clone(),
+        }),
+        limiter: Arc::new(RateLimiter::new(
+            RateConfig {
+                rate: args.per_ip_rate,
+                burst: f64::from(args.per_ip_burst),
+            },
+            RATE_LIMITER_ENTRIES,
+        )),
+    };
+    let shared = Arc::new(Shared {
+        ctx,
+        dns,
+        dns_error,
+        exclude,
+        resume,
+        out,
+        progress: progress.clone(),
+        stop: stop_rx.clone(),
+        abort: abort_rx,
+        excluded: AtomicU64::new(0),
+        resumed: AtomicU64::new(0),
+        output_failed: AtomicBool::new(false),
+    });
+
+    // 6. The producer: targets stream in from a reader thread through a bounded channel.
+    let (target_tx, mut target_rx) = mpsc::channel::<Result<SourcedTarget, ListError>>(1024);
+    std::thread::spawn(move || read_sources(sources, opts, target_tx));
+
+    let mut scheduler = Scheduler {
+        shared: Arc::clone(&shared),
+        sem: Arc::new(Semaphore::new(usize::try_from(args.concurrency).unwrap_or(64))),
+        tasks: JoinSet::new(),
+        stop: stop_rx.clone(),
+        shard,
+        port: args.port,
+    };
+    let mut fatal: Option<FatalError> = None;
+    loop {
+        let mut stop = stop_rx.clone();
+        let item = tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => break,
+            item = target_rx.recv() => item,
+        };
+        let Some(item) = item else { break };
+        match item {
+            Ok(st) => {
+                if !scheduler.handle(st).await {
+                    break;
+                }
+            }
+            Err(e) => {
+                fatal = Some(FatalError::TargetList(e));
+                break;
+            }
+        }
+        if shared.output_failed.load(Ordering::Relaxed) {
+            break;
+        }
+        while scheduler.tasks.try_join_next().is_some() {}
+    }
+    drop(target_rx);
+    let Scheduler { mut tasks, shared: scheduler_shared, .. } = scheduler;
+    drop(scheduler_shared);
+    while tasks.join_next().await.is_some() {}
+    let interrupted = *stop_rx.borrow();
+    let excluded = shared.excluded.load(Ordering::Relaxed);
+    let resumed = shared.resumed.load(Ordering::Relaxed);
+    drop(shared);
+    let stats = writer.finish().map_err(|error| FatalError::Output {
+        where_: where_.clone(),
+        error,
+    })?;
+    progress.finish();
+    if let Some(e) = fatal {
+        return Err(e);
+    }
+    Ok(ScanSummary {
+        stats,
+        excluded,
+        resumed,
+        interrupted,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn open_targets(path: &Path) -> Result<BufReader<File>, FatalError> {
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|error| FatalError::TargetsFile {
+            path: path.to_owned(),
+            error,
+        })
+}
+
+fn count_target(t: &Target, total: &mut Option<u64>, names_seen: &mut bool) {
+    let n = match t {
+        Target::Domain(_) | Target::Host { .. } => {
+            *names_seen = true;
+            None
+        }
+        Target::Addr { .. } => Some(1),
+        Target::Range(net) => u64::try_from(range_len(net)).ok(),
+    };
+    *total = match (*total, n) {
+        (Some(a), Some(b)) => a.checked_add(b),
+        _ => None,
+    };
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Reads every source in order and sends its targets; stops when the receiver is gone.
+fn read_sources(
+    sources: Vec<Source>,
+    opts: ParseOptions,
+    tx: mpsc::Sender<Result<SourcedTarget, ListError>>,
+) {
+    for source in sources {
+        match source {
+            Source::Arg(st) => {
+                if tx.blocking_send(Ok(st)).is_err() {
+                    return;
+                }
+            }
+            Source::Stdin => {
+                let stdin = io::stdin().lock();
+                for item in TargetList::new(stdin, "<stdin>", opts) {
+                    if tx.blocking_send(item).is_err() {
+                        return;
+                    }
+                }
+            }
+            Source::File(path) => {
+                let file = match File::open(&path) {
+                    Ok(f) => BufReader::new(f),
+                    Err(error) => {
+                        let _ = tx.blocking_send(Err(ListError::Io {
+                            source_name: path.display().to_string(),
+                            error,
+                        }));
+                        return;
+                    }
+                };
+                for item in TargetList::new(file, path.display().to_string(), opts) {
+                    if tx.blocking_send(item).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn install_signal_handlers(
+    stop: watch::Sender<bool>,
+    abort: watch::Sender<bool>,
+    grace: Duration,
+) -> Result<(), FatalError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt()).map_err(FatalError::Signals)?;
+    let mut term = signal(SignalKind::terminate()).map_err(FatalError::Signals)?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+        let _ = stop.send(true);
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = tokio::time::sleep(grace) => {}
+        }
+        let _ = abort.send(true);
+    });
+    Ok(())
+}
+
+struct Scheduler {
+    shared: Arc<Shared>,
+    sem: Arc<Semaphore>,
+    tasks: JoinSet<()>,
+    stop: watch::Receiver<bool>,
+    shard: Shard,
+    port: u16,
+}
+
+/// A unit of work handed to a task.
+enum Work {
+    Domain { target: String, domain: String, port: u16 },
+    Host { target: String, name: String, port: u16 },
+    Addr { target: String, addr: SocketAddr },
+}
+
+impl Scheduler {
+    /// Handles one target; false when the scan must stop.
+    async fn handle(&mut self, st: SourcedTarget) -> bool {
+        let SourcedTarget { text, target } = st;
+        match target {
+            Target::Domain(domain) => {
+                if !self.shard.owns(&domain) {
+                    return true;
+                }
+                self.launch(Work::Domain {
+                    target: text,
+                    domain,
+                    port: self.port,
+                })
+                .await
+            }
+            Target::Host { name, port } => {
+                let port = port.unwrap_or(self.port);
+                if !self.shard.owns(&format!("{name}:{port}")) {
+                    return true;
+                }
+                self.launch(Work::Host {
+                    target: text,
+                    name,
+                    port,
+                })
+                .await
+            }
+            Target::Addr { ip, port } => {
+                self.addr(text, SocketAddr::new(ip, port.unwrap_or(self.port)))
+                    .await
+            }
+            Target::Range(net) => {
+                for ip in RangeIter::new(&net) {
+                    if *self.stop.borrow() || self.shared.output_failed.load(Ordering::Relaxed) {
+                        return false;
+                    }
+                    if !self.addr(text.clone(), SocketAddr::new(ip, self.port)).await {
+                        return false;
+                    }
+                    while self.tasks.try_join_next().is_some() {}
+                }
+                true
+            }
+            // `Target` is non_exhaustive for other crates only; every variant is handled above.
+        }
+    }
+
+    async fn addr(&mut self, target: String, addr: SocketAddr) -> bool {
+        if !self.shard.owns(&addr.to_string()) {
+            return true;
+        }
+        if !admit(&self.shared, addr) {
+            return true;
+        }
+        self.launch(Work::Addr { target, addr }).await
+    }
+
+    /// Waits for a concurrency slot (or the stop) and spawns the work.
+    async fn launch(&mut self, work: Work) -> bool {
+        let mut stop = self.stop.clone();
+        let permit = tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => return false,
+            p = Arc::clone(&self.sem).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => return false,
+            },
+        };
+        let shared = Arc::clone(&self.shared);
+        self.tasks.spawn(async move {
+            run_work(&shared, work).await;
+            drop(permit);
+        });
+        true
+    }
+}
+
+/// Exclusion and resume checks, counted; true when the endpoint may be scanned.
+fn admit(shared: &Shared, addr: SocketAddr) -> bool {
+    if shared.exclude.contains(addr.ip()) {
+        shared.excluded.fetch_add(1, Ordering::Relaxed);
+        shared.progress.inc_skipped();
+        return false;
+    }
+    if shared.resume.contains(addr.ip(), addr.port()) {
+        shared.resumed.fetch_add(1, Ordering::Relaxed);
+        shared.progress.inc_skipped();
+        return false;
+    }
+    true
+}
+
+async fn emit(shared: &Shared, rec: EndpointRecord) {
+    if shared.out.send(rec).await.is_err() {
+        shared.output_failed.store(true, Ordering::Relaxed);
+    }
+}
+
+async fn aborted(mut abort: watch::Receiver<bool>) {
+    let _ = abort.wait_for(|a| *a).await;
+}
+
+fn interrupted_record(mut rec: EndpointRecord, phase: Phase, started: Instant) -> EndpointRecord {
+    rec.status = Status::Interrupted;
+    rec.error = Some(ScanError::new(
+        ErrorKind::Interrupted,
+        phase,
+        "stopped by signal before the endpoint finished",
+    ));
+    rec.timings.total_ms = ms(started.elapsed());
+    rec
+}
+
+fn dns_record(
+    shared: &Shared,
+    target: &str,
+    domain: Option<&str>,
+    mx: Option<MxInfo>,
+    port: u16,
+    failure: DnsFailure,
+    dns_ms: u64,
+) -> EndpointRecord {
+    let mut rec = EndpointRecord::new(
+        target.to_owned(),
+        None,
+        port,
+        shared.ctx.config.profile,
+    );
+    rec.domain = domain.map(str::to_owned);
+    rec.mx = mx;
+    rec.timings.dns_ms = Some(dns_ms);
+    rec.error = Some(ScanError {
+        kind: ErrorKind::Dns,
+        phase: Phase::Dns,
+        rcode: Some(failure.rcode),
+        message: failure.message,
+    });
+    rec
+}
+
+/// Scans one endpoint (after the exclusion and resume checks) and writes its record.
+async fn scan_one(shared: &Shared, ep: Endpoint) {
+    if *shared.stop.borrow() || !admit(shared, ep.addr) {
+        return;
+    }
+    let started = Instant::now();
+    let rec = tokio::select! {
+        rec = scan_endpoint(&shared.ctx, &ep) => rec,
+        _ = aborted(shared.abort.clone()) => interrupted_record(
+            ep.new_record(shared.ctx.config.profile), Phase::Endpoint, started),
+    };
+    emit(shared, rec).await;
+}
+
+async fn run_work(shared: &Shared, work: Work) {
+    match work {
+        Work::Addr { target, addr } => {
+            // Already admitted by the scheduler; `scan_one` re-checks cheaply.
+            let ep = Endpoint {
+                target,
+                domain: None,
+                mx: None,
+                addr,
+                dns_ms: None,
+            };
+            scan_one(shared, ep).await;
+        }
+        Work::Host { target, name, port } => {
+            let Some(dns) = &shared.dns else {
+                return dns_unavailable(shared, &target, None, port).await;
+            };
+            let t = Instant::now();
+            let res = tokio::select! {
+                r = dns.resolve_host(&name) => r,
+                _ = aborted(shared.abort.clone()) => {
+                    let rec = EndpointRecord::new(target, None, port, shared.ctx.config.profile);
+                    return emit(shared, interrupted_record(rec, Phase::Dns, t)).await;
+                }
+            };
+            let dns_ms = ms(t.elapsed());
+            let mx = MxInfo {
+                host: name.clone(),
+                preference: None,
+                implicit: false,
+            };
+            match res {
+                Err(f) => emit(shared, dns_record(shared, &target, None, None, port, f, dns_ms)).await,
+                Ok(ips) => {
+                    for ip in ips {
+                        let ep = Endpoint {
+                            target: target.clone(),
+                            domain: None,
+                            mx: Some(mx.clone()),
+                            addr: SocketAddr::new(ip, port),
+                            dns_ms: Some(dns_ms),
+                        };
+                        scan_one(shared, ep).await;
+                    }
+                }
+            }
+        }
+        Work::Domain {
+            target,
+            domain,
+            port,
+        } => {
+            let Some(dns) = &shared.dns else {
+                return dns_unavailable(shared, &target, Some(&domain), port).await;
+            };
+            let t = Instant::now();
+            let res = tokio::select! {
+                r = dns.resolve_domain(&domain) => r,
+                _ = aborted(shared.abort.clone()) => {
+                    let mut rec = EndpointRecord::new(target, None, port, shared.ctx.config.profile);
+                    rec.domain = Some(domain);
+                    return emit(shared, interrupted_record(rec, Phase::Dns, t)).await;
+                }
+            };
+            let dns_ms = ms(t.elapsed());
+            let endpoints = |mx: MxInfo, ips: Vec<IpAddr>| {
+                ips.into_iter().map(move |ip| (mx.clone(), ip))
+            };
+            let list: Vec<(MxInfo, IpAddr)> = match res {
+                Err(f) => {
+                    let rec = dns_record(shared, &target, Some(&domain), None, port, f, dns_ms);
+                    return emit(shared, rec).await;
+                }
+                Ok(DomainResolution::NullMx) => {
+                    let mut rec =
+                        EndpointRecord::new(target, None, port, shared.ctx.config.profile);
+                    rec.domain = Some(domain);
+                    rec.mx = Some(MxInfo {
+                        host: ".".to_owned(),
+                        preference: Some(0),
+                        implicit: false,
+                    });
+                    rec.status = Status::NullMx;
+                    rec.timings.dns_ms = Some(dns_ms);
+                    return emit(shared, rec).await;
+                }
+                Ok(DomainResolution::Implicit(ips)) => endpoints(
+                    MxInfo {
+                        host: domain.clone(),
+                        preference: None,
+                        implicit: true,
+                    },
+                    ips,
+                )
+                .collect(),
+                Ok(DomainResolution::Mx(hosts)) => {
+                    let mut list = Vec::new();
+                    for h in hosts {
+                        let mx = MxInfo {
+                            host: h.name,
+                            preference: Some(h.preference),
+                            implicit: false,
+                        };
+                        match h.addresses {
+                            Ok(ips) => list.extend(endpoints(mx, ips)),
+                            Err(f) => {
+                                let rec = dns_record(
+                                    shared,
+                                    &target,
+                                    Some(&domain),
+                                    Some(mx),
+                                    port,
+                                    f,
+                                    dns_ms,
+                                );
+                                emit(shared, rec).await;
+                            }
+                        }
+                    }
+                    list
+                }
+            };
+            for (mx, ip) in list {
+                let ep = Endpoint {
+                    target: target.clone(),
+                    domain: Some(domain.clone()),
+                    mx: Some(mx),
+                    addr: SocketAddr::new(ip, port),
+                    dns_ms: Some(dns_ms),
+                };
+                scan_one(shared, ep).await;
+            }
+        }
+    }
+}
+
+async fn dns_unavailable(shared: &Shared, target: &str, domain: Option<&str>, port: u16) {
+    let failure = DnsFailure {
+        rcode: "error".to_owned(),
+        message: shared
+            .dns_error
+            .clone()
+            .unwrap_or_else(|| "no resolver".to_owned()),
+    };
+    emit(shared, dns_record(shared, target, domain, None, port, failure, 0)).await;
+}
