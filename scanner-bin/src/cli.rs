@@ -181,7 +181,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
-    let v: f64 = s.trim().parse().map_err(|_| format!("invalid rate {s:?}"))?;
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid rate {s:?}"))?;
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {

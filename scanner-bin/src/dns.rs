@@ -10,9 +10,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use hickory_resolver::config::{
-    LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts,
-};
+use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::xfer::Protocol;
@@ -121,7 +119,9 @@ impl Dns {
     }
 
     async fn implicit(&self, fqdn: &str) -> Result<DomainResolution, DnsFailure> {
-        self.resolve_host(fqdn).await.map(DomainResolution::Implicit)
+        self.resolve_host(fqdn)
+            .await
+            .map(DomainResolution::Implicit)
     }
 
     /// Resolves a host name to its addresses, IPv4 first, then IPv6.
@@ -154,7 +154,10 @@ impl Dns {
 fn no_data(e: &ResolveError) -> bool {
     matches!(
         e.proto().map(|p| p.kind()),
-        Some(ProtoErrorKind::NoRecordsFound { response_code: ResponseCode::NoError, .. })
+        Some(ProtoErrorKind::NoRecordsFound {
+            response_code: ResponseCode::NoError,
+            ..
+        })
     )
 }
 

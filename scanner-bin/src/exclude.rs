@@ -88,7 +88,10 @@ impl ExclusionList {
                 }
                 Line::Text { number, text, .. } => (number, text),
             };
-            let content = text.split_once('#').map_or(text.as_str(), |(b, _)| b).trim();
+            let content = text
+                .split_once('#')
+                .map_or(text.as_str(), |(b, _)| b)
+                .trim();
             if content.is_empty() {
                 continue;
             }
@@ -150,15 +153,38 @@ mod tests {
     #[test]
     fn contains_checks_every_range_family_and_boundary() {
         let list = ExclusionList::new(
-            ["10.0.0.0/8", "192.0.2.7/32", "10.1.0.0/16", "2001:db8::/32", "127.0.0.2/31"]
-                .iter()
-                .map(|s| parse_entry(s).unwrap()),
+            [
+                "10.0.0.0/8",
+                "192.0.2.7/32",
+                "10.1.0.0/16",
+                "2001:db8::/32",
+                "127.0.0.2/31",
+            ]
+            .iter()
+            .map(|s| parse_entry(s).unwrap()),
         );
         assert_eq!(list.len(), 4); // 10.1/16 merged into 10/8
-        for yes in ["10.0.0.0", "10.255.255.255", "192.0.2.7", "2001:db8::1", "127.0.0.2", "127.0.0.3", "::ffff:10.2.3.4"] {
+        for yes in [
+            "10.0.0.0",
+            "10.255.255.255",
+            "192.0.2.7",
+            "2001:db8::1",
+            "127.0.0.2",
+            "127.0.0.3",
+            "::ffff:10.2.3.4",
+        ] {
             assert!(list.contains(ip(yes)), "{yes}");
         }
-        for no in ["9.255.255.255", "11.0.0.0", "192.0.2.6", "192.0.2.8", "2001:db9::", "::1", "127.0.0.1", "127.0.0.4"] {
+        for no in [
+            "9.255.255.255",
+            "11.0.0.0",
+            "192.0.2.6",
+            "192.0.2.8",
+            "2001:db9::",
+            "::1",
+            "127.0.0.1",
+            "127.0.0.4",
+        ] {
             assert!(!list.contains(ip(no)), "{no}");
         }
         assert!(!ExclusionList::default().contains(ip("10.0.0.1")));
@@ -167,9 +193,24 @@ mod tests {
     #[test]
     fn reads_files_with_comments_and_reports_bad_lines() {
         let mut nets = Vec::new();
-        ExclusionList::read_into(&b"# blocklist\n10.0.0.0/8  # rfc1918\n\n192.0.2.1\n"[..], "ex.txt", &mut nets).unwrap();
-        assert_eq!(nets, vec![parse_entry("10.0.0.0/8").unwrap(), parse_entry("192.0.2.1/32").unwrap()]);
-        let err = ExclusionList::read_into(&b"10.0.0.0/8\nfoo\n"[..], "ex.txt", &mut nets).unwrap_err();
-        assert_eq!(err.to_string(), "ex.txt:2: \"foo\" is not an IP address or CIDR range");
+        ExclusionList::read_into(
+            &b"# blocklist\n10.0.0.0/8  # rfc1918\n\n192.0.2.1\n"[..],
+            "ex.txt",
+            &mut nets,
+        )
+        .unwrap();
+        assert_eq!(
+            nets,
+            vec![
+                parse_entry("10.0.0.0/8").unwrap(),
+                parse_entry("192.0.2.1/32").unwrap()
+            ]
+        );
+        let err =
+            ExclusionList::read_into(&b"10.0.0.0/8\nfoo\n"[..], "ex.txt", &mut nets).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "ex.txt:2: \"foo\" is not an IP address or CIDR range"
+        );
     }
 }

@@ -135,10 +135,26 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                Line::Text { number: 1, text: "a".into(), terminated: true },
-                Line::Text { number: 2, text: "bb".into(), terminated: true },
-                Line::Text { number: 3, text: "".into(), terminated: true },
-                Line::Text { number: 4, text: "ccc".into(), terminated: false },
+                Line::Text {
+                    number: 1,
+                    text: "a".into(),
+                    terminated: true
+                },
+                Line::Text {
+                    number: 2,
+                    text: "bb".into(),
+                    terminated: true
+                },
+                Line::Text {
+                    number: 3,
+                    text: "".into(),
+                    terminated: true
+                },
+                Line::Text {
+                    number: 4,
+                    text: "ccc".into(),
+                    terminated: false
+                },
             ]
         );
     }
@@ -154,7 +170,11 @@ mod tests {
             got,
             vec![
                 Line::TooLong { number: 1 },
-                Line::Text { number: 2, text: "ok".into(), terminated: true },
+                Line::Text {
+                    number: 2,
+                    text: "ok".into(),
+                    terminated: true
+                },
             ]
         );
     }

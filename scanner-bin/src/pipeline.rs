@@ -18,8 +18,8 @@ use tokio::net::TcpStream;
 
 use crate::ratelimit::RateLimiter;
 use crate::record::{
-    Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, MxInfo, Phase, Profile,
-    ScanError, Status,
+    Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, MxInfo, Phase, Profile, ScanError,
+    Status,
 };
 
 /// Largest greeting read, in bytes; a longer greeting is a protocol error.
@@ -468,7 +468,10 @@ mod tests {
         assert_eq!(reply_end(b""), None);
         assert_eq!(reply_end(b"220 mx ESMTP\r\n"), Some((14, Some(220))));
         assert_eq!(reply_end(b"220\n"), Some((4, Some(220))));
-        assert_eq!(reply_end(b"421-busy\n421-still\n421 bye\n"), Some((27, Some(421))));
+        assert_eq!(
+            reply_end(b"421-busy\n421-still\n421 bye\n"),
+            Some((27, Some(421)))
+        );
         assert_eq!(reply_end(b"220-partial\r\n"), None);
         assert_eq!(reply_end(b"SSH-2.0-OpenSSH\r\n"), Some((17, None)));
         assert_eq!(reply_end(b"22\n"), Some((3, None)));

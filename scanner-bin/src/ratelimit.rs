@@ -134,7 +134,10 @@ impl RateLimiter {
 mod tests {
     use super::*;
 
-    const CFG: RateConfig = RateConfig { rate: 1.0, burst: 2.0 };
+    const CFG: RateConfig = RateConfig {
+        rate: 1.0,
+        burst: 2.0,
+    };
 
     #[test]
     fn bucket_allows_burst_then_spaces_reservations() {
@@ -145,7 +148,10 @@ mod tests {
         assert_eq!(b.reserve(&CFG, t0), Duration::from_secs(1));
         assert_eq!(b.reserve(&CFG, t0), Duration::from_secs(2));
         // After 2 s the two reserved tokens are paid back; the next waits a second.
-        assert_eq!(b.reserve(&CFG, t0 + Duration::from_secs(2)), Duration::from_secs(1));
+        assert_eq!(
+            b.reserve(&CFG, t0 + Duration::from_secs(2)),
+            Duration::from_secs(1)
+        );
         // Long idle: full again, but never more than the burst.
         let later = t0 + Duration::from_secs(100);
         assert!(b.is_full(&CFG, later));

@@ -303,9 +303,20 @@ mod tests {
             Profile::Quick,
         );
         r.domain = Some("example.org".into());
-        r.error = Some(ScanError::new(ErrorKind::ConnectRefused, Phase::Connect, "x"));
+        r.error = Some(ScanError::new(
+            ErrorKind::ConnectRefused,
+            Phase::Connect,
+            "x",
+        ));
         let json = serde_json::to_string(&r).unwrap();
-        for absent in ["ehlo", "starttls", "\"tls\"", "certificate", "findings", "banner"] {
+        for absent in [
+            "ehlo",
+            "starttls",
+            "\"tls\"",
+            "certificate",
+            "findings",
+            "banner",
+        ] {
             assert!(!json.contains(absent), "{absent} in {json}");
         }
         assert!(json.contains("\"kind\":\"connect_refused\""));

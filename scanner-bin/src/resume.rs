@@ -85,7 +85,9 @@ impl ResumeSet {
             }
             match serde_json::from_str::<RecordKey>(&text) {
                 Ok(key) => {
-                    if let (Some(ip), false) = (key.ip, key.status.as_deref() == Some("interrupted")) {
+                    if let (Some(ip), false) =
+                        (key.ip, key.status.as_deref() == Some("interrupted"))
+                    {
                         set.done.insert((ip, key.port));
                     }
                 }
@@ -125,10 +127,14 @@ mod tests {
     #[test]
     fn reads_done_endpoints_and_ignores_a_truncated_last_line() {
         let input = concat!(
-            r#"{"schema_version":1,"target":"a","ip":"127.0.0.1","port":25,"status":"completed"}"#, "\n",
-            r#"{"schema_version":1,"target":"b","ip":"::1","port":2525,"status":"failed"}"#, "\n",
-            r#"{"schema_version":1,"target":"c","ip":"127.0.0.2","port":25,"status":"interrupted"}"#, "\n",
-            r#"{"schema_version":1,"target":"d.example","port":25,"status":"failed"}"#, "\n",
+            r#"{"schema_version":1,"target":"a","ip":"127.0.0.1","port":25,"status":"completed"}"#,
+            "\n",
+            r#"{"schema_version":1,"target":"b","ip":"::1","port":2525,"status":"failed"}"#,
+            "\n",
+            r#"{"schema_version":1,"target":"c","ip":"127.0.0.2","port":25,"status":"interrupted"}"#,
+            "\n",
+            r#"{"schema_version":1,"target":"d.example","port":25,"status":"failed"}"#,
+            "\n",
             "\n",
             r#"{"schema_version":1,"target":"e","ip":"127.0.0.3","po"#,
         );
@@ -136,7 +142,10 @@ mod tests {
         assert!(set.contains("127.0.0.1".parse().unwrap(), 25));
         assert!(set.contains("::1".parse().unwrap(), 2525));
         assert!(!set.contains("127.0.0.1".parse().unwrap(), 26));
-        assert!(!set.contains("127.0.0.2".parse().unwrap(), 25), "interrupted is redone");
+        assert!(
+            !set.contains("127.0.0.2".parse().unwrap(), 25),
+            "interrupted is redone"
+        );
         assert!(!set.contains("127.0.0.3".parse().unwrap(), 25));
         assert_eq!(set.len(), 2);
         assert!(set.truncated_last_line);
@@ -144,9 +153,14 @@ mod tests {
 
     #[test]
     fn a_bad_line_in_the_middle_is_an_error_naming_the_line() {
-        let input = "{\"ip\":\"127.0.0.1\",\"port\":25}\ngarbage\n{\"ip\":\"127.0.0.1\",\"port\":26}\n";
+        let input =
+            "{\"ip\":\"127.0.0.1\",\"port\":25}\ngarbage\n{\"ip\":\"127.0.0.1\",\"port\":26}\n";
         let err = ResumeSet::read(input.as_bytes(), "r.jsonl").unwrap_err();
-        assert!(err.to_string().starts_with("r.jsonl:2: not an mxray record"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("r.jsonl:2: not an mxray record"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::cli::ScanArgs;
-use crate::dns::{DnsFailure, DomainResolution, Dns};
+use crate::dns::{Dns, DnsFailure, DomainResolution};
 use crate::exclude::{parse_entry, ExcludeError, ExclusionList};
 use crate::output::{open_output, spawn_writer, OutputStats, RecordSender};
 use crate::pipeline::{ms, scan_endpoint, Endpoint, PipelineConfig, ScanContext};
@@ -61,7 +61,7 @@ pub enum FatalError {
     },
     /// A bad line in a target list.
     #[error("{0}")]
-    TargetList(#[from] ListError),
+    TargetList(Box<ListError>),
     /// A targets file that cannot be opened.
     #[error("cannot open targets file {}: {error}", path.display())]
     TargetsFile {
@@ -111,6 +111,12 @@ pub enum FatalError {
     Signals(io::Error),
 }
 
+impl From<ListError> for FatalError {
+    fn from(e: ListError) -> Self {
+        Self::TargetList(Box::new(e))
+    }
+}
+
 /// How a scan ended (when not fatally).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanSummary {
@@ -131,7 +137,11 @@ impl ScanSummary {
     pub fn line(&self) -> String {
         let s = &self.stats;
         let secs = self.elapsed.as_secs_f64();
-        let rate = if secs > 0.0 { s.records as f64 / secs } else { 0.0 };
+        let rate = if secs > 0.0 {
+            s.records as f64 / secs
+        } else {
+            0.0
+        };
         let kinds: Vec<String> = s
             .errors_by_kind
             .iter()
@@ -184,7 +194,11 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
     let started = Instant::now();
     let opts = ParseOptions {
         names_are_hosts: args.hosts,
-        range_cap: if args.allow_large { u128::MAX } else { DEFAULT_RANGE_CAP },
+        range_cap: if args.allow_large {
+            u128::MAX
+        } else {
+            DEFAULT_RANGE_CAP
+        },
     };
     let shard = args.shard.unwrap_or_else(Shard::all);
 
@@ -318,7 +332,9 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
 
     let mut scheduler = Scheduler {
         shared: Arc::clone(&shared),
-        sem: Arc::new(Semaphore::new(usize::try_from(args.concurrency).unwrap_or(64))),
+        sem: Arc::new(Semaphore::new(
+            usize::try_from(args.concurrency).unwrap_or(64),
+        )),
         tasks: JoinSet::new(),
         stop: stop_rx.clone(),
         shard,
@@ -340,7 +356,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
                 }
             }
             Err(e) => {
-                fatal = Some(FatalError::TargetList(e));
+                fatal = Some(FatalError::from(e));
                 break;
             }
         }
@@ -350,7 +366,11 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         while scheduler.tasks.try_join_next().is_some() {}
     }
     drop(target_rx);
-    let Scheduler { mut tasks, shared: scheduler_shared, .. } = scheduler;
+    let Scheduler {
+        mut tasks,
+        shared: scheduler_shared,
+        ..
+    } = scheduler;
     drop(scheduler_shared);
     while tasks.join_next().await.is_some() {}
     let interrupted = *stop_rx.borrow();
@@ -482,9 +502,20 @@ struct Scheduler {
 
 /// A unit of work handed to a task.
 enum Work {
-    Domain { target: String, domain: String, port: u16 },
-    Host { target: String, name: String, port: u16 },
-    Addr { target: String, addr: SocketAddr },
+    Domain {
+        target: String,
+        domain: String,
+        port: u16,
+    },
+    Host {
+        target: String,
+        name: String,
+        port: u16,
+    },
+    Addr {
+        target: String,
+        addr: SocketAddr,
+    },
 }
 
 impl Scheduler {
@@ -524,14 +555,16 @@ impl Scheduler {
                     if *self.stop.borrow() || self.shared.output_failed.load(Ordering::Relaxed) {
                         return false;
                     }
-                    if !self.addr(text.clone(), SocketAddr::new(ip, self.port)).await {
+                    if !self
+                        .addr(text.clone(), SocketAddr::new(ip, self.port))
+                        .await
+                    {
                         return false;
                     }
                     while self.tasks.try_join_next().is_some() {}
                 }
                 true
-            }
-            // `Target` is non_exhaustive for other crates only; every variant is handled above.
+            } // `Target` is non_exhaustive for other crates only; every variant is handled above.
         }
     }
 
@@ -610,12 +643,7 @@ fn dns_record(
     failure: DnsFailure,
     dns_ms: u64,
 ) -> EndpointRecord {
-    let mut rec = EndpointRecord::new(
-        target.to_owned(),
-        None,
-        port,
-        shared.ctx.config.profile,
-    );
+    let mut rec = EndpointRecord::new(target.to_owned(), None, port, shared.ctx.config.profile);
     rec.domain = domain.map(str::to_owned);
     rec.mx = mx;
     rec.timings.dns_ms = Some(dns_ms);
@@ -674,7 +702,13 @@ async fn run_work(shared: &Shared, work: Work) {
                 implicit: false,
             };
             match res {
-                Err(f) => emit(shared, dns_record(shared, &target, None, None, port, f, dns_ms)).await,
+                Err(f) => {
+                    emit(
+                        shared,
+                        dns_record(shared, &target, None, None, port, f, dns_ms),
+                    )
+                    .await
+                }
                 Ok(ips) => {
                     for ip in ips {
                         let ep = Endpoint {
@@ -707,9 +741,8 @@ async fn run_work(shared: &Shared, work: Work) {
                 }
             };
             let dns_ms = ms(t.elapsed());
-            let endpoints = |mx: MxInfo, ips: Vec<IpAddr>| {
-                ips.into_iter().map(move |ip| (mx.clone(), ip))
-            };
+            let endpoints =
+                |mx: MxInfo, ips: Vec<IpAddr>| ips.into_iter().map(move |ip| (mx.clone(), ip));
             let list: Vec<(MxInfo, IpAddr)> = match res {
                 Err(f) => {
                     let rec = dns_record(shared, &target, Some(&domain), None, port, f, dns_ms);
@@ -786,5 +819,9 @@ async fn dns_unavailable(shared: &Shared, target: &str, domain: Option<&str>, po
             .clone()
             .unwrap_or_else(|| "no resolver".to_owned()),
     };
-    emit(shared, dns_record(shared, target, domain, None, port, failure, 0)).await;
+    emit(
+        shared,
+        dns_record(shared, target, domain, None, port, failure, 0),
+    )
+    .await;
 }

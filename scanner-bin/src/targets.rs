@@ -138,9 +138,7 @@ pub fn parse_target(input: &str, opts: &ParseOptions) -> Result<Target, TargetEr
         });
     }
     if s.contains('/') {
-        let net: IpNet = s
-            .parse()
-            .map_err(|_| TargetError::BadRange(s.to_owned()))?;
+        let net: IpNet = s.parse().map_err(|_| TargetError::BadRange(s.to_owned()))?;
         let net = net.trunc();
         let count = range_len(&net);
         if count > opts.range_cap {
@@ -213,7 +211,9 @@ pub fn parse_name(name: &str) -> Result<String, TargetError> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err(bad("only letters, digits, '-' and '_' are allowed in a label"));
+            return Err(bad(
+                "only letters, digits, '-' and '_' are allowed in a label",
+            ));
         }
         if label.starts_with('-') || label.ends_with('-') {
             return Err(bad("a label starts or ends with '-'"));
@@ -349,7 +349,9 @@ impl<R: BufRead> TargetList<R> {
 }
 
 fn strip_comment(line: &str) -> &str {
-    line.split_once('#').map_or(line, |(before, _)| before).trim()
+    line.split_once('#')
+        .map_or(line, |(before, _)| before)
+        .trim()
 }
 
 impl<R: BufRead> Iterator for TargetList<R> {
@@ -419,41 +421,74 @@ mod tests {
 
     #[test]
     fn parses_every_form() {
-        assert_eq!(p("Example.ORG.").unwrap(), Target::Domain("example.org".into()));
+        assert_eq!(
+            p("Example.ORG.").unwrap(),
+            Target::Domain("example.org".into())
+        );
         assert_eq!(
             parse_target(
                 "mx.example.org",
-                &ParseOptions { names_are_hosts: true, ..ParseOptions::default() }
+                &ParseOptions {
+                    names_are_hosts: true,
+                    ..ParseOptions::default()
+                }
             )
             .unwrap(),
-            Target::Host { name: "mx.example.org".into(), port: None }
+            Target::Host {
+                name: "mx.example.org".into(),
+                port: None
+            }
         );
         assert_eq!(
             p("mx1.example.org:587").unwrap(),
-            Target::Host { name: "mx1.example.org".into(), port: Some(587) }
+            Target::Host {
+                name: "mx1.example.org".into(),
+                port: Some(587)
+            }
         );
         assert_eq!(
             p("192.0.2.1").unwrap(),
-            Target::Addr { ip: "192.0.2.1".parse().unwrap(), port: None }
+            Target::Addr {
+                ip: "192.0.2.1".parse().unwrap(),
+                port: None
+            }
         );
         assert_eq!(
             p("192.0.2.1:2525").unwrap(),
-            Target::Addr { ip: "192.0.2.1".parse().unwrap(), port: Some(2525) }
+            Target::Addr {
+                ip: "192.0.2.1".parse().unwrap(),
+                port: Some(2525)
+            }
         );
         assert_eq!(
             p("2001:db8::1").unwrap(),
-            Target::Addr { ip: "2001:db8::1".parse().unwrap(), port: None }
+            Target::Addr {
+                ip: "2001:db8::1".parse().unwrap(),
+                port: None
+            }
         );
         assert_eq!(
             p("[2001:db8::1]").unwrap(),
-            Target::Addr { ip: "2001:db8::1".parse().unwrap(), port: None }
+            Target::Addr {
+                ip: "2001:db8::1".parse().unwrap(),
+                port: None
+            }
         );
         assert_eq!(
             p("[2001:db8::1]:465").unwrap(),
-            Target::Addr { ip: "2001:db8::1".parse().unwrap(), port: Some(465) }
+            Target::Addr {
+                ip: "2001:db8::1".parse().unwrap(),
+                port: Some(465)
+            }
         );
-        assert_eq!(p("192.0.2.7/24").unwrap(), Target::Range("192.0.2.0/24".parse().unwrap()));
-        assert_eq!(p("2001:db8::/120").unwrap(), Target::Range("2001:db8::/120".parse().unwrap()));
+        assert_eq!(
+            p("192.0.2.7/24").unwrap(),
+            Target::Range("192.0.2.0/24".parse().unwrap())
+        );
+        assert_eq!(
+            p("2001:db8::/120").unwrap(),
+            Target::Range("2001:db8::/120".parse().unwrap())
+        );
     }
 
     #[test]
@@ -469,7 +504,10 @@ mod tests {
         assert!(matches!(p("-a.org"), Err(TargetError::BadName { .. })));
         assert!(matches!(p("a..org"), Err(TargetError::BadName { .. })));
         assert!(matches!(p("bücher.de"), Err(TargetError::BadName { .. })));
-        assert!(matches!(p(&"a".repeat(64)), Err(TargetError::BadName { .. })));
+        assert!(matches!(
+            p(&"a".repeat(64)),
+            Err(TargetError::BadName { .. })
+        ));
     }
 
     #[test]
@@ -485,8 +523,17 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("--allow-large"));
-        assert!(matches!(p("::/0"), Err(TargetError::RangeTooLarge { count: u128::MAX, .. })));
-        let large = ParseOptions { range_cap: u128::MAX, ..ParseOptions::default() };
+        assert!(matches!(
+            p("::/0"),
+            Err(TargetError::RangeTooLarge {
+                count: u128::MAX,
+                ..
+            })
+        ));
+        let large = ParseOptions {
+            range_cap: u128::MAX,
+            ..ParseOptions::default()
+        };
         assert!(parse_target("::/0", &large).is_ok());
     }
 
@@ -508,10 +555,15 @@ mod tests {
         let mut it = RangeIter::new(&all6);
         assert_eq!(it.next(), Some("::".parse().unwrap()));
         assert_eq!(it.next(), Some("::1".parse().unwrap()));
-        let top: IpNet = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127".parse().unwrap();
+        let top: IpNet = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"
+            .parse()
+            .unwrap();
         assert_eq!(RangeIter::new(&top).count(), 2);
         let one: IpNet = "192.0.2.9/32".parse().unwrap();
-        assert_eq!(RangeIter::new(&one).collect::<Vec<_>>(), vec!["192.0.2.9".parse::<IpAddr>().unwrap()]);
+        assert_eq!(
+            RangeIter::new(&one).collect::<Vec<_>>(),
+            vec!["192.0.2.9".parse::<IpAddr>().unwrap()]
+        );
         assert_eq!(range_len(&big), 1 << 24);
     }
 
@@ -528,17 +580,32 @@ mod tests {
 
     #[test]
     fn list_accepts_zmap_output_plain_and_csv() {
-        let plain: Vec<_> = list("192.0.2.1\n192.0.2.2\n").into_iter().map(|r| r.unwrap().target).collect();
+        let plain: Vec<_> = list("192.0.2.1\n192.0.2.2\n")
+            .into_iter()
+            .map(|r| r.unwrap().target)
+            .collect();
         assert_eq!(plain.len(), 2);
-        let csv: Vec<_> = list("saddr\n192.0.2.1\n192.0.2.2\n").into_iter().map(|r| r.unwrap().target).collect();
+        let csv: Vec<_> = list("saddr\n192.0.2.1\n192.0.2.2\n")
+            .into_iter()
+            .map(|r| r.unwrap().target)
+            .collect();
         assert_eq!(
             csv,
             vec![
-                Target::Addr { ip: "192.0.2.1".parse().unwrap(), port: None },
-                Target::Addr { ip: "192.0.2.2".parse().unwrap(), port: None }
+                Target::Addr {
+                    ip: "192.0.2.1".parse().unwrap(),
+                    port: None
+                },
+                Target::Addr {
+                    ip: "192.0.2.2".parse().unwrap(),
+                    port: None
+                }
             ]
         );
-        let multi: Vec<_> = list("sport,saddr,success\n25,192.0.2.5,1\n").into_iter().map(|r| r.unwrap().text).collect();
+        let multi: Vec<_> = list("sport,saddr,success\n25,192.0.2.5,1\n")
+            .into_iter()
+            .map(|r| r.unwrap().text)
+            .collect();
         assert_eq!(multi, vec!["192.0.2.5"]);
     }
 
@@ -547,10 +614,16 @@ mod tests {
         let got = list("example.org\n\nnot a target\n");
         let err = got.into_iter().nth(1).unwrap().unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("t.txt:3: \"not a target\": invalid name"), "{msg}");
+        assert!(
+            msg.starts_with("t.txt:3: \"not a target\": invalid name"),
+            "{msg}"
+        );
         let long = format!("{}\nexample.org\n", "a".repeat(MAX_LINE_LEN + 1));
         let got = list(&long);
-        assert!(matches!(got.first(), Some(Err(ListError::TooLong { line: 1, .. }))));
+        assert!(matches!(
+            got.first(),
+            Some(Err(ListError::TooLong { line: 1, .. }))
+        ));
         assert_eq!(got.get(1).unwrap().as_ref().unwrap().text, "example.org");
     }
 }

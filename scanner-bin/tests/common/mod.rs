@@ -1,0 +1,193 @@
+//! Helpers for the integration tests: small servers on 127.0.0.1 / ::1, running the binary,
+//! reading its records. Loopback only.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use mxray::record::EndpointRecord;
+
+/// What a test server does with each connection.
+#[derive(Clone, Debug)]
+pub enum Behaviour {
+    /// Send this greeting, then answer QUIT with 221.
+    Banner(&'static str),
+    /// The first `n` connections get a 421 greeting, later ones a 220.
+    BusyThen(usize),
+    /// Accept and say nothing.
+    Silent,
+    /// Send `220 ` and then one byte every `every`, forever.
+    Trickle(Duration),
+    /// Wait, then greet.
+    SlowBanner(Duration),
+}
+
+/// A server on a loopback address that counts accepted connections.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub accepted: Arc<AtomicUsize>,
+    pub quits: Arc<AtomicUsize>,
+}
+
+impl TestServer {
+    pub fn start(behaviour: Behaviour) -> Self {
+        Self::start_on(TcpListener::bind("127.0.0.1:0").unwrap(), behaviour)
+    }
+
+    pub fn start_on(listener: TcpListener, behaviour: Behaviour) -> Self {
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let quits = Arc::new(AtomicUsize::new(0));
+        let (acc, q) = (accepted.clone(), quits.clone());
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let n = acc.fetch_add(1, Ordering::SeqCst);
+                let b = behaviour.clone();
+                let q = q.clone();
+                thread::spawn(move || serve(stream, b, n, q));
+            }
+        });
+        Self {
+            addr,
+            accepted,
+            quits,
+        }
+    }
+
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    pub fn target(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+fn greet_and_quit(mut s: TcpStream, greeting: &str, quits: Arc<AtomicUsize>) {
+    if s.write_all(greeting.as_bytes()).is_err() {
+        return;
+    }
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut buf = [0u8; 64];
+    let mut got = Vec::new();
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+        if got.ends_with(b"\r\n") {
+            if got.eq_ignore_ascii_case(b"QUIT\r\n") {
+                quits.fetch_add(1, Ordering::SeqCst);
+                let _ = s.write_all(b"221 bye\r\n");
+            }
+            break;
+        }
+    }
+}
+
+fn serve(mut s: TcpStream, b: Behaviour, n: usize, quits: Arc<AtomicUsize>) {
+    match b {
+        Behaviour::Banner(g) => greet_and_quit(s, g, quits),
+        Behaviour::BusyThen(k) => {
+            if n < k {
+                greet_and_quit(s, "421 busy, try later\r\n", quits)
+            } else {
+                greet_and_quit(s, "220 ok.test ESMTP\r\n", quits)
+            }
+        }
+        Behaviour::Silent => {
+            thread::sleep(Duration::from_secs(60));
+            drop(s);
+        }
+        Behaviour::Trickle(every) => {
+            let _ = s.write_all(b"220 ");
+            for _ in 0..600 {
+                thread::sleep(every);
+                if s.write_all(b"x").is_err() {
+                    return;
+                }
+            }
+        }
+        Behaviour::SlowBanner(d) => {
+            thread::sleep(d);
+            greet_and_quit(s, "220 slow.test ESMTP\r\n", quits)
+        }
+    }
+}
+
+/// A loopback port that nothing listens on (bound, then released).
+pub fn closed_port() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let a = l.local_addr().unwrap();
+    drop(l);
+    a
+}
+
+pub fn mxray() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mxray"))
+}
+
+/// Runs `mxray scan` with test-friendly politeness settings plus `args`.
+pub fn scan(args: &[&str]) -> Output {
+    let mut c = mxray();
+    c.arg("scan")
+        .args([
+            "--per-ip-rate",
+            "1000",
+            "--per-ip-burst",
+            "100",
+            "--retry-delay",
+            "50ms",
+        ])
+        .args(args);
+    c.output().unwrap()
+}
+
+/// Parses JSON Lines into records, checking that each line is exactly what the record
+/// structs write (no unknown or missing fields).
+pub fn records(text: &str) -> Vec<EndpointRecord> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let rec: EndpointRecord =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            let original: serde_json::Value = serde_json::from_str(l).unwrap();
+            assert_eq!(
+                serde_json::to_value(&rec).unwrap(),
+                original,
+                "record round trip"
+            );
+            assert_eq!(rec.schema_version, mxray::record::SCHEMA_VERSION);
+            rec
+        })
+        .collect()
+}
+
+pub fn stdout_records(o: &Output) -> Vec<EndpointRecord> {
+    records(&String::from_utf8_lossy(&o.stdout))
+}
+
+pub fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mxray-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}

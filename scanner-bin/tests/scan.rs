@@ -1,0 +1,436 @@
+//! `mxray scan` against small servers on 127.0.0.1.
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+use mxray::record::{AttemptOutcome, ErrorKind, Phase, Status};
+
+#[test]
+fn records_the_banner_and_sends_quit() {
+    let srv = TestServer::start(Behaviour::Banner("220 test.local ESMTP ready\r\n"));
+    let out = scan(&[&srv.target(), "--quiet"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 1);
+    let r = &recs[0];
+    assert_eq!(r.status, Status::Completed);
+    assert_eq!(r.ip, Some(srv.addr.ip()));
+    assert_eq!(r.port, srv.addr.port());
+    let b = r.banner.as_ref().unwrap();
+    assert_eq!(b.code, Some(220));
+    assert_eq!(b.text, "220 test.local ESMTP ready\r\n");
+    assert!(b.complete);
+    assert_eq!(r.attempts.len(), 1);
+    assert_eq!(r.attempts[0].outcome, AttemptOutcome::Ok);
+    assert!(r.timings.connect_ms.is_some() && r.timings.banner_ms.is_some());
+    assert!(r.starttls.is_none() && r.ehlo.is_none() && r.tls.is_none());
+    // The server saw our QUIT.
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(srv.quits.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
+fn multi_line_greeting_and_rejecting_greeting() {
+    let multi = TestServer::start(Behaviour::Banner("220-first\r\n220 second\r\n"));
+    let reject = TestServer::start(Behaviour::Banner("554 no service here\r\n"));
+    let out = scan(&[
+        &multi.target(),
+        &reject.target(),
+        "--quiet",
+        "--concurrency",
+        "1",
+    ]);
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 2);
+    let m = recs.iter().find(|r| r.port == multi.addr.port()).unwrap();
+    assert_eq!(
+        m.banner.as_ref().unwrap().text,
+        "220-first\r\n220 second\r\n"
+    );
+    assert_eq!(m.status, Status::Completed);
+    let r = recs.iter().find(|r| r.port == reject.addr.port()).unwrap();
+    assert_eq!(r.status, Status::Failed);
+    assert_eq!(r.error.as_ref().unwrap().kind, ErrorKind::GreetingRejected);
+    assert_eq!(r.banner.as_ref().unwrap().code, Some(554));
+}
+
+#[test]
+fn retries_after_421_and_records_the_attempts() {
+    let srv = TestServer::start(Behaviour::BusyThen(1));
+    let out = scan(&[&srv.target(), "--quiet"]);
+    let recs = stdout_records(&out);
+    let r = &recs[0];
+    assert_eq!(r.status, Status::Completed);
+    let outcomes: Vec<_> = r.attempts.iter().map(|a| a.outcome).collect();
+    assert_eq!(outcomes, vec![AttemptOutcome::Busy421, AttemptOutcome::Ok]);
+    assert!(
+        r.attempts[1].waited_ms >= 50,
+        "backoff recorded: {:?}",
+        r.attempts
+    );
+    assert_eq!(r.banner.as_ref().unwrap().code, Some(220));
+    assert_eq!(srv.accepted(), 2);
+}
+
+#[test]
+fn persistent_421_is_busy_not_missing_starttls() {
+    let srv = TestServer::start(Behaviour::BusyThen(usize::MAX));
+    let out = scan(&[&srv.target(), "--quiet", "--retries", "2"]);
+    let r = &stdout_records(&out)[0];
+    assert_eq!(r.status, Status::Failed);
+    let e = r.error.as_ref().unwrap();
+    assert_eq!((e.kind, e.phase), (ErrorKind::Busy421, Phase::Banner));
+    assert_eq!(r.attempts.len(), 3);
+    assert!(r
+        .attempts
+        .iter()
+        .all(|a| a.outcome == AttemptOutcome::Busy421));
+    // Exponential backoff: 50 ms then 100 ms.
+    assert_eq!(r.attempts[1].waited_ms / 10, 5);
+    assert_eq!(r.attempts[2].waited_ms / 10, 10);
+    assert!(r.starttls.is_none());
+    assert_eq!(srv.accepted(), 3);
+}
+
+#[test]
+fn refused_port_is_typed_and_retried() {
+    let addr = closed_port();
+    let out = scan(&[&addr.to_string(), "--quiet", "--retries", "1"]);
+    let r = &stdout_records(&out)[0];
+    let e = r.error.as_ref().unwrap();
+    assert_eq!(
+        (e.kind, e.phase),
+        (ErrorKind::ConnectRefused, Phase::Connect)
+    );
+    assert_eq!(r.attempts.len(), 2);
+    assert!(r.banner.is_none());
+}
+
+#[test]
+fn silent_server_times_out_in_the_banner_phase() {
+    let srv = TestServer::start(Behaviour::Silent);
+    let t = Instant::now();
+    let out = scan(&[&srv.target(), "--quiet", "--read-timeout", "300ms"]);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let r = &stdout_records(&out)[0];
+    let e = r.error.as_ref().unwrap();
+    assert_eq!((e.kind, e.phase), (ErrorKind::Timeout, Phase::Banner));
+    assert!(r.banner.is_none());
+    assert_eq!(r.attempts.len(), 1, "timeouts are not retried");
+}
+
+#[test]
+fn trickling_server_cannot_hold_the_scanner() {
+    let srv = TestServer::start(Behaviour::Trickle(Duration::from_millis(50)));
+    let t = Instant::now();
+    let out = scan(&[&srv.target(), "--quiet", "--read-timeout", "600ms"]);
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        t.elapsed()
+    );
+    let r = &stdout_records(&out)[0];
+    let e = r.error.as_ref().unwrap();
+    assert_eq!((e.kind, e.phase), (ErrorKind::Timeout, Phase::Banner));
+    let b = r.banner.as_ref().unwrap();
+    assert!(!b.complete);
+    assert!(b.text.starts_with("220 x"), "{b:?}");
+}
+
+#[test]
+fn endpoint_deadline_caps_every_phase() {
+    let srv = TestServer::start(Behaviour::Silent);
+    let out = scan(&[
+        &srv.target(),
+        "--quiet",
+        "--read-timeout",
+        "30s",
+        "--endpoint-timeout",
+        "400ms",
+    ]);
+    let r = &stdout_records(&out)[0];
+    let e = r.error.as_ref().unwrap();
+    assert_eq!((e.kind, e.phase), (ErrorKind::Timeout, Phase::Endpoint));
+    assert!(r.timings.total_ms < 2000);
+}
+
+#[test]
+fn records_are_flushed_as_each_endpoint_finishes() {
+    let fast = TestServer::start(Behaviour::Banner("220 fast\r\n"));
+    let slow = TestServer::start(Behaviour::SlowBanner(Duration::from_secs(4)));
+    let dir = tempdir("flush");
+    let out = dir.join("out.jsonl");
+    let mut child = mxray()
+        .args(["scan", "--quiet", "--per-ip-rate", "100", "-o"])
+        .arg(&out)
+        .args([slow.target(), fast.target()])
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    let mut seen = Vec::new();
+    while t.elapsed() < Duration::from_secs(3) {
+        seen = records(&read(&out));
+        if !seen.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(child.try_wait().unwrap().is_none(), "scan still running");
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].port, fast.addr.port());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let all = records(&read(&out));
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].port, slow.addr.port());
+    assert_eq!(all[1].status, Status::Completed);
+}
+
+#[test]
+fn resume_skips_recorded_endpoints_and_appends() {
+    let a = TestServer::start(Behaviour::Banner("220 a\r\n"));
+    let b = TestServer::start(Behaviour::Banner("220 b\r\n"));
+    let dir = tempdir("resume");
+    let out = dir.join("out.jsonl");
+    let o = scan(&["--quiet", "-o", out.to_str().unwrap(), &a.target()]);
+    assert_eq!(o.status.code(), Some(0));
+    // Simulate a run killed mid-write: a truncated last line.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&out).unwrap();
+    f.write_all(br#"{"schema_version":1,"target":"x","ip":"127.0.0.1","po"#)
+        .unwrap();
+    drop(f);
+    let o = scan(&[
+        "--resume",
+        out.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        &a.target(),
+        &b.target(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(a.accepted(), 1, "a was not scanned again");
+    assert_eq!(b.accepted(), 1);
+    let text = read(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[1].ends_with("\"po"),
+        "the truncated line stays on its own line"
+    );
+    let last: mxray::record::EndpointRecord = serde_json::from_str(lines[2]).unwrap();
+    assert_eq!(last.port, b.addr.port());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 already done (resume)"));
+}
+
+#[test]
+fn shards_cover_every_address_exactly_once() {
+    let closed = closed_port();
+    let mut all = Vec::new();
+    for i in 0..3 {
+        let out = scan(&[
+            "--quiet",
+            "--retries",
+            "0",
+            "--port",
+            &closed.port().to_string(),
+            "--shard",
+            &format!("{i}/3"),
+            "127.0.0.0/28",
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        let recs = stdout_records(&out);
+        assert!(
+            !recs.is_empty() && recs.len() < 16,
+            "shard {i} has {} of 16",
+            recs.len()
+        );
+        all.extend(recs.into_iter().map(|r| r.ip.unwrap()));
+    }
+    all.sort();
+    let want: Vec<std::net::IpAddr> = (0..16u8)
+        .map(|i| std::net::IpAddr::from([127, 0, 0, i]))
+        .collect();
+    assert_eq!(all, want);
+}
+
+#[test]
+fn excluded_addresses_are_never_contacted() {
+    let srv = TestServer::start(Behaviour::Banner("220 x\r\n"));
+    let dir = tempdir("exclude");
+    let ex = dir.join("blocklist.txt");
+    std::fs::write(&ex, "# lab\n127.0.0.1/32 # this host\n").unwrap();
+    let closed = closed_port().port().to_string();
+    let out = scan(&[
+        "--exclude-file",
+        ex.to_str().unwrap(),
+        "--retries",
+        "0",
+        "--port",
+        &closed,
+        &srv.target(),
+        "127.0.0.0/30",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let recs = stdout_records(&out);
+    assert!(recs.iter().all(|r| r.ip != Some(srv.addr.ip())));
+    let out2 = scan(&["--quiet", "--exclude", "127.0.0.0/8", &srv.target()]);
+    assert!(stdout_records(&out2).is_empty());
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(srv.accepted(), 0);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("2 excluded"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sigint_keeps_finished_records_and_exits_130() {
+    let fast = TestServer::start(Behaviour::Banner("220 fast\r\n"));
+    let silent = TestServer::start(Behaviour::Silent);
+    let dir = tempdir("sigint");
+    let out = dir.join("out.jsonl");
+    let mut child = mxray()
+        .args([
+            "scan",
+            "--quiet",
+            "--per-ip-rate",
+            "100",
+            "--grace",
+            "300ms",
+            "--read-timeout",
+            "60s",
+            "-o",
+        ])
+        .arg(&out)
+        .args([fast.target(), silent.target()])
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while records(&read(&out)).is_empty() && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Give the silent endpoint time to connect.
+    while silent.accepted() == 0 && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    let k = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(k.success());
+    let t = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert_eq!(status.code(), Some(130));
+    let recs = records(&read(&out));
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0].port, fast.addr.port());
+    assert_eq!(recs[0].status, Status::Completed);
+    assert_eq!(recs[1].port, silent.addr.port());
+    assert_eq!(recs[1].status, Status::Interrupted);
+    assert_eq!(recs[1].error.as_ref().unwrap().kind, ErrorKind::Interrupted);
+}
+
+#[test]
+fn bad_target_line_is_fatal_before_any_connection() {
+    let srv = TestServer::start(Behaviour::Banner("220 x\r\n"));
+    let dir = tempdir("badline");
+    let list = dir.join("targets.txt");
+    std::fs::write(
+        &list,
+        format!("{}\n# comment\nnot a target\n", srv.target()),
+    )
+    .unwrap();
+    let out = scan(&["--targets-file", list.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("targets.txt:3: \"not a target\": invalid name"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(srv.accepted(), 0);
+
+    let missing = dir.join("nope.txt");
+    let out = scan(&["--targets-file", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot open targets file") && err.contains("nope.txt"),
+        "{err}"
+    );
+
+    let out = scan(&["192.0.2.0/7"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-large"));
+}
+
+#[test]
+fn reads_zmap_output_from_stdin() {
+    let srv = TestServer::start(Behaviour::Banner("220 zmap\r\n"));
+    let mut child = mxray()
+        .args([
+            "scan",
+            "--quiet",
+            "--per-ip-rate",
+            "100",
+            "--port",
+            &srv.addr.port().to_string(),
+            "-",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"saddr\n127.0.0.1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].banner.as_ref().unwrap().text, "220 zmap\r\n");
+}
+
+#[test]
+fn help_documents_exit_codes_and_only_real_subcommands() {
+    let out = mxray().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("130"), "{help}");
+    assert!(help.contains("scan"));
+    for absent in ["probe", "report", "demo"] {
+        assert!(!help.contains(absent), "{absent} listed but not built");
+    }
+    let out = mxray().args(["scan", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for opt in [
+        "--targets-file",
+        "--resolver",
+        "--exclude-file",
+        "--shard",
+        "--resume",
+        "--per-ip-rate",
+        "--endpoint-timeout",
+        "Exit codes",
+    ] {
+        assert!(help.contains(opt), "{opt} missing");
+    }
+}
