@@ -1,0 +1,114 @@
+#![no_main]
+//! Every plan against a fuzzed server: each answer is garbage, an alert, or a ServerHello that
+//! picks (or invents) a suite, with fuzzed extensions, ServerKeyExchange and a ServerHelloDone.
+//! Plans must terminate and never panic.
+use libfuzzer_sys::fuzz_target;
+use tls_probe::hello::ClientHello;
+use tls_probe::plan::features::FeatureProbe;
+use tls_probe::plan::fingerprint::FingerprintProbe;
+use tls_probe::plan::hellos::HelloOptions;
+use tls_probe::plan::params::{DhProbe, GroupProbe, SigAlgProbe};
+use tls_probe::plan::suites::{SuiteProbe, SuiteScanConfig};
+use tls_probe::plan::versions::VersionProbe;
+use tls_probe::plan::{Plan, Probe};
+use tls_probe::Version;
+
+struct Src<'a>(&'a [u8]);
+
+impl Src<'_> {
+    fn byte(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((b, rest)) => {
+                self.0 = rest;
+                *b
+            }
+            None => 0,
+        }
+    }
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        let n = n.min(self.0.len());
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        a.to_vec()
+    }
+}
+
+fn rec(ct: u8, body: &[u8]) -> Vec<u8> {
+    let mut r = vec![ct, 3, 3];
+    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    r.extend_from_slice(body);
+    r
+}
+
+fn answer(hello: &[u8], src: &mut Src<'_>) -> Vec<u8> {
+    let offered = ClientHello::parse(hello).map(|h| h.cipher_suites).unwrap_or_default();
+    match src.byte() % 4 {
+        0 => {
+            let n = usize::from(src.byte());
+            src.take(n)
+        }
+        1 => rec(21, &[2, src.byte()]),
+        _ => {
+            let i = usize::from(src.byte());
+            let suite = if offered.is_empty() { 0x002f } else { offered[i % offered.len()] };
+            let version = [0x0300u16, 0x0301, 0x0302, 0x0303][usize::from(src.byte() % 4)];
+            let mut body = version.to_be_bytes().to_vec();
+            body.extend_from_slice(&[9; 32]);
+            body.push(0);
+            body.extend_from_slice(&suite.to_be_bytes());
+            body.push(src.byte() % 2);
+            let ext_len = usize::from(src.byte() % 40);
+            let exts = src.take(ext_len);
+            if version != 0x0300 {
+                body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+                body.extend_from_slice(&exts);
+            }
+            let mut msgs = vec![2, 0, 0, body.len() as u8];
+            msgs.extend_from_slice(&body);
+            let ske_len = usize::from(src.byte());
+            let ske = src.take(ske_len);
+            msgs.extend_from_slice(&[12, 0, 0, ske.len() as u8]);
+            msgs.extend_from_slice(&ske);
+            msgs.extend_from_slice(&[14, 0, 0, 0]);
+            rec(22, &msgs)
+        }
+    }
+}
+
+fn drive<P: Probe>(mut plan: Plan<P>, src: &mut Src<'_>) {
+    let mut n = 0;
+    while let Some(hello) = plan.next_hello() {
+        let a = answer(&hello, src);
+        let split = usize::from(src.byte()).max(1);
+        for c in a.chunks(split) {
+            if plan.feed(c) {
+                break;
+            }
+        }
+        plan.feed_eof();
+        n += 1;
+        assert!(n < 3000, "plan does not terminate");
+    }
+    let _ = plan.result();
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut src = Src(data);
+    let o = HelloOptions::default();
+    let all = [Version::Tls13, Version::Tls12, Version::Tls11, Version::Tls10, Version::Ssl3];
+    // One plan per input, so each run stays short.
+    match src.byte() % 7 {
+        0 => drive(Plan::new(VersionProbe::new(o)), &mut src),
+        1 => {
+            let versions = vec![all[usize::from(src.byte() % 5)], Version::Tls12, Version::Tls10];
+            let chunk = usize::from(src.byte() % 64) + 16;
+            let cfg = SuiteScanConfig { versions, chunk, infer_legacy: src.byte() % 2 == 0, ..SuiteScanConfig::default() };
+            drive(Plan::new(SuiteProbe::new(cfg)), &mut src)
+        }
+        2 => drive(Plan::new(DhProbe::new(o, &all)), &mut src),
+        3 => drive(Plan::new(GroupProbe::new(o, true, true)), &mut src),
+        4 => drive(Plan::new(SigAlgProbe::new(o)), &mut src),
+        5 => drive(Plan::new(FeatureProbe::new(o, &all)), &mut src),
+        _ => drive(Plan::new(FingerprintProbe::new(o)), &mut src),
+    }
+});
