@@ -1,0 +1,266 @@
+//! `mxray scan DOMAIN` against a tiny authoritative DNS server on 127.0.0.1 (built with
+//! hickory-proto, which hickory-resolver re-exports) and SMTP servers on 127.0.0.x and ::1.
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
+use std::thread;
+
+use common::*;
+use hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
+use hickory_resolver::proto::rr::rdata::{A, AAAA, MX, SOA};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use mxray::record::{ErrorKind, Phase, Status};
+
+fn name(s: &str) -> Name {
+    Name::from_ascii(s).unwrap()
+}
+
+/// Answers for the test zone: (rcode, answers).
+fn answer(qname: &str, qtype: RecordType) -> (ResponseCode, Vec<RData>) {
+    let mx = |p, n: &str| RData::MX(MX::new(p, name(n)));
+    let a = |x: [u8; 4]| RData::A(A::from(Ipv4Addr::from(x)));
+    let aaaa = |x: Ipv6Addr| RData::AAAA(AAAA::from(x));
+    use RecordType as T;
+    match (qname, qtype) {
+        // Two MX, the less preferred listed first: mxray must sort them.
+        ("mail.test.", T::MX) => (
+            ResponseCode::NoError,
+            vec![mx(20, "mx2.mail.test."), mx(10, "mx1.mail.test.")],
+        ),
+        ("mx1.mail.test.", T::A) => (ResponseCode::NoError, vec![a([127, 0, 0, 2])]),
+        ("mx1.mail.test.", T::AAAA) => (ResponseCode::NoError, vec![aaaa(Ipv6Addr::LOCALHOST)]),
+        ("mx2.mail.test.", T::A) => (ResponseCode::NoError, vec![a([127, 0, 0, 3])]),
+        ("mx2.mail.test.", T::AAAA) => (ResponseCode::NoError, vec![]),
+        // No MX: implicit MX to the domain's A.
+        ("implicit.test.", T::MX) => (ResponseCode::NoError, vec![]),
+        ("implicit.test.", T::A) => (ResponseCode::NoError, vec![a([127, 0, 0, 4])]),
+        ("implicit.test.", T::AAAA) => (ResponseCode::NoError, vec![]),
+        // RFC 7505 null MX.
+        ("nullmx.test.", T::MX) => (ResponseCode::NoError, vec![mx(0, ".")]),
+        // An MX host on an excluded address.
+        ("excluded.test.", T::MX) => (ResponseCode::NoError, vec![mx(10, "mx.excluded.test.")]),
+        ("mx.excluded.test.", T::A) => (ResponseCode::NoError, vec![a([127, 0, 0, 5])]),
+        ("mx.excluded.test.", T::AAAA) => (ResponseCode::NoError, vec![]),
+        // An MX host without addresses.
+        ("noaddr.test.", T::MX) => (ResponseCode::NoError, vec![mx(5, "ghost.noaddr.test.")]),
+        ("ghost.noaddr.test.", _) => (ResponseCode::NXDomain, vec![]),
+        ("servfail.test.", _) => (ResponseCode::ServFail, vec![]),
+        _ => (ResponseCode::NXDomain, vec![]),
+    }
+}
+
+fn start_dns() -> SocketAddr {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            let Ok((n, peer)) = sock.recv_from(&mut buf) else {
+                continue;
+            };
+            let Ok(req) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            let Some(q) = req.queries().first().cloned() else {
+                continue;
+            };
+            let qname = q.name().to_ascii().to_ascii_lowercase();
+            let (rcode, rdatas) = answer(&qname, q.query_type());
+            let mut resp = Message::new();
+            resp.set_id(req.id())
+                .set_message_type(MessageType::Response)
+                .set_op_code(req.op_code())
+                .set_authoritative(true)
+                .set_recursion_desired(req.recursion_desired())
+                .set_response_code(rcode);
+            resp.add_query(q.clone());
+            for rd in rdatas {
+                resp.add_answer(Record::from_rdata(q.name().clone(), 60, rd));
+            }
+            if resp.answers().is_empty() {
+                let soa = SOA::new(
+                    name("ns.test."),
+                    name("hostmaster.test."),
+                    1,
+                    60,
+                    60,
+                    60,
+                    60,
+                );
+                resp.add_name_server(Record::from_rdata(name("test."), 60, RData::SOA(soa)));
+            }
+            let _ = sock.send_to(&resp.to_vec().unwrap(), peer);
+        }
+    });
+    addr
+}
+
+/// SMTP servers on 127.0.0.2, ::1, 127.0.0.3, 127.0.0.4 and 127.0.0.5, all on one port.
+fn start_smtp_servers() -> (u16, Vec<TestServer>) {
+    let hosts: [IpAddr; 5] = [
+        [127, 0, 0, 2].into(),
+        Ipv6Addr::LOCALHOST.into(),
+        [127, 0, 0, 3].into(),
+        [127, 0, 0, 4].into(),
+        [127, 0, 0, 5].into(),
+    ];
+    'retry: for _ in 0..50 {
+        let first = TcpListener::bind((hosts[0], 0)).unwrap();
+        let port = first.local_addr().unwrap().port();
+        let mut listeners = vec![first];
+        for h in &hosts[1..] {
+            match TcpListener::bind((*h, port)) {
+                Ok(l) => listeners.push(l),
+                Err(_) => continue 'retry,
+            }
+        }
+        let servers = listeners
+            .into_iter()
+            .map(|l| TestServer::start_on(l, Behaviour::Banner("220 dns-test ESMTP\r\n")))
+            .collect();
+        return (port, servers);
+    }
+    panic!("no common free port on the loopback addresses");
+}
+
+#[test]
+fn domains_expand_to_mx_endpoints_in_preference_order() {
+    let dns = start_dns();
+    let (port, servers) = start_smtp_servers();
+    let out = scan(&[
+        "--quiet",
+        "--resolver",
+        &dns.to_string(),
+        "--dns-timeout",
+        "2s",
+        "--port",
+        &port.to_string(),
+        "--concurrency",
+        "1",
+        "--exclude",
+        "127.0.0.5",
+        "mail.test",
+        "implicit.test",
+        "nullmx.test",
+        "nx.test",
+        "servfail.test",
+        "noaddr.test",
+        "excluded.test",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = stdout_records(&out);
+    let for_domain = |d: &str| {
+        recs.iter()
+            .filter(|r| r.domain.as_deref() == Some(d))
+            .collect::<Vec<_>>()
+    };
+
+    let mail = for_domain("mail.test");
+    let got: Vec<(String, Option<u16>, IpAddr)> = mail
+        .iter()
+        .map(|r| {
+            let mx = r.mx.as_ref().unwrap();
+            (mx.host.clone(), mx.preference, r.ip.unwrap())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "mx1.mail.test".to_owned(),
+                Some(10),
+                IpAddr::from([127, 0, 0, 2])
+            ),
+            (
+                "mx1.mail.test".to_owned(),
+                Some(10),
+                IpAddr::from(Ipv6Addr::LOCALHOST)
+            ),
+            (
+                "mx2.mail.test".to_owned(),
+                Some(20),
+                IpAddr::from([127, 0, 0, 3])
+            ),
+        ]
+    );
+    assert!(mail
+        .iter()
+        .all(|r| r.status == Status::Completed && r.timings.dns_ms.is_some()));
+    assert!(mail
+        .iter()
+        .all(|r| r.banner.as_ref().unwrap().text == "220 dns-test ESMTP\r\n"));
+
+    let implicit = for_domain("implicit.test");
+    assert_eq!(implicit.len(), 1);
+    let mx = implicit[0].mx.as_ref().unwrap();
+    assert!(mx.implicit);
+    assert_eq!(mx.host, "implicit.test");
+    assert_eq!(mx.preference, None);
+    assert_eq!(implicit[0].ip, Some(IpAddr::from([127, 0, 0, 4])));
+    assert_eq!(implicit[0].status, Status::Completed);
+
+    let null = for_domain("nullmx.test");
+    assert_eq!(null.len(), 1);
+    assert_eq!(null[0].status, Status::NullMx);
+    assert_eq!(null[0].ip, None);
+    assert!(null[0].error.is_none());
+
+    for (d, rcode) in [("nx.test", "NXDOMAIN"), ("servfail.test", "SERVFAIL")] {
+        let r = for_domain(d);
+        assert_eq!(r.len(), 1, "{d}");
+        let e = r[0].error.as_ref().unwrap();
+        assert_eq!(
+            (e.kind, e.phase, e.rcode.as_deref()),
+            (ErrorKind::Dns, Phase::Dns, Some(rcode)),
+            "{d}"
+        );
+        assert_eq!(r[0].ip, None);
+    }
+
+    let noaddr = for_domain("noaddr.test");
+    assert_eq!(noaddr.len(), 1);
+    assert_eq!(noaddr[0].mx.as_ref().unwrap().host, "ghost.noaddr.test");
+    assert_eq!(
+        noaddr[0].error.as_ref().unwrap().rcode.as_deref(),
+        Some("NXDOMAIN")
+    );
+
+    // The excluded MX address got no record and, above all, no connection.
+    assert!(for_domain("excluded.test").is_empty());
+    assert_eq!(servers[4].accepted(), 0);
+    assert_eq!(servers[0].accepted(), 1);
+    assert_eq!(servers[1].accepted(), 1);
+}
+
+#[test]
+fn unanswered_dns_is_a_typed_timeout() {
+    // A resolver address that receives queries and never answers.
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    let t = std::time::Instant::now();
+    let out = scan(&[
+        "--quiet",
+        "--resolver",
+        &addr.to_string(),
+        "--dns-timeout",
+        "200ms",
+        "quiet.test",
+    ]);
+    assert!(t.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(0));
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 1);
+    let e = recs[0].error.as_ref().unwrap();
+    assert_eq!(
+        (e.kind, e.rcode.as_deref()),
+        (ErrorKind::Dns, Some("timeout")),
+        "{e:?}"
+    );
+    drop(sock);
+}
