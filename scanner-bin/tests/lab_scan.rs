@@ -1,4 +1,6 @@
 //! `mxray scan` against the real Postfix of the lab (127.0.0.1:2525). Needs MXRAY_LAB.
+// Test helpers outside #[test] functions may unwrap and panic too.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
