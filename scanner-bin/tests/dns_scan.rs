@@ -149,6 +149,7 @@ fn domains_expand_to_mx_endpoints_in_preference_order() {
         "servfail.test",
         "noaddr.test",
         "excluded.test",
+        &format!("MX1.mail.test.:{port}"),
     ]);
     assert_eq!(
         out.status.code(),
@@ -233,11 +234,29 @@ fn domains_expand_to_mx_endpoints_in_preference_order() {
         Some("NXDOMAIN")
     );
 
+    // A host-name target: its addresses, no MX lookup, no domain.
+    let host: Vec<_> = recs
+        .iter()
+        .filter(|r| r.target.starts_with("MX1.mail.test."))
+        .collect();
+    let ips: Vec<IpAddr> = host.iter().map(|r| r.ip.unwrap()).collect();
+    assert_eq!(
+        ips,
+        vec![
+            IpAddr::from([127, 0, 0, 2]),
+            IpAddr::from(Ipv6Addr::LOCALHOST)
+        ]
+    );
+    assert!(host
+        .iter()
+        .all(|r| r.domain.is_none() && r.mx.as_ref().unwrap().host == "mx1.mail.test"));
+    assert!(host.iter().all(|r| r.status == Status::Completed));
+
     // The excluded MX address got no record and, above all, no connection.
     assert!(for_domain("excluded.test").is_empty());
     assert_eq!(servers[4].accepted(), 0);
-    assert_eq!(servers[0].accepted(), 1);
-    assert_eq!(servers[1].accepted(), 1);
+    assert_eq!(servers[0].accepted(), 2);
+    assert_eq!(servers[1].accepted(), 2);
 }
 
 #[test]

@@ -434,3 +434,52 @@ fn help_documents_exit_codes_and_only_real_subcommands() {
         assert!(help.contains(opt), "{opt} missing");
     }
 }
+
+#[test]
+fn per_ip_rate_limit_spaces_connections() {
+    let srv = TestServer::start(Behaviour::Banner("220 rate\r\n"));
+    let t = srv.target();
+    let start = Instant::now();
+    // Overrides the helper's generous defaults: 5 connections/s, no burst.
+    let out = mxray()
+        .args([
+            "scan",
+            "--quiet",
+            "--per-ip-rate",
+            "5",
+            "--per-ip-burst",
+            "1",
+        ])
+        .args(["--concurrency", "3", &t, &t, &t])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 3);
+    let mut waits: Vec<u64> = recs.iter().map(|r| r.attempts[0].waited_ms).collect();
+    waits.sort_unstable();
+    assert!(waits[0] < 100, "{waits:?}");
+    assert!((150..300).contains(&waits[1]), "{waits:?}");
+    assert!((350..500).contains(&waits[2]), "{waits:?}");
+    assert!(start.elapsed() >= Duration::from_millis(380));
+}
+
+#[test]
+fn unwritable_output_and_bad_resume_file_are_fatal() {
+    let dir = tempdir("badout");
+    let out = scan(&[
+        "-o",
+        dir.join("no/such/dir/out.jsonl").to_str().unwrap(),
+        "127.0.0.1:1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/dir/out.jsonl"));
+
+    let resume = dir.join("resume.jsonl");
+    std::fs::write(&resume, "this is not json\n{}\n").unwrap();
+    let out = scan(&["--resume", resume.to_str().unwrap(), "127.0.0.1:1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("resume.jsonl:1: not an mxray record"), "{err}");
+    assert!(out.stdout.is_empty());
+}
