@@ -151,3 +151,9 @@ fn chain_facts_disorder() {
     let r = run(&["leaf-good", "int", "evil-root"]);
     assert_eq!(r.chain.extra, vec![2]);
 }
+
+#[test]
+fn embedded_scts_are_counted() {
+    assert_eq!(run(&["leaf-sct", "int"]).leaf().unwrap().sct_count, 2);
+    assert_eq!(run(&["leaf-good", "int"]).leaf().unwrap().sct_count, 0);
+}

@@ -205,3 +205,14 @@ fn ids_are_unique_kebab_case() {
     }
     assert_eq!(F::WeakRsaKey.as_str(), "weak-rsa-key");
 }
+
+#[test]
+fn expired_intermediate_is_reported_too() {
+    // 2039-06-01: the intermediate (notAfter 2039-01-01) and the leaf are both expired.
+    let r = run_at(GOOD, 2_190_672_000);
+    let idx: Vec<_> = r.findings_with(F::Expired).map(|f| f.cert_index).collect();
+    assert_eq!(idx, vec![Some(0), Some(1)]);
+    // An unrelated extra certificate's dates are not judged.
+    let r = run_at(&["leaf-good", "int", "leaf-expired"], NOW);
+    assert!(!r.has(F::Expired));
+}
