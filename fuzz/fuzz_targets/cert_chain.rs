@@ -21,7 +21,9 @@ fn store() -> &'static TrustStore {
 fn chunks(mut data: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     while out.len() < 24 {
-        let Some((len, rest)) = data.split_first_chunk::<2>() else { break };
+        let Some((len, rest)) = data.split_first_chunk::<2>() else {
+            break;
+        };
         let len = usize::from(u16::from_be_bytes(*len));
         let (chunk, rest) = rest.split_at(len.min(rest.len()));
         out.push(chunk);
@@ -43,9 +45,15 @@ fn tlsa_records(mut data: &[u8]) -> Vec<Tlsa> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((flags, rest)) = data.split_first() else { return };
+    let Some((flags, rest)) = data.split_first() else {
+        return;
+    };
     let mut parts = chunks(rest);
-    let tlsa = if flags & 1 == 1 && !parts.is_empty() { tlsa_records(parts.remove(0)) } else { Vec::new() };
+    let tlsa = if flags & 1 == 1 && !parts.is_empty() {
+        tlsa_records(parts.remove(0))
+    } else {
+        Vec::new()
+    };
     let now = match (flags >> 1) & 3 {
         0 => 1_748_736_000,
         1 => 0,
@@ -53,7 +61,10 @@ fuzz_target!(|data: &[u8]| {
         _ => 1_900_000_000,
     };
     let chain: Vec<CertificateDer<'_>> = parts.into_iter().map(CertificateDer::from).collect();
-    let input = AuditInput::new(&chain, now).mx_host("mx.example.test").domain("example.test").tlsa(&tlsa);
+    let input = AuditInput::new(&chain, now)
+        .mx_host("mx.example.test")
+        .domain("example.test")
+        .tlsa(&tlsa);
     let report = audit(&input, store());
     assert!(report.certificates.len() <= chain.len());
 });
