@@ -6,6 +6,8 @@
 //! - A null MX, `MX 0 .` (RFC 7505): the domain accepts no mail; reported as such, no connection.
 //! - Failures keep the response code: `NXDOMAIN`, `SERVFAIL`, `REFUSED`, `timeout`,
 //!   `no_addresses` (the name exists but has no A/AAAA).
+//! - Limits: at most [`MAX_MX_HOSTS`] MX hosts per domain and [`MAX_ADDRESSES_PER_HOST`]
+//!   addresses per host.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -16,6 +18,13 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::xfer::Protocol;
 use hickory_resolver::proto::ProtoErrorKind;
 use hickory_resolver::{ResolveError, TokioResolver};
+
+/// Most MX hosts followed per domain (the most preferred ones); more are ignored, so a hostile
+/// zone cannot make one target fan out without bound.
+pub const MAX_MX_HOSTS: usize = 32;
+
+/// Most addresses used per host name (the first IPv4 ones, then IPv6).
+pub const MAX_ADDRESSES_PER_HOST: usize = 32;
 
 /// A DNS failure, with the response code when there was one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +111,7 @@ impl Dns {
                 // A null MX mixed with real ones is a misconfiguration; scan the real ones.
                 records.retain(|(_, n)| !is_root(n));
                 records.sort_by_key(|(pref, _)| *pref);
+                records.truncate(MAX_MX_HOSTS);
                 let mut hosts = Vec::with_capacity(records.len());
                 for (preference, name) in records {
                     let addresses = self.resolve_host(&name).await;
@@ -136,6 +146,7 @@ impl Dns {
                 let mut v4: Vec<IpAddr> = lookup.iter().filter(IpAddr::is_ipv4).collect();
                 let v6 = lookup.iter().filter(IpAddr::is_ipv6);
                 v4.extend(v6);
+                v4.truncate(MAX_ADDRESSES_PER_HOST);
                 if v4.is_empty() {
                     Err(DnsFailure {
                         rcode: "no_addresses".into(),
