@@ -230,7 +230,10 @@ fn evaluate(rec: &Tlsa, chain: &DaneChain<'_>) -> DaneOutcome {
         Ok(a) => a,
         Err(e) => {
             return DaneOutcome::NoMatch {
-                reason: format!("certificate {ta} cannot be a trust anchor: {e:?}"),
+                reason: format!(
+                    "certificate {ta} cannot be a trust anchor: {}",
+                    crate::trust::error_name(&e)
+                ),
             }
         }
     };
@@ -238,7 +241,10 @@ fn evaluate(rec: &Tlsa, chain: &DaneChain<'_>) -> DaneOutcome {
     let leaf_cert = rustls_pki_types::CertificateDer::from(*leaf);
     if let Err(e) = crate::trust::webpki_verify(&leaf_cert, &intermediates, &[anchor], chain.now) {
         return DaneOutcome::NoMatch {
-            reason: format!("certificate {ta} matches but the leaf does not chain to it: {e:?}"),
+            reason: format!(
+                "certificate {ta} matches but the leaf does not chain to it: {}",
+                crate::trust::error_name(&e)
+            ),
         };
     }
     match chain.names {

@@ -50,9 +50,10 @@ pub enum TrustClass {
     NotYetValid,
     /// A signature on the path does not verify.
     BadSignature,
-    /// Path building failed for another reason (webpki's error, informational text).
+    /// Path building failed for another reason.
     Other {
-        /// webpki's error.
+        /// webpki's error as a short kebab-case name (`unsupported-signature-algorithm`,
+        /// `ca-used-as-end-entity`, `required-eku-not-found`, `unsupported-cert-version`...).
         reason: String,
     },
     /// The leaf could not be parsed.
@@ -174,7 +175,45 @@ fn map_error(e: &webpki::Error, parsed: &[Option<&Parsed>], chain: &ChainFacts) 
         E::CertNotValidYet { .. } => TrustClass::NotYetValid,
         E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => TrustClass::BadSignature,
         other => TrustClass::Other {
-            reason: format!("{other:?}"),
+            reason: error_name(other),
         },
+    }
+}
+
+/// A webpki error as a short, stable kebab-case name: the variant name without its context
+/// (`UnsupportedSignatureAlgorithmContext(..)` -> `unsupported-signature-algorithm`).
+pub(crate) fn error_name(e: &webpki::Error) -> String {
+    let debug = format!("{e:?}");
+    let variant: String = debug
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let variant = variant.strip_suffix("Context").unwrap_or(&variant);
+    let mut out = String::with_capacity(variant.len().saturating_add(8));
+    for (i, c) in variant.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i != 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_name;
+
+    #[test]
+    fn error_names_are_short_kebab_case() {
+        assert_eq!(
+            error_name(&webpki::Error::CaUsedAsEndEntity),
+            "ca-used-as-end-entity"
+        );
+        assert_eq!(error_name(&webpki::Error::UnknownIssuer), "unknown-issuer");
+        assert_eq!(error_name(&webpki::Error::BadDer), "bad-der");
     }
 }
