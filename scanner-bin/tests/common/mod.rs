@@ -129,9 +129,10 @@ fn serve(mut s: TcpStream, b: Behaviour, n: usize, quits: Arc<AtomicUsize>) {
     }
 }
 
-/// A loopback port that nothing listens on (bound, then released).
+/// A loopback address and port that nothing listens on (bound, then released). On 127.0.0.9,
+/// where no test server listens, so a parallel test cannot grab it on the same address.
 pub fn closed_port() -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let l = TcpListener::bind("127.0.0.9:0").unwrap();
     let a = l.local_addr().unwrap();
     drop(l);
     a
