@@ -82,7 +82,8 @@ pub struct ScanArgs {
     /// Name sent in EHLO. Default `mxray.invalid`: a reserved name (RFC 2606) that claims no
     /// one's identity; set it to your scanner's host name with matching reverse DNS and a web
     /// page explaining the scan.
-    #[arg(long, default_value = "mxray.invalid", value_name = "NAME")]
+    /// Must be a host name or an address literal (`[192.0.2.1]`, `[IPv6:2001:db8::1]`).
+    #[arg(long, default_value = "mxray.invalid", value_name = "NAME", value_parser = parse_ehlo_name)]
     pub ehlo_name: String,
 
     /// DNS server IP:PORT (default: the system's /etc/resolv.conf).
@@ -180,6 +181,23 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(v * scale).map_err(|e| format!("invalid duration {s:?}: {e}"))
 }
 
+/// Checks an EHLO argument (RFC 5321 4.1.1.1): a domain name or an address literal. It goes on
+/// the wire, so anything else (spaces, CR, LF) is refused.
+pub fn parse_ehlo_name(s: &str) -> Result<String, String> {
+    if let Some(inner) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        let ok = match inner.strip_prefix("IPv6:") {
+            Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+            None => inner.parse::<std::net::Ipv4Addr>().is_ok(),
+        };
+        return if ok {
+            Ok(s.to_owned())
+        } else {
+            Err(format!("invalid address literal {s:?}"))
+        };
+    }
+    crate::targets::parse_name(s).map_err(|e| e.to_string())
+}
+
 fn parse_rate(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
@@ -200,6 +218,22 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn ehlo_names_are_checked() {
+        assert_eq!(
+            parse_ehlo_name("Scanner.Example.org").unwrap(),
+            "scanner.example.org"
+        );
+        assert_eq!(parse_ehlo_name("[192.0.2.1]").unwrap(), "[192.0.2.1]");
+        assert_eq!(
+            parse_ehlo_name("[IPv6:2001:db8::1]").unwrap(),
+            "[IPv6:2001:db8::1]"
+        );
+        for bad in ["a b", "x\r\nMAIL FROM:<>", "[1.2.3]", "[2001:db8::1]", ""] {
+            assert!(parse_ehlo_name(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
