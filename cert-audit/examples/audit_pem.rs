@@ -11,7 +11,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: audit_pem CHAIN.pem MX_HOST NOW_UNIX [ROOTS.pem]".into());
     };
     let pem = std::fs::read(chain)?;
-    let chain: Vec<CertificateDer<'_>> = CertificateDer::pem_slice_iter(&pem).collect::<Result<_, _>>()?;
+    let chain: Vec<CertificateDer<'_>> =
+        CertificateDer::pem_slice_iter(&pem).collect::<Result<_, _>>()?;
     let store = match rest.first() {
         Some(roots) => TrustStore::from_pem_file(roots)?,
         None => TrustStore::webpki_roots(),

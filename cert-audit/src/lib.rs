@@ -46,6 +46,20 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Layout
+//!
+//! One module per thing held: [`limits`] (bounds checked before parsing), [`facts`] (one
+//! certificate, via x509-parser), [`chain`] (issuing path by names, order problems), [`trust`]
+//! (the class, via rustls-webpki; the precedence is documented there), [`names`] (RFC 6125),
+//! [`findings`], [`dane`] (RFC 7672), [`store`], [`report`]. Test fixtures are made by
+//! `tests/fixtures/gen.sh` (openssl CLI) and committed; `tests/fixtures/capture-lab.sh` captures
+//! the lab servers' chains.
+//!
+//! # Features
+//!
+//! - `std` (default): file helpers [`TrustStore::from_pem_file`] and [`TrustStore::system`].
+//! - `serde` (default): `Serialize`/`Deserialize` on the report.
+//!
 //! With the `serde` feature every report type is `Serialize`/`Deserialize` with snake_case field
 //! names, finding ids as their kebab-case strings and enums tagged (`{"class": "trusted"}`), for
 //! the scanner's JSON Lines.
