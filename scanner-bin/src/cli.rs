@@ -59,8 +59,12 @@ Exit codes:
 /// Options of `mxray scan`.
 #[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
-    /// Targets: domains, host[:port], addresses, [v6]:port, CIDR ranges; `-` reads stdin.
-    #[arg(value_name = "TARGET")]
+    /// Targets: domains, host names with port, addresses with or without port, CIDR ranges;
+    /// `-` reads stdin.
+    #[arg(
+        value_name = "TARGET",
+        help = "Targets: domains, host[:port], addresses, [v6]:port, CIDR ranges; `-` reads stdin"
+    )]
     pub targets: Vec<String>,
 
     /// Read targets from FILE (repeatable); every line is checked before scanning starts.

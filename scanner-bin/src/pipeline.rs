@@ -1,9 +1,9 @@
 //! What is done at one endpoint: the seam where the protocol pipeline plugs in.
 //!
 //! [`scan_endpoint`] owns the socket and the clock: rate limiting, connect, greeting, retries with
-//! backoff, and every timeout. Today, after a 2xx greeting, [`session`] only sends `QUIT`.
+//! backoff, and every timeout. Today, after a 2xx greeting, `session` only sends `QUIT`.
 //! The SMTP session (EHLO, STARTTLS via `smtp-codec`), the TLS probes (`tls-probe`) and the
-//! certificate audit (`cert-audit`) will run in [`session`], filling the record's reserved
+//! certificate audit (`cert-audit`) will run in `session`, filling the record's reserved
 //! fields (`ehlo`, `starttls`, `tls`, `certificate`, `findings`); nothing else needs to change.
 //!
 //! Every phase has a timeout, and the whole endpoint has a deadline (`--endpoint-timeout`) that
