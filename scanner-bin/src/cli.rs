@@ -163,7 +163,10 @@ pub struct ScanArgs {
     pub quiet: bool,
 }
 
-/// Parses `500ms`, `5s`, `2m` or a plain number of seconds (`1.5`).
+/// Longest duration accepted for any option (one day).
+const MAX_DURATION_SECS: f64 = 86_400.0;
+
+/// Parses `500ms`, `5s`, `2m` or a plain number of seconds (`1.5`); at most one day.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
@@ -181,6 +184,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|_| format!("invalid duration {s:?} (e.g. 500ms, 5s, 2m)"))?;
     if !(v.is_finite() && v >= 0.0) {
         return Err(format!("invalid duration {s:?}"));
+    }
+    if v * scale > MAX_DURATION_SECS {
+        return Err(format!("duration {s:?} is longer than a day"));
     }
     Duration::try_from_secs_f64(v * scale).map_err(|e| format!("invalid duration {s:?}: {e}"))
 }
@@ -249,6 +255,8 @@ mod tests {
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("1e300").is_err());
+        assert!(parse_duration("86401").is_err());
+        assert_eq!(parse_duration("1440m"), Ok(Duration::from_secs(86_400)));
     }
 
     #[test]

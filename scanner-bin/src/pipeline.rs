@@ -104,14 +104,15 @@ pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
     let cfg = &ctx.config;
     let mut rec = ep.new_record(cfg.profile);
     let start = Instant::now();
-    let deadline = start + cfg.endpoint_timeout;
+    // Durations come from the command line (capped there); stay panic-free regardless.
+    let deadline = later(start, cfg.endpoint_timeout);
     let mut last_error: Option<ScanError> = None;
     for attempt in 0..=cfg.retries {
         let mut waited = Duration::ZERO;
         if attempt > 0 {
             let factor = 1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX);
             let backoff = cfg.retry_delay.saturating_mul(factor);
-            if Instant::now() + backoff >= deadline {
+            if later(Instant::now(), backoff) >= deadline {
                 break;
             }
             tokio::time::sleep(backoff).await;
@@ -158,6 +159,13 @@ pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
     }
     rec.timings.total_ms = ms(start.elapsed());
     rec
+}
+
+/// `t + d`, saturating at about a year from `t` instead of overflowing.
+fn later(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .or_else(|| t.checked_add(Duration::from_secs(365 * 86_400)))
+        .unwrap_or(t)
 }
 
 /// The time left until `deadline`, capped at `cap`; and whether the deadline is the binding one.
@@ -388,7 +396,7 @@ pub async fn read_reply<S: tokio::io::AsyncRead + Unpin>(
     limit: Duration,
     max: usize,
 ) -> ReplyRead {
-    let until = tokio::time::Instant::now() + limit;
+    let until = tokio::time::Instant::from_std(later(Instant::now(), limit));
     let mut bytes: Vec<u8> = Vec::new();
     let mut chunk = [0u8; 512];
     loop {
