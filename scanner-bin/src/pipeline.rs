@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::watch;
 
 use crate::ratelimit::RateLimiter;
 use crate::record::{
@@ -51,6 +52,9 @@ pub struct ScanContext {
     pub config: Arc<PipelineConfig>,
     /// Per-IP connection rate limiter.
     pub limiter: Arc<RateLimiter>,
+    /// Turns true when in-flight endpoints must stop now (after a stop's grace period);
+    /// `None`: never.
+    pub abort: Option<watch::Receiver<bool>>,
 }
 
 /// One endpoint to scan and how it was found.
@@ -99,11 +103,57 @@ enum AttemptEnd {
 
 /// Scans one endpoint; always returns a record, in bounded time.
 ///
-/// This is cancel-safe: dropping the future leaves nothing behind but a closed socket.
+/// When `ctx.abort` turns true (a stop after the grace period), the work in progress is dropped
+/// and the record so far is returned with status `interrupted`, its finished attempts kept and
+/// the one in flight recorded with outcome `interrupted`.
 pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
-    let cfg = &ctx.config;
-    let mut rec = ep.new_record(cfg.profile);
+    let mut rec = ep.new_record(ctx.config.profile);
     let start = Instant::now();
+    let mut current: Option<(Instant, Duration)> = None;
+    let interrupted = {
+        let work = attempts(ctx, ep, &mut rec, &mut current, start);
+        tokio::pin!(work);
+        match ctx.abort.clone() {
+            None => {
+                work.await;
+                false
+            }
+            Some(mut abort) => {
+                tokio::select! {
+                    () = &mut work => false,
+                    _ = abort.wait_for(|a| *a) => true,
+                }
+            }
+        }
+    };
+    if interrupted {
+        if let Some((began, waited)) = current {
+            rec.attempts.push(Attempt {
+                waited_ms: ms(waited),
+                duration_ms: ms(began.elapsed()),
+                outcome: AttemptOutcome::Interrupted,
+            });
+        }
+        rec.status = Status::Interrupted;
+        rec.error = Some(ScanError::new(
+            ErrorKind::Interrupted,
+            Phase::Endpoint,
+            "stopped by signal before the endpoint finished",
+        ));
+    }
+    rec.timings.total_ms = ms(start.elapsed());
+    rec
+}
+
+/// The attempt loop; `current` holds the start and wait of the attempt in flight.
+async fn attempts(
+    ctx: &ScanContext,
+    ep: &Endpoint,
+    rec: &mut EndpointRecord,
+    current: &mut Option<(Instant, Duration)>,
+    start: Instant,
+) {
+    let cfg = &ctx.config;
     // Durations come from the command line (capped there); stay panic-free regardless.
     let deadline = later(start, cfg.endpoint_timeout);
     let mut last_error: Option<ScanError> = None;
@@ -131,7 +181,9 @@ pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
             }
         }
         let t = Instant::now();
-        let end = attempt_once(cfg, ep.addr, deadline, &mut rec).await;
+        *current = Some((t, waited));
+        let end = attempt_once(cfg, ep.addr, deadline, rec).await;
+        *current = None;
         let duration_ms = ms(t.elapsed());
         match end {
             AttemptEnd::Retry(err, outcome) => {
@@ -157,8 +209,6 @@ pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
         rec.status = Status::Failed;
         rec.error = Some(err);
     }
-    rec.timings.total_ms = ms(start.elapsed());
-    rec
 }
 
 /// `t + d`, saturating at about a year from `t` instead of overflowing.

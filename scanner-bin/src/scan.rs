@@ -310,6 +310,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
             },
             RATE_LIMITER_ENTRIES,
         )),
+        abort: Some(abort_rx.clone()),
     };
     let shared = Arc::new(Shared {
         ctx,
@@ -661,12 +662,8 @@ async fn scan_one(shared: &Shared, ep: Endpoint) {
     if *shared.stop.borrow() || !admit(shared, ep.addr) {
         return;
     }
-    let started = Instant::now();
-    let rec = tokio::select! {
-        rec = scan_endpoint(&shared.ctx, &ep) => rec,
-        _ = aborted(shared.abort.clone()) => interrupted_record(
-            ep.new_record(shared.ctx.config.profile), Phase::Endpoint, started),
-    };
+    // scan_endpoint watches `ctx.abort` itself and keeps what it saw so far.
+    let rec = scan_endpoint(&shared.ctx, &ep).await;
     emit(shared, rec).await;
 }
 

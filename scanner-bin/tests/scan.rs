@@ -345,6 +345,10 @@ fn sigint_keeps_finished_records_and_exits_130() {
     assert_eq!(recs[1].port, silent.addr.port());
     assert_eq!(recs[1].status, Status::Interrupted);
     assert_eq!(recs[1].error.as_ref().unwrap().kind, ErrorKind::Interrupted);
+    // What was seen before the stop is kept: it had connected and was waiting for the greeting.
+    assert!(recs[1].timings.connect_ms.is_some());
+    let outcomes: Vec<_> = recs[1].attempts.iter().map(|a| a.outcome).collect();
+    assert_eq!(outcomes, vec![AttemptOutcome::Interrupted]);
 }
 
 #[test]
