@@ -464,8 +464,9 @@ fn per_ip_rate_limit_spaces_connections() {
     let mut waits: Vec<u64> = recs.iter().map(|r| r.attempts[0].waited_ms).collect();
     waits.sort_unstable();
     assert!(waits[0] < 100, "{waits:?}");
-    assert!((150..300).contains(&waits[1]), "{waits:?}");
-    assert!((350..500).contains(&waits[2]), "{waits:?}");
+    // Reservations are spaced by 200 ms; a late reservation waits less, never more.
+    assert!((100..=200).contains(&waits[1]), "{waits:?}");
+    assert!((300..=400).contains(&waits[2]), "{waits:?}");
     assert!(start.elapsed() >= Duration::from_millis(380));
 }
 
