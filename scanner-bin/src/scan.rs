@@ -822,3 +822,32 @@ async fn dns_unavailable(shared: &Shared, target: &str, domain: Option<&str>, po
     )
     .await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_line_counts_everything() {
+        let mut stats = OutputStats {
+            records: 4,
+            completed: 1,
+            failed: 2,
+            null_mx: 1,
+            ..OutputStats::default()
+        };
+        stats.errors_by_kind.insert("connect_refused".into(), 2);
+        let s = ScanSummary {
+            stats,
+            excluded: 3,
+            resumed: 5,
+            interrupted: true,
+            elapsed: Duration::from_secs(2),
+        };
+        assert_eq!(
+            s.line(),
+            "mxray: 4 records in 2.0s (2.0/s): 1 completed, 2 failed (connect_refused 2), \
+             1 null MX, 0 interrupted; 3 excluded, 5 already done (resume); stopped by signal"
+        );
+    }
+}

@@ -489,3 +489,25 @@ fn unwritable_output_and_bad_resume_file_are_fatal() {
     assert!(err.contains("resume.jsonl:1: not an mxray record"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn bad_stdin_line_stops_the_scan_with_its_line_number() {
+    let mut child = mxray()
+        .args(["scan", "--quiet", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"# list\n999.1.2.3:25\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<stdin>:2: \"999.1.2.3:25\""), "{err}");
+    assert!(out.stdout.is_empty());
+}
