@@ -130,18 +130,23 @@ impl<'a> Capability<'a> {
     pub fn parse_str(text: &'a str) -> Capability<'a> {
         let text = text.trim_matches(is_space);
         let (head, params_str) = text.split_once(is_space).unwrap_or((text, ""));
-        let params: Vec<Cow<'a, str>> = params_str
-            .split(is_space)
-            .filter(|p| !p.is_empty())
-            .map(Cow::Borrowed)
-            .collect();
+        let params_str = params_str.trim_matches(is_space);
+        // Parameters are only collected for the variants that keep them.
+        let params = || -> Vec<Cow<'a, str>> {
+            params_str
+                .split(is_space)
+                .filter(|p| !p.is_empty())
+                .map(Cow::Borrowed)
+                .collect()
+        };
         if let Some((k, first)) = head.split_once('=') {
             if k.eq_ignore_ascii_case("AUTH") {
-                let mut mechanisms = Vec::with_capacity(params.len().saturating_add(1));
+                let rest = params();
+                let mut mechanisms = Vec::with_capacity(rest.len().saturating_add(1));
                 if !first.is_empty() {
                     mechanisms.push(Cow::Borrowed(first));
                 }
-                mechanisms.extend(params);
+                mechanisms.extend(rest);
                 return Capability::Auth {
                     mechanisms,
                     legacy: true,
@@ -149,39 +154,55 @@ impl<'a> Capability<'a> {
             }
             return Capability::Other {
                 keyword: Cow::Borrowed(head),
-                params,
+                params: params(),
             };
         }
-        let k = head;
-        let upper = |name: &str| k.eq_ignore_ascii_case(name);
-        let number = |p: &[Cow<'a, str>]| -> Option<Option<u64>> {
-            match p {
-                [] => Some(None),
-                [n] if n.bytes().all(|b| b.is_ascii_digit()) => n.parse::<u64>().ok().map(Some),
-                _ => None,
+        // Upper-case the keyword on the stack and match it as bytes (no allocation).
+        let mut upper = [0u8; 24];
+        let key: &[u8] = match upper.get_mut(..head.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(head.as_bytes());
+                dst.make_ascii_uppercase();
+                dst
+            }
+            None => b"",
+        };
+        let bare = params_str.is_empty();
+        let number = || -> Option<Option<u64>> {
+            if bare {
+                Some(None)
+            } else if params_str.bytes().all(|b| b.is_ascii_digit()) {
+                params_str.parse::<u64>().ok().map(Some)
+            } else {
+                None
             }
         };
-        let cap = if upper("AUTH") {
-            Some(Capability::Auth {
-                mechanisms: params.clone(),
+        let cap = match key {
+            b"STARTTLS" if bare => Some(Capability::StartTls),
+            b"SIZE" => number().map(Capability::Size),
+            b"PIPELINING" if bare => Some(Capability::Pipelining),
+            b"8BITMIME" if bare => Some(Capability::EightBitMime),
+            b"AUTH" => Some(Capability::Auth {
+                mechanisms: params(),
                 legacy: false,
-            })
-        } else if upper("SIZE") {
-            number(&params).map(Capability::Size)
-        } else if upper("DELIVERBY") {
-            number(&params).map(Capability::DeliverBy)
-        } else if upper("BURL") {
-            Some(Capability::Burl(params.clone()))
-        } else if upper("FUTURERELEASE") {
-            Some(Capability::FutureRelease(params.clone()))
-        } else if upper("NO-SOLICITING") {
-            match params.as_slice() {
-                [] => Some(Capability::NoSoliciting(None)),
-                [p] => Some(Capability::NoSoliciting(Some(p.clone()))),
-                _ => None,
+            }),
+            b"ENHANCEDSTATUSCODES" if bare => Some(Capability::EnhancedStatusCodes),
+            b"SMTPUTF8" if bare => Some(Capability::SmtpUtf8),
+            b"CHUNKING" if bare => Some(Capability::Chunking),
+            b"BINARYMIME" if bare => Some(Capability::BinaryMime),
+            b"DSN" if bare => Some(Capability::Dsn),
+            b"REQUIRETLS" if bare => Some(Capability::RequireTls),
+            b"DELIVERBY" => number().map(Capability::DeliverBy),
+            b"ETRN" if bare => Some(Capability::Etrn),
+            b"ATRN" if bare => Some(Capability::Atrn),
+            b"BURL" => Some(Capability::Burl(params())),
+            b"MTRK" if bare => Some(Capability::Mtrk),
+            b"NO-SOLICITING" if bare => Some(Capability::NoSoliciting(None)),
+            b"NO-SOLICITING" if !params_str.contains(is_space) => {
+                Some(Capability::NoSoliciting(Some(Cow::Borrowed(params_str))))
             }
-        } else if upper("LIMITS") {
-            params_str
+            b"FUTURERELEASE" => Some(Capability::FutureRelease(params())),
+            b"LIMITS" => params_str
                 .split(is_space)
                 .filter(|p| !p.is_empty())
                 .map(|p| match p.split_once('=') {
@@ -189,34 +210,15 @@ impl<'a> Capability<'a> {
                     _ => None,
                 })
                 .collect::<Option<Vec<_>>>()
-                .map(Capability::Limits)
-        } else if params.is_empty() {
-            [
-                ("STARTTLS", Capability::StartTls),
-                ("PIPELINING", Capability::Pipelining),
-                ("8BITMIME", Capability::EightBitMime),
-                ("ENHANCEDSTATUSCODES", Capability::EnhancedStatusCodes),
-                ("SMTPUTF8", Capability::SmtpUtf8),
-                ("CHUNKING", Capability::Chunking),
-                ("BINARYMIME", Capability::BinaryMime),
-                ("DSN", Capability::Dsn),
-                ("REQUIRETLS", Capability::RequireTls),
-                ("ETRN", Capability::Etrn),
-                ("ATRN", Capability::Atrn),
-                ("MTRK", Capability::Mtrk),
-                ("VRFY", Capability::Vrfy),
-                ("HELP", Capability::Help),
-            ]
-            .into_iter()
-            .find(|(name, _)| upper(name))
-            .map(|(_, c)| c)
-            .or_else(|| is_masked_keyword(k).then_some(Capability::Stripped(Cow::Borrowed(k))))
-        } else {
-            None
+                .map(Capability::Limits),
+            b"VRFY" if bare => Some(Capability::Vrfy),
+            b"HELP" if bare => Some(Capability::Help),
+            _ if bare && is_masked_keyword(head) => Some(Capability::Stripped(Cow::Borrowed(head))),
+            _ => None,
         };
-        cap.unwrap_or(Capability::Other {
-            keyword: Cow::Borrowed(k),
-            params,
+        cap.unwrap_or_else(|| Capability::Other {
+            keyword: Cow::Borrowed(head),
+            params: params(),
         })
     }
 
@@ -294,14 +296,15 @@ impl<'a> EhloResponse<'a> {
             _ => Cow::Owned(String::from_utf8_lossy(first).into_owned()),
         };
         let (domain, greeting) = split_first_line(first_cow);
-        let capabilities = rest
-            .iter()
-            .filter(|l| !l.iter().all(|b| *b == b' ' || *b == b'\t'))
-            .map(|l| match l {
-                Cow::Borrowed(b) => Capability::parse(b),
-                Cow::Owned(v) => Capability::parse(v).into_owned(),
-            })
-            .collect();
+        let mut capabilities = Vec::with_capacity(rest.len());
+        capabilities.extend(
+            rest.iter()
+                .filter(|l| !l.iter().all(|b| *b == b' ' || *b == b'\t'))
+                .map(|l| match l {
+                    Cow::Borrowed(b) => Capability::parse(b),
+                    Cow::Owned(v) => Capability::parse(v).into_owned(),
+                }),
+        );
         Ok(EhloResponse {
             domain,
             greeting,

@@ -242,7 +242,7 @@ pub fn decode_reply<'a>(
     let line_limit = limits.reply_line();
     let mut pos = 0usize;
     let mut first: Option<ReplyCode> = None;
-    let mut lines: Vec<Cow<'a, [u8]>> = Vec::new();
+    let mut lines: Vec<Cow<'a, [u8]>> = Vec::with_capacity(8);
     loop {
         let rest = input.get(pos..).unwrap_or_default();
         let line = match scan_line(rest, line_limit) {
