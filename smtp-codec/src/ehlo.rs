@@ -128,9 +128,8 @@ impl<'a> Capability<'a> {
 
     /// Parses one capability line given as text (see [`Capability::parse`]).
     pub fn parse_str(text: &'a str) -> Capability<'a> {
-        let text = text.trim_matches(is_space);
-        let (head, params_str) = text.split_once(is_space).unwrap_or((text, ""));
-        let params_str = params_str.trim_matches(is_space);
+        let (head, params_str) = split_space(trim_space(text));
+        let params_str = trim_space(params_str);
         // Parameters are only collected for the variants that keep them.
         let params = || -> Vec<Cow<'a, str>> {
             params_str
@@ -270,6 +269,31 @@ fn is_space(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
+/// Trims spaces and tabs (byte-wise: both are ASCII, so the cuts are char boundaries).
+fn trim_space(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = b
+        .iter()
+        .position(|c| *c != b' ' && *c != b'\t')
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| *c != b' ' && *c != b'\t')
+        .map_or(start, |e| e.saturating_add(1));
+    s.get(start..end.max(start)).unwrap_or("")
+}
+
+/// Splits at the first space or tab.
+fn split_space(s: &str) -> (&str, &str) {
+    match memchr::memchr2(b' ', b'\t', s.as_bytes()) {
+        Some(i) => (
+            s.get(..i).unwrap_or(s),
+            s.get(i.saturating_add(1)..).unwrap_or(""),
+        ),
+        None => (s, ""),
+    }
+}
+
 /// A typed EHLO response: the server's domain, the rest of its first line, and its capabilities.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EhloResponse<'a> {
@@ -375,14 +399,9 @@ impl<'a> EhloResponse<'a> {
 
 fn split_first_line(line: Cow<'_, str>) -> (Cow<'_, str>, Option<Cow<'_, str>>) {
     fn split(s: &str) -> (&str, Option<&str>) {
-        let s = s.trim_matches(is_space);
-        match s.split_once(is_space) {
-            Some((d, g)) => {
-                let g = g.trim_matches(is_space);
-                (d, (!g.is_empty()).then_some(g))
-            }
-            None => (s, None),
-        }
+        let (d, g) = split_space(trim_space(s));
+        let g = trim_space(g);
+        (d, (!g.is_empty()).then_some(g))
     }
     match line {
         Cow::Borrowed(s) => {
