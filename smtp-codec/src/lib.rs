@@ -81,7 +81,7 @@
 //! assert!(session.transcript().ehlo.as_ref().unwrap().offers_starttls());
 //! assert_eq!(session.poll(), Step::Done(Outcome::HandedOverToTls));
 //! ```
-#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(not(any(feature = "std", test)), no_std)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
