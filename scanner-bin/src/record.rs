@@ -50,21 +50,21 @@ pub struct EndpointRecord {
     /// Every connection attempt, in order, with its outcome (retries on 421 and refusals).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
-    /// Reserved for the SMTP pipeline: EHLO capabilities. Never written yet.
+    /// The EHLO (or HELO fallback) exchange, when it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ehlo: Option<serde_json::Value>,
-    /// Reserved for the SMTP pipeline: STARTTLS outcome. Never written yet.
+    pub ehlo: Option<EhloInfo>,
+    /// What happened with STARTTLS (or implicit TLS on port 465), when the session got that far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub starttls: Option<serde_json::Value>,
-    /// Reserved for the TLS probes. Never written yet.
+    pub starttls: Option<StarttlsInfo>,
+    /// TLS facts from the handshake and the probes, when TLS was reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls: Option<serde_json::Value>,
-    /// Reserved for the certificate audit. Never written yet.
+    pub tls: Option<TlsInfo>,
+    /// The certificate audit of the presented chain (the `cert-audit` crate's report).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub certificate: Option<serde_json::Value>,
-    /// Reserved for findings. Never written yet.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub findings: Option<serde_json::Value>,
+    pub certificate: Option<cert_audit::AuditReport>,
+    /// Every finding of this endpoint (STARTTLS, TLS and certificate), worst first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
 }
 
 impl EndpointRecord {
@@ -88,7 +88,7 @@ impl EndpointRecord {
             starttls: None,
             tls: None,
             certificate: None,
-            findings: None,
+            findings: Vec::new(),
         }
     }
 }
@@ -288,6 +288,273 @@ pub enum AttemptOutcome {
     Error,
     /// Stopped by the user.
     Interrupted,
+}
+
+/// The EHLO exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EhloInfo {
+    /// The reply code of the EHLO reply (or of HELO when `used_helo`).
+    pub code: u16,
+    /// True when EHLO was refused and HELO was used instead (no capabilities then).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub used_helo: bool,
+    /// The domain the server named on the first line of its reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Capabilities as advertised, upper-cased keyword then parameters (`SIZE 10240000`,
+    /// `AUTH PLAIN LOGIN`, `STARTTLS`, `XXXXXXXA`).
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// STARTTLS is among the capabilities.
+    pub starttls_offered: bool,
+    /// A capability looks like STARTTLS masked by a middlebox (`XXXXXXXA`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub starttls_stripped: bool,
+}
+
+/// What happened when TLS was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StarttlsInfo {
+    /// `starttls` on ports 25/587, `implicit` on 465.
+    pub mode: TlsMode,
+    /// How the upgrade ended.
+    pub outcome: StarttlsOutcome,
+    /// The server's reply to STARTTLS (code and text), when one came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+    /// Bytes the server sent after its 220 reply to STARTTLS and before any TLS byte
+    /// (buffered plaintext), lossy UTF-8; never handed to TLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_after_220: Option<String>,
+    /// The STARTTLS command-injection test (Poddebniak et al.), run by the `full` profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injection: Option<InjectionResult>,
+}
+
+/// How TLS is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TlsMode {
+    /// STARTTLS after EHLO (ports 25 and 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Implicit,
+}
+
+/// How the STARTTLS upgrade ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum StarttlsOutcome {
+    /// 220 received; the connection was handed to TLS.
+    Ready,
+    /// STARTTLS is not among the EHLO capabilities.
+    NotOffered,
+    /// STARTTLS was masked by a middlebox (`XXXXXXXA`).
+    Stripped,
+    /// STARTTLS was offered but the command was refused (e.g. 454).
+    Refused,
+    /// Implicit TLS: no SMTP before the handshake.
+    ImplicitTls,
+}
+
+/// Result of the STARTTLS command-injection test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum InjectionResult {
+    /// The server answered the pipelined command inside TLS: plaintext crossed the upgrade.
+    Vulnerable,
+    /// No answer to the pipelined command arrived inside TLS.
+    NotVulnerable,
+    /// The test could not decide (handshake failed, timeout, connection closed).
+    Inconclusive,
+}
+
+/// TLS facts of one endpoint. Which parts are present depends on the profile:
+/// `quick` fills `handshake`; `standard` adds `versions` and `key_exchange`; `full` adds
+/// `suites`, `groups`, `features`, `weaknesses` and `fingerprints`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsInfo {
+    /// The modern handshake (rustls): does a current client connect, and with what.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake: Option<HandshakeInfo>,
+    /// Support of each protocol version, SSLv2 to TLS 1.3, with the suite it negotiated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<VersionInfo>,
+    /// Accepted suites per version, in server preference order when the server enforces one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suites: Vec<VersionSuitesInfo>,
+    /// Key exchange details: DH prime size, ECDHE curve.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_exchange: Option<KeyExchangeInfo>,
+    /// Supported groups (IANA names, e.g. `x25519`, `secp256r1`, `ffdhe2048`, `X25519MLKEM768`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Protocol features.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<FeaturesInfo>,
+    /// Named weaknesses derived from the facts (stable ids, e.g. `sslv3`, `rc4`, `sweet32`,
+    /// `export`, `weak_dh`, `null_cipher`, `anonymous`, `no_forward_secrecy`,
+    /// `no_tls12_or_later`, `compression`, `no_secure_renegotiation`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weaknesses: Vec<String>,
+    /// JA3S / JA4S fingerprints of the answer to a fixed ClientHello.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprints: Option<FingerprintsInfo>,
+    /// TLS connections the probes used for this endpoint (the handshake included).
+    pub connections: u32,
+}
+
+/// The modern handshake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandshakeInfo {
+    /// The handshake completed.
+    pub ok: bool,
+    /// Negotiated version (`TLSv1.3`, `TLSv1.2`...), when it got that far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Negotiated suite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<SuiteInfo>,
+    /// Key exchange group (`x25519`, `secp256r1`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// ALPN protocol, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<String>,
+    /// Why the handshake failed (e.g. the server's alert), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Number of certificates presented.
+    pub chain_length: u32,
+}
+
+/// A cipher suite with the classes a report groups by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuiteInfo {
+    /// IANA code point.
+    pub id: u16,
+    /// IANA name (`TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`), or `0xXXXX` when unknown.
+    pub name: String,
+    /// Key exchange class: `rsa` (static), `dhe`, `ecdhe`, `dh_anon`, `ecdh_anon`, `tls13`,
+    /// `psk`, `other`.
+    pub kx: String,
+    /// Symmetric key bits.
+    pub bits: u16,
+    /// Strength classes that apply (`null`, `export`, `rc4`, `block64`, `cbc`, `aead`,
+    /// `anonymous`, `forward_secrecy`, `tls13`).
+    #[serde(default)]
+    pub classes: Vec<String>,
+}
+
+/// One protocol version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    /// `SSLv2`, `SSLv3`, `TLSv1.0`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`.
+    pub version: String,
+    /// Accepted.
+    pub supported: bool,
+    /// The suite the server picked from our default offer for this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<SuiteInfo>,
+}
+
+/// Accepted suites of one version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionSuitesInfo {
+    /// The version.
+    pub version: String,
+    /// `server` when the server enforces its order (then `accepted` is in that order),
+    /// `client` when it follows the client's, `unknown` with fewer than two suites.
+    pub preference: String,
+    /// The accepted suites.
+    pub accepted: Vec<SuiteInfo>,
+}
+
+/// Key exchange details.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyExchangeInfo {
+    /// Smallest DH prime, in bits, over DHE suites, measured with a hello offering no FFDHE group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_bits: Option<u32>,
+    /// Class of that prime: `512`, `768`, `1024`, `2048`, `3072_or_more`, `other`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_class: Option<String>,
+    /// ECDHE curve the server picked, when an ECDHE suite was negotiated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecdhe_curve: Option<String>,
+}
+
+/// Protocol features; `None` means not determined.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeaturesInfo {
+    /// RFC 5746 secure renegotiation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secure_renegotiation: Option<bool>,
+    /// Session tickets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_ticket: Option<bool>,
+    /// OCSP stapling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocsp_stapling: Option<bool>,
+    /// Extended master secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_master_secret: Option<bool>,
+    /// Encrypt-then-MAC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypt_then_mac: Option<bool>,
+    /// Heartbeat extension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat: Option<bool>,
+    /// TLS compression accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<bool>,
+    /// TLS_FALLBACK_SCSV honoured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_scsv: Option<bool>,
+    /// ALPN protocol chosen when offered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<String>,
+}
+
+/// Fingerprints of the server's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FingerprintsInfo {
+    /// JA3S string.
+    pub ja3s_string: String,
+    /// JA3S (MD5 of the string).
+    pub ja3s: String,
+    /// JA4S.
+    pub ja4s: String,
+}
+
+/// A finding about the endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable id (`starttls_not_offered`, `starttls_stripped`, `starttls_injection`,
+    /// `bytes_after_starttls`, a TLS weakness id, or a certificate finding id).
+    pub id: String,
+    /// Where it comes from.
+    pub source: FindingSource,
+    /// `info`, `low`, `medium`, `high` or `critical`.
+    pub severity: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+/// Which part of the scan produced a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FindingSource {
+    /// SMTP / STARTTLS.
+    Starttls,
+    /// TLS probes.
+    Tls,
+    /// Certificate audit.
+    Certificate,
 }
 
 #[cfg(test)]
