@@ -43,14 +43,19 @@ fn main() {
         fail("usage: capture_flight ADDR KIND OUT [--starttls]".into())
     };
     let starttls = args.iter().any(|a| a == "--starttls");
-    let addr: std::net::SocketAddr = addr.parse().unwrap_or_else(|e| fail(format!("{addr}: {e}")));
-    let mut s = tls_probe::runner::tcp_connect(addr, Duration::from_secs(10)).unwrap_or_else(|e| fail(e.to_string()));
+    let addr: std::net::SocketAddr = addr
+        .parse()
+        .unwrap_or_else(|e| fail(format!("{addr}: {e}")));
+    let mut s = tls_probe::runner::tcp_connect(addr, Duration::from_secs(10))
+        .unwrap_or_else(|e| fail(e.to_string()));
     if starttls {
         let mut r = BufReader::new(s.try_clone().unwrap_or_else(|e| fail(e.to_string())));
         reply(&mut r);
-        s.write_all(b"EHLO capture.test\r\n").unwrap_or_else(|e| fail(e.to_string()));
+        s.write_all(b"EHLO capture.test\r\n")
+            .unwrap_or_else(|e| fail(e.to_string()));
         reply(&mut r);
-        s.write_all(b"STARTTLS\r\n").unwrap_or_else(|e| fail(e.to_string()));
+        s.write_all(b"STARTTLS\r\n")
+            .unwrap_or_else(|e| fail(e.to_string()));
         let st = reply(&mut r);
         if !st.starts_with("220") {
             fail(format!("STARTTLS refused: {st}"));
@@ -59,13 +64,40 @@ fn main() {
     let opts = HelloOptions::default();
     let common = |v: Version| -> Vec<u16> { candidates(v).into_iter().take(128).collect() };
     let hello = match kind.as_str() {
-        "tls12" => encode(hello_for(Version::Tls12, &common(Version::Tls12), &opts, None, None)),
-        "tls10" => encode(hello_for(Version::Tls10, &common(Version::Tls10), &opts, None, None)),
-        "tls13" => encode(hello_for(Version::Tls13, &common(Version::Tls13), &opts, None, None)),
-        "ssl3" => encode(hello_for(Version::Ssl3, &common(Version::Ssl3), &opts, None, None)),
+        "tls12" => encode(hello_for(
+            Version::Tls12,
+            &common(Version::Tls12),
+            &opts,
+            None,
+            None,
+        )),
+        "tls10" => encode(hello_for(
+            Version::Tls10,
+            &common(Version::Tls10),
+            &opts,
+            None,
+            None,
+        )),
+        "tls13" => encode(hello_for(
+            Version::Tls13,
+            &common(Version::Tls13),
+            &opts,
+            None,
+            None,
+        )),
+        "ssl3" => encode(hello_for(
+            Version::Ssl3,
+            &common(Version::Ssl3),
+            &opts,
+            None,
+            None,
+        )),
         "dhe12" => {
-            let dhe: Vec<u16> =
-                candidates(Version::Tls12).into_iter().filter(|id| Suite::from_id(*id).is_some_and(|s| s.is_dhe())).take(128).collect();
+            let dhe: Vec<u16> = candidates(Version::Tls12)
+                .into_iter()
+                .filter(|id| Suite::from_id(*id).is_some_and(|s| s.is_dhe()))
+                .take(128)
+                .collect();
             encode(hello_for(Version::Tls12, &dhe, &opts, None, None))
         }
         other => fail(format!("unknown KIND {other}")),
@@ -89,5 +121,10 @@ fn main() {
     parser.feed_eof();
     std::fs::write(out, &captured).unwrap_or_else(|e| fail(format!("{out}: {e}")));
     let f = parser.flight();
-    println!("{out}: {} bytes, end={:?}, accepted={:?}", captured.len(), f.end, f.accepted());
+    println!(
+        "{out}: {} bytes, end={:?}, accepted={:?}",
+        captured.len(),
+        f.end,
+        f.accepted()
+    );
 }

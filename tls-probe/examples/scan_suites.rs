@@ -12,21 +12,45 @@ use tls_probe::Suite;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let addr: std::net::SocketAddr = args.next().unwrap_or_else(|| "127.0.0.1:4450".into()).parse().unwrap_or_else(|e| {
-        eprintln!("bad address: {e}");
-        std::process::exit(2)
-    });
-    let mut cfg = SuiteScanConfig::default();
-    cfg.infer_legacy = args.any(|a| a == "--infer-legacy");
+    let addr: std::net::SocketAddr = args
+        .next()
+        .unwrap_or_else(|| "127.0.0.1:4450".into())
+        .parse()
+        .unwrap_or_else(|e| {
+            eprintln!("bad address: {e}");
+            std::process::exit(2)
+        });
+    let cfg = SuiteScanConfig {
+        infer_legacy: args.any(|a| a == "--infer-legacy"),
+        ..SuiteScanConfig::default()
+    };
     let mut plan = Plan::new(SuiteProbe::new(cfg));
     let stats = run(&mut plan, || tcp_connect(addr, Duration::from_secs(5)));
     let scan = plan.result();
     for v in &scan.versions {
-        println!("{} supported={} preference={:?} suites={}", v.version, v.supported, v.preference, v.suites.len());
+        println!(
+            "{} supported={} preference={:?} suites={}",
+            v.version,
+            v.supported,
+            v.preference,
+            v.suites.len()
+        );
         for s in &v.suites {
             let name = Suite::from_id(s.id).map(|s| s.name()).unwrap_or("?");
-            println!("  0x{:04X} {name} {:?} {:?}", s.id, s.evidence, s.key_exchange.as_ref().map(|k| format!("{k:?}").chars().take(60).collect::<String>()));
+            println!(
+                "  0x{:04X} {name} {:?} {:?}",
+                s.id,
+                s.evidence,
+                s.key_exchange
+                    .as_ref()
+                    .map(|k| format!("{k:?}").chars().take(60).collect::<String>())
+            );
         }
     }
-    println!("pairs={} connections={} handshakes={}", scan.pairs().len(), stats.connections, plan.handshakes());
+    println!(
+        "pairs={} connections={} handshakes={}",
+        scan.pairs().len(),
+        stats.connections,
+        plan.handshakes()
+    );
 }

@@ -31,7 +31,9 @@ pub mod danger {
     use std::sync::Mutex;
 
     use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-    use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+    use rustls::crypto::{
+        verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms,
+    };
     use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
     use rustls::{DigitallySignedStruct, SignatureScheme};
 
@@ -48,7 +50,11 @@ pub mod danger {
     impl RecordingVerifier {
         /// A verifier using `algorithms` for the (recorded, never enforced) signature check.
         pub fn new(algorithms: WebPkiSupportedAlgorithms) -> Self {
-            RecordingVerifier { chain: Mutex::new(Vec::new()), signature_ok: Mutex::new(None), algorithms }
+            RecordingVerifier {
+                chain: Mutex::new(Vec::new()),
+                signature_ok: Mutex::new(None),
+                algorithms,
+            }
         }
 
         /// The chain presented (leaf first), DER.
@@ -78,7 +84,10 @@ pub mod danger {
             _now: UnixTime,
         ) -> Result<ServerCertVerified, rustls::Error> {
             if let Ok(mut c) = self.chain.lock() {
-                *c = std::iter::once(end_entity).chain(intermediates).map(|d| d.as_ref().to_vec()).collect();
+                *c = std::iter::once(end_entity)
+                    .chain(intermediates)
+                    .map(|d| d.as_ref().to_vec())
+                    .collect();
             }
             Ok(ServerCertVerified::assertion())
         }
@@ -89,7 +98,9 @@ pub mod danger {
             cert: &CertificateDer<'_>,
             dss: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            self.note_signature(verify_tls12_signature(message, cert, dss, &self.algorithms).is_ok());
+            self.note_signature(
+                verify_tls12_signature(message, cert, dss, &self.algorithms).is_ok(),
+            );
             Ok(HandshakeSignatureValid::assertion())
         }
 
@@ -99,7 +110,9 @@ pub mod danger {
             cert: &CertificateDer<'_>,
             dss: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            self.note_signature(verify_tls13_signature(message, cert, dss, &self.algorithms).is_ok());
+            self.note_signature(
+                verify_tls13_signature(message, cert, dss, &self.algorithms).is_ok(),
+            );
             Ok(HandshakeSignatureValid::assertion())
         }
 
@@ -146,7 +159,9 @@ impl RustlsDriver {
         let mut provider = rustls::crypto::ring::default_provider();
         provider.cipher_suites = rustls::crypto::ring::ALL_CIPHER_SUITES.to_vec();
         provider.kx_groups = rustls::crypto::ring::ALL_KX_GROUPS.to_vec();
-        let verifier = Arc::new(danger::RecordingVerifier::new(provider.signature_verification_algorithms));
+        let verifier = Arc::new(danger::RecordingVerifier::new(
+            provider.signature_verification_algorithms,
+        ));
         let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
             .with_protocol_versions(rustls::ALL_VERSIONS)
             .map_err(|e| DriverError::Config(e.to_string()))?
@@ -155,9 +170,16 @@ impl RustlsDriver {
             .with_no_client_auth();
         config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         config.enable_sni = true;
-        let name = ServerName::try_from(server_name.to_string()).map_err(|_| DriverError::ServerName(server_name.into()))?;
-        let conn = ClientConnection::new(Arc::new(config), name).map_err(|e| DriverError::Config(e.to_string()))?;
-        Ok(RustlsDriver { conn, verifier, error: None, eof: false })
+        let name = ServerName::try_from(server_name.to_string())
+            .map_err(|_| DriverError::ServerName(server_name.into()))?;
+        let conn = ClientConnection::new(Arc::new(config), name)
+            .map_err(|e| DriverError::Config(e.to_string()))?;
+        Ok(RustlsDriver {
+            conn,
+            verifier,
+            error: None,
+            eof: false,
+        })
     }
 
     /// Feeds bytes from the server.
@@ -179,7 +201,9 @@ impl RustlsDriver {
     pub fn feed_eof(&mut self) {
         self.eof = true;
         if self.conn.is_handshaking() && self.error.is_none() {
-            self.error = Some(DriverError::Handshake("connection closed during the handshake".into()));
+            self.error = Some(DriverError::Handshake(
+                "connection closed during the handshake".into(),
+            ));
         }
     }
 
@@ -206,8 +230,14 @@ impl RustlsDriver {
         HandshakeResult {
             completed,
             version: self.conn.protocol_version().map(u16::from),
-            suite: self.conn.negotiated_cipher_suite().map(|s| u16::from(s.suite())),
-            group: self.conn.negotiated_key_exchange_group().map(|g| u16::from(g.name())),
+            suite: self
+                .conn
+                .negotiated_cipher_suite()
+                .map(|s| u16::from(s.suite())),
+            group: self
+                .conn
+                .negotiated_key_exchange_group()
+                .map(|g| u16::from(g.name())),
             alpn: self.conn.alpn_protocol().map(<[u8]>::to_vec),
             chain: self.verifier.chain(),
             signature_ok: self.verifier.signature_ok(),

@@ -19,8 +19,8 @@ use crate::wire::Reader;
 
 /// SHA-256("HelloRetryRequest"): the ServerHello.random that marks a HelloRetryRequest (RFC 8446 §4.1.3).
 pub const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16,
-    0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
 /// What the server's ServerHello (or HelloRetryRequest) said.
@@ -49,7 +49,10 @@ pub struct ServerHelloInfo {
 impl ServerHelloInfo {
     /// The data of extension `typ`, if the server sent it.
     pub fn extension(&self, typ: u16) -> Option<&[u8]> {
-        self.extensions.iter().find(|(t, _)| *t == typ).map(|(_, d)| d.as_slice())
+        self.extensions
+            .iter()
+            .find(|(t, _)| *t == typ)
+            .map(|(_, d)| d.as_slice())
     }
 
     /// The ALPN protocol the server selected.
@@ -96,9 +99,11 @@ impl KeyExchange {
     /// The DH generator as an integer, if it fits in 64 bits.
     pub fn dh_generator(&self) -> Option<u64> {
         match self {
-            KeyExchange::Dh { generator, .. } if generator.len() <= 8 => {
-                Some(generator.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
-            }
+            KeyExchange::Dh { generator, .. } if generator.len() <= 8 => Some(
+                generator
+                    .iter()
+                    .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)),
+            ),
             _ => None,
         }
     }
@@ -191,7 +196,9 @@ pub struct ServerFlight {
 impl ServerFlight {
     /// The negotiated (version, suite) if the server accepted the hello with a ServerHello or HRR.
     pub fn accepted(&self) -> Option<(u16, u16)> {
-        self.server_hello.as_ref().map(|sh| (sh.version, sh.cipher_suite))
+        self.server_hello
+            .as_ref()
+            .map(|sh| (sh.version, sh.cipher_suite))
     }
 }
 
@@ -266,12 +273,16 @@ impl FlightParser {
         }
         self.records.push(bytes)?;
         while !self.is_complete() {
-            let Some(rec) = self.records.next_record()? else { break };
+            let Some(rec) = self.records.next_record()? else {
+                break;
+            };
             match rec.content_type {
                 22 => {
                     self.handshake.push(&rec.fragment)?;
                     while !self.is_complete() {
-                        let Some(msg) = self.handshake.next_message()? else { break };
+                        let Some(msg) = self.handshake.next_message()? else {
+                            break;
+                        };
                         self.on_message(&msg)?;
                     }
                 }
@@ -281,7 +292,10 @@ impl FlightParser {
                         self.flight.alert = Some(Alert { level, description });
                         self.flight.end = Some(FlightEnd::Alert);
                     } else {
-                        return Err(FlightError::Malformed { msg_type: 0, what: "alert shorter than 2 bytes" });
+                        return Err(FlightError::Malformed {
+                            msg_type: 0,
+                            what: "alert shorter than 2 bytes",
+                        });
                     }
                 }
                 20 | 24 => {}
@@ -308,12 +322,17 @@ impl FlightParser {
             }
             11 => match tls_parser::parse_tls_message_handshake(&msg.raw) {
                 Ok((_, TlsMessage::Handshake(TlsMessageHandshake::Certificate(c)))) => {
-                    self.flight.certificates = c.cert_chain.iter().map(|c| c.data.to_vec()).collect();
+                    self.flight.certificates =
+                        c.cert_chain.iter().map(|c| c.data.to_vec()).collect();
                 }
                 _ => return Err(bad("Certificate")),
             },
             12 => {
-                let sh = self.flight.server_hello.as_ref().ok_or(bad("ServerKeyExchange before ServerHello"))?;
+                let sh = self
+                    .flight
+                    .server_hello
+                    .as_ref()
+                    .ok_or(bad("ServerKeyExchange before ServerHello"))?;
                 self.flight.server_key_exchange = Some(parse_ske(msg.body(), sh));
             }
             13 => match tls_parser::parse_tls_message_handshake(&msg.raw) {
@@ -376,14 +395,23 @@ pub fn parse_server_hello(body: &[u8]) -> Option<ServerHelloInfo> {
 }
 
 fn parse_ske(body: &[u8], sh: &ServerHelloInfo) -> ServerKeyExchangeInfo {
-    let unknown = || ServerKeyExchangeInfo { params: KeyExchange::Unknown(body.to_vec()), signature_algorithm: None };
-    let Some(suite) = sh.suite() else { return unknown() };
+    let unknown = || ServerKeyExchangeInfo {
+        params: KeyExchange::Unknown(body.to_vec()),
+        signature_algorithm: None,
+    };
+    let Some(suite) = sh.suite() else {
+        return unknown();
+    };
     let (params, rest) = if suite.is_dhe() {
         match tls_parser::parse_dh_params(body) {
             Ok((rest, p)) => {
                 let prime = strip_zeros(p.dh_p);
                 (
-                    KeyExchange::Dh { prime_bits: bit_len(prime), prime: prime.to_vec(), generator: strip_zeros(p.dh_g).to_vec() },
+                    KeyExchange::Dh {
+                        prime_bits: bit_len(prime),
+                        prime: prime.to_vec(),
+                        generator: strip_zeros(p.dh_g).to_vec(),
+                    },
                     rest,
                 )
             }
@@ -407,7 +435,10 @@ fn parse_ske(body: &[u8], sh: &ServerHelloInfo) -> ServerKeyExchangeInfo {
     } else {
         None
     };
-    ServerKeyExchangeInfo { params, signature_algorithm }
+    ServerKeyExchangeInfo {
+        params,
+        signature_algorithm,
+    }
 }
 
 fn strip_zeros(b: &[u8]) -> &[u8] {
@@ -418,16 +449,22 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
 fn bit_len(b: &[u8]) -> u32 {
     match b.first() {
         None => 0,
-        Some(first) => (b.len() as u32).saturating_sub(1).saturating_mul(8) + (8 - first.leading_zeros()),
+        Some(first) => {
+            (b.len() as u32).saturating_sub(1).saturating_mul(8) + (8 - first.leading_zeros())
+        }
     }
 }
 
 /// Parses an SSLv2 SERVER-HELLO from `buf`; `Ok(None)` when more bytes are needed.
 fn parse_sslv2(buf: &[u8]) -> Result<Option<Sslv2ServerHello>, FlightError> {
     let mut r = Reader::new(buf);
-    let (Some(h0), Some(h1)) = (r.u8(), r.u8()) else { return Ok(None) };
+    let (Some(h0), Some(h1)) = (r.u8(), r.u8()) else {
+        return Ok(None);
+    };
     let len = (usize::from(h0 & 0x7f) << 8) | usize::from(h1);
-    let Some(body) = r.take(len) else { return Ok(None) };
+    let Some(body) = r.take(len) else {
+        return Ok(None);
+    };
     let mut b = Reader::new(body);
     let bad = FlightError::Sslv2;
     match b.u8() {
@@ -441,8 +478,13 @@ fn parse_sslv2(buf: &[u8]) -> Result<Option<Sslv2ServerHello>, FlightError> {
     let cert_len = b.u16().ok_or(bad("truncated"))?;
     let specs_len = b.u16().ok_or(bad("truncated"))?;
     let _conn_id_len = b.u16().ok_or(bad("truncated"))?;
-    let certificate = b.take(usize::from(cert_len)).ok_or(bad("certificate truncated"))?.to_vec();
-    let specs = b.take(usize::from(specs_len)).ok_or(bad("cipher specs truncated"))?;
+    let certificate = b
+        .take(usize::from(cert_len))
+        .ok_or(bad("certificate truncated"))?
+        .to_vec();
+    let specs = b
+        .take(usize::from(specs_len))
+        .ok_or(bad("cipher specs truncated"))?;
     if specs.len() % 3 != 0 {
         return Err(bad("cipher specs length not a multiple of 3"));
     }
@@ -450,7 +492,11 @@ fn parse_sslv2(buf: &[u8]) -> Result<Option<Sslv2ServerHello>, FlightError> {
         .chunks_exact(3)
         .map(|c| c.iter().fold(0u32, |acc, x| (acc << 8) | u32::from(*x)))
         .collect();
-    Ok(Some(Sslv2ServerHello { version, cipher_specs, certificate }))
+    Ok(Some(Sslv2ServerHello {
+        version,
+        cipher_specs,
+        certificate,
+    }))
 }
 
 #[cfg(test)]
@@ -487,7 +533,11 @@ mod tests {
         let f = p.into_flight();
         assert_eq!(f.accepted(), Some((0x0303, 0xc02f)));
         assert_eq!(f.end, Some(FlightEnd::ServerHelloDone));
-        assert!(f.server_hello.unwrap().extension(ext::RENEGOTIATION_INFO).is_some());
+        assert!(f
+            .server_hello
+            .unwrap()
+            .extension(ext::RENEGOTIATION_INFO)
+            .is_some());
     }
 
     #[test]
@@ -496,17 +546,29 @@ mod tests {
         let mut p = FlightParser::new();
         assert!(p.feed(&sh_record(0x0303, 0x1302, &exts)));
         let sh = p.flight().server_hello.clone().unwrap();
-        assert_eq!((sh.version, sh.key_share_group, sh.is_hrr), (0x0304, Some(0x1d), false));
+        assert_eq!(
+            (sh.version, sh.key_share_group, sh.is_hrr),
+            (0x0304, Some(0x1d), false)
+        );
     }
 
     #[test]
     fn alert_and_garbage() {
         let mut p = FlightParser::new();
         assert!(p.feed(&[21, 3, 1, 0, 2, 2, 70]));
-        assert_eq!(p.flight().alert, Some(Alert { level: 2, description: 70 }));
+        assert_eq!(
+            p.flight().alert,
+            Some(Alert {
+                level: 2,
+                description: 70
+            })
+        );
         let mut p = FlightParser::new();
         assert!(p.feed(b"554 go away\r\n"));
-        assert_eq!(p.flight().end, Some(FlightEnd::Error(FlightError::NotTls { first_byte: b'5' })));
+        assert_eq!(
+            p.flight().end,
+            Some(FlightEnd::Error(FlightError::NotTls { first_byte: b'5' }))
+        );
         let mut p = FlightParser::new();
         assert!(!p.feed(&[22, 3, 3]));
         p.feed_eof();
@@ -522,7 +584,10 @@ mod tests {
         assert!(!p.feed(msg.get(..5).unwrap()));
         assert!(p.feed(msg.get(5..).unwrap()));
         let v2 = p.flight().sslv2.clone().unwrap();
-        assert_eq!((v2.version, v2.cipher_specs, v2.certificate), (2, alloc::vec![0x010080], alloc::vec![0xde, 0xad]));
+        assert_eq!(
+            (v2.version, v2.cipher_specs, v2.certificate),
+            (2, alloc::vec![0x010080], alloc::vec![0xde, 0xad])
+        );
     }
 
     #[test]

@@ -63,16 +63,42 @@ pub mod groups {
 
     /// Elliptic-curve groups usable with TLS ≤ 1.2 ECDHE, in our offering order.
     pub const EC_TLS12: &[u16] = &[
-        X25519, SECP256R1, SECP384R1, SECP521R1, X448, BRAINPOOLP256R1, BRAINPOOLP384R1, BRAINPOOLP512R1, SECP256K1,
-        SECP224R1, SECP192R1,
+        X25519,
+        SECP256R1,
+        SECP384R1,
+        SECP521R1,
+        X448,
+        BRAINPOOLP256R1,
+        BRAINPOOLP384R1,
+        BRAINPOOLP512R1,
+        SECP256K1,
+        SECP224R1,
+        SECP192R1,
     ];
     /// Finite-field groups.
     pub const FFDHE: &[u16] = &[FFDHE2048, FFDHE3072, FFDHE4096, FFDHE6144, FFDHE8192];
     /// Every group the group probe asks about.
     pub const ALL: &[u16] = &[
-        X25519, SECP256R1, SECP384R1, SECP521R1, X448, BRAINPOOLP256R1, BRAINPOOLP384R1, BRAINPOOLP512R1, SECP256K1,
-        SECP224R1, SECP192R1, FFDHE2048, FFDHE3072, FFDHE4096, FFDHE6144, FFDHE8192, X25519MLKEM768, SECP256R1MLKEM768,
-        SECP384R1MLKEM1024, X25519KYBER768DRAFT00,
+        X25519,
+        SECP256R1,
+        SECP384R1,
+        SECP521R1,
+        X448,
+        BRAINPOOLP256R1,
+        BRAINPOOLP384R1,
+        BRAINPOOLP512R1,
+        SECP256K1,
+        SECP224R1,
+        SECP192R1,
+        FFDHE2048,
+        FFDHE3072,
+        FFDHE4096,
+        FFDHE6144,
+        FFDHE8192,
+        X25519MLKEM768,
+        SECP256R1MLKEM768,
+        SECP384R1MLKEM1024,
+        X25519KYBER768DRAFT00,
     ];
 
     /// A readable name for a group id.
@@ -107,9 +133,9 @@ pub mod groups {
 pub mod sigalgs {
     /// Every scheme the signature-algorithm probe asks about, modern first.
     pub const ALL: &[u16] = &[
-        0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601,
-        0x081a, 0x081b, 0x081c, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602, 0x0203, 0x0201, 0x0202, 0x0101, 0x0102,
-        0x0103,
+        0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
+        0x0401, 0x0501, 0x0601, 0x081a, 0x081b, 0x081c, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502,
+        0x0602, 0x0203, 0x0201, 0x0202, 0x0101, 0x0102, 0x0103,
     ];
 
     /// A readable name for a scheme.
@@ -185,16 +211,17 @@ pub mod ext {
 
 /// X25519 public key of the RFC 7748 §6.1 test vector (Alice): a valid share that servers accept.
 pub const X25519_PUBLIC: [u8; 32] = [
-    0x85, 0x20, 0xf0, 0x09, 0x89, 0x30, 0xa7, 0x54, 0x74, 0x8b, 0x7d, 0xdc, 0xb4, 0x3e, 0xf7, 0x5a, 0x0d, 0xbf, 0x3a, 0x0d,
-    0x26, 0x38, 0x1a, 0xf4, 0xeb, 0xa4, 0xa9, 0x8e, 0xaa, 0x9b, 0x4e, 0x6a,
+    0x85, 0x20, 0xf0, 0x09, 0x89, 0x30, 0xa7, 0x54, 0x74, 0x8b, 0x7d, 0xdc, 0xb4, 0x3e, 0xf7, 0x5a,
+    0x0d, 0xbf, 0x3a, 0x0d, 0x26, 0x38, 0x1a, 0xf4, 0xeb, 0xa4, 0xa9, 0x8e, 0xaa, 0x9b, 0x4e, 0x6a,
 ];
 
 /// The P-256 generator point G, uncompressed (`04 || x || y`): a valid point, usable as a key share.
 pub const P256_GENERATOR: [u8; 65] = [
-    0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4, 0x40, 0xf2, 0x77, 0x03, 0x7d,
-    0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2, 0x96, 0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f,
-    0x9b, 0x8e, 0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e, 0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40,
-    0x68, 0x37, 0xbf, 0x51, 0xf5,
+    0x04, 0x6b, 0x17, 0xd1, 0xf2, 0xe1, 0x2c, 0x42, 0x47, 0xf8, 0xbc, 0xe6, 0xe5, 0x63, 0xa4, 0x40,
+    0xf2, 0x77, 0x03, 0x7d, 0x81, 0x2d, 0xeb, 0x33, 0xa0, 0xf4, 0xa1, 0x39, 0x45, 0xd8, 0x98, 0xc2,
+    0x96, 0x4f, 0xe3, 0x42, 0xe2, 0xfe, 0x1a, 0x7f, 0x9b, 0x8e, 0xe7, 0xeb, 0x4a, 0x7c, 0x0f, 0x9e,
+    0x16, 0x2b, 0xce, 0x33, 0x57, 0x6b, 0x31, 0x5e, 0xce, 0xcb, 0xb6, 0x40, 0x68, 0x37, 0xbf, 0x51,
+    0xf5,
 ];
 
 /// A key share entry: group and public key bytes.
@@ -209,12 +236,18 @@ pub struct KeyShareEntry {
 impl KeyShareEntry {
     /// A valid X25519 share ([`X25519_PUBLIC`]).
     pub fn x25519() -> Self {
-        KeyShareEntry { group: groups::X25519, key: X25519_PUBLIC.to_vec() }
+        KeyShareEntry {
+            group: groups::X25519,
+            key: X25519_PUBLIC.to_vec(),
+        }
     }
 
     /// A valid P-256 share ([`P256_GENERATOR`]).
     pub fn secp256r1() -> Self {
-        KeyShareEntry { group: groups::SECP256R1, key: P256_GENERATOR.to_vec() }
+        KeyShareEntry {
+            group: groups::SECP256R1,
+            key: P256_GENERATOR.to_vec(),
+        }
     }
 
     /// The built-in valid share for `group`, if we have one (x25519, secp256r1).
@@ -305,10 +338,14 @@ impl Extension {
             Extension::SupportedGroups(l) | Extension::SignatureAlgorithms(l) => {
                 put_vec16(&mut b, &wire::u16s(l)).map_err(too_long)?;
             }
-            Extension::EcPointFormats(l) | Extension::PskKeyExchangeModes(l) | Extension::RenegotiationInfo(l) => {
+            Extension::EcPointFormats(l)
+            | Extension::PskKeyExchangeModes(l)
+            | Extension::RenegotiationInfo(l) => {
                 put_vec8(&mut b, l).map_err(too_long)?;
             }
-            Extension::SupportedVersions(l) => put_vec8(&mut b, &wire::u16s(l)).map_err(too_long)?,
+            Extension::SupportedVersions(l) => {
+                put_vec8(&mut b, &wire::u16s(l)).map_err(too_long)?
+            }
             Extension::KeyShare(shares) => {
                 let mut list = Vec::new();
                 for s in shares {
@@ -340,7 +377,10 @@ impl Extension {
     /// Decodes one extension body. Known types whose body does not have the expected form, and
     /// unknown types, become [`Extension::Raw`]: nothing is lost.
     pub fn decode(typ: u16, data: &[u8]) -> Extension {
-        Self::decode_known(typ, data).unwrap_or_else(|| Extension::Raw { typ, data: data.to_vec() })
+        Self::decode_known(typ, data).unwrap_or_else(|| Extension::Raw {
+            typ,
+            data: data.to_vec(),
+        })
     }
 
     fn decode_known(typ: u16, data: &[u8]) -> Option<Extension> {
@@ -358,7 +398,9 @@ impl Extension {
                 Extension::ServerName(String::from(core::str::from_utf8(name).ok()?))
             }
             ext::SUPPORTED_GROUPS => Extension::SupportedGroups(Reader::u16_list(r.vec16()?)?),
-            ext::SIGNATURE_ALGORITHMS => Extension::SignatureAlgorithms(Reader::u16_list(r.vec16()?)?),
+            ext::SIGNATURE_ALGORITHMS => {
+                Extension::SignatureAlgorithms(Reader::u16_list(r.vec16()?)?)
+            }
             ext::EC_POINT_FORMATS => Extension::EcPointFormats(r.vec8()?.to_vec()),
             ext::PSK_KEY_EXCHANGE_MODES => Extension::PskKeyExchangeModes(r.vec8()?.to_vec()),
             ext::RENEGOTIATION_INFO => Extension::RenegotiationInfo(r.vec8()?.to_vec()),
@@ -368,16 +410,27 @@ impl Extension {
                 let mut shares = Vec::new();
                 while !list.is_empty() {
                     let group = list.u16()?;
-                    shares.push(KeyShareEntry { group, key: list.vec16()?.to_vec() });
+                    shares.push(KeyShareEntry {
+                        group,
+                        key: list.vec16()?.to_vec(),
+                    });
                 }
                 Extension::KeyShare(shares)
             }
             ext::SESSION_TICKET => return Some(Extension::SessionTicket(data.to_vec())),
-            ext::STATUS_REQUEST if data == [1, 0, 0, 0, 0] => return Some(Extension::StatusRequest),
-            ext::HEARTBEAT if data.len() == 1 => return data.first().map(|m| Extension::Heartbeat(*m)),
-            ext::EXTENDED_MASTER_SECRET if data.is_empty() => return Some(Extension::ExtendedMasterSecret),
+            ext::STATUS_REQUEST if data == [1, 0, 0, 0, 0] => {
+                return Some(Extension::StatusRequest)
+            }
+            ext::HEARTBEAT if data.len() == 1 => {
+                return data.first().map(|m| Extension::Heartbeat(*m))
+            }
+            ext::EXTENDED_MASTER_SECRET if data.is_empty() => {
+                return Some(Extension::ExtendedMasterSecret)
+            }
             ext::ENCRYPT_THEN_MAC if data.is_empty() => return Some(Extension::EncryptThenMac),
-            ext::PADDING if data.iter().all(|b| *b == 0) => return Some(Extension::Padding(data.len())),
+            ext::PADDING if data.iter().all(|b| *b == 0) => {
+                return Some(Extension::Padding(data.len()))
+            }
             ext::ALPN => {
                 let mut list = Reader::new(r.vec16()?);
                 let mut protos = Vec::new();
@@ -426,7 +479,11 @@ impl ClientHello {
     /// A hello for `legacy_version` with the given suites, null compression, no extensions.
     pub fn new(legacy_version: u16, cipher_suites: Vec<u16>) -> Self {
         ClientHello {
-            record_version: if legacy_version <= 0x0300 { legacy_version } else { 0x0301 },
+            record_version: if legacy_version <= 0x0300 {
+                legacy_version
+            } else {
+                0x0301
+            },
             legacy_version,
             random: DEFAULT_RANDOM,
             session_id: Vec::new(),
@@ -451,8 +508,10 @@ impl ClientHello {
         put_u16(&mut body, self.legacy_version);
         body.extend_from_slice(&self.random);
         put_vec8(&mut body, &self.session_id).map_err(|_| BuildError::TooLong("session id"))?;
-        put_vec16(&mut body, &wire::u16s(&self.cipher_suites)).map_err(|_| BuildError::TooLong("cipher suites"))?;
-        put_vec8(&mut body, &self.compression_methods).map_err(|_| BuildError::TooLong("compression methods"))?;
+        put_vec16(&mut body, &wire::u16s(&self.cipher_suites))
+            .map_err(|_| BuildError::TooLong("cipher suites"))?;
+        put_vec8(&mut body, &self.compression_methods)
+            .map_err(|_| BuildError::TooLong("compression methods"))?;
         if let Some(exts) = &self.extensions {
             let mut block = Vec::new();
             for e in exts {
@@ -462,7 +521,8 @@ impl ClientHello {
             put_vec16(&mut body, &block).map_err(|_| BuildError::TooLong("extensions"))?;
         }
         let mut msg = alloc::vec![1u8];
-        wire::put_u24(&mut msg, body.len()).map_err(|_| BuildError::TooLong("handshake message"))?;
+        wire::put_u24(&mut msg, body.len())
+            .map_err(|_| BuildError::TooLong("handshake message"))?;
         msg.extend_from_slice(&body);
         Ok(msg)
     }
@@ -513,10 +573,13 @@ impl ClientHello {
         random.copy_from_slice(b.take(32).ok_or(HelloParseError::Truncated)?);
         let sid = b.vec8().ok_or(HelloParseError::Truncated)?;
         if sid.len() > 32 {
-            return Err(HelloParseError::Malformed("session id longer than 32 bytes"));
+            return Err(HelloParseError::Malformed(
+                "session id longer than 32 bytes",
+            ));
         }
         let suites = b.vec16().ok_or(HelloParseError::Truncated)?;
-        let cipher_suites = Reader::u16_list(suites).ok_or(HelloParseError::Malformed("odd cipher suite list"))?;
+        let cipher_suites =
+            Reader::u16_list(suites).ok_or(HelloParseError::Malformed("odd cipher suite list"))?;
         let compression_methods = b.vec8().ok_or(HelloParseError::Truncated)?.to_vec();
         let extensions = if b.is_empty() {
             None
@@ -531,7 +594,9 @@ impl ClientHello {
             Some(exts)
         };
         if !b.is_empty() {
-            return Err(HelloParseError::Malformed("trailing bytes after extensions"));
+            return Err(HelloParseError::Malformed(
+                "trailing bytes after extensions",
+            ));
         }
         Ok(ClientHello {
             record_version,
@@ -599,18 +664,30 @@ mod tests {
     fn encodes_a_hello_tls_parser_reads_back() {
         let hello = ClientHello::new(0x0303, alloc::vec![0xc02f, 0x0a0a, 0x00ff])
             .with(Extension::ServerName("localhost".into()))
-            .with(Extension::SupportedGroups(alloc::vec![groups::X25519, groups::SECP256R1]))
-            .with(Extension::KeyShare(alloc::vec![KeyShareEntry::x25519(), KeyShareEntry::secp256r1()]))
+            .with(Extension::SupportedGroups(alloc::vec![
+                groups::X25519,
+                groups::SECP256R1
+            ]))
+            .with(Extension::KeyShare(alloc::vec![
+                KeyShareEntry::x25519(),
+                KeyShareEntry::secp256r1()
+            ]))
             .with(Extension::SupportedVersions(alloc::vec![0x0304, 0x0303]))
             .with(Extension::Alpn(alloc::vec![b"smtp".to_vec()]));
         let bytes = hello.to_bytes().unwrap();
         let (rest, rec) = tls_parser::parse_tls_plaintext(&bytes).unwrap();
         assert!(rest.is_empty());
         match rec.msg.first() {
-            Some(tls_parser::TlsMessage::Handshake(tls_parser::TlsMessageHandshake::ClientHello(ch))) => {
+            Some(tls_parser::TlsMessage::Handshake(
+                tls_parser::TlsMessageHandshake::ClientHello(ch),
+            )) => {
                 assert_eq!(ch.version.0, 0x0303);
-                assert_eq!(ch.ciphers.iter().map(|c| c.0).collect::<Vec<_>>(), alloc::vec![0xc02f, 0x0a0a, 0x00ff]);
-                let (_, exts) = tls_parser::parse_tls_client_hello_extensions(ch.ext.unwrap()).unwrap();
+                assert_eq!(
+                    ch.ciphers.iter().map(|c| c.0).collect::<Vec<_>>(),
+                    alloc::vec![0xc02f, 0x0a0a, 0x00ff]
+                );
+                let (_, exts) =
+                    tls_parser::parse_tls_client_hello_extensions(ch.ext.unwrap()).unwrap();
                 assert_eq!(exts.len(), 5);
             }
             other => panic!("not a ClientHello: {other:?}"),

@@ -63,7 +63,9 @@ impl RecordReassembler {
             return Ok(None);
         };
         if !(20..=24).contains(&content_type) {
-            return Err(FlightError::NotTls { first_byte: content_type });
+            return Err(FlightError::NotTls {
+                first_byte: content_type,
+            });
         }
         if version >> 8 != 3 {
             return Err(FlightError::BadRecordVersion(version));
@@ -75,7 +77,11 @@ impl RecordReassembler {
         let Some(fragment) = r.take(len) else {
             return Ok(None);
         };
-        let rec = Record { content_type, version, fragment: fragment.to_vec() };
+        let rec = Record {
+            content_type,
+            version,
+            fragment: fragment.to_vec(),
+        };
         self.buf.drain(..5 + len);
         Ok(Some(rec))
     }
@@ -155,7 +161,10 @@ mod tests {
         assert_eq!(r.next_record().unwrap(), None);
         r.push(&two[3..]).unwrap();
         let a = r.next_record().unwrap().unwrap();
-        assert_eq!((a.content_type, a.fragment.as_slice()), (22, &[0xaa, 0xbb][..]));
+        assert_eq!(
+            (a.content_type, a.fragment.as_slice()),
+            (22, &[0xaa, 0xbb][..])
+        );
         let b = r.next_record().unwrap().unwrap();
         assert_eq!((b.content_type, b.fragment.as_slice()), (21, &[2, 40][..]));
         assert_eq!(r.next_record().unwrap(), None);
@@ -165,7 +174,10 @@ mod tests {
     fn record_limits_and_garbage() {
         let mut r = RecordReassembler::new();
         r.push(b"220 mail ESMTP\r\n").unwrap();
-        assert_eq!(r.next_record(), Err(FlightError::NotTls { first_byte: b'2' }));
+        assert_eq!(
+            r.next_record(),
+            Err(FlightError::NotTls { first_byte: b'2' })
+        );
         let mut r = RecordReassembler::new();
         r.push(&[22, 3, 1, 0x48, 0x01]).unwrap();
         assert_eq!(r.next_record(), Err(FlightError::RecordTooLarge(0x4801)));
@@ -190,6 +202,9 @@ mod tests {
         assert_eq!((m.msg_type, m.body()), (2, &[9, 7][..]));
         let mut h = HandshakeReassembler::new();
         h.push(&[11, 0xff, 0xff, 0xff]).unwrap();
-        assert_eq!(h.next_message(), Err(FlightError::FlightTooLarge(MAX_FLIGHT)));
+        assert_eq!(
+            h.next_message(),
+            Err(FlightError::FlightTooLarge(MAX_FLIGHT))
+        );
     }
 }

@@ -42,7 +42,11 @@ where
             }
         };
         stats.connections += 1;
-        if stream.write_all(&hello).and_then(|()| stream.flush()).is_err() {
+        if stream
+            .write_all(&hello)
+            .and_then(|()| stream.flush())
+            .is_err()
+        {
             plan.feed_eof();
             continue;
         }
@@ -71,7 +75,10 @@ where
 }
 
 /// Connects to `addr` with connect/read/write timeouts (a convenience for implicit-TLS targets).
-pub fn tcp_connect(addr: std::net::SocketAddr, timeout: std::time::Duration) -> std::io::Result<std::net::TcpStream> {
+pub fn tcp_connect(
+    addr: std::net::SocketAddr,
+    timeout: std::time::Duration,
+) -> std::io::Result<std::net::TcpStream> {
     let s = std::net::TcpStream::connect_timeout(&addr, timeout)?;
     s.set_read_timeout(Some(timeout))?;
     s.set_write_timeout(Some(timeout))?;
@@ -80,13 +87,23 @@ pub fn tcp_connect(addr: std::net::SocketAddr, timeout: std::time::Duration) -> 
 }
 
 /// Runs a [`crate::driver::RustlsDriver`] handshake over a connected blocking stream.
-pub fn run_rustls<S: Read + Write>(driver: &mut crate::driver::RustlsDriver, stream: &mut S) -> RunStats {
-    let mut stats = RunStats { connections: 1, ..RunStats::default() };
+pub fn run_rustls<S: Read + Write>(
+    driver: &mut crate::driver::RustlsDriver,
+    stream: &mut S,
+) -> RunStats {
+    let mut stats = RunStats {
+        connections: 1,
+        ..RunStats::default()
+    };
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let out = driver.take_outgoing();
         if !out.is_empty() {
-            if stream.write_all(&out).and_then(|()| stream.flush()).is_err() {
+            if stream
+                .write_all(&out)
+                .and_then(|()| stream.flush())
+                .is_err()
+            {
                 driver.feed_eof();
                 break;
             }

@@ -5,7 +5,9 @@
 //! (export, anonymous, NULL, RC4, 64-bit block, CBC, AEAD, forward secrecy, TLS 1.3).
 
 use alloc::vec::Vec;
-use tls_parser::{TlsCipherAu, TlsCipherEnc, TlsCipherEncMode, TlsCipherKx, TlsCipherMac, TlsCipherSuite, TlsPRF};
+use tls_parser::{
+    TlsCipherAu, TlsCipherEnc, TlsCipherEncMode, TlsCipherKx, TlsCipherMac, TlsCipherSuite, TlsPRF,
+};
 
 use crate::version::Version;
 
@@ -69,7 +71,10 @@ impl Suite {
         if is_signalling(id) {
             return None;
         }
-        TlsCipherSuite::from_id(id).map(|info| Suite { info, flags: flags_of(info) })
+        TlsCipherSuite::from_id(id).map(|info| Suite {
+            info,
+            flags: flags_of(info),
+        })
     }
 
     /// The IANA id.
@@ -87,14 +92,17 @@ impl Suite {
         match version {
             Version::Tls13 => self.flags.tls13,
             Version::Tls12 => !self.flags.tls13,
-            Version::Ssl3 | Version::Tls10 | Version::Tls11 => !self.flags.tls13 && !self.flags.tls12_only,
+            Version::Ssl3 | Version::Tls10 | Version::Tls11 => {
+                !self.flags.tls13 && !self.flags.tls12_only
+            }
             Version::Ssl2 => false,
         }
     }
 
     /// Whether the server sends a ServerKeyExchange with DH parameters for this suite.
     pub fn is_dhe(&self) -> bool {
-        matches!(self.info.kx, TlsCipherKx::Dhe) || (matches!(self.info.kx, TlsCipherKx::Dh) && self.flags.anonymous)
+        matches!(self.info.kx, TlsCipherKx::Dhe)
+            || (matches!(self.info.kx, TlsCipherKx::Dh) && self.flags.anonymous)
     }
 
     /// Whether the server sends a ServerKeyExchange with ECDH parameters for this suite.
@@ -105,21 +113,31 @@ impl Suite {
 }
 
 fn flags_of(s: &TlsCipherSuite) -> SuiteFlags {
-    let anonymous = matches!(s.au, TlsCipherAu::Null) && !matches!(s.kx, TlsCipherKx::Null | TlsCipherKx::Psk);
+    let anonymous =
+        matches!(s.au, TlsCipherAu::Null) && !matches!(s.kx, TlsCipherKx::Null | TlsCipherKx::Psk);
     let tls13 = matches!(s.kx, TlsCipherKx::Tls13);
     let aead = matches!(s.mac, TlsCipherMac::Aead)
         || matches!(s.enc_mode, TlsCipherEncMode::Gcm | TlsCipherEncMode::Ccm)
         || matches!(s.enc, TlsCipherEnc::Chacha20_Poly1305);
     let tls12_only = !tls13
         && (aead
-            || matches!(s.mac, TlsCipherMac::HmacSha256 | TlsCipherMac::HmacSha384 | TlsCipherMac::HmacSha512)
+            || matches!(
+                s.mac,
+                TlsCipherMac::HmacSha256 | TlsCipherMac::HmacSha384 | TlsCipherMac::HmacSha512
+            )
             || matches!(s.prf, TlsPRF::Sha256 | TlsPRF::Sha384 | TlsPRF::Sha512));
-    let exotic = matches!(s.kx, TlsCipherKx::Psk | TlsCipherKx::Krb5 | TlsCipherKx::Srp | TlsCipherKx::Eccpwd)
-        || matches!(
-            s.au,
-            TlsCipherAu::Psk | TlsCipherAu::Krb5 | TlsCipherAu::Srp | TlsCipherAu::Srp_Dss | TlsCipherAu::Srp_Rsa | TlsCipherAu::Eccpwd
-        )
-        || (matches!(s.kx, TlsCipherKx::Dh | TlsCipherKx::Ecdh) && !anonymous)
+    let exotic = matches!(
+        s.kx,
+        TlsCipherKx::Psk | TlsCipherKx::Krb5 | TlsCipherKx::Srp | TlsCipherKx::Eccpwd
+    ) || matches!(
+        s.au,
+        TlsCipherAu::Psk
+            | TlsCipherAu::Krb5
+            | TlsCipherAu::Srp
+            | TlsCipherAu::Srp_Dss
+            | TlsCipherAu::Srp_Rsa
+            | TlsCipherAu::Eccpwd
+    ) || (matches!(s.kx, TlsCipherKx::Dh | TlsCipherKx::Ecdh) && !anonymous)
         || matches!(s.enc, TlsCipherEnc::Sm4 | TlsCipherEnc::Aegis)
         || (matches!(s.kx, TlsCipherKx::Tls13) && matches!(s.enc, TlsCipherEnc::Null));
     SuiteFlags {
@@ -127,11 +145,17 @@ fn flags_of(s: &TlsCipherSuite) -> SuiteFlags {
         anonymous,
         null_cipher: matches!(s.enc, TlsCipherEnc::Null),
         rc4: matches!(s.enc, TlsCipherEnc::Rc4),
-        block64: matches!(s.enc, TlsCipherEnc::Des | TlsCipherEnc::TripleDes | TlsCipherEnc::Idea | TlsCipherEnc::Rc2),
+        block64: matches!(
+            s.enc,
+            TlsCipherEnc::Des | TlsCipherEnc::TripleDes | TlsCipherEnc::Idea | TlsCipherEnc::Rc2
+        ),
         cbc: matches!(s.enc_mode, TlsCipherEncMode::Cbc),
         aead,
         forward_secrecy: tls13
-            || matches!(s.kx, TlsCipherKx::Dhe | TlsCipherKx::Ecdhe | TlsCipherKx::Aecdh)
+            || matches!(
+                s.kx,
+                TlsCipherKx::Dhe | TlsCipherKx::Ecdhe | TlsCipherKx::Aecdh
+            )
             || (anonymous && matches!(s.kx, TlsCipherKx::Dh | TlsCipherKx::Ecdh)),
         tls13,
         tls12_only,
@@ -142,7 +166,10 @@ fn flags_of(s: &TlsCipherSuite) -> SuiteFlags {
 
 /// Every suite of the registry (signalling values excluded), sorted by id.
 pub fn all() -> Vec<Suite> {
-    let mut v: Vec<Suite> = tls_parser::CIPHERS.values().filter_map(|s| Suite::from_id(s.id.0)).collect();
+    let mut v: Vec<Suite> = tls_parser::CIPHERS
+        .values()
+        .filter_map(|s| Suite::from_id(s.id.0))
+        .collect();
     v.sort_by_key(|s| s.id());
     v
 }
@@ -202,15 +229,29 @@ mod tests {
     fn candidates_are_version_specific() {
         let t13 = candidates(Version::Tls13);
         // The five RFC 8446 suites first, then the registry's other TLS 1.3 code points.
-        assert_eq!(t13.get(..5), Some(&[0x1301, 0x1302, 0x1304, 0x1305, 0x1303][..]), "{t13:x?}");
-        assert!(t13.iter().all(|id| Suite::from_id(*id).unwrap().flags.tls13));
-        for v in [Version::Ssl3, Version::Tls10, Version::Tls11, Version::Tls12] {
+        assert_eq!(
+            t13.get(..5),
+            Some(&[0x1301, 0x1302, 0x1304, 0x1305, 0x1303][..]),
+            "{t13:x?}"
+        );
+        assert!(t13
+            .iter()
+            .all(|id| Suite::from_id(*id).unwrap().flags.tls13));
+        for v in [
+            Version::Ssl3,
+            Version::Tls10,
+            Version::Tls11,
+            Version::Tls12,
+        ] {
             let common = candidates(v)
                 .iter()
                 .map(|id| Suite::from_id(*id).unwrap())
                 .filter(|s| !s.flags.exotic && !matches!(s.info.au, TlsCipherAu::Dss))
                 .count();
-            assert!(common <= 128, "{v}: {common} common suites do not fit one chunk");
+            assert!(
+                common <= 128,
+                "{v}: {common} common suites do not fit one chunk"
+            );
         }
         let t10 = candidates(Version::Tls10);
         assert!(t10.contains(&0x0005) && !t10.contains(&0xc02f) && !t10.contains(&0x1301));

@@ -22,7 +22,14 @@ pub enum Version {
 
 impl Version {
     /// Every version, oldest first.
-    pub const ALL: [Version; 6] = [Version::Ssl2, Version::Ssl3, Version::Tls10, Version::Tls11, Version::Tls12, Version::Tls13];
+    pub const ALL: [Version; 6] = [
+        Version::Ssl2,
+        Version::Ssl3,
+        Version::Tls10,
+        Version::Tls11,
+        Version::Tls12,
+        Version::Tls13,
+    ];
 
     /// The wire value (`0x0002` for SSLv2, `0x0300`..`0x0304`).
     pub const fn wire(self) -> u16 {

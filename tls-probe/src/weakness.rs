@@ -53,7 +53,10 @@ pub fn weaknesses(
 ) -> Vec<Weakness> {
     let mut out = Vec::new();
     let supported = |v: Version| {
-        versions.iter().any(|x| x.version == v && x.supported) || suites.and_then(|s| s.version(v)).is_some_and(|x| x.supported)
+        versions.iter().any(|x| x.version == v && x.supported)
+            || suites
+                .and_then(|s| s.version(v))
+                .is_some_and(|x| x.supported)
     };
     if supported(Version::Ssl2) {
         out.push(Weakness::Sslv2);
@@ -66,15 +69,24 @@ pub fn weaknesses(
         ids.sort_unstable();
         ids.dedup();
         let with = |f: fn(&Suite) -> bool| -> Vec<u16> {
-            ids.iter().copied().filter(|id| Suite::from_id(*id).is_some_and(|s| f(&s))).collect()
+            ids.iter()
+                .copied()
+                .filter(|id| Suite::from_id(*id).is_some_and(|s| f(&s)))
+                .collect()
         };
         let lists = [
-            (with(|s| s.flags.rc4), Weakness::Rc4 as fn(Vec<u16>) -> Weakness),
+            (
+                with(|s| s.flags.rc4),
+                Weakness::Rc4 as fn(Vec<u16>) -> Weakness,
+            ),
             (with(|s| s.flags.block64), Weakness::Sweet32),
             (with(|s| s.flags.export), Weakness::Export),
             (with(|s| s.flags.null_cipher), Weakness::NullCipher),
             (with(|s| s.flags.anonymous), Weakness::Anonymous),
-            (with(|s| !s.flags.forward_secrecy), Weakness::NoForwardSecrecy),
+            (
+                with(|s| !s.flags.forward_secrecy),
+                Weakness::NoForwardSecrecy,
+            ),
         ];
         for (list, make) in lists {
             if !list.is_empty() {
@@ -84,7 +96,10 @@ pub fn weaknesses(
     }
     if let Some(seen) = dh.and_then(|d| d.without_ffdhe.as_ref().or(d.with_ffdhe.as_ref())) {
         if seen.class < DhClass::Ok2048 {
-            out.push(Weakness::WeakDh { bits: seen.prime_bits, class: seen.class });
+            out.push(Weakness::WeakDh {
+                bits: seen.prime_bits,
+                class: seen.class,
+            });
         }
     }
     let any_known = !versions.is_empty() || suites.is_some();

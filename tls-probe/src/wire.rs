@@ -38,7 +38,11 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn u24(&mut self) -> Option<usize> {
         let b = self.take(3)?;
-        Some((usize::from(*b.first()?) << 16) | (usize::from(*b.get(1)?) << 8) | usize::from(*b.get(2)?))
+        Some(
+            (usize::from(*b.first()?) << 16)
+                | (usize::from(*b.get(1)?) << 8)
+                | usize::from(*b.get(2)?),
+        )
     }
 
     /// A vector with a one-byte length prefix.

@@ -1,5 +1,11 @@
 //! The rustls driver against the lab: TLS 1.3 chains are captured, legacy-only servers fail.
 //! Need MXRAY_LAB.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -9,7 +15,11 @@ use tls_probe::runner::run_rustls;
 
 fn handshake(port: u16, starttls: bool) -> tls_probe::driver::HandshakeResult {
     let _ = lab();
-    let mut s = if starttls { smtp_starttls(port).unwrap() } else { connect(port).unwrap() };
+    let mut s = if starttls {
+        smtp_starttls(port).unwrap()
+    } else {
+        connect(port).unwrap()
+    };
     let mut d = RustlsDriver::new("localhost", &[b"h2", b"http/1.1"]).unwrap();
     let stats = run_rustls(&mut d, &mut s);
     assert_eq!(stats.connections, 1);
@@ -33,7 +43,11 @@ fn tls13_server_chain_is_captured() {
         .unwrap()
         .stdout;
     assert_eq!(r.chain[0], der);
-    assert_eq!(r.signature_ok, Some(true), "the server proves possession of the key");
+    assert_eq!(
+        r.signature_ok,
+        Some(true),
+        "the server proves possession of the key"
+    );
 }
 
 #[test]

@@ -1,4 +1,10 @@
 //! Property tests: encode → decode round trips of the ClientHello, and no panic on arbitrary input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::prelude::*;
 use tls_probe::flight::FlightParser;
@@ -37,8 +43,13 @@ fn extension() -> impl Strategy<Value = Extension> {
         bytes(8).prop_map(Extension::EcPointFormats),
         u16s(30).prop_map(Extension::SignatureAlgorithms),
         u16s(8).prop_map(Extension::SupportedVersions),
-        proptest::collection::vec((any::<u16>(), bytes(80)), 0..3)
-            .prop_map(|v| Extension::KeyShare(v.into_iter().map(|(group, key)| KeyShareEntry { group, key }).collect())),
+        proptest::collection::vec((any::<u16>(), bytes(80)), 0..3).prop_map(|v| {
+            Extension::KeyShare(
+                v.into_iter()
+                    .map(|(group, key)| KeyShareEntry { group, key })
+                    .collect(),
+            )
+        }),
         bytes(4).prop_map(Extension::PskKeyExchangeModes),
         bytes(40).prop_map(Extension::RenegotiationInfo),
         bytes(60).prop_map(Extension::SessionTicket),
@@ -46,9 +57,13 @@ fn extension() -> impl Strategy<Value = Extension> {
         any::<u8>().prop_map(Extension::Heartbeat),
         Just(Extension::ExtendedMasterSecret),
         Just(Extension::EncryptThenMac),
-        proptest::collection::vec(proptest::collection::vec(any::<u8>(), 1..12), 0..4).prop_map(Extension::Alpn),
+        proptest::collection::vec(proptest::collection::vec(any::<u8>(), 1..12), 0..4)
+            .prop_map(Extension::Alpn),
         (0usize..200).prop_map(Extension::Padding),
-        (any::<u16>().prop_filter("unknown type", |t| !KNOWN.contains(t)), bytes(50))
+        (
+            any::<u16>().prop_filter("unknown type", |t| !KNOWN.contains(t)),
+            bytes(50)
+        )
             .prop_map(|(typ, data)| Extension::Raw { typ, data }),
     ]
 }
@@ -63,9 +78,27 @@ fn client_hello() -> impl Strategy<Value = ClientHello> {
         proptest::collection::vec(any::<u8>(), 0..4),
         proptest::option::of(proptest::collection::vec(extension(), 0..12)),
     )
-        .prop_map(|(record_version, legacy_version, random, session_id, cipher_suites, compression_methods, extensions)| {
-            ClientHello { record_version, legacy_version, random, session_id, cipher_suites, compression_methods, extensions }
-        })
+        .prop_map(
+            |(
+                record_version,
+                legacy_version,
+                random,
+                session_id,
+                cipher_suites,
+                compression_methods,
+                extensions,
+            )| {
+                ClientHello {
+                    record_version,
+                    legacy_version,
+                    random,
+                    session_id,
+                    cipher_suites,
+                    compression_methods,
+                    extensions,
+                }
+            },
+        )
 }
 
 proptest! {

@@ -1,6 +1,12 @@
 //! The suite plan against a simulated server (pure Rust, no sockets): for random supported sets
 //! and either preference, the plan finds exactly the set, the server's order when it enforces
 //! one, and costs about k + chunks + 1 handshakes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::prelude::*;
 use tls_probe::hello::{ext, ClientHello, Extension};
@@ -39,11 +45,19 @@ impl Server {
             return record(21, 0x0303, &[2, 70]);
         }
         let pick = if self.server_pref {
-            self.suites.iter().copied().find(|s| h.cipher_suites.contains(s))
+            self.suites
+                .iter()
+                .copied()
+                .find(|s| h.cipher_suites.contains(s))
         } else {
-            h.cipher_suites.iter().copied().find(|s| self.suites.contains(s))
+            h.cipher_suites
+                .iter()
+                .copied()
+                .find(|s| self.suites.contains(s))
         };
-        let Some(suite) = pick else { return record(21, 0x0303, &[2, 40]) };
+        let Some(suite) = pick else {
+            return record(21, 0x0303, &[2, 40]);
+        };
         let mut body = vec![];
         body.extend_from_slice(&(self.version.min(0x0303)).to_be_bytes());
         body.extend_from_slice(&[7; 32]);
@@ -120,28 +134,52 @@ proptest! {
 #[test]
 fn one_chunk_server_order_costs_k_plus_chunks_plus_one() {
     let suites = vec![0xc030, 0x009f, 0xc014, 0x0035, 0x000a];
-    let server = Server { version: 0x0303, suites: suites.clone(), server_pref: true };
-    let cfg = SuiteScanConfig { versions: vec![Version::Tls12], ..SuiteScanConfig::default() };
+    let server = Server {
+        version: 0x0303,
+        suites: suites.clone(),
+        server_pref: true,
+    };
+    let cfg = SuiteScanConfig {
+        versions: vec![Version::Tls12],
+        ..SuiteScanConfig::default()
+    };
     let mut plan = Plan::new(SuiteProbe::new(cfg));
     while let Some(hello) = plan.next_hello() {
         plan.feed(&server.answer(&hello));
     }
     let chunks = candidates(Version::Tls12).len().div_ceil(128) as u32;
     assert_eq!(plan.handshakes(), 5 + chunks + 1);
-    let got: Vec<u16> = plan.result().versions[0].suites.iter().map(|s| s.id).collect();
+    let got: Vec<u16> = plan.result().versions[0]
+        .suites
+        .iter()
+        .map(|s| s.id)
+        .collect();
     assert_eq!(got, suites);
 }
 
 #[test]
 fn tls13_simulated() {
-    let server = Server { version: 0x0304, suites: vec![0x1302, 0x1301], server_pref: true };
-    let cfg = SuiteScanConfig { versions: vec![Version::Tls13, Version::Tls12], ..SuiteScanConfig::default() };
+    let server = Server {
+        version: 0x0304,
+        suites: vec![0x1302, 0x1301],
+        server_pref: true,
+    };
+    let cfg = SuiteScanConfig {
+        versions: vec![Version::Tls13, Version::Tls12],
+        ..SuiteScanConfig::default()
+    };
     let mut plan = Plan::new(SuiteProbe::new(cfg));
     while let Some(hello) = plan.next_hello() {
         plan.feed(&server.answer(&hello));
     }
     let r = plan.result();
-    let t13: Vec<u16> = r.version(Version::Tls13).unwrap().suites.iter().map(|s| s.id).collect();
+    let t13: Vec<u16> = r
+        .version(Version::Tls13)
+        .unwrap()
+        .suites
+        .iter()
+        .map(|s| s.id)
+        .collect();
     assert_eq!(t13, vec![0x1302, 0x1301]);
     assert!(!r.version(Version::Tls12).unwrap().supported);
 }

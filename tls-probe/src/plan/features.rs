@@ -60,18 +60,38 @@ pub struct FeatureProbe {
 impl FeatureProbe {
     /// `supported`: the versions the server accepts (from the version probe).
     pub fn new(opts: HelloOptions, supported: &[Version]) -> Self {
-        let mut tls: Vec<Version> =
-            supported.iter().copied().filter(|v| matches!(v, Version::Tls10 | Version::Tls11 | Version::Tls12 | Version::Tls13)).collect();
+        let mut tls: Vec<Version> = supported
+            .iter()
+            .copied()
+            .filter(|v| {
+                matches!(
+                    v,
+                    Version::Tls10 | Version::Tls11 | Version::Tls12 | Version::Tls13
+                )
+            })
+            .collect();
         tls.sort();
         let feature_version = tls.iter().copied().filter(|v| *v != Version::Tls13).max();
-        let fallback = if tls.len() >= 2 { tls.iter().rev().nth(1).copied() } else { None };
-        FeatureProbe { opts, feature_version, fallback, asked: None, res: Features::default() }
+        let fallback = if tls.len() >= 2 {
+            tls.iter().rev().nth(1).copied()
+        } else {
+            None
+        };
+        FeatureProbe {
+            opts,
+            feature_version,
+            fallback,
+            asked: None,
+            res: Features::default(),
+        }
     }
 
     fn feature_hello(&self, v: Version, cbc_only: bool) -> Vec<u8> {
         let suites: Vec<u16> = candidates(v)
             .into_iter()
-            .filter(|id| Suite::from_id(*id).is_some_and(|s| !s.flags.exotic && (!cbc_only || s.flags.cbc)))
+            .filter(|id| {
+                Suite::from_id(*id).is_some_and(|s| !s.flags.exotic && (!cbc_only || s.flags.cbc))
+            })
             .take(127)
             .collect();
         let mut h = hello_for(v, &suites, &self.opts, None, None);
@@ -84,20 +104,28 @@ impl FeatureProbe {
             .with(Extension::ExtendedMasterSecret)
             .with(Extension::EncryptThenMac)
             .with(Extension::Heartbeat(1))
-            .with(Extension::Alpn(ALPN_OFFER.iter().map(|p| p.to_vec()).collect()));
+            .with(Extension::Alpn(
+                ALPN_OFFER.iter().map(|p| p.to_vec()).collect(),
+            ));
         encode(h)
     }
 
     fn record(&mut self, f: &ServerFlight, v: Version) -> bool {
-        let Some(sh) = f.server_hello.as_ref().filter(|s| s.version == v.wire()) else { return false };
+        let Some(sh) = f.server_hello.as_ref().filter(|s| s.version == v.wire()) else {
+            return false;
+        };
         let has = |t| Some(sh.extension(t).is_some());
         self.res.version = Some(v);
         self.res.secure_renegotiation = has(ext::RENEGOTIATION_INFO);
         self.res.session_ticket = has(ext::SESSION_TICKET);
-        self.res.ocsp_stapling = Some(sh.extension(ext::STATUS_REQUEST).is_some() || f.certificate_status);
+        self.res.ocsp_stapling =
+            Some(sh.extension(ext::STATUS_REQUEST).is_some() || f.certificate_status);
         self.res.extended_master_secret = has(ext::EXTENDED_MASTER_SECRET);
-        self.res.encrypt_then_mac =
-            if sh.suite().is_some_and(|s| s.flags.cbc) { has(ext::ENCRYPT_THEN_MAC) } else { None };
+        self.res.encrypt_then_mac = if sh.suite().is_some_and(|s| s.flags.cbc) {
+            has(ext::ENCRYPT_THEN_MAC)
+        } else {
+            None
+        };
         self.res.heartbeat = has(ext::HEARTBEAT);
         self.res.compression = Some(sh.compression);
         self.res.alpn = sh.alpn().map(<[u8]>::to_vec);
@@ -136,7 +164,11 @@ impl Probe for FeatureProbe {
             }
         }
         let v = self.fallback?;
-        let suites: Vec<u16> = candidates(v).into_iter().take(127).chain([SCSV_FALLBACK]).collect();
+        let suites: Vec<u16> = candidates(v)
+            .into_iter()
+            .take(127)
+            .chain([SCSV_FALLBACK])
+            .collect();
         self.asked = Some(Step::Fallback);
         self.fallback = None;
         Some(encode(hello_for(v, &suites, &self.opts, None, None)))

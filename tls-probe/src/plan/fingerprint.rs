@@ -42,7 +42,12 @@ fn hex(bytes: &[u8]) -> String {
 /// The JA3S string and hash of a ServerHello.
 pub fn ja3s(sh: &ServerHelloInfo) -> (String, String) {
     let exts: Vec<String> = sh.extensions.iter().map(|(t, _)| format!("{t}")).collect();
-    let s = format!("{},{},{}", sh.legacy_version, sh.cipher_suite, exts.join("-"));
+    let s = format!(
+        "{},{},{}",
+        sh.legacy_version,
+        sh.cipher_suite,
+        exts.join("-")
+    );
     let digest = Md5::digest(s.as_bytes());
     let h = hex(&digest);
     (s, h)
@@ -64,7 +69,13 @@ pub fn ja4s(sh: &ServerHelloInfo) -> String {
         Some(p) if !p.is_empty() => {
             let first = p.first().copied().unwrap_or(b'0');
             let last = p.last().copied().unwrap_or(b'0');
-            let printable = |c: u8| if c.is_ascii_alphanumeric() { c as char } else { '9' };
+            let printable = |c: u8| {
+                if c.is_ascii_alphanumeric() {
+                    c as char
+                } else {
+                    '9'
+                }
+            };
             format!("{}{}", printable(first), printable(last))
         }
         _ => String::from("00"),
@@ -72,11 +83,18 @@ pub fn ja4s(sh: &ServerHelloInfo) -> String {
     let ext_hash = if sh.extensions.is_empty() {
         String::from("000000000000")
     } else {
-        let list: Vec<String> = sh.extensions.iter().map(|(t, _)| format!("{t:04x}")).collect();
+        let list: Vec<String> = sh
+            .extensions
+            .iter()
+            .map(|(t, _)| format!("{t:04x}"))
+            .collect();
         let digest = Sha256::digest(list.join(",").as_bytes());
         hex(digest.get(..6).unwrap_or(&[]))
     };
-    format!("t{version}{count:02}{alpn}_{:04x}_{ext_hash}", sh.cipher_suite)
+    format!(
+        "t{version}{count:02}{alpn}_{:04x}_{ext_hash}",
+        sh.cipher_suite
+    )
 }
 
 /// The fixed ClientHello of the fingerprint probe: TLS 1.0–1.3, common suites, x25519/P-256 shares, ALPN h2 and http/1.1.
@@ -89,15 +107,27 @@ pub fn fingerprint_hello(opts: &HelloOptions) -> ClientHello {
     if let Some(name) = &opts.sni {
         h = h.with(Extension::ServerName(name.clone()));
     }
-    h.with(Extension::SupportedVersions(alloc::vec![0x0304, 0x0303, 0x0302, 0x0301]))
-        .with(Extension::SupportedGroups(alloc::vec![groups::X25519, groups::SECP256R1, groups::SECP384R1]))
-        .with(Extension::EcPointFormats(alloc::vec![0]))
-        .with(Extension::KeyShare(alloc::vec![KeyShareEntry::x25519(), KeyShareEntry::secp256r1()]))
-        .with(Extension::SignatureAlgorithms(sigalgs::ALL.to_vec()))
-        .with(Extension::PskKeyExchangeModes(alloc::vec![1]))
-        .with(Extension::ExtendedMasterSecret)
-        .with(Extension::SessionTicket(Vec::new()))
-        .with(Extension::Alpn(alloc::vec![b"h2".to_vec(), b"http/1.1".to_vec()]))
+    h.with(Extension::SupportedVersions(alloc::vec![
+        0x0304, 0x0303, 0x0302, 0x0301
+    ]))
+    .with(Extension::SupportedGroups(alloc::vec![
+        groups::X25519,
+        groups::SECP256R1,
+        groups::SECP384R1
+    ]))
+    .with(Extension::EcPointFormats(alloc::vec![0]))
+    .with(Extension::KeyShare(alloc::vec![
+        KeyShareEntry::x25519(),
+        KeyShareEntry::secp256r1()
+    ]))
+    .with(Extension::SignatureAlgorithms(sigalgs::ALL.to_vec()))
+    .with(Extension::PskKeyExchangeModes(alloc::vec![1]))
+    .with(Extension::ExtendedMasterSecret)
+    .with(Extension::SessionTicket(Vec::new()))
+    .with(Extension::Alpn(alloc::vec![
+        b"h2".to_vec(),
+        b"http/1.1".to_vec()
+    ]))
 }
 
 /// One handshake with [`fingerprint_hello`]; the output is `None` if the server sent no ServerHello.
@@ -111,7 +141,11 @@ pub struct FingerprintProbe {
 impl FingerprintProbe {
     /// A probe.
     pub fn new(opts: HelloOptions) -> Self {
-        FingerprintProbe { opts, asked: false, res: None }
+        FingerprintProbe {
+            opts,
+            asked: false,
+            res: None,
+        }
     }
 }
 
@@ -121,7 +155,11 @@ impl Probe for FingerprintProbe {
     fn next(&mut self, answer: Option<ServerFlight>) -> Option<Vec<u8>> {
         if let Some(sh) = answer.as_ref().and_then(|f| f.server_hello.as_ref()) {
             let (ja3s_string, ja3s) = ja3s(sh);
-            self.res = Some(Fingerprints { ja3s_string, ja3s, ja4s: ja4s(sh) });
+            self.res = Some(Fingerprints {
+                ja3s_string,
+                ja3s,
+                ja4s: ja4s(sh),
+            });
         }
         if self.asked {
             return None;
@@ -155,7 +193,10 @@ mod tests {
 
     #[test]
     fn ja3s_and_ja4s_by_hand() {
-        let s = sh(0x0304, alloc::vec![(43, alloc::vec![3, 4]), (51, alloc::vec![0, 0x1d])]);
+        let s = sh(
+            0x0304,
+            alloc::vec![(43, alloc::vec![3, 4]), (51, alloc::vec![0, 0x1d])],
+        );
         let (string, hash) = ja3s(&s);
         assert_eq!(string, "771,4865,43-51");
         // md5("771,4865,43-51"), computed with coreutils md5sum.

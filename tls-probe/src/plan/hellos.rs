@@ -8,7 +8,7 @@ use crate::suites::SCSV_RENEGOTIATION;
 use crate::version::Version;
 
 /// Options shared by every hello of a plan.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HelloOptions {
     /// Server name to send in SNI (none by default; an IP literal is sent as given, like sslscan).
     pub sni: Option<String>,
@@ -17,16 +17,13 @@ pub struct HelloOptions {
     pub offer_ffdhe: bool,
 }
 
-impl Default for HelloOptions {
-    fn default() -> Self {
-        HelloOptions { sni: None, offer_ffdhe: false }
-    }
-}
-
 impl HelloOptions {
     /// Options with an SNI name.
     pub fn with_sni(name: impl Into<String>) -> Self {
-        HelloOptions { sni: Some(name.into()), ..Self::default() }
+        HelloOptions {
+            sni: Some(name.into()),
+            ..Self::default()
+        }
     }
 }
 
@@ -63,7 +60,9 @@ pub fn hello_for(
             }
             h = h.with(Extension::EcPointFormats(alloc::vec![0]));
             if version == Version::Tls12 {
-                h = h.with(Extension::SignatureAlgorithms(sigalg_list.unwrap_or(sigalgs::ALL).to_vec()));
+                h = h.with(Extension::SignatureAlgorithms(
+                    sigalg_list.unwrap_or(sigalgs::ALL).to_vec(),
+                ));
             }
             h
         }
@@ -86,11 +85,16 @@ pub fn hello_for(
                     groups::FFDHE4096
                 ],
             };
-            let shares: Vec<KeyShareEntry> = g.iter().filter_map(|g| KeyShareEntry::for_group(*g)).collect();
+            let shares: Vec<KeyShareEntry> = g
+                .iter()
+                .filter_map(|g| KeyShareEntry::for_group(*g))
+                .collect();
             h.with(Extension::SupportedVersions(alloc::vec![0x0304]))
                 .with(Extension::SupportedGroups(g))
                 .with(Extension::KeyShare(shares))
-                .with(Extension::SignatureAlgorithms(sigalg_list.unwrap_or(sigalgs::ALL).to_vec()))
+                .with(Extension::SignatureAlgorithms(
+                    sigalg_list.unwrap_or(sigalgs::ALL).to_vec(),
+                ))
                 .with(Extension::PskKeyExchangeModes(alloc::vec![1]))
         }
     }

@@ -29,8 +29,6 @@ use alloc::vec::Vec;
 
 use crate::flight::{FlightParser, ServerFlight};
 
-
-
 pub mod features;
 pub mod fingerprint;
 pub mod hellos;
@@ -64,7 +62,12 @@ pub struct Plan<P> {
 impl<P: Probe> Plan<P> {
     /// Wraps a probe.
     pub fn new(probe: P) -> Self {
-        Plan { probe, parser: None, handshakes: 0, finished: false }
+        Plan {
+            probe,
+            parser: None,
+            handshakes: 0,
+            finished: false,
+        }
     }
 
     /// The bytes to send on a fresh connection, or `None` when the plan is complete. An attempt

@@ -80,11 +80,20 @@ impl DhProbe {
     pub fn new(opts: HelloOptions, versions: &[Version]) -> Self {
         let mut todo = versions.to_vec();
         todo.reverse();
-        DhProbe { opts, todo, asked: None, res: DhResult::default() }
+        DhProbe {
+            opts,
+            todo,
+            asked: None,
+            res: DhResult::default(),
+        }
     }
 
     fn hello(&self, v: Version, ffdhe: bool) -> Vec<u8> {
-        let dhe: Vec<u16> = candidates(v).into_iter().filter(|id| Suite::from_id(*id).is_some_and(|s| s.is_dhe())).take(128).collect();
+        let dhe: Vec<u16> = candidates(v)
+            .into_iter()
+            .filter(|id| Suite::from_id(*id).is_some_and(|s| s.is_dhe()))
+            .take(128)
+            .collect();
         let mut opts = self.opts.clone();
         opts.offer_ffdhe = ffdhe;
         encode(hello_for(v, &dhe, &opts, None, None))
@@ -178,7 +187,13 @@ impl GroupProbe {
 
     fn hello13(&self) -> Vec<u8> {
         let suites: Vec<u16> = candidates(Version::Tls13);
-        let mut h = hello_for(Version::Tls13, &suites, &self.opts, Some(&self.remaining13), None);
+        let mut h = hello_for(
+            Version::Tls13,
+            &suites,
+            &self.opts,
+            Some(&self.remaining13),
+            None,
+        );
         if let Some(exts) = h.extensions.as_mut() {
             for e in exts.iter_mut() {
                 if let Extension::KeyShare(shares) = e {
@@ -195,7 +210,13 @@ impl GroupProbe {
             .filter(|id| Suite::from_id(*id).is_some_and(|s| s.is_ecdhe()))
             .take(128)
             .collect();
-        encode(hello_for(Version::Tls12, &ecdhe, &self.opts, Some(&self.remaining12), None))
+        encode(hello_for(
+            Version::Tls12,
+            &ecdhe,
+            &self.opts,
+            Some(&self.remaining12),
+            None,
+        ))
     }
 }
 
@@ -206,7 +227,11 @@ impl Probe for GroupProbe {
         if let Some(f) = answer {
             match self.phase {
                 1 => {
-                    let g = f.server_hello.as_ref().filter(|s| s.version == 0x0304).and_then(|s| s.key_share_group);
+                    let g = f
+                        .server_hello
+                        .as_ref()
+                        .filter(|s| s.version == 0x0304)
+                        .and_then(|s| s.key_share_group);
                     match g {
                         Some(g) if self.remaining13.contains(&g) => {
                             self.remaining13.retain(|x| *x != g);
@@ -264,7 +289,12 @@ pub struct SigAlgProbe {
 impl SigAlgProbe {
     /// A probe (TLS 1.2 only: TLS 1.3 signs in the encrypted CertificateVerify).
     pub fn new(opts: HelloOptions) -> Self {
-        SigAlgProbe { opts, remaining: sigalgs::ALL.to_vec(), found: Vec::new(), done: false }
+        SigAlgProbe {
+            opts,
+            remaining: sigalgs::ALL.to_vec(),
+            found: Vec::new(),
+            done: false,
+        }
     }
 }
 
@@ -273,7 +303,11 @@ impl Probe for SigAlgProbe {
 
     fn next(&mut self, answer: Option<ServerFlight>) -> Option<Vec<u8>> {
         if let Some(f) = answer {
-            match f.server_key_exchange.as_ref().and_then(|k| k.signature_algorithm) {
+            match f
+                .server_key_exchange
+                .as_ref()
+                .and_then(|k| k.signature_algorithm)
+            {
                 Some(s) if self.remaining.contains(&s) => {
                     self.remaining.retain(|x| *x != s);
                     self.found.push(s);
@@ -286,10 +320,19 @@ impl Probe for SigAlgProbe {
         }
         let signed: Vec<u16> = candidates(Version::Tls12)
             .into_iter()
-            .filter(|id| Suite::from_id(*id).is_some_and(|s| (s.is_dhe() || s.is_ecdhe()) && !s.flags.anonymous))
+            .filter(|id| {
+                Suite::from_id(*id)
+                    .is_some_and(|s| (s.is_dhe() || s.is_ecdhe()) && !s.flags.anonymous)
+            })
             .take(128)
             .collect();
-        Some(encode(hello_for(Version::Tls12, &signed, &self.opts, None, Some(&self.remaining))))
+        Some(encode(hello_for(
+            Version::Tls12,
+            &signed,
+            &self.opts,
+            None,
+            Some(&self.remaining),
+        )))
     }
 
     fn output(&self) -> Vec<u16> {

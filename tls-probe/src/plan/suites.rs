@@ -44,7 +44,13 @@ pub struct SuiteScanConfig {
 impl Default for SuiteScanConfig {
     fn default() -> Self {
         SuiteScanConfig {
-            versions: alloc::vec![Version::Tls13, Version::Tls12, Version::Tls11, Version::Tls10, Version::Ssl3],
+            versions: alloc::vec![
+                Version::Tls13,
+                Version::Tls12,
+                Version::Tls11,
+                Version::Tls10,
+                Version::Ssl3
+            ],
             chunk: 128,
             infer_legacy: false,
             order_probe: true,
@@ -120,7 +126,10 @@ pub struct SuiteScan {
 impl SuiteScan {
     /// All (version, suite) pairs found.
     pub fn pairs(&self) -> Vec<(Version, u16)> {
-        self.versions.iter().flat_map(|v| v.suites.iter().map(move |s| (v.version, s.id))).collect()
+        self.versions
+            .iter()
+            .flat_map(|v| v.suites.iter().map(move |s| (v.version, s.id)))
+            .collect()
     }
 
     /// The result for one version.
@@ -172,13 +181,22 @@ impl SuiteProbe {
     pub fn new(cfg: SuiteScanConfig) -> Self {
         let mut todo = cfg.versions.clone();
         todo.reverse();
-        SuiteProbe { cfg, todo, cur: None, pending: None, pair: None, done: SuiteScan::default() }
+        SuiteProbe {
+            cfg,
+            todo,
+            cur: None,
+            pending: None,
+            pair: None,
+            done: SuiteScan::default(),
+        }
     }
 
     fn start(&self, version: Version) -> Current {
         let chunk = self.cfg.chunk.clamp(1, 1000);
         let all = candidates(version);
-        let predicted: Vec<u16> = if self.cfg.infer_legacy && matches!(version, Version::Ssl3 | Version::Tls10 | Version::Tls11) {
+        let predicted: Vec<u16> = if self.cfg.infer_legacy
+            && matches!(version, Version::Ssl3 | Version::Tls10 | Version::Tls11)
+        {
             self.done
                 .version(Version::Tls12)
                 .map(|t| {
@@ -196,7 +214,10 @@ impl SuiteProbe {
         let mut chunks: Vec<Vec<u16>> = Vec::new();
         if infer_first {
             chunks.push(predicted.clone());
-            let rest: Vec<u16> = all.into_iter().filter(|id| !predicted.contains(id)).collect();
+            let rest: Vec<u16> = all
+                .into_iter()
+                .filter(|id| !predicted.contains(id))
+                .collect();
             chunks.extend(rest.chunks(chunk).map(<[u16]>::to_vec));
         } else {
             chunks.extend(all.chunks(chunk).map(<[u16]>::to_vec));
@@ -226,25 +247,39 @@ impl SuiteProbe {
     }
 
     fn on_answer(&mut self, f: &ServerFlight) {
-        let (Some(cur), Some(pending)) = (self.cur.as_mut(), self.pending.take()) else { return };
+        let (Some(cur), Some(pending)) = (self.cur.as_mut(), self.pending.take()) else {
+            return;
+        };
         let accepted = f.accepted();
         let wire = cur.version.wire();
         match pending {
             Pending::Discover => {
-                let Some(chunk) = cur.chunks.get_mut(cur.chunk) else { return };
+                let Some(chunk) = cur.chunks.get_mut(cur.chunk) else {
+                    return;
+                };
                 match accepted {
                     Some((ver, suite)) if ver == wire && chunk.contains(&suite) => {
                         chunk.retain(|s| *s != suite);
                         let hrr = f.server_hello.as_ref().is_some_and(|s| s.is_hrr);
                         let kx = f.server_key_exchange.as_ref().map(|k| k.params.clone());
                         cur.found.push((
-                            AcceptedSuite { id: suite, evidence: Evidence::Observed, key_exchange: kx, via_hrr: hrr },
+                            AcceptedSuite {
+                                id: suite,
+                                evidence: Evidence::Observed,
+                                key_exchange: kx,
+                                via_hrr: hrr,
+                            },
                             cur.chunk,
                         ));
                         if cur.infer_first && cur.chunk == 0 {
                             for id in chunk.drain(..) {
                                 cur.found.push((
-                                    AcceptedSuite { id, evidence: Evidence::Inferred, key_exchange: None, via_hrr: false },
+                                    AcceptedSuite {
+                                        id,
+                                        evidence: Evidence::Inferred,
+                                        key_exchange: None,
+                                        via_hrr: false,
+                                    },
                                     0,
                                 ));
                             }
@@ -268,7 +303,10 @@ impl SuiteProbe {
                         } else if cur.infer_first && cur.chunk == 0 {
                             // The prediction failed: enumerate this version in full.
                             let chunk_size = self.cfg.chunk.clamp(1, 1000);
-                            cur.chunks = candidates(cur.version).chunks(chunk_size).map(<[u16]>::to_vec).collect();
+                            cur.chunks = candidates(cur.version)
+                                .chunks(chunk_size)
+                                .map(<[u16]>::to_vec)
+                                .collect();
                             cur.infer_first = false;
                         } else {
                             cur.chunk += 1;
@@ -294,8 +332,19 @@ impl SuiteProbe {
                     Preference::Mixed
                 };
                 if cur.res.preference == Preference::Server {
-                    cur.ordered = cur.found.iter().filter(|(_, c)| *c == group).map(|(s, _)| s.id).collect();
-                    cur.to_insert = cur.found.iter().filter(|(_, c)| *c != group).map(|(s, _)| s.id).rev().collect();
+                    cur.ordered = cur
+                        .found
+                        .iter()
+                        .filter(|(_, c)| *c == group)
+                        .map(|(s, _)| s.id)
+                        .collect();
+                    cur.to_insert = cur
+                        .found
+                        .iter()
+                        .filter(|(_, c)| *c != group)
+                        .map(|(s, _)| s.id)
+                        .rev()
+                        .collect();
                     cur.lo = 0;
                     cur.hi = cur.ordered.len();
                 }
@@ -315,7 +364,13 @@ impl SuiteProbe {
                 };
                 if let (Preference::Server, Some(w)) = (cur.res.preference, first) {
                     cur.ordered = alloc::vec![w];
-                    cur.to_insert = cur.found.iter().map(|(s, _)| s.id).filter(|id| *id != w).rev().collect();
+                    cur.to_insert = cur
+                        .found
+                        .iter()
+                        .map(|(s, _)| s.id)
+                        .filter(|id| *id != w)
+                        .rev()
+                        .collect();
                     cur.lo = 0;
                     cur.hi = 1;
                 }
@@ -339,11 +394,17 @@ impl SuiteProbe {
     }
 
     fn finish_version(&mut self) {
-        let Some(mut cur) = self.cur.take() else { return };
+        let Some(mut cur) = self.cur.take() else {
+            return;
+        };
         let mut suites: Vec<AcceptedSuite> = cur.found.iter().map(|(s, _)| s.clone()).collect();
-        if cur.res.preference == Preference::Server && cur.to_insert.is_empty() && cur.ordered.len() == suites.len() {
+        if cur.res.preference == Preference::Server
+            && cur.to_insert.is_empty()
+            && cur.ordered.len() == suites.len()
+        {
             let by_id = |id: u16| suites.iter().find(|s| s.id == id).cloned();
-            let sorted: Vec<AcceptedSuite> = cur.ordered.iter().filter_map(|id| by_id(*id)).collect();
+            let sorted: Vec<AcceptedSuite> =
+                cur.ordered.iter().filter_map(|id| by_id(*id)).collect();
             suites = sorted;
         }
         cur.res.supported = !suites.is_empty();
@@ -391,7 +452,9 @@ impl Probe for SuiteProbe {
                         .map(|(s, _)| s.id)
                         .collect::<Vec<u16>>()
                 };
-                let best = (0..cur.chunks.len()).map(|c| (observed_in(c).len(), core::cmp::Reverse(c))).max();
+                let best = (0..cur.chunks.len())
+                    .map(|c| (observed_in(c).len(), core::cmp::Reverse(c)))
+                    .max();
                 if let Some((n, core::cmp::Reverse(c))) = best {
                     if n >= 2 {
                         cur.pref_chunk = c;
@@ -402,12 +465,20 @@ impl Probe for SuiteProbe {
                     }
                 }
                 // No chunk with two picks: compare two suites in both orders.
-                let observed: Vec<u16> =
-                    cur.found.iter().filter(|(s, _)| s.evidence == Evidence::Observed).map(|(s, _)| s.id).collect();
+                let observed: Vec<u16> = cur
+                    .found
+                    .iter()
+                    .filter(|(s, _)| s.evidence == Evidence::Observed)
+                    .map(|(s, _)| s.id)
+                    .collect();
                 if let (Some(&a), Some(&b)) = (observed.first(), observed.get(1)) {
                     let v = cur.version;
                     if let Some((pa, pb, first)) = self.pair.take() {
-                        self.pending = Some(Pending::PairSecond { a: pa, b: pb, first });
+                        self.pending = Some(Pending::PairSecond {
+                            a: pa,
+                            b: pb,
+                            first,
+                        });
                         return Some(self.offer(v, &[pb, pa]));
                     }
                     self.pending = Some(Pending::PairFirst { a, b });

@@ -46,7 +46,12 @@ impl VersionProbe {
     pub fn for_versions(opts: HelloOptions, versions: &[Version]) -> Self {
         let mut todo = versions.to_vec();
         todo.reverse();
-        VersionProbe { opts, todo, asked: None, results: Vec::new() }
+        VersionProbe {
+            opts,
+            todo,
+            asked: None,
+            results: Vec::new(),
+        }
     }
 }
 
@@ -62,15 +67,24 @@ pub fn version_hello(version: Version, opts: &HelloOptions) -> Vec<u8> {
 /// Interprets the answer to a [`version_hello`].
 pub fn version_answer(version: Version, f: &ServerFlight) -> VersionSupport {
     let sh = f.server_hello.as_ref();
-    let sslv2_cipher_specs = f.sslv2.as_ref().map(|s| s.cipher_specs.clone()).unwrap_or_default();
+    let sslv2_cipher_specs = f
+        .sslv2
+        .as_ref()
+        .map(|s| s.cipher_specs.clone())
+        .unwrap_or_default();
     let supported = match version {
-        Version::Ssl2 => f.sslv2.as_ref().is_some_and(|s| s.version == 2 && !s.cipher_specs.is_empty()),
+        Version::Ssl2 => f
+            .sslv2
+            .as_ref()
+            .is_some_and(|s| s.version == 2 && !s.cipher_specs.is_empty()),
         v => sh.is_some_and(|sh| sh.version == v.wire()),
     };
     VersionSupport {
         version,
         supported,
-        server_version: sh.map(|s| s.version).or(f.sslv2.as_ref().map(|s| s.version)),
+        server_version: sh
+            .map(|s| s.version)
+            .or(f.sslv2.as_ref().map(|s| s.version)),
         suite: sh.map(|s| s.cipher_suite),
         alert: f.alert,
         sslv2_cipher_specs,

@@ -1,5 +1,11 @@
 //! Helpers of the lab tests: lab directory, our own s_server instances, peer tool output.
 #![allow(dead_code, unreachable_pub, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -29,6 +35,7 @@ pub fn addr(port: u16) -> SocketAddr {
 }
 
 pub fn connect(port: u16) -> std::io::Result<TcpStream> {
+    let _ = lab();
     tls_probe::runner::tcp_connect(addr(port), TIMEOUT)
 }
 
@@ -67,7 +74,10 @@ impl SServer {
         let s = SServer { child, port };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(addr(port)).is_err() {
-            assert!(Instant::now() < deadline, "s_server on {port} did not come up");
+            assert!(
+                Instant::now() < deadline,
+                "s_server on {port} did not come up"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         s
@@ -84,10 +94,22 @@ impl Drop for SServer {
 /// `openssl ciphers -V -s -<version> -ciphersuites '' <string>`: the suite ids, in OpenSSL's order.
 pub fn openssl_ciphers(version_flag: &str, cipher_string: &str) -> Vec<u16> {
     let out = Command::new("openssl")
-        .args(["ciphers", "-V", "-s", version_flag, "-ciphersuites", "", cipher_string])
+        .args([
+            "ciphers",
+            "-V",
+            "-s",
+            version_flag,
+            "-ciphersuites",
+            "",
+            cipher_string,
+        ])
         .output()
         .expect("openssl ciphers runs");
-    assert!(out.status.success(), "openssl ciphers failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "openssl ciphers failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     parse_hex_pairs(&String::from_utf8_lossy(&out.stdout))
 }
 
@@ -97,7 +119,10 @@ pub fn parse_hex_pairs(text: &str) -> Vec<u16> {
         .filter_map(|l| {
             let i = l.find("0x")?;
             let rest = l.get(i..)?;
-            let mut parts = rest.split(',').take(2).map(|p| p.trim().trim_start_matches("0x"));
+            let mut parts = rest
+                .split(',')
+                .take(2)
+                .map(|p| p.trim().trim_start_matches("0x"));
             let hi = u8::from_str_radix(parts.next()?.get(..2)?, 16).ok()?;
             let lo = u8::from_str_radix(parts.next()?.get(..2)?, 16).ok()?;
             Some(u16::from_be_bytes([hi, lo]))
@@ -141,7 +166,10 @@ pub fn smtp_starttls(port: u16) -> std::io::Result<TcpStream> {
         loop {
             let mut line = String::new();
             if r.read_line(&mut line)? == 0 {
-                return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "SMTP server closed"));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "SMTP server closed",
+                ));
             }
             all.push_str(&line);
             if line.len() < 4 || line.as_bytes().get(3) != Some(&b'-') {
@@ -172,8 +200,13 @@ pub fn smtp_starttls(port: u16) -> std::io::Result<TcpStream> {
 
 /// Reads a fixture from tests/fixtures.
 pub fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let mut v = Vec::new();
-    std::fs::File::open(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())).read_to_end(&mut v).unwrap();
+    std::fs::File::open(&p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .read_to_end(&mut v)
+        .unwrap();
     v
 }
