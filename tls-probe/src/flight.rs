@@ -553,6 +553,30 @@ mod tests {
     }
 
     #[test]
+    fn hello_retry_request_names_the_group() {
+        // An HRR is a ServerHello with the special random, selecting a group without a key.
+        let mut body = alloc::vec![3, 3];
+        body.extend_from_slice(&HRR_RANDOM);
+        body.extend_from_slice(&[0, 0x13, 0x02, 0]);
+        let exts = [0u8, 43, 0, 2, 3, 4, 0, 51, 0, 2, 0x11, 0xec];
+        body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+        body.extend_from_slice(&exts);
+        let mut msg = alloc::vec![2, 0, 0, body.len() as u8];
+        msg.extend_from_slice(&body);
+        let mut rec = alloc::vec![22, 3, 3, 0, msg.len() as u8];
+        rec.extend_from_slice(&msg);
+        let mut p = FlightParser::new();
+        assert!(p.feed(&rec));
+        let sh = p.flight().server_hello.clone().unwrap();
+        assert!(sh.is_hrr);
+        assert_eq!(
+            (sh.version, sh.cipher_suite, sh.key_share_group),
+            (0x0304, 0x1302, Some(0x11ec))
+        );
+        assert_eq!(p.flight().end, Some(FlightEnd::HelloRetryRequest));
+    }
+
+    #[test]
     fn alert_and_garbage() {
         let mut p = FlightParser::new();
         assert!(p.feed(&[21, 3, 1, 0, 2, 2, 70]));

@@ -11,8 +11,17 @@
 //! - with the default `std` feature: [`driver`], a rustls handshake that records the chain,
 //!   and [`runner`], a small blocking runner for tests and examples.
 //!
-//! The crate core builds as `#![no_std]` + `alloc` (`--no-default-features`); tls-parser builds
-//! without std too.
+//! The crate is `#![no_std]` + `alloc` without its default `std` feature
+//! (`cargo build -p tls-probe --no-default-features`), and so are its own codec and plans. One
+//! caveat, measured with `cargo tree -e features`: tls-parser 0.12 with `default-features = false`
+//! still pulls `nom/std` through its dependencies (`nom-derive`, `rusticata-macros` and its own
+//! `nom` dependency keep their default features), so the crate builds on std hosts without the
+//! `std` feature, but not yet on a bare-metal target. The parts that use tls-parser are the
+//! suite table ([`suites`]) and the ServerHello/Certificate/CertificateRequest/DH-parameter
+//! parsing in [`flight`]; the ClientHello builder ([`hello`]) and the reassembly ([`record`]) do not.
+//!
+//! Limits: records ≤ 2^14 + 2048 bytes, a server flight ≤ 256 KiB ([`record::MAX_FLIGHT`]);
+//! anything beyond is a typed [`FlightError`].
 //!
 //! ```
 //! use tls_probe::hello::{ClientHello, Extension, KeyShareEntry, groups};
