@@ -12,6 +12,8 @@ use crate::reply::{decode_reply, Reply, ReplyCode};
 pub type LimitParam<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 /// One EHLO capability line, typed where the keyword is known.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Capability<'a> {
@@ -295,6 +297,7 @@ fn split_space(s: &str) -> (&str, &str) {
 }
 
 /// A typed EHLO response: the server's domain, the rest of its first line, and its capabilities.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EhloResponse<'a> {
     /// The domain (or address literal) the server names itself with; empty if it sent nothing.

@@ -3,7 +3,8 @@
 //! Sans-IO throughout: bytes in, typed values and bytes out. Nothing here opens a socket, reads
 //! a clock or spawns a task; the `mxray` binary owns I/O. With `--no-default-features` the crate
 //! is `#![no_std]` + `alloc`; the `std` feature (default) adds [`blocking::drive`] and
-//! `std::error::Error` impls, the `bytes` feature adds `BytesMut` helpers.
+//! `std::error::Error` impls, the `bytes` feature adds `BytesMut` helpers, the `serde` feature
+//! adds `Serialize` for transcripts, outcomes, replies and EHLO responses (for the scanner's JSON).
 //!
 //! # Layout
 //!
@@ -95,6 +96,8 @@ pub mod encode;
 pub mod error;
 pub mod limits;
 pub mod reply;
+#[cfg(feature = "serde")]
+mod serde_impls;
 pub mod server;
 pub mod session;
 pub mod status;

@@ -31,6 +31,8 @@ use crate::limits::Limits;
 use crate::reply::{decode_reply, Reply, ReplyCode};
 
 /// How the STARTTLS command is sent.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum StartTlsMode {
@@ -67,6 +69,8 @@ impl SessionConfig {
 }
 
 /// The step of the session a reply or event belongs to.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Phase {
@@ -96,6 +100,8 @@ impl Phase {
 }
 
 /// What kind of non-SMTP service answered, guessed from the first bytes.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BannerKind {
@@ -133,6 +139,8 @@ impl BannerKind {
 }
 
 /// How the plaintext part of the session ended.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "outcome", rename_all = "snake_case"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
@@ -143,6 +151,7 @@ pub enum Outcome {
         /// Where.
         phase: Phase,
         /// Bytes of an incomplete reply.
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_impls::lossy"))]
         partial: Vec<u8>,
     },
     /// The driver's timeout expired while waiting (see [`ClientSession::feed_timeout`]).
@@ -150,6 +159,7 @@ pub enum Outcome {
         /// Where.
         phase: Phase,
         /// Bytes of an incomplete reply.
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_impls::lossy"))]
         partial: Vec<u8>,
     },
     /// 421: the server is busy or shutting down (retry later; not "no STARTTLS").
@@ -169,6 +179,7 @@ pub enum Outcome {
         /// The guessed service.
         kind: BannerKind,
         /// The first bytes received (at most one reply line limit).
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_impls::lossy"))]
         banner: Vec<u8>,
         /// Why it is not an SMTP reply.
         error: ReplyError,
@@ -207,14 +218,20 @@ pub enum Outcome {
 }
 
 /// What the session handed over with [`Step::ReadyForTls`].
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsHandover {
     /// The 220 reply to STARTTLS.
     pub starttls_reply: Reply<'static>,
     /// Bytes the server sent after its 220 and before TLS: a finding. They are **not** TLS data
     /// and must never be fed to the TLS engine.
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::serde_impls::lossy_opt")
+    )]
     pub plaintext_after_starttls: Option<Vec<u8>>,
     /// The injection check to run after the handshake (injection mode only).
+    #[cfg_attr(feature = "serde", serde(skip))]
     pub injection: Option<InjectionCheck>,
 }
 
@@ -233,6 +250,8 @@ pub enum Step {
 }
 
 /// One recorded event.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "event", rename_all = "snake_case"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
@@ -241,6 +260,7 @@ pub enum Event {
         /// Where.
         phase: Phase,
         /// The bytes.
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_impls::lossy"))]
         bytes: Vec<u8>,
     },
     /// A reply we received.
@@ -270,6 +290,7 @@ pub enum Event {
 }
 
 /// What happened, step by step, plus the decoded replies of each step.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Transcript {
     /// Every event in order.
@@ -285,6 +306,10 @@ pub struct Transcript {
     /// The reply to STARTTLS.
     pub starttls: Option<Reply<'static>>,
     /// Bytes received after the 220 to STARTTLS (a finding).
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::serde_impls::lossy_opt")
+    )]
     pub plaintext_after_starttls: Option<Vec<u8>>,
 }
 
@@ -527,6 +552,8 @@ impl ClientSession {
 }
 
 /// The verdict of the injection check.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "verdict", rename_all = "snake_case"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum InjectionVerdict {
@@ -544,6 +571,7 @@ pub enum InjectionVerdict {
     /// Bytes arrived inside TLS that are not an SMTP reply, or an incomplete one at the end.
     Inconclusive {
         /// The bytes received.
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_impls::lossy"))]
         bytes: Vec<u8>,
         /// The decode error, if there was one.
         error: Option<ReplyError>,

@@ -142,5 +142,8 @@ fn exim_2527_is_not_injectable() {
 
 #[test]
 fn tlslite_2530_is_not_injectable() {
-    assert_eq!(probe(2530, "tlslite.lab.test"), InjectionVerdict::NotVulnerable);
+    assert_eq!(
+        probe(2530, "tlslite.lab.test"),
+        InjectionVerdict::NotVulnerable
+    );
 }
