@@ -26,7 +26,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::ehlo::EhloResponse;
-use crate::error::ReplyError;
+use crate::error::{CommandError, ReplyError};
 use crate::limits::Limits;
 use crate::reply::{decode_reply, Reply, ReplyCode};
 
@@ -333,8 +333,23 @@ pub struct ClientSession {
 }
 
 impl ClientSession {
-    /// A new session, waiting for the greeting.
+    /// A new session, waiting for the greeting. Characters of the EHLO name that cannot appear
+    /// in a domain or address literal (spaces, CR, LF, ...) are replaced with `-`, so a bad name
+    /// can never inject a command; use [`ClientSession::try_new`] to reject such names instead.
     pub fn new(config: SessionConfig) -> ClientSession {
+        let mut config = config;
+        if !is_valid_ehlo_name(&config.ehlo_name) {
+            let cleaned: String = config
+                .ehlo_name
+                .chars()
+                .map(|c| if is_ehlo_name_char(c) { c } else { '-' })
+                .collect();
+            config.ehlo_name = if cleaned.is_empty() {
+                String::from("localhost")
+            } else {
+                cleaned
+            };
+        }
         ClientSession {
             config,
             state: State::Await(Phase::Greeting),
@@ -343,6 +358,19 @@ impl ClientSession {
             eof: false,
             timed_out: false,
             transcript: Transcript::default(),
+        }
+    }
+
+    /// A new session, or an error if the EHLO name is not a plausible domain or address
+    /// literal (empty, longer than 255, or holding characters other than letters, digits,
+    /// `.-_:[]`).
+    pub fn try_new(config: SessionConfig) -> Result<ClientSession, CommandError> {
+        if is_valid_ehlo_name(&config.ehlo_name) {
+            Ok(ClientSession::new(config))
+        } else {
+            Err(CommandError::InvalidValue(
+                "EHLO name must be a domain or address literal",
+            ))
         }
     }
 
@@ -549,6 +577,14 @@ impl ClientSession {
             _ => self.finish(Outcome::UnexpectedReply { phase, reply }),
         }
     }
+}
+
+fn is_ehlo_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '[' | ']')
+}
+
+fn is_valid_ehlo_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 255 && name.chars().all(is_ehlo_name_char)
 }
 
 /// The verdict of the injection check.

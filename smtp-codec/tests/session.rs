@@ -368,3 +368,15 @@ fn transcript_records_each_step() {
     // Greeting reply, EHLO sent, EHLO reply, STARTTLS sent, STARTTLS reply.
     assert_eq!(events.len(), 5, "{events:?}");
 }
+
+#[test]
+fn ehlo_name_cannot_inject_commands() {
+    let evil = SessionConfig::new("x\r\nMAIL FROM:<a@b>");
+    assert!(ClientSession::try_new(evil.clone()).is_err());
+    let mut s = ClientSession::new(evil);
+    s.feed(b"220 mx\r\n");
+    let Step::Send(ehlo) = s.poll() else { panic!() };
+    assert_eq!(ehlo, b"EHLO x--MAIL-FROM:-a-b-\r\n");
+    assert!(ClientSession::try_new(SessionConfig::new("[192.0.2.1]")).is_ok());
+    assert!(ClientSession::try_new(SessionConfig::new("")).is_err());
+}
