@@ -6,6 +6,11 @@ use crate::ehlo::{Capability, EhloResponse};
 use crate::reply::{Reply, ReplyCode};
 
 /// Types that can be written to the wire. Decoding the output gives back an equal value.
+///
+/// Encoding writes values as they are. Decoded values and those from checked constructors
+/// ([`Reply::new`], [`ReplyCode::new`]) are wire-safe; when building commands or EHLO responses
+/// by hand through their public fields, keep CR and LF out of every text, or the output holds
+/// more than one line.
 pub trait Encode {
     /// Appends the wire form to `out`.
     fn encode(&self, out: &mut Vec<u8>);
