@@ -219,6 +219,28 @@ impl RustlsDriver {
         out
     }
 
+    /// Decrypted application data received after the handshake, at most `max` bytes, drained
+    /// from rustls's buffer (which rustls bounds itself). Empty when none is buffered.
+    pub fn take_plaintext(&mut self, max: usize) -> Vec<u8> {
+        use std::io::Read;
+        let mut out = vec![0u8; max.min(64 * 1024)];
+        match self.conn.reader().read(&mut out) {
+            Ok(n) => out.truncate(n),
+            Err(_) => out.clear(),
+        }
+        out
+    }
+
+    /// Queues application data to send once the handshake is complete; it comes out of
+    /// [`RustlsDriver::take_outgoing`], encrypted.
+    pub fn send_plaintext(&mut self, data: &[u8]) -> Result<(), DriverError> {
+        use std::io::Write;
+        self.conn
+            .writer()
+            .write_all(data)
+            .map_err(|e| DriverError::Handshake(e.to_string()))
+    }
+
     /// Whether the handshake is over (completed or failed).
     pub fn is_done(&self) -> bool {
         self.error.is_some() || self.eof || !self.conn.is_handshaking()
