@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use smtp_codec::blocking::drive;
-use smtp_codec::{ClientSession, Encode, Event, Outcome, Reply, SessionConfig, StartTlsMode, Step};
+use smtp_codec::{ClientSession, Encode, Event, Reply, SessionConfig, StartTlsMode, Step};
 
 fn show(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).escape_debug().to_string()
@@ -123,26 +123,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Step::Done(o) => {
-            let what = match &o {
-                Outcome::StartTlsNotOffered { via_helo } => {
-                    format!("STARTTLS not offered (HELO fallback: {via_helo})")
-                }
-                Outcome::StartTlsRefused { reply } => format!(
-                    "STARTTLS refused: {} {}",
-                    reply.code(),
-                    show(reply.first_line())
-                ),
-                Outcome::StartTlsStripped { masked } => {
-                    format!("STARTTLS stripped by a middlebox: {masked:?}")
-                }
-                Outcome::Busy { phase, reply } => format!(
-                    "busy (421) at {}: {}",
-                    phase.name(),
-                    show(reply.first_line())
-                ),
-                other => format!("{other:?}"),
-            };
-            println!("== outcome: {what}");
+            println!("== outcome: {o}");
             ExitCode::from(3)
         }
         other => {

@@ -217,6 +217,92 @@ pub enum Outcome {
     HandedOverToTls,
 }
 
+fn first_line_lossy<'r>(reply: &'r Reply<'_>) -> alloc::borrow::Cow<'r, str> {
+    String::from_utf8_lossy(reply.first_line())
+}
+
+/// One line for humans, e.g. `STARTTLS refused: 454 4.7.0 TLS not available`.
+impl core::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Outcome::NoGreeting => write!(f, "connection closed before any greeting"),
+            Outcome::ConnectionClosed { phase, partial } => {
+                write!(
+                    f,
+                    "connection closed at {} ({} bytes of an incomplete reply)",
+                    phase.name(),
+                    partial.len()
+                )
+            }
+            Outcome::Timeout { phase, partial } => {
+                write!(
+                    f,
+                    "timeout at {} ({} bytes of an incomplete reply)",
+                    phase.name(),
+                    partial.len()
+                )
+            }
+            Outcome::Busy { phase, reply } => {
+                write!(
+                    f,
+                    "busy (421) at {}: {}",
+                    phase.name(),
+                    first_line_lossy(reply)
+                )
+            }
+            Outcome::GreetingRejected { reply } => {
+                write!(
+                    f,
+                    "greeting rejected: {} {}",
+                    reply.code(),
+                    first_line_lossy(reply)
+                )
+            }
+            Outcome::NotSmtp {
+                kind,
+                banner,
+                error,
+            } => write!(
+                f,
+                "not SMTP ({kind:?} banner {:?}): {error}",
+                String::from_utf8_lossy(banner.get(..banner.len().min(40)).unwrap_or_default())
+            ),
+            Outcome::ProtocolError { phase, error } => {
+                write!(f, "protocol error at {}: {error}", phase.name())
+            }
+            Outcome::UnexpectedReply { phase, reply } => {
+                write!(
+                    f,
+                    "unexpected reply at {}: {} {}",
+                    phase.name(),
+                    reply.code(),
+                    first_line_lossy(reply)
+                )
+            }
+            Outcome::StartTlsNotOffered { via_helo: false } => write!(f, "STARTTLS not offered"),
+            Outcome::StartTlsNotOffered { via_helo: true } => {
+                write!(f, "STARTTLS not offered (EHLO refused, HELO accepted)")
+            }
+            Outcome::StartTlsStripped { masked } => {
+                write!(
+                    f,
+                    "STARTTLS stripped by a middlebox (masked: {})",
+                    masked.join(", ")
+                )
+            }
+            Outcome::StartTlsRefused { reply } => {
+                write!(
+                    f,
+                    "STARTTLS refused: {} {}",
+                    reply.code(),
+                    first_line_lossy(reply)
+                )
+            }
+            Outcome::HandedOverToTls => write!(f, "ready for TLS"),
+        }
+    }
+}
+
 /// What the session handed over with [`Step::ReadyForTls`].
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -380,3 +380,22 @@ fn ehlo_name_cannot_inject_commands() {
     assert!(ClientSession::try_new(SessionConfig::new("[192.0.2.1]")).is_ok());
     assert!(ClientSession::try_new(SessionConfig::new("")).is_err());
 }
+
+#[test]
+fn outcomes_display_for_humans() {
+    let r = run(
+        b"220 x\r\n",
+        &[
+            EHLO_OK,
+            b"454 4.7.0 TLS not available due to local problem\r\n",
+        ],
+    );
+    assert_eq!(
+        outcome(&r).to_string(),
+        "STARTTLS refused: 454 4.7.0 TLS not available due to local problem"
+    );
+    let r = run(b"SSH-2.0-OpenSSH_9.6\r\n", &[]);
+    assert!(outcome(&r)
+        .to_string()
+        .starts_with("not SMTP (Ssh banner \"SSH-2.0-OpenSSH_9.6"));
+}
