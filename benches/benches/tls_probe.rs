@@ -15,9 +15,19 @@ fn build(c: &mut Criterion) {
     let suites: Vec<u16> = candidates(Version::Tls12).into_iter().take(128).collect();
     let opts = HelloOptions::default();
     c.bench_function("tls_probe/client_hello_build_128_suites", |b| {
-        b.iter(|| encode(hello_for(Version::Tls12, black_box(&suites), &opts, None, None)))
+        b.iter(|| {
+            encode(hello_for(
+                Version::Tls12,
+                black_box(&suites),
+                &opts,
+                None,
+                None,
+            ))
+        })
     });
-    c.bench_function("tls_probe/candidates_tls12", |b| b.iter(|| candidates(black_box(Version::Tls12))));
+    c.bench_function("tls_probe/candidates_tls12", |b| {
+        b.iter(|| candidates(black_box(Version::Tls12)))
+    });
 }
 
 fn parse(c: &mut Criterion) {

@@ -41,7 +41,9 @@ fn rec(ct: u8, body: &[u8]) -> Vec<u8> {
 }
 
 fn answer(hello: &[u8], src: &mut Src<'_>) -> Vec<u8> {
-    let offered = ClientHello::parse(hello).map(|h| h.cipher_suites).unwrap_or_default();
+    let offered = ClientHello::parse(hello)
+        .map(|h| h.cipher_suites)
+        .unwrap_or_default();
     match src.byte() % 4 {
         0 => {
             let n = usize::from(src.byte());
@@ -50,7 +52,11 @@ fn answer(hello: &[u8], src: &mut Src<'_>) -> Vec<u8> {
         1 => rec(21, &[2, src.byte()]),
         _ => {
             let i = usize::from(src.byte());
-            let suite = if offered.is_empty() { 0x002f } else { offered[i % offered.len()] };
+            let suite = if offered.is_empty() {
+                0x002f
+            } else {
+                offered[i % offered.len()]
+            };
             let version = [0x0300u16, 0x0301, 0x0302, 0x0303][usize::from(src.byte() % 4)];
             let mut body = version.to_be_bytes().to_vec();
             body.extend_from_slice(&[9; 32]);
@@ -95,14 +101,29 @@ fn drive<P: Probe>(mut plan: Plan<P>, src: &mut Src<'_>) {
 fuzz_target!(|data: &[u8]| {
     let mut src = Src(data);
     let o = HelloOptions::default();
-    let all = [Version::Tls13, Version::Tls12, Version::Tls11, Version::Tls10, Version::Ssl3];
+    let all = [
+        Version::Tls13,
+        Version::Tls12,
+        Version::Tls11,
+        Version::Tls10,
+        Version::Ssl3,
+    ];
     // One plan per input, so each run stays short.
     match src.byte() % 7 {
         0 => drive(Plan::new(VersionProbe::new(o)), &mut src),
         1 => {
-            let versions = vec![all[usize::from(src.byte() % 5)], Version::Tls12, Version::Tls10];
+            let versions = vec![
+                all[usize::from(src.byte() % 5)],
+                Version::Tls12,
+                Version::Tls10,
+            ];
             let chunk = usize::from(src.byte() % 64) + 16;
-            let cfg = SuiteScanConfig { versions, chunk, infer_legacy: src.byte() % 2 == 0, ..SuiteScanConfig::default() };
+            let cfg = SuiteScanConfig {
+                versions,
+                chunk,
+                infer_legacy: src.byte() % 2 == 0,
+                ..SuiteScanConfig::default()
+            };
             drive(Plan::new(SuiteProbe::new(cfg)), &mut src)
         }
         2 => drive(Plan::new(DhProbe::new(o, &all)), &mut src),

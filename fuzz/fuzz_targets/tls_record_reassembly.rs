@@ -52,7 +52,9 @@ fn run(data: &[u8], step: usize) -> (Vec<(u8, u16, Vec<u8>)>, Vec<(u8, Vec<u8>)>
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&split, rest)) = data.split_first() else { return };
+    let Some((&split, rest)) = data.split_first() else {
+        return;
+    };
     let a = run(rest, rest.len().max(1));
     let b = run(rest, usize::from(split).max(1));
     assert_eq!(a, b);

@@ -4,7 +4,9 @@ use libfuzzer_sys::fuzz_target;
 use tls_probe::flight::{parse_server_hello, FlightParser};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&split, rest)) = data.split_first() else { return };
+    let Some((&split, rest)) = data.split_first() else {
+        return;
+    };
     let step = usize::from(split).max(1);
     let mut whole = FlightParser::new();
     whole.feed(rest);
