@@ -198,6 +198,12 @@ fn cases() -> Vec<Case> {
             theirs: theirs_replies,
         },
         Case {
+            name: "ehlo_reply",
+            buf: concat(&ehlos, 50),
+            ours: ours_replies,
+            theirs: theirs_replies,
+        },
+        Case {
             name: "ehlo",
             buf: concat(&ehlos, 50),
             ours: ours_ehlo,
@@ -251,14 +257,14 @@ fn main() {
 
     println!("\nsmtp_decode summary (same corpus, same run, 1 s each):");
     println!(
-        "{:<10} {:>12} {:>12} {:>8}",
+        "{:<11} {:>12} {:>12} {:>8}",
         "corpus", "smtp-codec", "smtp-proto", "ratio"
     );
     for case in &cases {
         let ours = mbps(case.ours, &case.buf, Duration::from_secs(1));
         let theirs = mbps(case.theirs, &case.buf, Duration::from_secs(1));
         println!(
-            "{:<10} {:>8.1} MB/s {:>7.1} MB/s {:>7.2}x",
+            "{:<11} {:>8.1} MB/s {:>7.1} MB/s {:>7.2}x",
             case.name,
             ours,
             theirs,

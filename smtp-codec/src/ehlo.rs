@@ -178,32 +178,32 @@ impl<'a> Capability<'a> {
                 None
             }
         };
-        let cap = match key {
-            b"STARTTLS" if bare => Some(Capability::StartTls),
-            b"SIZE" => number().map(Capability::Size),
-            b"PIPELINING" if bare => Some(Capability::Pipelining),
-            b"8BITMIME" if bare => Some(Capability::EightBitMime),
-            b"AUTH" => Some(Capability::Auth {
+        let cap = match Kw::classify(key) {
+            Some(Kw::StartTls) if bare => Some(Capability::StartTls),
+            Some(Kw::Size) => number().map(Capability::Size),
+            Some(Kw::Pipelining) if bare => Some(Capability::Pipelining),
+            Some(Kw::EightBitMime) if bare => Some(Capability::EightBitMime),
+            Some(Kw::Auth) => Some(Capability::Auth {
                 mechanisms: params(),
                 legacy: false,
             }),
-            b"ENHANCEDSTATUSCODES" if bare => Some(Capability::EnhancedStatusCodes),
-            b"SMTPUTF8" if bare => Some(Capability::SmtpUtf8),
-            b"CHUNKING" if bare => Some(Capability::Chunking),
-            b"BINARYMIME" if bare => Some(Capability::BinaryMime),
-            b"DSN" if bare => Some(Capability::Dsn),
-            b"REQUIRETLS" if bare => Some(Capability::RequireTls),
-            b"DELIVERBY" => number().map(Capability::DeliverBy),
-            b"ETRN" if bare => Some(Capability::Etrn),
-            b"ATRN" if bare => Some(Capability::Atrn),
-            b"BURL" => Some(Capability::Burl(params())),
-            b"MTRK" if bare => Some(Capability::Mtrk),
-            b"NO-SOLICITING" if bare => Some(Capability::NoSoliciting(None)),
-            b"NO-SOLICITING" if !params_str.contains(is_space) => {
+            Some(Kw::EnhancedStatusCodes) if bare => Some(Capability::EnhancedStatusCodes),
+            Some(Kw::SmtpUtf8) if bare => Some(Capability::SmtpUtf8),
+            Some(Kw::Chunking) if bare => Some(Capability::Chunking),
+            Some(Kw::BinaryMime) if bare => Some(Capability::BinaryMime),
+            Some(Kw::Dsn) if bare => Some(Capability::Dsn),
+            Some(Kw::RequireTls) if bare => Some(Capability::RequireTls),
+            Some(Kw::DeliverBy) => number().map(Capability::DeliverBy),
+            Some(Kw::Etrn) if bare => Some(Capability::Etrn),
+            Some(Kw::Atrn) if bare => Some(Capability::Atrn),
+            Some(Kw::Burl) => Some(Capability::Burl(params())),
+            Some(Kw::Mtrk) if bare => Some(Capability::Mtrk),
+            Some(Kw::NoSoliciting) if bare => Some(Capability::NoSoliciting(None)),
+            Some(Kw::NoSoliciting) if !params_str.contains(is_space) => {
                 Some(Capability::NoSoliciting(Some(Cow::Borrowed(params_str))))
             }
-            b"FUTURERELEASE" => Some(Capability::FutureRelease(params())),
-            b"LIMITS" => params_str
+            Some(Kw::FutureRelease) => Some(Capability::FutureRelease(params())),
+            Some(Kw::Limits) => params_str
                 .split(is_space)
                 .filter(|p| !p.is_empty())
                 .map(|p| match p.split_once('=') {
@@ -212,8 +212,8 @@ impl<'a> Capability<'a> {
                 })
                 .collect::<Option<Vec<_>>>()
                 .map(Capability::Limits),
-            b"VRFY" if bare => Some(Capability::Vrfy),
-            b"HELP" if bare => Some(Capability::Help),
+            Some(Kw::Vrfy) if bare => Some(Capability::Vrfy),
+            Some(Kw::Help) if bare => Some(Capability::Help),
             _ if bare && is_masked_keyword(head) => Some(Capability::Stripped(Cow::Borrowed(head))),
             _ => None,
         };
@@ -267,6 +267,75 @@ impl<'a> Capability<'a> {
     }
 }
 
+/// Known keywords, recognised by length first and then as fixed-size arrays (cheaper than a
+/// chain of slice comparisons on every capability line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kw {
+    StartTls,
+    Size,
+    Pipelining,
+    EightBitMime,
+    Auth,
+    EnhancedStatusCodes,
+    SmtpUtf8,
+    Chunking,
+    BinaryMime,
+    Dsn,
+    RequireTls,
+    DeliverBy,
+    Etrn,
+    Atrn,
+    Burl,
+    Mtrk,
+    NoSoliciting,
+    FutureRelease,
+    Limits,
+    Vrfy,
+    Help,
+}
+
+impl Kw {
+    /// `key` is already upper case.
+    fn classify(key: &[u8]) -> Option<Kw> {
+        match key.len() {
+            3 => (key == b"DSN").then_some(Kw::Dsn),
+            4 => match <[u8; 4]>::try_from(key).ok()? {
+                [b'S', b'I', b'Z', b'E'] => Some(Kw::Size),
+                [b'A', b'U', b'T', b'H'] => Some(Kw::Auth),
+                [b'E', b'T', b'R', b'N'] => Some(Kw::Etrn),
+                [b'A', b'T', b'R', b'N'] => Some(Kw::Atrn),
+                [b'B', b'U', b'R', b'L'] => Some(Kw::Burl),
+                [b'M', b'T', b'R', b'K'] => Some(Kw::Mtrk),
+                [b'V', b'R', b'F', b'Y'] => Some(Kw::Vrfy),
+                [b'H', b'E', b'L', b'P'] => Some(Kw::Help),
+                _ => None,
+            },
+            6 => (key == b"LIMITS").then_some(Kw::Limits),
+            8 => match u64::from_be_bytes(<[u8; 8]>::try_from(key).ok()?) {
+                k if k == u64::from_be_bytes(*b"STARTTLS") => Some(Kw::StartTls),
+                k if k == u64::from_be_bytes(*b"8BITMIME") => Some(Kw::EightBitMime),
+                k if k == u64::from_be_bytes(*b"SMTPUTF8") => Some(Kw::SmtpUtf8),
+                k if k == u64::from_be_bytes(*b"CHUNKING") => Some(Kw::Chunking),
+                _ => None,
+            },
+            9 => (key == b"DELIVERBY").then_some(Kw::DeliverBy),
+            10 => match key {
+                b"PIPELINING" => Some(Kw::Pipelining),
+                b"BINARYMIME" => Some(Kw::BinaryMime),
+                b"REQUIRETLS" => Some(Kw::RequireTls),
+                _ => None,
+            },
+            13 => match key {
+                b"NO-SOLICITING" => Some(Kw::NoSoliciting),
+                b"FUTURERELEASE" => Some(Kw::FutureRelease),
+                _ => None,
+            },
+            19 => (key == b"ENHANCEDSTATUSCODES").then_some(Kw::EnhancedStatusCodes),
+            _ => None,
+        }
+    }
+}
+
 fn is_space(c: char) -> bool {
     c == ' ' || c == '\t'
 }
@@ -287,7 +356,8 @@ fn trim_space(s: &str) -> &str {
 
 /// Splits at the first space or tab.
 fn split_space(s: &str) -> (&str, &str) {
-    match memchr::memchr2(b' ', b'\t', s.as_bytes()) {
+    // Capability lines are short: a plain scan beats SIMD set-up here.
+    match s.as_bytes().iter().position(|c| *c == b' ' || *c == b'\t') {
         Some(i) => (
             s.get(..i).unwrap_or(s),
             s.get(i.saturating_add(1)..).unwrap_or(""),
@@ -324,14 +394,15 @@ impl<'a> EhloResponse<'a> {
         };
         let (domain, greeting) = split_first_line(first_cow);
         let mut capabilities = Vec::with_capacity(rest.len());
-        capabilities.extend(
-            rest.iter()
-                .filter(|l| !l.iter().all(|b| *b == b' ' || *b == b'\t'))
-                .map(|l| match l {
-                    Cow::Borrowed(b) => Capability::parse(b),
-                    Cow::Owned(v) => Capability::parse(v).into_owned(),
-                }),
-        );
+        for l in rest {
+            if l.iter().all(|b| *b == b' ' || *b == b'\t') {
+                continue;
+            }
+            capabilities.push(match l {
+                Cow::Borrowed(b) => Capability::parse(b),
+                Cow::Owned(v) => Capability::parse(v).into_owned(),
+            });
+        }
         Ok(EhloResponse {
             domain,
             greeting,
