@@ -460,10 +460,15 @@ impl ClientSession {
         }
     }
 
-    /// Feeds bytes read from the server. Ignored once the session is over.
+    /// Feeds bytes read from the server. Ignored once the session is over. Poll after each
+    /// feed: the buffer holds at most twice [`Limits::reply_bytes`], which is more than any
+    /// decodable input (the decoder fails on the excess), so a flood cannot grow it.
     pub fn feed(&mut self, bytes: &[u8]) {
         if matches!(self.state, State::Await(_)) && !self.eof {
-            self.buf.extend_from_slice(bytes);
+            let cap = self.config.limits.reply_bytes.saturating_mul(2);
+            let room = cap.saturating_sub(self.buf.len());
+            self.buf
+                .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
         }
     }
 

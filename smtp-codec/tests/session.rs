@@ -399,3 +399,23 @@ fn outcomes_display_for_humans() {
         .to_string()
         .starts_with("not SMTP (Ssh banner \"SSH-2.0-OpenSSH_9.6"));
 }
+
+#[test]
+fn flood_without_line_end_is_bounded_and_fails() {
+    let mut s = ClientSession::new(SessionConfig::new("a.example"));
+    let flood = vec![b'2'; 10 * 1024 * 1024];
+    s.feed(&flood);
+    assert!(matches!(s.poll(), Step::Done(Outcome::NotSmtp { .. })));
+    let mut s = ClientSession::new(SessionConfig::new("a.example"));
+    s.feed(b"220 x\r\n");
+    assert!(matches!(s.poll(), Step::Send(_)));
+    s.feed(b"250-");
+    s.feed(&vec![b'a'; 100_000]);
+    assert!(matches!(
+        s.poll(),
+        Step::Done(Outcome::ProtocolError {
+            phase: Phase::Ehlo,
+            error: smtp_codec::ReplyError::LineTooLong { limit: 4096 }
+        })
+    ));
+}
