@@ -33,6 +33,9 @@ pub enum Command {
     /// Scan mail servers: one JSON object per endpoint (JSON Lines) on stdout or --output.
     #[command(after_help = SCAN_HELP)]
     Scan(Box<ScanArgs>),
+    /// Run a misconfigured receiving SMTP server that records what senders do (`mxray lab
+    /// --help`), or print its sender-behaviour table (`mxray lab summary FILE`).
+    Lab(Box<crate::lab::LabArgs>),
 }
 
 const SCAN_HELP: &str = "\
@@ -262,7 +265,9 @@ mod tests {
     #[test]
     fn scan_defaults() {
         let cli = Cli::try_parse_from(["mxray", "scan", "example.org"]).unwrap();
-        let Command::Scan(a) = cli.command;
+        let Command::Scan(a) = cli.command else {
+            panic!("not scan")
+        };
         assert_eq!(a.port, 25);
         assert_eq!(a.retries, 2);
         assert_eq!(a.concurrency, 64);

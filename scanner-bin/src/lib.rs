@@ -27,6 +27,7 @@
 pub mod cli;
 pub mod dns;
 pub mod exclude;
+pub mod lab;
 pub mod lines;
 pub mod output;
 pub mod pipeline;
@@ -54,6 +55,7 @@ pub fn run_cli(cli: Cli) -> i32 {
         }
     };
     let code = match cli.command {
+        Command::Lab(args) => runtime.block_on(lab::run(*args)),
         Command::Scan(args) => {
             let quiet = args.quiet;
             match runtime.block_on(scan::run(*args)) {

@@ -1,0 +1,188 @@
+//! The misconfiguration profiles the lab serves, one per port.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// One misconfiguration of the receiving server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum LabProfile {
+    /// STARTTLS with a valid chain under the lab CA and the right names.
+    Good,
+    /// No STARTTLS in the EHLO reply; `STARTTLS` answered 502.
+    NoStarttls,
+    /// A self-signed certificate with the right names.
+    SelfSigned,
+    /// A chain under the lab CA whose leaf expired (fixed past validity, 2020).
+    Expired,
+    /// A chain under the lab CA for another name (`wrong-host.invalid`).
+    WrongHost,
+    /// A valid-looking chain under a CA minted per run and never written out.
+    UntrustedCa,
+    /// STARTTLS offered, answered `454 4.7.0`.
+    StarttlsRefused,
+    /// `220` to STARTTLS, then a fatal `handshake_failure` alert after the ClientHello.
+    HandshakeFails,
+    /// A plaintext reply smuggled after the `220` to STARTTLS (response injection).
+    Injection,
+    /// Slow replies: the greeting one byte per interval (bounded by its length).
+    Tarpit,
+}
+
+impl LabProfile {
+    /// Every profile, in the order of `--all` ports (base port + index).
+    pub const ALL: [LabProfile; 10] = [
+        LabProfile::Good,
+        LabProfile::NoStarttls,
+        LabProfile::SelfSigned,
+        LabProfile::Expired,
+        LabProfile::WrongHost,
+        LabProfile::UntrustedCa,
+        LabProfile::StarttlsRefused,
+        LabProfile::HandshakeFails,
+        LabProfile::Injection,
+        LabProfile::Tarpit,
+    ];
+
+    /// The name used on the command line and in the log.
+    pub const fn name(self) -> &'static str {
+        match self {
+            LabProfile::Good => "good",
+            LabProfile::NoStarttls => "no-starttls",
+            LabProfile::SelfSigned => "self-signed",
+            LabProfile::Expired => "expired",
+            LabProfile::WrongHost => "wrong-host",
+            LabProfile::UntrustedCa => "untrusted-ca",
+            LabProfile::StarttlsRefused => "starttls-refused",
+            LabProfile::HandshakeFails => "handshake-fails",
+            LabProfile::Injection => "injection",
+            LabProfile::Tarpit => "tarpit",
+        }
+    }
+
+    /// Index in [`LabProfile::ALL`] (the offset from `--base-port`).
+    pub fn index(self) -> u16 {
+        let mut i = 0u16;
+        for p in LabProfile::ALL {
+            if p == self {
+                return i;
+            }
+            i = i.saturating_add(1);
+        }
+        i
+    }
+
+    /// Whether the EHLO reply lists STARTTLS.
+    pub const fn offers_starttls(self) -> bool {
+        !matches!(self, LabProfile::NoStarttls)
+    }
+
+    /// Whether a rustls handshake follows the `220` to STARTTLS.
+    pub const fn serves_tls(self) -> bool {
+        !matches!(
+            self,
+            LabProfile::NoStarttls | LabProfile::StarttlsRefused | LabProfile::HandshakeFails
+        )
+    }
+}
+
+impl fmt::Display for LabProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Profiles the lab does not serve, with the TLS stack each would need.
+pub const UNSUPPORTED: &[(&str, &str)] = &[
+    (
+        "tls10-only",
+        "TLS 1.0 only: rustls has no TLS 1.0/1.1; needs OpenSSL or GnuTLS",
+    ),
+    ("tls11-only", "TLS 1.1 only: as tls10-only"),
+    ("sslv3", "SSLv3: needs an OpenSSL built with enable-ssl3"),
+    (
+        "weak-dh",
+        "DHE with 512-1024-bit groups: rustls has no finite-field DHE for TLS 1.2",
+    ),
+    (
+        "rc4 / export / null suites",
+        "rustls implements none; needs OpenSSL at SECLEVEL=0",
+    ),
+];
+
+/// `NAME` or `NAME=PORT` from `--profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfileSpec {
+    /// The profile.
+    pub profile: LabProfile,
+    /// The port, if given.
+    pub port: Option<u16>,
+}
+
+impl FromStr for LabProfile {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Some(p) = LabProfile::ALL
+            .iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s))
+        {
+            return Ok(*p);
+        }
+        if let Some((name, why)) = UNSUPPORTED.iter().find(|(n, _)| n.starts_with(s)) {
+            return Err(format!("profile {name} is not served by this lab: {why}"));
+        }
+        let names: Vec<&str> = LabProfile::ALL.iter().map(|p| p.name()).collect();
+        Err(format!(
+            "unknown profile {s:?} (known: {})",
+            names.join(", ")
+        ))
+    }
+}
+
+impl FromStr for ProfileSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('=') {
+            None => Ok(ProfileSpec {
+                profile: s.parse()?,
+                port: None,
+            }),
+            Some((name, port)) => {
+                let port: u16 = port
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("invalid port {port:?} in {s:?}"))?;
+                Ok(ProfileSpec {
+                    profile: name.parse()?,
+                    port: Some(port),
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_ports_parse() {
+        for p in LabProfile::ALL {
+            assert_eq!(p.name().parse::<LabProfile>().unwrap(), p);
+            assert_eq!(LabProfile::ALL[usize::from(p.index())], p);
+        }
+        let s: ProfileSpec = "self-signed=2602".parse().unwrap();
+        assert_eq!(s.profile, LabProfile::SelfSigned);
+        assert_eq!(s.port, Some(2602));
+        assert!("good=70000".parse::<ProfileSpec>().is_err());
+        assert!("nope".parse::<ProfileSpec>().is_err());
+        let e = "tls10-only".parse::<ProfileSpec>().unwrap_err();
+        assert!(e.contains("rustls"), "{e}");
+    }
+}

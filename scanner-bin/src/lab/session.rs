@@ -1,0 +1,617 @@
+//! One SMTP session with the lab: greeting, EHLO, STARTTLS and the profile's TLS behaviour,
+//! MAIL/RCPT/DATA with the recipient-domain check, recorded into a [`SessionRecord`].
+//!
+//! The protocol is smtp-codec's sans-IO [`ServerReader`]; this module only moves bytes and
+//! decides replies.
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use smtp_codec::server::{replies, ServerEvent, ServerReader};
+use smtp_codec::{Command, Encode, ForwardPath, Host, Limits, ReversePath};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use super::hello::{describe, scan_hello, HelloScan, MAX_HELLO};
+use super::profiles::LabProfile;
+use super::record::{InjectionResult, MailRecord, SessionRecord, TlsResult};
+use super::store::Maildir;
+use super::tls::{handshake, HandshakeError, TlsConn};
+
+/// Most recipients per transaction.
+pub const MAX_RCPTS: usize = 100;
+/// Most commands per session (a bound on chatty or hostile clients).
+pub const MAX_COMMANDS: usize = 1000;
+/// The reply smuggled after the `220` by the `injection` profile.
+pub const INJECTED_REPLY: &[u8] = b"250 injected.lab.test reply smuggled before TLS\r\n";
+/// How long the `injection` profile waits before answering the first EHLO inside TLS.
+pub const INJECTION_WAIT: Duration = Duration::from_millis(600);
+
+/// Settings shared by every session on one port.
+pub struct SessionConfig {
+    /// The profile.
+    pub profile: LabProfile,
+    /// Host name in the greeting and EHLO reply.
+    pub hostname: String,
+    /// TLS configuration (profiles with a handshake).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Recipient domains accepted (lower case).
+    pub accept_domains: Vec<String>,
+    /// Codec limits (line lengths, message size).
+    pub limits: Limits,
+    /// Idle timeout of each read.
+    pub idle_timeout: Duration,
+    /// Interval between greeting bytes for `tarpit`.
+    pub tarpit_interval: Duration,
+    /// Maildir for message bodies, with `--store`.
+    pub store: Option<std::sync::Arc<Maildir>>,
+}
+
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<TlsConn>),
+    /// Transient state while the stream moves into the TLS handshake.
+    Gone,
+}
+
+impl Conn {
+    async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf).await,
+            Conn::Tls(t) => t.read(buf).await,
+            Conn::Gone => Ok(0),
+        }
+    }
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        match self {
+            Conn::Plain(s) => {
+                s.write_all(data).await?;
+                s.flush().await
+            }
+            Conn::Tls(t) => t.write_all(data).await,
+            Conn::Gone => Err(io::ErrorKind::NotConnected.into()),
+        }
+    }
+    async fn close(&mut self) {
+        match self {
+            Conn::Plain(s) => {
+                let _ = s.shutdown().await;
+            }
+            Conn::Tls(t) => t.close().await,
+            Conn::Gone => {}
+        }
+    }
+    fn is_tls(&self) -> bool {
+        matches!(self, Conn::Tls(_))
+    }
+}
+
+fn ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn reply(code: u16, text: &'static str) -> Vec<u8> {
+    format!("{code} {text}\r\n").into_bytes()
+}
+
+fn ehlo_reply(hostname: &str, starttls: bool, message_bytes: usize) -> Vec<u8> {
+    let mut lines = vec![
+        format!("{hostname} greets you (mxray lab)"),
+        format!("SIZE {message_bytes}"),
+        "8BITMIME".to_owned(),
+        "ENHANCEDSTATUSCODES".to_owned(),
+    ];
+    if starttls {
+        lines.push("STARTTLS".to_owned());
+    }
+    let mut out = Vec::new();
+    let last = lines.len().saturating_sub(1);
+    for (i, l) in lines.iter().enumerate() {
+        out.extend_from_slice(if i == last { b"250 " } else { b"250-" });
+        out.extend_from_slice(l.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+fn path_text(p: &ReversePath<'_>) -> String {
+    match p {
+        ReversePath::Null => "<>".to_owned(),
+        ReversePath::Mailbox(m) => mailbox_text(&m.local_part, &m.host),
+        _ => "<?>".to_owned(),
+    }
+}
+
+fn host_text(h: &Host<'_>) -> String {
+    match h {
+        Host::Domain(d) => d.to_string(),
+        Host::Ipv4(a) => format!("[{a}]"),
+        Host::Ipv6(a) => format!("[IPv6:{a}]"),
+        Host::General { tag, content } => format!("[{tag}:{content}]"),
+        _ => "[?]".to_owned(),
+    }
+}
+
+fn mailbox_text(local: &str, host: &Host<'_>) -> String {
+    format!("{local}@{}", host_text(host))
+}
+
+/// The Message-ID header of a body (first occurrence in the header block), bounded.
+pub fn message_id(body: &[u8]) -> Option<String> {
+    for line in body.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return None;
+        }
+        let Some((name, value)) = line.split_at_checked(11) else {
+            continue;
+        };
+        if name.eq_ignore_ascii_case(b"message-id:") {
+            let v = String::from_utf8_lossy(value).trim().to_owned();
+            return Some(v.chars().take(998).collect());
+        }
+    }
+    None
+}
+
+/// Per-session mutable state.
+struct State {
+    greeted: bool,
+    mail: Option<MailRecord>,
+    commands: usize,
+    /// First EHLO inside TLS not yet answered (injection profile).
+    injection_pending: bool,
+    bdat: Vec<u8>,
+}
+
+/// Runs one session to its end, filling `rec`. Never panics on client input.
+pub async fn run(tcp: TcpStream, cfg: &SessionConfig, rec: &mut SessionRecord, start: Instant) {
+    let mut conn = Conn::Plain(tcp);
+    let end = match drive(&mut conn, cfg, rec, start).await {
+        Ok(end) => end,
+        Err(e) if e.kind() == io::ErrorKind::TimedOut => "timeout".to_owned(),
+        Err(e) => {
+            rec.error = Some(e.to_string());
+            "error".to_owned()
+        }
+    };
+    conn.close().await;
+    rec.end = end;
+}
+
+async fn read_some(conn: &mut Conn, buf: &mut [u8], idle: Duration) -> io::Result<usize> {
+    match timeout(idle, conn.read(buf)).await {
+        Ok(r) => r,
+        Err(_) => Err(io::ErrorKind::TimedOut.into()),
+    }
+}
+
+async fn drive(
+    conn: &mut Conn,
+    cfg: &SessionConfig,
+    rec: &mut SessionRecord,
+    start: Instant,
+) -> io::Result<String> {
+    let greeting = format!("220 {} ESMTP mxray lab ({})\r\n", cfg.hostname, cfg.profile);
+    if cfg.profile == LabProfile::Tarpit {
+        for b in greeting.as_bytes() {
+            conn.write_all(std::slice::from_ref(b)).await?;
+            tokio::time::sleep(cfg.tarpit_interval).await;
+        }
+    } else {
+        conn.write_all(greeting.as_bytes()).await?;
+    }
+    let mut reader = ServerReader::new(cfg.limits);
+    let mut st = State {
+        greeted: false,
+        mail: None,
+        commands: 0,
+        injection_pending: false,
+        bdat: Vec::new(),
+    };
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        while let Some(ev) = reader.poll() {
+            match step(conn, cfg, rec, &mut st, &mut reader, ev, start).await? {
+                Flow::Continue => {}
+                Flow::End(why) => return Ok(why),
+            }
+        }
+        let n = read_some(conn, &mut buf, cfg.idle_timeout).await?;
+        if n == 0 {
+            return Ok("closed".to_owned());
+        }
+        reader.feed(buf.get(..n).unwrap_or_default());
+    }
+}
+
+enum Flow {
+    Continue,
+    End(String),
+}
+
+fn accepted_domain(cfg: &SessionConfig, to: &ForwardPath<'_>) -> (String, bool) {
+    match to {
+        ForwardPath::Postmaster => ("<postmaster>".to_owned(), true),
+        ForwardPath::Mailbox(m) => {
+            let text = mailbox_text(&m.local_part, &m.host);
+            let ok = match &m.host {
+                Host::Domain(d) => {
+                    let d = d.trim_end_matches('.').to_ascii_lowercase();
+                    cfg.accept_domains.iter().any(|a| *a == d)
+                }
+                _ => false,
+            };
+            (text, ok)
+        }
+        _ => ("<?>".to_owned(), false),
+    }
+}
+
+fn finish_message(
+    cfg: &SessionConfig,
+    rec: &mut SessionRecord,
+    st: &mut State,
+    body: &[u8],
+    tls: bool,
+    start: Instant,
+) -> Vec<u8> {
+    let Some(mut mail) = st.mail.take() else {
+        return replies::bad_sequence().to_bytes();
+    };
+    mail.data_size = Some(body.len());
+    mail.message_id = message_id(body);
+    mail.accepted = true;
+    mail.tls = tls;
+    if let Some(store) = &cfg.store {
+        match store.deliver(body) {
+            Ok(path) => mail.stored = Some(path.display().to_string()),
+            Err(e) => {
+                rec.error = Some(format!("store: {e}"));
+                mail.accepted = false;
+                rec.mails.push(mail);
+                return reply(451, "4.3.0 Local error in processing");
+            }
+        }
+    }
+    rec.delivered = true;
+    rec.delivered_tls |= tls;
+    rec.timings.delivered_ms.get_or_insert(ms(start));
+    rec.mails.push(mail);
+    reply(250, "2.0.0 Ok: accepted by the mxray lab (not relayed)")
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn step(
+    conn: &mut Conn,
+    cfg: &SessionConfig,
+    rec: &mut SessionRecord,
+    st: &mut State,
+    reader: &mut ServerReader,
+    ev: ServerEvent,
+    start: Instant,
+) -> io::Result<Flow> {
+    st.commands = st.commands.saturating_add(1);
+    if st.commands > MAX_COMMANDS {
+        conn.write_all(&reply(421, "4.7.0 Too many commands, closing"))
+            .await?;
+        return Ok(Flow::End("limit".to_owned()));
+    }
+    let out: Vec<u8> = match ev {
+        ServerEvent::Command(cmd) => {
+            if st.injection_pending {
+                let inj = rec.injection.get_or_insert_with(InjectionResult::default);
+                inj.first_command_in_tls = Some(command_name(&cmd).to_owned());
+            }
+            match cmd {
+                Command::Ehlo(name) | Command::Lhlo(name) => {
+                    rec.ehlo = Some(name.chars().take(255).collect());
+                    rec.helo = false;
+                    st.greeted = true;
+                    st.mail = None;
+                    let offer = cfg.profile.offers_starttls() && !conn.is_tls();
+                    rec.starttls_offered |= offer;
+                    if st.injection_pending {
+                        st.injection_pending = false;
+                        injection_wait(conn, rec, reader).await?;
+                    }
+                    ehlo_reply(&cfg.hostname, offer, cfg.limits.message_bytes)
+                }
+                Command::Helo(name) => {
+                    rec.ehlo = Some(name.chars().take(255).collect());
+                    rec.helo = true;
+                    st.greeted = true;
+                    st.mail = None;
+                    st.injection_pending = false;
+                    format!("250 {}\r\n", cfg.hostname).into_bytes()
+                }
+                Command::StartTls => {
+                    return starttls(conn, cfg, rec, st, reader, start).await;
+                }
+                Command::Mail { from, .. } => {
+                    if !st.greeted {
+                        replies::bad_sequence().to_bytes()
+                    } else if st.mail.is_some() {
+                        reply(503, "5.5.1 Nested MAIL command")
+                    } else {
+                        st.mail = Some(MailRecord {
+                            mail_from: path_text(&from),
+                            tls: conn.is_tls(),
+                            ..MailRecord::default()
+                        });
+                        replies::ok().to_bytes()
+                    }
+                }
+                Command::Rcpt { to, .. } => match &mut st.mail {
+                    None => replies::bad_sequence().to_bytes(),
+                    Some(m) if m.rcpt_accepted.len() >= MAX_RCPTS => {
+                        reply(452, "4.5.3 Too many recipients")
+                    }
+                    Some(m) => {
+                        let (text, ok) = accepted_domain(cfg, &to);
+                        if ok {
+                            m.rcpt_accepted.push(text);
+                            replies::ok().to_bytes()
+                        } else {
+                            if m.rcpt_refused.len() < MAX_RCPTS {
+                                m.rcpt_refused.push(text);
+                            }
+                            reply(550, "5.7.1 Relaying denied")
+                        }
+                    }
+                },
+                Command::Data => match &st.mail {
+                    Some(m) if !m.rcpt_accepted.is_empty() => {
+                        reader.begin_data();
+                        replies::start_mail_input().to_bytes()
+                    }
+                    Some(_) => reply(554, "5.5.1 No valid recipients"),
+                    None => replies::bad_sequence().to_bytes(),
+                },
+                Command::Bdat { .. } => {
+                    // The reader collects the chunk itself; the reply follows the chunk.
+                    return Ok(Flow::Continue);
+                }
+                Command::Rset => {
+                    st.mail = None;
+                    st.bdat.clear();
+                    replies::ok().to_bytes()
+                }
+                Command::Noop(_) => replies::ok().to_bytes(),
+                Command::Vrfy(_) => reply(252, "2.5.2 Cannot VRFY user"),
+                Command::Quit => {
+                    conn.write_all(&replies::closing().to_bytes()).await?;
+                    return Ok(Flow::End("quit".to_owned()));
+                }
+                _ => replies::not_implemented().to_bytes(),
+            }
+        }
+        ServerEvent::InvalidCommand { reply, .. } => reply.to_bytes(),
+        ServerEvent::Message { body } => {
+            let tls = conn.is_tls();
+            finish_message(cfg, rec, st, &body, tls, start)
+        }
+        ServerEvent::MessageRejected { reply, .. } | ServerEvent::BdatRejected { reply, .. } => {
+            st.mail = None;
+            st.bdat.clear();
+            reply.to_bytes()
+        }
+        ServerEvent::BdatChunk { data, last } => {
+            if st.mail.as_ref().is_none_or(|m| m.rcpt_accepted.is_empty()) {
+                reply(503, "5.5.1 No valid recipients")
+            } else if st.bdat.len().saturating_add(data.len()) > cfg.limits.message_bytes {
+                st.bdat.clear();
+                st.mail = None;
+                replies::message_too_large().to_bytes()
+            } else {
+                st.bdat.extend_from_slice(&data);
+                if last {
+                    let body = std::mem::take(&mut st.bdat);
+                    let tls = conn.is_tls();
+                    finish_message(cfg, rec, st, &body, tls, start)
+                } else {
+                    replies::ok().to_bytes()
+                }
+            }
+        }
+        _ => replies::not_implemented().to_bytes(),
+    };
+    conn.write_all(&out).await?;
+    Ok(Flow::Continue)
+}
+
+fn command_name(c: &Command<'_>) -> &'static str {
+    match c {
+        Command::Ehlo(_) => "EHLO",
+        Command::Helo(_) => "HELO",
+        Command::Lhlo(_) => "LHLO",
+        Command::Mail { .. } => "MAIL",
+        Command::Rcpt { .. } => "RCPT",
+        Command::Data => "DATA",
+        Command::Bdat { .. } => "BDAT",
+        Command::Rset => "RSET",
+        Command::Quit => "QUIT",
+        Command::Noop(_) => "NOOP",
+        Command::StartTls => "STARTTLS",
+        _ => "OTHER",
+    }
+}
+
+/// The `injection` profile: before answering the first EHLO inside TLS, wait and see whether
+/// the client already sends its next command (it took the smuggled reply as the EHLO reply).
+async fn injection_wait(
+    conn: &mut Conn,
+    rec: &mut SessionRecord,
+    reader: &mut ServerReader,
+) -> io::Result<()> {
+    let mut buf = vec![0u8; 4096];
+    let early = match timeout(INJECTION_WAIT, conn.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => {
+            reader.feed(buf.get(..n).unwrap_or_default());
+            true
+        }
+        Ok(Err(e)) => return Err(e),
+        _ => false,
+    };
+    let inj = rec.injection.get_or_insert_with(InjectionResult::default);
+    inj.client_used_injected_reply = early;
+    Ok(())
+}
+
+async fn starttls(
+    conn: &mut Conn,
+    cfg: &SessionConfig,
+    rec: &mut SessionRecord,
+    st: &mut State,
+    reader: &mut ServerReader,
+    start: Instant,
+) -> io::Result<Flow> {
+    rec.starttls_tried = true;
+    rec.timings.starttls_ms.get_or_insert(ms(start));
+    if conn.is_tls() {
+        conn.write_all(&replies::bad_sequence().to_bytes()).await?;
+        return Ok(Flow::Continue);
+    }
+    if !cfg.profile.offers_starttls() {
+        rec.starttls_reply = Some(502);
+        conn.write_all(&replies::not_implemented().to_bytes())
+            .await?;
+        return Ok(Flow::Continue);
+    }
+    if cfg.profile == LabProfile::StarttlsRefused {
+        rec.starttls_reply = Some(454);
+        rec.server_temp_failure = true;
+        conn.write_all(&replies::tls_not_available().to_bytes())
+            .await?;
+        return Ok(Flow::Continue);
+    }
+    rec.starttls_reply = Some(220);
+    let mut out = replies::ready_for_tls().to_bytes();
+    if cfg.profile == LabProfile::Injection {
+        out.extend_from_slice(INJECTED_REPLY);
+        rec.injection = Some(InjectionResult::default());
+    }
+    conn.write_all(&out).await?;
+    // RFC 3207 4.2: plaintext pipelined after STARTTLS must be discarded.
+    let mut first = Vec::new();
+    rec.plaintext_after_starttls = reader.buffered();
+    reader.discard_buffered();
+    let hs_start = Instant::now();
+
+    // Capture the ClientHello before the handshake.
+    let mut buf = vec![0u8; 16 * 1024];
+    let hello = loop {
+        match scan_hello(&first) {
+            HelloScan::Complete(record) => break Ok(record),
+            HelloScan::NotTls(why) => break Err(why),
+            HelloScan::NeedMore => {}
+        }
+        if first.len() > MAX_HELLO.saturating_add(64) {
+            break Err("ClientHello larger than the lab's limit");
+        }
+        let n = match read_some(conn, &mut buf, cfg.idle_timeout).await {
+            Ok(0) => {
+                rec.tls = Some(TlsResult {
+                    result: "client-closed".into(),
+                    ..TlsResult::default()
+                });
+                return Ok(Flow::End("tls-failed".to_owned()));
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                rec.tls = Some(TlsResult {
+                    result: "timeout".into(),
+                    ..TlsResult::default()
+                });
+                return Ok(Flow::End("tls-failed".to_owned()));
+            }
+            Err(e) => return Err(e),
+        };
+        first.extend_from_slice(buf.get(..n).unwrap_or_default());
+    };
+    match &hello {
+        Ok(record) => match tls_probe::ClientHello::parse(record) {
+            Ok(ch) => rec.client_hello = Some(describe(&ch)),
+            Err(e) => rec.client_hello_error = Some(e.to_string()),
+        },
+        Err(why) => rec.client_hello_error = Some((*why).to_owned()),
+    }
+    if hello.is_err() {
+        rec.tls = Some(TlsResult {
+            result: "not-tls".into(),
+            ..TlsResult::default()
+        });
+        return Ok(Flow::End("tls-failed".to_owned()));
+    }
+    let tls_config = match (&cfg.tls, cfg.profile) {
+        (_, LabProfile::HandshakeFails) | (None, _) => {
+            // A fatal handshake_failure alert (TLS 1.0 record version), then close.
+            conn.write_all(&[21, 3, 1, 0, 2, 2, 40]).await?;
+            rec.server_temp_failure = true;
+            rec.tls = Some(TlsResult {
+                result: "server-aborted".into(),
+                ..TlsResult::default()
+            });
+            return Ok(Flow::End("tls-failed".to_owned()));
+        }
+        (Some(c), _) => c.clone(),
+    };
+    let tcp = match std::mem::replace(conn, Conn::Gone) {
+        Conn::Plain(s) => s,
+        other => {
+            *conn = other;
+            return Err(io::Error::other(
+                "STARTTLS on a connection that is not plain",
+            ));
+        }
+    };
+    let result = timeout(cfg.idle_timeout, handshake(tcp, tls_config, &first)).await;
+    rec.timings.handshake_ms = Some(ms(hs_start));
+    match result {
+        Err(_) => {
+            rec.tls = Some(TlsResult {
+                result: "timeout".into(),
+                ..TlsResult::default()
+            });
+            Ok(Flow::End("tls-failed".to_owned()))
+        }
+        Ok(Ok(tls)) => {
+            let (version, suite) = tls.negotiated();
+            rec.tls = Some(TlsResult {
+                result: "completed".into(),
+                version,
+                suite,
+                ..TlsResult::default()
+            });
+            *conn = Conn::Tls(Box::new(tls));
+            *reader = ServerReader::new(cfg.limits);
+            st.greeted = false;
+            st.mail = None;
+            st.injection_pending = cfg.profile == LabProfile::Injection;
+            Ok(Flow::Continue)
+        }
+        Ok(Err((e, tcp))) => {
+            *conn = Conn::Plain(tcp);
+            let mut t = TlsResult::default();
+            match e {
+                HandshakeError::Alert(a) => {
+                    t.result = "client-alert".into();
+                    t.alert = Some(a);
+                }
+                HandshakeError::Closed => t.result = "client-closed".into(),
+                HandshakeError::Tls(e) => {
+                    t.result = "error".into();
+                    t.error = Some(e.to_string());
+                }
+                HandshakeError::Io(e) => {
+                    t.result = "error".into();
+                    t.error = Some(e.to_string());
+                }
+            }
+            rec.tls = Some(t);
+            Ok(Flow::End("tls-failed".to_owned()))
+        }
+    }
+}
