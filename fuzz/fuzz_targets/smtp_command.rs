@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(Some((cmd, used))) = decode_command(data, &limits) {
             assert!(used <= data.len() && used <= limits.command_line);
             let again = cmd.to_bytes();
-            let big = Limits { command_line: again.len() + 1, ..Limits::default() };
+            let big = Limits {
+                command_line: again.len() + 1,
+                ..Limits::default()
+            };
             let (back, n) = decode_command(&again, &big).unwrap().unwrap();
             assert_eq!(n, again.len());
             assert_eq!(back, cmd, "{:?}", String::from_utf8_lossy(&again));
