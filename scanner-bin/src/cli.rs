@@ -36,6 +36,9 @@ pub enum Command {
     /// Run a misconfigured receiving SMTP server that records what senders do (`mxray lab
     /// --help`), or print its sender-behaviour table (`mxray lab summary FILE`).
     Lab(Box<crate::lab::LabArgs>),
+    /// One endpoint in depth (full profile): a terminal report like testssl.sh, or --json.
+    #[command(after_help = PROBE_HELP)]
+    Probe(Box<ProbeArgs>),
 }
 
 const SCAN_HELP: &str = "\
@@ -58,6 +61,114 @@ Exit codes:
   1    fatal usage or I/O error (bad target line, unreadable file, output not writable)
   2    invalid command line (from the argument parser)
   130  interrupted by Ctrl-C / SIGTERM (finished records are kept and flushed)";
+
+const PROBE_HELP: &str = "\
+Examples:
+  mxray probe mx.example.org            STARTTLS on port 25, the host's first address
+  mxray probe --mx example.org          the domain's most preferred MX
+  mxray probe 192.0.2.1:465             implicit TLS (port 465; or --tls-mode implicit)
+  mxray probe 127.0.0.1:2525 --sni localhost --json
+
+Connections: the full profile opens one connection per probe hello (about 30 to 150 for a
+typical server, each replaying greeting, EHLO and STARTTLS). --per-ip-rate paces them
+(default 20/s here, 1/s for `mxray scan`): lower is politer to the server and slower.
+
+Exit codes:
+  0    the probe ran (the report says what was found, failures included)
+  1    fatal error (name does not resolve, trust store unreadable)
+  2    invalid command line";
+
+/// TLS options shared by `mxray scan` and `mxray probe`.
+#[derive(Debug, Clone, Args)]
+pub struct TlsArgs {
+    /// How TLS is reached: `auto` = implicit TLS on port 465, STARTTLS on other ports.
+    #[arg(long, value_enum, default_value_t = crate::pipeline::TlsModeArg::Auto)]
+    pub tls_mode: crate::pipeline::TlsModeArg,
+
+    /// Time limit of each TLS exchange (the handshake; one probe hello and its answer).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub tls_timeout: Duration,
+
+    /// Audit certificates against the CA certificates in this PEM file instead of Mozilla's
+    /// roots (webpki-roots).
+    #[arg(long, value_name = "PEM", conflicts_with = "system_roots")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Audit certificates against the operating system's CA bundle.
+    #[arg(long)]
+    pub system_roots: bool,
+}
+
+impl TlsArgs {
+    /// The trust store asked for.
+    pub fn store_choice(&self) -> crate::audit::StoreChoice {
+        match (&self.ca_file, self.system_roots) {
+            (Some(p), _) => crate::audit::StoreChoice::PemFile(p.clone()),
+            (None, true) => crate::audit::StoreChoice::System,
+            (None, false) => crate::audit::StoreChoice::WebpkiRoots,
+        }
+    }
+}
+
+/// Options of `mxray probe`.
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    /// The endpoint: a host name (A/AAAA, or MX with --mx), an address, `host:port`, `[v6]:port`.
+    #[arg(value_name = "HOST[:PORT]")]
+    pub target: String,
+
+    /// Port when HOST has none.
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: u16,
+
+    /// HOST is a mail domain: probe its most preferred MX host (first address).
+    #[arg(long)]
+    pub mx: bool,
+
+    /// Server name for SNI and the certificate name check (default: the host name, if any).
+    #[arg(long, value_name = "NAME", value_parser = parse_ehlo_name)]
+    pub sni: Option<String>,
+
+    /// Name sent in EHLO.
+    #[arg(long, default_value = "mxray.invalid", value_name = "NAME", value_parser = parse_ehlo_name)]
+    pub ehlo_name: String,
+
+    /// Print the JSON record instead of the report.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Scan depth (default: everything).
+    #[arg(long, value_enum, default_value_t = Profile::Full)]
+    pub profile: Profile,
+
+    /// TLS options.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    /// DNS server IP:PORT (default: the system's /etc/resolv.conf).
+    #[arg(long, value_name = "IP:PORT")]
+    pub resolver: Option<SocketAddr>,
+
+    /// TCP connect timeout.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub connect_timeout: Duration,
+
+    /// Timeout of each SMTP read phase (greeting, EHLO reply, STARTTLS reply).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub read_timeout: Duration,
+
+    /// Deadline of the whole probe.
+    #[arg(long, default_value = "300s", value_parser = parse_duration, value_name = "DURATION")]
+    pub endpoint_timeout: Duration,
+
+    /// Connections per second to the server (see below).
+    #[arg(long, default_value_t = 20.0, value_parser = parse_rate, value_name = "RATE")]
+    pub per_ip_rate: f64,
+
+    /// Burst of connections above the rate.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub per_ip_burst: u32,
+}
 
 /// Options of `mxray scan`.
 #[derive(Debug, Clone, Args)]
@@ -137,7 +248,10 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub concurrency: u32,
 
-    /// Connections per second to one IP address.
+    /// Connections per second to one IP address: every connection, the probes' included
+    /// (`standard` uses about 10 per endpoint, `full` 30 to 150). Low is polite (mail servers
+    /// answer scanners with 421) but slow: at 1/s a `full` endpoint takes minutes, so raise
+    /// --endpoint-timeout with it, or the rate for servers you run yourself.
     #[arg(long, default_value_t = 1.0, value_parser = parse_rate, value_name = "RATE")]
     pub per_ip_rate: f64,
 
@@ -164,6 +278,10 @@ pub struct ScanArgs {
     /// No progress bar and no summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// TLS options.
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// Longest duration accepted for any option (one day).

@@ -24,20 +24,26 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cli;
 pub mod dns;
 pub mod exclude;
+pub mod findings;
 pub mod lab;
 pub mod lines;
 pub mod output;
 pub mod pipeline;
+pub mod probe;
 pub mod progress;
 pub mod ratelimit;
 pub mod record;
 pub mod resume;
 pub mod scan;
 pub mod shard;
+pub mod smtp;
 pub mod targets;
+pub mod term;
+pub mod tlsprobe;
 
 use cli::{Cli, Command};
 use scan::{EXIT_FATAL, EXIT_INTERRUPTED, EXIT_OK};
@@ -55,6 +61,7 @@ pub fn run_cli(cli: Cli) -> i32 {
         }
     };
     let code = match cli.command {
+        Command::Probe(args) => runtime.block_on(probe::run(*args)),
         Command::Lab(args) => runtime.block_on(lab::run(*args)),
         Command::Scan(args) => {
             let quiet = args.quiet;

@@ -1,10 +1,12 @@
-//! What is done at one endpoint: the seam where the protocol pipeline plugs in.
+//! What is done at one endpoint.
 //!
 //! [`scan_endpoint`] owns the socket and the clock: rate limiting, connect, greeting, retries with
-//! backoff, and every timeout. Today, after a 2xx greeting, `session` only sends `QUIT`.
-//! The SMTP session (EHLO, STARTTLS via `smtp-codec`), the TLS probes (`tls-probe`) and the
-//! certificate audit (`cert-audit`) will run in `session`, filling the record's reserved
-//! fields (`ehlo`, `starttls`, `tls`, `certificate`, `findings`); nothing else needs to change.
+//! backoff, and every timeout. After a 2xx greeting (or right after connect for implicit TLS),
+//! `session` runs the pipeline: EHLO and STARTTLS ([`crate::smtp`], `smtp-codec`'s session),
+//! the modern rustls handshake on the same connection, the probe plans of the profile over
+//! fresh connections ([`crate::tlsprobe`]), the certificate audit ([`crate::audit`]) and the
+//! findings ([`crate::findings`]), filling `ehlo`, `starttls`, `tls`, `certificate` and
+//! `findings`. A 421 to the greeting or to EHLO is retried with backoff like a refused connect.
 //!
 //! Every phase has a timeout, and the whole endpoint has a deadline (`--endpoint-timeout`) that
 //! caps every phase's timeout, so the function always returns in bounded time.
@@ -13,15 +15,21 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use smtp_codec::ClientSession;
+use tls_probe::driver::RustlsDriver;
+use tls_probe::plan::hellos::HelloOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::ratelimit::RateLimiter;
 use crate::record::{
-    Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, MxInfo, Phase, Profile, ScanError,
-    Status,
+    Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, Finding, FindingSource,
+    InjectionResult, MxInfo, Phase, Profile, ScanError, StarttlsInfo, StarttlsOutcome, Status,
+    TlsInfo, TlsMode,
 };
+use crate::smtp::{self, Driven, SessionVerdict};
+use crate::tlsprobe::{self, Prober};
 
 /// Largest greeting read, in bytes; a longer greeting is a protocol error.
 pub const MAX_GREETING: usize = 4096;
@@ -39,10 +47,43 @@ pub struct PipelineConfig {
     pub retries: u32,
     /// Backoff before the first retry; doubled for each further retry.
     pub retry_delay: Duration,
-    /// Profile, recorded (and used by the pipeline later).
+    /// Scan profile: which TLS probes run.
     pub profile: Profile,
-    /// Name for EHLO (used by the pipeline later).
+    /// Name for EHLO.
     pub ehlo_name: String,
+    /// How TLS is reached (`auto`: implicit on port 465, STARTTLS elsewhere).
+    pub tls_mode: TlsModeArg,
+    /// Time limit of each TLS exchange (the handshake, one probe hello and its answer).
+    pub tls_timeout: Duration,
+    /// Trust store of the certificate audit.
+    pub trust: Arc<cert_audit::TrustStore>,
+    /// Server name for SNI and the certificate name check, overriding the MX host name.
+    pub sni: Option<String>,
+}
+
+/// How TLS is reached, as asked on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum TlsModeArg {
+    /// Implicit TLS on port 465, STARTTLS on every other port.
+    #[default]
+    Auto,
+    /// EHLO then STARTTLS.
+    Starttls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Implicit,
+}
+
+impl TlsModeArg {
+    /// The mode used on `port`.
+    pub fn resolve(self, port: u16) -> TlsMode {
+        match self {
+            TlsModeArg::Starttls => TlsMode::Starttls,
+            TlsModeArg::Implicit => TlsMode::Implicit,
+            TlsModeArg::Auto if port == 465 => TlsMode::Implicit,
+            TlsModeArg::Auto => TlsMode::Starttls,
+        }
+    }
 }
 
 /// Shared state of a scan, handed to every endpoint.
@@ -182,7 +223,7 @@ async fn attempts(
         }
         let t = Instant::now();
         *current = Some((t, waited));
-        let end = attempt_once(cfg, ep.addr, deadline, rec).await;
+        let end = attempt_once(ctx, ep, deadline, rec).await;
         *current = None;
         let duration_ms = ms(t.elapsed());
         match end {
@@ -212,7 +253,7 @@ async fn attempts(
 }
 
 /// `t + d`, saturating at about a year from `t` instead of overflowing.
-fn later(t: Instant, d: Duration) -> Instant {
+pub fn later(t: Instant, d: Duration) -> Instant {
     t.checked_add(d)
         .or_else(|| t.checked_add(Duration::from_secs(365 * 86_400)))
         .unwrap_or(t)
@@ -241,11 +282,13 @@ fn timeout_error(phase: Phase, by_deadline: bool, what: &str) -> ScanError {
 }
 
 async fn attempt_once(
-    cfg: &PipelineConfig,
-    addr: SocketAddr,
+    ctx: &ScanContext,
+    ep: &Endpoint,
     deadline: Instant,
     rec: &mut EndpointRecord,
 ) -> AttemptEnd {
+    let cfg = &ctx.config;
+    let addr = ep.addr;
     rec.banner = None;
     rec.timings.banner_ms = None;
     let (limit, by_deadline) = phase_limit(cfg.connect_timeout, deadline);
@@ -284,6 +327,11 @@ async fn attempt_once(
         }
         Ok(Ok(s)) => s,
     };
+    if cfg.tls_mode.resolve(addr.port()) == TlsMode::Implicit {
+        // Implicit TLS: the server waits for our ClientHello; the greeting comes inside TLS.
+        rec.error = None;
+        return session(ctx, ep, &mut stream, deadline, rec, None).await;
+    }
 
     let t = Instant::now();
     let (limit, by_deadline) = phase_limit(cfg.read_timeout, deadline);
@@ -377,28 +425,224 @@ async fn attempt_once(
         }
         ReadEnd::Complete(Some(_)) => {
             rec.error = None;
-            session(cfg, &mut stream, deadline, rec).await;
-            AttemptEnd::Done(AttemptOutcome::Ok)
+            session(ctx, ep, &mut stream, deadline, rec, Some(&read.bytes)).await
         }
     }
 }
 
-/// THE SEAM: the SMTP session after a 2xx greeting.
-///
-/// Today: `QUIT`, its reply read with a timeout, status `completed`. Later: EHLO with
-/// `cfg.ehlo_name`, STARTTLS, the TLS probes of `cfg.profile` and the certificate audit, each
-/// phase under `phase_limit(.., deadline)`, writing the record's reserved fields and typing its
-/// failures with [`Phase::Ehlo`], [`Phase::Starttls`], [`Phase::Tls`].
+/// The session after the greeting (`greeting`: its bytes, `None` for implicit TLS): EHLO and
+/// STARTTLS, the modern handshake on this connection, then the probes of the profile over fresh
+/// connections, the certificate audit and the findings. Every phase has its time limit, capped
+/// by `deadline`.
 async fn session(
-    cfg: &PipelineConfig,
+    ctx: &ScanContext,
+    ep: &Endpoint,
     stream: &mut TcpStream,
     deadline: Instant,
     rec: &mut EndpointRecord,
-) {
+    greeting: Option<&[u8]>,
+) -> AttemptEnd {
+    let cfg = &ctx.config;
+    let mode = cfg.tls_mode.resolve(ep.addr.port());
+    let prober = Prober::new(ctx, ep.addr, mode, deadline);
+    let mut findings: Vec<Finding> = Vec::new();
+
+    // 1. SMTP: EHLO and STARTTLS (smtp-codec's session, fed the greeting already read).
+    match greeting {
+        Some(greeting) => {
+            let t = Instant::now();
+            let mut s = ClientSession::new(smtp::session_config(&cfg.ehlo_name, false));
+            s.feed(greeting);
+            let r = smtp::drive(stream, &mut s, cfg.read_timeout, deadline).await;
+            rec.timings.smtp_ms = Some(ms(t.elapsed()));
+            rec.ehlo = smtp::ehlo_info(s.transcript());
+            match r.end {
+                Driven::Ready(h) => {
+                    let after = h.plaintext_after_starttls.as_deref();
+                    if let Some(bytes) = after {
+                        findings.push(Finding {
+                            id: "bytes_after_starttls".to_owned(),
+                            source: FindingSource::Starttls,
+                            severity: "medium".to_owned(),
+                            message: format!(
+                                "{} plaintext bytes after the 220 to STARTTLS: the server \
+                                 buffers plaintext across the upgrade (or a middlebox injects it)",
+                                bytes.len()
+                            ),
+                        });
+                    }
+                    rec.starttls = Some(StarttlsInfo {
+                        mode: TlsMode::Starttls,
+                        outcome: StarttlsOutcome::Ready,
+                        reply: Some(smtp::reply_text(&h.starttls_reply)),
+                        bytes_after_220: after.map(smtp::lossy_bounded),
+                        injection: None,
+                    });
+                }
+                Driven::Done(o) => {
+                    match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
+                        SessionVerdict::NoTls(info, finding) => {
+                            rec.starttls = Some(info);
+                            rec.findings = vec![finding];
+                            rec.status = Status::Completed;
+                            return AttemptEnd::Done(AttemptOutcome::Ok);
+                        }
+                        SessionVerdict::Busy(e) => {
+                            return AttemptEnd::Retry(e, AttemptOutcome::Busy421);
+                        }
+                        SessionVerdict::Error(e) => {
+                            let outcome = if e.kind == ErrorKind::Timeout {
+                                AttemptOutcome::Timeout
+                            } else {
+                                AttemptOutcome::Error
+                            };
+                            rec.error = Some(e);
+                            rec.status = Status::Failed;
+                            return AttemptEnd::Done(outcome);
+                        }
+                    }
+                }
+            }
+        }
+        None => {
+            rec.starttls = Some(StarttlsInfo {
+                mode: TlsMode::Implicit,
+                outcome: StarttlsOutcome::ImplicitTls,
+                reply: None,
+                bytes_after_220: None,
+                injection: None,
+            });
+        }
+    }
+
+    // 2. The modern handshake (rustls) on this connection, capturing the chain.
+    let mx_name = ep
+        .mx
+        .as_ref()
+        .map(|m| m.host.clone())
+        .filter(|h| h != "." && h.parse::<std::net::IpAddr>().is_err());
+    let name = cfg.sni.clone().or(mx_name);
+    let server_name = name.clone().unwrap_or_else(|| ep.addr.ip().to_string());
+    prober.count_connection();
     let t = Instant::now();
-    quit(cfg, stream, deadline).await;
-    rec.timings.quit_ms = Some(ms(t.elapsed()));
-    rec.status = Status::Completed;
+    let (hs, hs_error) = match RustlsDriver::new(&server_name, &[]) {
+        Ok(mut d) => {
+            let end = tlsprobe::handshake(stream, &mut d, prober.tls_until()).await;
+            (Some(d.result()), end.describe(&d))
+        }
+        Err(e) => (None, e.to_string()),
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(200), stream.shutdown()).await;
+    rec.timings.tls_ms = Some(ms(t.elapsed()));
+    let mut tls = TlsInfo {
+        handshake: hs.as_ref().map(|r| tlsprobe::handshake_info(r, Some(hs_error.clone()))),
+        ..TlsInfo::default()
+    };
+    let handshake_ok = hs.as_ref().is_some_and(|r| r.completed);
+
+    // 3. The probes of the profile, and the injection test, over fresh connections.
+    let opts = match &name {
+        Some(n) => HelloOptions::with_sni(n.clone()),
+        None => HelloOptions::default(),
+    };
+    let rustls_chain = hs.as_ref().map(|r| r.chain.clone()).unwrap_or_default();
+    let t = Instant::now();
+    let injection = async {
+        if cfg.profile == Profile::Full && mode == TlsMode::Starttls {
+            Some(prober.injection_test(&server_name).await)
+        } else {
+            None
+        }
+    };
+    let (facts, injection) = tokio::join!(
+        tlsprobe::run_probes(&prober, cfg.profile, &opts, rustls_chain.is_empty()),
+        injection
+    );
+    if cfg.profile != Profile::Quick {
+        rec.timings.probes_ms = Some(ms(t.elapsed()));
+    }
+    if let Some((result, message)) = injection {
+        if let Some(st) = rec.starttls.as_mut() {
+            st.injection = Some(result);
+        }
+        if result == InjectionResult::Vulnerable {
+            findings.push(Finding {
+                id: "starttls_injection".to_owned(),
+                source: FindingSource::Starttls,
+                severity: "high".to_owned(),
+                message: format!("STARTTLS command injection (CVE-2011-0411 class): {message}"),
+            });
+        }
+    }
+
+    // 4. Facts, weaknesses, certificate audit, findings.
+    tlsprobe::fill(
+        &mut tls,
+        &facts,
+        hs.as_ref().and_then(|r| r.group),
+        hs.as_ref().and_then(|r| r.suite),
+    );
+    let weaknesses = tlsprobe::weaknesses_of(&facts);
+    let weak_findings = crate::findings::from_weaknesses(&weaknesses);
+    tls.weaknesses = weak_findings.iter().map(|f| f.id.clone()).collect();
+    if !handshake_ok {
+        findings.push(Finding {
+            id: "modern_handshake_failed".to_owned(),
+            source: FindingSource::Tls,
+            severity: "high".to_owned(),
+            message: format!("a current client (rustls, TLS 1.2/1.3) cannot connect: {hs_error}"),
+        });
+    }
+    findings.extend(weak_findings);
+    let chain = if rustls_chain.is_empty() {
+        &facts.legacy_chain
+    } else {
+        &rustls_chain
+    };
+    if !chain.is_empty() {
+        let report = crate::audit::audit_chain(
+            chain,
+            name.as_deref(),
+            ep.domain.as_deref(),
+            &cfg.trust,
+        );
+        findings.extend(crate::findings::from_audit(&report));
+        rec.certificate = Some(report);
+    }
+    tls.connections = prober.connections();
+    let (failed, last) = prober.failures();
+    tls.failed_connections = failed;
+    if let Some(why) = last.filter(|_| failed > 0) {
+        findings.push(Finding {
+            id: "probe_connections_failed".to_owned(),
+            source: FindingSource::Tls,
+            severity: "info".to_owned(),
+            message: format!(
+                "{failed} probe connection(s) did not reach TLS (results may be incomplete); \
+                 last: {why}"
+            ),
+        });
+    }
+    let learned = handshake_ok || tls.versions.iter().any(|v| v.supported);
+    rec.tls = Some(tls);
+    crate::findings::sort(&mut findings);
+    rec.findings = findings;
+    if learned {
+        rec.status = Status::Completed;
+        AttemptEnd::Done(AttemptOutcome::Ok)
+    } else {
+        rec.status = Status::Failed;
+        rec.error = Some(if Instant::now() >= deadline {
+            ScanError::new(
+                ErrorKind::Timeout,
+                Phase::Endpoint,
+                format!("endpoint deadline reached during TLS: {hs_error}"),
+            )
+        } else {
+            ScanError::new(ErrorKind::Tls, Phase::Tls, hs_error)
+        });
+        AttemptEnd::Done(AttemptOutcome::Ok)
+    }
 }
 
 /// Sends QUIT and reads (and ignores) the reply, within the read timeout and the deadline.

@@ -118,16 +118,17 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-/// Scan depth; recorded now, acted on by the pipeline later.
+/// Scan depth: which TLS probes run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Profile {
     /// Banner, EHLO, STARTTLS and one modern handshake.
     Quick,
-    /// Adds protocol versions and cipher suites.
+    /// Adds protocol versions, the suite each version negotiates, and key exchange details.
     Standard,
-    /// Everything: suites per version, groups, injection probes, certificate audit.
+    /// Everything: all suites per version with preference, groups, signature algorithms,
+    /// features, fingerprints, the STARTTLS injection test.
     Full,
 }
 
@@ -136,7 +137,7 @@ pub enum Profile {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Status {
-    /// The scan ran to its end (today: a 2xx greeting was read).
+    /// The scan ran to its end: STARTTLS found missing or refused, or TLS facts were learned.
     Completed,
     /// An error ended it; see `error`.
     Failed,
@@ -161,6 +162,15 @@ pub struct Timings {
     /// QUIT and its reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quit_ms: Option<u64>,
+    /// EHLO and STARTTLS (from the greeting to the 220 to STARTTLS, or the session's end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smtp_ms: Option<u64>,
+    /// The modern (rustls) handshake on the main connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ms: Option<u64>,
+    /// The probes of the `standard` and `full` profiles (fresh connections, run concurrently).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probes_ms: Option<u64>,
     /// Whole endpoint, all attempts and backoff included (DNS excluded).
     pub total_ms: u64,
 }
@@ -373,8 +383,9 @@ pub enum InjectionResult {
 }
 
 /// TLS facts of one endpoint. Which parts are present depends on the profile:
-/// `quick` fills `handshake`; `standard` adds `versions` and `key_exchange`; `full` adds
-/// `suites`, `groups`, `features`, `weaknesses` and `fingerprints`.
+/// `quick` fills `handshake`; `standard` adds `versions`, `key_exchange` and the weaknesses those
+/// show; `full` adds `suites`, `groups`, `signature_algorithms`, `features`, `fingerprints` and
+/// the weaknesses of the suites and features.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsInfo {
     /// The modern handshake (rustls): does a current client connect, and with what.
@@ -403,8 +414,19 @@ pub struct TlsInfo {
     /// JA3S / JA4S fingerprints of the answer to a fixed ClientHello.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprints: Option<FingerprintsInfo>,
+    /// TLS 1.2 signature algorithms the server signs with, in the order it picked them (`full`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signature_algorithms: Vec<String>,
     /// TLS connections the probes used for this endpoint (the handshake included).
     pub connections: u32,
+    /// Probe connections that failed before TLS (connect, greeting, EHLO or STARTTLS refused):
+    /// their probes count them as refusals, so results may be incomplete when this is not 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed_connections: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The modern handshake.

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
+use crate::audit::load_store;
 use crate::cli::ScanArgs;
 use crate::dns::{Dns, DnsFailure, DomainResolution};
 use crate::exclude::{parse_entry, ExcludeError, ExclusionList};
@@ -109,6 +110,9 @@ pub enum FatalError {
     /// The signal handlers could not be installed.
     #[error("cannot install signal handlers: {0}")]
     Signals(io::Error),
+    /// The trust store for the certificate audit cannot be loaded.
+    #[error("trust store: {0}")]
+    TrustStore(String),
 }
 
 impl From<ListError> for FatalError {
@@ -261,6 +265,10 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         },
     };
 
+    // 2b. The trust store of the certificate audit.
+    let trust = load_store(&args.tls.store_choice())
+        .map_err(|e| FatalError::TrustStore(e.to_string()))?;
+
     // 3. DNS, needed for names only.
     let (dns, dns_error) = match Dns::new(args.resolver, args.dns_timeout) {
         Ok(d) => (Some(d), None),
@@ -302,6 +310,10 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
             retry_delay: args.retry_delay,
             profile: args.profile,
             ehlo_name: args.ehlo_name.clone(),
+            tls_mode: args.tls.tls_mode,
+            tls_timeout: args.tls.tls_timeout,
+            trust: Arc::new(trust),
+            sni: None,
         }),
         limiter: Arc::new(RateLimiter::new(
             RateConfig {

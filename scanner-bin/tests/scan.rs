@@ -32,7 +32,14 @@ fn records_the_banner_and_sends_quit() {
     assert_eq!(r.attempts.len(), 1);
     assert_eq!(r.attempts[0].outcome, AttemptOutcome::Ok);
     assert!(r.timings.connect_ms.is_some() && r.timings.banner_ms.is_some());
-    assert!(r.starttls.is_none() && r.ehlo.is_none() && r.tls.is_none());
+    // EHLO without STARTTLS: recorded as such, no TLS attempted.
+    assert_eq!(
+        r.starttls.as_ref().unwrap().outcome,
+        mxray::record::StarttlsOutcome::NotOffered
+    );
+    assert_eq!(r.ehlo.as_ref().unwrap().capabilities, vec!["8BITMIME"]);
+    assert!(r.tls.is_none());
+    assert_eq!(r.findings[0].id, "starttls_not_offered");
     // The server saw our QUIT.
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(srv.quits.load(std::sync::atomic::Ordering::SeqCst), 1);
@@ -421,7 +428,8 @@ fn help_documents_exit_codes_and_only_real_subcommands() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("130"), "{help}");
     assert!(help.contains("scan"));
-    for absent in ["probe", "report", "demo"] {
+    assert!(help.contains("probe"));
+    for absent in ["demo"] {
         assert!(!help.contains(absent), "{absent} listed but not built");
     }
     let out = mxray().args(["scan", "--help"]).output().unwrap();
@@ -434,6 +442,8 @@ fn help_documents_exit_codes_and_only_real_subcommands() {
         "--resume",
         "--per-ip-rate",
         "--endpoint-timeout",
+        "--tls-mode",
+        "--ca-file",
         "Exit codes",
     ] {
         assert!(help.contains(opt), "{opt} missing");

@@ -90,6 +90,15 @@ fn greet_and_quit(mut s: TcpStream, greeting: &str, quits: Arc<AtomicUsize>) {
         }
         got.extend_from_slice(&buf[..n]);
         if got.ends_with(b"\r\n") {
+            // EHLO gets a reply without STARTTLS (the scan then records "not offered" and
+            // quits); QUIT gets 221; anything else ends the connection.
+            if got.len() > 5 && got[..5].eq_ignore_ascii_case(b"EHLO ") {
+                got.clear();
+                if s.write_all(b"250-test.local\r\n250 8BITMIME\r\n").is_err() {
+                    break;
+                }
+                continue;
+            }
             if got.eq_ignore_ascii_case(b"QUIT\r\n") {
                 quits.fetch_add(1, Ordering::SeqCst);
                 let _ = s.write_all(b"221 bye\r\n");

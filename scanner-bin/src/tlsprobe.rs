@@ -1,0 +1,765 @@
+//! TLS at one endpoint: the modern handshake (rustls through `tls-probe`'s sans-IO driver), the
+//! probe plans of `tls-probe` run over fresh connections, and the STARTTLS injection test.
+//!
+//! Every probe connection goes through [`Prober::open_tls_ready_stream`]: the per-IP rate
+//! limiter, a TCP connect, and the SMTP preamble it needs (greeting, EHLO, STARTTLS) or nothing
+//! for implicit TLS. Plans run with [`Prober::run_plan`]: `next_hello` → write → read with a
+//! time limit, feeding the plan until it says the attempt is over → close. Independent plans of
+//! one endpoint run concurrently (`tokio::join!`); the rate limiter paces their connections.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use smtp_codec::{ClientSession, InjectionVerdict, TlsHandover};
+use tls_probe::driver::RustlsDriver;
+use tls_probe::flight::{KeyExchange, ServerFlight};
+use tls_probe::hello::{groups, sigalgs};
+use tls_probe::plan::features::{FeatureProbe, Features};
+use tls_probe::plan::fingerprint::{FingerprintProbe, Fingerprints};
+use tls_probe::plan::hellos::HelloOptions;
+use tls_probe::plan::params::{DhClass, DhProbe, DhResult, GroupProbe, GroupScan, SigAlgProbe};
+use tls_probe::plan::suites::{Preference, SuiteProbe, SuiteScan, SuiteScanConfig};
+use tls_probe::plan::versions::{version_hello, VersionProbe, VersionSupport};
+use tls_probe::plan::{Plan, Probe};
+use tls_probe::weakness::Weakness;
+use tls_probe::{Suite, Version};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::pipeline::{later, ScanContext};
+use crate::record::{
+    FeaturesInfo, FingerprintsInfo, HandshakeInfo, InjectionResult, KeyExchangeInfo, Profile,
+    SuiteInfo, TlsInfo, TlsMode, VersionInfo, VersionSuitesInfo,
+};
+use crate::smtp::{self, Driven};
+
+/// Bytes read at a time from a TLS peer.
+const READ_CHUNK: usize = 16 * 1024;
+/// How long the injection test waits for a reply inside TLS after the handshake.
+pub const INJECTION_WAIT: Duration = Duration::from_millis(1500);
+
+/// A connection ready for a ClientHello, and the STARTTLS hand-over when there was one.
+#[derive(Debug)]
+pub struct Ready {
+    /// The stream, past the SMTP preamble.
+    pub stream: TcpStream,
+    /// What the STARTTLS step handed over (none for implicit TLS).
+    pub handover: Option<TlsHandover>,
+}
+
+/// Opens probe connections to one endpoint and counts them.
+#[derive(Debug)]
+pub struct Prober<'a> {
+    ctx: &'a ScanContext,
+    addr: SocketAddr,
+    mode: TlsMode,
+    deadline: Instant,
+    connections: AtomicU32,
+    failures: AtomicU32,
+    last_failure: Mutex<Option<String>>,
+}
+
+impl<'a> Prober<'a> {
+    /// A prober for `addr`, reaching TLS by `mode`, until `deadline`.
+    pub fn new(ctx: &'a ScanContext, addr: SocketAddr, mode: TlsMode, deadline: Instant) -> Self {
+        Prober {
+            ctx,
+            addr,
+            mode,
+            deadline,
+            connections: AtomicU32::new(0),
+            failures: AtomicU32::new(0),
+            last_failure: Mutex::new(None),
+        }
+    }
+
+    /// TLS connections used so far (the ones that reached the point of sending a ClientHello).
+    pub fn connections(&self) -> u32 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Counts a connection opened elsewhere (the main session's).
+    pub fn count_connection(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Probe connections whose preamble failed (connect, greeting, EHLO or STARTTLS), and the
+    /// last reason.
+    pub fn failures(&self) -> (u32, Option<String>) {
+        let last = self.last_failure.lock().ok().and_then(|g| g.clone());
+        (self.failures.load(Ordering::Relaxed), last)
+    }
+
+    fn note_failure(&self, why: String) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut g) = self.last_failure.lock() {
+            *g = Some(why);
+        }
+    }
+
+    /// The end of a TLS exchange started now: the TLS timeout, capped by the deadline.
+    pub fn tls_until(&self) -> Instant {
+        later(Instant::now(), self.ctx.config.tls_timeout).min(self.deadline)
+    }
+
+    /// Opens a connection and replays the SMTP preamble: rate limit, connect, then greeting,
+    /// EHLO and STARTTLS (`STARTTLS\r\nNOOP\r\n` when `injection`) in STARTTLS mode; nothing
+    /// more for implicit TLS.
+    pub async fn open_tls_ready_stream(&self, injection: bool) -> Result<Ready, String> {
+        let cfg = &self.ctx.config;
+        if Instant::now() >= self.deadline {
+            return Err("endpoint deadline reached".to_owned());
+        }
+        let limit = self.ctx.limiter.acquire(self.addr.ip());
+        if tokio::time::timeout_at(self.deadline.into(), limit)
+            .await
+            .is_err()
+        {
+            return Err("endpoint deadline reached waiting for the per-IP rate limit".to_owned());
+        }
+        let until = later(Instant::now(), cfg.connect_timeout).min(self.deadline);
+        let mut stream =
+            match tokio::time::timeout_at(until.into(), TcpStream::connect(self.addr)).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => return Err(format!("connect: {e}")),
+                Err(_) => return Err("connect timed out".to_owned()),
+            };
+        let _ = stream.set_nodelay(true);
+        if self.mode == TlsMode::Implicit {
+            self.count_connection();
+            return Ok(Ready {
+                stream,
+                handover: None,
+            });
+        }
+        let mut session = ClientSession::new(smtp::session_config(&cfg.ehlo_name, injection));
+        let r = smtp::drive(&mut stream, &mut session, cfg.read_timeout, self.deadline).await;
+        match r.end {
+            Driven::Ready(h) => {
+                self.count_connection();
+                Ok(Ready {
+                    stream,
+                    handover: Some(h),
+                })
+            }
+            Driven::Done(o) => Err(match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
+                smtp::SessionVerdict::Error(e) | smtp::SessionVerdict::Busy(e) => e.message,
+                smtp::SessionVerdict::NoTls(s, _) => format!("STARTTLS {:?}", s.outcome),
+            }),
+        }
+    }
+
+    /// Runs a plan to its end, one fresh connection per ClientHello. A connection whose
+    /// preamble fails is fed to the plan as a closed connection and counted as a failure.
+    pub async fn run_plan<P: Probe>(&self, plan: &mut Plan<P>) {
+        let mut buf = vec![0u8; READ_CHUNK];
+        while let Some(hello) = plan.next_hello() {
+            let mut ready = match self.open_tls_ready_stream(false).await {
+                Ok(r) => r,
+                Err(why) => {
+                    self.note_failure(why);
+                    plan.feed_eof();
+                    continue;
+                }
+            };
+            let until = self.tls_until();
+            let wrote = tokio::time::timeout_at(until.into(), ready.stream.write_all(&hello)).await;
+            if !matches!(wrote, Ok(Ok(()))) {
+                plan.feed_eof();
+                continue;
+            }
+            loop {
+                match tokio::time::timeout_at(until.into(), ready.stream.read(&mut buf)).await {
+                    Ok(Ok(n)) if n > 0 => {
+                        if plan.feed(buf.get(..n).unwrap_or_default()) {
+                            break;
+                        }
+                    }
+                    _ => {
+                        plan.feed_eof();
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs a plan when there is one.
+    async fn run_opt<P: Probe>(&self, plan: Option<&mut Plan<P>>) {
+        if let Some(p) = plan {
+            self.run_plan(p).await;
+        }
+    }
+
+    /// The STARTTLS injection test (Poddebniak et al.) on a fresh connection: `STARTTLS\r\nNOOP\r\n`
+    /// in one write, a rustls handshake, then anything decrypted goes to the check.
+    pub async fn injection_test(&self, server_name: &str) -> (InjectionResult, String) {
+        let mut ready = match self.open_tls_ready_stream(true).await {
+            Ok(r) => r,
+            Err(why) => return (InjectionResult::Inconclusive, why),
+        };
+        let Some(mut check) = ready.handover.and_then(|h| h.injection) else {
+            return (
+                InjectionResult::Inconclusive,
+                "no STARTTLS hand-over".to_owned(),
+            );
+        };
+        let mut driver = match RustlsDriver::new(server_name, &[]) {
+            Ok(d) => d,
+            Err(e) => return (InjectionResult::Inconclusive, e.to_string()),
+        };
+        let until = self.tls_until();
+        let end = handshake(&mut ready.stream, &mut driver, until).await;
+        if !driver.result().completed {
+            return (
+                InjectionResult::Inconclusive,
+                format!("handshake failed: {}", end.describe(&driver)),
+            );
+        }
+        let until = later(Instant::now(), INJECTION_WAIT).min(self.deadline);
+        let mut buf = vec![0u8; READ_CHUNK];
+        let verdict = loop {
+            let plain = driver.take_plaintext(4096);
+            if !plain.is_empty() {
+                check.feed(&plain);
+                let v = check.poll();
+                if v != InjectionVerdict::NeedMore {
+                    break v;
+                }
+                continue;
+            }
+            match tokio::time::timeout_at(until.into(), ready.stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => driver.feed(buf.get(..n).unwrap_or_default()),
+                _ => break check.finish(),
+            }
+        };
+        match verdict {
+            InjectionVerdict::Vulnerable { reply } => (
+                InjectionResult::Vulnerable,
+                format!(
+                    "the server answered the plaintext NOOP inside TLS: {}",
+                    smtp::reply_text(&reply)
+                ),
+            ),
+            InjectionVerdict::NotVulnerable => (
+                InjectionResult::NotVulnerable,
+                "nothing arrived inside TLS".to_owned(),
+            ),
+            other => (InjectionResult::Inconclusive, format!("{other:?}")),
+        }
+    }
+}
+
+/// How a handshake loop ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeEnd {
+    /// The driver is done (completed or failed; see its result).
+    Done,
+    /// The time limit passed first.
+    Timeout,
+    /// A read or write failed (reset ...).
+    Io(String),
+}
+
+impl HandshakeEnd {
+    /// Why a handshake failed, for the record.
+    pub fn describe(&self, driver: &RustlsDriver) -> String {
+        match self {
+            HandshakeEnd::Timeout => "TLS handshake timed out".to_owned(),
+            HandshakeEnd::Io(e) => format!("connection error during the TLS handshake: {e}"),
+            HandshakeEnd::Done => driver
+                .result()
+                .error
+                .map_or_else(|| "handshake incomplete".to_owned(), |e| e.to_string()),
+        }
+    }
+}
+
+/// Runs a rustls handshake over `stream` until it is done or `until`.
+pub async fn handshake<S>(stream: &mut S, driver: &mut RustlsDriver, until: Instant) -> HandshakeEnd
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut end = HandshakeEnd::Done;
+    loop {
+        let out = driver.take_outgoing();
+        if !out.is_empty() {
+            match tokio::time::timeout_at(until.into(), stream.write_all(&out)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    end = HandshakeEnd::Io(e.to_string());
+                    driver.feed_eof();
+                    break;
+                }
+                Err(_) => return HandshakeEnd::Timeout,
+            }
+        }
+        if driver.is_done() {
+            break;
+        }
+        match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+            Ok(Ok(0)) => driver.feed_eof(),
+            Ok(Ok(n)) => driver.feed(buf.get(..n).unwrap_or_default()),
+            Ok(Err(e)) => {
+                end = HandshakeEnd::Io(e.to_string());
+                driver.feed_eof();
+            }
+            Err(_) => return HandshakeEnd::Timeout,
+        }
+    }
+    // The client's last flight (Finished) of a completed handshake.
+    let out = driver.take_outgoing();
+    if !out.is_empty() {
+        let _ = tokio::time::timeout_at(until.into(), stream.write_all(&out)).await;
+    }
+    end
+}
+
+/// One hello for a legacy version, keeping the certificates the server sends (TLS ≤ 1.2 sends
+/// them in clear): the chain when rustls cannot complete a handshake (SSLv3 to TLS 1.1 servers).
+#[derive(Debug, Clone)]
+pub struct ChainProbe {
+    hello: Option<Vec<u8>>,
+    chain: Vec<Vec<u8>>,
+}
+
+impl ChainProbe {
+    /// A probe asking with `version`'s default hello.
+    pub fn new(version: Version, opts: &HelloOptions) -> Self {
+        ChainProbe {
+            hello: Some(version_hello(version, opts)),
+            chain: Vec::new(),
+        }
+    }
+}
+
+impl Probe for ChainProbe {
+    type Output = Vec<Vec<u8>>;
+
+    fn next(&mut self, answer: Option<ServerFlight>) -> Option<Vec<u8>> {
+        if let Some(f) = answer {
+            self.chain = f.certificates;
+        }
+        self.hello.take()
+    }
+
+    fn output(&self) -> Vec<Vec<u8>> {
+        self.chain.clone()
+    }
+}
+
+/// What the probe plans found.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeFacts {
+    /// Version support (standard and full).
+    pub versions: Vec<VersionSupport>,
+    /// DH parameters (standard and full).
+    pub dh: Option<DhResult>,
+    /// Certificates from a legacy hello, when asked for.
+    pub legacy_chain: Vec<Vec<u8>>,
+    /// Suites per version (full).
+    pub suites: Option<SuiteScan>,
+    /// Groups (full).
+    pub groups: Option<GroupScan>,
+    /// TLS 1.2 signature algorithms (full).
+    pub sigalgs: Option<Vec<u16>>,
+    /// Features (full).
+    pub features: Option<Features>,
+    /// Fingerprints (full).
+    pub fingerprints: Option<Fingerprints>,
+}
+
+/// Runs the plans of `profile` (nothing for `quick`). `want_chain`: also fetch the chain with a
+/// legacy hello (when the modern handshake got none).
+pub async fn run_probes(
+    prober: &Prober<'_>,
+    profile: Profile,
+    opts: &HelloOptions,
+    want_chain: bool,
+) -> ProbeFacts {
+    let mut facts = ProbeFacts::default();
+    if profile == Profile::Quick {
+        return facts;
+    }
+    let mut vplan = Plan::new(VersionProbe::new(opts.clone()));
+    prober.run_plan(&mut vplan).await;
+    facts.versions = vplan.result();
+    let supported: Vec<Version> = facts
+        .versions
+        .iter()
+        .filter(|v| v.supported)
+        .map(|v| v.version)
+        .collect();
+    let has = |v: Version| supported.contains(&v);
+    // Newest first, TLS 1.2 and older (DHE parameters are sent in clear there).
+    let legacy: Vec<Version> = [Version::Tls12, Version::Tls11, Version::Tls10, Version::Ssl3]
+        .into_iter()
+        .filter(|v| has(*v))
+        .collect();
+
+    let mut dh = (!legacy.is_empty()).then(|| Plan::new(DhProbe::new(opts.clone(), &legacy)));
+    let mut chain = match legacy.first() {
+        Some(v) if want_chain => Some(Plan::new(ChainProbe::new(*v, opts))),
+        _ => None,
+    };
+    let full = profile == Profile::Full;
+    let suite_versions: Vec<Version> = [
+        Version::Tls13,
+        Version::Tls12,
+        Version::Tls11,
+        Version::Tls10,
+        Version::Ssl3,
+    ]
+    .into_iter()
+    .filter(|v| has(*v))
+    .collect();
+    let mut suites = (full && !suite_versions.is_empty()).then(|| {
+        Plan::new(SuiteProbe::new(SuiteScanConfig {
+            versions: suite_versions.clone(),
+            hello: opts.clone(),
+            ..SuiteScanConfig::default()
+        }))
+    });
+    let mut groups_plan = (full && (has(Version::Tls13) || has(Version::Tls12))).then(|| {
+        Plan::new(GroupProbe::new(
+            opts.clone(),
+            has(Version::Tls13),
+            has(Version::Tls12),
+        ))
+    });
+    let mut sigalg_plan =
+        (full && has(Version::Tls12)).then(|| Plan::new(SigAlgProbe::new(opts.clone())));
+    let mut feature_plan = (full && !supported.is_empty())
+        .then(|| Plan::new(FeatureProbe::new(opts.clone(), &supported)));
+    let mut fp_plan = (full && !supported.is_empty())
+        .then(|| Plan::new(FingerprintProbe::new(opts.clone())));
+
+    tokio::join!(
+        prober.run_opt(dh.as_mut()),
+        prober.run_opt(chain.as_mut()),
+        prober.run_opt(suites.as_mut()),
+        prober.run_opt(groups_plan.as_mut()),
+        prober.run_opt(sigalg_plan.as_mut()),
+        prober.run_opt(feature_plan.as_mut()),
+        prober.run_opt(fp_plan.as_mut()),
+    );
+    facts.dh = dh.map(|p| p.result());
+    facts.legacy_chain = chain.map(|p| p.result()).unwrap_or_default();
+    facts.suites = suites.map(|p| p.result());
+    facts.groups = groups_plan.map(|p| p.result());
+    facts.sigalgs = sigalg_plan.map(|p| p.result());
+    facts.features = feature_plan.map(|p| p.result());
+    facts.fingerprints = fp_plan.and_then(|p| p.result());
+    facts
+}
+
+/// The record's view of a suite.
+pub fn suite_info(id: u16) -> SuiteInfo {
+    let Some(s) = Suite::from_id(id) else {
+        return SuiteInfo {
+            id,
+            name: format!("0x{id:04X}"),
+            kx: "other".to_owned(),
+            bits: 0,
+            classes: Vec::new(),
+        };
+    };
+    let f = s.flags;
+    let name = s.name();
+    let kx = if f.tls13 {
+        "tls13"
+    } else if f.anonymous && name.contains("ECDH_anon") {
+        "ecdh_anon"
+    } else if f.anonymous {
+        "dh_anon"
+    } else if name.contains("PSK") || name.contains("SRP") {
+        "psk"
+    } else if name.starts_with("TLS_ECDHE_") {
+        "ecdhe"
+    } else if name.starts_with("TLS_DHE_") {
+        "dhe"
+    } else if name.starts_with("TLS_RSA_") {
+        "rsa"
+    } else {
+        "other"
+    };
+    let mut classes = Vec::new();
+    for (on, class) in [
+        (f.null_cipher, "null"),
+        (f.export, "export"),
+        (f.rc4, "rc4"),
+        (f.block64, "block64"),
+        (f.cbc, "cbc"),
+        (f.aead, "aead"),
+        (f.anonymous, "anonymous"),
+        (f.forward_secrecy, "forward_secrecy"),
+        (f.tls13, "tls13"),
+    ] {
+        if on {
+            classes.push(class.to_owned());
+        }
+    }
+    SuiteInfo {
+        id,
+        name: name.to_owned(),
+        kx: kx.to_owned(),
+        bits: s.info.enc_size,
+        classes,
+    }
+}
+
+/// A version's name from its wire value.
+pub fn version_name(wire: u16) -> String {
+    Version::from_wire(wire).map_or_else(|| format!("0x{wire:04X}"), |v| v.name().to_owned())
+}
+
+/// A group's name from its code point.
+pub fn group_name(g: u16) -> String {
+    groups::name(g).map_or_else(|| format!("0x{g:04X}"), str::to_owned)
+}
+
+/// The modern handshake as a record section.
+pub fn handshake_info(r: &tls_probe::driver::HandshakeResult, error: Option<String>) -> HandshakeInfo {
+    HandshakeInfo {
+        ok: r.completed,
+        version: r.version.map(version_name),
+        suite: r.suite.map(suite_info),
+        group: r.group.map(group_name),
+        alpn: r
+            .alpn
+            .as_ref()
+            .map(|a| String::from_utf8_lossy(a).into_owned()),
+        error: if r.completed { None } else { error },
+        chain_length: u32::try_from(r.chain.len()).unwrap_or(u32::MAX),
+    }
+}
+
+/// Class name of a DH prime (see `KeyExchangeInfo::dh_class`).
+pub fn dh_class(bits: u32, class: DhClass) -> &'static str {
+    match class {
+        DhClass::Bits512 => "512",
+        DhClass::Bits768 => "768",
+        DhClass::Bits1024 => "1024",
+        DhClass::Ok2048 if bits >= 3072 => "3072_or_more",
+        DhClass::Ok2048 => "2048",
+        _ => "other",
+    }
+}
+
+/// A weakness's stable id, severity and explanation.
+pub fn weakness_finding(w: &Weakness) -> (&'static str, &'static str, String) {
+    let names = |ids: &[u16]| {
+        ids.iter()
+            .map(|id| suite_info(*id).name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match w {
+        Weakness::Sslv2 => ("sslv2", "critical", "SSLv2 accepted (DROWN)".to_owned()),
+        Weakness::Sslv3Poodle => ("sslv3", "high", "SSLv3 accepted (POODLE)".to_owned()),
+        Weakness::Rc4(ids) => ("rc4", "high", format!("RC4 suites accepted: {}", names(ids))),
+        Weakness::Sweet32(ids) => (
+            "sweet32",
+            "medium",
+            format!("64-bit block cipher suites accepted (SWEET32): {}", names(ids)),
+        ),
+        Weakness::Export(ids) => (
+            "export",
+            "critical",
+            format!("export-grade suites accepted (FREAK/Logjam): {}", names(ids)),
+        ),
+        Weakness::WeakDh { bits, class } => (
+            "weak_dh",
+            match class {
+                DhClass::Bits512 => "critical",
+                DhClass::Bits768 => "high",
+                DhClass::Bits1024 => "medium",
+                _ => "low",
+            },
+            format!("DHE with a {bits}-bit prime (Logjam class)"),
+        ),
+        Weakness::NullCipher(ids) => (
+            "null_cipher",
+            "critical",
+            format!("NULL-encryption suites accepted: {}", names(ids)),
+        ),
+        Weakness::Anonymous(ids) => (
+            "anonymous",
+            "medium",
+            format!("anonymous (unauthenticated) suites accepted: {}", names(ids)),
+        ),
+        Weakness::NoForwardSecrecy(ids) => (
+            "no_forward_secrecy",
+            "low",
+            format!("{} suites without forward secrecy accepted", ids.len()),
+        ),
+        Weakness::NoTls12OrLater => (
+            "no_tls12_or_later",
+            "high",
+            "neither TLS 1.2 nor TLS 1.3 is accepted".to_owned(),
+        ),
+        Weakness::Compression => (
+            "compression",
+            "medium",
+            "TLS compression accepted (CRIME)".to_owned(),
+        ),
+        Weakness::NoSecureRenegotiation => (
+            "no_secure_renegotiation",
+            "medium",
+            "no secure renegotiation (RFC 5746)".to_owned(),
+        ),
+        _ => ("other", "info", format!("{w:?}")),
+    }
+}
+
+fn preference_name(p: Preference) -> &'static str {
+    match p {
+        Preference::Server => "server",
+        Preference::Client => "client",
+        Preference::Mixed => "mixed",
+        _ => "unknown",
+    }
+}
+
+/// Fills `tls` from the probe facts (the handshake and connections are set by the caller).
+pub fn fill(tls: &mut TlsInfo, facts: &ProbeFacts, rustls_group: Option<u16>, rustls_suite: Option<u16>) {
+    tls.versions = facts
+        .versions
+        .iter()
+        .map(|v| VersionInfo {
+            version: v.version.name().to_owned(),
+            supported: v.supported,
+            suite: if v.supported { v.suite.map(suite_info) } else { None },
+        })
+        .collect();
+    if let Some(scan) = &facts.suites {
+        tls.suites = scan
+            .versions
+            .iter()
+            .filter(|v| v.supported)
+            .map(|v| VersionSuitesInfo {
+                version: v.version.name().to_owned(),
+                preference: preference_name(v.preference).to_owned(),
+                accepted: v.suites.iter().map(|s| suite_info(s.id)).collect(),
+            })
+            .collect();
+    }
+    let mut kx = KeyExchangeInfo::default();
+    if let Some(seen) = facts
+        .dh
+        .as_ref()
+        .and_then(|d| d.without_ffdhe.as_ref().or(d.with_ffdhe.as_ref()))
+    {
+        kx.dh_bits = Some(seen.prime_bits);
+        kx.dh_class = Some(dh_class(seen.prime_bits, seen.class).to_owned());
+    }
+    let ecdhe_suite =
+        rustls_suite.and_then(Suite::from_id).is_some_and(|s| s.flags.tls13 || s.is_ecdhe());
+    kx.ecdhe_curve = rustls_group
+        .filter(|g| ecdhe_suite && !groups::FFDHE.contains(g))
+        .map(group_name)
+        .or_else(|| {
+            facts.suites.as_ref().and_then(|scan| {
+                scan.versions.iter().flat_map(|v| v.suites.iter()).find_map(|s| {
+                    match s.key_exchange {
+                        Some(KeyExchange::Ecdh { curve }) => Some(group_name(curve)),
+                        _ => None,
+                    }
+                })
+            })
+        });
+    if kx != KeyExchangeInfo::default() {
+        tls.key_exchange = Some(kx);
+    }
+    if let Some(g) = &facts.groups {
+        let mut names: Vec<String> = Vec::new();
+        for id in g.tls13.iter().chain(g.tls12.iter()) {
+            let n = group_name(*id);
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        tls.groups = names;
+    }
+    if let Some(s) = &facts.sigalgs {
+        tls.signature_algorithms = s
+            .iter()
+            .map(|id| sigalgs::name(*id).map_or_else(|| format!("0x{id:04X}"), str::to_owned))
+            .collect();
+    }
+    if let Some(f) = &facts.features {
+        tls.features = Some(FeaturesInfo {
+            secure_renegotiation: f.secure_renegotiation,
+            session_ticket: f.session_ticket,
+            ocsp_stapling: f.ocsp_stapling,
+            extended_master_secret: f.extended_master_secret,
+            encrypt_then_mac: f.encrypt_then_mac,
+            heartbeat: f.heartbeat,
+            compression: f.compression.map(|c| c != 0),
+            fallback_scsv: f.fallback_scsv,
+            alpn: f
+                .alpn
+                .as_ref()
+                .map(|a| String::from_utf8_lossy(a).into_owned()),
+        });
+    }
+    if let Some(fp) = &facts.fingerprints {
+        tls.fingerprints = Some(FingerprintsInfo {
+            ja3s_string: fp.ja3s_string.clone(),
+            ja3s: fp.ja3s.clone(),
+            ja4s: fp.ja4s.clone(),
+        });
+    }
+}
+
+/// The weaknesses derivable from the facts.
+pub fn weaknesses_of(facts: &ProbeFacts) -> Vec<Weakness> {
+    if facts.versions.is_empty() {
+        return Vec::new();
+    }
+    tls_probe::weakness::weaknesses(
+        &facts.versions,
+        facts.suites.as_ref(),
+        facts.dh.as_ref(),
+        facts.features.as_ref(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suites_are_classified_for_the_record() {
+        let s = suite_info(0xc02f);
+        assert_eq!(s.name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        assert_eq!((s.kx.as_str(), s.bits), ("ecdhe", 128));
+        assert!(s.classes.contains(&"aead".to_owned()));
+        assert!(s.classes.contains(&"forward_secrecy".to_owned()));
+        let s = suite_info(0x0002);
+        assert_eq!(s.name, "TLS_RSA_WITH_NULL_SHA");
+        assert_eq!(s.kx, "rsa");
+        assert!(s.classes.contains(&"null".to_owned()));
+        assert_eq!(suite_info(0x0034).kx, "dh_anon");
+        assert_eq!(suite_info(0x1301).kx, "tls13");
+        assert_eq!(suite_info(0xfefe).name, "0xFEFE");
+    }
+
+    #[test]
+    fn dh_classes_and_weakness_ids() {
+        assert_eq!(dh_class(512, DhClass::of(512)), "512");
+        assert_eq!(dh_class(1024, DhClass::of(1024)), "1024");
+        assert_eq!(dh_class(2048, DhClass::of(2048)), "2048");
+        assert_eq!(dh_class(4096, DhClass::of(4096)), "3072_or_more");
+        assert_eq!(dh_class(1536, DhClass::of(1536)), "other");
+        let (id, sev, _) = weakness_finding(&Weakness::WeakDh {
+            bits: 1024,
+            class: DhClass::Bits1024,
+        });
+        assert_eq!((id, sev), ("weak_dh", "medium"));
+        assert_eq!(weakness_finding(&Weakness::Rc4(vec![5])).0, "rc4");
+    }
+}
