@@ -169,7 +169,14 @@ struct State {
 /// Runs one session to its end, filling `rec`. Never panics on client input.
 pub async fn run(tcp: TcpStream, cfg: &SessionConfig, rec: &mut SessionRecord, start: Instant) {
     let mut conn = Conn::Plain(tcp);
-    let end = match drive(&mut conn, cfg, rec, start).await {
+    let mut st = State {
+        greeted: false,
+        mail: None,
+        commands: 0,
+        injection_pending: false,
+        bdat: Vec::new(),
+    };
+    let end = match drive(&mut conn, cfg, rec, &mut st, start).await {
         Ok(end) => end,
         Err(e) if e.kind() == io::ErrorKind::TimedOut => "timeout".to_owned(),
         Err(e) => {
@@ -178,7 +185,21 @@ pub async fn run(tcp: TcpStream, cfg: &SessionConfig, rec: &mut SessionRecord, s
         }
     };
     conn.close().await;
+    abandon(&mut st, rec);
     rec.end = end;
+}
+
+/// Most transactions recorded per session.
+pub const MAX_MAILS: usize = 100;
+
+/// Records a transaction that ended without an accepted message (RSET, new EHLO, session end).
+fn abandon(st: &mut State, rec: &mut SessionRecord) {
+    if let Some(m) = st.mail.take() {
+        if rec.mails.len() < MAX_MAILS {
+            rec.mails.push(m);
+        }
+    }
+    st.bdat.clear();
 }
 
 async fn read_some(conn: &mut Conn, buf: &mut [u8], idle: Duration) -> io::Result<usize> {
@@ -192,6 +213,7 @@ async fn drive(
     conn: &mut Conn,
     cfg: &SessionConfig,
     rec: &mut SessionRecord,
+    st: &mut State,
     start: Instant,
 ) -> io::Result<String> {
     let greeting = format!("220 {} ESMTP mxray lab ({})\r\n", cfg.hostname, cfg.profile);
@@ -204,17 +226,10 @@ async fn drive(
         conn.write_all(greeting.as_bytes()).await?;
     }
     let mut reader = ServerReader::new(cfg.limits);
-    let mut st = State {
-        greeted: false,
-        mail: None,
-        commands: 0,
-        injection_pending: false,
-        bdat: Vec::new(),
-    };
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         while let Some(ev) = reader.poll() {
-            match step(conn, cfg, rec, &mut st, &mut reader, ev, start).await? {
+            match step(conn, cfg, rec, st, &mut reader, ev, start).await? {
                 Flow::Continue => {}
                 Flow::End(why) => return Ok(why),
             }
@@ -271,7 +286,9 @@ fn finish_message(
             Err(e) => {
                 rec.error = Some(format!("store: {e}"));
                 mail.accepted = false;
-                rec.mails.push(mail);
+                if rec.mails.len() < MAX_MAILS {
+                    rec.mails.push(mail);
+                }
                 return reply(451, "4.3.0 Local error in processing");
             }
         }
@@ -279,7 +296,9 @@ fn finish_message(
     rec.delivered = true;
     rec.delivered_tls |= tls;
     rec.timings.delivered_ms.get_or_insert(ms(start));
-    rec.mails.push(mail);
+    if rec.mails.len() < MAX_MAILS {
+        rec.mails.push(mail);
+    }
     reply(250, "2.0.0 Ok: accepted by the mxray lab (not relayed)")
 }
 
@@ -310,7 +329,7 @@ async fn step(
                     rec.ehlo = Some(name.chars().take(255).collect());
                     rec.helo = false;
                     st.greeted = true;
-                    st.mail = None;
+                    abandon(st, rec);
                     let offer = cfg.profile.offers_starttls() && !conn.is_tls();
                     rec.starttls_offered |= offer;
                     if st.injection_pending {
@@ -323,7 +342,7 @@ async fn step(
                     rec.ehlo = Some(name.chars().take(255).collect());
                     rec.helo = true;
                     st.greeted = true;
-                    st.mail = None;
+                    abandon(st, rec);
                     st.injection_pending = false;
                     format!("250 {}\r\n", cfg.hostname).into_bytes()
                 }
@@ -375,8 +394,7 @@ async fn step(
                     return Ok(Flow::Continue);
                 }
                 Command::Rset => {
-                    st.mail = None;
-                    st.bdat.clear();
+                    abandon(st, rec);
                     replies::ok().to_bytes()
                 }
                 Command::Noop(_) => replies::ok().to_bytes(),
@@ -394,16 +412,14 @@ async fn step(
             finish_message(cfg, rec, st, &body, tls, start)
         }
         ServerEvent::MessageRejected { reply, .. } | ServerEvent::BdatRejected { reply, .. } => {
-            st.mail = None;
-            st.bdat.clear();
+            abandon(st, rec);
             reply.to_bytes()
         }
         ServerEvent::BdatChunk { data, last } => {
             if st.mail.as_ref().is_none_or(|m| m.rcpt_accepted.is_empty()) {
                 reply(503, "5.5.1 No valid recipients")
             } else if st.bdat.len().saturating_add(data.len()) > cfg.limits.message_bytes {
-                st.bdat.clear();
-                st.mail = None;
+                abandon(st, rec);
                 replies::message_too_large().to_bytes()
             } else {
                 st.bdat.extend_from_slice(&data);
@@ -588,7 +604,7 @@ async fn starttls(
             *conn = Conn::Tls(Box::new(tls));
             *reader = ServerReader::new(cfg.limits);
             st.greeted = false;
-            st.mail = None;
+            abandon(st, rec);
             st.injection_pending = cfg.profile == LabProfile::Injection;
             Ok(Flow::Continue)
         }

@@ -10,6 +10,9 @@
 //! | `refused` | the client gave up by itself: an alert (named in the cell), a close during the handshake, or QUIT/close without mail |
 //! | `deferred` | no delivery after a lab-side failure (454 to STARTTLS, broken handshake, timeout) |
 //! | `no-attempt` | no session |
+//!
+//! ` [injectable]` follows the cell when the client took the plaintext reply the `injection`
+//! profile smuggled after the `220` as an answer inside TLS.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -59,8 +62,21 @@ pub fn client_key(r: &SessionRecord) -> String {
     format!("{} [{ip}]", r.ehlo.as_deref().unwrap_or("(no EHLO)"))
 }
 
-/// The cell for one client and profile.
+/// The cell for one client and profile; ` [injectable]` is appended when the client took the
+/// reply smuggled before TLS as an answer (the `injection` profile).
 pub fn cell(sessions: &[&SessionRecord]) -> String {
+    let mut c = base_cell(sessions);
+    if sessions.iter().any(|s| {
+        s.injection
+            .as_ref()
+            .is_some_and(|i| i.client_used_injected_reply)
+    }) {
+        c.push_str(" [injectable]");
+    }
+    c
+}
+
+fn base_cell(sessions: &[&SessionRecord]) -> String {
     if sessions.is_empty() {
         return "no-attempt".to_owned();
     }

@@ -1,0 +1,184 @@
+//! Shared by the `lab_server_*` tests: start `mxray lab` on free loopback ports, read its log,
+//! check that the real sending clients exist. Loopback only.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use mxray::lab::record::SessionRecord;
+use mxray::lab::summary::{read_log, table, Table};
+use mxray::lab::LabProfile;
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// These tests drive real senders; they need the lab environment.
+pub fn require_lab() {
+    if std::env::var_os("MXRAY_LAB").is_none() {
+        panic!(
+            "MXRAY_LAB is not set: run scripts/test.sh, which starts the lab \
+             (these tests drive real senders: postfix, swaks, curl, python3)"
+        );
+    }
+}
+
+/// Fails loudly when a tool is missing.
+pub fn require_tool(tool: &str) {
+    let ok = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "missing tool {tool}: install the Debian packages postfix swaks curl python3"
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `mxray lab`.
+pub struct Lab {
+    child: Child,
+    /// Scratch directory of this lab.
+    pub dir: PathBuf,
+    /// The JSON Lines log.
+    pub log: PathBuf,
+    /// The lab CA certificate.
+    pub ca: PathBuf,
+    ports: Vec<(LabProfile, u16)>,
+}
+
+impl Lab {
+    /// Starts the lab serving `profiles`, each on a free port.
+    pub fn start(profiles: &[LabProfile], extra: &[&str]) -> Lab {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("mxray-lab-test-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("log.jsonl");
+        let state = dir.join("state");
+        let ports: Vec<(LabProfile, u16)> = profiles.iter().map(|p| (*p, free_port())).collect();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mxray"));
+        cmd.arg("lab")
+            .arg("--state")
+            .arg(&state)
+            .arg("--log")
+            .arg(&log)
+            .args(["--idle-timeout", "20s", "--tarpit-interval", "20ms"]);
+        for (p, port) in &ports {
+            cmd.arg("--profile").arg(format!("{}={port}", p.name()));
+        }
+        cmd.args(extra);
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start mxray lab");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("mxray lab: ready") {
+                    let _ = tx.send(());
+                }
+                eprintln!("[lab] {line}");
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("mxray lab did not say ready within 60 s");
+        Lab {
+            child,
+            dir: dir.clone(),
+            log,
+            ca: state.join("lab-ca.pem"),
+            ports,
+        }
+    }
+
+    /// The port of a profile.
+    pub fn port(&self, p: LabProfile) -> u16 {
+        self.ports.iter().find(|(q, _)| *q == p).unwrap().1
+    }
+
+    /// Every session record so far.
+    pub fn records(&self) -> Vec<SessionRecord> {
+        if !self.log.exists() {
+            return Vec::new();
+        }
+        read_log(&self.log).unwrap().0
+    }
+
+    /// Waits until a session of `ehlo` on `profile` is logged (the server writes it when the
+    /// session ends); returns those sessions.
+    pub fn wait_session(
+        &self,
+        ehlo: &str,
+        profile: LabProfile,
+        timeout: Duration,
+    ) -> Vec<SessionRecord> {
+        let end = Instant::now() + timeout;
+        loop {
+            let mine: Vec<SessionRecord> = self
+                .records()
+                .into_iter()
+                .filter(|r| r.ehlo.as_deref() == Some(ehlo) && r.profile == Some(profile))
+                .collect();
+            if !mine.is_empty() {
+                return mine;
+            }
+            assert!(
+                Instant::now() < end,
+                "no session of {ehlo} on {profile} logged within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The sender-behaviour table of the log.
+    pub fn table(&self) -> Table {
+        table(&self.records())
+    }
+
+    /// `mxray lab summary LOG` output.
+    pub fn summary_text(&self) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_mxray"))
+            .arg("lab")
+            .arg("summary")
+            .arg(&self.log)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The cell of `client` (EHLO name) on `profile`.
+pub fn cell(t: &Table, client: &str, p: LabProfile) -> String {
+    t.get(&format!("{client} ["), p)
+        .unwrap_or("no-attempt")
+        .to_owned()
+}
