@@ -39,6 +39,9 @@ pub enum Command {
     /// One endpoint in depth (full profile): a terminal report like testssl.sh, or --json.
     #[command(after_help = PROBE_HELP)]
     Probe(Box<ProbeArgs>),
+    /// Tables and charts from scan results (JSON Lines): funnel, STARTTLS, versions, suites,
+    /// DH, certificates, domains; text, Markdown, JSON or one self-contained HTML file.
+    Report(ReportArgs),
 }
 
 const SCAN_HELP: &str = "\
@@ -168,6 +171,26 @@ pub struct ProbeArgs {
     /// Burst of connections above the rate.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub per_ip_burst: u32,
+}
+
+/// Options of `mxray report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Result files (JSON Lines from `mxray scan`; shards of one scan); `-` reads stdin.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::report::Format::Text)]
+    pub format: crate::report::Format,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Result files of an earlier scan: show the change since then (put it after FILE...).
+    #[arg(long, value_name = "OLD", num_args = 1..)]
+    pub baseline: Vec<PathBuf>,
 }
 
 /// Options of `mxray scan`.

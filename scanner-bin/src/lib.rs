@@ -37,6 +37,7 @@ pub mod probe;
 pub mod progress;
 pub mod ratelimit;
 pub mod record;
+pub mod report;
 pub mod resume;
 pub mod scan;
 pub mod shard;
@@ -63,6 +64,12 @@ pub fn run_cli(cli: Cli) -> i32 {
     let code = match cli.command {
         Command::Probe(args) => runtime.block_on(probe::run(*args)),
         Command::Lab(args) => runtime.block_on(lab::run(*args)),
+        Command::Report(args) => report::run(&report::Options {
+            files: args.files,
+            format: args.format,
+            output: args.output,
+            baseline: args.baseline,
+        }),
         Command::Scan(args) => {
             let quiet = args.quiet;
             match runtime.block_on(scan::run(*args)) {

@@ -1,0 +1,84 @@
+//! Markdown: GitHub tables.
+
+use std::fmt::Write as _;
+
+use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, share, Report};
+
+/// Escapes text for a GitHub Markdown table cell: ASCII punctuation that means something
+/// (`|`, `*`, `_`, `<`, ...) is backslash-escaped, so record strings stay text.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '|'
+                | '#'
+                | '!'
+                | '~'
+                | '&'
+                | '('
+                | ')'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Renders the report as Markdown.
+pub fn render(r: &Report) -> String {
+    let mut out = String::from("# mxray report\n\n");
+    for l in input_lines(r) {
+        let _ = writeln!(out, "{}  ", escape(l.trim_start()));
+    }
+    out.push('\n');
+    let with_baseline = r.baseline_input.is_some();
+    for s in &r.sections {
+        let _ = writeln!(out, "## {}\n", escape(s.title));
+        for t in &s.tables {
+            let _ = writeln!(out, "### {}\n", escape(&t.title));
+            let _ = writeln!(out, "Share of: {}.\n", escape(t.denominator));
+            if with_baseline {
+                out.push_str("| | count | share | baseline | Δ | Δ share |\n|---|---:|---:|---:|---:|---:|\n");
+            } else {
+                out.push_str("| | count | share |\n|---|---:|---:|\n");
+            }
+            for row in &t.rows {
+                let _ = write!(
+                    out,
+                    "| {} | {} | {} |",
+                    escape(&row.label),
+                    row.count,
+                    fmt_share(row.share())
+                );
+                if with_baseline {
+                    let b = row.baseline.map_or_else(
+                        || "–".to_owned(),
+                        |b| format!("{} ({})", b.count, fmt_share(share(b.count, b.total))),
+                    );
+                    let _ = write!(
+                        out,
+                        " {} | {} | {} |",
+                        b,
+                        fmt_delta(row.delta_count()),
+                        fmt_pp(row.delta_pp())
+                    );
+                }
+                out.push('\n');
+            }
+            if let Some(n) = &t.note {
+                let _ = writeln!(out, "\n{}", escape(n));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}

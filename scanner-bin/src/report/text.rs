@@ -1,0 +1,90 @@
+//! Plain text: aligned columns for a terminal.
+
+use std::fmt::Write as _;
+
+use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, Report, Table};
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn pad_right(s: &str, w: usize) -> String {
+    let mut out = s.to_owned();
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(width(s))));
+    out
+}
+
+fn pad_left(s: &str, w: usize) -> String {
+    let mut out: String = std::iter::repeat_n(' ', w.saturating_sub(width(s))).collect();
+    out.push_str(s);
+    out
+}
+
+fn render_table(out: &mut String, t: &Table, with_baseline: bool) {
+    let _ = writeln!(out, "{} (share of {})", t.title, t.denominator);
+    let mut header = vec!["".to_owned(), "count".to_owned(), "share".to_owned()];
+    if with_baseline {
+        header.extend(["baseline".to_owned(), "Δ".to_owned(), "Δ share".to_owned()]);
+    }
+    let mut rows: Vec<Vec<String>> = vec![header];
+    for r in &t.rows {
+        let mut cells = vec![r.label.clone(), r.count.to_string(), fmt_share(r.share())];
+        if with_baseline {
+            let b = r.baseline.map_or_else(
+                || "–".to_owned(),
+                |b| {
+                    format!(
+                        "{} ({})",
+                        b.count,
+                        fmt_share(super::tables::share(b.count, b.total))
+                    )
+                },
+            );
+            cells.extend([b, fmt_delta(r.delta_count()), fmt_pp(r.delta_pp())]);
+        }
+        rows.push(cells);
+    }
+    let cols = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| width(c))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in &rows {
+        let mut line = String::from("  ");
+        for (i, (c, w)) in r.iter().zip(&widths).enumerate() {
+            if i == 0 {
+                line.push_str(&pad_right(c, *w));
+            } else {
+                line.push_str("  ");
+                line.push_str(&pad_left(c, *w));
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    if let Some(n) = &t.note {
+        let _ = writeln!(out, "  note: {n}");
+    }
+    out.push('\n');
+}
+
+/// Renders the report as aligned text.
+pub fn render(r: &Report) -> String {
+    let mut out = String::from("mxray report\n\n");
+    for l in input_lines(r) {
+        let _ = writeln!(out, "{l}");
+    }
+    out.push('\n');
+    let with_baseline = r.baseline_input.is_some();
+    for s in &r.sections {
+        let _ = writeln!(out, "== {} ==\n", s.title);
+        for t in &s.tables {
+            render_table(&mut out, t, with_baseline);
+        }
+    }
+    out
+}

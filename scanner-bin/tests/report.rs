@@ -1,0 +1,623 @@
+//! `mxray report` on the checked-in synthetic fixture: exact numbers, golden files in every
+//! format, the baseline, hostile strings, input limits, and the binary end to end.
+//!
+//! Regenerate the fixture and the goldens with `MXRAY_BLESS=1 cargo test -p mxray --test report`
+//! (then review the diff: the numbers below are the reference, the goldens follow them).
+
+use std::path::{Path, PathBuf};
+
+use mxray::report::aggregate::Aggregate;
+use mxray::report::input::{read_files, read_into, MAX_LINE_BYTES};
+use mxray::report::tables::{build, Report, Row};
+use mxray::report::{render, synth, Format};
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report")
+}
+
+fn bless() -> bool {
+    std::env::var_os("MXRAY_BLESS").is_some_and(|v| v == "1")
+}
+
+fn fixture_path() -> PathBuf {
+    dir().join("synthetic.jsonl")
+}
+
+fn golden(name: &str, got: &str) {
+    let path = dir().join(name);
+    if bless() {
+        std::fs::write(&path, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (MXRAY_BLESS=1 writes it)", path.display()));
+    if want != got {
+        let first = want
+            .lines()
+            .zip(got.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        panic!(
+            "{name} differs from the golden at line {}:\n want: {:?}\n  got: {:?}",
+            first + 1,
+            want.lines().nth(first),
+            got.lines().nth(first)
+        );
+    }
+}
+
+/// The fixture's aggregate, read under its bare file name (so goldens hold no absolute path).
+fn aggregate() -> Aggregate {
+    let mut a = Aggregate::default();
+    let f = std::io::BufReader::new(std::fs::File::open(fixture_path()).unwrap());
+    read_into(&mut a, "synthetic.jsonl", f, MAX_LINE_BYTES).unwrap();
+    a
+}
+
+fn row<'a>(r: &'a Report, section: &str, table: &str, key: &str) -> &'a Row {
+    r.sections
+        .iter()
+        .find(|s| s.id == section)
+        .unwrap_or_else(|| panic!("no section {section}"))
+        .tables
+        .iter()
+        .find(|t| t.id == table)
+        .unwrap_or_else(|| panic!("no table {section}/{table}"))
+        .rows
+        .iter()
+        .find(|r| r.key == key)
+        .unwrap_or_else(|| panic!("no row {section}/{table}/{key}"))
+}
+
+/// Asserts `(count, total)` of rows of one table.
+fn check(r: &Report, section: &str, table: &str, want: &[(&str, u64, u64)]) {
+    for (key, count, total) in want {
+        let got = row(r, section, table, key);
+        assert_eq!(
+            (got.count, got.total),
+            (*count, *total),
+            "{section}/{table}/{key}"
+        );
+    }
+}
+
+#[test]
+fn fixture_file_is_the_generators_output() {
+    let want = synth::fixture_jsonl();
+    if bless() {
+        std::fs::create_dir_all(dir()).unwrap();
+        std::fs::write(fixture_path(), &want).unwrap();
+    }
+    let got = std::fs::read_to_string(fixture_path()).unwrap();
+    assert_eq!(got, want, "run MXRAY_BLESS=1 to regenerate the fixture");
+}
+
+#[test]
+fn input_counts_bad_lines_without_failing() {
+    let by_path = read_files(&[fixture_path()], MAX_LINE_BYTES).unwrap();
+    assert!(by_path.input.problems[0].contains("tests/fixtures/report/synthetic.jsonl:22:"));
+    let a = aggregate();
+    assert_eq!(a.input.files, 1);
+    assert_eq!(a.input.lines, 43);
+    assert_eq!(a.input.records, 40);
+    assert_eq!(a.input.blank, 1);
+    assert_eq!(a.input.malformed, 1);
+    assert_eq!(a.input.other_schema, 1);
+    assert_eq!(a.input.too_long, 0);
+    assert_eq!(a.input.problems.len(), 2);
+    assert!(
+        a.input.problems[0].starts_with(
+            "synthetic.jsonl:22: not a record: EOF while parsing a string at line 1 column 36"
+        ),
+        "{}",
+        a.input.problems[0]
+    );
+    assert!(a.input.problems[1].contains("synthetic.jsonl:43: schema_version 2"));
+}
+
+#[test]
+fn funnel_and_causes_of_loss() {
+    let r = build(&aggregate(), None);
+    check(
+        &r,
+        "funnel",
+        "funnel",
+        &[
+            ("targeted", 40, 40),
+            ("tcp_open", 34, 40),
+            ("greeting", 29, 40),
+            ("tls_offered", 26, 40),
+            ("handshake", 24, 40),
+        ],
+    );
+    let causes = [
+        "null_mx",
+        "dns",
+        "refused",
+        "connect_timeout",
+        "connect_error",
+        "busy_421",
+        "greeting_rejected",
+        "timeout",
+        "protocol_error",
+        "io_error",
+        "interrupted",
+        "no_ehlo",
+        "starttls_not_offered",
+        "starttls_stripped",
+        "starttls_refused",
+        "tls_failure",
+    ];
+    for c in causes {
+        check(&r, "funnel", "loss", &[(c, 1, 40)]);
+    }
+    let loss = &r.sections[0].tables[1];
+    assert_eq!(loss.rows.len(), 16, "only causes that occur are listed");
+}
+
+#[test]
+fn starttls_anomalies() {
+    let r = build(&aggregate(), None);
+    check(
+        &r,
+        "starttls",
+        "anomalies",
+        &[
+            ("stripped", 1, 27),
+            ("refused", 1, 25),
+            ("bytes_after_220", 1, 25),
+            ("injection_vulnerable", 1, 5),
+            ("injection_inconclusive", 1, 5),
+            ("helo_fallback", 1, 27),
+        ],
+    );
+}
+
+#[test]
+fn protocol_versions() {
+    let r = build(&aggregate(), None);
+    check(
+        &r,
+        "versions",
+        "supported",
+        &[
+            ("SSLv2", 1, 13),
+            ("SSLv3", 4, 13),
+            ("TLSv1.0", 11, 13),
+            ("TLSv1.1", 8, 13),
+            ("TLSv1.2", 11, 13),
+            ("TLSv1.3", 1, 13),
+        ],
+    );
+    check(
+        &r,
+        "versions",
+        "best",
+        &[
+            ("SSLv2", 0, 24),
+            ("SSLv3", 0, 24),
+            ("TLSv1.0", 1, 24),
+            ("TLSv1.1", 1, 24),
+            ("TLSv1.2", 12, 24),
+            ("TLSv1.3", 10, 24),
+        ],
+    );
+}
+
+#[test]
+fn cipher_suites() {
+    let r = build(&aggregate(), None);
+    check(
+        &r,
+        "suites",
+        "top",
+        &[
+            ("TLS_AES_256_GCM_SHA384", 8, 24),
+            ("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", 5, 24),
+            ("TLS_DHE_RSA_WITH_AES_256_CBC_SHA", 3, 24),
+            ("TLS_RSA_WITH_AES_128_CBC_SHA", 2, 24),
+            ("TLS_RSA_WITH_NULL_SHA", 1, 24),
+        ],
+    );
+    let top = &r.sections[3].tables[0];
+    assert_eq!(top.rows.len(), 10);
+    assert_eq!(top.rows[0].key, "TLS_AES_256_GCM_SHA384", "largest first");
+    check(
+        &r,
+        "suites",
+        "kx",
+        &[
+            ("rsa", 6, 24),
+            ("dhe", 3, 24),
+            ("ecdhe", 6, 24),
+            ("anonymous", 0, 24),
+            ("tls13", 9, 24),
+        ],
+    );
+    check(&r, "suites", "fs", &[("fs", 18, 24), ("no_fs", 6, 24)]);
+    check(
+        &r,
+        "suites",
+        "strength",
+        &[
+            ("null", 1, 24),
+            ("export", 1, 24),
+            ("rc4", 2, 24),
+            ("block64", 1, 24),
+            ("cbc", 7, 24),
+            ("aead", 14, 24),
+        ],
+    );
+    check(
+        &r,
+        "suites",
+        "weak_support",
+        &[
+            ("null", 1, 5),
+            ("export", 4, 5),
+            ("export_dhe", 3, 5),
+            ("anonymous", 2, 5),
+            ("rc4", 5, 5),
+            ("block64", 3, 5),
+            ("static_rsa", 5, 5),
+            ("no_fs", 5, 5),
+            ("cbc", 5, 5),
+        ],
+    );
+}
+
+#[test]
+fn diffie_hellman() {
+    let r = build(&aggregate(), None);
+    check(
+        &r,
+        "dh",
+        "sizes",
+        &[
+            ("512", 1, 7),
+            ("768", 1, 7),
+            ("1024", 3, 7),
+            ("2048", 1, 7),
+            ("3072_or_more", 1, 7),
+            ("other", 0, 7),
+        ],
+    );
+    check(
+        &r,
+        "dh",
+        "logjam",
+        &[("export_dhe", 3, 5), ("export", 4, 5)],
+    );
+}
+
+#[test]
+fn certificates() {
+    let r = build(&aggregate(), None);
+    check(
+        &r,
+        "certificates",
+        "trust",
+        &[
+            ("trusted", 12, 24),
+            ("self_signed", 4, 24),
+            ("unknown_issuer", 1, 24),
+            ("incomplete_chain", 1, 24),
+            ("expired", 2, 24),
+            ("not_yet_valid", 1, 24),
+            ("bad_signature", 1, 24),
+            ("other", 1, 24),
+            ("malformed", 1, 24),
+            ("no_certificate", 0, 24),
+        ],
+    );
+    check(
+        &r,
+        "certificates",
+        "names",
+        &[
+            ("mx_host", 13, 24),
+            ("mail_domain", 4, 24),
+            ("mismatch", 6, 24),
+            ("not_checked", 1, 24),
+            ("mx_host_matches", 13, 23),
+            ("domain_matches", 4, 22),
+        ],
+    );
+    check(
+        &r,
+        "certificates",
+        "issuers",
+        &[
+            ("Let's Encrypt", 9, 19),
+            ("DigiCert Inc", 4, 19),
+            ("Thawte", 2, 19),
+            ("GlobalSign", 1, 19),
+        ],
+    );
+    check(
+        &r,
+        "certificates",
+        "self_signed",
+        &[("localhost", 3, 4), ("<script>alert(1)</script>", 1, 4)],
+    );
+    check(
+        &r,
+        "certificates",
+        "keys",
+        &[
+            ("EC P-256", 9, 23),
+            ("RSA 2048", 6, 23),
+            ("RSA 1024", 3, 23),
+            ("RSA 512", 1, 23),
+            ("Ed25519", 1, 23),
+        ],
+    );
+    check(
+        &r,
+        "certificates",
+        "hashes",
+        &[
+            ("SHA-256", 16, 23),
+            ("SHA-1", 3, 23),
+            ("MD5", 1, 23),
+            ("intrinsic (EdDSA)", 1, 23),
+        ],
+    );
+    check(
+        &r,
+        "certificates",
+        "validity",
+        &[
+            ("inverted", 1, 23),
+            ("le_90", 9, 23),
+            ("le_398", 6, 23),
+            ("le_825", 2, 23),
+            ("le_1825", 1, 23),
+            ("le_3650", 3, 23),
+            ("gt_3650", 1, 23),
+        ],
+    );
+    // Shared certificates: hoster, big, legacy (3 IPs each); shared keys add expired's key.
+    check(
+        &r,
+        "certificates",
+        "shared_certs",
+        &[("(all shared)", 9, 23)],
+    );
+    check(
+        &r,
+        "certificates",
+        "shared_keys",
+        &[("(all shared)", 11, 23)],
+    );
+    let certs = r.sections[5]
+        .tables
+        .iter()
+        .find(|t| t.id == "shared_certs")
+        .unwrap();
+    assert_eq!(certs.rows.len(), 4);
+    assert!(certs.rows[..3]
+        .iter()
+        .all(|r| r.count == 3 && r.label.contains("(3 IPs)")));
+    let keys = r.sections[5]
+        .tables
+        .iter()
+        .find(|t| t.id == "shared_keys")
+        .unwrap();
+    assert_eq!(keys.rows.len(), 5);
+    assert_eq!(keys.rows[3].count, 2, "smallest cluster last");
+    assert!(keys.rows[3].label.contains("mx.expired.example (2 IPs)"));
+    let a = aggregate();
+    assert_eq!(a.cert_clusters.len(), 17);
+    assert_eq!(a.spki_clusters.len(), 16);
+}
+
+#[test]
+fn per_domain() {
+    let r = build(&aggregate(), None);
+    check(
+        &r,
+        "domains",
+        "states",
+        &[
+            ("domains", 33, 33),
+            ("null_mx", 1, 33),
+            ("dns_failed", 1, 33),
+            ("reached", 22, 33),
+            ("all_starttls", 19, 33),
+            ("some_starttls", 1, 33),
+            ("no_starttls", 2, 33),
+            ("all_handshake", 17, 33),
+            ("all_secure", 8, 33),
+        ],
+    );
+    check(
+        &r,
+        "domains",
+        "mx_per_domain",
+        &[("0", 1, 32), ("1", 28, 32), ("2", 3, 32), ("3", 0, 32)],
+    );
+    check(
+        &r,
+        "domains",
+        "endpoints_per_domain",
+        &[
+            ("0", 1, 32),
+            ("1", 27, 32),
+            ("2", 2, 32),
+            ("3-4", 2, 32),
+            ("5+", 0, 32),
+        ],
+    );
+}
+
+#[test]
+fn golden_text() {
+    golden(
+        "expected.txt",
+        &render(&build(&aggregate(), None), Format::Text),
+    );
+}
+
+#[test]
+fn golden_markdown() {
+    golden(
+        "expected.md",
+        &render(&build(&aggregate(), None), Format::Markdown),
+    );
+}
+
+#[test]
+fn golden_json() {
+    let got = render(&build(&aggregate(), None), Format::Json);
+    let v: serde_json::Value = serde_json::from_str(&got).unwrap();
+    assert_eq!(v["report_version"], 1);
+    assert_eq!(v["input"]["records"], 40);
+    assert_eq!(v["sections"][0]["tables"][0]["rows"][4]["key"], "handshake");
+    assert_eq!(v["sections"][0]["tables"][0]["rows"][4]["count"], 24);
+    assert_eq!(v["sections"][0]["tables"][0]["rows"][4]["share"], 60.0);
+    golden("expected.json", &got);
+}
+
+#[test]
+fn golden_html() {
+    let got = render(&build(&aggregate(), None), Format::Html);
+    golden("expected.html", &got);
+}
+
+#[test]
+fn hostile_strings_are_escaped_or_neutralised() {
+    let r = build(&aggregate(), None);
+    let html = render(&r, Format::Html);
+    assert!(!html.contains("<script"), "raw script tag in HTML");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        !html.contains("http://") || !html.contains("src=\"http"),
+        "no external resource"
+    );
+    for needle in ["<link", "src=", "@import", "url(", "<script"] {
+        assert!(!html.contains(needle), "{needle} in HTML");
+    }
+    for f in [Format::Text, Format::Markdown, Format::Json, Format::Html] {
+        let out = render(&r, f);
+        assert!(!out.contains('\u{1b}'), "escape character in {f:?}");
+    }
+    let md = render(&r, Format::Markdown);
+    assert!(
+        md.contains("Old CA �\\[31m\\|\\*\\_"),
+        "markdown cell escaped"
+    );
+    assert!(md.contains("\\<script\\>alert\\(1\\)\\</script\\>"));
+}
+
+#[test]
+fn baseline_shows_changes() {
+    let now = aggregate();
+    // The baseline: only the first 20 records of the fixture.
+    let text = std::fs::read_to_string(fixture_path()).unwrap();
+    let first: String = text.lines().take(21).map(|l| format!("{l}\n")).collect();
+    let mut old = Aggregate::default();
+    read_into(&mut old, "old", first.as_bytes(), MAX_LINE_BYTES).unwrap();
+    assert_eq!(old.input.records, 20);
+    let r = build(&now, Some(&old));
+    let h = row(&r, "funnel", "funnel", "handshake");
+    // Old: 4 of 20 handshakes (records 17-20); now 24 of 40.
+    assert_eq!(h.baseline.map(|b| (b.count, b.total)), Some((4, 20)));
+    assert_eq!(h.delta_count(), Some(20));
+    assert!((h.delta_pp().unwrap() - 40.0).abs() < 1e-9);
+    let t = row(&r, "certificates", "trust", "self_signed");
+    assert_eq!(t.delta_count(), Some(4));
+    for f in [Format::Text, Format::Markdown, Format::Html] {
+        let out = render(&r, f);
+        assert!(out.contains("+40.0 pp"), "{f:?} shows the pp change");
+        assert!(out.contains("Δ share"), "{f:?} has the delta column");
+    }
+    let json: serde_json::Value = serde_json::from_str(&render(&r, Format::Json)).unwrap();
+    let row = &json["sections"][0]["tables"][0]["rows"][4];
+    assert_eq!(row["baseline_count"], 4);
+    assert_eq!(row["delta_count"], 20);
+    assert_eq!(row["delta_pp"], 40.0);
+    // Same scan as its own baseline: nothing changed.
+    let same = build(&now, Some(&now));
+    for s in &same.sections {
+        for t in &s.tables {
+            for row in &t.rows {
+                assert_eq!(row.delta_count(), Some(0), "{}/{}/{}", s.id, t.id, row.key);
+            }
+        }
+    }
+}
+
+#[test]
+fn overlong_lines_are_skipped_with_file_and_line() {
+    let mut input = String::new();
+    input.push_str(&"x".repeat(4000));
+    input.push('\n');
+    let fixture = std::fs::read_to_string(fixture_path()).unwrap();
+    let first = fixture.lines().nth(2).unwrap();
+    input.push_str(first);
+    input.push('\n');
+    let mut a = Aggregate::default();
+    read_into(&mut a, "cut.jsonl", input.as_bytes(), first.len()).unwrap();
+    assert_eq!(a.input.too_long, 1);
+    assert_eq!(a.input.records, 1);
+    assert_eq!(
+        a.input.problems,
+        vec![format!(
+            "cut.jsonl:1: line longer than {} bytes, skipped",
+            first.len()
+        )]
+    );
+}
+
+#[test]
+fn unknown_fields_are_ignored() {
+    let fixture = std::fs::read_to_string(fixture_path()).unwrap();
+    let line = fixture.lines().nth(2).unwrap();
+    let extended = line.replacen('{', "{\"added_later\":{\"x\":[1,2]},", 1);
+    let mut a = Aggregate::default();
+    read_into(
+        &mut a,
+        "new.jsonl",
+        format!("{extended}\n").as_bytes(),
+        1 << 20,
+    )
+    .unwrap();
+    assert_eq!(a.input.records, 1);
+    assert_eq!(a.input.malformed, 0);
+}
+
+#[test]
+fn binary_writes_the_same_report_to_a_file_and_reads_stdin() {
+    let exe = env!("CARGO_BIN_EXE_mxray");
+    let tmp = std::env::temp_dir().join(format!("mxray-report-test-{}.json", std::process::id()));
+    let st = std::process::Command::new(exe)
+        .current_dir(dir())
+        .args(["report", "--format", "json", "--output"])
+        .arg(&tmp)
+        .arg("synthetic.jsonl")
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let got = std::fs::read_to_string(&tmp).unwrap();
+    std::fs::remove_file(&tmp).ok();
+    assert_eq!(got, render(&build(&aggregate(), None), Format::Json));
+    // Stdin, text format.
+    let out = std::process::Command::new(exe)
+        .args(["report", "-"])
+        .stdin(std::fs::File::open(fixture_path()).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("TLS handshake completed"));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("2 line(s) skipped"), "{err}");
+    // A missing file is an error naming it.
+    let out = std::process::Command::new(exe)
+        .args(["report", "/nonexistent/x.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.jsonl"));
+}
