@@ -26,12 +26,12 @@ pub fn escape(s: &str) -> String {
 }
 
 const STYLE: &str = "\
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:1100px;color:#1b1f23;padding:0 1em}\
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:1240px;color:#1b1f23;padding:0 1em}\
 h1{font-size:1.6em}h2{border-bottom:2px solid #d0d7de;padding-bottom:.2em;margin-top:2em}h3{font-size:1.05em;margin-bottom:.3em}\
 table{border-collapse:collapse;margin:.4em 0 1.2em;font-size:.9em}th,td{border:1px solid #d0d7de;padding:.25em .6em}\
 th{background:#f6f8fa}td.n{text-align:right;font-variant-numeric:tabular-nums}td.l{max-width:520px;overflow-wrap:anywhere}\
 .note{color:#57606a;font-size:.85em}.input{background:#f6f8fa;padding:.6em 1em;border-radius:6px;font-size:.9em}\
-nav a{margin-right:1em}\
+nav a{margin-right:1em}.pair{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}\
 svg.chart{display:block;margin:.3em 0}svg .bar{fill:#2f81f7}svg .track{fill:#eef1f4}svg .base{fill:#6e7781}\
 svg .lbl{font-size:12px;fill:#1b1f23}svg .val{font-size:11px;fill:#57606a}svg .axis{stroke:#8c959f;stroke-width:1}";
 
@@ -69,6 +69,7 @@ pub fn render(r: &Report) -> String {
                 escape(&t.title),
                 escape(t.denominator)
             );
+            out.push_str("<div class=\"pair\">\n");
             if !t.rows.is_empty() {
                 match t.chart {
                     Chart::Bars => out.push_str(&svg::bars(&t.title, &t.rows)),
@@ -105,7 +106,7 @@ pub fn render(r: &Report) -> String {
                 }
                 out.push_str("</tr>\n");
             }
-            out.push_str("</table>\n");
+            out.push_str("</table>\n</div>\n");
             if let Some(n) = &t.note {
                 let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(n));
             }
