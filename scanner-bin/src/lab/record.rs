@@ -52,7 +52,8 @@ pub struct SessionRecord {
     /// Came back without STARTTLS though it was offered, after a TLS failure of the same
     /// client (IP and EHLO name) on this profile within the fallback window.
     pub plaintext_fallback: bool,
-    /// How it ended: `quit`, `closed`, `timeout`, `tls-failed`, `error`, `busy`.
+    /// How it ended: `quit`, `closed` (the client closed), `reset` (the client reset the
+    /// connection), `timeout`, `tls-failed`, `limit`, `error`, `busy`.
     pub end: String,
     /// Error text, when `end` is `error`.
     pub error: Option<String>,

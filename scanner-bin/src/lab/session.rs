@@ -179,6 +179,17 @@ pub async fn run(tcp: TcpStream, cfg: &SessionConfig, rec: &mut SessionRecord, s
     let end = match drive(&mut conn, cfg, rec, &mut st, start).await {
         Ok(end) => end,
         Err(e) if e.kind() == io::ErrorKind::TimedOut => "timeout".to_owned(),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset
+                    | io::ErrorKind::ConnectionAborted
+                    | io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            "reset".to_owned()
+        }
         Err(e) => {
             rec.error = Some(e.to_string());
             "error".to_owned()

@@ -105,7 +105,7 @@ fn base_cell(sessions: &[&SessionRecord]) -> String {
             .is_some_and(|t| matches!(t.result.as_str(), "client-closed" | "not-tls"));
         tls_client_side
             || (!s.server_temp_failure
-                && matches!(s.end.as_str(), "quit" | "closed")
+                && matches!(s.end.as_str(), "quit" | "closed" | "reset")
                 && s.tls.as_ref().is_none_or(|t| t.result == "completed"))
     };
     if sessions.iter().any(|s| client_gave_up(&s)) {
