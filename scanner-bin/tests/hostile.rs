@@ -1,0 +1,420 @@
+//! Hostile servers on 127.0.0.1 (small std servers inside the test): every misbehaviour gives a
+//! typed record within the timeouts, with bounded memory, and the rest of the scan goes on.
+//! Also the STARTTLS injection test against a simulated vulnerable server (rustls inside).
+// Test helpers outside #[test] functions may unwrap and panic too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::*;
+use mxray::record::{
+    EndpointRecord, ErrorKind, InjectionResult, Phase, StarttlsOutcome, Status,
+};
+
+/// What a hostile server does with each connection.
+#[derive(Clone, Copy, Debug)]
+enum Hostile {
+    Silent,
+    Busy421,
+    GarbageBanner,
+    EndlessMultiline,
+    HugeLine,
+    StarttlsRefused,
+    NotOffered,
+    Stripped,
+    BytesAfter220,
+    AlertAfterStarttls,
+    ResetMidHandshake,
+    GarbageRecords,
+    TrickleEhlo,
+}
+
+fn start(h: Hostile) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(s) = s else { continue };
+            thread::spawn(move || serve(s, h));
+        }
+    });
+    addr
+}
+
+/// Reads one CRLF-terminated line (at most 4 KiB); `None` on EOF or error.
+fn line(s: &mut TcpStream) -> Option<String> {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
+    let mut got = Vec::new();
+    let mut b = [0u8; 1];
+    while !got.ends_with(b"\r\n") && got.len() < 4096 {
+        match s.read(&mut b) {
+            Ok(1) => got.push(b[0]),
+            _ => return None,
+        }
+    }
+    Some(String::from_utf8_lossy(&got).into_owned())
+}
+
+/// Greets, answers EHLO with `ehlo`, returns after reading the next command.
+fn preamble(s: &mut TcpStream, ehlo: &[u8]) -> Option<String> {
+    s.write_all(b"220 hostile.test ESMTP\r\n").ok()?;
+    line(s)?;
+    s.write_all(ehlo).ok()?;
+    line(s)
+}
+
+const EHLO_TLS: &[u8] = b"250-hostile.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n";
+
+fn serve(mut s: TcpStream, h: Hostile) {
+    match h {
+        Hostile::Silent => thread::sleep(Duration::from_secs(30)),
+        Hostile::Busy421 => {
+            let _ = s.write_all(b"421 hostile.test too busy\r\n");
+            thread::sleep(Duration::from_millis(200));
+        }
+        Hostile::GarbageBanner => {
+            let _ = s.write_all(b"\x00\xff\xfegarbage here\r\n");
+            thread::sleep(Duration::from_secs(2));
+        }
+        Hostile::EndlessMultiline => {
+            let _ = s.write_all(b"220 hostile.test ESMTP\r\n");
+            let _ = line(&mut s);
+            // `250-x` forever, until the scanner hangs up.
+            while s.write_all(b"250-x\r\n").is_ok() {}
+        }
+        Hostile::HugeLine => {
+            let _ = s.write_all(b"220 hostile.test ESMTP\r\n");
+            let _ = line(&mut s);
+            let mut reply = b"250-".to_vec();
+            reply.extend(std::iter::repeat_n(b'a', 1 << 20));
+            reply.extend_from_slice(b"\r\n250 STARTTLS\r\n");
+            let _ = s.write_all(&reply);
+            thread::sleep(Duration::from_secs(2));
+        }
+        Hostile::StarttlsRefused => {
+            if preamble(&mut s, EHLO_TLS).is_some() {
+                let _ = s.write_all(b"454 4.7.0 TLS not available due to local problem\r\n");
+                let _ = line(&mut s).map(|_| s.write_all(b"221 bye\r\n"));
+            }
+        }
+        Hostile::NotOffered => {
+            if preamble(&mut s, b"250-hostile.test\r\n250 8BITMIME\r\n").is_some() {
+                let _ = s.write_all(b"221 bye\r\n");
+            }
+        }
+        Hostile::Stripped => {
+            if preamble(&mut s, b"250-hostile.test\r\n250-XXXXXXXA\r\n250 8BITMIME\r\n").is_some()
+            {
+                let _ = s.write_all(b"221 bye\r\n");
+            }
+        }
+        Hostile::BytesAfter220 => {
+            if preamble(&mut s, EHLO_TLS).is_some() {
+                let _ = s.write_all(b"220 go ahead\r\n250 smuggled reply\r\n");
+                thread::sleep(Duration::from_millis(300));
+            }
+        }
+        Hostile::AlertAfterStarttls => {
+            if preamble(&mut s, EHLO_TLS).is_some() {
+                let _ = s.write_all(b"220 go ahead\r\n");
+                let mut b = [0u8; 1024];
+                let _ = s.read(&mut b);
+                // Fatal handshake_failure alert.
+                let _ = s.write_all(&[21, 3, 3, 0, 2, 2, 40]);
+                thread::sleep(Duration::from_millis(300));
+            }
+        }
+        Hostile::ResetMidHandshake => {
+            if preamble(&mut s, EHLO_TLS).is_some() {
+                let _ = s.write_all(b"220 go ahead\r\n");
+                // Read one byte of the ClientHello and close with the rest unread: the kernel
+                // answers with a reset.
+                let mut b = [0u8; 1];
+                let _ = s.read(&mut b);
+                thread::sleep(Duration::from_millis(100));
+                drop(s);
+            }
+        }
+        Hostile::GarbageRecords => {
+            if preamble(&mut s, EHLO_TLS).is_some() {
+                let _ = s.write_all(b"220 go ahead\r\n");
+                let mut b = [0u8; 1024];
+                let _ = s.read(&mut b);
+                let _ = s.write_all(&[0x16, 0x03, 0x03, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef]);
+                let _ = s.write_all(b"this is not TLS at all\r\n");
+                thread::sleep(Duration::from_millis(300));
+            }
+        }
+        Hostile::TrickleEhlo => {
+            let _ = s.write_all(b"220 hostile.test ESMTP\r\n");
+            let _ = line(&mut s);
+            for b in b"250-hostile.test\r\n250 STARTTLS\r\n" {
+                if s.write_all(&[*b]).is_err() {
+                    return;
+                }
+                thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+fn find(recs: &[EndpointRecord], addr: SocketAddr) -> &EndpointRecord {
+    recs.iter()
+        .find(|r| r.port == addr.port())
+        .unwrap_or_else(|| panic!("no record for {addr}"))
+}
+
+fn error_of(r: &EndpointRecord) -> (ErrorKind, Phase) {
+    let e = r.error.as_ref().unwrap_or_else(|| panic!("no error: {r:?}"));
+    (e.kind, e.phase)
+}
+
+#[test]
+fn every_hostile_server_gets_a_typed_record_and_the_scan_goes_on() {
+    let kinds = [
+        Hostile::Silent,
+        Hostile::Busy421,
+        Hostile::GarbageBanner,
+        Hostile::EndlessMultiline,
+        Hostile::HugeLine,
+        Hostile::StarttlsRefused,
+        Hostile::NotOffered,
+        Hostile::Stripped,
+        Hostile::BytesAfter220,
+        Hostile::AlertAfterStarttls,
+        Hostile::ResetMidHandshake,
+        Hostile::GarbageRecords,
+        Hostile::TrickleEhlo,
+    ];
+    let addrs: Vec<SocketAddr> = kinds.iter().map(|k| start(*k)).collect();
+    let targets: Vec<String> = addrs.iter().map(|a| a.to_string()).collect();
+    let t = Instant::now();
+    // GNU time reports the scanner's peak memory (maximum resident set, KiB).
+    let mut c = std::process::Command::new("/usr/bin/time");
+    c.args(["-f", "maxrss_kib=%M", env!("CARGO_BIN_EXE_mxray"), "scan"])
+        .args([
+            "--quiet",
+            "--per-ip-rate",
+            "1000",
+            "--per-ip-burst",
+            "100",
+            "--retries",
+            "0",
+            "--read-timeout",
+            "1500ms",
+            "--tls-timeout",
+            "1500ms",
+            "--connect-timeout",
+            "1s",
+            "--endpoint-timeout",
+            "20s",
+            "--profile",
+            "standard",
+        ])
+        .args(&targets);
+    let out = c.output().expect("/usr/bin/time (package `time`) is installed");
+    let elapsed = t.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), kinds.len(), "one record each");
+    // Every phase is bounded: the slowest endpoints (silent, trickle) take about one read
+    // timeout; all run concurrently.
+    assert!(elapsed < Duration::from_secs(15), "took {elapsed:?}");
+    let rss: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("maxrss_kib="))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no maxrss in {stderr}"));
+    // 1 MiB line and an endless reply, yet memory stays small: the limits cut them early.
+    assert!(rss < 80 * 1024, "peak RSS {rss} KiB");
+
+    let r = |k: usize| find(&recs, addrs[k]);
+    for rec in &recs {
+        assert!(rec.timings.total_ms < 10_000, "{rec:?}");
+    }
+    assert_eq!(error_of(r(0)), (ErrorKind::Timeout, Phase::Banner));
+    assert_eq!(error_of(r(1)), (ErrorKind::Busy421, Phase::Banner));
+    assert_eq!(error_of(r(2)), (ErrorKind::SmtpProtocol, Phase::Banner));
+    assert_eq!(error_of(r(3)), (ErrorKind::SmtpProtocol, Phase::Ehlo));
+    assert!(r(3).error.as_ref().unwrap().message.contains("EHLO"));
+    assert_eq!(error_of(r(4)), (ErrorKind::SmtpProtocol, Phase::Ehlo));
+
+    // STARTTLS refused / not offered / stripped: findings, not errors, never "no STARTTLS"
+    // for the refusal.
+    for (k, outcome, id) in [
+        (5, StarttlsOutcome::Refused, "starttls_refused"),
+        (6, StarttlsOutcome::NotOffered, "starttls_not_offered"),
+        (7, StarttlsOutcome::Stripped, "starttls_stripped"),
+    ] {
+        let rec = r(k);
+        assert_eq!(rec.status, Status::Completed, "{rec:?}");
+        assert!(rec.error.is_none());
+        assert_eq!(rec.starttls.as_ref().unwrap().outcome, outcome);
+        assert_eq!(rec.findings[0].id, id);
+    }
+    assert!(r(5).starttls.as_ref().unwrap().reply.as_deref().unwrap().starts_with("454"));
+    assert!(r(7).ehlo.as_ref().unwrap().starttls_stripped);
+    assert_eq!(r(7).findings[0].severity, "critical");
+
+    // Bytes after the 220: recorded and a finding; the TLS that follows fails.
+    let b = r(8);
+    assert_eq!(
+        b.starttls.as_ref().unwrap().bytes_after_220.as_deref(),
+        Some("250 smuggled reply\r\n")
+    );
+    assert!(b.findings.iter().any(|f| f.id == "bytes_after_starttls"));
+    assert_eq!(error_of(b), (ErrorKind::Tls, Phase::Tls));
+
+    // TLS alert, reset, garbage records: typed TLS errors after a ready STARTTLS.
+    for k in [9, 10, 11] {
+        let rec = r(k);
+        assert_eq!(rec.status, Status::Failed, "{rec:?}");
+        assert_eq!(rec.starttls.as_ref().unwrap().outcome, StarttlsOutcome::Ready);
+        assert_eq!(error_of(rec), (ErrorKind::Tls, Phase::Tls));
+        let tls = rec.tls.as_ref().unwrap();
+        assert!(!tls.handshake.as_ref().unwrap().ok);
+        assert!(tls.versions.iter().all(|v| !v.supported));
+        // The handshake plus six version probes.
+        assert_eq!(tls.connections, 7, "{tls:?}");
+    }
+    let msg = |k: usize| r(k).error.as_ref().unwrap().message.to_lowercase();
+    assert!(msg(9).contains("alert") || msg(9).contains("handshake"), "{}", msg(9));
+    assert!(msg(10).contains("reset") || msg(10).contains("closed"), "{}", msg(10));
+
+    // One byte a second cannot stretch the EHLO phase beyond the read timeout.
+    assert_eq!(error_of(r(12)), (ErrorKind::Timeout, Phase::Ehlo));
+    assert!(r(12).timings.smtp_ms.unwrap() < 3000);
+}
+
+// ---- STARTTLS injection: a simulated vulnerable server --------------------------------------
+
+fn tls_config() -> Arc<rustls::ServerConfig> {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["vuln.test".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let der = rustls::pki_types::PrivateKeyDer::Pkcs8(
+        rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()),
+    );
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], der)
+            .unwrap(),
+    )
+}
+
+/// A server with the CVE-2011-0411 bug: it reads commands in one buffer, and what followed
+/// STARTTLS in that buffer is answered after the TLS handshake, inside TLS.
+fn vulnerable_server(buggy: bool) -> SocketAddr {
+    let config = tls_config();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let config = config.clone();
+            thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                s.write_all(b"220 vuln.test ESMTP\r\n").unwrap();
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                // Command loop over one shared buffer (the bug: it survives the upgrade).
+                loop {
+                    let Some(pos) = buf.windows(2).position(|w| w == b"\r\n") else {
+                        match s.read(&mut chunk) {
+                            Ok(n) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+                            _ => return,
+                        }
+                        continue;
+                    };
+                    let cmd: Vec<u8> = buf.drain(..pos + 2).collect();
+                    if cmd.starts_with(b"EHLO") {
+                        s.write_all(b"250-vuln.test\r\n250 STARTTLS\r\n").unwrap();
+                    } else if cmd.starts_with(b"STARTTLS") {
+                        s.write_all(b"220 2.0.0 Ready to start TLS\r\n").unwrap();
+                        break;
+                    } else {
+                        return;
+                    }
+                }
+                if !buggy {
+                    buf.clear();
+                }
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, s);
+                while tls.conn.is_handshaking() {
+                    if tls.conn.complete_io(&mut tls.sock).is_err() {
+                        return;
+                    }
+                }
+                // Answer what was buffered before the upgrade, inside TLS.
+                while let Some(pos) = buf.windows(2).position(|w| w == b"\r\n") {
+                    let cmd: Vec<u8> = buf.drain(..pos + 2).collect();
+                    if cmd.starts_with(b"NOOP") {
+                        let _ = tls.write_all(b"250 2.0.0 Ok\r\n");
+                    }
+                }
+                let _ = tls.flush();
+                let mut rest = [0u8; 256];
+                let _ = tls.read(&mut rest);
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn injection_test_tells_a_vulnerable_server_from_a_correct_one() {
+    let vulnerable = vulnerable_server(true);
+    let correct = vulnerable_server(false);
+    let out = scan(&[
+        "--quiet",
+        "--profile",
+        "full",
+        &vulnerable.to_string(),
+        &correct.to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let recs = stdout_records(&out);
+    let v = find(&recs, vulnerable);
+    assert_eq!(v.status, Status::Completed, "{v:?}");
+    assert_eq!(
+        v.starttls.as_ref().unwrap().injection,
+        Some(InjectionResult::Vulnerable)
+    );
+    let f = v.findings.iter().find(|f| f.id == "starttls_injection").unwrap();
+    assert!(f.message.contains("250 2.0.0 Ok"), "{}", f.message);
+    let c = find(&recs, correct);
+    assert_eq!(
+        c.starttls.as_ref().unwrap().injection,
+        Some(InjectionResult::NotVulnerable)
+    );
+    assert!(!c.findings.iter().any(|f| f.id == "starttls_injection"));
+    // rustls servers: TLS 1.2 and 1.3 only, AEAD suites with forward secrecy.
+    let tls = c.tls.as_ref().unwrap();
+    let supported: Vec<&str> = tls
+        .versions
+        .iter()
+        .filter(|v| v.supported)
+        .map(|v| v.version.as_str())
+        .collect();
+    assert_eq!(supported, ["TLSv1.2", "TLSv1.3"]);
+    assert!(tls.weaknesses.is_empty(), "{:?}", tls.weaknesses);
+}
