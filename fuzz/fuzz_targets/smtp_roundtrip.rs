@@ -91,7 +91,12 @@ fn capability(u: &mut Unstructured<'_>) -> Result<Capability<'static>> {
         ),
         19 => Capability::Vrfy,
         20 => Capability::Help,
-        21 => Capability::Stripped(Cow::Owned(format!("XXX{}", from_set(u, b"XA", 1, 10)?))),
+        // A masked keyword: all X, except perhaps the last character (Cisco's XXXXXXXA).
+        21 => Capability::Stripped(Cow::Owned(format!(
+            "XXX{}{}",
+            "X".repeat(u.int_in_range(0..=10)?),
+            from_set(u, b"XAS", 1, 1)?
+        ))),
         _ => Capability::Other {
             keyword: Cow::Owned(format!("X-{}", from_set(u, ALNUM, 1, 10)?)),
             params: list(u)?,
