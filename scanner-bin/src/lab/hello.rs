@@ -330,4 +330,42 @@ mod tests {
         assert!(!is_grease(0x0a1a));
         assert!(!is_grease(0x1301));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn scan_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            if let HelloScan::Complete(r) = scan_hello(&bytes) {
+                if let Ok(ch) = ClientHello::parse(&r) {
+                    let _ = describe(&ch);
+                }
+            }
+        }
+
+        #[test]
+        fn any_record_split_reassembles(
+            suites in proptest::collection::vec(proptest::prelude::any::<u16>(), 1..40),
+            sni in "[a-z]{1,20}\\.test",
+            cuts in proptest::collection::vec(1usize..50, 0..6),
+        ) {
+            let ch = ClientHello::new(0x0303, suites)
+                .with(Extension::ServerName(sni.clone()));
+            let rec = ch.to_bytes().unwrap();
+            let mut body = &rec[5..];
+            let mut split = Vec::new();
+            for c in cuts {
+                if body.len() <= c { break; }
+                let (a, b) = body.split_at(c);
+                split.extend_from_slice(&[22, 3, 1, 0, u8::try_from(a.len()).unwrap()]);
+                split.extend_from_slice(a);
+                body = b;
+            }
+            split.extend_from_slice(&[22, 3, 1]);
+            split.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+            split.extend_from_slice(body);
+            let HelloScan::Complete(whole) = scan_hello(&split) else { panic!("incomplete") };
+            let back = ClientHello::parse(&whole).unwrap();
+            proptest::prop_assert_eq!(&back.cipher_suites, &ch.cipher_suites);
+            proptest::prop_assert_eq!(describe(&back).sni, Some(sni));
+        }
+    }
 }

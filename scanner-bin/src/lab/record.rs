@@ -196,4 +196,36 @@ mod tests {
         assert_eq!(alert_name(42), "bad_certificate");
         assert_eq!(alert_name(255), "unknown");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn json_round_trip(
+            ehlo in proptest::option::of("\\PC{0,40}"),
+            client in "\\PC{0,30}",
+            code in proptest::prelude::any::<u8>(),
+            sizes in proptest::collection::vec(proptest::prelude::any::<usize>(), 0..4),
+            delivered in proptest::prelude::any::<bool>(),
+        ) {
+            let r = SessionRecord {
+                kind: SESSION_KIND.into(),
+                profile: Some(LabProfile::Injection),
+                client,
+                ehlo,
+                delivered,
+                tls: Some(TlsResult {
+                    result: "client-alert".into(),
+                    alert: Some(AlertInfo { code, name: alert_name(code).into() }),
+                    ..TlsResult::default()
+                }),
+                mails: sizes
+                    .into_iter()
+                    .map(|n| MailRecord { data_size: Some(n), ..MailRecord::default() })
+                    .collect(),
+                ..SessionRecord::default()
+            };
+            let s = serde_json::to_string(&r).unwrap();
+            let back: SessionRecord = serde_json::from_str(&s).unwrap();
+            proptest::prop_assert_eq!(back, r);
+        }
+    }
 }

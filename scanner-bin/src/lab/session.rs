@@ -266,7 +266,7 @@ fn accepted_domain(cfg: &SessionConfig, to: &ForwardPath<'_>) -> (String, bool) 
             let ok = match &m.host {
                 Host::Domain(d) => {
                     let d = d.trim_end_matches('.').to_ascii_lowercase();
-                    cfg.accept_domains.iter().any(|a| *a == d)
+                    cfg.accept_domains.contains(&d)
                 }
                 _ => false,
             };
@@ -640,5 +640,35 @@ async fn starttls(
             rec.tls = Some(t);
             Ok(Flow::End("tls-failed".to_owned()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_id_from_the_header_block_only() {
+        assert_eq!(
+            message_id(b"Subject: x\r\nmessage-id:  <a@b> \r\n\r\nMessage-ID: <no@no>\r\n"),
+            Some("<a@b>".to_owned())
+        );
+        assert_eq!(
+            message_id(b"Subject: x\r\n\r\nMessage-ID: <body@x>\r\n"),
+            None
+        );
+        assert_eq!(message_id(b""), None);
+        let long = format!("Message-ID: <{}>\r\n\r\n", "x".repeat(5000));
+        assert_eq!(message_id(long.as_bytes()).map(|m| m.len()), Some(998));
+    }
+
+    #[test]
+    fn ehlo_reply_lists_starttls_only_when_offered() {
+        let with = String::from_utf8(ehlo_reply("mx.lab.test", true, 10)).unwrap();
+        assert!(with.ends_with("250 STARTTLS\r\n"), "{with}");
+        assert!(with.starts_with("250-mx.lab.test "));
+        let without = String::from_utf8(ehlo_reply("mx.lab.test", false, 10)).unwrap();
+        assert!(!without.contains("STARTTLS"));
+        assert!(without.contains("250-SIZE 10\r\n"));
     }
 }

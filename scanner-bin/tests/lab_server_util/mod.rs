@@ -83,7 +83,10 @@ impl Lab {
             .arg(&state)
             .arg("--log")
             .arg(&log)
-            .args(["--idle-timeout", "20s", "--tarpit-interval", "20ms"]);
+            .args(["--tarpit-interval", "20ms"]);
+        if !extra.contains(&"--idle-timeout") {
+            cmd.args(["--idle-timeout", "20s"]);
+        }
         for (p, port) in &ports {
             cmd.arg("--profile").arg(format!("{}={port}", p.name()));
         }
