@@ -62,7 +62,12 @@ mod tests {
 
     #[test]
     fn garbage_chain_is_a_class_not_a_panic() {
-        let r = audit_chain(&[vec![0x30, 0x03, 1, 2, 3]], Some("mx.test"), None, &TrustStore::webpki_roots());
+        let r = audit_chain(
+            &[vec![0x30, 0x03, 1, 2, 3]],
+            Some("mx.test"),
+            None,
+            &TrustStore::webpki_roots(),
+        );
         assert_eq!(r.trust.as_str(), "malformed");
         let r = audit_chain(&[], None, None, &TrustStore::webpki_roots());
         assert_eq!(r.trust.as_str(), "no_certificate");

@@ -81,7 +81,12 @@ mod tests {
 
     #[test]
     fn worst_first_and_stable() {
-        let mut v = vec![f("a", "low"), f("b", "critical"), f("c", "low"), f("d", "high")];
+        let mut v = vec![
+            f("a", "low"),
+            f("b", "critical"),
+            f("c", "low"),
+            f("d", "high"),
+        ];
         sort(&mut v);
         let ids: Vec<&str> = v.iter().map(|x| x.id.as_str()).collect();
         assert_eq!(ids, ["b", "d", "a", "c"]);

@@ -479,29 +479,27 @@ async fn session(
                         injection: None,
                     });
                 }
-                Driven::Done(o) => {
-                    match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
-                        SessionVerdict::NoTls(info, finding) => {
-                            rec.starttls = Some(info);
-                            rec.findings = vec![finding];
-                            rec.status = Status::Completed;
-                            return AttemptEnd::Done(AttemptOutcome::Ok);
-                        }
-                        SessionVerdict::Busy(e) => {
-                            return AttemptEnd::Retry(e, AttemptOutcome::Busy421);
-                        }
-                        SessionVerdict::Error(e) => {
-                            let outcome = if e.kind == ErrorKind::Timeout {
-                                AttemptOutcome::Timeout
-                            } else {
-                                AttemptOutcome::Error
-                            };
-                            rec.error = Some(e);
-                            rec.status = Status::Failed;
-                            return AttemptEnd::Done(outcome);
-                        }
+                Driven::Done(o) => match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
+                    SessionVerdict::NoTls(info, finding) => {
+                        rec.starttls = Some(info);
+                        rec.findings = vec![finding];
+                        rec.status = Status::Completed;
+                        return AttemptEnd::Done(AttemptOutcome::Ok);
                     }
-                }
+                    SessionVerdict::Busy(e) => {
+                        return AttemptEnd::Retry(e, AttemptOutcome::Busy421);
+                    }
+                    SessionVerdict::Error(e) => {
+                        let outcome = if e.kind == ErrorKind::Timeout {
+                            AttemptOutcome::Timeout
+                        } else {
+                            AttemptOutcome::Error
+                        };
+                        rec.error = Some(e);
+                        rec.status = Status::Failed;
+                        return AttemptEnd::Done(outcome);
+                    }
+                },
             }
         }
         None => {
@@ -535,7 +533,9 @@ async fn session(
     let _ = tokio::time::timeout(Duration::from_millis(200), stream.shutdown()).await;
     rec.timings.tls_ms = Some(ms(t.elapsed()));
     let mut tls = TlsInfo {
-        handshake: hs.as_ref().map(|r| tlsprobe::handshake_info(r, Some(hs_error.clone()))),
+        handshake: hs
+            .as_ref()
+            .map(|r| tlsprobe::handshake_info(r, Some(hs_error.clone()))),
         ..TlsInfo::default()
     };
     let handshake_ok = hs.as_ref().is_some_and(|r| r.completed);
@@ -600,12 +600,8 @@ async fn session(
         &rustls_chain
     };
     if !chain.is_empty() {
-        let report = crate::audit::audit_chain(
-            chain,
-            name.as_deref(),
-            ep.domain.as_deref(),
-            &cfg.trust,
-        );
+        let report =
+            crate::audit::audit_chain(chain, name.as_deref(), ep.domain.as_deref(), &cfg.trust);
         findings.extend(crate::findings::from_audit(&report));
         rec.certificate = Some(report);
     }

@@ -266,8 +266,8 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
     };
 
     // 2b. The trust store of the certificate audit.
-    let trust = load_store(&args.tls.store_choice())
-        .map_err(|e| FatalError::TrustStore(e.to_string()))?;
+    let trust =
+        load_store(&args.tls.store_choice()).map_err(|e| FatalError::TrustStore(e.to_string()))?;
 
     // 3. DNS, needed for names only.
     let (dns, dns_error) = match Dns::new(args.resolver, args.dns_timeout) {

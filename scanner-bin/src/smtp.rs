@@ -271,7 +271,10 @@ pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> Sessio
             ScanError::new(
                 ErrorKind::Timeout,
                 Phase::Endpoint,
-                format!("endpoint deadline reached waiting for the reply to {}", phase_name(*phase)),
+                format!(
+                    "endpoint deadline reached waiting for the reply to {}",
+                    phase_name(*phase)
+                ),
             )
         } else {
             ScanError::new(
@@ -288,7 +291,10 @@ pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> Sessio
             Some(e) => ScanError::new(
                 ErrorKind::Io,
                 phase_of(*phase),
-                format!("connection error waiting for the reply to {}: {e}", phase_name(*phase)),
+                format!(
+                    "connection error waiting for the reply to {}: {e}",
+                    phase_name(*phase)
+                ),
             ),
             None => ScanError::new(
                 ErrorKind::SmtpProtocol,
@@ -376,7 +382,10 @@ mod tests {
                 .unwrap();
             let n = server.read(&mut buf).await.unwrap();
             assert_eq!(&buf[..n], b"STARTTLS\r\n");
-            server.write_all(b"220 go\r\n250 smuggled\r\n").await.unwrap();
+            server
+                .write_all(b"220 go\r\n250 smuggled\r\n")
+                .await
+                .unwrap();
             server
         });
         let mut s = ClientSession::new(session_config("scanner.test", false));
@@ -386,7 +395,10 @@ mod tests {
         let Driven::Ready(h) = r.end else {
             panic!("{r:?}")
         };
-        assert_eq!(h.plaintext_after_starttls.as_deref(), Some(&b"250 smuggled\r\n"[..]));
+        assert_eq!(
+            h.plaintext_after_starttls.as_deref(),
+            Some(&b"250 smuggled\r\n"[..])
+        );
         let e = ehlo_info(s.transcript()).unwrap();
         assert!(e.starttls_offered);
         assert_eq!(e.capabilities, vec!["STARTTLS".to_owned()]);

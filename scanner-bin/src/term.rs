@@ -134,7 +134,11 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     out.heading("SMTP");
     match &rec.banner {
         Some(b) => {
-            let text = b.text.trim_end().replace("\r\n", " | ").replace('\n', " | ");
+            let text = b
+                .text
+                .trim_end()
+                .replace("\r\n", " | ")
+                .replace('\n', " | ");
             out.row("banner", &text);
         }
         None => out.row("banner", "(none)"),
@@ -208,7 +212,11 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
         if !tls.versions.is_empty() {
             out.heading("Protocols");
             for v in &tls.versions {
-                let state = if v.supported { "offered" } else { "not offered" };
+                let state = if v.supported {
+                    "offered"
+                } else {
+                    "not offered"
+                };
                 let s = out.paint(version_colour(&v.version, v.supported), state);
                 let pick = v
                     .suite
@@ -340,14 +348,22 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     }
     if let Some(e) = &rec.error {
         out.heading("Error");
-        let v = out.paint(Colour::Red, &format!("{} in {}", tag(&e.kind), tag(&e.phase)));
+        let v = out.paint(
+            Colour::Red,
+            &format!("{} in {}", tag(&e.kind), tag(&e.phase)),
+        );
         out.row(&v, &e.message);
     }
 
     out.heading("Cost");
     let conns = rec.tls.as_ref().map_or(0, |t| t.connections);
     out.row("TLS connections", &conns.to_string());
-    if let Some(failed) = rec.tls.as_ref().map(|t| t.failed_connections).filter(|n| *n > 0) {
+    if let Some(failed) = rec
+        .tls
+        .as_ref()
+        .map(|t| t.failed_connections)
+        .filter(|n| *n > 0)
+    {
         out.row("failed connections", &failed.to_string());
     }
     out.row("status", &tag(&rec.status));

@@ -144,10 +144,12 @@ impl<'a> Prober<'a> {
                     handover: Some(h),
                 })
             }
-            Driven::Done(o) => Err(match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
-                smtp::SessionVerdict::Error(e) | smtp::SessionVerdict::Busy(e) => e.message,
-                smtp::SessionVerdict::NoTls(s, _) => format!("STARTTLS {:?}", s.outcome),
-            }),
+            Driven::Done(o) => Err(
+                match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
+                    smtp::SessionVerdict::Error(e) | smtp::SessionVerdict::Busy(e) => e.message,
+                    smtp::SessionVerdict::NoTls(s, _) => format!("STARTTLS {:?}", s.outcome),
+                },
+            ),
         }
     }
 
@@ -395,10 +397,15 @@ pub async fn run_probes(
         .collect();
     let has = |v: Version| supported.contains(&v);
     // Newest first, TLS 1.2 and older (DHE parameters are sent in clear there).
-    let legacy: Vec<Version> = [Version::Tls12, Version::Tls11, Version::Tls10, Version::Ssl3]
-        .into_iter()
-        .filter(|v| has(*v))
-        .collect();
+    let legacy: Vec<Version> = [
+        Version::Tls12,
+        Version::Tls11,
+        Version::Tls10,
+        Version::Ssl3,
+    ]
+    .into_iter()
+    .filter(|v| has(*v))
+    .collect();
 
     let mut dh = (!legacy.is_empty()).then(|| Plan::new(DhProbe::new(opts.clone(), &legacy)));
     let mut chain = match legacy.first() {
@@ -434,8 +441,8 @@ pub async fn run_probes(
         (full && has(Version::Tls12)).then(|| Plan::new(SigAlgProbe::new(opts.clone())));
     let mut feature_plan = (full && !supported.is_empty())
         .then(|| Plan::new(FeatureProbe::new(opts.clone(), &supported)));
-    let mut fp_plan = (full && !supported.is_empty())
-        .then(|| Plan::new(FingerprintProbe::new(opts.clone())));
+    let mut fp_plan =
+        (full && !supported.is_empty()).then(|| Plan::new(FingerprintProbe::new(opts.clone())));
 
     tokio::join!(
         prober.run_opt(dh.as_mut()),
@@ -522,7 +529,10 @@ pub fn group_name(g: u16) -> String {
 }
 
 /// The modern handshake as a record section.
-pub fn handshake_info(r: &tls_probe::driver::HandshakeResult, error: Option<String>) -> HandshakeInfo {
+pub fn handshake_info(
+    r: &tls_probe::driver::HandshakeResult,
+    error: Option<String>,
+) -> HandshakeInfo {
     HandshakeInfo {
         ok: r.completed,
         version: r.version.map(version_name),
@@ -560,16 +570,26 @@ pub fn weakness_finding(w: &Weakness) -> (&'static str, &'static str, String) {
     match w {
         Weakness::Sslv2 => ("sslv2", "critical", "SSLv2 accepted (DROWN)".to_owned()),
         Weakness::Sslv3Poodle => ("sslv3", "high", "SSLv3 accepted (POODLE)".to_owned()),
-        Weakness::Rc4(ids) => ("rc4", "high", format!("RC4 suites accepted: {}", names(ids))),
+        Weakness::Rc4(ids) => (
+            "rc4",
+            "high",
+            format!("RC4 suites accepted: {}", names(ids)),
+        ),
         Weakness::Sweet32(ids) => (
             "sweet32",
             "medium",
-            format!("64-bit block cipher suites accepted (SWEET32): {}", names(ids)),
+            format!(
+                "64-bit block cipher suites accepted (SWEET32): {}",
+                names(ids)
+            ),
         ),
         Weakness::Export(ids) => (
             "export",
             "critical",
-            format!("export-grade suites accepted (FREAK/Logjam): {}", names(ids)),
+            format!(
+                "export-grade suites accepted (FREAK/Logjam): {}",
+                names(ids)
+            ),
         ),
         Weakness::WeakDh { bits, class } => (
             "weak_dh",
@@ -589,7 +609,10 @@ pub fn weakness_finding(w: &Weakness) -> (&'static str, &'static str, String) {
         Weakness::Anonymous(ids) => (
             "anonymous",
             "medium",
-            format!("anonymous (unauthenticated) suites accepted: {}", names(ids)),
+            format!(
+                "anonymous (unauthenticated) suites accepted: {}",
+                names(ids)
+            ),
         ),
         Weakness::NoForwardSecrecy(ids) => (
             "no_forward_secrecy",
@@ -625,14 +648,23 @@ fn preference_name(p: Preference) -> &'static str {
 }
 
 /// Fills `tls` from the probe facts (the handshake and connections are set by the caller).
-pub fn fill(tls: &mut TlsInfo, facts: &ProbeFacts, rustls_group: Option<u16>, rustls_suite: Option<u16>) {
+pub fn fill(
+    tls: &mut TlsInfo,
+    facts: &ProbeFacts,
+    rustls_group: Option<u16>,
+    rustls_suite: Option<u16>,
+) {
     tls.versions = facts
         .versions
         .iter()
         .map(|v| VersionInfo {
             version: v.version.name().to_owned(),
             supported: v.supported,
-            suite: if v.supported { v.suite.map(suite_info) } else { None },
+            suite: if v.supported {
+                v.suite.map(suite_info)
+            } else {
+                None
+            },
         })
         .collect();
     if let Some(scan) = &facts.suites {
@@ -656,19 +688,21 @@ pub fn fill(tls: &mut TlsInfo, facts: &ProbeFacts, rustls_group: Option<u16>, ru
         kx.dh_bits = Some(seen.prime_bits);
         kx.dh_class = Some(dh_class(seen.prime_bits, seen.class).to_owned());
     }
-    let ecdhe_suite =
-        rustls_suite.and_then(Suite::from_id).is_some_and(|s| s.flags.tls13 || s.is_ecdhe());
+    let ecdhe_suite = rustls_suite
+        .and_then(Suite::from_id)
+        .is_some_and(|s| s.flags.tls13 || s.is_ecdhe());
     kx.ecdhe_curve = rustls_group
         .filter(|g| ecdhe_suite && !groups::FFDHE.contains(g))
         .map(group_name)
         .or_else(|| {
             facts.suites.as_ref().and_then(|scan| {
-                scan.versions.iter().flat_map(|v| v.suites.iter()).find_map(|s| {
-                    match s.key_exchange {
+                scan.versions
+                    .iter()
+                    .flat_map(|v| v.suites.iter())
+                    .find_map(|s| match s.key_exchange {
                         Some(KeyExchange::Ecdh { curve }) => Some(group_name(curve)),
                         _ => None,
-                    }
-                })
+                    })
             })
         });
     if kx != KeyExchangeInfo::default() {

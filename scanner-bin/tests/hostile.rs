@@ -18,9 +18,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
-use mxray::record::{
-    EndpointRecord, ErrorKind, InjectionResult, Phase, StarttlsOutcome, Status,
-};
+use mxray::record::{EndpointRecord, ErrorKind, InjectionResult, Phase, StarttlsOutcome, Status};
 
 /// What a hostile server does with each connection.
 #[derive(Clone, Copy, Debug)]
@@ -114,7 +112,11 @@ fn serve(mut s: TcpStream, h: Hostile) {
             }
         }
         Hostile::Stripped => {
-            if preamble(&mut s, b"250-hostile.test\r\n250-XXXXXXXA\r\n250 8BITMIME\r\n").is_some()
+            if preamble(
+                &mut s,
+                b"250-hostile.test\r\n250-XXXXXXXA\r\n250 8BITMIME\r\n",
+            )
+            .is_some()
             {
                 let _ = s.write_all(b"221 bye\r\n");
             }
@@ -176,7 +178,10 @@ fn find(recs: &[EndpointRecord], addr: SocketAddr) -> &EndpointRecord {
 }
 
 fn error_of(r: &EndpointRecord) -> (ErrorKind, Phase) {
-    let e = r.error.as_ref().unwrap_or_else(|| panic!("no error: {r:?}"));
+    let e = r
+        .error
+        .as_ref()
+        .unwrap_or_else(|| panic!("no error: {r:?}"));
     (e.kind, e.phase)
 }
 
@@ -223,7 +228,9 @@ fn every_hostile_server_gets_a_typed_record_and_the_scan_goes_on() {
             "standard",
         ])
         .args(&targets);
-    let out = c.output().expect("/usr/bin/time (package `time`) is installed");
+    let out = c
+        .output()
+        .expect("/usr/bin/time (package `time`) is installed");
     let elapsed = t.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -264,7 +271,14 @@ fn every_hostile_server_gets_a_typed_record_and_the_scan_goes_on() {
         assert_eq!(rec.starttls.as_ref().unwrap().outcome, outcome);
         assert_eq!(rec.findings[0].id, id);
     }
-    assert!(r(5).starttls.as_ref().unwrap().reply.as_deref().unwrap().starts_with("454"));
+    assert!(r(5)
+        .starttls
+        .as_ref()
+        .unwrap()
+        .reply
+        .as_deref()
+        .unwrap()
+        .starts_with("454"));
     assert!(r(7).ehlo.as_ref().unwrap().starttls_stripped);
     assert_eq!(r(7).findings[0].severity, "critical");
 
@@ -281,7 +295,10 @@ fn every_hostile_server_gets_a_typed_record_and_the_scan_goes_on() {
     for k in [9, 10, 11] {
         let rec = r(k);
         assert_eq!(rec.status, Status::Failed, "{rec:?}");
-        assert_eq!(rec.starttls.as_ref().unwrap().outcome, StarttlsOutcome::Ready);
+        assert_eq!(
+            rec.starttls.as_ref().unwrap().outcome,
+            StarttlsOutcome::Ready
+        );
         assert_eq!(error_of(rec), (ErrorKind::Tls, Phase::Tls));
         let tls = rec.tls.as_ref().unwrap();
         assert!(!tls.handshake.as_ref().unwrap().ok);
@@ -290,8 +307,16 @@ fn every_hostile_server_gets_a_typed_record_and_the_scan_goes_on() {
         assert_eq!(tls.connections, 7, "{tls:?}");
     }
     let msg = |k: usize| r(k).error.as_ref().unwrap().message.to_lowercase();
-    assert!(msg(9).contains("alert") || msg(9).contains("handshake"), "{}", msg(9));
-    assert!(msg(10).contains("reset") || msg(10).contains("closed"), "{}", msg(10));
+    assert!(
+        msg(9).contains("alert") || msg(9).contains("handshake"),
+        "{}",
+        msg(9)
+    );
+    assert!(
+        msg(10).contains("reset") || msg(10).contains("closed"),
+        "{}",
+        msg(10)
+    );
 
     // One byte a second cannot stretch the EHLO phase beyond the read timeout.
     assert_eq!(error_of(r(12)), (ErrorKind::Timeout, Phase::Ehlo));
@@ -306,9 +331,9 @@ fn tls_config() -> Arc<rustls::ServerConfig> {
         .unwrap()
         .self_signed(&key)
         .unwrap();
-    let der = rustls::pki_types::PrivateKeyDer::Pkcs8(
-        rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()),
-    );
+    let der = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        key.serialize_der(),
+    ));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Arc::new(
         rustls::ServerConfig::builder_with_provider(provider)
@@ -399,7 +424,11 @@ fn injection_test_tells_a_vulnerable_server_from_a_correct_one() {
         v.starttls.as_ref().unwrap().injection,
         Some(InjectionResult::Vulnerable)
     );
-    let f = v.findings.iter().find(|f| f.id == "starttls_injection").unwrap();
+    let f = v
+        .findings
+        .iter()
+        .find(|f| f.id == "starttls_injection")
+        .unwrap();
     assert!(f.message.contains("250 2.0.0 Ok"), "{}", f.message);
     let c = find(&recs, correct);
     assert_eq!(

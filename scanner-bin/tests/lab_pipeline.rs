@@ -2,7 +2,12 @@
 //! openssl s_server, gnutls-serv): the JSON fields match each server's configuration, and the
 //! full-profile suite set matches sslscan's. Needs MXRAY_LAB (run scripts/test.sh).
 // Test helpers outside #[test] functions may unwrap and panic too.
-#![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -22,7 +27,14 @@ fn probe(endpoint: &str, extra: &[&str]) -> EndpointRecord {
     let _ = lab();
     assert!(endpoint.starts_with("127.0.0.1:"));
     let out = mxray()
-        .args(["probe", "--json", "--per-ip-rate", "200", "--per-ip-burst", "50"])
+        .args([
+            "probe",
+            "--json",
+            "--per-ip-rate",
+            "200",
+            "--per-ip-burst",
+            "50",
+        ])
         .args(extra)
         .arg(endpoint)
         .output()
@@ -39,7 +51,14 @@ fn probe(endpoint: &str, extra: &[&str]) -> EndpointRecord {
 }
 
 fn supported(r: &EndpointRecord) -> Vec<String> {
-    r.tls.as_ref().unwrap().versions.iter().filter(|v| v.supported).map(|v| v.version.clone()).collect()
+    r.tls
+        .as_ref()
+        .unwrap()
+        .versions
+        .iter()
+        .filter(|v| v.supported)
+        .map(|v| v.version.clone())
+        .collect()
 }
 
 fn pairs(r: &EndpointRecord) -> BTreeSet<(String, u16)> {
@@ -130,7 +149,11 @@ fn postfix_defaults_2525_full_profile() {
 fn postfix_weak_2526_has_null_suites_and_dh1024() {
     let r = probe("127.0.0.1:2526", &[]);
     assert_eq!(r.status, Status::Completed, "{r:?}");
-    assert!(names(&r).contains("TLS_RSA_WITH_NULL_SHA"), "{:?}", names(&r));
+    assert!(
+        names(&r).contains("TLS_RSA_WITH_NULL_SHA"),
+        "{:?}",
+        names(&r)
+    );
     let kx = r.tls.as_ref().unwrap().key_exchange.as_ref().unwrap();
     assert_eq!(kx.dh_bits, Some(1024));
     assert_eq!(kx.dh_class.as_deref(), Some("1024"));
@@ -155,9 +178,19 @@ fn standard_scan_of_both_postfix_ports() {
         // standard: versions and the suite each negotiates, key exchange; no suite list.
         assert!(tls.suites.is_empty());
         assert_eq!(tls.versions.len(), 6);
-        let v12 = tls.versions.iter().find(|v| v.version == "TLSv1.2").unwrap();
+        let v12 = tls
+            .versions
+            .iter()
+            .find(|v| v.version == "TLSv1.2")
+            .unwrap();
         assert!(v12.supported && v12.suite.is_some());
-        assert!(!tls.versions.iter().find(|v| v.version == "SSLv3").unwrap().supported);
+        assert!(
+            !tls.versions
+                .iter()
+                .find(|v| v.version == "SSLv3")
+                .unwrap()
+                .supported
+        );
         assert!(tls.key_exchange.as_ref().unwrap().dh_bits.is_some());
         assert!(r.starttls.as_ref().unwrap().injection.is_none());
     }
@@ -169,7 +202,10 @@ fn standard_scan_of_both_postfix_ports() {
 fn implicit_tls_openssl_4451_tls10_only_weak_certificate() {
     let r = probe("127.0.0.1:4451", &["--tls-mode", "implicit"]);
     assert_eq!(r.status, Status::Completed, "{r:?}");
-    assert_eq!(r.starttls.as_ref().unwrap().outcome, StarttlsOutcome::ImplicitTls);
+    assert_eq!(
+        r.starttls.as_ref().unwrap().outcome,
+        StarttlsOutcome::ImplicitTls
+    );
     assert_eq!(supported(&r), ["TLSv1.0"]);
     // rustls (TLS 1.2+) cannot connect; the chain comes from a TLS 1.0 hello.
     assert!(!r.tls.as_ref().unwrap().handshake.as_ref().unwrap().ok);
@@ -180,7 +216,11 @@ fn implicit_tls_openssl_4451_tls10_only_weak_certificate() {
     let c = r.certificate.as_ref().unwrap();
     let leaf = c.leaf().unwrap();
     assert_eq!(leaf.key.bits, 1024);
-    assert!(leaf.signature.algorithm.to_lowercase().contains("sha1"), "{:?}", leaf.signature);
+    assert!(
+        leaf.signature.algorithm.to_lowercase().contains("sha1"),
+        "{:?}",
+        leaf.signature
+    );
     assert!(c.findings.len() >= 2, "{:?}", c.findings);
 }
 
@@ -215,7 +255,11 @@ fn exim_2528_legacy_rc4_and_3des_over_starttls() {
 fn tlslite_2530_sslv3_and_dh512_without_ffdhe() {
     let r = probe("127.0.0.1:2530", &["--profile", "standard"]);
     assert_eq!(r.status, Status::Completed, "{r:?}");
-    assert!(supported(&r).contains(&"SSLv3".to_owned()), "{:?}", supported(&r));
+    assert!(
+        supported(&r).contains(&"SSLv3".to_owned()),
+        "{:?}",
+        supported(&r)
+    );
     let kx = r.tls.as_ref().unwrap().key_exchange.as_ref().unwrap();
     assert_eq!(kx.dh_bits, Some(512), "{kx:?}");
     let w = weaknesses(&r);
@@ -228,7 +272,14 @@ fn tlslite_2530_sslv3_and_dh512_without_ffdhe() {
 fn probe_terminal_report_is_grouped_and_plain_when_not_a_terminal() {
     let _ = lab();
     let out = mxray()
-        .args(["probe", "--per-ip-rate", "200", "--per-ip-burst", "50", "127.0.0.1:2526"])
+        .args([
+            "probe",
+            "--per-ip-rate",
+            "200",
+            "--per-ip-burst",
+            "50",
+            "127.0.0.1:2526",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -245,7 +296,9 @@ fn probe_terminal_report_is_grouped_and_plain_when_not_a_terminal() {
         "TLS connections",
         "wall time",
     ] {
-        let at = text.find(section).unwrap_or_else(|| panic!("{section} missing:\n{text}"));
+        let at = text
+            .find(section)
+            .unwrap_or_else(|| panic!("{section} missing:\n{text}"));
         assert!(at >= last, "{section} out of order:\n{text}");
         last = at;
     }
