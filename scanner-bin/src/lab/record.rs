@@ -94,6 +94,10 @@ pub struct InjectionResult {
     pub client_used_injected_reply: bool,
     /// The client's first command inside TLS, if any.
     pub first_command_in_tls: Option<String>,
+    /// What showed it: `early-command` (its next command arrived while the lab held back the
+    /// EHLO reply) or `command-after-354` (after DATA it sent a command instead of the body:
+    /// it was reading every reply one behind, having taken the smuggled one first).
+    pub evidence: Option<String>,
 }
 
 /// One MAIL transaction.

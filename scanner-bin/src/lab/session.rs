@@ -26,8 +26,10 @@ pub const MAX_RCPTS: usize = 100;
 pub const MAX_COMMANDS: usize = 1000;
 /// The reply smuggled after the `220` by the `injection` profile.
 pub const INJECTED_REPLY: &[u8] = b"250 injected.lab.test reply smuggled before TLS\r\n";
-/// How long the `injection` profile waits before answering the first EHLO inside TLS.
-pub const INJECTION_WAIT: Duration = Duration::from_millis(600);
+/// How long the `injection` profile waits before answering the first EHLO inside TLS: a client
+/// that took the smuggled reply as its EHLO answer sends its next command within this time; a
+/// correct one waits (long enough for slow clients on a loaded machine).
+pub const INJECTION_WAIT: Duration = Duration::from_secs(3);
 
 /// Settings shared by every session on one port.
 pub struct SessionConfig {
@@ -164,7 +166,12 @@ struct State {
     /// First EHLO inside TLS not yet answered (injection profile).
     injection_pending: bool,
     bdat: Vec<u8>,
+    /// The first bytes after a 354 (the start of the body), until the body ends.
+    data_head: Option<Vec<u8>>,
 }
+
+/// Bytes kept of the start of each body, to spot a desynchronised client.
+const DATA_HEAD: usize = 64;
 
 /// Runs one session to its end, filling `rec`. Never panics on client input.
 pub async fn run(tcp: TcpStream, cfg: &SessionConfig, rec: &mut SessionRecord, start: Instant) {
@@ -175,6 +182,7 @@ pub async fn run(tcp: TcpStream, cfg: &SessionConfig, rec: &mut SessionRecord, s
         commands: 0,
         injection_pending: false,
         bdat: Vec::new(),
+        data_head: None,
     };
     let end = match drive(&mut conn, cfg, rec, &mut st, start).await {
         Ok(end) => end,
@@ -196,8 +204,25 @@ pub async fn run(tcp: TcpStream, cfg: &SessionConfig, rec: &mut SessionRecord, s
         }
     };
     conn.close().await;
+    if let (Some(head), Some(inj)) = (&st.data_head, rec.injection.as_mut()) {
+        if looks_like_command(head) {
+            inj.client_used_injected_reply = true;
+            inj.evidence
+                .get_or_insert_with(|| "command-after-354".to_owned());
+        }
+    }
     abandon(&mut st, rec);
     rec.end = end;
+}
+
+/// Whether the bytes start with an SMTP command a client sends when it believes DATA failed.
+fn looks_like_command(head: &[u8]) -> bool {
+    ["QUIT\r\n", "RSET\r\n", "NOOP\r\n", "MAIL FROM:"]
+        .iter()
+        .any(|c| {
+            head.get(..c.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(c.as_bytes()))
+        })
 }
 
 /// Most transactions recorded per session.
@@ -249,7 +274,12 @@ async fn drive(
         if n == 0 {
             return Ok("closed".to_owned());
         }
-        reader.feed(buf.get(..n).unwrap_or_default());
+        let data = buf.get(..n).unwrap_or_default();
+        if let Some(head) = &mut st.data_head {
+            let room = DATA_HEAD.saturating_sub(head.len());
+            head.extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
+        }
+        reader.feed(data);
     }
 }
 
@@ -395,6 +425,7 @@ async fn step(
                 Command::Data => match &st.mail {
                     Some(m) if !m.rcpt_accepted.is_empty() => {
                         reader.begin_data();
+                        st.data_head = Some(Vec::new());
                         replies::start_mail_input().to_bytes()
                     }
                     Some(_) => reply(554, "5.5.1 No valid recipients"),
@@ -419,10 +450,12 @@ async fn step(
         }
         ServerEvent::InvalidCommand { reply, .. } => reply.to_bytes(),
         ServerEvent::Message { body } => {
+            st.data_head = None;
             let tls = conn.is_tls();
             finish_message(cfg, rec, st, &body, tls, start)
         }
         ServerEvent::MessageRejected { reply, .. } | ServerEvent::BdatRejected { reply, .. } => {
+            st.data_head = None;
             abandon(st, rec);
             reply.to_bytes()
         }
@@ -483,7 +516,10 @@ async fn injection_wait(
         _ => false,
     };
     let inj = rec.injection.get_or_insert_with(InjectionResult::default);
-    inj.client_used_injected_reply = early;
+    if early {
+        inj.client_used_injected_reply = true;
+        inj.evidence = Some("early-command".to_owned());
+    }
     Ok(())
 }
 
@@ -660,6 +696,14 @@ mod tests {
         assert_eq!(message_id(b""), None);
         let long = format!("Message-ID: <{}>\r\n\r\n", "x".repeat(5000));
         assert_eq!(message_id(long.as_bytes()).map(|m| m.len()), Some(998));
+    }
+
+    #[test]
+    fn desync_commands_are_spotted() {
+        assert!(looks_like_command(b"QUIT\r\n"));
+        assert!(looks_like_command(b"rset\r\nQUIT\r\n"));
+        assert!(!looks_like_command(b"Subject: QUIT\r\n"));
+        assert!(!looks_like_command(b"QUI"));
     }
 
     #[test]
