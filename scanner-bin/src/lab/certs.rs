@@ -239,6 +239,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn right_names_carry_host_localhost_and_listen_ip() {
+        let n = right_names("mx.lab.test", IpAddr::from([127, 0, 0, 2]));
+        assert_eq!(n, ["mx.lab.test", "localhost", "127.0.0.2"]);
+        let n = right_names("mx.lab.test", IpAddr::from([0, 0, 0, 0]));
+        assert_eq!(n.get(2).map(String::as_str), Some("127.0.0.1"));
+    }
+
+    #[test]
     fn ca_is_kept_between_runs_and_chains_mint() {
         let dir = std::env::temp_dir().join(format!("mxray-lab-certs-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);

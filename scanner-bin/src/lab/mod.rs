@@ -87,7 +87,7 @@ Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
   sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
 The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
 lab-ca.pem in a sender to test certificate verification.
-Log: one JSON object per session (kind lab-session), flushed per line; Ctrl-C prints the table.
+Log: one JSON object per session (kind lab-session), flushed per line; Ctrl-C or SIGTERM\nstops the lab and prints the sender-behaviour table of this run on stderr.
   mxray lab summary FILE   prints the sender-behaviour table of a log.";
 
 /// `mxray lab`: serve profiles, or `mxray lab summary FILE`.
@@ -230,6 +230,22 @@ pub async fn run(args: LabArgs) -> i32 {
     }
 }
 
+/// Returns on Ctrl-C or SIGTERM.
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 fn summary_cmd(file: &std::path::Path) -> Result<(), LabError> {
     let (records, skipped) = summary::read_log(file)?;
     print!("{}", summary::table(&records).render());
@@ -301,7 +317,7 @@ async fn serve(a: ServeArgs) -> Result<(), LabError> {
         tasks.push(tokio::spawn(server::serve(listener, cfg, shared.clone())));
     }
     eprintln!("mxray lab: ready");
-    let _ = tokio::signal::ctrl_c().await;
+    wait_for_stop().await;
     for t in &tasks {
         t.abort();
     }
