@@ -11,8 +11,11 @@ use crate::hello::{ext, Extension};
 use crate::suites::{candidates, Suite, SCSV_FALLBACK, SCSV_RENEGOTIATION};
 use crate::version::Version;
 
-/// ALPN protocols offered by the feature probe.
-pub const ALPN_OFFER: [&[u8]; 2] = [b"h2", b"http/1.1"];
+/// ALPN protocols offered by the feature and fingerprint probes: `smtp` alone. Exim 4.95 and
+/// later (default `tls_alpn = smtp : esmtp`) abort with a fatal no_application_protocol alert
+/// when any offered protocol is one it does not serve (measured with `openssl s_client -alpn`:
+/// `smtp` is accepted, `smtp,h2` and `h2` are refused), which would hide the server's features.
+pub const ALPN_OFFER: [&[u8]; 1] = [b"smtp"];
 
 /// What the server supports. `None`: not determined.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -97,7 +97,8 @@ pub fn ja4s(sh: &ServerHelloInfo) -> String {
     )
 }
 
-/// The fixed ClientHello of the fingerprint probe: TLS 1.0–1.3, common suites, x25519/P-256 shares, ALPN h2 and http/1.1.
+/// The fixed ClientHello of the fingerprint probe: TLS 1.0–1.3, common suites, x25519/P-256 shares, ALPN
+/// [`super::features::ALPN_OFFER`] (`smtp` only: Exim refuses a hello offering anything else).
 pub fn fingerprint_hello(opts: &HelloOptions) -> ClientHello {
     let mut suites: Vec<u16> = candidates(Version::Tls13).into_iter().take(5).collect();
     suites.extend(candidates(Version::Tls12).into_iter().take(100));
@@ -124,10 +125,12 @@ pub fn fingerprint_hello(opts: &HelloOptions) -> ClientHello {
     .with(Extension::PskKeyExchangeModes(alloc::vec![1]))
     .with(Extension::ExtendedMasterSecret)
     .with(Extension::SessionTicket(Vec::new()))
-    .with(Extension::Alpn(alloc::vec![
-        b"h2".to_vec(),
-        b"http/1.1".to_vec()
-    ]))
+    .with(Extension::Alpn(
+        super::features::ALPN_OFFER
+            .iter()
+            .map(|p| p.to_vec())
+            .collect(),
+    ))
 }
 
 /// One handshake with [`fingerprint_hello`]; the output is `None` if the server sent no ServerHello.
