@@ -188,3 +188,52 @@ fn idle_timeout_and_session_limit() {
     assert_eq!(r.starttls_reply, Some(454));
     assert!(lab.records().iter().any(|r| r.end == "busy"));
 }
+
+#[test]
+fn plaintext_comeback_after_a_tls_failure_is_a_fallback() {
+    let lab = Lab::start(&[HandshakeFails], &[]);
+    let hello = tls_probe::ClientHello::new(0x0303, vec![0xc02f])
+        .to_bytes()
+        .unwrap();
+    // First session: STARTTLS, and the handshake fails.
+    let mut c = Client::connect(&lab, HandshakeFails);
+    c.reply();
+    c.cmd("EHLO comeback.test");
+    assert!(c.cmd("STARTTLS").starts_with("220"));
+    c.send(&hello);
+    let mut rest = Vec::new();
+    let _ = c.r.read_to_end(&mut rest);
+    lab.wait_session("comeback.test", HandshakeFails, Duration::from_secs(30));
+    // Second session, same IP and EHLO name: STARTTLS is offered, the client skips it and
+    // delivers in plaintext.
+    let mut c = Client::connect(&lab, HandshakeFails);
+    c.reply();
+    c.cmd("EHLO comeback.test");
+    assert!(c.cmd("MAIL FROM:<a@sender.test>").starts_with("250"));
+    assert!(c.cmd("RCPT TO:<r@lab.test>").starts_with("250"));
+    assert!(c.cmd("DATA").starts_with("354"));
+    assert!(c.cmd("Subject: x\r\n\r\nbody\r\n.").starts_with("250"));
+    assert!(c.cmd("QUIT").starts_with("221"));
+    let end = std::time::Instant::now() + Duration::from_secs(30);
+    let second = loop {
+        let recs = lab.records();
+        if let Some(r) = recs.iter().find(|r| r.delivered) {
+            break r.clone();
+        }
+        assert!(std::time::Instant::now() < end, "second session not logged");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(second.starttls_offered && !second.starttls_tried);
+    assert!(second.plaintext_fallback);
+    assert_eq!(
+        lab.table().get("comeback.test [", HandshakeFails),
+        Some("delivered-plain (fallback)")
+    );
+    // A different EHLO name is a different client: no fallback.
+    let mut c = Client::connect(&lab, HandshakeFails);
+    c.reply();
+    c.cmd("EHLO other.test");
+    assert!(c.cmd("QUIT").starts_with("221"));
+    let r = session_of(&lab, "other.test", HandshakeFails);
+    assert!(!r.plaintext_fallback);
+}
