@@ -249,6 +249,10 @@ async fn wait_for_stop() {
 fn summary_cmd(file: &std::path::Path) -> Result<(), LabError> {
     let (records, skipped) = summary::read_log(file)?;
     print!("{}", summary::table(&records).render());
+    let fp = summary::render_fingerprints(&records);
+    if !fp.is_empty() {
+        print!("\nClientHellos seen:\n{fp}");
+    }
     if skipped > 0 {
         eprintln!("mxray lab summary: {skipped} line(s) skipped (not lab-session records)");
     }

@@ -170,6 +170,49 @@ impl Table {
     }
 }
 
+/// The ClientHellos seen per client: `(client key, JA4, versions offered, JA3)`, one row per
+/// distinct fingerprint, sorted.
+pub fn fingerprints(records: &[SessionRecord]) -> Vec<(String, String, String, String)> {
+    let rows: BTreeSet<(String, String, String, String)> = records
+        .iter()
+        .filter_map(|r| {
+            r.client_hello.as_ref().map(|h| {
+                (
+                    client_key(r),
+                    h.ja4.clone(),
+                    h.versions.join(","),
+                    h.ja3.clone(),
+                )
+            })
+        })
+        .collect();
+    rows.into_iter().collect()
+}
+
+/// Renders [`fingerprints`] as aligned text (empty when no ClientHello was seen).
+pub fn render_fingerprints(records: &[SessionRecord]) -> String {
+    let rows = fingerprints(records);
+    if rows.is_empty() {
+        return String::new();
+    }
+    let w0 = rows
+        .iter()
+        .map(|r| r.0.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(3);
+    let w2 = rows.iter().map(|r| r.2.len()).max().unwrap_or(0).max(8);
+    let mut out = format!(
+        "{:<w0$}  {:<w1$}  {:<w2$}  JA3\n",
+        "client", "JA4", "versions"
+    );
+    for (c, ja4, v, ja3) in rows {
+        let _ = writeln!(out, "{c:<w0$}  {ja4:<w1$}  {v:<w2$}  {ja3}");
+    }
+    out
+}
+
 /// Builds the table from session records.
 pub fn table(records: &[SessionRecord]) -> Table {
     let profiles: BTreeSet<LabProfile> = records.iter().filter_map(|r| r.profile).collect();
@@ -264,6 +307,23 @@ mod tests {
             t.get("curl ", LabProfile::StarttlsRefused),
             Some("deferred")
         );
+        let mut h = rec("127.0.0.1:9", "curl", LabProfile::Good);
+        h.client_hello = Some(crate::lab::hello::HelloInfo {
+            legacy_version: "TLSv1.2".into(),
+            versions: vec!["TLSv1.3".into(), "TLSv1.2".into()],
+            suites: vec![],
+            sni: None,
+            groups: vec![],
+            alpn: vec![],
+            extensions: vec![],
+            ja3_string: String::new(),
+            ja3: "j3".into(),
+            ja4: "t13i_x".into(),
+        });
+        let fp = render_fingerprints(&[h.clone(), h]);
+        assert_eq!(fp.lines().count(), 2, "one row per distinct hello: {fp}");
+        assert!(fp.contains("curl [127.0.0.1]  t13i_x"), "{fp}");
+        assert!(render_fingerprints(&[]).is_empty());
         let text = t.render();
         assert!(text.starts_with("client"), "{text}");
         assert_eq!(text.lines().count(), 3);
