@@ -8,10 +8,13 @@
 //! - [`shard`], [`exclude`], [`resume`]: which endpoints to scan at all;
 //! - [`dns`]: MX lookup, implicit MX, null MX;
 //! - [`ratelimit`]: per-IP token buckets;
-//! - [`pipeline`]: the work at one endpoint ([`pipeline::scan_endpoint`], the seam where the
-//!   SMTP, TLS and certificate crates plug in);
+//! - [`pipeline`]: the work at one endpoint ([`pipeline::scan_endpoint`]): [`smtp`] (EHLO and
+//!   STARTTLS through `smtp-codec`'s session), [`tlsprobe`] (rustls handshake, `tls-probe`'s
+//!   plans, the injection test), [`audit`] (`cert-audit`), [`findings`];
+//! - [`probe`] and [`term`]: `mxray probe`, one endpoint with a terminal report;
 //! - [`scan`]: the scheduler (concurrency, signals);
 //! - [`record`], [`output`], [`progress`]: what is written and shown.
+//! - [`report`]: `mxray report`, the study's tables and charts from result files.
 //!
 //! ```
 //! use mxray::targets::{parse_target, ParseOptions, Target};

@@ -608,6 +608,7 @@ async fn session(
     tls.connections = prober.connections();
     let (failed, last) = prober.failures();
     tls.failed_connections = failed;
+    tls.retried_connections = prober.retried();
     if let Some(why) = last.filter(|_| failed > 0) {
         findings.push(Finding {
             id: "probe_connections_failed".to_owned(),

@@ -423,6 +423,10 @@ pub struct TlsInfo {
     /// their probes count them as refusals, so results may be incomplete when this is not 0.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub failed_connections: u32,
+    /// Probe connections retried after a 421 or a refused connect (not counted in
+    /// `connections` unless they reached TLS).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retried_connections: u32,
 }
 
 fn is_zero(n: &u32) -> bool {

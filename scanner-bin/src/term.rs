@@ -147,16 +147,22 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
         let how = if e.used_helo { "HELO" } else { "EHLO" };
         let domain = e.domain.as_deref().unwrap_or("");
         out.row(how, &format!("{} {domain}", e.code));
-        for c in &e.capabilities {
-            let col = if c == "STARTTLS" {
-                Colour::Green
-            } else if e.starttls_stripped && c.starts_with("XXXX") {
-                Colour::Red
-            } else {
-                Colour::Plain
-            };
-            let c = out.paint(col, c);
-            out.row("", &c);
+        let caps: Vec<String> = e
+            .capabilities
+            .iter()
+            .map(|c| {
+                let col = if c == "STARTTLS" {
+                    Colour::Green
+                } else if e.starttls_stripped && c.starts_with("XXXX") {
+                    Colour::Red
+                } else {
+                    Colour::Plain
+                };
+                out.paint(col, c)
+            })
+            .collect();
+        if !caps.is_empty() {
+            out.row("capabilities", &caps.join(", "));
         }
     }
     if let Some(st) = &rec.starttls {

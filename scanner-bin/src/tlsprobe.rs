@@ -58,6 +58,7 @@ pub struct Prober<'a> {
     deadline: Instant,
     connections: AtomicU32,
     failures: AtomicU32,
+    retried: AtomicU32,
     last_failure: Mutex<Option<String>>,
 }
 
@@ -71,6 +72,7 @@ impl<'a> Prober<'a> {
             deadline,
             connections: AtomicU32::new(0),
             failures: AtomicU32::new(0),
+            retried: AtomicU32::new(0),
             last_failure: Mutex::new(None),
         }
     }
@@ -107,24 +109,61 @@ impl<'a> Prober<'a> {
     /// Opens a connection and replays the SMTP preamble: rate limit, connect, then greeting,
     /// EHLO and STARTTLS (`STARTTLS\r\nNOOP\r\n` when `injection`) in STARTTLS mode; nothing
     /// more for implicit TLS.
+    ///
+    /// A 421 (to the greeting or EHLO) or a refused connection is retried like the main
+    /// connection (`retries`, backoff from `retry_delay`, doubled), within the deadline: mail
+    /// servers rate-limit, and a probe that saw a 421 must not read as "not supported".
     pub async fn open_tls_ready_stream(&self, injection: bool) -> Result<Ready, String> {
         let cfg = &self.ctx.config;
+        let mut attempt = 0u32;
+        loop {
+            match self.open_once(injection).await {
+                Ok(r) => return Ok(r),
+                Err((why, true)) if attempt < cfg.retries => {
+                    let factor = 1u32.checked_shl(attempt).unwrap_or(u32::MAX);
+                    let backoff = cfg.retry_delay.saturating_mul(factor);
+                    if later(Instant::now(), backoff) >= self.deadline {
+                        return Err(why);
+                    }
+                    self.retried.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(backoff).await;
+                    attempt += 1;
+                }
+                Err((why, _)) => return Err(why),
+            }
+        }
+    }
+
+    /// Probe connections retried after a 421 or a refusal.
+    pub fn retried(&self) -> u32 {
+        self.retried.load(Ordering::Relaxed)
+    }
+
+    /// One try of [`Prober::open_tls_ready_stream`]; the error says whether to retry.
+    async fn open_once(&self, injection: bool) -> Result<Ready, (String, bool)> {
+        let cfg = &self.ctx.config;
         if Instant::now() >= self.deadline {
-            return Err("endpoint deadline reached".to_owned());
+            return Err(("endpoint deadline reached".to_owned(), false));
         }
         let limit = self.ctx.limiter.acquire(self.addr.ip());
         if tokio::time::timeout_at(self.deadline.into(), limit)
             .await
             .is_err()
         {
-            return Err("endpoint deadline reached waiting for the per-IP rate limit".to_owned());
+            return Err((
+                "endpoint deadline reached waiting for the per-IP rate limit".to_owned(),
+                false,
+            ));
         }
         let until = later(Instant::now(), cfg.connect_timeout).min(self.deadline);
         let mut stream =
             match tokio::time::timeout_at(until.into(), TcpStream::connect(self.addr)).await {
                 Ok(Ok(s)) => s,
-                Ok(Err(e)) => return Err(format!("connect: {e}")),
-                Err(_) => return Err("connect timed out".to_owned()),
+                Ok(Err(e)) => {
+                    let refused = e.kind() == std::io::ErrorKind::ConnectionRefused;
+                    return Err((format!("connect: {e}"), refused));
+                }
+                Err(_) => return Err(("connect timed out".to_owned(), false)),
             };
         let _ = stream.set_nodelay(true);
         if self.mode == TlsMode::Implicit {
@@ -146,8 +185,11 @@ impl<'a> Prober<'a> {
             }
             Driven::Done(o) => Err(
                 match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
-                    smtp::SessionVerdict::Error(e) | smtp::SessionVerdict::Busy(e) => e.message,
-                    smtp::SessionVerdict::NoTls(s, _) => format!("STARTTLS {:?}", s.outcome),
+                    smtp::SessionVerdict::Busy(e) => (e.message, true),
+                    smtp::SessionVerdict::Error(e) => (e.message, false),
+                    smtp::SessionVerdict::NoTls(s, _) => {
+                        (format!("STARTTLS {:?}", s.outcome), false)
+                    }
                 },
             ),
         }

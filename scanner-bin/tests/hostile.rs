@@ -447,3 +447,69 @@ fn injection_test_tells_a_vulnerable_server_from_a_correct_one() {
     assert_eq!(supported, ["TLSv1.2", "TLSv1.3"]);
     assert!(tls.weaknesses.is_empty(), "{:?}", tls.weaknesses);
 }
+
+// ---- A server that answers every other connection with 421 ----------------------------------
+
+/// A TLS-capable server (rustls) that greets every odd-numbered connection with 421, the way
+/// rate-limiting mail servers do.
+fn busy_every_other() -> SocketAddr {
+    let config = tls_config();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    thread::spawn(move || {
+        for (n, s) in l.incoming().enumerate() {
+            let Ok(mut s) = s else { continue };
+            let config = config.clone();
+            thread::spawn(move || {
+                if n % 2 == 1 {
+                    let _ = s.write_all(b"421 4.7.0 too many connections, slow down\r\n");
+                    thread::sleep(Duration::from_millis(100));
+                    return;
+                }
+                if preamble(&mut s, EHLO_TLS).is_none() {
+                    return;
+                }
+                let _ = s.write_all(b"220 go ahead\r\n");
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, s);
+                while tls.conn.is_handshaking() {
+                    if tls.conn.complete_io(&mut tls.sock).is_err() {
+                        return;
+                    }
+                }
+                let mut rest = [0u8; 256];
+                let _ = tls.read(&mut rest);
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn probe_connections_that_get_421_are_retried_not_read_as_unsupported() {
+    let retrying = busy_every_other();
+    let out = scan(&["--quiet", "--retries", "2", &retrying.to_string()]);
+    let r = &stdout_records(&out)[0];
+    assert_eq!(r.status, Status::Completed, "{r:?}");
+    let tls = r.tls.as_ref().unwrap();
+    let supported: Vec<&str> = tls
+        .versions
+        .iter()
+        .filter(|v| v.supported)
+        .map(|v| v.version.as_str())
+        .collect();
+    assert_eq!(supported, ["TLSv1.2", "TLSv1.3"]);
+    assert_eq!(tls.failed_connections, 0);
+    assert!(tls.retried_connections >= 3, "{tls:?}");
+
+    // Without retries the 421s are failures, flagged as such.
+    let plain = busy_every_other();
+    let out = scan(&["--quiet", "--retries", "0", &plain.to_string()]);
+    let r = &stdout_records(&out)[0];
+    let tls = r.tls.as_ref().unwrap();
+    assert!(tls.failed_connections >= 3, "{tls:?}");
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.id == "probe_connections_failed"));
+}
