@@ -526,12 +526,20 @@ async fn session(
     let (hs, hs_error) = match RustlsDriver::new(&server_name, &[]) {
         Ok(mut d) => {
             let end = tlsprobe::handshake(stream, &mut d, prober.tls_until()).await;
-            (Some(d.result()), end.describe(&d))
+            let result = d.result();
+            rec.timings.tls_ms = Some(ms(t.elapsed()));
+            if greeting.is_none() && result.completed {
+                // Implicit TLS: the greeting and EHLO come inside TLS.
+                smtp_inside_tls(cfg, stream, &mut d, deadline, rec).await;
+            }
+            (Some(result), end.describe(&d))
         }
-        Err(e) => (None, e.to_string()),
+        Err(e) => {
+            rec.timings.tls_ms = Some(ms(t.elapsed()));
+            (None, e.to_string())
+        }
     };
     let _ = tokio::time::timeout(Duration::from_millis(200), stream.shutdown()).await;
-    rec.timings.tls_ms = Some(ms(t.elapsed()));
     let mut tls = TlsInfo {
         handshake: hs
             .as_ref()
@@ -640,6 +648,41 @@ async fn session(
         });
         AttemptEnd::Done(AttemptOutcome::Ok)
     }
+}
+
+/// Implicit TLS: reads the greeting and runs EHLO inside TLS, recording `banner` and `ehlo`.
+/// A peer that sends no greeting within the read timeout (capped by the TLS timeout) is not an
+/// SMTP server behind TLS; nothing is recorded and the scan goes on.
+async fn smtp_inside_tls(
+    cfg: &PipelineConfig,
+    stream: &mut TcpStream,
+    driver: &mut RustlsDriver,
+    deadline: Instant,
+    rec: &mut EndpointRecord,
+) {
+    let t = Instant::now();
+    let mut s = ClientSession::new(smtp::session_config(&cfg.ehlo_name, false));
+    let limit = cfg.read_timeout.min(cfg.tls_timeout);
+    let _ = tlsprobe::drive_inside_tls(stream, driver, &mut s, limit, deadline).await;
+    rec.timings.smtp_ms = Some(ms(t.elapsed()));
+    if let Some(b) = &s.transcript().banner {
+        let mut text = b
+            .lines()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let sep = if i + 1 == b.lines().len() { ' ' } else { '-' };
+                format!("{}{sep}{}\r\n", b.code().get(), String::from_utf8_lossy(l))
+            })
+            .collect::<String>();
+        text.truncate(MAX_GREETING);
+        rec.banner = Some(Banner {
+            code: Some(b.code().get()),
+            text,
+            complete: true,
+        });
+    }
+    rec.ehlo = smtp::ehlo_info(s.transcript());
 }
 
 /// Sends QUIT and reads (and ignores) the reply, within the read timeout and the deadline.

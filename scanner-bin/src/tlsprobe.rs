@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use smtp_codec::{ClientSession, InjectionVerdict, TlsHandover};
+use smtp_codec::{ClientSession, InjectionVerdict, Step, TlsHandover};
 use tls_probe::driver::RustlsDriver;
 use tls_probe::flight::{KeyExchange, ServerFlight};
 use tls_probe::hello::{groups, sigalgs};
@@ -360,6 +360,60 @@ where
         let _ = tokio::time::timeout_at(until.into(), stream.write_all(&out)).await;
     }
     end
+}
+
+/// Drives an SMTP session inside an established TLS connection (implicit TLS): plaintext goes
+/// through `driver`. Same phase limits as [`smtp::drive`].
+pub async fn drive_inside_tls<S>(
+    stream: &mut S,
+    driver: &mut RustlsDriver,
+    session: &mut ClientSession,
+    read_timeout: Duration,
+    deadline: Instant,
+) -> Driven
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut buf = vec![0u8; READ_CHUNK];
+    let phase_end = || later(Instant::now(), read_timeout).min(deadline);
+    let mut until = phase_end();
+    loop {
+        match session.poll() {
+            Step::Send(bytes) => {
+                until = phase_end();
+                let sent = driver.send_plaintext(&bytes).is_ok() && {
+                    let out = driver.take_outgoing();
+                    matches!(
+                        tokio::time::timeout_at(until.into(), stream.write_all(&out)).await,
+                        Ok(Ok(()))
+                    )
+                };
+                if !sent {
+                    session.feed_eof();
+                }
+            }
+            Step::NeedMore => {
+                let plain = driver.take_plaintext(READ_CHUNK);
+                if !plain.is_empty() {
+                    session.feed(&plain);
+                    continue;
+                }
+                match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+                    Ok(Ok(n)) if n > 0 => {
+                        driver.feed(buf.get(..n).unwrap_or_default());
+                        if driver.result().error.is_some() {
+                            session.feed_eof();
+                        }
+                    }
+                    Ok(_) => session.feed_eof(),
+                    Err(_) => session.feed_timeout(),
+                }
+            }
+            Step::ReadyForTls(h) => return Driven::Ready(h),
+            Step::Done(o) => return Driven::Done(o),
+            _ => return Driven::Done(smtp_codec::Outcome::NoGreeting),
+        }
+    }
 }
 
 /// One hello for a legacy version, keeping the certificates the server sends (TLS ≤ 1.2 sends

@@ -513,3 +513,76 @@ fn probe_connections_that_get_421_are_retried_not_read_as_unsupported() {
         .iter()
         .any(|f| f.id == "probe_connections_failed"));
 }
+
+// ---- Implicit TLS (SMTPS): the greeting and EHLO inside TLS ---------------------------------
+
+fn smtps_server() -> SocketAddr {
+    let config = tls_config();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(s) = s else { continue };
+            let config = config.clone();
+            thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, s);
+                while tls.conn.is_handshaking() {
+                    if tls.conn.complete_io(&mut tls.sock).is_err() {
+                        return;
+                    }
+                }
+                let _ = tls.write_all(b"220-smtps.test ESMTP\r\n220 welcome\r\n");
+                let mut got = Vec::new();
+                let mut b = [0u8; 512];
+                while let Ok(n) = tls.read(&mut b) {
+                    if n == 0 {
+                        return;
+                    }
+                    got.extend_from_slice(&b[..n]);
+                    while let Some(pos) = got.windows(2).position(|w| w == b"\r\n") {
+                        let cmd: Vec<u8> = got.drain(..pos + 2).collect();
+                        let reply: &[u8] = if cmd.starts_with(b"EHLO") {
+                            b"250-smtps.test\r\n250 AUTH PLAIN\r\n"
+                        } else {
+                            b"221 bye\r\n"
+                        };
+                        let _ = tls.write_all(reply);
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn implicit_tls_reads_the_greeting_and_ehlo_inside_tls() {
+    let smtps = smtps_server();
+    let out = scan(&[
+        "--quiet",
+        "--tls-mode",
+        "implicit",
+        "--profile",
+        "quick",
+        &smtps.to_string(),
+    ]);
+    let r = &stdout_records(&out)[0];
+    assert_eq!(r.status, Status::Completed, "{r:?}");
+    assert_eq!(
+        r.starttls.as_ref().unwrap().outcome,
+        StarttlsOutcome::ImplicitTls
+    );
+    let b = r.banner.as_ref().unwrap();
+    assert_eq!(b.code, Some(220));
+    assert_eq!(b.text, "220-smtps.test ESMTP\r\n220 welcome\r\n");
+    let e = r.ehlo.as_ref().unwrap();
+    assert_eq!(e.capabilities, vec!["AUTH PLAIN".to_owned()]);
+    assert_eq!(e.domain.as_deref(), Some("smtps.test"));
+    assert!(r.tls.as_ref().unwrap().handshake.as_ref().unwrap().ok);
+    assert_eq!(
+        r.certificate.as_ref().unwrap().leaf().unwrap().dns_names,
+        ["vuln.test"]
+    );
+}
