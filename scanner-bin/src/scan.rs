@@ -43,6 +43,9 @@ pub const EXIT_FATAL: i32 = 1;
 /// Exit code: interrupted by SIGINT / SIGTERM.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
+/// Connections a `full` profile may need for one endpoint (156 for the lab's Postfix).
+const FULL_PROFILE_CONNECTIONS: f64 = 200.0;
+
 /// Most addresses remembered by the per-IP rate limiter.
 const RATE_LIMITER_ENTRIES: usize = 65_536;
 
@@ -264,6 +267,20 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
             }
         },
     };
+
+    // A full profile needs tens to hundreds of connections per endpoint, all paced by the
+    // per-IP rate: say so when the deadline cannot fit them.
+    if args.profile == crate::record::Profile::Full
+        && !args.quiet
+        && args.per_ip_rate * args.endpoint_timeout.as_secs_f64() < FULL_PROFILE_CONNECTIONS
+    {
+        eprintln!(
+            "mxray: warning: --profile full uses up to ~{FULL_PROFILE_CONNECTIONS} connections per \
+             endpoint; at --per-ip-rate {} they do not fit in --endpoint-timeout {:?} \
+             (raise one of them, or results will be incomplete)",
+            args.per_ip_rate, args.endpoint_timeout
+        );
+    }
 
     // 2b. The trust store of the certificate audit.
     let trust =

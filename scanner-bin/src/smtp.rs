@@ -424,6 +424,48 @@ mod tests {
         assert_eq!((e.kind, e.phase), (ErrorKind::Timeout, Phase::Ehlo));
     }
 
+    proptest::proptest! {
+        /// Whatever a server sends, the session driven over it ends (hand-over or outcome),
+        /// and its record fields are bounded: no panic, no unbounded text.
+        #[test]
+        fn any_server_bytes_give_a_bounded_verdict(
+            chunks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), 0..8),
+            prefix in proptest::sample::select(vec![&b"220 ok\r\n"[..], b"", b"220-a\r\n"]),
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let (mut client, mut server) = tokio::io::duplex(1 << 16);
+                let mut bytes: Vec<u8> = prefix.to_vec();
+                for c in &chunks {
+                    bytes.extend_from_slice(c);
+                }
+                server.write_all(&bytes).await.unwrap();
+                drop(server);
+                let mut s = ClientSession::new(session_config("scanner.test", false));
+                let deadline = later(Instant::now(), Duration::from_secs(5));
+                let r = drive(&mut client, &mut s, Duration::from_secs(1), deadline).await;
+                if let Some(e) = ehlo_info(s.transcript()) {
+                    assert!(e.capabilities.len() <= 100);
+                }
+                match &r.end {
+                    Driven::Ready(h) => {
+                        assert!(lossy_bounded(h.plaintext_after_starttls.as_deref().unwrap_or_default()).len() <= 4096);
+                        assert!(reply_text(&h.starttls_reply).len() <= 512);
+                    }
+                    Driven::Done(o) => match verdict(o, r.io_error.as_deref(), r.by_deadline) {
+                        SessionVerdict::NoTls(info, f) => {
+                            assert!(!f.id.is_empty());
+                            assert!(info.reply.map_or(0, |t| t.len()) <= 512);
+                        }
+                        SessionVerdict::Busy(e) | SessionVerdict::Error(e) => {
+                            assert!(!e.message.is_empty());
+                        }
+                    },
+                }
+            });
+        }
+    }
+
     #[test]
     fn reply_text_is_bounded() {
         let long = format!("250 {}\r\n", "x".repeat(2000));

@@ -342,6 +342,17 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
         if let Some(cert) = c.certificates.first() {
             out.row("SHA-256", &cert.sha256);
         }
+        let listed: Vec<String> = c
+            .findings
+            .iter()
+            .map(|f| {
+                let sev = crate::findings::severity_name(f.severity);
+                out.paint(severity_colour(sev), &format!("{} ({sev})", f.id.as_str()))
+            })
+            .collect();
+        if !listed.is_empty() {
+            out.row("findings", &listed.join(", "));
+        }
     }
 
     out.heading("Findings");

@@ -519,3 +519,20 @@ fn bad_stdin_line_stops_the_scan_with_its_line_number() {
     assert!(err.contains("<stdin>:2: \"999.1.2.3:25\""), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn full_profile_warns_when_the_rate_cannot_fit_its_connections() {
+    // Excluded: no packet is sent; only the start-up check runs.
+    let run = |rate: &str| {
+        mxray()
+            .args(["scan", "--profile", "full", "--exclude", "127.0.0.0/8"])
+            .args(["--per-ip-rate", rate, "127.0.0.1:1"])
+            .output()
+            .unwrap()
+    };
+    let slow = run("1");
+    assert_eq!(slow.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&slow.stderr).contains("warning: --profile full"));
+    let fast = run("100");
+    assert!(!String::from_utf8_lossy(&fast.stderr).contains("warning"));
+}
