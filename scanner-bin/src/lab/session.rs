@@ -85,6 +85,14 @@ impl Conn {
             Conn::Gone => {}
         }
     }
+    /// Waits until the socket has bytes to read (cancel-safe).
+    async fn readable(&self) -> io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.readable().await,
+            Conn::Tls(t) => t.readable().await,
+            Conn::Gone => Ok(()),
+        }
+    }
     fn is_tls(&self) -> bool {
         matches!(self, Conn::Tls(_))
     }
@@ -375,7 +383,7 @@ async fn step(
                     rec.starttls_offered |= offer;
                     if st.injection_pending {
                         st.injection_pending = false;
-                        injection_wait(conn, rec, reader).await?;
+                        injection_wait(conn, rec, reader, cfg.idle_timeout).await?;
                     }
                     ehlo_reply(&cfg.hostname, offer, cfg.limits.message_bytes)
                 }
@@ -505,15 +513,23 @@ async fn injection_wait(
     conn: &mut Conn,
     rec: &mut SessionRecord,
     reader: &mut ServerReader,
+    idle: Duration,
 ) -> io::Result<()> {
-    let mut buf = vec![0u8; 4096];
-    let early = match timeout(INJECTION_WAIT, conn.read(&mut buf)).await {
-        Ok(Ok(n)) if n > 0 => {
-            reader.feed(buf.get(..n).unwrap_or_default());
-            true
+    // Wait for readability only (cancel-safe), then read outside the short timeout so a TLS
+    // record is never abandoned half-processed.
+    let early = if reader.buffered() > 0 {
+        true
+    } else {
+        match timeout(INJECTION_WAIT, conn.readable()).await {
+            Ok(Ok(())) => {
+                let mut buf = vec![0u8; 4096];
+                let n = read_some(conn, &mut buf, idle).await?;
+                reader.feed(buf.get(..n).unwrap_or_default());
+                n > 0
+            }
+            Ok(Err(e)) => return Err(e),
+            Err(_) => false,
         }
-        Ok(Err(e)) => return Err(e),
-        _ => false,
     };
     let inj = rec.injection.get_or_insert_with(InjectionResult::default);
     if early {

@@ -130,6 +130,11 @@ impl TlsConn {
         }
     }
 
+    /// Waits until the socket has bytes to read (cancel-safe).
+    pub async fn readable(&self) -> io::Result<()> {
+        self.tcp.readable().await
+    }
+
     /// Writes plaintext and flushes it to the socket.
     pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         self.conn.writer().write_all(data)?;
