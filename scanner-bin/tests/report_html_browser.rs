@@ -4,6 +4,12 @@
 //! pages that must fail it (a script error; a blocked network request).
 //!
 //! Needs Debian's `chromium` (installed by `lab/install.sh`); fails loudly when it is missing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,5 +1,11 @@
 //! Properties of `mxray report`: the report of concatenated shards equals the merge of the
 //! per-shard reports; hostile input never panics; record strings are always escaped.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use mxray::report::aggregate::Aggregate;
 use mxray::report::input::{read_into, MAX_LINE_BYTES};
@@ -15,7 +21,7 @@ fn shards(seed: u64, choices: &[u8], nshards: u8, keys: u64) -> Vec<String> {
     let mut out = vec![String::new(); usize::from(nshards)];
     for (i, c) in choices.iter().enumerate() {
         let shard = &mut out[usize::from(c % nshards)];
-        let r = synth::random_record(&mut rng, &kinds, i as u64, keys);
+        let r = synth::random_record(&mut rng, &kinds, i as u64, keys, 0);
         shard.push_str(&serde_json::to_string(&r).unwrap());
         shard.push('\n');
         match rng.below(20) {

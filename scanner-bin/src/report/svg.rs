@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::html::escape;
 use super::tables::{fmt_share, share, Row};
 
-const WIDTH: u32 = 720;
+const WIDTH: u32 = 780;
 const LABEL_W: u32 = 300;
 const BAR_W: u32 = 320;
 const ROW_H: u32 = 22;

@@ -1045,11 +1045,22 @@ impl Rng {
 }
 
 /// Record number `i` of a random scan: about 40% failures, the rest TLS endpoints of the
-/// fixture's kinds; about `i / 3` domains, a few thousand shared certificates, and
-/// `key_space` distinct keys at most.
-pub fn random_record(rng: &mut Rng, kinds: &[TlsSpec], i: u64, key_space: u64) -> EndpointRecord {
-    let domain = format!("d{}.test", i / 3);
-    let mx = format!("mx{}.d{}.test", rng.below(2), i / 3);
+/// fixture's kinds; three records per domain (domain `i / 3`, or `(i / 3) % domain_space` when
+/// `domain_space` is not 0), at most `key_space` distinct certificates (two per key).
+pub fn random_record(
+    rng: &mut Rng,
+    kinds: &[TlsSpec],
+    i: u64,
+    key_space: u64,
+    domain_space: u64,
+) -> EndpointRecord {
+    let d = if domain_space == 0 {
+        i / 3
+    } else {
+        (i / 3) % domain_space
+    };
+    let domain = format!("d{d}.test");
+    let mx = format!("mx{}.d{d}.test", rng.below(2));
     let ip = IpAddr::from(std::net::Ipv4Addr::from(
         u32::try_from(i % (1 << 30))
             .unwrap_or(0)
