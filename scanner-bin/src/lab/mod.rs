@@ -178,6 +178,29 @@ pub struct ServeArgs {
     pub tarpit_interval: Duration,
 }
 
+impl Default for ServeArgs {
+    /// The command line's defaults, serving nothing yet (add `profiles` or set `all`).
+    fn default() -> Self {
+        ServeArgs {
+            listen: IpAddr::from([127, 0, 0, 1]),
+            profiles: Vec::new(),
+            all: false,
+            base_port: 2600,
+            hostname: "mx.lab.test".to_owned(),
+            state: PathBuf::from("mxray-lab-state"),
+            log: None,
+            store: None,
+            accept_domains: Vec::new(),
+            max_message_size: 10 * 1024 * 1024,
+            max_sessions: 64,
+            session_timeout: Duration::from_secs(300),
+            idle_timeout: Duration::from_secs(60),
+            fallback_window: Duration::from_secs(600),
+            tarpit_interval: Duration::from_secs(1),
+        }
+    }
+}
+
 impl ServeArgs {
     /// The (profile, port) pairs to serve.
     pub fn ports(&self) -> Result<Vec<(LabProfile, u16)>, LabError> {
@@ -259,7 +282,45 @@ fn summary_cmd(file: &std::path::Path) -> Result<(), LabError> {
     Ok(())
 }
 
-async fn serve(a: ServeArgs) -> Result<(), LabError> {
+/// A lab running in this process (what `mxray lab` serves, and what `mxray demo` can start).
+pub struct RunningLab {
+    /// Each profile and the address it listens on (port 0 in the arguments: the port chosen).
+    pub addrs: Vec<(LabProfile, SocketAddr)>,
+    /// The lab CA certificate.
+    pub ca_pem: PathBuf,
+    shared: Arc<server::Shared>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningLab {
+    /// The address of a profile, if served.
+    pub fn addr(&self, p: LabProfile) -> Option<SocketAddr> {
+        self.addrs.iter().find(|(q, _)| *q == p).map(|(_, a)| *a)
+    }
+
+    /// The sessions finished so far (at most [`server::MAX_KEPT`]).
+    pub fn records(&self) -> Vec<record::SessionRecord> {
+        self.shared
+            .kept
+            .lock()
+            .map(|k| k.clone())
+            .unwrap_or_default()
+    }
+
+    /// Stops accepting connections (sessions in progress are dropped).
+    pub fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Starts the lab in this process: mints the certificates, binds every port, and serves until
+/// [`RunningLab::stop`]. Session records go to `log` (one JSON object per line).
+pub async fn start(
+    a: &ServeArgs,
+    log: Box<dyn std::io::Write + Send>,
+) -> Result<RunningLab, LabError> {
     let ports = a.ports()?;
     let ca = certs::LabCa::load_or_create(&a.state)?;
     let store = match &a.store {
@@ -280,8 +341,6 @@ async fn serve(a: ServeArgs) -> Result<(), LabError> {
         message_bytes: usize::try_from(a.max_message_size).unwrap_or(usize::MAX),
         ..Limits::default()
     };
-    let log = crate::output::open_output(a.log.as_deref(), true)
-        .map_err(|e| LabError::Io(a.log.clone().unwrap_or_else(|| PathBuf::from("-")), e))?;
     let shared = Arc::new(server::Shared {
         log: Mutex::new(log),
         kept: Mutex::new(Vec::new()),
@@ -292,11 +351,8 @@ async fn serve(a: ServeArgs) -> Result<(), LabError> {
         )),
         session_timeout: a.session_timeout,
     });
-    eprintln!(
-        "mxray lab: lab CA certificate {} (trust it to test verifying senders)",
-        ca.pem_path.display()
-    );
-    let mut tasks = Vec::new();
+    let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+    let mut addrs = Vec::new();
     for (profile, port) in ports {
         let tls = match certs::chain_for(profile, &ca, &a.hostname, a.listen)? {
             Some(chain) => Some(certs::server_config(chain)?),
@@ -313,20 +369,128 @@ async fn serve(a: ServeArgs) -> Result<(), LabError> {
             store: store.clone(),
         });
         let addr = SocketAddr::new(a.listen, port);
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| LabError::Bind(addr, e))?;
-        let bound = listener.local_addr().unwrap_or(addr);
-        eprintln!("mxray lab: {:<16} {bound}", profile.name());
+        let listener = match TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                for t in &tasks {
+                    t.abort();
+                }
+                return Err(LabError::Bind(addr, e));
+            }
+        };
+        addrs.push((profile, listener.local_addr().unwrap_or(addr)));
         tasks.push(tokio::spawn(server::serve(listener, cfg, shared.clone())));
+    }
+    Ok(RunningLab {
+        addrs,
+        ca_pem: ca.pem_path,
+        shared,
+        tasks,
+    })
+}
+
+async fn serve(a: ServeArgs) -> Result<(), LabError> {
+    let log = crate::output::open_output(a.log.as_deref(), true)
+        .map_err(|e| LabError::Io(a.log.clone().unwrap_or_else(|| PathBuf::from("-")), e))?;
+    let lab = start(&a, log).await?;
+    eprintln!(
+        "mxray lab: lab CA certificate {} (trust it to test verifying senders)",
+        lab.ca_pem.display()
+    );
+    for (profile, addr) in &lab.addrs {
+        eprintln!("mxray lab: {:<16} {addr}", profile.name());
     }
     eprintln!("mxray lab: ready");
     wait_for_stop().await;
-    for t in &tasks {
-        t.abort();
-    }
-    if let Ok(kept) = shared.kept.lock() {
-        eprint!("{}", summary::table(&kept).render());
-    }
+    let records = lab.records();
+    lab.stop();
+    eprint!("{}", summary::table(&records).render());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn default_matches_the_command_line_defaults() {
+        let cli = Cli::try_parse_from(["mxray", "lab", "--all"]).unwrap();
+        let Command::Lab(a) = cli.command else {
+            panic!("not lab")
+        };
+        let parsed = format!(
+            "{:?}",
+            ServeArgs {
+                all: false,
+                ..a.serve
+            }
+        );
+        assert_eq!(parsed, format!("{:?}", ServeArgs::default()));
+        let s = Cli::try_parse_from(["mxray", "lab", "summary", "x.jsonl"]).unwrap();
+        let Command::Lab(a) = s.command else {
+            panic!("not lab")
+        };
+        assert!(matches!(a.action, Some(LabAction::Summary { .. })));
+    }
+
+    #[test]
+    fn ports_from_all_and_profiles() {
+        let a = ServeArgs {
+            all: true,
+            base_port: 3000,
+            profiles: vec!["good=4000".parse().unwrap()],
+            ..ServeArgs::default()
+        };
+        let p = a.ports().unwrap();
+        assert_eq!(p.len(), LabProfile::ALL.len());
+        assert!(p.contains(&(LabProfile::Good, 4000)));
+        assert!(p.contains(&(LabProfile::Tarpit, 3009)));
+        assert!(ServeArgs::default().ports().is_err(), "nothing to serve");
+        let twice = ServeArgs {
+            profiles: vec!["good=5000".parse().unwrap(), "tarpit=5000".parse().unwrap()],
+            ..ServeArgs::default()
+        };
+        assert!(twice.ports().is_err());
+        let overflow = ServeArgs {
+            all: true,
+            base_port: 65530,
+            ..ServeArgs::default()
+        };
+        assert!(overflow.ports().is_err());
+    }
+
+    #[tokio::test]
+    async fn in_process_lab_serves_and_records() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let dir = std::env::temp_dir().join(format!("mxray-lab-inproc-{}", std::process::id()));
+        let a = ServeArgs {
+            profiles: vec!["no-starttls=0".parse().unwrap(), "good=0".parse().unwrap()],
+            state: dir.clone(),
+            ..ServeArgs::default()
+        };
+        let lab = start(&a, Box::new(std::io::sink())).await.unwrap();
+        let addr = lab.addr(LabProfile::NoStarttls).unwrap();
+        assert_ne!(addr.port(), 0);
+        assert!(lab.ca_pem.exists());
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"EHLO inproc.test\r\nQUIT\r\n").await.unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).await.unwrap();
+        assert!(String::from_utf8_lossy(&out).contains("221 2.0.0"));
+        let mut records = Vec::new();
+        for _ in 0..100 {
+            records = lab.records();
+            if !records.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].ehlo.as_deref(), Some("inproc.test"));
+        assert!(!records[0].starttls_offered);
+        lab.stop();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

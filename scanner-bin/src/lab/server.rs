@@ -17,9 +17,9 @@ use super::session::{self, SessionConfig};
 
 /// Most entries in the fallback tracker (oldest dropped beyond).
 pub const MAX_TRACKED: usize = 10_000;
-/// Most session records kept in memory for the summary printed at exit (without their
-/// ClientHello, which the table does not use).
-pub const MAX_KEPT: usize = 20_000;
+/// Most session records kept in memory (for the table printed at exit and
+/// [`super::RunningLab::records`]).
+pub const MAX_KEPT: usize = 10_000;
 
 /// TLS failures per (client IP, EHLO name, profile), to spot a client that comes back in
 /// plaintext.
@@ -81,9 +81,7 @@ impl Shared {
         }
         if let Ok(mut k) = self.kept.lock() {
             if k.len() < MAX_KEPT {
-                let mut slim = rec.clone();
-                slim.client_hello = None;
-                k.push(slim);
+                k.push(rec.clone());
             }
         }
     }
