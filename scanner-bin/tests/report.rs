@@ -620,6 +620,25 @@ fn binary_writes_the_same_report_to_a_file_and_reads_stdin() {
     assert!(text.contains("TLS handshake completed"));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("2 line(s) skipped"), "{err}");
+    // --baseline after the files, Markdown.
+    let out = std::process::Command::new(exe)
+        .current_dir(dir())
+        .args([
+            "report",
+            "synthetic.jsonl",
+            "--format",
+            "markdown",
+            "--baseline",
+            "synthetic.jsonl",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("| TLS handshake completed | 24 | 60.0% | 24 (60.0%) | 0 | +0.0 pp |"),
+        "{md}"
+    );
     // A missing file is an error naming it.
     let out = std::process::Command::new(exe)
         .args(["report", "/nonexistent/x.jsonl"])
