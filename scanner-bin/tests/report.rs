@@ -647,3 +647,47 @@ fn binary_writes_the_same_report_to_a_file_and_reads_stdin() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.jsonl"));
 }
+
+#[test]
+fn unknown_enumerated_values_drop_only_their_section() {
+    let fixture = std::fs::read_to_string(fixture_path()).unwrap();
+    // Record 3 is a refused connection: its error kind from a future version.
+    let refused = fixture.lines().nth(2).unwrap();
+    assert!(refused.contains("\"kind\":\"connect_refused\""));
+    let future_kind = refused.replace(
+        "\"kind\":\"connect_refused\"",
+        "\"kind\":\"quantum_refusal\"",
+    );
+    // A handshake record whose certificate holds a trust class from a future version.
+    let tls = fixture
+        .lines()
+        .find(|l| l.contains("\"class\":\"trusted\""))
+        .unwrap();
+    let future_class = tls.replacen("\"class\":\"trusted\"", "\"class\":\"post_quantum\"", 1);
+    // An unknown status cannot be dropped: the line is malformed.
+    let future_status = refused.replace("\"status\":\"failed\"", "\"status\":\"teleported\"");
+    // An unknown value in a record of another schema version stays "other schema".
+    let v2 = future_kind.replace("\"schema_version\":1", "\"schema_version\":2");
+    let input = format!("{future_kind}\n{future_class}\n{future_status}\n{v2}\n");
+    let mut a = Aggregate::default();
+    read_into(&mut a, "future.jsonl", input.as_bytes(), MAX_LINE_BYTES).unwrap();
+    assert_eq!(a.input.records, 2);
+    assert_eq!(a.input.degraded, 2);
+    assert_eq!(a.input.malformed, 1);
+    assert_eq!(a.input.other_schema, 1);
+    assert!(
+        a.input.problems[0].starts_with("future.jsonl:1: unknown variant `quantum_refusal`"),
+        "{}",
+        a.input.problems[0]
+    );
+    assert!(a.input.problems[0].ends_with("counted without error"));
+    assert!(a.input.problems[1].ends_with("counted without certificate"));
+    // The refused record still counts in the funnel, its cause unknown ("other").
+    assert_eq!(a.targeted, 2);
+    assert_eq!(a.loss.get("other"), 1);
+    // The handshake record keeps its TLS facts but has no certificate.
+    assert_eq!(a.handshake_ok, 1);
+    assert_eq!(a.certs, 0);
+    let text = render(&build(&a, None), Format::Text);
+    assert!(text.contains("2 record(s) hold values this version does not know"));
+}

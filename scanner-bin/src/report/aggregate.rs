@@ -44,6 +44,9 @@ pub struct InputStats {
     pub too_long: u64,
     /// Records with another `schema_version` (skipped).
     pub other_schema: u64,
+    /// Records with an enumerated value this version does not know, counted without the
+    /// section that holds it (see [`super::input::DROPPABLE`]).
+    pub degraded: u64,
     /// The first [`PROBLEMS_KEPT`] problems, as `file:line: what`.
     pub problems: Vec<String>,
 }
@@ -64,6 +67,7 @@ impl InputStats {
         self.malformed = self.malformed.saturating_add(o.malformed);
         self.too_long = self.too_long.saturating_add(o.too_long);
         self.other_schema = self.other_schema.saturating_add(o.other_schema);
+        self.degraded = self.degraded.saturating_add(o.degraded);
         for p in &o.problems {
             self.note(p.clone());
         }

@@ -139,11 +139,70 @@ pub fn read_into<R: BufRead>(
     Ok(())
 }
 
+/// Optional sections of a record, in the order they are given up when a record holds an
+/// enumerated value this version does not know (SCHEMA.md: readers treat unknown values as
+/// "other"): the record still counts, without that section.
+pub const DROPPABLE: &[&str] = &[
+    "findings",
+    "certificate",
+    "tls",
+    "starttls",
+    "ehlo",
+    "attempts",
+    "banner",
+    "error",
+    "mx",
+];
+
+/// The record without the fewest optional sections that makes it parse: each section alone
+/// first, then cumulatively in [`DROPPABLE`] order.
+fn without_unknown_values(text: &str) -> Option<(EndpointRecord, Vec<&'static str>)> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    let obj = value.as_object()?;
+    let try_parse = |o: &serde_json::Map<String, serde_json::Value>| {
+        serde_json::from_value::<EndpointRecord>(serde_json::Value::Object(o.clone())).ok()
+    };
+    for key in DROPPABLE {
+        if obj.contains_key(*key) {
+            let mut o = obj.clone();
+            o.remove(*key);
+            if let Some(r) = try_parse(&o) {
+                return Some((r, vec![*key]));
+            }
+        }
+    }
+    let mut o = obj.clone();
+    let mut dropped = Vec::new();
+    for key in DROPPABLE {
+        if o.remove(*key).is_some() {
+            dropped.push(*key);
+            if let Some(r) = try_parse(&o) {
+                return Some((r, dropped));
+            }
+        }
+    }
+    None
+}
+
 fn parse_line(agg: &mut Aggregate, file: &str, line: u64, text: &str) -> Result<(), LineError> {
     match serde_json::from_str::<EndpointRecord>(text) {
         Ok(r) if r.schema_version == SCHEMA_VERSION => {
             agg.add(&r);
             Ok(())
+        }
+        Err(e) if e.to_string().starts_with("unknown variant") => {
+            match without_unknown_values(text) {
+                Some((r, dropped)) if r.schema_version == SCHEMA_VERSION => {
+                    agg.input.degraded = agg.input.degraded.saturating_add(1);
+                    agg.input.note(format!(
+                        "{file}:{line}: {e}; counted without {}",
+                        dropped.join(", ")
+                    ));
+                    agg.add(&r);
+                    Ok(())
+                }
+                _ => Err(not_a_record(file, line, text, &e)),
+            }
         }
         Ok(r) => Err(LineError::OtherSchema {
             file: file.to_owned(),
@@ -151,18 +210,23 @@ fn parse_line(agg: &mut Aggregate, file: &str, line: u64, text: &str) -> Result<
             found: u64::from(r.schema_version),
             expected: SCHEMA_VERSION,
         }),
-        Err(e) => match serde_json::from_str::<VersionOnly>(text) {
-            Ok(v) if v.schema_version != u64::from(SCHEMA_VERSION) => Err(LineError::OtherSchema {
-                file: file.to_owned(),
-                line,
-                found: v.schema_version,
-                expected: SCHEMA_VERSION,
-            }),
-            _ => Err(LineError::Malformed {
-                file: file.to_owned(),
-                line,
-                reason: e.to_string(),
-            }),
+        Err(e) => Err(not_a_record(file, line, text, &e)),
+    }
+}
+
+/// Why a line that does not parse as a record is not one: another schema version, or malformed.
+fn not_a_record(file: &str, line: u64, text: &str, e: &serde_json::Error) -> LineError {
+    match serde_json::from_str::<VersionOnly>(text) {
+        Ok(v) if v.schema_version != u64::from(SCHEMA_VERSION) => LineError::OtherSchema {
+            file: file.to_owned(),
+            line,
+            found: v.schema_version,
+            expected: SCHEMA_VERSION,
+        },
+        _ => LineError::Malformed {
+            file: file.to_owned(),
+            line,
+            reason: e.to_string(),
         },
     }
 }

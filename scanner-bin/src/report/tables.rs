@@ -802,6 +802,12 @@ pub fn input_lines(r: &Report) -> Vec<String> {
         "Input: {} file(s), {} lines, {} records; {} malformed, {} too long, {} other schema version, {} blank.",
         i.files, i.lines, i.records, i.malformed, i.too_long, i.other_schema, i.blank
     ));
+    if i.degraded > 0 {
+        v.push(format!(
+            "  {} record(s) hold values this version does not know: counted without that section.",
+            i.degraded
+        ));
+    }
     for p in &i.problems {
         v.push(format!("  problem: {}", clean_label_long(p)));
     }
