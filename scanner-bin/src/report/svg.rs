@@ -114,7 +114,7 @@ pub fn histogram(title: &str, rows: &[Row]) -> String {
             top + plot_h + 16,
             escape(&short(
                 &r.label,
-                usize::try_from(col / 7).unwrap_or(8).max(4)
+                usize::try_from(col / 8).unwrap_or(8).max(4)
             ))
         );
         if let Some(b) = r.baseline {
