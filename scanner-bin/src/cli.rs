@@ -42,6 +42,9 @@ pub enum Command {
     /// Tables and charts from scan results (JSON Lines): funnel, STARTTLS, versions, suites,
     /// DH, certificates, domains; text, Markdown, JSON or one self-contained HTML file.
     Report(ReportArgs),
+    /// Offline demo: start a lab of misconfigured mail servers on loopback, scan them and
+    /// print the report (no network needed).
+    Demo(Box<crate::demo::DemoArgs>),
 }
 
 const SCAN_HELP: &str = "\

@@ -29,6 +29,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod demo;
 pub mod dns;
 pub mod exclude;
 pub mod findings;
@@ -66,6 +67,7 @@ pub fn run_cli(cli: Cli) -> i32 {
     };
     let code = match cli.command {
         Command::Probe(args) => runtime.block_on(probe::run(*args)),
+        Command::Demo(args) => runtime.block_on(demo::run(*args)),
         Command::Lab(args) => runtime.block_on(lab::run(*args)),
         Command::Report(args) => report::run(&report::Options {
             files: args.files,

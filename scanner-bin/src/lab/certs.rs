@@ -198,7 +198,9 @@ pub fn chain_for(
                 .clone()]
         }
         LabProfile::UntrustedCa => {
-            let other_params = ca_params("mxray lab CA")?;
+            // A CA of its own name: a sender that trusts the lab CA finds no issuer for it
+            // (unknown CA). A CA reusing the lab CA's name would read as a bad signature.
+            let other_params = ca_params("mxray untrusted CA")?;
             let other_key = KeyPair::generate().map_err(cert_err("untrusted CA key"))?;
             let other_cert = other_params
                 .self_signed(&other_key)
