@@ -133,7 +133,7 @@ pub struct ServeArgs {
     pub base_port: u16,
 
     /// Host name in the greeting and in the certificates' SAN.
-    #[arg(long, default_value = "mx.lab.test", value_parser = crate::cli::parse_ehlo_name)]
+    #[arg(long, default_value = "mx.lab.test", value_parser = parse_hostname)]
     pub hostname: String,
 
     /// Directory for the lab CA (lab-ca.pem is printed at start).
@@ -251,6 +251,11 @@ pub async fn run(args: LabArgs) -> i32 {
             1
         }
     }
+}
+
+/// `--hostname`: a DNS name (it goes into the greeting and the certificates' SAN).
+fn parse_hostname(s: &str) -> Result<String, String> {
+    crate::targets::parse_name(s).map_err(|e| e.to_string())
 }
 
 /// Returns on Ctrl-C or SIGTERM.
@@ -433,6 +438,14 @@ mod tests {
             panic!("not lab")
         };
         assert!(matches!(a.action, Some(LabAction::Summary { .. })));
+    }
+
+    #[test]
+    fn hostname_must_be_a_dns_name() {
+        assert_eq!(parse_hostname("MX.Lab.Test").unwrap(), "mx.lab.test");
+        for bad in ["[127.0.0.1]", "a b", "x\r\n", ""] {
+            assert!(parse_hostname(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
