@@ -323,6 +323,50 @@ mod tests {
         );
     }
 
+    /// A Chrome 143 ClientHello as published by a fingerprinting service (ja4 and ja4_ro,
+    /// ja3_text and ja3_hash): suites, extensions and signature algorithms in wire order.
+    #[test]
+    fn ja3_and_ja4_match_a_published_chrome_fingerprint() {
+        let suites = vec![
+            0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014,
+            0x009c, 0x009d, 0x002f, 0x0035,
+        ];
+        let raw = |typ: u16, data: &[u8]| Extension::Raw {
+            typ,
+            data: data.to_vec(),
+        };
+        let ch = ClientHello::new(0x0303, suites)
+            .with(Extension::PskKeyExchangeModes(vec![1]))
+            .with(Extension::KeyShare(vec![
+                tls_probe::hello::KeyShareEntry::x25519(),
+            ]))
+            .with(Extension::Alpn(vec![b"h2".to_vec(), b"http/1.1".to_vec()]))
+            .with(raw(0xfe0d, &[0, 0, 1, 0, 1, 0x42, 0, 0, 0, 0]))
+            .with(Extension::ExtendedMasterSecret)
+            .with(raw(0x44cd, &[0, 3, 2, b'h', b'2']))
+            .with(Extension::ServerName("tls.browserleaks.com".into()))
+            .with(Extension::EcPointFormats(vec![0]))
+            .with(Extension::SupportedGroups(vec![4588, 29, 23, 24]))
+            .with(Extension::SupportedVersions(vec![0x0304, 0x0303]))
+            .with(Extension::RenegotiationInfo(vec![]))
+            .with(Extension::SessionTicket(vec![]))
+            .with(raw(0x0012, &[]))
+            .with(Extension::StatusRequest)
+            .with(Extension::SignatureAlgorithms(vec![
+                0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601,
+            ]))
+            .with(raw(0x001b, &[2, 0, 2]));
+        let parsed = ClientHello::parse(&ch.to_bytes().unwrap()).unwrap();
+        let info = describe(&parsed);
+        assert_eq!(
+            info.ja3_string,
+            "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,\
+             45-51-16-65037-23-17613-0-11-10-43-65281-35-18-5-13-27,4588-29-23-24,0"
+        );
+        assert_eq!(info.ja3, "98487aa16281980e7d1120d399efb6a4");
+        assert_eq!(info.ja4, "t13d1516h2_8daaf6152771_d8a2da3f94cd");
+    }
+
     #[test]
     fn grease_is_recognised() {
         assert!(is_grease(0x0a0a));
