@@ -37,8 +37,12 @@ use crate::smtp::{self, Driven};
 
 /// Bytes read at a time from a TLS peer.
 const READ_CHUNK: usize = 16 * 1024;
-/// How long the injection test waits for a reply inside TLS after the handshake.
+/// Longest wait of the injection test for a reply inside TLS after the handshake.
 pub const INJECTION_WAIT: Duration = Duration::from_millis(1500);
+/// Shortest wait of the injection test. The wait is four times the handshake's duration (a
+/// vulnerable server answers the buffered command as soon as the handshake is over, one round
+/// trip later), within [`INJECTION_WAIT_MIN`, `INJECTION_WAIT`].
+pub const INJECTION_WAIT_MIN: Duration = Duration::from_millis(300);
 
 /// A connection ready for a ClientHello, and the STARTTLS hand-over when there was one.
 #[derive(Debug)]
@@ -255,6 +259,7 @@ impl<'a> Prober<'a> {
             Err(e) => return (InjectionResult::Inconclusive, e.to_string()),
         };
         let until = self.tls_until();
+        let started = Instant::now();
         let end = handshake(&mut ready.stream, &mut driver, until).await;
         if !driver.result().completed {
             return (
@@ -262,7 +267,11 @@ impl<'a> Prober<'a> {
                 format!("handshake failed: {}", end.describe(&driver)),
             );
         }
-        let until = later(Instant::now(), INJECTION_WAIT).min(self.deadline);
+        let wait = started
+            .elapsed()
+            .saturating_mul(4)
+            .clamp(INJECTION_WAIT_MIN, INJECTION_WAIT);
+        let until = later(Instant::now(), wait).min(self.deadline);
         let mut buf = vec![0u8; READ_CHUNK];
         let verdict = loop {
             let plain = driver.take_plaintext(4096);
