@@ -1,7 +1,12 @@
 //! cert-audit: audit of a 3-certificate chain (test root / intermediate / leaf fixtures) against a
 //! custom store holding the root, and the parts of that cost: with Mozilla's store (path building
 //! fails fast), and with TLSA records (DANE-EE and DANE-TA).
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use std::hint::black_box;
 

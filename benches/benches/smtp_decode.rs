@@ -251,8 +251,8 @@ fn main() {
         g.finish();
     }
     c.final_summary();
-    if std::env::args().any(|a| a == "--profile-time" || a == "--list") {
-        return; // profiling or listing: no summary run
+    if std::env::args().any(|a| a == "--profile-time" || a == "--list" || a == "--test") {
+        return; // profiling, listing or test mode: no summary run
     }
 
     println!("\nsmtp_decode summary (same corpus, same run, 1 s each):");
