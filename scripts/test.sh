@@ -11,4 +11,4 @@ stop_lab() { lab/down.sh >/dev/null 2>&1 || true; }
 trap stop_lab EXIT
 . lab/env.sh
 export MXRAY_LAB="$LAB"
-cargo test --workspace --locked "$@"
+cargo test --workspace --locked --no-fail-fast "$@"
