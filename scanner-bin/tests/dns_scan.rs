@@ -5,18 +5,13 @@
 
 mod common;
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, UdpSocket};
-use std::thread;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, TcpListener, UdpSocket};
 
 use common::*;
-use hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
-use hickory_resolver::proto::rr::rdata::{A, AAAA, MX, SOA};
-use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::rdata::{A, AAAA, MX};
+use hickory_resolver::proto::rr::{RData, RecordType};
 use mxray::record::{ErrorKind, Phase, Status};
-
-fn name(s: &str) -> Name {
-    Name::from_ascii(s).unwrap()
-}
 
 /// Answers for the test zone: (rcode, answers).
 fn answer(qname: &str, qtype: RecordType) -> (ResponseCode, Vec<RData>) {
@@ -52,52 +47,6 @@ fn answer(qname: &str, qtype: RecordType) -> (ResponseCode, Vec<RData>) {
     }
 }
 
-fn start_dns() -> SocketAddr {
-    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let addr = sock.local_addr().unwrap();
-    thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        loop {
-            let Ok((n, peer)) = sock.recv_from(&mut buf) else {
-                continue;
-            };
-            let Ok(req) = Message::from_vec(&buf[..n]) else {
-                continue;
-            };
-            let Some(q) = req.queries().first().cloned() else {
-                continue;
-            };
-            let qname = q.name().to_ascii().to_ascii_lowercase();
-            let (rcode, rdatas) = answer(&qname, q.query_type());
-            let mut resp = Message::new();
-            resp.set_id(req.id())
-                .set_message_type(MessageType::Response)
-                .set_op_code(req.op_code())
-                .set_authoritative(true)
-                .set_recursion_desired(req.recursion_desired())
-                .set_response_code(rcode);
-            resp.add_query(q.clone());
-            for rd in rdatas {
-                resp.add_answer(Record::from_rdata(q.name().clone(), 60, rd));
-            }
-            if resp.answers().is_empty() {
-                let soa = SOA::new(
-                    name("ns.test."),
-                    name("hostmaster.test."),
-                    1,
-                    60,
-                    60,
-                    60,
-                    60,
-                );
-                resp.add_name_server(Record::from_rdata(name("test."), 60, RData::SOA(soa)));
-            }
-            let _ = sock.send_to(&resp.to_vec().unwrap(), peer);
-        }
-    });
-    addr
-}
-
 /// SMTP servers on 127.0.0.2, ::1, 127.0.0.3, 127.0.0.4 and 127.0.0.5, all on one port.
 fn start_smtp_servers() -> (u16, Vec<TestServer>) {
     let hosts: [IpAddr; 5] = [
@@ -128,7 +77,7 @@ fn start_smtp_servers() -> (u16, Vec<TestServer>) {
 
 #[test]
 fn domains_expand_to_mx_endpoints_in_preference_order() {
-    let dns = start_dns();
+    let dns = start_dns(answer);
     let (port, servers) = start_smtp_servers();
     let out = scan(&[
         "--quiet",

@@ -11,13 +11,12 @@
 
 mod common;
 
-use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
-use std::thread;
+use std::net::Ipv4Addr;
 
 use common::*;
-use hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
-use hickory_resolver::proto::rr::rdata::{A, MX, SOA};
-use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::rdata::{A, MX};
+use hickory_resolver::proto::rr::{RData, RecordType};
 use mxray::record::{EndpointRecord, Status};
 
 fn lab() {
@@ -25,10 +24,6 @@ fn lab() {
         std::env::var_os("MXRAY_LAB").is_some(),
         "MXRAY_LAB is not set: run scripts/test.sh, which starts the lab (Postfix on 127.0.0.1:2525)"
     );
-}
-
-fn name(s: &str) -> Name {
-    Name::from_ascii(s).unwrap()
 }
 
 /// The test zone: `lab.test` has one MX, `mx.lab.test`, at 127.0.0.1; `host.lab.test` is an
@@ -48,44 +43,6 @@ fn answer(qname: &str, qtype: RecordType) -> (ResponseCode, Vec<RData>) {
         }
         _ => (ResponseCode::NXDomain, vec![]),
     }
-}
-
-fn start_dns() -> SocketAddr {
-    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let addr = sock.local_addr().unwrap();
-    thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        loop {
-            let Ok((n, peer)) = sock.recv_from(&mut buf) else {
-                continue;
-            };
-            let Ok(req) = Message::from_vec(&buf[..n]) else {
-                continue;
-            };
-            let Some(q) = req.queries().first().cloned() else {
-                continue;
-            };
-            let qname = q.name().to_ascii().to_ascii_lowercase();
-            let (rcode, rdatas) = answer(&qname, q.query_type());
-            let mut resp = Message::new();
-            resp.set_id(req.id())
-                .set_message_type(MessageType::Response)
-                .set_op_code(req.op_code())
-                .set_authoritative(true)
-                .set_recursion_desired(req.recursion_desired())
-                .set_response_code(rcode);
-            resp.add_query(q.clone());
-            for rd in rdatas {
-                resp.add_answer(Record::from_rdata(q.name().clone(), 60, rd));
-            }
-            if resp.answers().is_empty() {
-                let soa = SOA::new(name("ns.test."), name("hm.test."), 1, 60, 60, 60, 60);
-                resp.add_name_server(Record::from_rdata(name("test."), 60, RData::SOA(soa)));
-            }
-            let _ = sock.send_to(&resp.to_vec().unwrap(), peer);
-        }
-    });
-    addr
 }
 
 fn probe_json(args: &[&str]) -> EndpointRecord {
@@ -115,7 +72,7 @@ fn probe_json(args: &[&str]) -> EndpointRecord {
 #[test]
 fn mx_flag_resolves_a_mail_domain_and_checks_its_names() {
     lab();
-    let dns = start_dns().to_string();
+    let dns = start_dns(answer).to_string();
     let r = probe_json(&[
         "--mx",
         "--resolver",
@@ -141,7 +98,7 @@ fn mx_flag_resolves_a_mail_domain_and_checks_its_names() {
 #[test]
 fn a_name_is_a_host_without_mx() {
     lab();
-    let dns = start_dns().to_string();
+    let dns = start_dns(answer).to_string();
     let r = probe_json(&[
         "--resolver",
         &dns,
@@ -161,7 +118,7 @@ fn a_name_is_a_host_without_mx() {
 
 #[test]
 fn unresolvable_name_is_a_fatal_error_without_any_connection() {
-    let dns = start_dns().to_string();
+    let dns = start_dns(answer).to_string();
     let out = mxray()
         .args(["probe", "--resolver", &dns, "nx.lab.test"])
         .output()

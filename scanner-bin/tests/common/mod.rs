@@ -10,7 +10,7 @@
 )]
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +18,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
+use hickory_resolver::proto::rr::rdata::SOA;
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use mxray::record::EndpointRecord;
 
 /// What a test server does with each connection.
@@ -200,4 +203,58 @@ pub fn tempdir(name: &str) -> PathBuf {
 
 pub fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_default()
+}
+
+/// A DNS name from test text.
+pub fn name(s: &str) -> Name {
+    Name::from_ascii(s).unwrap()
+}
+
+/// A tiny authoritative DNS server on 127.0.0.1 (UDP) for a test zone: `answer` gives the
+/// response code and answers for each (lower-cased name, type); an empty answer carries the
+/// zone's SOA. Returns the server's address.
+pub fn start_dns(answer: fn(&str, RecordType) -> (ResponseCode, Vec<RData>)) -> SocketAddr {
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = sock.local_addr().unwrap();
+    thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            let Ok((n, peer)) = sock.recv_from(&mut buf) else {
+                continue;
+            };
+            let Ok(req) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            let Some(q) = req.queries().first().cloned() else {
+                continue;
+            };
+            let qname = q.name().to_ascii().to_ascii_lowercase();
+            let (rcode, rdatas) = answer(&qname, q.query_type());
+            let mut resp = Message::new();
+            resp.set_id(req.id())
+                .set_message_type(MessageType::Response)
+                .set_op_code(req.op_code())
+                .set_authoritative(true)
+                .set_recursion_desired(req.recursion_desired())
+                .set_response_code(rcode);
+            resp.add_query(q.clone());
+            for rd in rdatas {
+                resp.add_answer(Record::from_rdata(q.name().clone(), 60, rd));
+            }
+            if resp.answers().is_empty() {
+                let soa = SOA::new(
+                    name("ns.test."),
+                    name("hostmaster.test."),
+                    1,
+                    60,
+                    60,
+                    60,
+                    60,
+                );
+                resp.add_name_server(Record::from_rdata(name("test."), 60, RData::SOA(soa)));
+            }
+            let _ = sock.send_to(&resp.to_vec().unwrap(), peer);
+        }
+    });
+    addr
 }
