@@ -100,12 +100,7 @@ fn domains_expand_to_mx_endpoints_in_preference_order() {
         "excluded.test",
         &format!("MX1.mail.test.:{port}"),
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit_ok(&out);
     let recs = stdout_records(&out);
     let for_domain = |d: &str| {
         recs.iter()

@@ -17,15 +17,7 @@ fn lab() -> String {
 fn postfix_banner_is_recorded() {
     let _ = lab();
     let out = scan(&["--quiet", "127.0.0.1:2525"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let recs = stdout_records(&out);
-    assert_eq!(recs.len(), 1);
-    let r = &recs[0];
+    let r = one_record(&out);
     assert_eq!(r.status, Status::Completed, "{r:?}");
     let b = r.banner.as_ref().unwrap();
     assert_eq!(b.code, Some(220));

@@ -13,15 +13,7 @@ use mxray::record::{AttemptOutcome, ErrorKind, Phase, Status};
 fn records_the_banner_and_sends_quit() {
     let srv = TestServer::start(Behaviour::Banner("220 test.local ESMTP ready\r\n"));
     let out = scan(&[&srv.target(), "--quiet"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let recs = stdout_records(&out);
-    assert_eq!(recs.len(), 1);
-    let r = &recs[0];
+    let r = one_record(&out);
     assert_eq!(r.status, Status::Completed);
     assert_eq!(r.ip, Some(srv.addr.ip()));
     assert_eq!(r.port, srv.addr.port());
@@ -222,12 +214,7 @@ fn resume_skips_recorded_endpoints_and_appends() {
         &a.target(),
         &b.target(),
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit_ok(&o);
     assert_eq!(a.accepted(), 1, "a was not scanned again");
     assert_eq!(b.accepted(), 1);
     let text = read(&out);
@@ -395,8 +382,8 @@ fn bad_target_line_is_fatal_before_any_connection() {
 #[test]
 fn reads_zmap_output_from_stdin() {
     let srv = TestServer::start(Behaviour::Banner("220 zmap\r\n"));
-    let mut child = mxray()
-        .args([
+    let out = output_with_stdin(
+        mxray().args([
             "scan",
             "--quiet",
             "--per-ip-rate",
@@ -404,18 +391,9 @@ fn reads_zmap_output_from_stdin() {
             "--port",
             &srv.addr.port().to_string(),
             "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"saddr\n127.0.0.1\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ]),
+        b"saddr\n127.0.0.1\n",
+    );
     assert_eq!(out.status.code(), Some(0));
     let recs = stdout_records(&out);
     assert_eq!(recs.len(), 1);
@@ -501,20 +479,12 @@ fn unwritable_output_and_bad_resume_file_are_fatal() {
 
 #[test]
 fn bad_stdin_line_stops_the_scan_with_its_line_number() {
-    let mut child = mxray()
-        .args(["scan", "--quiet", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"# list\n999.1.2.3:25\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = output_with_stdin(
+        mxray()
+            .args(["scan", "--quiet", "-"])
+            .stderr(Stdio::piped()),
+        b"# list\n999.1.2.3:25\n",
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("<stdin>:2: \"999.1.2.3:25\""), "{err}");

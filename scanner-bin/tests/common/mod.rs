@@ -12,7 +12,7 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -192,6 +192,37 @@ pub fn records(text: &str) -> Vec<EndpointRecord> {
 
 pub fn stdout_records(o: &Output) -> Vec<EndpointRecord> {
     records(&String::from_utf8_lossy(&o.stdout))
+}
+
+/// Asserts that the run exited with 0, showing its stderr if not.
+#[track_caller]
+pub fn assert_exit_ok(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Asserts that the run exited with 0 and wrote exactly one record; returns that record.
+#[track_caller]
+pub fn one_record(o: &Output) -> EndpointRecord {
+    assert_exit_ok(o);
+    let recs = stdout_records(o);
+    assert_eq!(recs.len(), 1);
+    recs.into_iter().next().unwrap()
+}
+
+/// Runs `cmd` with `input` on its stdin and its stdout captured (stderr as `cmd` sets it).
+pub fn output_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
 }
 
 pub fn tempdir(name: &str) -> PathBuf {
