@@ -10,7 +10,7 @@
 #      MXRAY_RATE (--per-ip-rate; default 1000: our own servers, one endpoint per address),
 #      MXRAY / FLEET_SERVER (built binaries; default: cargo build --release into $CARGO_TARGET_DIR),
 #      OUT (default /tmp/mxray-bench-fleet/<timestamp>), PERF=1 (also record a perf profile of
-#      the quick scan at concurrency 1000 into $OUT/perf-quick.txt).
+#      the quick scan at concurrency 1000: $OUT/perf-quick.txt, flat, and perf-quick-categories.txt).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -36,6 +36,7 @@ ulimit -n "$(ulimit -Hn)"
 
 OUT=${OUT:-/tmp/mxray-bench-fleet/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 "$FLEET_SERVER" "$BASE" "$COUNT" "$PORT" > "$OUT/server.out" 2> "$OUT/server.err" &
 SPID=$!
 trap 'kill -INT $SPID 2>/dev/null; wait $SPID 2>/dev/null || true' EXIT
@@ -71,16 +72,18 @@ done
 if [ "${PERF:-0}" = 1 ] && command -v perf >/dev/null; then
   perf record -F 999 -g -o "$OUT/perf-quick.data" -- "$MXRAY" scan "$RANGE" --port "$PORT" --profile quick \
     --concurrency 1000 --per-ip-rate "$RATE" --per-ip-burst 100 --tls-mode starttls --quiet -o /dev/null 2>/dev/null
-  perf report -i "$OUT/perf-quick.data" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' \
-    | head -60 > "$OUT/perf-quick.txt" || true
-  perf report -i "$OUT/perf-quick.data" --no-children --sort dso --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' \
-    | head -15 > "$OUT/perf-quick-dso.txt" || true
+  perf report -i "$OUT/perf-quick.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null | grep -v '^#' \
+    | grep -v '^$' | head -60 > "$OUT/perf-quick.txt" || true
+  perf report -i "$OUT/perf-quick.data" --no-children --sort dso,symbol -g none --stdio 2>/dev/null \
+    | python3 "$HERE/fleet/perf_categories.py" > "$OUT/perf-quick-categories.txt" || true
+  echo "client CPU by category (perf, quick profile, concurrency 1000):" >&2
+  cat "$OUT/perf-quick-categories.txt" >&2
 fi
 
 kill -INT $SPID; wait $SPID 2>/dev/null || true; trap - EXIT
 {
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-  echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "load average (1/5/15 min) before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work shares the machine)"
   echo "fleet: $COUNT endpoints $RANGE port $PORT (fleet_server, rustls, ECDSA P-256); scan --per-ip-rate $RATE --per-ip-burst 100"
   echo "server counters: $(tail -1 "$OUT/server.err")"
 } > "$OUT/machine.txt"

@@ -56,6 +56,7 @@ RATE=${MXRAY_RATE:-1000}
 
 OUT=${OUT:-$LAB/bench-peers/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 RUNS=$OUT/runs.tsv
 printf 'target\tport\tmode\ttool\tformat\toutput\trc\twall\tuser\tsys\tsyns\n' > "$RUNS"
 
@@ -116,7 +117,7 @@ done
 
 {
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-  echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "load average (1/5/15 min) before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work shares the machine)"
   echo "mxray probe: --profile full --per-ip-rate $RATE --per-ip-burst 1000 (lab on loopback; the default is 20/s)"
 } > "$OUT/machine.txt"
 python3 "$HERE/peers/report.py" "$RUNS" --machine "$OUT/machine.txt" --markdown "$OUT/table.md"

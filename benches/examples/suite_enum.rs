@@ -90,14 +90,19 @@ fn main() {
         .collect();
     let vers: Vec<String> = supported.iter().map(|v| format!("\"{v}\"")).collect();
     // Chunks of 128 candidates per version: each chunk ends with one refused hello.
+    let per_version: Vec<String> = versions
+        .iter()
+        .map(|v| format!("\"{v}\":{}", candidates(*v).len()))
+        .collect();
     let chunks: usize = versions
         .iter()
         .map(|v| candidates(*v).len().div_ceil(128))
         .sum();
     println!(
-        "{{\"versions\":[{}],\"pairs\":[{}],\"chunks\":{chunks},\"connections\":{{\"versions\":{},\"suites\":{},\"failed\":{}}},\"handshakes\":{},\"wall_ms\":{}}}",
+        "{{\"versions\":[{}],\"pairs\":[{}],\"chunks\":{chunks},\"candidates\":{{{}}},\"connections\":{{\"versions\":{},\"suites\":{},\"failed\":{}}},\"handshakes\":{},\"wall_ms\":{}}}",
         vers.join(","),
         pairs.join(","),
+        per_version.join(","),
         vstats.connections,
         sstats.connections,
         vstats.connect_failures + sstats.connect_failures,

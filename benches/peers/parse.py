@@ -59,8 +59,12 @@ def mxray_enum_breakdown(path):
         chunks = doc.get("chunks")
         if chunks is None:
             return None
-        return "version probes %d + accepted %d + chunk refusals %d + order probes %d" % (
+        text = "version probes %d + accepted %d + chunk refusals %d + order probes %d" % (
             conns["versions"], k, chunks, conns["suites"] - k - chunks)
+        if doc.get("candidates"):
+            text += " (candidates per version, 128 per hello: %s)" % ", ".join(
+                "%s %d" % kv for kv in doc["candidates"].items())
+        return text
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
