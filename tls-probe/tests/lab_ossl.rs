@@ -35,17 +35,25 @@ fn ids(scan: &tls_probe::plan::suites::SuiteScan, v: Version) -> Vec<u16> {
 const STRING: &str = "AES256-SHA:DHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:ADH-AES128-SHA:CAMELLIA128-SHA:ECDHE-RSA-AES256-SHA384:NULL-SHA:@SECLEVEL=0";
 const SUITES13: &str = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256";
 
-#[test]
-fn enumerated_set_equals_the_configured_set_in_client_order() {
+/// Our own s_server with the TLS 1.2 and below suites of `STRING`, the TLS 1.3 suites of
+/// `SUITES13` and a 1024-bit DH prime, plus `extra` options.
+fn configured_server(extra: &[&str]) -> SServer {
     let dh = certs().join("dh1024.pem");
-    let srv = SServer::start(&[
+    let mut args = vec![
         "-cipher",
         STRING,
         "-ciphersuites",
         SUITES13,
         "-dhparam",
         dh.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    SServer::start(&args)
+}
+
+#[test]
+fn enumerated_set_equals_the_configured_set_in_client_order() {
+    let srv = configured_server(&[]);
     let (res, conns) = scan(srv.port, SuiteScanConfig::default());
     for (v, flag) in [
         (Version::Tls12, "-tls1_2"),
@@ -78,16 +86,7 @@ fn enumerated_set_equals_the_configured_set_in_client_order() {
 
 #[test]
 fn full_server_order_is_reported_when_the_server_enforces_it() {
-    let dh = certs().join("dh1024.pem");
-    let srv = SServer::start(&[
-        "-cipher",
-        STRING,
-        "-ciphersuites",
-        SUITES13,
-        "-dhparam",
-        dh.to_str().unwrap(),
-        "-serverpref",
-    ]);
+    let srv = configured_server(&["-serverpref"]);
     let cfg = SuiteScanConfig {
         versions: vec![Version::Tls12, Version::Tls10],
         ..SuiteScanConfig::default()
