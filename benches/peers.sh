@@ -58,7 +58,7 @@ OUT=${OUT:-$LAB/bench-peers/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 RUNS=$OUT/runs.tsv
-printf 'target\tport\tmode\ttool\tformat\toutput\trc\twall\tuser\tsys\tsyns\n' > "$RUNS"
+printf 'target\tport\tmode\ttool\tformat\toutput\trc\twall\tuser\tsys\tsyns\tdropped\n' > "$RUNS"
 
 # measure TARGET PORT MODE TOOL FORMAT OUTPUT cmd args...: one run, its SYNs to PORT on lo, wall/CPU.
 measure() {
@@ -66,7 +66,8 @@ measure() {
   local base=$OUT/$target-$tool
   rm -f "$out"
   # --immediate-mode: without it the last capture block is lost on SIGINT (a 0.2 s run counted 0 SYNs).
-  tcpdump -i lo -n -U --immediate-mode -w "$base.pcap" \
+  # -B: a 32 MiB buffer; a loaded machine made the kernel drop packets with the default (reported as `dropped`).
+  tcpdump -i lo -n -U --immediate-mode -B 32768 -w "$base.pcap" \
     "tcp dst port $port and tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn" 2>"$base.tcpdump.err" &
   local tp=$!
   for _ in $(seq 50); do grep -q 'listening on' "$base.tcpdump.err" 2>/dev/null && break; sleep 0.1; done
@@ -76,9 +77,10 @@ measure() {
   sleep 0.5
   kill -INT "$tp"; wait "$tp" 2>/dev/null || true
   local syns; syns=$(tcpdump -r "$base.pcap" -n 2>/dev/null | wc -l)
+  local dropped; dropped=$(awk '/dropped by kernel/{print $1}' "$base.tcpdump.err"); dropped=${dropped:-0}
   local w u s; read -r w u s < <(tail -1 "$base.time")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$port" "$mode" "$tool" "$fmt" "$out" \
-    "$rc" "$w" "$u" "$s" "$syns" >> "$RUNS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$target" "$port" "$mode" "$tool" "$fmt" "$out" \
+    "$rc" "$w" "$u" "$s" "$syns" "$dropped" >> "$RUNS"
   printf '  %-8s %-8s rc=%-3s wall=%6ss cpu=%5.2fs conns=%s\n' "$target" "$tool" "$rc" "$w" \
     "$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')" "$syns" >&2
 }

@@ -105,6 +105,7 @@ def main():
         r["cpu"] = float(r["user"] or 0) + float(r["sys"] or 0)
         r["wall"] = float(r["wall"] or 0)
         r["syns"] = int(r["syns"] or 0)
+        r["dropped"] = int(r.get("dropped") or 0)
         try:
             r["pairs"], r["unknown"] = parse.PARSERS[r["format"]](r["output"], names)
         except (OSError, ValueError, KeyError) as e:  # missing or broken output: reported, not hidden
@@ -131,14 +132,22 @@ def main():
         for r in rows:
             vers = sorted({v for v, _ in r["pairs"] if v}, key=VERSIONS.index)
             note = ""
+            conns = str(r["syns"])
+            if r["dropped"]:
+                conns += " (>=; tcpdump: %d packets dropped)" % r["dropped"]
+            if r["format"] == "mxray":
+                own = parse.mxray_meta(r["output"])
+                if own is not None and own != r["syns"]:
+                    # Another client on the same port during the run, or capture drops.
+                    conns += " (mxray counted %d)" % own
             if r.get("error"):
                 note = " (output unreadable: %s)" % r["error"]
             elif r["unknown"]:
                 note = " (%d unmapped names)" % len(r["unknown"])
             lines.append(
-                "| %s | %s:%s | %s | %d | %.2f | %.2f | %d%s | %s | %s | %s |"
+                "| %s | %s:%s | %s | %s | %.2f | %.2f | %d%s | %s | %s | %s |"
                 % (
-                    r["tool"], t, r["port"], r["rc"], r["syns"], r["wall"], r["cpu"], len(r["pairs"]), note,
+                    r["tool"], t, r["port"], r["rc"], conns, r["wall"], r["cpu"], len(r["pairs"]), note,
                     " ".join(v.replace("TLS", "") for v in vers), agree(r["pairs"], conf), agree(r["pairs"], consensus),
                 )
             )
@@ -195,6 +204,8 @@ def main():
     text.append("")
     text.append("pairs = (version, suite) pairs reported accepted; '= (n)' = identical set; 'a/b -m +e' = a of b, m missing, e extra.")
     text.append("peer consensus = pairs reported by a majority of the peers (mxray excluded).")
+    text.append("connections = client SYNs to the port on lo; other clients of the shared lab port during a run would be counted too:")
+    text.append("for mxray the record's own count (tls.connections) is shown when it differs.")
     print("\n".join(text))
     if a.markdown:
         with open(a.markdown, "w", encoding="utf-8") as f:
