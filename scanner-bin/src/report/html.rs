@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::svg;
-use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, share, Chart, Report};
+use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, Chart, Report};
 
 /// Escapes text for HTML and SVG content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -92,10 +92,7 @@ pub fn render(r: &Report) -> String {
                     escape(&fmt_share(row.share()))
                 );
                 if with_baseline {
-                    let b = row.baseline.map_or_else(
-                        || "–".to_owned(),
-                        |b| format!("{} ({})", b.count, fmt_share(share(b.count, b.total))),
-                    );
+                    let b = row.fmt_baseline();
                     let _ = write!(
                         out,
                         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, share, Report};
+use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, Report};
 
 /// Escapes text for a GitHub Markdown table cell: ASCII punctuation that means something
 /// (`|`, `*`, `_`, `<`, ...) is backslash-escaped, so record strings stay text.
@@ -60,10 +60,7 @@ pub fn render(r: &Report) -> String {
                     fmt_share(row.share())
                 );
                 if with_baseline {
-                    let b = row.baseline.map_or_else(
-                        || "–".to_owned(),
-                        |b| format!("{} ({})", b.count, fmt_share(share(b.count, b.total))),
-                    );
+                    let b = row.fmt_baseline();
                     let _ = write!(
                         out,
                         " {} | {} | {} |",

@@ -96,6 +96,14 @@ impl Row {
         let b = self.baseline?;
         Some(self.share()? - share(b.count, b.total)?)
     }
+
+    /// The baseline cell: `count (share)`, or `–` without a baseline.
+    pub fn fmt_baseline(&self) -> String {
+        self.baseline.map_or_else(
+            || "–".to_owned(),
+            |b| format!("{} ({})", b.count, fmt_share(share(b.count, b.total))),
+        )
+    }
 }
 
 /// One table.

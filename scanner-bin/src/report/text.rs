@@ -30,17 +30,11 @@ fn render_table(out: &mut String, t: &Table, with_baseline: bool) {
     for r in &t.rows {
         let mut cells = vec![r.label.clone(), r.count.to_string(), fmt_share(r.share())];
         if with_baseline {
-            let b = r.baseline.map_or_else(
-                || "–".to_owned(),
-                |b| {
-                    format!(
-                        "{} ({})",
-                        b.count,
-                        fmt_share(super::tables::share(b.count, b.total))
-                    )
-                },
-            );
-            cells.extend([b, fmt_delta(r.delta_count()), fmt_pp(r.delta_pp())]);
+            cells.extend([
+                r.fmt_baseline(),
+                fmt_delta(r.delta_count()),
+                fmt_pp(r.delta_pp()),
+            ]);
         }
         rows.push(cells);
     }
