@@ -17,9 +17,11 @@
 //! **Injection probe** (Poddebniak et al., USENIX Security 2021; CVE-2011-0411 class): with
 //! [`StartTlsMode::PipelinedInjection`] the session sends `STARTTLS\r\nNOOP\r\n` in one write. A
 //! correct server discards the plaintext `NOOP` when it switches to TLS. The driver completes
-//! the TLS handshake, sends nothing, and feeds the first decrypted bytes into the
-//! [`InjectionCheck`] it got with [`Step::ReadyForTls`]: a reply arriving inside TLS answers the
-//! plaintext `NOOP`, so the server carried plaintext across the upgrade.
+//! the TLS handshake and uses the [`InjectionCheck`] it got with [`Step::ReadyForTls`]: it sends
+//! [`InjectionCheck::PROBE_COMMAND`] (an unknown verb) inside TLS and feeds the decrypted bytes
+//! to the check. The first reply decides without a timed wait: a 2xx answers the plaintext
+//! `NOOP`, so the server carried plaintext across the upgrade; a 4xx/5xx answers our verb, so
+//! nothing was buffered. (A passive check, which sends nothing and waits, is kept too.)
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -684,18 +686,27 @@ fn is_valid_ehlo_name(name: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum InjectionVerdict {
-    /// No complete reply yet: read more (with a short timeout), then call
+    /// No complete reply yet: read more (until the read deadline), then call
     /// [`InjectionCheck::finish`] if nothing arrives.
     NeedMore,
-    /// A reply arrived inside TLS although we sent nothing there: the server answered the
-    /// plaintext `NOOP` pipelined with STARTTLS. Vulnerable to STARTTLS command injection.
+    /// The first reply inside TLS answers the plaintext `NOOP` pipelined with STARTTLS: the
+    /// server carried plaintext across the upgrade. Vulnerable to STARTTLS command injection.
+    ///
+    /// Passive check: any reply (we sent nothing inside TLS). Probing check: a 2xx reply (we sent
+    /// only [`InjectionCheck::PROBE_COMMAND`], an unknown verb, which no 2xx answers).
     Vulnerable {
         /// The reply received inside TLS.
         reply: Reply<'static>,
     },
-    /// Nothing arrived inside TLS before the timeout or EOF: not vulnerable.
-    NotVulnerable,
-    /// Bytes arrived inside TLS that are not an SMTP reply, or an incomplete one at the end.
+    /// Not vulnerable: nothing arrived inside TLS before the deadline or EOF (`reply: None`), or,
+    /// for a probing check, the first reply inside TLS is a 4xx/5xx answer to
+    /// [`InjectionCheck::PROBE_COMMAND`]: nothing was buffered across the upgrade.
+    NotVulnerable {
+        /// The server's answer to the probe command, when the verdict comes from one.
+        reply: Option<Reply<'static>>,
+    },
+    /// Bytes arrived inside TLS that are not an SMTP reply, an incomplete one at the end, or
+    /// (probing check) a first reply that is neither 2xx nor 4xx/5xx.
     Inconclusive {
         /// The bytes received.
         #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serde_impls::lossy"))]
@@ -705,35 +716,93 @@ pub enum InjectionVerdict {
     },
 }
 
-/// The post-handshake step of the injection probe: feed it the first decrypted application bytes.
+/// The post-handshake step of the injection probe: feed it the decrypted application bytes
+/// received after the TLS handshake.
+///
+/// It runs in one of two ways:
+///
+/// * **passive** (as handed over): the driver sends nothing inside TLS and waits; any reply is
+///   the answer to the plaintext `NOOP` (vulnerable), and nothing until a timeout or EOF is
+///   not vulnerable. A correct server never sends anything, so this costs a timed wait.
+/// * **probing** ([`InjectionCheck::start_probe`]): the driver sends
+///   [`InjectionCheck::PROBE_COMMAND`] (an unknown verb) inside TLS right after the handshake,
+///   and the **first** complete reply decides at once: 2xx is the answer to the injected
+///   `NOOP` (vulnerable), 4xx/5xx is the answer to our verb (not vulnerable). No wait.
+///
+/// Input is bounded: at most [`Limits::reply_bytes`] (plus one byte, so an over-long reply is
+/// detected) is kept.
+///
+/// ```
+/// use smtp_codec::{InjectionCheck, InjectionVerdict, Limits};
+///
+/// let mut check = InjectionCheck::new(Limits::default());
+/// // After the TLS handshake: send this inside TLS.
+/// assert_eq!(check.start_probe(), b"XMXRAY\r\n");
+///
+/// // A correct server (Postfix) answers our unknown verb: not vulnerable, decided at once.
+/// let mut correct = check.clone();
+/// correct.feed(b"502 5.5.2 Error: command not recognized\r\n");
+/// assert!(matches!(
+///     correct.poll(),
+///     InjectionVerdict::NotVulnerable { reply: Some(r) } if r.code().get() == 502
+/// ));
+///
+/// // A vulnerable server first answers the plaintext NOOP it buffered across the upgrade.
+/// let mut vulnerable = check.clone();
+/// vulnerable.feed(b"250 2.0.0 Ok\r\n502 5.5.2 Error: command not recognized\r\n");
+/// assert!(matches!(vulnerable.poll(), InjectionVerdict::Vulnerable { .. }));
+///
+/// // Nothing yet: read more; nothing at all until EOF: not vulnerable.
+/// assert_eq!(check.poll(), InjectionVerdict::NeedMore);
+/// assert_eq!(check.finish(), InjectionVerdict::NotVulnerable { reply: None });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InjectionCheck {
     limits: Limits,
     buf: Vec<u8>,
+    probing: bool,
 }
 
 impl InjectionCheck {
-    /// A new check.
+    /// The command the probing check sends inside TLS after the handshake: an unknown verb the
+    /// server did not see in plaintext and whose correct answer is 500/502, never 2xx.
+    pub const PROBE_COMMAND: &'static [u8] = b"XMXRAY\r\n";
+
+    /// A new, passive check (see the type's documentation).
     pub fn new(limits: Limits) -> InjectionCheck {
         InjectionCheck {
             limits,
             buf: Vec::new(),
+            probing: false,
         }
+    }
+
+    /// Switches to the probing check and returns the bytes to send inside TLS
+    /// ([`InjectionCheck::PROBE_COMMAND`]); send them once, right after the handshake, before
+    /// feeding anything.
+    pub fn start_probe(&mut self) -> &'static [u8] {
+        self.probing = true;
+        Self::PROBE_COMMAND
+    }
+
+    /// Whether this is a probing check ([`InjectionCheck::start_probe`] was called).
+    pub fn is_probing(&self) -> bool {
+        self.probing
     }
 
     /// Feeds decrypted application data received after the handshake.
     pub fn feed(&mut self, decrypted: &[u8]) {
-        let room = self.limits.reply_bytes.saturating_sub(self.buf.len());
-        self.buf
-            .extend(decrypted.iter().take(room.saturating_add(1)));
+        // One byte past the limit, so the decoder reports the over-long reply; never more,
+        // however many times this is called.
+        let cap = self.limits.reply_bytes.saturating_add(1);
+        let room = cap.saturating_sub(self.buf.len());
+        self.buf.extend(decrypted.iter().take(room));
     }
 
-    /// The verdict from the bytes fed so far.
+    /// The verdict from the bytes fed so far: decided by the first complete reply.
     pub fn poll(&self) -> InjectionVerdict {
         match decode_reply(&self.buf, &self.limits) {
-            Ok(Some((reply, _))) => InjectionVerdict::Vulnerable {
-                reply: reply.into_owned(),
-            },
+            Ok(Some((reply, _))) => self.judge(reply.into_owned()),
             Ok(None) => InjectionVerdict::NeedMore,
             Err(e) => InjectionVerdict::Inconclusive {
                 bytes: self.buf.clone(),
@@ -742,10 +811,28 @@ impl InjectionCheck {
         }
     }
 
-    /// The final verdict after the read timed out or the connection closed.
+    fn judge(&self, reply: Reply<'static>) -> InjectionVerdict {
+        let code = reply.code();
+        if !self.probing || code.is_success() {
+            InjectionVerdict::Vulnerable { reply }
+        } else if code.is_transient() || code.is_permanent() {
+            InjectionVerdict::NotVulnerable { reply: Some(reply) }
+        } else {
+            InjectionVerdict::Inconclusive {
+                bytes: self.buf.clone(),
+                error: None,
+            }
+        }
+    }
+
+    /// The final verdict after the read timed out or the connection closed: nothing received
+    /// is not vulnerable (a vulnerable server answers the `NOOP` before anything else), a cut
+    /// reply is inconclusive.
     pub fn finish(&self) -> InjectionVerdict {
         match self.poll() {
-            InjectionVerdict::NeedMore if self.buf.is_empty() => InjectionVerdict::NotVulnerable,
+            InjectionVerdict::NeedMore if self.buf.is_empty() => {
+                InjectionVerdict::NotVulnerable { reply: None }
+            }
             InjectionVerdict::NeedMore => InjectionVerdict::Inconclusive {
                 bytes: self.buf.clone(),
                 error: None,

@@ -1,6 +1,8 @@
 //! The pipelined STARTTLS injection probe end to end against the lab (loopback only): the
 //! session sends `STARTTLS\r\nNOOP\r\n` in one write, rustls completes the handshake, and the
-//! first decrypted bytes go to the InjectionCheck. Needs MXRAY_LAB (run scripts/test.sh).
+//! first decrypted bytes go to the InjectionCheck, both passive (send nothing inside TLS, wait)
+//! and probing (send `InjectionCheck::PROBE_COMMAND` inside TLS; the first reply decides).
+//! Needs MXRAY_LAB (run scripts/test.sh).
 
 // Test helpers outside #[test] functions may unwrap and panic too.
 #![allow(
@@ -10,7 +12,7 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{ErrorKind, Read};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,7 +60,7 @@ impl ServerCertVerifier for AcceptAnyCert {
     }
 }
 
-fn probe(port: u16, sni: &str) -> InjectionVerdict {
+fn probe(port: u16, sni: &str, probing: bool) -> InjectionVerdict {
     assert!(
         std::env::var_os("MXRAY_LAB").is_some(),
         "MXRAY_LAB is not set: run scripts/test.sh, which starts the lab"
@@ -105,7 +107,12 @@ fn probe(port: u16, sni: &str) -> InjectionVerdict {
             .complete_io(&mut tls.sock)
             .expect("TLS handshake with the lab server");
     }
-    // Send nothing; wait a little for anything the server says inside TLS.
+    // Passive: send nothing and wait a little for anything the server says inside TLS.
+    // Probing: send the unknown verb; the first reply decides.
+    if probing {
+        tls.write_all(check.start_probe()).unwrap();
+        tls.flush().unwrap();
+    }
     tls.sock
         .set_read_timeout(Some(Duration::from_secs(2)))
         .unwrap();
@@ -127,23 +134,37 @@ fn probe(port: u16, sni: &str) -> InjectionVerdict {
     }
 }
 
+/// A 5xx answer to the probe command, as a correct server gives it.
+fn answered_probe(v: &InjectionVerdict) -> bool {
+    matches!(v, InjectionVerdict::NotVulnerable { reply: Some(r) } if r.code().is_permanent())
+}
+
 #[test]
 fn postfix_2525_is_not_injectable() {
-    assert_eq!(probe(2525, "mx.lab.test"), InjectionVerdict::NotVulnerable);
+    assert_eq!(
+        probe(2525, "mx.lab.test", false),
+        InjectionVerdict::NotVulnerable { reply: None }
+    );
+    let v = probe(2525, "mx.lab.test", true);
+    assert!(answered_probe(&v), "{v:?}");
 }
 
 #[test]
 fn exim_2527_is_not_injectable() {
     assert_eq!(
-        probe(2527, "exim.lab.test"),
-        InjectionVerdict::NotVulnerable
+        probe(2527, "exim.lab.test", false),
+        InjectionVerdict::NotVulnerable { reply: None }
     );
+    let v = probe(2527, "exim.lab.test", true);
+    assert!(answered_probe(&v), "{v:?}");
 }
 
 #[test]
 fn tlslite_2530_is_not_injectable() {
     assert_eq!(
-        probe(2530, "tlslite.lab.test"),
-        InjectionVerdict::NotVulnerable
+        probe(2530, "tlslite.lab.test", false),
+        InjectionVerdict::NotVulnerable { reply: None }
     );
+    let v = probe(2530, "tlslite.lab.test", true);
+    assert!(answered_probe(&v), "{v:?}");
 }

@@ -344,7 +344,12 @@ fn injection_probe_sends_pipelined_and_checks_inside_tls() {
     );
 
     // Nothing inside TLS until the timeout: not vulnerable.
-    assert_eq!(check.finish(), InjectionVerdict::NotVulnerable);
+    assert_eq!(
+        check.finish(),
+        InjectionVerdict::NotVulnerable { reply: None }
+    );
+    // The handed-over check is passive until the driver starts the probe.
+    assert!(!check.is_probing());
 
     // Garbage or a cut reply is inconclusive, never "not vulnerable".
     let mut cut = check.clone();
