@@ -37,12 +37,6 @@ use crate::smtp::{self, Driven};
 
 /// Bytes read at a time from a TLS peer.
 const READ_CHUNK: usize = 16 * 1024;
-/// Longest wait of the injection test for a reply inside TLS after the handshake.
-pub const INJECTION_WAIT: Duration = Duration::from_millis(1500);
-/// Shortest wait of the injection test. The wait is four times the handshake's duration (a
-/// vulnerable server answers the buffered command as soon as the handshake is over, one round
-/// trip later), within [`INJECTION_WAIT_MIN`, `INJECTION_WAIT`].
-pub const INJECTION_WAIT_MIN: Duration = Duration::from_millis(300);
 
 /// A connection ready for a ClientHello, and the STARTTLS hand-over when there was one.
 #[derive(Debug)]
@@ -242,7 +236,13 @@ impl<'a> Prober<'a> {
     }
 
     /// The STARTTLS injection test (Poddebniak et al.) on a fresh connection: `STARTTLS\r\nNOOP\r\n`
-    /// in one write, a rustls handshake, then anything decrypted goes to the check.
+    /// in one write, a rustls handshake, then [`InjectionCheck::PROBE_COMMAND`] (an unknown verb)
+    /// inside TLS; the first reply decides, with no timed wait. A 2xx answers the plaintext
+    /// `NOOP` the server carried across the upgrade (vulnerable); a 4xx/5xx answers our verb
+    /// (not vulnerable); EOF, or nothing until the TLS deadline ([`Prober::tls_until`]), is
+    /// not vulnerable (a vulnerable server answers the `NOOP` before anything else).
+    ///
+    /// [`InjectionCheck::PROBE_COMMAND`]: smtp_codec::InjectionCheck::PROBE_COMMAND
     pub async fn injection_test(&self, server_name: &str) -> (InjectionResult, String) {
         let mut ready = match self.open_tls_ready_stream(true).await {
             Ok(r) => r,
@@ -259,7 +259,6 @@ impl<'a> Prober<'a> {
             Err(e) => return (InjectionResult::Inconclusive, e.to_string()),
         };
         let until = self.tls_until();
-        let started = Instant::now();
         let end = handshake(&mut ready.stream, &mut driver, until).await;
         if !driver.result().completed {
             return (
@@ -267,11 +266,21 @@ impl<'a> Prober<'a> {
                 format!("handshake failed: {}", end.describe(&driver)),
             );
         }
-        let wait = started
-            .elapsed()
-            .saturating_mul(4)
-            .clamp(INJECTION_WAIT_MIN, INJECTION_WAIT);
-        let until = later(Instant::now(), wait).min(self.deadline);
+        let until = self.tls_until();
+        if let Err(e) = driver.send_plaintext(check.start_probe()) {
+            return (
+                InjectionResult::Inconclusive,
+                format!("could not send the probe command inside TLS: {e}"),
+            );
+        }
+        let probe = driver.take_outgoing();
+        let wrote = tokio::time::timeout_at(until.into(), ready.stream.write_all(&probe)).await;
+        if !matches!(wrote, Ok(Ok(()))) {
+            return (
+                InjectionResult::Inconclusive,
+                "could not write the probe command inside TLS".to_owned(),
+            );
+        }
         let mut buf = vec![0u8; READ_CHUNK];
         let verdict = loop {
             let plain = driver.take_plaintext(4096);
@@ -296,7 +305,14 @@ impl<'a> Prober<'a> {
                     smtp::reply_text(&reply)
                 ),
             ),
-            InjectionVerdict::NotVulnerable => (
+            InjectionVerdict::NotVulnerable { reply: Some(reply) } => (
+                InjectionResult::NotVulnerable,
+                format!(
+                    "it answered our probe command first: {}",
+                    smtp::reply_text(&reply)
+                ),
+            ),
+            InjectionVerdict::NotVulnerable { reply: None } => (
                 InjectionResult::NotVulnerable,
                 "nothing arrived inside TLS".to_owned(),
             ),

@@ -13,7 +13,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -345,16 +345,21 @@ fn tls_config() -> Arc<rustls::ServerConfig> {
     )
 }
 
-/// A server with the CVE-2011-0411 bug: it reads commands in one buffer, and what followed
-/// STARTTLS in that buffer is answered after the TLS handshake, inside TLS.
-fn vulnerable_server(buggy: bool) -> SocketAddr {
+/// A server with the CVE-2011-0411 bug (when `buggy`): it reads commands in one buffer, and what
+/// followed STARTTLS in that buffer is answered after the TLS handshake, inside TLS, before any
+/// command sent inside TLS. Unknown commands get 502, as from Postfix. Also returns the
+/// commands it read inside TLS (over all connections).
+fn vulnerable_server(buggy: bool) -> (SocketAddr, Arc<Mutex<Vec<Vec<u8>>>>) {
     let config = tls_config();
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen_in_tls = seen.clone();
     thread::spawn(move || {
         for s in l.incoming() {
             let Ok(mut s) = s else { continue };
             let config = config.clone();
+            let seen = seen_in_tls.clone();
             thread::spawn(move || {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
                 s.write_all(b"220 vuln.test ESMTP\r\n").unwrap();
@@ -389,26 +394,43 @@ fn vulnerable_server(buggy: bool) -> SocketAddr {
                         return;
                     }
                 }
-                // Answer what was buffered before the upgrade, inside TLS.
-                while let Some(pos) = buf.windows(2).position(|w| w == b"\r\n") {
+                // The command loop goes on inside TLS, starting with what was buffered before
+                // the upgrade (nothing unless buggy). Like Postfix, it answers NOOP with 250 and
+                // an unknown verb with 502.
+                loop {
+                    let Some(pos) = buf.windows(2).position(|w| w == b"\r\n") else {
+                        match tls.read(&mut chunk) {
+                            Ok(n) if n > 0 => {
+                                seen.lock().unwrap().push(chunk[..n].to_vec());
+                                buf.extend_from_slice(&chunk[..n]);
+                            }
+                            _ => return,
+                        }
+                        continue;
+                    };
                     let cmd: Vec<u8> = buf.drain(..pos + 2).collect();
-                    if cmd.starts_with(b"NOOP") {
-                        let _ = tls.write_all(b"250 2.0.0 Ok\r\n");
+                    let answer: &[u8] = if cmd.starts_with(b"NOOP") {
+                        b"250 2.0.0 Ok\r\n"
+                    } else if cmd.starts_with(b"QUIT") {
+                        let _ = tls.write_all(b"221 2.0.0 Bye\r\n");
+                        return;
+                    } else {
+                        b"502 5.5.2 Error: command not recognized\r\n"
+                    };
+                    if tls.write_all(answer).and_then(|()| tls.flush()).is_err() {
+                        return;
                     }
                 }
-                let _ = tls.flush();
-                let mut rest = [0u8; 256];
-                let _ = tls.read(&mut rest);
             });
         }
     });
-    addr
+    (addr, seen)
 }
 
 #[test]
 fn injection_test_tells_a_vulnerable_server_from_a_correct_one() {
-    let vulnerable = vulnerable_server(true);
-    let correct = vulnerable_server(false);
+    let (vulnerable, vulnerable_seen) = vulnerable_server(true);
+    let (correct, correct_seen) = vulnerable_server(false);
     let out = scan(&[
         "--quiet",
         "--profile",
@@ -436,6 +458,16 @@ fn injection_test_tells_a_vulnerable_server_from_a_correct_one() {
         Some(InjectionResult::NotVulnerable)
     );
     assert!(!c.findings.iter().any(|f| f.id == "starttls_injection"));
+    // Both verdicts came from replies: the probe command reached each server inside TLS, and
+    // the correct one answered it with 502 (the vulnerable one answered the NOOP first).
+    for seen in [&vulnerable_seen, &correct_seen] {
+        let seen = seen.lock().unwrap().concat();
+        assert!(
+            seen.windows(8).any(|w| w == b"XMXRAY\r\n"),
+            "{:?}",
+            String::from_utf8_lossy(&seen)
+        );
+    }
     // rustls servers: TLS 1.2 and 1.3 only, AEAD suites with forward secrecy.
     let tls = c.tls.as_ref().unwrap();
     let supported: Vec<&str> = tls
