@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use smtp_codec::blocking::drive;
 use smtp_codec::{ClientSession, SessionConfig, Step};
 use tls_probe::plan::hellos::HelloOptions;
-use tls_probe::plan::suites::{SuiteProbe, SuiteScanConfig};
+use tls_probe::plan::suites::{Seed, SuiteProbe, SuiteScanConfig};
 use tls_probe::plan::versions::VersionProbe;
 use tls_probe::plan::Plan;
 use tls_probe::runner::run;
@@ -78,6 +78,11 @@ fn main() {
 
     let mut splan = Plan::new(SuiteProbe::new(SuiteScanConfig {
         versions: versions.clone(),
+        seeds: vplan
+            .result()
+            .iter()
+            .filter_map(Seed::from_version)
+            .collect(),
         ..SuiteScanConfig::default()
     }));
     let sstats = run(&mut splan, || connect(addr, starttls));
@@ -89,17 +94,20 @@ fn main() {
         .map(|(v, id)| format!("[\"{v}\",{id}]"))
         .collect();
     let vers: Vec<String> = supported.iter().map(|v| format!("\"{v}\"")).collect();
-    // Chunks of 128 candidates per version: each chunk ends with one refused hello.
     let per_version: Vec<String> = versions
         .iter()
         .map(|v| format!("\"{v}\":{}", candidates(*v).len()))
         .collect();
-    let chunks: usize = versions
-        .iter()
-        .map(|v| candidates(*v).len().div_ceil(128))
-        .sum();
+    // Where the suite plan's connections went, summed over versions.
+    let (mut seeded, mut picked, mut refused, mut order) = (0, 0, 0, 0);
+    for v in &scan.versions {
+        seeded += v.hellos.seeded;
+        picked += v.hellos.picked;
+        refused += v.hellos.refused;
+        order += v.hellos.order;
+    }
     println!(
-        "{{\"versions\":[{}],\"pairs\":[{}],\"chunks\":{chunks},\"candidates\":{{{}}},\"connections\":{{\"versions\":{},\"suites\":{},\"failed\":{}}},\"handshakes\":{},\"wall_ms\":{}}}",
+        "{{\"versions\":[{}],\"pairs\":[{}],\"candidates\":{{{}}},\"breakdown\":{{\"seeded\":{seeded},\"picked\":{picked},\"refused\":{refused},\"order\":{order}}},\"connections\":{{\"versions\":{},\"suites\":{},\"failed\":{}}},\"handshakes\":{},\"wall_ms\":{}}}",
         vers.join(","),
         pairs.join(","),
         per_version.join(","),

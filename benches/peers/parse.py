@@ -49,20 +49,21 @@ def mxray_enum(path, names):
 
 
 def mxray_enum_breakdown(path):
-    """Where suite_enum's connections went: version probes, accepted handshakes (one per pair),
-    chunk-closing refusals, and the rest (order probes)."""
+    """Where suite_enum's connections went: version probes, accepted handshakes of the removal
+    loop (the version probes' picks are reused as its first answers: "seeded"), refusals, and the
+    order probes."""
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.loads(f.read())
         conns = doc["connections"]
-        k = len(doc.get("pairs") or [])
-        chunks = doc.get("chunks")
-        if chunks is None:
+        b = doc.get("breakdown")
+        if b is None:
             return None
-        text = "version probes %d + accepted %d + chunk refusals %d + order probes %d" % (
-            conns["versions"], k, chunks, conns["suites"] - k - chunks)
+        text = ("version probes %d (%d of their picks reused) + accepted %d + refusals %d"
+                " + order probes %d") % (
+            conns["versions"], b["seeded"], b["picked"], b["refused"], b["order"])
         if doc.get("candidates"):
-            text += " (candidates per version, 128 per hello: %s)" % ", ".join(
+            text += " (candidates per version: %s)" % ", ".join(
                 "%s %d" % kv for kv in doc["candidates"].items())
         return text
     except (OSError, ValueError, KeyError, TypeError):

@@ -60,12 +60,14 @@ class Parsers(unittest.TestCase):
         self.assertEqual(unknown, [])
 
     def test_mxray_enum(self):
-        doc = {"versions": ["TLSv1.2"], "pairs": [["TLSv1.2", 49200]], "chunks": 3,
-               "connections": {"versions": 6, "suites": 5, "failed": 0}}
+        doc = {"versions": ["TLSv1.2"], "pairs": [["TLSv1.2", 49200]],
+               "breakdown": {"seeded": 1, "picked": 0, "refused": 1, "order": 0},
+               "connections": {"versions": 6, "suites": 1, "failed": 0}}
         path = write(json.dumps(doc))
         self.assertEqual(parse.mxray_enum(path, self.names)[0], {("TLS1.2", 0xC030)})
         self.assertEqual(parse.mxray_enum_breakdown(path),
-                         "version probes 6 + accepted 1 + chunk refusals 3 + order probes 1")
+                         "version probes 6 (1 of their picks reused) + accepted 0 + refusals 1"
+                         " + order probes 0")
 
     def test_sslscan(self):
         xml = """<?xml version="1.0"?><document><ssltest host="127.0.0.1" port="2525">

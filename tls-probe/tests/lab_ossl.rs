@@ -76,11 +76,64 @@ fn enumerated_set_equals_the_configured_set_in_client_order() {
         BTreeSet::from([0x1301, 0x1303])
     );
     assert!(!res.version(Version::Ssl3).unwrap().supported);
-    // k suites cost about k + chunks + 1 handshakes per version.
+    // k suites cost k + one refusal + one order probe per supported version (4), plus the
+    // refusal of SSL 3.0.
     let k = res.pairs().len() as u32;
+    assert_eq!(conns, k + 2 * 4 + 1, "{conns} connections for {k} suites");
+}
+
+/// The issue-8 bound: the version probe and the suite scan together, with the version probe's
+/// picks reused, cost at most k + 2·versions + 2 connections (k pairs; versions supported), and
+/// find the configured set.
+#[test]
+fn enumeration_with_seeds_stays_within_k_plus_two_per_version_plus_two() {
+    use tls_probe::plan::suites::Seed;
+    use tls_probe::plan::versions::VersionProbe;
+    let srv = configured_server(&[]);
+    let mut vplan = Plan::new(VersionProbe::new(Default::default()));
+    let vstats = run(&mut vplan, || connect(srv.port));
+    let supported: Vec<Version> = [
+        Version::Tls13,
+        Version::Tls12,
+        Version::Tls11,
+        Version::Tls10,
+        Version::Ssl3,
+    ]
+    .into_iter()
+    .filter(|v| {
+        vplan
+            .result()
+            .iter()
+            .any(|s| s.version == *v && s.supported)
+    })
+    .collect();
+    assert_eq!(supported.len(), 4);
+    let cfg = SuiteScanConfig {
+        versions: supported.clone(),
+        seeds: vplan
+            .result()
+            .iter()
+            .filter_map(Seed::from_version)
+            .collect(),
+        ..SuiteScanConfig::default()
+    };
+    let (res, conns) = scan(srv.port, cfg);
+    for (v, flag) in [
+        (Version::Tls12, "-tls1_2"),
+        (Version::Tls11, "-tls1_1"),
+        (Version::Tls10, "-tls1"),
+    ] {
+        let want: BTreeSet<u16> = openssl_ciphers(flag, STRING).into_iter().collect();
+        let got: BTreeSet<u16> = ids(&res, v).into_iter().collect();
+        assert_eq!(got, want, "{v}");
+        assert_eq!(res.version(v).unwrap().hellos.seeded, 1, "{v}");
+    }
+    let k = res.pairs().len() as u32;
+    let total = vstats.connections + conns;
+    let bound = k + 2 * supported.len() as u32 + 2;
     assert!(
-        conns <= k + 3 + 3 + 2 + 2 + 1 + 4,
-        "{conns} connections for {k} suites"
+        total <= bound,
+        "{total} connections > {bound} for {k} pairs"
     );
 }
 

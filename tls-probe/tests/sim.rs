@@ -1,6 +1,6 @@
 //! The suite plan against a simulated server (pure Rust, no sockets): for random supported sets
 //! and either preference, the plan finds exactly the set, the server's order when it enforces
-//! one, and costs about k + chunks + 1 handshakes.
+//! one, and costs about k + windows + 1 handshakes (one window when the whole pool fits a hello).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -19,6 +19,17 @@ struct Server {
     version: u16,
     suites: Vec<u16>,
     server_pref: bool,
+    /// Hellos with more suites than this are dropped without an answer (an intolerant server).
+    max_suites: usize,
+}
+
+fn server(version: u16, suites: Vec<u16>, server_pref: bool) -> Server {
+    Server {
+        version,
+        suites,
+        server_pref,
+        max_suites: usize::MAX,
+    }
 }
 
 fn record(ct: u8, version: u16, body: &[u8]) -> Vec<u8> {
@@ -31,7 +42,13 @@ fn record(ct: u8, version: u16, body: &[u8]) -> Vec<u8> {
 
 impl Server {
     fn answer(&self, hello: &[u8]) -> Vec<u8> {
-        let h = ClientHello::parse(hello).unwrap();
+        // SSLv2 hellos (the version probe's first) get no answer.
+        let Ok(h) = ClientHello::parse(hello) else {
+            return Vec::new();
+        };
+        if h.cipher_suites.len() > self.max_suites {
+            return Vec::new();
+        }
         let offered_version = h
             .extensions
             .iter()
@@ -88,7 +105,7 @@ proptest! {
         picks in proptest::sample::subsequence(candidates(Version::Tls12), 0..40),
         shuffle in any::<u64>(),
         server_pref in any::<bool>(),
-        chunk in prop_oneof![Just(128usize), Just(64), Just(20)],
+        chunk in prop_oneof![Just(1000usize), Just(128), Just(64), Just(20)],
     ) {
         // A server order unrelated to ours.
         let mut suites = picks.clone();
@@ -100,7 +117,7 @@ proptest! {
                 suites.swap(i, (x % (i as u64 + 1)) as usize);
             }
         }
-        let server = Server { version: 0x0303, suites: suites.clone(), server_pref };
+        let server = server(0x0303, suites.clone(), server_pref);
         let cfg = SuiteScanConfig { versions: vec![Version::Tls12], chunk, ..SuiteScanConfig::default() };
         let mut plan = Plan::new(SuiteProbe::new(cfg));
         while let Some(hello) = plan.next_hello() {
@@ -109,7 +126,8 @@ proptest! {
         let res = plan.result();
         let v = res.version(Version::Tls12).unwrap();
         let mut got: Vec<u16> = v.suites.iter().map(|s| s.id).collect();
-        let chunks = candidates(Version::Tls12).len().div_ceil(chunk) as u32;
+        // Each refusal drops a full window of unsupported suites, but the last.
+        let chunks = (candidates(Version::Tls12).len() - n).div_ceil(chunk).max(1) as u32;
         let k = n as u32;
         if server_pref && n >= 2 {
             prop_assert_eq!(v.preference, Preference::Server);
@@ -131,24 +149,29 @@ proptest! {
     }
 }
 
+fn run_plan<P: tls_probe::plan::Probe>(plan: &mut Plan<P>, server: &Server) {
+    while let Some(hello) = plan.next_hello() {
+        let answer = server.answer(&hello);
+        if answer.is_empty() {
+            plan.feed_eof();
+        } else {
+            assert!(plan.feed(&answer));
+        }
+    }
+}
+
 #[test]
-fn one_chunk_server_order_costs_k_plus_chunks_plus_one() {
+fn whole_pool_server_order_costs_k_plus_two() {
     let suites = vec![0xc030, 0x009f, 0xc014, 0x0035, 0x000a];
-    let server = Server {
-        version: 0x0303,
-        suites: suites.clone(),
-        server_pref: true,
-    };
+    let server = server(0x0303, suites.clone(), true);
     let cfg = SuiteScanConfig {
         versions: vec![Version::Tls12],
         ..SuiteScanConfig::default()
     };
     let mut plan = Plan::new(SuiteProbe::new(cfg));
-    while let Some(hello) = plan.next_hello() {
-        plan.feed(&server.answer(&hello));
-    }
-    let chunks = candidates(Version::Tls12).len().div_ceil(128) as u32;
-    assert_eq!(plan.handshakes(), 5 + chunks + 1);
+    run_plan(&mut plan, &server);
+    // 5 picks, one refusal of the rest of the pool, one reversed-order probe.
+    assert_eq!(plan.handshakes(), 5 + 1 + 1);
     let got: Vec<u16> = plan.result().versions[0]
         .suites
         .iter()
@@ -158,12 +181,96 @@ fn one_chunk_server_order_costs_k_plus_chunks_plus_one() {
 }
 
 #[test]
-fn tls13_simulated() {
-    let server = Server {
-        version: 0x0304,
-        suites: vec![0x1302, 0x1301],
-        server_pref: true,
+fn version_probe_seeds_save_one_connection_per_version() {
+    use tls_probe::plan::suites::Seed;
+    use tls_probe::plan::versions::VersionProbe;
+    for server_pref in [true, false] {
+        let suites = vec![0xc02c, 0xc030, 0x009f, 0xc014, 0x0035, 0x000a, 0x00bf];
+        let server = server(0x0303, suites.clone(), server_pref);
+        let mut vplan = Plan::new(VersionProbe::new(Default::default()));
+        run_plan(&mut vplan, &server);
+        assert_eq!(vplan.handshakes(), 6);
+        let seeds: Vec<Seed> = vplan
+            .result()
+            .iter()
+            .filter_map(Seed::from_version)
+            .collect();
+        assert_eq!(seeds.len(), 1);
+        let cfg = SuiteScanConfig {
+            versions: vec![Version::Tls12],
+            seeds,
+            ..SuiteScanConfig::default()
+        };
+        let mut plan = Plan::new(SuiteProbe::new(cfg));
+        run_plan(&mut plan, &server);
+        // k - 1 picks (the seed was the first), one refusal, one order probe.
+        assert_eq!(plan.handshakes() as usize, suites.len() - 1 + 1 + 1);
+        let v = plan.result().versions[0].clone();
+        let mut got: Vec<u16> = v.suites.iter().map(|s| s.id).collect();
+        if server_pref {
+            assert_eq!(v.preference, Preference::Server);
+            assert_eq!(got, suites);
+        } else {
+            assert_eq!(v.preference, Preference::Client);
+            got.sort_unstable();
+            let mut want = suites.clone();
+            want.sort_unstable();
+            assert_eq!(got, want);
+        }
+        // The whole enumeration, version probes included: k + 2 for the version plus the four
+        // versions this server refuses.
+        assert_eq!(
+            vplan.handshakes() as usize + plan.handshakes() as usize,
+            suites.len() + 2 + 5
+        );
+    }
+}
+
+#[test]
+fn a_server_that_drops_big_hellos_is_retried_with_small_ones() {
+    // Supported suites beyond the first 128 candidates, so windows of 128 need several hellos.
+    let cands = candidates(Version::Tls12);
+    let suites = vec![cands[3], cands[200], cands[300]];
+    let mut s = server(0x0303, suites.clone(), false);
+    s.max_suites = 129; // 128 suites and the renegotiation SCSV
+    let cfg = SuiteScanConfig {
+        versions: vec![Version::Tls12],
+        ..SuiteScanConfig::default()
     };
+    let mut plan = Plan::new(SuiteProbe::new(cfg));
+    run_plan(&mut plan, &s);
+    let mut got: Vec<u16> = plan.result().versions[0]
+        .suites
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    got.sort_unstable();
+    let mut want = suites.clone();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    // One dropped big hello, then 128-suite windows: 3 picks and 3 refusals (335 unsupported
+    // candidates in windows of 128), plus the order probes (pair probe: 2).
+    let windows = (cands.len() - 3).div_ceil(128);
+    assert_eq!(plan.handshakes() as usize, 1 + 3 + windows + 2);
+}
+
+#[test]
+fn a_clean_refusal_of_a_big_hello_is_not_taken_for_intolerance() {
+    // handshake_failure to the whole-pool hello: one connection, no retry.
+    let s = server(0x0303, vec![], false);
+    let cfg = SuiteScanConfig {
+        versions: vec![Version::Tls12],
+        ..SuiteScanConfig::default()
+    };
+    let mut plan = Plan::new(SuiteProbe::new(cfg));
+    run_plan(&mut plan, &s);
+    assert_eq!(plan.handshakes(), 1);
+    assert!(!plan.result().versions[0].supported);
+}
+
+#[test]
+fn tls13_simulated() {
+    let server = server(0x0304, vec![0x1302, 0x1301], true);
     let cfg = SuiteScanConfig {
         versions: vec![Version::Tls13, Version::Tls12],
         ..SuiteScanConfig::default()

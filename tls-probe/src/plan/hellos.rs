@@ -101,8 +101,9 @@ pub fn hello_for(
 }
 
 /// Encodes a hello, padding it past the F5 256..511-byte window. The plans build hellos of
-/// bounded size (≤ 128 suites), so encoding cannot fail; should it ever, an empty hello is sent
-/// and the attempt ends as refused.
+/// bounded size (at most [`super::suites::MAX_CHUNK`] suites, about 2 KB, far below a record's
+/// 16 KiB), so encoding cannot fail; should it ever, an empty hello is sent and the attempt ends
+/// as refused.
 pub fn encode(h: ClientHello) -> Vec<u8> {
     let padded = match h.clone().with_f5_padding() {
         Ok(p) => p,

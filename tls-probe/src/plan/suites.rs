@@ -1,22 +1,55 @@
 //! Cipher suites per version by the removal loop, and the server's preference order.
 //!
 //! For each version the candidates (every suite `tls-parser` knows for that version, in the
-//! order of [`crate::suites::candidates`]) are cut into chunks of at most
-//! [`SuiteScanConfig::chunk`] suites. Each chunk is offered; the server's pick is recorded and
-//! removed; the rest is offered again until the server refuses. `k` supported suites cost
-//! `k + chunks` handshakes. A last hello offers the found suites in reverse order: if the server
-//! still picks its first pick it enforces its own order (then the discovery order *is* its order;
-//! suites found in later chunks are placed by binary insertion, a few handshakes each);
-//! if it picks the last one it follows the client. When no chunk yielded two picks, two suites
-//! are offered in both orders instead (one handshake more).
+//! order of [`crate::suites::candidates`]) form a pool. Each hello offers the first
+//! [`SuiteScanConfig::chunk`] suites of the pool (by default the whole pool: 338 suites for
+//! TLS 1.2, about 700 bytes). The server's pick is recorded and removed from the pool, and the
+//! rest offered again; a refusal proves that none of the offered suites is supported, and they
+//! leave the pool. The version is done when the pool is empty, so `k` supported suites cost
+//! `k` accepted handshakes plus one refusal per window of unsupported suites: one, when the
+//! whole pool fits one hello.
+//!
+//! A pick from the [`SuiteScanConfig::seeds`] (a hello of the same version already answered,
+//! such as the [`super::versions::VersionProbe`]'s) counts as the first answer, without a
+//! connection.
+//!
+//! Servers that cannot take big hellos (they reset, or answer with an alert other than
+//! `handshake_failure`, `insufficient_security` or `protocol_version`) are retried once with
+//! hellos of [`SuiteScanConfig::fallback_chunk`] suites, and the rest of the scan keeps that size.
+//!
+//! **Order.** With server preference, each pick is the server's favourite among the supported
+//! suites it was offered, so a pick that was offered beside the previous pick ranks below it:
+//! such runs of picks form *groups* in the server's order. A last hello offers the picks of the
+//! largest group in reverse order: if the server still picks its first pick it enforces its own
+//! order (suites of other groups are then placed by binary insertion, a few handshakes each); if
+//! it picks the last one it follows the client. When no group has two picks, two suites are
+//! offered in both orders instead (one handshake more). With the default whole-pool hellos every
+//! pick lies in one group.
 //!
 //! With [`SuiteScanConfig::infer_legacy`], TLS 1.0/1.1 and SSLv3 start from the TLS 1.2 result:
 //! the TLS 1.2 suites usable at that version are offered in one hello (the server must pick one
 //! of them, which confirms the version and that suite), and every other candidate is offered in
-//! chunks that the server must refuse (which proves it supports none of them). The unconfirmed
+//! windows that the server must refuse (which proves it supports none of them). The unconfirmed
 //! predicted suites are reported with [`Evidence::Inferred`]: the assumption is that a server's
 //! suite policy does not depend on the version beyond what the suite itself allows, which holds
 //! for OpenSSL, GnuTLS and tlslite-ng configurations but is an assumption, not an observation.
+//!
+//! ```
+//! use tls_probe::plan::suites::{SuiteProbe, SuiteScanConfig};
+//! use tls_probe::plan::Plan;
+//! use tls_probe::Version;
+//!
+//! // A server that supports no suite at TLS 1.2 refuses the single whole-pool hello.
+//! let cfg = SuiteScanConfig { versions: vec![Version::Tls12], ..SuiteScanConfig::default() };
+//! let mut plan = Plan::new(SuiteProbe::new(cfg));
+//! let mut connections = 0;
+//! while let Some(_hello) = plan.next_hello() {
+//!     connections += 1;
+//!     assert!(plan.feed(&[21, 3, 3, 0, 2, 2, 40])); // handshake_failure
+//! }
+//! assert_eq!(connections, 1);
+//! assert!(!plan.result().versions[0].supported);
+//! ```
 
 use alloc::vec::Vec;
 
@@ -31,8 +64,15 @@ use crate::version::Version;
 pub struct SuiteScanConfig {
     /// Versions to enumerate, in this order (TLS 1.2 before older versions if `infer_legacy`).
     pub versions: Vec<Version>,
-    /// Maximum suites per hello.
+    /// Maximum suites per hello (at most 1000). The default, 1000, offers each version's whole
+    /// pool at once.
     pub chunk: usize,
+    /// Suites per hello after a server failed a bigger hello in a way that suggests it cannot
+    /// take it (see the module docs).
+    pub fallback_chunk: usize,
+    /// Answers already seen (for example by the version probe): each counts as the first answer
+    /// of its version.
+    pub seeds: Vec<Seed>,
     /// Infer TLS 1.0/1.1/SSLv3 suites from TLS 1.2 (see the module docs).
     pub infer_legacy: bool,
     /// Run the reversed-order probe (and order merging) to learn the server's preference.
@@ -51,11 +91,56 @@ impl Default for SuiteScanConfig {
                 Version::Tls10,
                 Version::Ssl3
             ],
-            chunk: 128,
+            chunk: MAX_CHUNK,
+            fallback_chunk: 128,
+            seeds: Vec::new(),
             infer_legacy: false,
             order_probe: true,
             hello: HelloOptions::default(),
         }
+    }
+}
+
+/// The largest number of suites offered in one hello.
+pub const MAX_CHUNK: usize = 1000;
+
+/// A hello of one version already answered with a pick, reused as the first answer of that
+/// version's removal loop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Seed {
+    /// The version the hello offered.
+    pub version: Version,
+    /// The suites it offered, in order.
+    pub offered: Vec<u16>,
+    /// The suite the server picked.
+    pub accepted: AcceptedSuite,
+}
+
+impl Seed {
+    /// A seed: `version`'s hello offered `offered` and the server picked `accepted`.
+    pub fn new(version: Version, offered: Vec<u16>, accepted: AcceptedSuite) -> Self {
+        Seed {
+            version,
+            offered,
+            accepted,
+        }
+    }
+
+    /// The seed a supported version's [`super::versions::VersionProbe`] answer gives (its hello
+    /// offered [`super::versions::version_suites`]), if it picked a suite at that version.
+    pub fn from_version(v: &super::versions::VersionSupport) -> Option<Seed> {
+        let id = v.suite.filter(|_| v.supported)?;
+        Some(Seed::new(
+            v.version,
+            super::versions::version_suites(v.version),
+            AcceptedSuite {
+                id,
+                evidence: Evidence::Observed,
+                key_exchange: v.key_exchange.clone(),
+                via_hrr: v.via_hrr,
+            },
+        ))
     }
 }
 
@@ -113,6 +198,31 @@ pub struct VersionSuites {
     pub downgraded_to: Option<u16>,
     /// Suites the server selected although we did not offer them.
     pub unoffered_picks: Vec<u16>,
+    /// What this version cost: see [`HelloCounts`].
+    pub hellos: HelloCounts,
+}
+
+/// The hellos one version's scan sent, by purpose.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HelloCounts {
+    /// Picks taken from a [`Seed`] (no connection).
+    pub seeded: u32,
+    /// Removal-loop hellos answered with a pick.
+    pub picked: u32,
+    /// Removal-loop hellos answered otherwise (refusals, and big hellos retried smaller).
+    pub refused: u32,
+    /// Preference hellos (reversed order, pair, binary insertion).
+    pub order: u32,
+}
+
+impl HelloCounts {
+    /// Connections used: every hello but the seeded picks.
+    pub fn connections(&self) -> u32 {
+        self.picked
+            .saturating_add(self.refused)
+            .saturating_add(self.order)
+    }
 }
 
 /// The result of a suite scan.
@@ -140,7 +250,7 @@ impl SuiteScan {
 
 #[derive(Clone, Debug)]
 enum Pending {
-    Discover,
+    Discover { offer: Vec<u16> },
     Reverse,
     PairFirst { a: u16, b: u16 },
     PairSecond { a: u16, b: u16, first: Option<u16> },
@@ -150,10 +260,15 @@ enum Pending {
 #[derive(Clone, Debug)]
 struct Current {
     version: Version,
-    chunks: Vec<Vec<u16>>,
-    chunk: usize,
-    infer_first: bool,
+    /// Candidates neither found nor refused, in offering order.
+    pool: Vec<u16>,
+    /// The predicted suites still to offer first (infer_legacy).
+    predicted: Vec<u16>,
+    /// The offer of the last accepted hello (picks offered beside a pick rank below it).
+    last_offer: Vec<u16>,
+    /// Found suites with their group (see the module docs).
     found: Vec<(AcceptedSuite, usize)>,
+    group: usize,
     stop: bool,
     res: VersionSuites,
     // order merging
@@ -162,7 +277,7 @@ struct Current {
     lo: usize,
     hi: usize,
     reversed_done: bool,
-    pref_chunk: usize,
+    pref_group: usize,
 }
 
 /// The suite enumeration probe.
@@ -174,6 +289,8 @@ pub struct SuiteProbe {
     pending: Option<Pending>,
     pair: Option<(u16, u16, Option<u16>)>,
     done: SuiteScan,
+    /// Suites per hello now (drops to the fallback size once a big hello fails).
+    window: usize,
 }
 
 impl SuiteProbe {
@@ -181,7 +298,9 @@ impl SuiteProbe {
     pub fn new(cfg: SuiteScanConfig) -> Self {
         let mut todo = cfg.versions.clone();
         todo.reverse();
+        let window = cfg.chunk.clamp(1, MAX_CHUNK);
         SuiteProbe {
+            window,
             cfg,
             todo,
             cur: None,
@@ -192,7 +311,6 @@ impl SuiteProbe {
     }
 
     fn start(&self, version: Version) -> Current {
-        let chunk = self.cfg.chunk.clamp(1, 1000);
         let all = candidates(version);
         let predicted: Vec<u16> = if self.cfg.infer_legacy
             && matches!(version, Version::Ssl3 | Version::Tls10 | Version::Tls11)
@@ -210,24 +328,22 @@ impl SuiteProbe {
         } else {
             Vec::new()
         };
-        let infer_first = !predicted.is_empty() && predicted.len() <= chunk;
-        let mut chunks: Vec<Vec<u16>> = Vec::new();
-        if infer_first {
-            chunks.push(predicted.clone());
-            let rest: Vec<u16> = all
-                .into_iter()
-                .filter(|id| !predicted.contains(id))
-                .collect();
-            chunks.extend(rest.chunks(chunk).map(<[u16]>::to_vec));
+        let predicted = if predicted.len() <= self.window {
+            predicted
         } else {
-            chunks.extend(all.chunks(chunk).map(<[u16]>::to_vec));
-        }
-        Current {
+            Vec::new()
+        };
+        let pool: Vec<u16> = all
+            .into_iter()
+            .filter(|id| !predicted.contains(id))
+            .collect();
+        let mut cur = Current {
             version,
-            chunks,
-            chunk: 0,
-            infer_first,
+            pool,
+            predicted,
+            last_offer: Vec::new(),
             found: Vec::new(),
+            group: 0,
             stop: false,
             res: VersionSuites {
                 version,
@@ -236,14 +352,44 @@ impl SuiteProbe {
                 preference: Preference::Unknown,
                 downgraded_to: None,
                 unoffered_picks: Vec::new(),
+                hellos: HelloCounts::default(),
             },
             ordered: Vec::new(),
             to_insert: Vec::new(),
             lo: 0,
             hi: 0,
             reversed_done: false,
-            pref_chunk: 0,
+            pref_group: 0,
+        };
+        let seed = self
+            .cfg
+            .seeds
+            .iter()
+            .find(|s| s.version == version && s.offered.contains(&s.accepted.id));
+        if let (Some(seed), true) = (seed, cur.predicted.is_empty()) {
+            if cur.pool.contains(&seed.accepted.id) {
+                cur.pool.retain(|id| *id != seed.accepted.id);
+                let mut accepted = seed.accepted.clone();
+                accepted.evidence = Evidence::Observed;
+                cur.found.push((accepted, 0));
+                cur.last_offer.clone_from(&seed.offered);
+                cur.res.hellos.seeded = 1;
+            }
         }
+        cur
+    }
+
+    /// The next discovery offer of the current version, if any suite is left to offer.
+    fn discovery_offer(&self) -> Option<Vec<u16>> {
+        let cur = self.cur.as_ref()?;
+        if cur.stop {
+            return None;
+        }
+        if !cur.predicted.is_empty() {
+            return Some(cur.predicted.clone());
+        }
+        let offer: Vec<u16> = cur.pool.iter().take(self.window).copied().collect();
+        (!offer.is_empty()).then_some(offer)
     }
 
     fn on_answer(&mut self, f: &ServerFlight) {
@@ -252,16 +398,25 @@ impl SuiteProbe {
         };
         let accepted = f.accepted();
         let wire = cur.version.wire();
+        let counts = &mut cur.res.hellos;
+        match (&pending, accepted) {
+            (Pending::Discover { offer }, Some((v, s))) if v == wire && offer.contains(&s) => {
+                counts.picked = counts.picked.saturating_add(1);
+            }
+            (Pending::Discover { .. }, _) => counts.refused = counts.refused.saturating_add(1),
+            _ => counts.order = counts.order.saturating_add(1),
+        }
         match pending {
-            Pending::Discover => {
-                let Some(chunk) = cur.chunks.get_mut(cur.chunk) else {
-                    return;
-                };
+            Pending::Discover { offer } => {
+                let predicted = !cur.predicted.is_empty();
                 match accepted {
-                    Some((ver, suite)) if ver == wire && chunk.contains(&suite) => {
-                        chunk.retain(|s| *s != suite);
+                    Some((ver, suite)) if ver == wire && offer.contains(&suite) => {
                         let hrr = f.server_hello.as_ref().is_some_and(|s| s.is_hrr);
                         let kx = f.server_key_exchange.as_ref().map(|k| k.params.clone());
+                        // A pick offered beside the previous pick ranks below it (same group).
+                        if !cur.found.is_empty() && !cur.last_offer.contains(&suite) {
+                            cur.group = cur.group.saturating_add(1);
+                        }
                         cur.found.push((
                             AcceptedSuite {
                                 id: suite,
@@ -269,21 +424,25 @@ impl SuiteProbe {
                                 key_exchange: kx,
                                 via_hrr: hrr,
                             },
-                            cur.chunk,
+                            cur.group,
                         ));
-                        if cur.infer_first && cur.chunk == 0 {
-                            for id in chunk.drain(..) {
-                                cur.found.push((
-                                    AcceptedSuite {
-                                        id,
-                                        evidence: Evidence::Inferred,
-                                        key_exchange: None,
-                                        via_hrr: false,
-                                    },
-                                    0,
-                                ));
+                        cur.pool.retain(|s| *s != suite);
+                        cur.last_offer = offer;
+                        if predicted {
+                            let group = cur.group;
+                            for id in core::mem::take(&mut cur.predicted) {
+                                if id != suite {
+                                    cur.found.push((
+                                        AcceptedSuite {
+                                            id,
+                                            evidence: Evidence::Inferred,
+                                            key_exchange: None,
+                                            via_hrr: false,
+                                        },
+                                        group,
+                                    ));
+                                }
                             }
-                            cur.chunk += 1;
                         }
                     }
                     Some((ver, _)) if ver != wire => {
@@ -293,30 +452,38 @@ impl SuiteProbe {
                         cur.stop = true;
                     }
                     Some((_, suite)) => {
+                        // A pick we did not offer: the offered suites prove nothing; drop them.
                         cur.res.unoffered_picks.push(suite);
-                        cur.chunk += 1;
+                        cur.predicted.clear();
+                        cur.pool.retain(|s| !offer.contains(s));
                     }
                     None => {
-                        let protocol_alert = f.alert.is_some_and(|a| a.description == 70);
-                        if cur.chunk == 0 && cur.found.is_empty() && protocol_alert {
+                        let alert = f.alert.map(|a| a.description);
+                        let clean_refusal = matches!(alert, Some(40 | 70 | 71));
+                        if cur.found.is_empty() && alert == Some(70) && !predicted {
                             cur.stop = true;
-                        } else if cur.infer_first && cur.chunk == 0 {
+                        } else if offer.len() > self.cfg.fallback_chunk.max(1)
+                            && self.window > self.cfg.fallback_chunk.max(1)
+                            && !clean_refusal
+                        {
+                            // Perhaps the hello was too big for this server: retry smaller.
+                            self.window = self.cfg.fallback_chunk.max(1);
+                        } else if predicted {
                             // The prediction failed: enumerate this version in full.
-                            let chunk_size = self.cfg.chunk.clamp(1, 1000);
-                            cur.chunks = candidates(cur.version)
-                                .chunks(chunk_size)
-                                .map(<[u16]>::to_vec)
-                                .collect();
-                            cur.infer_first = false;
+                            let mut pool = candidates(cur.version);
+                            let found: Vec<u16> = cur.found.iter().map(|(s, _)| s.id).collect();
+                            pool.retain(|id| !found.contains(id));
+                            cur.pool = pool;
+                            cur.predicted.clear();
                         } else {
-                            cur.chunk += 1;
+                            cur.pool.retain(|s| !offer.contains(s));
                         }
                     }
                 }
             }
             Pending::Reverse => {
                 cur.reversed_done = true;
-                let group = cur.pref_chunk;
+                let group = cur.pref_group;
                 let observed: Vec<u16> = cur
                     .found
                     .iter()
@@ -425,25 +592,23 @@ impl Probe for SuiteProbe {
             self.on_answer(&f);
         }
         loop {
-            let Some(cur) = self.cur.as_mut() else {
+            let Some(version) = self.cur.as_ref().map(|c| c.version) else {
                 let v = self.todo.pop()?;
                 self.cur = Some(self.start(v));
                 continue;
             };
             // Discovery.
-            if !cur.stop {
-                while cur.chunks.get(cur.chunk).is_some_and(Vec::is_empty) {
-                    cur.chunk += 1;
-                }
-                if let Some(offer) = cur.chunks.get(cur.chunk) {
-                    let (v, offer) = (cur.version, offer.clone());
-                    self.pending = Some(Pending::Discover);
-                    return Some(self.offer(v, &offer));
-                }
+            if let Some(offer) = self.discovery_offer() {
+                let hello = self.offer(version, &offer);
+                self.pending = Some(Pending::Discover { offer });
+                return Some(hello);
             }
+            let Some(cur) = self.cur.as_mut() else {
+                continue;
+            };
             // Preference.
-            // The reversed-order probe uses the chunk with the most observed picks: within one
-            // chunk the discovery order is the server's order (server preference) or ours.
+            // The reversed-order probe uses the group with the most observed picks: within one
+            // group the discovery order is the server's order (server preference) or ours.
             if self.cfg.order_probe && !cur.reversed_done {
                 let observed_in = |c: usize| {
                     cur.found
@@ -452,12 +617,12 @@ impl Probe for SuiteProbe {
                         .map(|(s, _)| s.id)
                         .collect::<Vec<u16>>()
                 };
-                let best = (0..cur.chunks.len())
+                let best = (0..=cur.group)
                     .map(|c| (observed_in(c).len(), core::cmp::Reverse(c)))
                     .max();
                 if let Some((n, core::cmp::Reverse(c))) = best {
                     if n >= 2 {
-                        cur.pref_chunk = c;
+                        cur.pref_group = c;
                         let v = cur.version;
                         let rev: Vec<u16> = observed_in(c).into_iter().rev().collect();
                         self.pending = Some(Pending::Reverse);

@@ -4,7 +4,7 @@ use alloc::vec::Vec;
 
 use super::hellos::{encode, hello_for, HelloOptions};
 use super::Probe;
-use crate::flight::{Alert, ServerFlight};
+use crate::flight::{Alert, KeyExchange, ServerFlight};
 use crate::hello::sslv2;
 use crate::suites::candidates;
 use crate::version::Version;
@@ -21,6 +21,10 @@ pub struct VersionSupport {
     pub server_version: Option<u16>,
     /// The suite it picked.
     pub suite: Option<u16>,
+    /// The key exchange parameters sent with that pick (DH prime size, ECDH curve).
+    pub key_exchange: Option<KeyExchange>,
+    /// Whether the pick came in a HelloRetryRequest (TLS 1.3).
+    pub via_hrr: bool,
     /// The alert it sent instead, if any.
     pub alert: Option<Alert>,
     /// SSLv2 only: the cipher specs of the SERVER-HELLO (all the server's SSLv2 suites).
@@ -55,13 +59,30 @@ impl VersionProbe {
     }
 }
 
+/// How many suites a version hello offers: the first 128 candidates, which hold every common
+/// suite of each version (a small hello that servers intolerant of big ones still take).
+pub const VERSION_HELLO_SUITES: usize = 128;
+
+/// The suites the hello asking about `version` offers (SSL 3.0 to TLS 1.3), in order.
+pub fn version_suites(version: Version) -> Vec<u16> {
+    candidates(version)
+        .into_iter()
+        .take(VERSION_HELLO_SUITES)
+        .collect()
+}
+
 /// The hello used to ask whether `version` is supported.
 pub fn version_hello(version: Version, opts: &HelloOptions) -> Vec<u8> {
     if version == Version::Ssl2 {
         return sslv2::client_hello(&sslv2::ALL, b"mxray-sslv2-chal");
     }
-    let suites: Vec<u16> = candidates(version).into_iter().take(128).collect();
-    encode(hello_for(version, &suites, opts, None, None))
+    encode(hello_for(
+        version,
+        &version_suites(version),
+        opts,
+        None,
+        None,
+    ))
 }
 
 /// Interprets the answer to a [`version_hello`].
@@ -86,6 +107,8 @@ pub fn version_answer(version: Version, f: &ServerFlight) -> VersionSupport {
             .map(|s| s.version)
             .or(f.sslv2.as_ref().map(|s| s.version)),
         suite: sh.map(|s| s.cipher_suite),
+        key_exchange: f.server_key_exchange.as_ref().map(|k| k.params.clone()),
+        via_hrr: sh.is_some_and(|s| s.is_hrr),
         alert: f.alert,
         sslv2_cipher_specs,
     }
