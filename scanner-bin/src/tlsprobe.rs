@@ -20,7 +20,7 @@ use tls_probe::plan::features::{FeatureProbe, Features};
 use tls_probe::plan::fingerprint::{FingerprintProbe, Fingerprints};
 use tls_probe::plan::hellos::HelloOptions;
 use tls_probe::plan::params::{DhClass, DhProbe, DhResult, GroupProbe, GroupScan, SigAlgProbe};
-use tls_probe::plan::suites::{Preference, SuiteProbe, SuiteScan, SuiteScanConfig};
+use tls_probe::plan::suites::{Preference, Seed, SuiteProbe, SuiteScan, SuiteScanConfig};
 use tls_probe::plan::versions::{version_hello, VersionProbe, VersionSupport};
 use tls_probe::plan::{Plan, Probe};
 use tls_probe::weakness::Weakness;
@@ -507,9 +507,19 @@ pub async fn run_probes(
     if profile == Profile::Quick {
         return facts;
     }
-    let mut vplan = Plan::new(VersionProbe::new(opts.clone()));
-    prober.run_plan(&mut vplan).await;
-    facts.versions = vplan.result();
+    // One connection per version, all six at once (the same hellos as one VersionProbe).
+    let mut vplans =
+        Version::ALL.map(|v| Plan::new(VersionProbe::for_versions(opts.clone(), &[v])));
+    let [v0, v1, v2, v3, v4, v5] = &mut vplans;
+    tokio::join!(
+        prober.run_plan(v0),
+        prober.run_plan(v1),
+        prober.run_plan(v2),
+        prober.run_plan(v3),
+        prober.run_plan(v4),
+        prober.run_plan(v5),
+    );
+    facts.versions = vplans.iter().flat_map(Plan::result).collect();
     let supported: Vec<Version> = facts
         .versions
         .iter()
@@ -534,22 +544,30 @@ pub async fn run_probes(
         _ => None,
     };
     let full = profile == Profile::Full;
-    let suite_versions: Vec<Version> = [
+    // One removal loop per version, run side by side (the connection count is the same as one
+    // plan over all versions; the wall time is the longest version's). The version probe's
+    // picks are the first answers of each loop.
+    let seeds: Vec<Seed> = facts
+        .versions
+        .iter()
+        .filter_map(Seed::from_version)
+        .collect();
+    let mut suite_plans = [
         Version::Tls13,
         Version::Tls12,
         Version::Tls11,
         Version::Tls10,
         Version::Ssl3,
     ]
-    .into_iter()
-    .filter(|v| has(*v))
-    .collect();
-    let mut suites = (full && !suite_versions.is_empty()).then(|| {
-        Plan::new(SuiteProbe::new(SuiteScanConfig {
-            versions: suite_versions.clone(),
-            hello: opts.clone(),
-            ..SuiteScanConfig::default()
-        }))
+    .map(|v| {
+        (full && has(v)).then(|| {
+            Plan::new(SuiteProbe::new(SuiteScanConfig {
+                versions: vec![v],
+                seeds: seeds.clone(),
+                hello: opts.clone(),
+                ..SuiteScanConfig::default()
+            }))
+        })
     });
     let mut groups_plan = (full && (has(Version::Tls13) || has(Version::Tls12))).then(|| {
         Plan::new(GroupProbe::new(
@@ -565,10 +583,15 @@ pub async fn run_probes(
     let mut fp_plan =
         (full && !supported.is_empty()).then(|| Plan::new(FingerprintProbe::new(opts.clone())));
 
+    let [s0, s1, s2, s3, s4] = &mut suite_plans;
     tokio::join!(
         prober.run_opt(dh.as_mut()),
         prober.run_opt(chain.as_mut()),
-        prober.run_opt(suites.as_mut()),
+        prober.run_opt(s0.as_mut()),
+        prober.run_opt(s1.as_mut()),
+        prober.run_opt(s2.as_mut()),
+        prober.run_opt(s3.as_mut()),
+        prober.run_opt(s4.as_mut()),
         prober.run_opt(groups_plan.as_mut()),
         prober.run_opt(sigalg_plan.as_mut()),
         prober.run_opt(feature_plan.as_mut()),
@@ -576,7 +599,13 @@ pub async fn run_probes(
     );
     facts.dh = dh.map(|p| p.result());
     facts.legacy_chain = chain.map(|p| p.result()).unwrap_or_default();
-    facts.suites = suites.map(|p| p.result());
+    if suite_plans.iter().any(Option::is_some) {
+        let mut scan = SuiteScan::default();
+        for plan in suite_plans.iter().flatten() {
+            scan.versions.extend(plan.result().versions);
+        }
+        facts.suites = Some(scan);
+    }
     facts.groups = groups_plan.map(|p| p.result());
     facts.sigalgs = sigalg_plan.map(|p| p.result());
     facts.features = feature_plan.map(|p| p.result());
