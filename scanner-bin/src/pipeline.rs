@@ -34,6 +34,42 @@ use crate::tlsprobe::{self, Prober};
 /// Largest greeting read, in bytes; a longer greeting is a protocol error.
 pub const MAX_GREETING: usize = 4096;
 
+/// Implicit TLS: how long to wait for the SMTP greeting inside TLS after a completed handshake,
+/// in durations of that handshake. A real SMTPS server greets as soon as the handshake is over
+/// (one round trip, well within a handshake's duration); a TLS peer that is not an SMTP server
+/// (an HTTPS or echo server) says nothing, and must not cost the whole read timeout.
+pub const IMPLICIT_GREETING_HANDSHAKES: u32 = 4;
+
+/// Implicit TLS: the shortest wait for the SMTP greeting inside TLS (the handshake over
+/// loopback takes a millisecond; a server's own lookups before it greets take longer). A server
+/// that delays its greeting beyond [`implicit_greeting_wait`] on purpose (a "greet pause")
+/// reads as having no SMTP greeting inside TLS.
+pub const IMPLICIT_GREETING_WAIT_MIN: Duration = Duration::from_secs(1);
+
+/// Implicit TLS: the wait for the greeting inside TLS after a handshake that took `handshake`:
+/// [`IMPLICIT_GREETING_HANDSHAKES`] handshake durations, at least
+/// [`IMPLICIT_GREETING_WAIT_MIN`], at most `limit` (the read timeout capped by the TLS timeout).
+///
+/// ```
+/// use std::time::Duration;
+/// use mxray::pipeline::implicit_greeting_wait;
+///
+/// let limit = Duration::from_secs(10);
+/// assert_eq!(implicit_greeting_wait(Duration::from_millis(2), limit), Duration::from_secs(1));
+/// assert_eq!(implicit_greeting_wait(Duration::from_millis(600), limit), Duration::from_millis(2400));
+/// assert_eq!(implicit_greeting_wait(Duration::from_secs(5), limit), limit);
+/// assert_eq!(
+///     implicit_greeting_wait(Duration::from_millis(2), Duration::from_millis(500)),
+///     Duration::from_millis(500)
+/// );
+/// ```
+pub fn implicit_greeting_wait(handshake: Duration, limit: Duration) -> Duration {
+    handshake
+        .saturating_mul(IMPLICIT_GREETING_HANDSHAKES)
+        .max(IMPLICIT_GREETING_WAIT_MIN)
+        .min(limit)
+}
+
 /// Settings of the per-endpoint work.
 #[derive(Debug, Clone)]
 pub struct PipelineConfig {
@@ -527,10 +563,11 @@ async fn session(
         Ok(mut d) => {
             let end = tlsprobe::handshake(stream, &mut d, prober.tls_until()).await;
             let result = d.result();
-            rec.timings.tls_ms = Some(ms(t.elapsed()));
+            let handshake_time = t.elapsed();
+            rec.timings.tls_ms = Some(ms(handshake_time));
             if greeting.is_none() && result.completed {
                 // Implicit TLS: the greeting and EHLO come inside TLS.
-                smtp_inside_tls(cfg, stream, &mut d, deadline, rec).await;
+                smtp_inside_tls(cfg, stream, &mut d, handshake_time, deadline, rec).await;
             }
             (Some(result), end.describe(&d))
         }
@@ -651,19 +688,26 @@ async fn session(
 }
 
 /// Implicit TLS: reads the greeting and runs EHLO inside TLS, recording `banner` and `ehlo`.
-/// A peer that sends no greeting within the read timeout (capped by the TLS timeout) is not an
-/// SMTP server behind TLS; nothing is recorded and the scan goes on.
+/// A peer that sends nothing within [`implicit_greeting_wait`] of the handshake's duration
+/// (`handshake`) is not an SMTP server behind TLS; nothing is recorded and the scan goes on.
+/// Once the greeting has begun, each phase gets the read timeout (capped by the TLS timeout).
 async fn smtp_inside_tls(
     cfg: &PipelineConfig,
     stream: &mut TcpStream,
     driver: &mut RustlsDriver,
+    handshake: Duration,
     deadline: Instant,
     rec: &mut EndpointRecord,
 ) {
     let t = Instant::now();
     let mut s = ClientSession::new(smtp::session_config(&cfg.ehlo_name, false));
     let limit = cfg.read_timeout.min(cfg.tls_timeout);
-    let _ = tlsprobe::drive_inside_tls(stream, driver, &mut s, limit, deadline).await;
+    let wait = implicit_greeting_wait(handshake, limit);
+    let first = first_plaintext(stream, driver, later(t, wait).min(deadline)).await;
+    if let Some(bytes) = first {
+        s.feed(&bytes);
+        let _ = tlsprobe::drive_inside_tls(stream, driver, &mut s, limit, deadline).await;
+    }
     rec.timings.smtp_ms = Some(ms(t.elapsed()));
     if let Some(b) = &s.transcript().banner {
         let mut text = b
@@ -683,6 +727,32 @@ async fn smtp_inside_tls(
         });
     }
     rec.ehlo = smtp::ehlo_info(s.transcript());
+}
+
+/// The first decrypted application bytes of `driver` (the start of an SMTPS greeting), reading
+/// `stream` until `until`; `None` on timeout, EOF, a read error or a TLS error.
+async fn first_plaintext(
+    stream: &mut TcpStream,
+    driver: &mut RustlsDriver,
+    until: Instant,
+) -> Option<Vec<u8>> {
+    const CHUNK: usize = 16 * 1024;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let plain = driver.take_plaintext(CHUNK);
+        if !plain.is_empty() {
+            return Some(plain);
+        }
+        match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {
+                driver.feed(buf.get(..n).unwrap_or_default());
+                if driver.result().error.is_some() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Sends QUIT and reads (and ignores) the reply, within the read timeout and the deadline.

@@ -548,7 +548,9 @@ fn probe_connections_that_get_421_are_retried_not_read_as_unsupported() {
 
 // ---- Implicit TLS (SMTPS): the greeting and EHLO inside TLS ---------------------------------
 
-fn smtps_server() -> SocketAddr {
+/// An SMTPS server (rustls) that greets `delay` after the handshake; `None`: a TLS peer that is
+/// not an SMTP server (like `openssl s_server`): it completes the handshake and says nothing.
+fn smtps_server(delay: Option<Duration>) -> SocketAddr {
     let config = tls_config();
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
@@ -565,6 +567,12 @@ fn smtps_server() -> SocketAddr {
                         return;
                     }
                 }
+                let Some(delay) = delay else {
+                    let mut b = [0u8; 512];
+                    while matches!(tls.read(&mut b), Ok(n) if n > 0) {}
+                    return;
+                };
+                thread::sleep(delay);
                 let _ = tls.write_all(b"220-smtps.test ESMTP\r\n220 welcome\r\n");
                 let mut got = Vec::new();
                 let mut b = [0u8; 512];
@@ -591,7 +599,8 @@ fn smtps_server() -> SocketAddr {
 
 #[test]
 fn implicit_tls_reads_the_greeting_and_ehlo_inside_tls() {
-    let smtps = smtps_server();
+    // A greeting a little after the handshake (the server's own lookups) is still read.
+    let smtps = smtps_server(Some(Duration::from_millis(300)));
     let out = scan(&[
         "--quiet",
         "--tls-mode",
@@ -617,4 +626,34 @@ fn implicit_tls_reads_the_greeting_and_ehlo_inside_tls() {
         r.certificate.as_ref().unwrap().leaf().unwrap().dns_names,
         ["vuln.test"]
     );
+}
+
+#[test]
+fn implicit_tls_peer_without_a_greeting_costs_the_short_greeting_wait_not_the_read_timeout() {
+    let silent = smtps_server(None);
+    let t = Instant::now();
+    let out = scan(&[
+        "--quiet",
+        "--tls-mode",
+        "implicit",
+        "--profile",
+        "quick",
+        "--read-timeout",
+        "30s",
+        "--tls-timeout",
+        "10s",
+        &silent.to_string(),
+    ]);
+    let took = t.elapsed();
+    let r = &stdout_records(&out)[0];
+    assert_eq!(r.status, Status::Completed, "{r:?}");
+    assert!(r.tls.as_ref().unwrap().handshake.as_ref().unwrap().ok);
+    // No SMTP greeting inside TLS: no banner, no EHLO, no error.
+    assert!(r.banner.is_none(), "{:?}", r.banner);
+    assert!(r.ehlo.is_none(), "{:?}", r.ehlo);
+    assert!(r.error.is_none(), "{:?}", r.error);
+    // It waited the minimum greeting wait (1 s on loopback), not the 10 s TLS timeout.
+    let smtp_ms = r.timings.smtp_ms.unwrap();
+    assert!((1000..5000).contains(&smtp_ms), "smtp_ms {smtp_ms}");
+    assert!(took < Duration::from_secs(6), "{took:?}");
 }
