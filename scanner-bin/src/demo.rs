@@ -118,6 +118,7 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
             },
             1024,
         )),
+        audits: Arc::default(),
         abort: None,
     };
     let endpoints: Vec<(LabProfile, Endpoint)> = lab

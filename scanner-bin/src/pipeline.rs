@@ -129,6 +129,8 @@ pub struct ScanContext {
     pub config: Arc<PipelineConfig>,
     /// Per-IP connection rate limiter.
     pub limiter: Arc<RateLimiter>,
+    /// Certificate audits already done in this scan (see [`crate::audit::AuditCache`]).
+    pub audits: Arc<crate::audit::AuditCache>,
     /// Turns true when in-flight endpoints must stop now (after a stop's grace period);
     /// `None`: never.
     pub abort: Option<watch::Receiver<bool>>,
@@ -645,8 +647,9 @@ async fn session(
         &rustls_chain
     };
     if !chain.is_empty() {
-        let report =
-            crate::audit::audit_chain(chain, name.as_deref(), ep.domain.as_deref(), &cfg.trust);
+        let report = ctx
+            .audits
+            .audit(chain, name.as_deref(), ep.domain.as_deref(), &cfg.trust);
         findings.extend(crate::findings::from_audit(&report));
         rec.certificate = Some(report);
     }

@@ -154,6 +154,7 @@ pub async fn run(args: ProbeArgs) -> i32 {
             },
             16,
         )),
+        audits: Arc::default(),
         abort: None,
     };
     let rec = scan_endpoint(&ctx, &ep).await;

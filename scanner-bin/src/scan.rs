@@ -339,6 +339,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
             },
             RATE_LIMITER_ENTRIES,
         )),
+        audits: Arc::default(),
         abort: Some(abort_rx.clone()),
     };
     let shared = Arc::new(Shared {
