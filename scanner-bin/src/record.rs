@@ -376,7 +376,8 @@ pub enum StarttlsOutcome {
 pub enum InjectionResult {
     /// The server answered the pipelined command inside TLS: plaintext crossed the upgrade.
     Vulnerable,
-    /// No answer to the pipelined command arrived inside TLS.
+    /// No answer to the pipelined command arrived inside TLS: the first reply there answered
+    /// our own probe command (4xx/5xx), or the server sent nothing before closing.
     NotVulnerable,
     /// The test could not decide (handshake failed, timeout, connection closed).
     Inconclusive,
