@@ -7,6 +7,8 @@
 #
 # usage: benches/fleet.sh [COUNT]        (default 8192 = 127.1.0.0/19; a power of two)
 # env: PROFILES (default "quick standard"), CONCURRENCY (default "100 1000 5000"),
+#      CERTS (distinct server certificates, endpoint i serving number i % CERTS; default 1, as a
+#      hoster's shared certificate; CERTS=$COUNT gives every endpoint its own),
 #      MXRAY_RATE (--per-ip-rate; default 1000: our own servers, one endpoint per address),
 #      MXRAY / FLEET_SERVER (built binaries; default: cargo build --release into $CARGO_TARGET_DIR),
 #      OUT (default /tmp/mxray-bench-fleet/<timestamp>), PERF=1 (also record a perf profile of
@@ -37,7 +39,8 @@ ulimit -n "$(ulimit -Hn)"
 OUT=${OUT:-/tmp/mxray-bench-fleet/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-"$FLEET_SERVER" "$BASE" "$COUNT" "$PORT" > "$OUT/server.out" 2> "$OUT/server.err" &
+CERTS=${CERTS:-1}
+"$FLEET_SERVER" "$BASE" "$COUNT" "$PORT" "$CERTS" > "$OUT/server.out" 2> "$OUT/server.err" &
 SPID=$!
 trap 'kill -INT $SPID 2>/dev/null; wait $SPID 2>/dev/null || true' EXIT
 for _ in $(seq 300); do grep -q '^ready' "$OUT/server.out" 2>/dev/null && break
@@ -84,7 +87,7 @@ kill -INT $SPID; wait $SPID 2>/dev/null || true; trap - EXIT
 {
   echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
   echo "load average (1/5/15 min) before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work shares the machine)"
-  echo "fleet: $COUNT endpoints $RANGE port $PORT (fleet_server, rustls, ECDSA P-256); scan --per-ip-rate $RATE --per-ip-burst 100"
+  echo "fleet: $COUNT endpoints $RANGE port $PORT (fleet_server, rustls, ECDSA P-256, $CERTS distinct certificate(s)); scan --per-ip-rate $RATE --per-ip-burst 100"
   echo "server counters: $(tail -1 "$OUT/server.err")"
 } > "$OUT/machine.txt"
 python3 "$HERE/fleet/report.py" "$RUNS" --machine "$OUT/machine.txt" --markdown "$OUT/table.md"

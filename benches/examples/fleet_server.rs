@@ -1,12 +1,14 @@
 //! A fleet of STARTTLS mail servers in one process, for the fleet throughput bench
 //! (`benches/fleet.sh`): one listener on each of COUNT consecutive loopback addresses from BASE,
 //! all on PORT, each speaking enough SMTP for a scanner (greeting, EHLO with STARTTLS, HELO,
-//! NOOP, RSET, QUIT, STARTTLS) and then TLS 1.2/1.3 with rustls and a self-signed ECDSA P-256
-//! certificate minted at start (rcgen). After the handshake it answers EHLO, NOOP and QUIT
+//! NOOP, RSET, QUIT, STARTTLS) and then TLS 1.2/1.3 with rustls and self-signed ECDSA P-256
+//! certificates minted at start (rcgen): CERTS distinct ones (default 1), listener `i` serving
+//! certificate `i % CERTS`, so the bench can model a hoster's shared certificate (1) or every
+//! endpoint with its own (CERTS = COUNT). After the handshake it answers EHLO, NOOP and QUIT
 //! inside TLS, so a scanner's injection check sees a correct server.
 //!
 //! ```text
-//! cargo run --release -p mxray-benches --example fleet_server -- 127.1.0.0 8192 2600
+//! cargo run --release -p mxray-benches --example fleet_server -- 127.1.0.0 8192 2600 [CERTS]
 //! ```
 //!
 //! It prints one `ready` line on stdout when every listener is bound, and its counters on stderr
@@ -44,19 +46,29 @@ struct Counters {
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
 fn usage() -> Error {
-    "usage: fleet_server BASE_IPV4 COUNT PORT   (e.g. 127.1.0.0 8192 2600; loopback only)".into()
+    "usage: fleet_server BASE_IPV4 COUNT PORT [CERTS]   (e.g. 127.1.0.0 8192 2600; loopback only)"
+        .into()
 }
 
-fn parse_args() -> Result<(Ipv4Addr, u32, u16), Error> {
+fn parse_args() -> Result<(Ipv4Addr, u32, u16, u32), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [base, count, port] = args.as_slice() else {
-        return Err(usage());
+    let (base, count, port, certs) = match args.as_slice() {
+        [b, c, p] => (b, c, p, None),
+        [b, c, p, n] => (b, c, p, Some(n)),
+        _ => return Err(usage()),
+    };
+    let certs: u32 = match certs {
+        Some(n) => n.parse().map_err(|_| usage())?,
+        None => 1,
     };
     let base: Ipv4Addr = base.parse().map_err(|_| usage())?;
     let count: u32 = count.parse().map_err(|_| usage())?;
     let port: u16 = port.parse().map_err(|_| usage())?;
     if count == 0 || count > MAX_COUNT {
         return Err(format!("COUNT must be 1..={MAX_COUNT}").into());
+    }
+    if certs == 0 || certs > count {
+        return Err("CERTS must be 1..=COUNT".into());
     }
     let last = u32::from(base)
         .checked_add(count - 1)
@@ -65,7 +77,7 @@ fn parse_args() -> Result<(Ipv4Addr, u32, u16), Error> {
     if !base.is_loopback() || !last.is_loopback() {
         return Err(format!("{base}..{last} leaves 127.0.0.0/8: loopback only").into());
     }
-    Ok((base, count, port))
+    Ok((base, count, port, certs))
 }
 
 fn tls_config() -> Result<Arc<ServerConfig>, Error> {
@@ -81,17 +93,22 @@ fn tls_config() -> Result<Arc<ServerConfig>, Error> {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let (base, count, port) = parse_args()?;
-    let cfg = tls_config()?;
+    let (base, count, port, certs) = parse_args()?;
+    let cfgs: Vec<Arc<ServerConfig>> =
+        (0..certs).map(|_| tls_config()).collect::<Result<_, _>>()?;
     let counters = Arc::new(Counters::default());
     for i in 0..count {
         let ip = Ipv4Addr::from(u32::from(base).saturating_add(i));
         let listener = TcpListener::bind(SocketAddr::new(IpAddr::V4(ip), port))
             .await
             .map_err(|e| format!("bind {ip}:{port}: {e}"))?;
-        tokio::spawn(accept_loop(listener, cfg.clone(), counters.clone()));
+        let cfg = cfgs
+            .get((i % certs) as usize)
+            .cloned()
+            .ok_or("no certificate")?;
+        tokio::spawn(accept_loop(listener, cfg, counters.clone()));
     }
-    println!("ready: {count} listeners {base}..+{count} port {port}");
+    println!("ready: {count} listeners {base}..+{count} port {port}, {certs} certificate(s)");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         r = tokio::signal::ctrl_c() => r?,
