@@ -119,6 +119,7 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
             1024,
         )),
         audits: Arc::default(),
+        sockets: crate::sockets::semaphore(lab.addrs.len()),
         abort: None,
     };
     let endpoints: Vec<(LabProfile, Endpoint)> = lab

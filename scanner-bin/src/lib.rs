@@ -46,6 +46,7 @@ pub mod resume;
 pub mod scan;
 pub mod shard;
 pub mod smtp;
+pub mod sockets;
 pub mod targets;
 pub mod term;
 pub mod tlsprobe;

@@ -131,6 +131,8 @@ pub struct ScanContext {
     pub limiter: Arc<RateLimiter>,
     /// Certificate audits already done in this scan (see [`crate::audit::AuditCache`]).
     pub audits: Arc<crate::audit::AuditCache>,
+    /// Permits for probe sockets (see [`crate::sockets`]).
+    pub sockets: Arc<tokio::sync::Semaphore>,
     /// Turns true when in-flight endpoints must stop now (after a stop's grace period);
     /// `None`: never.
     pub abort: Option<watch::Receiver<bool>>,

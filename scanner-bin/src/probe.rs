@@ -155,6 +155,7 @@ pub async fn run(args: ProbeArgs) -> i32 {
             16,
         )),
         audits: Arc::default(),
+        sockets: crate::sockets::semaphore(1),
         abort: None,
     };
     let rec = scan_endpoint(&ctx, &ep).await;

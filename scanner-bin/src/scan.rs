@@ -340,6 +340,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
             RATE_LIMITER_ENTRIES,
         )),
         audits: Arc::default(),
+        sockets: crate::sockets::semaphore(usize::try_from(args.concurrency).unwrap_or(64)),
         abort: Some(abort_rx.clone()),
     };
     let shared = Arc::new(Shared {

@@ -45,6 +45,8 @@ pub struct Ready {
     pub stream: TcpStream,
     /// What the STARTTLS step handed over (none for implicit TLS).
     pub handover: Option<TlsHandover>,
+    /// This socket's place in the scan's budget (see [`crate::sockets`]), freed with it.
+    _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// Opens probe connections to one endpoint and counts them.
@@ -153,6 +155,21 @@ impl<'a> Prober<'a> {
                 false,
             ));
         }
+        let permit = match tokio::time::timeout_at(
+            self.deadline.into(),
+            self.ctx.sockets.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(p)) => p,
+            Ok(Err(_)) => return Err(("the scan is stopping".to_owned(), false)),
+            Err(_) => {
+                return Err((
+                    "endpoint deadline reached waiting for a socket (open-files limit)".to_owned(),
+                    false,
+                ))
+            }
+        };
         let until = later(Instant::now(), cfg.connect_timeout).min(self.deadline);
         let mut stream =
             match tokio::time::timeout_at(until.into(), TcpStream::connect(self.addr)).await {
@@ -169,6 +186,7 @@ impl<'a> Prober<'a> {
             return Ok(Ready {
                 stream,
                 handover: None,
+                _permit: permit,
             });
         }
         let mut session = ClientSession::new(smtp::session_config(&cfg.ehlo_name, injection));
@@ -179,6 +197,7 @@ impl<'a> Prober<'a> {
                 Ok(Ready {
                     stream,
                     handover: Some(h),
+                    _permit: permit,
                 })
             }
             Driven::Done(o) => Err(
