@@ -25,6 +25,19 @@ fn build(c: &mut Criterion) {
             ))
         })
     });
+    // The suite scan's default hello: the whole TLS 1.2 pool (338 suites).
+    let pool = candidates(Version::Tls12);
+    c.bench_function("tls_probe/client_hello_build_whole_tls12_pool", |b| {
+        b.iter(|| {
+            encode(hello_for(
+                Version::Tls12,
+                black_box(&pool),
+                &opts,
+                None,
+                None,
+            ))
+        })
+    });
     c.bench_function("tls_probe/candidates_tls12", |b| {
         b.iter(|| candidates(black_box(Version::Tls12)))
     });

@@ -8,7 +8,7 @@ use tls_probe::plan::features::FeatureProbe;
 use tls_probe::plan::fingerprint::FingerprintProbe;
 use tls_probe::plan::hellos::HelloOptions;
 use tls_probe::plan::params::{DhProbe, GroupProbe, SigAlgProbe};
-use tls_probe::plan::suites::{SuiteProbe, SuiteScanConfig};
+use tls_probe::plan::suites::{AcceptedSuite, Seed, SuiteProbe, SuiteScanConfig, MAX_CHUNK};
 use tls_probe::plan::versions::VersionProbe;
 use tls_probe::plan::{Plan, Probe};
 use tls_probe::Version;
@@ -117,10 +117,29 @@ fuzz_target!(|data: &[u8]| {
                 Version::Tls12,
                 Version::Tls10,
             ];
-            let chunk = usize::from(src.byte() % 64) + 16;
+            // Small windows, or the default whole-pool hellos (with the fallback to smaller ones).
+            let chunk = match src.byte() % 4 {
+                0 => MAX_CHUNK,
+                n => usize::from(n) * 16 + usize::from(src.byte() % 16),
+            };
+            // A seed per version: an arbitrary offered list and pick (not necessarily offered).
+            let mut seeds = Vec::new();
+            for v in all {
+                if src.byte() % 2 == 0 {
+                    continue;
+                }
+                let mut offered = Vec::new();
+                for _ in 0..src.byte() % 8 {
+                    offered.push(u16::from_be_bytes([src.byte(), src.byte()]));
+                }
+                let id = u16::from_be_bytes([src.byte(), src.byte()]);
+                seeds.push(Seed::new(v, offered, AcceptedSuite::observed(id)));
+            }
             let cfg = SuiteScanConfig {
                 versions,
                 chunk,
+                fallback_chunk: usize::from(src.byte() % 128) + 1,
+                seeds,
                 infer_legacy: src.byte() % 2 == 0,
                 ..SuiteScanConfig::default()
             };

@@ -168,6 +168,18 @@ pub struct AcceptedSuite {
     pub via_hrr: bool,
 }
 
+impl AcceptedSuite {
+    /// A suite the server selected, without key exchange details.
+    pub fn observed(id: u16) -> Self {
+        AcceptedSuite {
+            id,
+            evidence: Evidence::Observed,
+            key_exchange: None,
+            via_hrr: false,
+        }
+    }
+}
+
 /// Whose order decides the suite.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
