@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use smtp_codec::blocking::drive;
 use smtp_codec::{ClientSession, SessionConfig, Step};
 use tls_probe::plan::hellos::HelloOptions;
-use tls_probe::plan::suites::{Seed, SuiteProbe, SuiteScanConfig};
+use tls_probe::plan::suites::{SuiteProbe, SuiteScanConfig};
 use tls_probe::plan::versions::VersionProbe;
 use tls_probe::plan::Plan;
 use tls_probe::runner::run;
@@ -65,26 +65,9 @@ fn main() {
         .filter(|v| v.supported)
         .map(|v| v.version)
         .collect();
-    let versions: Vec<Version> = [
-        Version::Tls13,
-        Version::Tls12,
-        Version::Tls11,
-        Version::Tls10,
-        Version::Ssl3,
-    ]
-    .into_iter()
-    .filter(|v| supported.contains(v))
-    .collect();
-
-    let mut splan = Plan::new(SuiteProbe::new(SuiteScanConfig {
-        versions: versions.clone(),
-        seeds: vplan
-            .result()
-            .iter()
-            .filter_map(Seed::from_version)
-            .collect(),
-        ..SuiteScanConfig::default()
-    }));
+    let cfg = SuiteScanConfig::after_version_probe(&vplan.result());
+    let versions = cfg.versions.clone();
+    let mut splan = Plan::new(SuiteProbe::new(cfg));
     let sstats = run(&mut splan, || connect(addr, starttls));
     let scan = splan.result();
 

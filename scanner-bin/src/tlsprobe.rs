@@ -20,7 +20,7 @@ use tls_probe::plan::features::{FeatureProbe, Features};
 use tls_probe::plan::fingerprint::{FingerprintProbe, Fingerprints};
 use tls_probe::plan::hellos::HelloOptions;
 use tls_probe::plan::params::{DhClass, DhProbe, DhResult, GroupProbe, GroupScan, SigAlgProbe};
-use tls_probe::plan::suites::{Preference, Seed, SuiteProbe, SuiteScan, SuiteScanConfig};
+use tls_probe::plan::suites::{Preference, SuiteProbe, SuiteScan, SuiteScanConfig, SCAN_ORDER};
 use tls_probe::plan::versions::{version_hello, VersionProbe, VersionSupport};
 use tls_probe::plan::{Plan, Probe};
 use tls_probe::weakness::Weakness;
@@ -566,25 +566,13 @@ pub async fn run_probes(
     // One removal loop per version, run side by side (the connection count is the same as one
     // plan over all versions; the wall time is the longest version's). The version probe's
     // picks are the first answers of each loop.
-    let seeds: Vec<Seed> = facts
-        .versions
-        .iter()
-        .filter_map(Seed::from_version)
-        .collect();
-    let mut suite_plans = [
-        Version::Tls13,
-        Version::Tls12,
-        Version::Tls11,
-        Version::Tls10,
-        Version::Ssl3,
-    ]
-    .map(|v| {
+    let after_versions = SuiteScanConfig::after_version_probe(&facts.versions);
+    let mut suite_plans = SCAN_ORDER.map(|v| {
         (full && has(v)).then(|| {
             Plan::new(SuiteProbe::new(SuiteScanConfig {
                 versions: vec![v],
-                seeds: seeds.clone(),
                 hello: opts.clone(),
-                ..SuiteScanConfig::default()
+                ..after_versions.clone()
             }))
         })
     });

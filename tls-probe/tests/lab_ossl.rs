@@ -32,6 +32,23 @@ fn ids(scan: &tls_probe::plan::suites::SuiteScan, v: Version) -> Vec<u16> {
         .unwrap_or_default()
 }
 
+/// TLS 1.2 and the versions before it that `STRING` configures.
+const LEGACY: [Version; 3] = [Version::Tls12, Version::Tls11, Version::Tls10];
+
+/// Each of [`LEGACY`]'s suite sets equals what `openssl ciphers` expands `STRING` to.
+fn assert_configured_sets(res: &tls_probe::plan::suites::SuiteScan) {
+    for v in LEGACY {
+        let flag = match v {
+            Version::Tls12 => "-tls1_2",
+            Version::Tls11 => "-tls1_1",
+            _ => "-tls1",
+        };
+        let want: BTreeSet<u16> = openssl_ciphers(flag, STRING).into_iter().collect();
+        let got: BTreeSet<u16> = ids(res, v).into_iter().collect();
+        assert_eq!(got, want, "{v}");
+    }
+}
+
 const STRING: &str = "AES256-SHA:DHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:ADH-AES128-SHA:CAMELLIA128-SHA:ECDHE-RSA-AES256-SHA384:NULL-SHA:@SECLEVEL=0";
 const SUITES13: &str = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256";
 
@@ -55,14 +72,8 @@ fn configured_server(extra: &[&str]) -> SServer {
 fn enumerated_set_equals_the_configured_set_in_client_order() {
     let srv = configured_server(&[]);
     let (res, conns) = scan(srv.port, SuiteScanConfig::default());
-    for (v, flag) in [
-        (Version::Tls12, "-tls1_2"),
-        (Version::Tls11, "-tls1_1"),
-        (Version::Tls10, "-tls1"),
-    ] {
-        let want: BTreeSet<u16> = openssl_ciphers(flag, STRING).into_iter().collect();
-        let got: BTreeSet<u16> = ids(&res, v).into_iter().collect();
-        assert_eq!(got, want, "{v}");
+    assert_configured_sets(&res);
+    for v in LEGACY {
         assert_eq!(
             res.version(v).unwrap().preference,
             Preference::Client,
@@ -87,45 +98,16 @@ fn enumerated_set_equals_the_configured_set_in_client_order() {
 /// find the configured set.
 #[test]
 fn enumeration_with_seeds_stays_within_k_plus_two_per_version_plus_two() {
-    use tls_probe::plan::suites::Seed;
     use tls_probe::plan::versions::VersionProbe;
     let srv = configured_server(&[]);
     let mut vplan = Plan::new(VersionProbe::new(Default::default()));
     let vstats = run(&mut vplan, || connect(srv.port));
-    let supported: Vec<Version> = [
-        Version::Tls13,
-        Version::Tls12,
-        Version::Tls11,
-        Version::Tls10,
-        Version::Ssl3,
-    ]
-    .into_iter()
-    .filter(|v| {
-        vplan
-            .result()
-            .iter()
-            .any(|s| s.version == *v && s.supported)
-    })
-    .collect();
+    let cfg = SuiteScanConfig::after_version_probe(&vplan.result());
+    let supported = cfg.versions.clone();
     assert_eq!(supported.len(), 4);
-    let cfg = SuiteScanConfig {
-        versions: supported.clone(),
-        seeds: vplan
-            .result()
-            .iter()
-            .filter_map(Seed::from_version)
-            .collect(),
-        ..SuiteScanConfig::default()
-    };
     let (res, conns) = scan(srv.port, cfg);
-    for (v, flag) in [
-        (Version::Tls12, "-tls1_2"),
-        (Version::Tls11, "-tls1_1"),
-        (Version::Tls10, "-tls1"),
-    ] {
-        let want: BTreeSet<u16> = openssl_ciphers(flag, STRING).into_iter().collect();
-        let got: BTreeSet<u16> = ids(&res, v).into_iter().collect();
-        assert_eq!(got, want, "{v}");
+    assert_configured_sets(&res);
+    for v in LEGACY {
         assert_eq!(res.version(v).unwrap().hellos.seeded, 1, "{v}");
     }
     let k = res.pairs().len() as u32;

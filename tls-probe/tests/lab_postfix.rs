@@ -15,11 +15,10 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 use common::*;
-use tls_probe::plan::suites::{Seed, SuiteProbe, SuiteScanConfig};
+use tls_probe::plan::suites::{SuiteProbe, SuiteScanConfig};
 use tls_probe::plan::versions::VersionProbe;
 use tls_probe::plan::Plan;
 use tls_probe::runner::run;
-use tls_probe::Version;
 
 const POSTFIX: u16 = 2525;
 
@@ -29,34 +28,13 @@ fn postfix_enumeration_matches_sslscan_within_k_plus_two_per_version_plus_two() 
     let mut vplan = Plan::new(VersionProbe::new(Default::default()));
     let vstats = run(&mut vplan, || smtp_starttls(POSTFIX));
     assert_eq!(vstats.connect_failures, 0);
-    let supported: Vec<Version> = [
-        Version::Tls13,
-        Version::Tls12,
-        Version::Tls11,
-        Version::Tls10,
-        Version::Ssl3,
-    ]
-    .into_iter()
-    .filter(|v| {
-        vplan
-            .result()
-            .iter()
-            .any(|s| s.version == *v && s.supported)
-    })
-    .collect();
+    let cfg = SuiteScanConfig::after_version_probe(&vplan.result());
+    let supported = cfg.versions.clone();
     assert!(!supported.is_empty(), "Postfix accepted no version");
-    let mut plan = Plan::new(SuiteProbe::new(SuiteScanConfig {
-        versions: supported.clone(),
-        seeds: vplan
-            .result()
-            .iter()
-            .filter_map(Seed::from_version)
-            .collect(),
-        ..SuiteScanConfig::default()
-    }));
+    let mut plan = Plan::new(SuiteProbe::new(cfg));
     let stats = run(&mut plan, || smtp_starttls(POSTFIX));
     assert_eq!(stats.connect_failures, 0);
-    let ours: BTreeSet<(Version, u16)> = plan.result().pairs().into_iter().collect();
+    let ours: BTreeSet<_> = plan.result().pairs().into_iter().collect();
 
     let out = Command::new("sslscan")
         .args(["--no-colour", "--starttls-smtp", "--xml=-"])

@@ -84,13 +84,7 @@ pub struct SuiteScanConfig {
 impl Default for SuiteScanConfig {
     fn default() -> Self {
         SuiteScanConfig {
-            versions: alloc::vec![
-                Version::Tls13,
-                Version::Tls12,
-                Version::Tls11,
-                Version::Tls10,
-                Version::Ssl3
-            ],
+            versions: SCAN_ORDER.to_vec(),
             chunk: MAX_CHUNK,
             fallback_chunk: 128,
             seeds: Vec::new(),
@@ -100,6 +94,37 @@ impl Default for SuiteScanConfig {
         }
     }
 }
+
+impl SuiteScanConfig {
+    /// The scan that follows a [`super::versions::VersionProbe`]: the versions it found
+    /// supported, newest first (TLS 1.3 to SSL 3.0; SSLv2 has no suite scan), seeded with its
+    /// picks ([`Seed::from_version`]); everything else as [`SuiteScanConfig::default`].
+    ///
+    /// ```
+    /// use tls_probe::plan::suites::SuiteScanConfig;
+    ///
+    /// // Nothing supported: nothing to enumerate.
+    /// let cfg = SuiteScanConfig::after_version_probe(&[]);
+    /// assert!(cfg.versions.is_empty() && cfg.seeds.is_empty());
+    /// ```
+    pub fn after_version_probe(found: &[super::versions::VersionSupport]) -> Self {
+        let supported = |v: Version| found.iter().any(|s| s.version == v && s.supported);
+        SuiteScanConfig {
+            versions: SCAN_ORDER.into_iter().filter(|v| supported(*v)).collect(),
+            seeds: found.iter().filter_map(Seed::from_version).collect(),
+            ..SuiteScanConfig::default()
+        }
+    }
+}
+
+/// The versions a suite scan covers, in scan order (newest first).
+pub const SCAN_ORDER: [Version; 5] = [
+    Version::Tls13,
+    Version::Tls12,
+    Version::Tls11,
+    Version::Tls10,
+    Version::Ssl3,
+];
 
 /// The largest number of suites offered in one hello.
 pub const MAX_CHUNK: usize = 1000;
