@@ -270,7 +270,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub resume: Option<PathBuf>,
 
-    /// Endpoints scanned at the same time.
+    /// Endpoints scanned at the same time. Their probe connections share a budget sized to the
+    /// open-files limit (`ulimit -n`) less one per endpoint and 256 kept back: above it, probes
+    /// wait for a socket instead of failing.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub concurrency: u32,
 
