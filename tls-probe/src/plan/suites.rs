@@ -71,7 +71,7 @@ pub struct SuiteScanConfig {
     /// take it (see the module docs).
     pub fallback_chunk: usize,
     /// Answers already seen (for example by the version probe): each counts as the first answer
-    /// of its version.
+    /// of its version, unless `infer_legacy` offers that version a prediction first.
     pub seeds: Vec<Seed>,
     /// Infer TLS 1.0/1.1/SSLv3 suites from TLS 1.2 (see the module docs).
     pub infer_legacy: bool,
