@@ -28,6 +28,21 @@ if [ ${#missing[@]} -gt 0 ]; then
     chromium  # scripts/html-check.sh: the report's browser check
 fi
 
+# The install above is preseeded with "No configuration" (so it never waits on a question), and that
+# leaves no /etc/postfix/main.cf. A copy of main.cf.proto is not enough (it lacks Debian's required
+# settings such as setgid_group): let the package write its "Local only" main.cf, which
+# lab/postfix/setup-postfix.sh then edits. This also repairs a machine where Postfix was installed
+# earlier without a configuration.
+if [ ! -f /etc/postfix/main.cf ]; then
+  [ "$(id -u)" = 0 ] || { echo "lab/install.sh: /etc/postfix/main.cf is missing; run this script as root to create it" >&2; exit 1; }
+  echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+  echo "postfix postfix/mailname string mx.lab.test" | debconf-set-selections
+  DEBIAN_FRONTEND=noninteractive dpkg-reconfigure -f noninteractive postfix >/dev/null 2>&1 || true
+  # The package's postinst may start Postfix on port 25: the lab runs its own listeners.
+  postfix stop >/dev/null 2>&1 || true
+  [ -f /etc/postfix/main.cf ] || { echo "lab/install.sh: dpkg-reconfigure postfix wrote no /etc/postfix/main.cf" >&2; exit 1; }
+fi
+
 # Exim conflicts with Postfix as a package: fetch and unpack it into $LAB instead of installing it.
 if [ ! -x "$LAB/exim/unpacked/usr/sbin/exim4" ]; then
   [ "$(id -u)" = 0 ] || { echo "lab/install.sh: Exim is not unpacked in $LAB/exim; run as root" >&2; exit 1; }
