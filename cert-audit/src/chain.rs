@@ -15,8 +15,15 @@ pub struct ChainFacts {
     pub length: usize,
     /// Bytes of all certificates.
     pub total_bytes: usize,
-    /// Indices of the path from the first certificate up through presented issuers.
+    /// Indices of the path from the first certificate up through presented issuers, by names.
     pub path: Vec<usize>,
+    /// Indices of the presented certificates on the path rustls-webpki validated (leaf first),
+    /// when the chain is trusted; date findings follow this path, the one a sender builds.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub validated_path: Option<Vec<usize>>,
     /// The first certificate is a CA while a later one is an end-entity certificate.
     pub leaf_not_first: bool,
     /// The path does not follow the presented order (issuers not each right after their subject).
@@ -75,14 +82,7 @@ pub(crate) fn analyse(ders: &[&[u8]], parsed: &[Option<&Parsed>]) -> ChainFacts 
         }
     }
     let out_of_order = path.iter().enumerate().any(|(pos, idx)| pos != *idx);
-    let first_is_ca = get(0).is_some_and(|p| p.facts.is_ca);
-    let misplaced_leaves: Vec<usize> = if first_is_ca {
-        (1..length)
-            .filter(|k| !duplicates.contains(k) && get(*k).is_some_and(|p| !p.facts.is_ca))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let misplaced_leaves = misplaced_leaves(parsed, &duplicates);
     let leaf_not_first = !misplaced_leaves.is_empty();
     let root_sent = match path.as_slice() {
         [_, .., last] if get(*last).is_some_and(|p| p.facts.self_signed) => Some(*last),
@@ -95,10 +95,22 @@ pub(crate) fn analyse(ders: &[&[u8]], parsed: &[Option<&Parsed>]) -> ChainFacts 
         length,
         total_bytes,
         path,
+        validated_path: None,
         leaf_not_first,
         out_of_order,
         duplicates,
         root_sent,
         extra,
     }
+}
+
+/// End-entity certificates sent after a first certificate that is a CA (not duplicates).
+pub(crate) fn misplaced_leaves(parsed: &[Option<&Parsed>], duplicates: &[usize]) -> Vec<usize> {
+    let get = |i: usize| parsed.get(i).copied().flatten();
+    if !get(0).is_some_and(|p| p.facts.is_ca) {
+        return Vec::new();
+    }
+    (1..parsed.len())
+        .filter(|k| !duplicates.contains(k) && get(*k).is_some_and(|p| !p.facts.is_ca))
+        .collect()
 }

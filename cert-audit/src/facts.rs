@@ -83,6 +83,66 @@ pub struct SignatureInfo {
     pub oid: String,
 }
 
+/// How the certificate's self-signature was established (or why it was not).
+///
+/// Checked in this order: the signature itself, with a verifier that also accepts keys a modern
+/// client refuses (RSA from 1024 bits, SHA-1; the weakness is a finding of its own); then, when
+/// the signature cannot be checked here (RSA under 1024 bits or with public exponent 1, MD5,
+/// DSA...), the key identifiers (authorityKeyIdentifier equal to subjectKeyIdentifier); then,
+/// without key identifiers, the identical subject and issuer names, provided the key type fits the
+/// signature algorithm. A key type that cannot have made the signature gives
+/// [`SelfSignature::Unchecked`]: self-issued, signature not checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum SelfSignature {
+    /// Subject and issuer differ: not self-issued.
+    #[default]
+    NotSelfIssued,
+    /// Self-issued and the signature verifies with the certificate's own key.
+    Verified,
+    /// Self-issued, the signature could not be checked here, and the authority key identifier
+    /// equals the subject key identifier.
+    KeyIdentifiers,
+    /// Self-issued, the signature could not be checked here, no key identifiers, and the key type
+    /// fits the signature algorithm: taken as self-signed on the names alone.
+    IssuerSubject,
+    /// Self-issued, but the signature could not be checked and the key type does not fit the
+    /// signature algorithm (or nothing else tells): not claimed as self-signed.
+    Unchecked,
+    /// Self-issued, but the signature was checked with the certificate's own key and does not
+    /// verify: issued by another key under the same name.
+    Invalid,
+    /// Self-issued, the signature could not be checked, and the key identifiers differ: issued by
+    /// another key under the same name (a re-keyed CA).
+    OtherKey,
+}
+
+impl SelfSignature {
+    /// True when the certificate counts as self-signed ([`Self::Verified`],
+    /// [`Self::KeyIdentifiers`] or [`Self::IssuerSubject`]).
+    pub fn is_self_signed(self) -> bool {
+        matches!(
+            self,
+            Self::Verified | Self::KeyIdentifiers | Self::IssuerSubject
+        )
+    }
+
+    /// The snake_case name (the serde form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotSelfIssued => "not_self_issued",
+            Self::Verified => "verified",
+            Self::KeyIdentifiers => "key_identifiers",
+            Self::IssuerSubject => "issuer_subject",
+            Self::Unchecked => "unchecked",
+            Self::Invalid => "invalid",
+            Self::OtherKey => "other_key",
+        }
+    }
+}
+
 /// Extended key usage, when the extension is present.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -144,9 +204,15 @@ pub struct CertFacts {
     pub spki_sha256: String,
     /// Subject and issuer names are identical.
     pub self_issued: bool,
-    /// Self-issued and the signature verifies with the certificate's own key (or, for signature
-    /// algorithms that cannot be checked here, such as MD5, self-issued with matching key ids).
+    /// Self-signed: [`SelfSignature::is_self_signed`] of [`CertFacts::self_signature`].
     pub self_signed: bool,
+    /// How the self-signature was established, for a self-issued certificate (absent from the
+    /// serde form when not self-issued).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "is_not_self_issued")
+    )]
+    pub self_signature: SelfSignature,
     /// basicConstraints cA is TRUE.
     pub is_ca: bool,
     /// basicConstraints pathLenConstraint.
@@ -166,6 +232,11 @@ pub struct CertFacts {
     pub sct_count: usize,
     /// TLS feature extension asks for status_request (OCSP must-staple, RFC 7633).
     pub must_staple: bool,
+}
+
+#[cfg(feature = "serde")]
+fn is_not_self_issued(s: &SelfSignature) -> bool {
+    *s == SelfSignature::NotSelfIssued
 }
 
 /// What the chain-level analysis needs beyond [`CertFacts`]: raw names for exact comparison.
@@ -224,6 +295,7 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
         spki_sha256: hex(&Sha256::digest(&spki_der)),
         self_issued,
         self_signed: false,
+        self_signature: SelfSignature::NotSelfIssued,
         is_ca: false,
         path_len: None,
         key_usage: None,
@@ -329,7 +401,10 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
             }
         }
     }
-    facts.self_signed = self_issued && self_signature_ok(cert, aki.as_deref(), ski.as_deref());
+    if self_issued {
+        facts.self_signature = self_signature(cert, &facts, aki.as_deref(), ski.as_deref());
+    }
+    facts.self_signed = facts.self_signature.is_self_signed();
     Parsed {
         facts,
         subject_raw,
@@ -338,15 +413,111 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
     }
 }
 
-fn self_signature_ok(cert: &X509Certificate<'_>, aki: Option<&[u8]>, ski: Option<&[u8]>) -> bool {
-    match cert.verify_signature(None) {
-        Ok(()) => true,
-        // MD5, DSA... cannot be checked with ring: fall back to the key identifiers.
-        Err(x509_parser::error::X509Error::SignatureUnsupportedAlgorithm) => match (aki, ski) {
-            (Some(a), Some(s)) => a == s,
-            _ => true,
+/// How a self-issued certificate's signature relates to its own key; see [`SelfSignature`].
+fn self_signature(
+    cert: &X509Certificate<'_>,
+    facts: &CertFacts,
+    aki: Option<&[u8]>,
+    ski: Option<&[u8]>,
+) -> SelfSignature {
+    if !key_fits_signature(facts.key.algorithm, &facts.signature.oid) {
+        return SelfSignature::Unchecked;
+    }
+    let checked = match cert.verify_signature(None) {
+        Ok(()) => return SelfSignature::Verified,
+        Err(x509_parser::error::X509Error::SignatureUnsupportedAlgorithm) => false,
+        // ring's default RSA verifiers refuse keys under 2048 bits: retry with its legacy ones.
+        Err(_) => match legacy_rsa_verify(cert, facts) {
+            Some(true) => return SelfSignature::Verified,
+            Some(false) => true,
+            None => ring_checks(cert, facts),
         },
-        Err(_) => false,
+    };
+    if checked {
+        return SelfSignature::Invalid;
+    }
+    match (aki, ski) {
+        (Some(a), Some(s)) if a == s => SelfSignature::KeyIdentifiers,
+        (Some(_), Some(_)) => SelfSignature::OtherKey,
+        _ => SelfSignature::IssuerSubject,
+    }
+}
+
+/// Whether a key of this type can have made a signature with this algorithm OID.
+fn key_fits_signature(key: KeyAlgorithm, sig_oid: &str) -> bool {
+    match key {
+        KeyAlgorithm::Rsa => {
+            sig_oid.starts_with("1.2.840.113549.1.1.") || sig_oid == "1.3.14.3.2.29"
+        }
+        KeyAlgorithm::Ec => sig_oid.starts_with("1.2.840.10045.4."),
+        KeyAlgorithm::Ed25519 => sig_oid == "1.3.101.112",
+        KeyAlgorithm::Ed448 => sig_oid == "1.3.101.113",
+        KeyAlgorithm::Dsa => {
+            sig_oid.starts_with("1.2.840.10040.4.") || sig_oid.starts_with("2.16.840.1.101.3.4.3.")
+        }
+        // An unknown key type: nothing says it cannot have signed.
+        KeyAlgorithm::Other => true,
+    }
+}
+
+/// The RSA modulus bits and public exponent (saturated to u64), for an RSA key.
+fn rsa_params(cert: &X509Certificate<'_>) -> Option<(u32, u64)> {
+    match cert.tbs_certificate.subject_pki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => Some((int_bits(rsa.modulus), rsa.try_exponent().unwrap_or(0))),
+        _ => None,
+    }
+}
+
+/// Whether ring accepts this RSA key at all (1024 to 8192 bits, odd exponent of at least 3).
+fn ring_accepts_rsa(bits: u32, exponent: u64) -> bool {
+    (1024..=8192).contains(&bits) && exponent >= 3 && exponent % 2 == 1
+}
+
+/// Verifies a PKCS#1 v1.5 RSA self-signature with ring's legacy verifiers (keys from 1024 bits):
+/// `Some(result)` when this verifier can judge the key and hash, `None` when it cannot.
+fn legacy_rsa_verify(cert: &X509Certificate<'_>, facts: &CertFacts) -> Option<bool> {
+    use ring::signature as sig;
+    let alg: &dyn sig::VerificationAlgorithm = match facts.signature.oid.as_str() {
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => {
+            &sig::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY
+        }
+        "1.2.840.113549.1.1.11" => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+        "1.2.840.113549.1.1.13" => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+        _ => return None,
+    };
+    let (bits, exponent) = rsa_params(cert)?;
+    if !ring_accepts_rsa(bits, exponent) {
+        return None;
+    }
+    let key = sig::UnparsedPublicKey::new(
+        alg,
+        &cert.tbs_certificate.subject_pki.subject_public_key.data,
+    );
+    Some(
+        key.verify(cert.tbs_certificate.as_ref(), &cert.signature_value.data)
+            .is_ok(),
+    )
+}
+
+/// After x509-parser's verifier refused the signature and the legacy one could not judge it:
+/// true when the refusal was a real check (the key and algorithm are ones ring verifies), false
+/// when the key itself was out of ring's reach (small RSA modulus, exponent 1, SHA-384 with an
+/// RSA key under 2048 bits...).
+fn ring_checks(cert: &X509Certificate<'_>, facts: &CertFacts) -> bool {
+    match facts.key.algorithm {
+        KeyAlgorithm::Rsa => match rsa_params(cert) {
+            Some((bits, exponent)) => {
+                let sha384_or_pss = matches!(
+                    facts.signature.oid.as_str(),
+                    "1.2.840.113549.1.1.12" | "1.2.840.113549.1.1.10"
+                );
+                ring_accepts_rsa(bits, exponent) && (!sha384_or_pss || bits >= 2048)
+            }
+            None => false,
+        },
+        // x509-parser reports curves and hashes ring lacks as unsupported: a refusal is a check.
+        KeyAlgorithm::Ec | KeyAlgorithm::Ed25519 => true,
+        _ => false,
     }
 }
 

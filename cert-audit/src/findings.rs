@@ -67,10 +67,14 @@ finding_ids! {
     NotYetValid => "not-yet-valid",
     /// The leaf expires within 30 days.
     ExpiresSoon => "expires-soon",
-    /// A publicly trusted leaf issued after 2020-09-01 is valid for more than 398 days.
+    /// The leaf is valid for longer than the CA/B Forum allows for its issuance date
+    /// ([`VALIDITY_LIMITS`]); binding for publicly trusted chains, informative for others.
     LongValidity => "long-validity",
     /// The leaf is self-signed.
     SelfSigned => "self-signed",
+    /// The leaf is self-issued but its signature could not be checked and its key type cannot
+    /// have made it: "self-issued, signature not checked".
+    SelfIssued => "self-issued",
     /// The chain ends in a CA the store does not hold.
     UntrustedIssuer => "untrusted-issuer",
     /// The leaf's issuer is missing from the chain.
@@ -127,8 +131,54 @@ pub struct Finding {
 
 /// Unix time of 2020-09-01T00:00:00Z, from which the 398-day maximum applies.
 pub const LONG_VALIDITY_CUTOFF: i64 = 1_598_918_400;
-/// Longest validity, in days, of a publicly trusted leaf issued after the cutoff.
+/// Longest validity, in days, of a publicly trusted leaf issued from 2020-09-01 to 2026-03-14.
 pub const MAX_PUBLIC_VALIDITY_DAYS: i64 = 398;
+
+/// The CA/B Forum Baseline Requirements' maximum validity of a server certificate (BR section
+/// 6.3.2), by issuance date: `(notBefore from, unix seconds; maximum days)`, in date order. The
+/// validity period runs from notBefore through notAfter inclusive (notAfter - notBefore + 1
+/// second), and a day is 86,400 seconds: any part of a day more counts as a day.
+///
+/// 825 days from 2018-03-01, 398 from 2020-09-01 (ballot SC31), then ballot SC-081: 200 from
+/// 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15.
+pub const VALIDITY_LIMITS: &[(i64, i64)] = &[
+    (1_519_862_400, 825),
+    (LONG_VALIDITY_CUTOFF, MAX_PUBLIC_VALIDITY_DAYS),
+    (1_773_532_800, 200),
+    (1_805_068_800, 100),
+    (1_868_227_200, 47),
+];
+
+/// The maximum validity in days for a certificate issued (notBefore) at `not_before`, if a
+/// limit applied then.
+///
+/// ```
+/// use cert_audit::findings::max_validity_days;
+/// assert_eq!(max_validity_days(1_598_918_399), Some(825)); // 2020-08-31T23:59:59Z
+/// assert_eq!(max_validity_days(1_598_918_400), Some(398)); // 2020-09-01
+/// assert_eq!(max_validity_days(1_773_532_800), Some(200)); // 2026-03-15
+/// assert_eq!(max_validity_days(1_000_000_000), None);
+/// ```
+pub fn max_validity_days(not_before: i64) -> Option<i64> {
+    VALIDITY_LIMITS
+        .iter()
+        .rev()
+        .find(|(from, _)| not_before >= *from)
+        .map(|(_, days)| *days)
+}
+
+/// True when a validity from `not_before` to `not_after` (inclusive) is longer than `max_days`.
+///
+/// ```
+/// use cert_audit::findings::validity_exceeds;
+/// let day = 86_400;
+/// assert!(!validity_exceeds(0, 398 * day - 1, 398)); // exactly 398 days, inclusive
+/// assert!(validity_exceeds(0, 398 * day, 398)); // one second more
+/// ```
+pub fn validity_exceeds(not_before: i64, not_after: i64, max_days: i64) -> bool {
+    let inclusive = i128::from(not_after) - i128::from(not_before) + 1;
+    inclusive > i128::from(max_days) * 86_400
+}
 /// "Expires soon" window, seconds.
 pub const EXPIRY_WARNING_SECS: i64 = 30 * 86_400;
 
@@ -139,6 +189,9 @@ pub(crate) struct Context<'a> {
     pub(crate) names: &'a NameCheck,
     pub(crate) now: i64,
     pub(crate) public_store: bool,
+    /// The presented certificates a sender's path runs through: webpki's validated path when
+    /// path building succeeded, else the path by names.
+    pub(crate) sender_path: &'a [usize],
 }
 
 fn push(
@@ -159,7 +212,7 @@ fn push(
 pub(crate) fn certificate_findings(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     use FindingId as F;
     use Severity as S;
-    let on_path = |i: usize| ctx.chain.path.contains(&i);
+    let on_path = |i: usize| ctx.sender_path.contains(&i);
     for (i, cert) in ctx.certs.iter().enumerate() {
         let Some(c) = cert else {
             // An unparseable leaf is reported through the trust class (Malformed).
@@ -288,21 +341,36 @@ pub(crate) fn certificate_findings(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 pub(crate) fn leaf_findings(ctx: &Context<'_>, leaf: &CertFacts, out: &mut Vec<Finding>) {
     use FindingId as F;
     use Severity as S;
-    if ctx.public_store
-        && *ctx.trust == TrustClass::Trusted
-        && leaf.not_before_unix >= LONG_VALIDITY_CUTOFF
-        && leaf.validity_days > MAX_PUBLIC_VALIDITY_DAYS
-    {
-        push(
-            out,
-            F::LongValidity,
-            S::Medium,
-            Some(0),
-            format!(
-                "publicly trusted leaf valid for {} days (max {MAX_PUBLIC_VALIDITY_DAYS})",
-                leaf.validity_days
-            ),
-        );
+    if let Some(max) = max_validity_days(leaf.not_before_unix) {
+        if validity_exceeds(leaf.not_before_unix, leaf.not_after_unix, max) {
+            let days = leaf.validity_days.saturating_add(1);
+            let binding = ctx.public_store && *ctx.trust == TrustClass::Trusted;
+            let (severity, whom) = if binding {
+                (
+                    S::Medium,
+                    "publicly trusted: the limit binds its issuer".to_string(),
+                )
+            } else {
+                (
+                    S::Low,
+                    format!(
+                        "{} under this trust store: the limit binds public CAs only",
+                        ctx.trust.as_str()
+                    ),
+                )
+            };
+            push(
+                out,
+                F::LongValidity,
+                severity,
+                Some(0),
+                format!(
+                    "the leaf is valid for about {days} days, longer than the {max} days the \
+                     CA/B Forum allows for certificates issued {} ({whom})",
+                    leaf.not_before
+                ),
+            );
+        }
     }
     match ctx.names.result {
         NameMatch::Mismatch => push(
@@ -390,6 +458,15 @@ pub(crate) fn trust_findings(trust: &TrustClass, out: &mut Vec<Finding>) {
             S::High,
             Some(0),
             "the leaf is self-signed".to_string(),
+        ),
+        TrustClass::SelfIssued => push(
+            out,
+            F::SelfIssued,
+            S::High,
+            Some(0),
+            "the leaf is self-issued (subject = issuer), signature not checked: its key type \
+             cannot have made its signature"
+                .to_string(),
         ),
         TrustClass::UnknownIssuer => {
             push(

@@ -78,7 +78,9 @@ pub mod trust;
 
 pub use chain::ChainFacts;
 pub use dane::{DaneOutcome, DaneRecordResult, DaneReport, Tlsa, TlsaRdataError};
-pub use facts::{CertFacts, ExtendedKeyUsage, HashAlgorithm, KeyAlgorithm, KeyInfo, SignatureInfo};
+pub use facts::{
+    CertFacts, ExtendedKeyUsage, HashAlgorithm, KeyAlgorithm, KeyInfo, SelfSignature, SignatureInfo,
+};
 pub use findings::{Finding, FindingId, Severity};
 pub use limits::{LimitError, Limits};
 pub use names::{check_names, dns_name_matches, NameCheck, NameMatch};
@@ -188,7 +190,7 @@ pub fn audit(input: &AuditInput<'_>, store: &TrustStore) -> AuditReport {
     let results: Vec<Result<facts::Parsed, String>> =
         ders.iter().map(|d| facts::parse(d)).collect();
     let parsed: Vec<Option<&facts::Parsed>> = results.iter().map(|r| r.as_ref().ok()).collect();
-    let chain = chain::analyse(&ders, &parsed);
+    let mut chain = chain::analyse(&ders, &parsed);
     let certificates: Vec<CertReport> = ders
         .iter()
         .zip(&results)
@@ -210,10 +212,32 @@ pub fn audit(input: &AuditInput<'_>, store: &TrustStore) -> AuditReport {
             },
             names::NameCheck::not_checked(),
         ),
-        Some(Ok(leaf)) => (
-            trust::classify(&ders, leaf, &parsed, &chain, store, input.now),
-            names::check_names(&leaf.facts, input.mx_host, input.domain),
-        ),
+        Some(Ok(leaf)) => {
+            let (class, validated) =
+                trust::classify(&ders, leaf, &parsed, &chain, store, input.now);
+            if let Some(path) = &validated {
+                // What is on no path a sender uses is extra, even if the names would chain it
+                // (the root, which a sender takes from its store, is reported as root-sent).
+                chain.extra.retain(|k| !path.contains(k));
+                let misplaced = chain::misplaced_leaves(&parsed, &chain.duplicates);
+                for k in 1..ders.len() {
+                    if !path.contains(&k)
+                        && chain.root_sent != Some(k)
+                        && !chain.duplicates.contains(&k)
+                        && !misplaced.contains(&k)
+                        && !chain.extra.contains(&k)
+                    {
+                        chain.extra.push(k);
+                    }
+                }
+                chain.extra.sort_unstable();
+            }
+            chain.validated_path = validated;
+            (
+                class,
+                names::check_names(&leaf.facts, input.mx_host, input.domain),
+            )
+        }
     };
 
     let cert_facts: Vec<Option<&CertFacts>> = parsed.iter().map(|p| p.map(|p| &p.facts)).collect();
@@ -224,6 +248,7 @@ pub fn audit(input: &AuditInput<'_>, store: &TrustStore) -> AuditReport {
         names: &names,
         now: now_i,
         public_store: store.is_public(),
+        sender_path: chain.validated_path.as_deref().unwrap_or(&chain.path),
     };
     findings::trust_findings(&trust, &mut findings);
     findings::certificate_findings(&ctx, &mut findings);

@@ -7,8 +7,11 @@
 //! 1. [`TrustClass::LimitExceeded`], [`TrustClass::NoCertificate`], [`TrustClass::Malformed`]:
 //!    nothing sensible can be said about a chain we refused or could not parse (leaf only: a
 //!    broken intermediate is a finding, and path building decides whether it mattered).
-//! 2. [`TrustClass::SelfSigned`]: the leaf is signed by its own key. This is what senders and
-//!    the studies count first, whatever else is wrong with it.
+//! 2. [`TrustClass::SelfSigned`]: the leaf is signed by its own key (see
+//!    [`crate::SelfSignature`] for how that is told when the signature cannot be checked). This
+//!    is what senders and the studies count first, whatever else is wrong with it. A leaf that is
+//!    self-issued but whose key type cannot have made its signature is
+//!    [`TrustClass::SelfIssued`] ("self-issued, signature not checked") instead.
 //! 3. [`TrustClass::Expired`] / [`TrustClass::NotYetValid`]: the leaf's own dates at `now`.
 //! 4. Path building with rustls-webpki against the store, with the presented certificates after
 //!    the first as intermediates, for server authentication at `now`:
@@ -40,6 +43,10 @@ pub enum TrustClass {
     Trusted,
     /// The leaf is self-signed.
     SelfSigned,
+    /// The leaf is self-issued (subject = issuer), but its signature could not be checked and
+    /// its key type cannot have made it: not claimed as self-signed (see
+    /// [`crate::SelfSignature::Unchecked`]).
+    SelfIssued,
     /// The path ends in a (self-signed) CA the store does not hold.
     UnknownIssuer,
     /// The leaf's (or an intermediate's) issuer was neither presented nor in the store.
@@ -76,6 +83,7 @@ impl TrustClass {
         match self {
             Self::Trusted => "trusted",
             Self::SelfSigned => "self_signed",
+            Self::SelfIssued => "self_issued",
             Self::UnknownIssuer => "unknown_issuer",
             Self::IncompleteChain => "incomplete_chain",
             Self::Expired => "expired",
@@ -89,16 +97,17 @@ impl TrustClass {
     }
 }
 
-/// Verifies `leaf` with `intermediates` against `anchors` for server authentication at `now`.
+/// Verifies `leaf` with `intermediates` against `anchors` for server authentication at `now`;
+/// on success, the DER of the intermediates on the path webpki built, leaf side first.
 pub(crate) fn webpki_verify(
     leaf: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
     anchors: &[rustls_pki_types::TrustAnchor<'_>],
     now: u64,
-) -> Result<(), webpki::Error> {
+) -> Result<Vec<Vec<u8>>, webpki::Error> {
     let ee = webpki::EndEntityCert::try_from(leaf)?;
     let time = UnixTime::since_unix_epoch(core::time::Duration::from_secs(now));
-    ee.verify_for_usage(
+    let path = ee.verify_for_usage(
         webpki::ALL_VERIFICATION_ALGS,
         anchors,
         intermediates,
@@ -106,8 +115,29 @@ pub(crate) fn webpki_verify(
         webpki::KeyUsage::server_auth(),
         None,
         None,
-    )
-    .map(|_| ())
+    )?;
+    Ok(path
+        .intermediate_certificates()
+        .map(|c| c.der().as_ref().to_vec())
+        .collect())
+}
+
+/// The presented certificates (indices) that form the path a validating sender built: the leaf,
+/// then each intermediate of webpki's path, found among the presented certificates by its DER.
+fn presented_indices(ders: &[&[u8]], path: &[Vec<u8>]) -> Vec<usize> {
+    let mut out = vec![0usize];
+    for der in path {
+        if let Some(i) = ders
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, d)| **d == der.as_slice())
+            .map(|(i, _)| i)
+        {
+            out.push(i);
+        }
+    }
+    out
 }
 
 /// The presented certificates after the first that parse: an unparseable one cannot help a
@@ -124,7 +154,8 @@ pub(crate) fn parseable_intermediates<'a>(
         .collect()
 }
 
-/// Classifies a chain whose leaf parsed (steps 2-4 of the precedence).
+/// Classifies a chain whose leaf parsed (steps 2-4 of the precedence), with the presented
+/// certificates (indices) of the path a validating sender built when path building succeeded.
 pub(crate) fn classify(
     ders: &[&[u8]],
     leaf: &Parsed,
@@ -132,25 +163,28 @@ pub(crate) fn classify(
     chain: &ChainFacts,
     store: &TrustStore,
     now: u64,
-) -> TrustClass {
+) -> (TrustClass, Option<Vec<usize>>) {
     if leaf.facts.self_signed {
-        return TrustClass::SelfSigned;
+        return (TrustClass::SelfSigned, None);
+    }
+    if leaf.facts.self_signature == crate::facts::SelfSignature::Unchecked {
+        return (TrustClass::SelfIssued, None);
     }
     let now_i = i64::try_from(now).unwrap_or(i64::MAX);
     if now_i > leaf.facts.not_after_unix {
-        return TrustClass::Expired;
+        return (TrustClass::Expired, None);
     }
     if now_i < leaf.facts.not_before_unix {
-        return TrustClass::NotYetValid;
+        return (TrustClass::NotYetValid, None);
     }
     let Some(first) = ders.first() else {
-        return TrustClass::NoCertificate;
+        return (TrustClass::NoCertificate, None);
     };
     let leaf_der = CertificateDer::from(*first);
     let intermediates = parseable_intermediates(ders, parsed);
     match webpki_verify(&leaf_der, &intermediates, store.anchors(), now) {
-        Ok(()) => TrustClass::Trusted,
-        Err(e) => map_error(&e, parsed, chain),
+        Ok(path) => (TrustClass::Trusted, Some(presented_indices(ders, &path))),
+        Err(e) => (map_error(&e, parsed, chain), None),
     }
 }
 

@@ -7,7 +7,9 @@
 )] // test code
 mod common;
 
-use cert_audit::{audit, AuditInput, FindingId as F, Severity};
+use cert_audit::{
+    audit, AuditInput, CertificateDer, FindingId as F, Severity, TrustClass, TrustStore,
+};
 use common::*;
 
 const GOOD: &[&str] = &["leaf-good", "int"];
@@ -77,13 +79,13 @@ fn expires_soon() {
 }
 
 #[test]
-fn long_validity_only_for_publicly_trusted_leaves() {
+fn long_validity_binds_publicly_trusted_leaves() {
     let long = chain(&["leaf-long", "int"]);
     let public = test_store().with_public(true);
     let r = audit(&AuditInput::new(&long, NOW).mx_host(MX), &public);
-    assert!(r.has(F::LongValidity), "{:#?}", r.findings);
-    // Not under a private store, and not for a 334-day leaf.
-    assert!(!fires(&["leaf-long", "int"], F::LongValidity));
+    let f = r.findings.iter().find(|f| f.id == F::LongValidity).unwrap();
+    assert_eq!(f.severity, Severity::Medium, "{:#?}", r.findings);
+    // Not for a 334-day leaf.
     let good = chain(GOOD);
     assert!(!audit(&AuditInput::new(&good, NOW).mx_host(MX), &public).has(F::LongValidity));
 }
@@ -215,4 +217,113 @@ fn expired_intermediate_is_reported_too() {
     // An unrelated extra certificate's dates are not judged.
     let r = run_at(&["leaf-good", "int", "leaf-expired"], NOW);
     assert!(!r.has(F::Expired));
+}
+
+/// A leaf for `mx.example.test` from `not_before` to `not_after` (unix seconds) under a fresh CA;
+/// returns the chain and a store holding the CA.
+fn dated_chain(not_before: i64, not_after: i64) -> (Vec<CertificateDer<'static>>, TrustStore) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let at = |t: i64| rcgen::date_time_ymd(1970, 1, 1) + std::time::Duration::from_secs(t as u64);
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.not_before = at(0);
+    ca.not_after = at(4_000_000_000);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(vec![MX.to_string()]).unwrap();
+    leaf.not_before = at(not_before);
+    leaf.not_after = at(not_after);
+    let issuer = Issuer::from_params(&ca, &ca_key);
+    let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+    let store = TrustStore::from_der_certs([ca_cert.der().as_ref()]).unwrap();
+    (vec![leaf_cert.der().clone()], store)
+}
+
+fn long_validity(not_before: i64, not_after: i64, public: bool) -> Option<Severity> {
+    let (c, store) = dated_chain(not_before, not_after);
+    let now = u64::try_from(not_before + 86_400).unwrap();
+    let r = audit(
+        &AuditInput::new(&c, now).mx_host(MX),
+        &store.with_public(public),
+    );
+    assert_eq!(r.trust, TrustClass::Trusted, "{:#?}", r.findings);
+    r.findings
+        .iter()
+        .find(|f| f.id == F::LongValidity)
+        .map(|f| f.severity)
+}
+
+const DAY: i64 = 86_400;
+/// 2021-01-01, under the 398-day rule.
+const ISSUED_2021: i64 = 1_609_459_200;
+
+#[test]
+fn long_validity_boundary_is_398_days_inclusive() {
+    // notBefore through notAfter inclusive: 398 days exactly is allowed, one second more is not.
+    assert_eq!(
+        long_validity(ISSUED_2021, ISSUED_2021 + 398 * DAY - 1, true),
+        None
+    );
+    assert_eq!(
+        long_validity(ISSUED_2021, ISSUED_2021 + 398 * DAY, true),
+        Some(Severity::Medium)
+    );
+}
+
+#[test]
+fn long_validity_follows_the_issuance_date() {
+    // 2026-03-15: 200 days; 2027-03-15: 100; 2029-03-15: 47.
+    for (issued, max) in [
+        (1_773_532_800, 200),
+        (1_805_068_800, 100),
+        (1_868_227_200, 47),
+    ] {
+        assert_eq!(long_validity(issued, issued + max * DAY - 1, true), None);
+        assert_eq!(
+            long_validity(issued, issued + max * DAY, true),
+            Some(Severity::Medium),
+            "issued {issued}, max {max}"
+        );
+        // The day before, the older (longer) limit applies.
+        assert_eq!(
+            long_validity(issued - 1, issued - 1 + max * DAY, true),
+            None,
+            "issued {issued}"
+        );
+    }
+}
+
+#[test]
+fn long_validity_applies_to_every_chain_and_says_whether_it_binds() {
+    // A private CA: the rule does not bind it, so the finding is informative (low), not medium.
+    let sev = long_validity(ISSUED_2021, ISSUED_2021 + 400 * DAY, false);
+    assert_eq!(sev, Some(Severity::Low));
+    // A ten-year leaf under the (private) test store gets it too.
+    let r = run(&["leaf-long", "int"]);
+    let f = r.findings.iter().find(|f| f.id == F::LongValidity).unwrap();
+    assert_eq!(f.severity, Severity::Low);
+    assert!(f.message.contains("binds public CAs only"), "{}", f.message);
+}
+
+#[test]
+fn dates_follow_the_path_a_sender_builds() {
+    // xs-leaf <- xs-int (valid), with an expired copy of xs-int presented first: the name path
+    // runs through the expired copy, the validated path does not.
+    let c = chain(&["xs-leaf", "xs-int-expired", "xs-int"]);
+    let store = TrustStore::from_pem(&std::fs::read(path("xs-root")).unwrap()).unwrap();
+    let r = audit(&AuditInput::new(&c, NOW).mx_host(MX), &store);
+    assert_eq!(r.trust, TrustClass::Trusted);
+    assert_eq!(r.chain.validated_path.as_deref(), Some(&[0, 2][..]));
+    assert!(!r.has(F::Expired), "{:#?}", r.findings);
+    // The expired copy is on no path a sender uses: it is an extra certificate.
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.id == F::ExtraCertificate && f.cert_index == Some(1)));
+    // Alone, the expired intermediate does break the chain, and is flagged.
+    let c = chain(&["xs-leaf", "xs-int-expired"]);
+    let r = audit(&AuditInput::new(&c, NOW).mx_host(MX), &store);
+    assert_eq!(r.trust, TrustClass::Expired);
+    assert!(r.has(F::Expired));
 }

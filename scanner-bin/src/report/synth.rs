@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use cert_audit::{
     AuditReport, CertFacts, CertReport, ChainFacts, HashAlgorithm, KeyAlgorithm, KeyInfo,
-    NameCheck, NameMatch, SignatureInfo, TrustClass,
+    NameCheck, NameMatch, SelfSignature, SignatureInfo, TrustClass,
 };
 
 use super::aggregate::fnv1a;
@@ -530,6 +530,11 @@ fn audit(id: &Ident, c: &CertSpec) -> AuditReport {
         spki_sha256: spki_sha,
         self_issued: self_signed,
         self_signed,
+        self_signature: if self_signed {
+            SelfSignature::Verified
+        } else {
+            SelfSignature::NotSelfIssued
+        },
         is_ca: false,
         path_len: None,
         key_usage: None,

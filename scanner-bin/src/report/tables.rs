@@ -434,6 +434,7 @@ fn dh(a: &Aggregate) -> Section {
 pub const TRUST_CLASSES: &[(&str, &str)] = &[
     ("trusted", "trusted"),
     ("self_signed", "self-signed"),
+    ("self_issued", "self-issued, signature not checked"),
     ("unknown_issuer", "unknown CA"),
     ("incomplete_chain", "incomplete chain"),
     ("expired", "expired"),
