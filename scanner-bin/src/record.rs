@@ -225,7 +225,9 @@ pub enum ErrorKind {
     ConnectError,
     /// A phase after connect did not complete in time.
     Timeout,
-    /// The server greeted with 421 (busy / closing), after all retries.
+    /// The server greeted with 421 (busy / closing), after all retries. Written `busy_421`;
+    /// `busy421`, which earlier versions wrote, is read too.
+    #[serde(rename = "busy_421", alias = "busy421")]
     Busy421,
     /// The server greeted with another non-2xx code (e.g. 554: no service here).
     GreetingRejected,
@@ -290,7 +292,8 @@ pub enum AttemptOutcome {
     ConnectTimeout,
     /// Other connect error.
     ConnectError,
-    /// 421 greeting.
+    /// 421 greeting (or 421 to EHLO). Written `busy_421`; `busy421` (older files) is read too.
+    #[serde(rename = "busy_421", alias = "busy421")]
     Busy421,
     /// A timeout after connect.
     Timeout,
