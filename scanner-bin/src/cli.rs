@@ -234,7 +234,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "IP:PORT")]
     pub resolver: Option<SocketAddr>,
 
-    /// Timeout of each DNS query (e.g. 5s, 500ms).
+    /// Timeout of each DNS query (e.g. 5s, 500ms). A and AAAA are asked separately: a name
+    /// for which neither gives an address and one timed out is recorded with rcode `timeout`.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub dns_timeout: Duration,
 
