@@ -58,6 +58,11 @@ Targets:
 Lists (--targets-file, stdin): one target per line, blank lines and # comments ignored, ZMap
 output (one address per line, optional CSV header with 'saddr') accepted.
 
+Records (docs/SCHEMA.md): greetings are classified by code class: 2xx goes on to EHLO, 421 is
+retried (busy_421), other 4xx is greeting_temporary, 5xx greeting_rejected, anything else (354,
+no code) greeting_unexpected. EHLO answered 530 (\"must issue STARTTLS first\") sends STARTTLS.
+A reply to STARTTLS that is neither 220 nor 4xx/5xx is starttls outcome unexpected_reply.
+
 Sharding: --shard I/N (0-based) keeps the targets whose key hashes (FNV-1a) to I modulo N. The
 key is the work before any packet: the domain name, host:port, or ip:port of each address of a
 range. N machines with the same list and shards 0/N..N-1/N cover each exactly once.

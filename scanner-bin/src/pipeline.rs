@@ -431,7 +431,7 @@ async fn attempt_once(
         ReadEnd::Complete(None) => fail(
             rec,
             ScanError::new(
-                ErrorKind::SmtpProtocol,
+                ErrorKind::GreetingUnexpected,
                 Phase::Banner,
                 "greeting does not start with a 3-digit reply code",
             ),
@@ -453,12 +453,25 @@ async fn attempt_once(
             let t = Instant::now();
             quit(cfg, &mut stream, deadline).await;
             rec.timings.quit_ms = Some(ms(t.elapsed()));
+            // By code class: 4xx is a temporary failure, 5xx a refusal; any other class (1xx,
+            // 3xx such as 354, 6xx and above) is no greeting a server should send.
+            let (kind, what) = match c / 100 {
+                4 => (
+                    ErrorKind::GreetingTemporary,
+                    "a temporary failure, try again later",
+                ),
+                5 => (ErrorKind::GreetingRejected, "the server refuses service"),
+                _ => (
+                    ErrorKind::GreetingUnexpected,
+                    "not a code a greeting can have",
+                ),
+            };
             fail(
                 rec,
                 ScanError::new(
-                    ErrorKind::GreetingRejected,
+                    kind,
                     Phase::Banner,
-                    format!("greeting with code {c}: the server refuses service"),
+                    format!("greeting with code {c}: {what}"),
                 ),
                 AttemptOutcome::Ok,
             )

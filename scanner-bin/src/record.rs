@@ -229,8 +229,13 @@ pub enum ErrorKind {
     /// `busy421`, which earlier versions wrote, is read too.
     #[serde(rename = "busy_421", alias = "busy421")]
     Busy421,
-    /// The server greeted with another non-2xx code (e.g. 554: no service here).
+    /// The server greeted with a 5xx code (e.g. 554: no service here).
     GreetingRejected,
+    /// The server greeted with a 4xx code other than 421 (a temporary failure).
+    GreetingTemporary,
+    /// The greeting's code is of no class a greeting can have (1xx, 3xx such as 354, 6xx and
+    /// above), or the complete greeting has no reply code at all.
+    GreetingUnexpected,
     /// The peer broke the protocol (no reply code, oversized line, closed early).
     SmtpProtocol,
     /// TLS failure (pipeline).
@@ -368,6 +373,9 @@ pub enum StarttlsOutcome {
     Stripped,
     /// STARTTLS was offered but the command was refused (e.g. 454).
     Refused,
+    /// STARTTLS was answered with a code that is neither 220 nor a 4xx/5xx refusal (200, 221,
+    /// 354...): the classic stripping proxy's "invalid response code".
+    UnexpectedReply,
     /// Implicit TLS: no SMTP before the handshake.
     ImplicitTls,
 }
