@@ -655,6 +655,20 @@ async fn session(
             message: format!("a current client (rustls, TLS 1.2/1.3) cannot connect: {hs_error}"),
         });
     }
+    if mode == TlsMode::Starttls
+        && !handshake_ok
+        && !facts.versions.is_empty()
+        && !tlsprobe::any_version_accepted(&facts)
+    {
+        findings.push(Finding {
+            id: "tls_not_started".to_owned(),
+            source: FindingSource::Starttls,
+            severity: "high".to_owned(),
+            message: "the server answered 220 to STARTTLS, but no TLS handshake completed and \
+                      no protocol version was accepted: TLS never started"
+                .to_owned(),
+        });
+    }
     findings.extend(weak_findings);
     let chain = if rustls_chain.is_empty() {
         &facts.legacy_chain

@@ -571,7 +571,8 @@ pub struct FingerprintsInfo {
 /// A finding about the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Stable id (`starttls_not_offered`, `starttls_stripped`, `starttls_injection`,
+    /// Stable id (`starttls_not_offered`, `starttls_stripped`, `starttls_refused`,
+    /// `starttls_unexpected_reply`, `tls_not_started`, `starttls_injection`,
     /// `bytes_after_starttls`, a TLS weakness id, or a certificate finding id).
     pub id: String,
     /// Where it comes from.

@@ -769,6 +769,28 @@ fn starttls_answered_with_an_unexpected_code_is_recorded_in_starttls() {
 }
 
 #[test]
+fn tls_never_started_after_220_is_its_own_finding_not_a_version_weakness() {
+    let addr = scripted(|s| {
+        if preamble(s, EHLO_TLS).is_some() {
+            let _ = s.write_all(b"220 go ahead\r\n");
+            let mut b = [0u8; 1024];
+            let _ = s.read(&mut b);
+            let _ = s.write_all(b"500 what is this\r\n");
+            thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let recs = runs(&["--profile", "standard"], &[addr]);
+    let r = &recs[0];
+    assert_eq!(error_of(r), (ErrorKind::Tls, Phase::Tls));
+    let tls = r.tls.as_ref().unwrap();
+    assert!(tls.versions.iter().all(|v| !v.supported), "{tls:?}");
+    assert!(tls.weaknesses.is_empty(), "{:?}", tls.weaknesses);
+    let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
+    assert!(!ids.contains(&"no_tls12_or_later"), "{ids:?}");
+    assert!(ids.contains(&"tls_not_started"), "{ids:?}");
+}
+
+#[test]
 fn ehlo_530_must_issue_starttls_first_gets_starttls_tried() {
     let addr = scripted(|s| {
         if s.write_all(b"220 strict.test ESMTP\r\n").is_err() || line(s).is_none() {
