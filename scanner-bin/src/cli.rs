@@ -58,6 +58,12 @@ Targets:
 Lists (--targets-file, stdin): one target per line, blank lines and # comments ignored, ZMap
 output (one address per line, optional CSV header with 'saddr') accepted.
 
+Records (docs/SCHEMA.md): greetings are classified by code class: 2xx goes on to EHLO, 421 is
+retried (busy_421), other 4xx is greeting_temporary, 5xx greeting_rejected, anything else (354,
+no code) greeting_unexpected. EHLO answered 530 (\"must issue STARTTLS first\") sends STARTTLS.
+A reply to STARTTLS that is neither 220 nor 4xx/5xx is starttls outcome unexpected_reply; a 220
+after which TLS never starts (no handshake, no version) is the finding tls_not_started.
+
 Sharding: --shard I/N (0-based) keeps the targets whose key hashes (FNV-1a) to I modulo N. The
 key is the work before any packet: the domain name, host:port, or ip:port of each address of a
 range. N machines with the same list and shards 0/N..N-1/N cover each exactly once.
@@ -234,7 +240,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "IP:PORT")]
     pub resolver: Option<SocketAddr>,
 
-    /// Timeout of each DNS query (e.g. 5s, 500ms).
+    /// Timeout of each DNS query (e.g. 5s, 500ms). A and AAAA are asked separately: a name
+    /// for which neither gives an address and one timed out is recorded with rcode `timeout`.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub dns_timeout: Duration,
 

@@ -269,6 +269,7 @@ fn starttls_word(o: StarttlsOutcome) -> &'static str {
         StarttlsOutcome::NotOffered => "not-offered",
         StarttlsOutcome::Stripped => "stripped",
         StarttlsOutcome::Refused => "refused",
+        StarttlsOutcome::UnexpectedReply => "unexpected-reply",
         StarttlsOutcome::ImplicitTls => "implicit",
     }
 }

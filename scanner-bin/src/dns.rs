@@ -5,7 +5,8 @@
 //! - No MX (NOERROR, no data): the implicit MX of RFC 5321 section 5.1, the domain's own A/AAAA.
 //! - A null MX, `MX 0 .` (RFC 7505): the domain accepts no mail; reported as such, no connection.
 //! - Failures keep the response code: `NXDOMAIN`, `SERVFAIL`, `REFUSED`, `timeout`,
-//!   `no_addresses` (the name exists but has no A/AAAA).
+//!   `no_addresses` (the name exists but has no A/AAAA). A and AAAA are asked separately; when
+//!   neither gives an address and one of them timed out, the failure is `timeout`.
 //! - Limits: at most [`MAX_MX_HOSTS`] MX hosts per domain and [`MAX_ADDRESSES_PER_HOST`]
 //!   addresses per host.
 
@@ -135,28 +136,44 @@ impl Dns {
     }
 
     /// Resolves a host name to its addresses, IPv4 first, then IPv6.
+    ///
+    /// A and AAAA are asked side by side, and their answers are judged together: when neither
+    /// gave an address, a timeout of either one makes the failure `timeout` (an unanswered
+    /// query says nothing about the name), before any response code of the other.
     pub async fn resolve_host(&self, name: &str) -> Result<Vec<IpAddr>, DnsFailure> {
         let fqdn = if name.ends_with('.') {
             name.to_owned()
         } else {
             format!("{name}.")
         };
-        match self.resolver.lookup_ip(fqdn.as_str()).await {
-            Ok(lookup) => {
-                let mut v4: Vec<IpAddr> = lookup.iter().filter(IpAddr::is_ipv4).collect();
-                let v6 = lookup.iter().filter(IpAddr::is_ipv6);
-                v4.extend(v6);
-                v4.truncate(MAX_ADDRESSES_PER_HOST);
-                if v4.is_empty() {
-                    Err(DnsFailure {
-                        rcode: "no_addresses".into(),
-                        message: format!("{name} has no A or AAAA record"),
-                    })
-                } else {
-                    Ok(v4)
-                }
-            }
-            Err(e) => Err(failure(&e, "no_addresses")),
+        let (v4, v6) = tokio::join!(
+            self.resolver.ipv4_lookup(fqdn.as_str()),
+            self.resolver.ipv6_lookup(fqdn.as_str())
+        );
+        let mut addresses: Vec<IpAddr> = Vec::new();
+        let mut failures: Vec<DnsFailure> = Vec::new();
+        match v4 {
+            Ok(l) => addresses.extend(l.iter().map(|a| IpAddr::V4(a.0))),
+            Err(e) => failures.push(failure(&e, "no_addresses")),
+        }
+        match v6 {
+            Ok(l) => addresses.extend(l.iter().map(|a| IpAddr::V6(a.0))),
+            Err(e) => failures.push(failure(&e, "no_addresses")),
+        }
+        addresses.truncate(MAX_ADDRESSES_PER_HOST);
+        if !addresses.is_empty() {
+            return Ok(addresses);
+        }
+        let worst = failures
+            .iter()
+            .position(|f| f.rcode == "timeout")
+            .or_else(|| failures.iter().position(|f| f.rcode != "no_addresses"));
+        match worst.and_then(|i| failures.into_iter().nth(i)) {
+            Some(f) => Err(f),
+            None => Err(DnsFailure {
+                rcode: "no_addresses".into(),
+                message: format!("{name} has no A or AAAA record"),
+            }),
         }
     }
 }

@@ -431,7 +431,7 @@ async fn attempt_once(
         ReadEnd::Complete(None) => fail(
             rec,
             ScanError::new(
-                ErrorKind::SmtpProtocol,
+                ErrorKind::GreetingUnexpected,
                 Phase::Banner,
                 "greeting does not start with a 3-digit reply code",
             ),
@@ -453,12 +453,25 @@ async fn attempt_once(
             let t = Instant::now();
             quit(cfg, &mut stream, deadline).await;
             rec.timings.quit_ms = Some(ms(t.elapsed()));
+            // By code class: 4xx is a temporary failure, 5xx a refusal; any other class (1xx,
+            // 3xx such as 354, 6xx and above) is no greeting a server should send.
+            let (kind, what) = match c / 100 {
+                4 => (
+                    ErrorKind::GreetingTemporary,
+                    "a temporary failure, try again later",
+                ),
+                5 => (ErrorKind::GreetingRejected, "the server refuses service"),
+                _ => (
+                    ErrorKind::GreetingUnexpected,
+                    "not a code a greeting can have",
+                ),
+            };
             fail(
                 rec,
                 ScanError::new(
-                    ErrorKind::GreetingRejected,
+                    kind,
                     Phase::Banner,
-                    format!("greeting with code {c}: the server refuses service"),
+                    format!("greeting with code {c}: {what}"),
                 ),
                 AttemptOutcome::Ok,
             )
@@ -640,6 +653,20 @@ async fn session(
             source: FindingSource::Tls,
             severity: "high".to_owned(),
             message: format!("a current client (rustls, TLS 1.2/1.3) cannot connect: {hs_error}"),
+        });
+    }
+    if mode == TlsMode::Starttls
+        && !handshake_ok
+        && !facts.versions.is_empty()
+        && !tlsprobe::any_version_accepted(&facts)
+    {
+        findings.push(Finding {
+            id: "tls_not_started".to_owned(),
+            source: FindingSource::Starttls,
+            severity: "high".to_owned(),
+            message: "the server answered 220 to STARTTLS, but no TLS handshake completed and \
+                      no protocol version was accepted: TLS never started"
+                .to_owned(),
         });
     }
     findings.extend(weak_findings);

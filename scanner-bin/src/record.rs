@@ -225,10 +225,17 @@ pub enum ErrorKind {
     ConnectError,
     /// A phase after connect did not complete in time.
     Timeout,
-    /// The server greeted with 421 (busy / closing), after all retries.
+    /// The server greeted with 421 (busy / closing), after all retries. Written `busy_421`;
+    /// `busy421`, which earlier versions wrote, is read too.
+    #[serde(rename = "busy_421", alias = "busy421")]
     Busy421,
-    /// The server greeted with another non-2xx code (e.g. 554: no service here).
+    /// The server greeted with a 5xx code (e.g. 554: no service here).
     GreetingRejected,
+    /// The server greeted with a 4xx code other than 421 (a temporary failure).
+    GreetingTemporary,
+    /// The greeting's code is of no class a greeting can have (1xx, 3xx such as 354, 6xx and
+    /// above), or the complete greeting has no reply code at all.
+    GreetingUnexpected,
     /// The peer broke the protocol (no reply code, oversized line, closed early).
     SmtpProtocol,
     /// TLS failure (pipeline).
@@ -290,7 +297,8 @@ pub enum AttemptOutcome {
     ConnectTimeout,
     /// Other connect error.
     ConnectError,
-    /// 421 greeting.
+    /// 421 greeting (or 421 to EHLO). Written `busy_421`; `busy421` (older files) is read too.
+    #[serde(rename = "busy_421", alias = "busy421")]
     Busy421,
     /// A timeout after connect.
     Timeout,
@@ -365,6 +373,9 @@ pub enum StarttlsOutcome {
     Stripped,
     /// STARTTLS was offered but the command was refused (e.g. 454).
     Refused,
+    /// STARTTLS was answered with a code that is neither 220 nor a 4xx/5xx refusal (200, 221,
+    /// 354...): the classic stripping proxy's "invalid response code".
+    UnexpectedReply,
     /// Implicit TLS: no SMTP before the handshake.
     ImplicitTls,
 }
@@ -560,7 +571,8 @@ pub struct FingerprintsInfo {
 /// A finding about the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Stable id (`starttls_not_offered`, `starttls_stripped`, `starttls_injection`,
+    /// Stable id (`starttls_not_offered`, `starttls_stripped`, `starttls_refused`,
+    /// `starttls_unexpected_reply`, `tls_not_started`, `starttls_injection`,
     /// `bytes_after_starttls`, a TLS weakness id, or a certificate finding id).
     pub id: String,
     /// Where it comes from.

@@ -329,6 +329,27 @@ pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> Sessio
             phase_of(*phase),
             format!("bad reply to {}: {error}", phase_name(*phase)),
         )),
+        // Neither 220 nor a 4xx/5xx refusal to STARTTLS (200, 221, 354...): the classic
+        // stripping proxy's "invalid response code". A finding about STARTTLS, not an error.
+        Outcome::UnexpectedReply {
+            phase: SmtpPhase::StartTls,
+            reply,
+        } => {
+            let text = reply_text(reply);
+            SessionVerdict::NoTls(
+                starttls(StarttlsOutcome::UnexpectedReply, Some(text.clone())),
+                Finding {
+                    id: "starttls_unexpected_reply".to_owned(),
+                    source: FindingSource::Starttls,
+                    severity: "high".to_owned(),
+                    message: format!(
+                        "STARTTLS answered with neither 220 nor a refusal: {text} (a \
+                         middlebox may be stripping TLS); mail to this server travels in \
+                         plaintext"
+                    ),
+                },
+            )
+        }
         Outcome::UnexpectedReply { phase, reply } => SessionVerdict::Error(ScanError::new(
             ErrorKind::SmtpProtocol,
             phase_of(*phase),

@@ -906,17 +906,34 @@ pub fn fill(
     }
 }
 
+/// Whether the probes saw the server accept some protocol version (SSLv2 to TLS 1.3).
+pub fn any_version_accepted(facts: &ProbeFacts) -> bool {
+    facts.versions.iter().any(|v| v.supported)
+        || facts
+            .suites
+            .as_ref()
+            .is_some_and(|s| s.versions.iter().any(|v| v.supported))
+}
+
 /// The weaknesses derivable from the facts.
+///
+/// A claim about versions needs a version that was accepted: when the probes saw none (a
+/// peer that never speaks TLS, or probes that all failed), `no_tls12_or_later` is not
+/// claimed.
 pub fn weaknesses_of(facts: &ProbeFacts) -> Vec<Weakness> {
     if facts.versions.is_empty() {
         return Vec::new();
     }
-    tls_probe::weakness::weaknesses(
+    let mut ws = tls_probe::weakness::weaknesses(
         &facts.versions,
         facts.suites.as_ref(),
         facts.dh.as_ref(),
         facts.features.as_ref(),
-    )
+    );
+    if !any_version_accepted(facts) {
+        ws.retain(|w| !matches!(w, Weakness::NoTls12OrLater));
+    }
+    ws
 }
 
 #[cfg(test)]

@@ -229,3 +229,43 @@ fn unanswered_dns_is_a_typed_timeout() {
     );
     drop(sock);
 }
+
+/// A zone whose A answers never come (the server drops those queries) while AAAA is empty.
+fn a_times_out(qname: &str, qtype: RecordType) -> MaybeAnswer {
+    let mx = |p, n: &str| RData::MX(hickory_resolver::proto::rr::rdata::MX::new(p, name(n)));
+    use RecordType as T;
+    match (qname, qtype) {
+        ("slow.test.", T::MX) => Some((ResponseCode::NoError, vec![mx(10, "mx.slow.test.")])),
+        ("implicit-slow.test.", T::MX) => Some((ResponseCode::NoError, vec![])),
+        (_, T::A) => None,
+        (_, T::AAAA) => Some((ResponseCode::NoError, vec![])),
+        _ => Some((ResponseCode::NXDomain, vec![])),
+    }
+}
+
+#[test]
+fn a_timeout_with_an_empty_aaaa_is_a_timeout_not_no_addresses() {
+    let dns = start_dns_with(a_times_out);
+    let out = scan(&[
+        "--quiet",
+        "--resolver",
+        &dns.to_string(),
+        "--dns-timeout",
+        "200ms",
+        "slow.test",
+        "implicit-slow.test",
+    ]);
+    assert_exit_ok(&out);
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    for r in &recs {
+        let e = r.error.as_ref().unwrap();
+        assert_eq!(
+            (e.kind, e.rcode.as_deref()),
+            (ErrorKind::Dns, Some("timeout")),
+            "{r:?}"
+        );
+    }
+    let slow = recs.iter().find(|r| r.target == "slow.test").unwrap();
+    assert_eq!(slow.mx.as_ref().unwrap().host, "mx.slow.test");
+}

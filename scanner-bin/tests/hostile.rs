@@ -253,7 +253,11 @@ fn every_hostile_server_gets_a_typed_record_and_the_scan_goes_on() {
     }
     assert_eq!(error_of(r(0)), (ErrorKind::Timeout, Phase::Banner));
     assert_eq!(error_of(r(1)), (ErrorKind::Busy421, Phase::Banner));
-    assert_eq!(error_of(r(2)), (ErrorKind::SmtpProtocol, Phase::Banner));
+    // A greeting without a reply code is of no class: its own cause, not a protocol error.
+    assert_eq!(
+        error_of(r(2)),
+        (ErrorKind::GreetingUnexpected, Phase::Banner)
+    );
     assert_eq!(error_of(r(3)), (ErrorKind::SmtpProtocol, Phase::Ehlo));
     assert!(r(3).error.as_ref().unwrap().message.contains("EHLO"));
     assert_eq!(error_of(r(4)), (ErrorKind::SmtpProtocol, Phase::Ehlo));
@@ -661,4 +665,157 @@ fn implicit_tls_peer_without_a_greeting_costs_the_short_greeting_wait_not_the_re
     let smtp_ms = r.timings.smtp_ms.unwrap();
     assert!((1000..5000).contains(&smtp_ms), "smtp_ms {smtp_ms}");
     assert!(took < Duration::from_secs(6), "{took:?}");
+}
+
+// ---- Truthful records: odd greetings, odd STARTTLS answers, no TLS after 220 ----------------
+
+/// A server running `script` on every connection.
+fn scripted(script: fn(&mut TcpStream)) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            thread::spawn(move || script(&mut s));
+        }
+    });
+    addr
+}
+
+/// Greets with `greeting`, answers QUIT with 221.
+fn greet(s: &mut TcpStream, greeting: &[u8]) {
+    if s.write_all(greeting).is_ok() && line(s).is_some() {
+        let _ = s.write_all(b"221 bye\r\n");
+    }
+}
+
+fn runs(args: &[&str], addrs: &[SocketAddr]) -> Vec<EndpointRecord> {
+    let targets: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+    let mut all = vec![
+        "--quiet",
+        "--retries",
+        "0",
+        "--read-timeout",
+        "1500ms",
+        "--tls-timeout",
+        "1500ms",
+        "--endpoint-timeout",
+        "20s",
+    ];
+    all.extend_from_slice(args);
+    all.extend(targets.iter().map(String::as_str));
+    let out = scan(&all);
+    assert_exit_ok(&out);
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), addrs.len());
+    recs
+}
+
+#[test]
+fn greetings_are_classified_by_their_code_class() {
+    let addrs = [
+        scripted(|s| greet(s, b"354 start mail input\r\n")),
+        scripted(|s| greet(s, b"150 preliminary\r\n")),
+        scripted(|s| greet(s, b"hello, I am no SMTP server\r\n")),
+        scripted(|s| greet(s, b"450 4.3.2 try again later\r\n")),
+        scripted(|s| greet(s, b"554 5.7.1 no SMTP service here\r\n")),
+    ];
+    let recs = runs(&["--profile", "quick"], &addrs);
+    let r = |k: usize| find(&recs, addrs[k]);
+    for k in 0..3 {
+        assert_eq!(
+            error_of(r(k)),
+            (ErrorKind::GreetingUnexpected, Phase::Banner),
+            "{:?}",
+            r(k)
+        );
+        let msg = &r(k).error.as_ref().unwrap().message;
+        assert!(!msg.contains("refuses service"), "{msg}");
+    }
+    assert_eq!(r(0).banner.as_ref().unwrap().code, Some(354));
+    assert_eq!(
+        error_of(r(3)),
+        (ErrorKind::GreetingTemporary, Phase::Banner)
+    );
+    assert_eq!(error_of(r(4)), (ErrorKind::GreetingRejected, Phase::Banner));
+}
+
+#[test]
+fn starttls_answered_with_an_unexpected_code_is_recorded_in_starttls() {
+    let addrs = [
+        scripted(|s| {
+            if preamble(s, EHLO_TLS).is_some() {
+                let _ = s.write_all(b"200 invalid response code\r\n");
+                let _ = line(s).map(|_| s.write_all(b"221 bye\r\n"));
+            }
+        }),
+        scripted(|s| {
+            if preamble(s, EHLO_TLS).is_some() {
+                let _ = s.write_all(b"354 go ahead\r\n");
+                let _ = line(s).map(|_| s.write_all(b"221 bye\r\n"));
+            }
+        }),
+    ];
+    let recs = runs(&["--profile", "quick"], &addrs);
+    for (addr, code) in addrs.iter().zip(["200", "354"]) {
+        let r = find(&recs, *addr);
+        assert_eq!(r.status, Status::Completed, "{r:?}");
+        assert!(r.error.is_none(), "{r:?}");
+        let st = r.starttls.as_ref().unwrap();
+        assert_eq!(st.outcome, StarttlsOutcome::UnexpectedReply);
+        assert!(st.reply.as_deref().unwrap().starts_with(code), "{st:?}");
+        assert_eq!(r.findings[0].id, "starttls_unexpected_reply");
+    }
+}
+
+#[test]
+fn tls_never_started_after_220_is_its_own_finding_not_a_version_weakness() {
+    let addr = scripted(|s| {
+        if preamble(s, EHLO_TLS).is_some() {
+            let _ = s.write_all(b"220 go ahead\r\n");
+            let mut b = [0u8; 1024];
+            let _ = s.read(&mut b);
+            let _ = s.write_all(b"500 what is this\r\n");
+            thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let recs = runs(&["--profile", "standard"], &[addr]);
+    let r = &recs[0];
+    assert_eq!(error_of(r), (ErrorKind::Tls, Phase::Tls));
+    let tls = r.tls.as_ref().unwrap();
+    assert!(tls.versions.iter().all(|v| !v.supported), "{tls:?}");
+    assert!(tls.weaknesses.is_empty(), "{:?}", tls.weaknesses);
+    let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
+    assert!(!ids.contains(&"no_tls12_or_later"), "{ids:?}");
+    assert!(ids.contains(&"tls_not_started"), "{ids:?}");
+}
+
+#[test]
+fn ehlo_530_must_issue_starttls_first_gets_starttls_tried() {
+    let addr = scripted(|s| {
+        if s.write_all(b"220 strict.test ESMTP\r\n").is_err() || line(s).is_none() {
+            return;
+        }
+        if s.write_all(b"530 5.7.0 Must issue a STARTTLS command first\r\n")
+            .is_err()
+        {
+            return;
+        }
+        if line(s).as_deref() == Some("STARTTLS\r\n") {
+            let _ = s.write_all(b"454 4.7.0 TLS not available due to local problem\r\n");
+            let _ = line(s).map(|_| s.write_all(b"221 bye\r\n"));
+        } else {
+            let _ = s.write_all(b"503 5.5.1 STARTTLS first\r\n");
+        }
+    });
+    let recs = runs(&["--profile", "quick"], &[addr]);
+    let r = &recs[0];
+    assert_eq!(r.status, Status::Completed, "{r:?}");
+    let ehlo = r.ehlo.as_ref().unwrap();
+    assert_eq!(ehlo.code, 530);
+    assert!(!ehlo.used_helo);
+    let st = r.starttls.as_ref().unwrap();
+    assert_eq!(st.outcome, StarttlsOutcome::Refused, "{r:?}");
+    assert!(st.reply.as_deref().unwrap().starts_with("454"));
+    assert_eq!(r.findings[0].id, "starttls_refused");
 }

@@ -691,3 +691,47 @@ fn unknown_enumerated_values_drop_only_their_section() {
     let text = render(&build(&a, None), Format::Text);
     assert!(text.contains("2 record(s) hold values this version does not know"));
 }
+
+#[test]
+fn greeting_classes_and_unexpected_starttls_replies_have_their_own_rows() {
+    let head = r#"{"schema_version":1,"target":"t","ip":"192.0.2.1","port":25,"profile":"quick","started_unix_ms":1,"timings":{"total_ms":1},"attempts":[{"waited_ms":0,"duration_ms":1,"outcome":"ok"}],"#;
+    let greeting = |code: &str, kind: &str| {
+        format!(
+            r#"{head}"status":"failed","banner":{{"code":{code},"text":"{code} x\r\n","complete":true}},"error":{{"kind":"{kind}","phase":"banner","message":"x"}}}}"#
+        )
+    };
+    let input = [
+        greeting("554", "greeting_rejected"),
+        greeting("450", "greeting_temporary"),
+        greeting("354", "greeting_unexpected"),
+        // An old record: a 354 greeting written as greeting_rejected counts by its code.
+        greeting("354", "greeting_rejected"),
+        format!(
+            r#"{head}"status":"completed","banner":{{"code":220,"text":"220 x\r\n","complete":true}},"ehlo":{{"code":250,"capabilities":["STARTTLS"],"starttls_offered":true}},"starttls":{{"mode":"starttls","outcome":"unexpected_reply","reply":"200 invalid response code"}},"findings":[{{"id":"starttls_unexpected_reply","source":"starttls","severity":"high","message":"x"}}]}}"#
+        ),
+    ]
+    .join("\n");
+    let mut a = Aggregate::default();
+    read_into(&mut a, "classes.jsonl", input.as_bytes(), MAX_LINE_BYTES).unwrap();
+    assert_eq!(a.input.records, 5, "{:?}", a.input.problems);
+    assert_eq!(a.input.degraded, 0, "{:?}", a.input.problems);
+    let r = build(&a, None);
+    check(
+        &r,
+        "funnel",
+        "loss",
+        &[
+            ("greeting_rejected", 1, 5),
+            ("greeting_temporary", 1, 5),
+            ("greeting_unexpected", 2, 5),
+            ("starttls_unexpected_reply", 1, 5),
+        ],
+    );
+    check(&r, "funnel", "funnel", &[("greeting", 1, 5)]);
+    check(
+        &r,
+        "starttls",
+        "anomalies",
+        &[("unexpected_reply", 1, 1), ("refused", 0, 1)],
+    );
+}

@@ -5,11 +5,17 @@
 //! asks what to do next ([`ClientSession::poll`]), which returns a [`Step`]:
 //!
 //! ```text
-//! greeting 220 ─► EHLO ─► 250 with STARTTLS ─► STARTTLS ─► 220 ─► ReadyForTls
-//!                   │ 5xx                          │ other      └─► bytes after the 220? reported
-//!                   └─► HELO ─► 250 ─► Done(StartTlsNotOffered) └─► Done(StartTlsRefused)
+//! greeting 2xx ─► EHLO ─► 250 with STARTTLS ─► STARTTLS ─► 220 ─► ReadyForTls
+//!                   │ 530 ─────────────────────────┘   │ 4xx/5xx └─► bytes after the 220? reported
+//!                   │ other 5xx                        └─► Done(StartTlsRefused)
+//!                   └─► HELO ─► 250 ─► Done(StartTlsNotOffered)
 //! 421 at any step ─► Done(Busy)   EOF ─► Done(NoGreeting / ConnectionClosed)
 //! ```
+//!
+//! EHLO answered `530` ("must issue a STARTTLS command first", RFC 3207) sends STARTTLS
+//! without an offer: the server demands TLS. A reply to STARTTLS that is neither 220 nor a
+//! 4xx/5xx refusal (200, 221, 354...) ends as [`Outcome::UnexpectedReply`] at
+//! [`Phase::StartTls`].
 //!
 //! Every way the plaintext part can end is a typed [`Outcome`]; the [`Transcript`] records the
 //! replies of each step for the scanner's JSON.
@@ -618,7 +624,8 @@ impl ClientSession {
             return;
         }
         match phase {
-            Phase::Greeting if code == ReplyCode::SERVICE_READY => {
+            // 220 is the greeting; any other 2xx is odd but still a positive one.
+            Phase::Greeting if code.is_success() => {
                 let ehlo = self.command("EHLO");
                 self.send(Phase::Ehlo, ehlo);
             }
@@ -644,6 +651,16 @@ impl ClientSession {
                 } else {
                     self.finish(Outcome::StartTlsNotOffered { via_helo: false });
                 }
+            }
+            // RFC 3207's "530 Must issue a STARTTLS command first" to EHLO: the server demands
+            // TLS before anything else, so STARTTLS is tried (not HELO, which would read as
+            // "no STARTTLS").
+            Phase::Ehlo if code.get() == 530 => {
+                let cmd: &[u8] = match self.config.mode {
+                    StartTlsMode::Plain => b"STARTTLS\r\n",
+                    StartTlsMode::PipelinedInjection => b"STARTTLS\r\nNOOP\r\n",
+                };
+                self.send(Phase::StartTls, cmd.to_vec());
             }
             Phase::Ehlo if code.is_permanent() => {
                 let helo = self.command("HELO");

@@ -424,3 +424,56 @@ fn flood_without_line_end_is_bounded_and_fails() {
         })
     ));
 }
+
+#[test]
+fn starttls_answered_with_a_non_refusal_code_is_unexpected_not_refused() {
+    // Neither 220 nor a 4xx/5xx refusal: a 2xx or 3xx to STARTTLS (a stripping proxy's
+    // "invalid response code") is an unexpected reply, not a refusal. (A 1xx is no reply code
+    // at all for the decoder: a protocol error.)
+    for reply in [&b"200 ok\r\n"[..], b"221 bye\r\n", b"354 go\r\n"] {
+        let r = run(b"220 mx.lab.test ESMTP\r\n", &[EHLO_OK, reply]);
+        assert!(
+            matches!(
+                outcome(&r),
+                Outcome::UnexpectedReply { phase: Phase::StartTls, reply: got }
+                    if got.code().get().to_string().as_bytes() == &reply[..3]
+            ),
+            "{:?}",
+            outcome(&r)
+        );
+    }
+}
+
+#[test]
+fn ehlo_530_must_issue_starttls_first_tries_starttls() {
+    let r = run(
+        b"220 mx.lab.test ESMTP\r\n",
+        &[
+            b"530 5.7.0 Must issue a STARTTLS command first\r\n",
+            b"220 2.0.0 Ready to start TLS\r\n",
+        ],
+    );
+    let h = handover(&r);
+    assert_eq!(h.starttls_reply.code().get(), 220);
+    assert_eq!(r.sent[1], b"STARTTLS\r\n");
+    let t = r.session.transcript();
+    assert_eq!(t.ehlo_reply.as_ref().unwrap().code().get(), 530);
+    assert!(t.ehlo.is_none() && t.helo.is_none());
+
+    // The demanded STARTTLS refused in turn: a refusal, not "not offered".
+    let r = run(
+        b"220 mx.lab.test ESMTP\r\n",
+        &[
+            b"530 5.7.0 Must issue a STARTTLS command first\r\n",
+            b"454 4.7.0 TLS not available\r\n",
+        ],
+    );
+    assert!(matches!(outcome(&r), Outcome::StartTlsRefused { reply } if reply.code().get() == 454));
+}
+
+#[test]
+fn any_2xx_greeting_proceeds_to_ehlo() {
+    let r = run(b"250 odd greeting\r\n", &[EHLO_OK, b"220 go\r\n"]);
+    assert_eq!(handover(&r).starttls_reply.code().get(), 220);
+    assert_eq!(r.sent[0], b"EHLO scanner.example.org\r\n");
+}

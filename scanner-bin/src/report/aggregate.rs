@@ -156,13 +156,13 @@ pub struct Aggregate {
     pub ehlo_seen: u64,
     /// Endpoints where STARTTLS was offered in EHLO.
     pub starttls_offered: u64,
-    /// Endpoints where the STARTTLS command was sent (an outcome other than not offered /
-    /// stripped / implicit).
+    /// Endpoints where the STARTTLS command was answered (`ready`, `refused` or
+    /// `unexpected_reply`).
     pub starttls_attempted: u64,
     /// Endpoints with an injection test result.
     pub injection_tested: u64,
-    /// Anomalies (`stripped`, `refused`, `bytes_after_220`, `injection_vulnerable`,
-    /// `injection_inconclusive`, `helo_fallback`).
+    /// Anomalies (`stripped`, `refused`, `unexpected_reply`, `bytes_after_220`,
+    /// `injection_vulnerable`, `injection_inconclusive`, `helo_fallback`).
     pub anomalies: Counter,
 
     // 3. Versions.
@@ -268,6 +268,7 @@ fn stages(r: &EndpointRecord) -> Stages {
                     s.outcome,
                     StarttlsOutcome::Ready
                         | StarttlsOutcome::Refused
+                        | StarttlsOutcome::UnexpectedReply
                         | StarttlsOutcome::ImplicitTls
                 )
         });
@@ -306,6 +307,14 @@ pub const LOSS_CAUSES: &[(&str, &str)] = &[
     ("connect_error", "other connect error"),
     ("busy_421", "421 busy (after retries)"),
     ("greeting_rejected", "greeting rejected (5xx)"),
+    (
+        "greeting_temporary",
+        "greeting with a temporary failure (4xx)",
+    ),
+    (
+        "greeting_unexpected",
+        "greeting with an unexpected code (1xx, 3xx, none)",
+    ),
     ("timeout", "timeout after connect"),
     ("protocol_error", "SMTP protocol error"),
     ("io_error", "I/O error"),
@@ -314,6 +323,10 @@ pub const LOSS_CAUSES: &[(&str, &str)] = &[
     ("starttls_not_offered", "STARTTLS not offered"),
     ("starttls_stripped", "STARTTLS stripped"),
     ("starttls_refused", "STARTTLS refused"),
+    (
+        "starttls_unexpected_reply",
+        "STARTTLS answered with an unexpected code",
+    ),
     ("tls_failure", "TLS failure"),
     ("other", "other"),
 ];
@@ -330,7 +343,9 @@ fn loss_cause(r: &EndpointRecord, s: Stages) -> &'static str {
             ErrorKind::ConnectError => "connect_error",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Busy421 => "busy_421",
-            ErrorKind::GreetingRejected => "greeting_rejected",
+            ErrorKind::GreetingRejected
+            | ErrorKind::GreetingTemporary
+            | ErrorKind::GreetingUnexpected => greeting_cause(r, e.kind),
             ErrorKind::SmtpProtocol => "protocol_error",
             ErrorKind::Tls => "tls_failure",
             ErrorKind::Io => "io_error",
@@ -347,6 +362,12 @@ fn loss_cause(r: &EndpointRecord, s: Stages) -> &'static str {
         {
             return "starttls_refused";
         }
+        if r.starttls
+            .as_ref()
+            .is_some_and(|t| t.outcome == StarttlsOutcome::UnexpectedReply)
+        {
+            return "starttls_unexpected_reply";
+        }
         return "tls_failure";
     }
     if s.greeting {
@@ -359,6 +380,22 @@ fn loss_cause(r: &EndpointRecord, s: Stages) -> &'static str {
         return "starttls_not_offered";
     }
     "other"
+}
+
+/// The cause of a greeting that stopped the scan, by the class of its code when the banner has
+/// one (so older records, which wrote every non-2xx greeting as `greeting_rejected`, count
+/// truthfully too), else by the error kind.
+fn greeting_cause(r: &EndpointRecord, kind: ErrorKind) -> &'static str {
+    match r.banner.as_ref().and_then(|b| b.code).map(|c| c / 100) {
+        Some(4) => "greeting_temporary",
+        Some(5) => "greeting_rejected",
+        Some(_) => "greeting_unexpected",
+        None => match kind {
+            ErrorKind::GreetingRejected => "greeting_rejected",
+            ErrorKind::GreetingTemporary => "greeting_temporary",
+            _ => "greeting_unexpected",
+        },
+    }
 }
 
 fn is_stripped(r: &EndpointRecord) -> bool {
@@ -592,11 +629,19 @@ impl Aggregate {
             self.anomalies.add("stripped");
         }
         if let Some(t) = &r.starttls {
-            if matches!(t.outcome, StarttlsOutcome::Ready | StarttlsOutcome::Refused) {
+            if matches!(
+                t.outcome,
+                StarttlsOutcome::Ready
+                    | StarttlsOutcome::Refused
+                    | StarttlsOutcome::UnexpectedReply
+            ) {
                 self.starttls_attempted = self.starttls_attempted.saturating_add(1);
             }
             if t.outcome == StarttlsOutcome::Refused {
                 self.anomalies.add("refused");
+            }
+            if t.outcome == StarttlsOutcome::UnexpectedReply {
+                self.anomalies.add("unexpected_reply");
             }
             if t.bytes_after_220.is_some() {
                 self.anomalies.add("bytes_after_220");

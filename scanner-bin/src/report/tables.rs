@@ -274,6 +274,12 @@ fn anomalies(a: &Aggregate) -> Section {
             a.starttls_attempted,
         ),
         Row::new(
+            "unexpected_reply",
+            "STARTTLS answered with neither 220 nor a refusal",
+            a.anomalies.get("unexpected_reply"),
+            a.starttls_attempted,
+        ),
+        Row::new(
             "bytes_after_220",
             "bytes after the 220 reply to STARTTLS",
             a.anomalies.get("bytes_after_220"),
