@@ -41,6 +41,12 @@ pub struct KeyInfo {
     pub bits: u32,
     /// EC curve name (`P-256`, `P-384`, `P-521`, `P-224`, `P-192`, `secp256k1`, ...) or its OID.
     pub curve: Option<String>,
+    /// RSA public exponent (saturated at `u64::MAX`), for RSA keys.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub exponent: Option<u64>,
     /// The algorithm OID, dotted.
     pub oid: String,
 }
@@ -196,6 +202,14 @@ pub struct CertFacts {
     pub dns_names: Vec<String>,
     /// IP addresses in the subjectAltName.
     pub ip_addresses: Vec<IpAddr>,
+    /// subjectAltName entries that are neither DNS names nor IP addresses, as `type:value`
+    /// (`email:...`, `uri:...`, `dirname:...`, `othername:OID`, `rid:OID`, `x400`, `edipartyname`,
+    /// `ip-invalid:HEX` for an address of the wrong length).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub san_other: Vec<String>,
     /// Public key.
     pub key: KeyInfo,
     /// Signature algorithm.
@@ -246,6 +260,10 @@ pub(crate) struct Parsed {
     pub(crate) subject_raw: Vec<u8>,
     pub(crate) issuer_raw: Vec<u8>,
     pub(crate) spki_der: Vec<u8>,
+    /// The RSA modulus (big-endian, as encoded), for RSA keys.
+    pub(crate) rsa_modulus: Option<Vec<u8>>,
+    /// notBefore and notAfter are encoded as UTCTime (else GeneralizedTime).
+    pub(crate) utc_times: (bool, bool),
 }
 
 /// Parses one DER certificate; the error is x509-parser's reason.
@@ -290,6 +308,7 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
         has_san: false,
         dns_names: Vec::new(),
         ip_addresses: Vec::new(),
+        san_other: Vec::new(),
         key: key_info(cert),
         signature: signature_info(cert),
         spki_sha256: hex(&Sha256::digest(&spki_der)),
@@ -315,12 +334,30 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
                 for name in &san.general_names {
                     match name {
                         GeneralName::DNSName(n) => facts.dns_names.push((*n).to_string()),
-                        GeneralName::IPAddress(b) => {
-                            if let Some(ip) = ip_from_bytes(b) {
-                                facts.ip_addresses.push(ip);
-                            }
+                        GeneralName::IPAddress(b) => match ip_from_bytes(b) {
+                            Some(ip) => facts.ip_addresses.push(ip),
+                            None => facts.san_other.push(format!("ip-invalid:{}", hex(b))),
+                        },
+                        GeneralName::RFC822Name(v) => facts.san_other.push(format!("email:{v}")),
+                        GeneralName::URI(v) => facts.san_other.push(format!("uri:{v}")),
+                        GeneralName::DirectoryName(n) => {
+                            facts.san_other.push(format!("dirname:{n}"));
                         }
-                        _ => {}
+                        GeneralName::OtherName(oid, _) => {
+                            facts
+                                .san_other
+                                .push(format!("othername:{}", oid.to_id_string()));
+                        }
+                        GeneralName::RegisteredID(oid) => {
+                            facts.san_other.push(format!("rid:{}", oid.to_id_string()));
+                        }
+                        GeneralName::X400Address(_) => facts.san_other.push("x400".to_string()),
+                        GeneralName::EDIPartyName(_) => {
+                            facts.san_other.push("edipartyname".to_string());
+                        }
+                        GeneralName::Invalid(tag, _) => {
+                            facts.san_other.push(format!("invalid:{tag}"));
+                        }
                     }
                 }
             }
@@ -405,11 +442,20 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
         facts.self_signature = self_signature(cert, &facts, aki.as_deref(), ski.as_deref());
     }
     facts.self_signed = facts.self_signature.is_self_signed();
+    let rsa_modulus = match tbs.subject_pki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => Some(rsa.modulus.to_vec()),
+        _ => None,
+    };
     Parsed {
         facts,
         subject_raw,
         issuer_raw,
         spki_der,
+        rsa_modulus,
+        utc_times: (
+            tbs.validity.not_before.is_utctime(),
+            tbs.validity.not_after.is_utctime(),
+        ),
     }
 }
 
@@ -619,6 +665,10 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
         "1.2.840.10040.4.1" => (KeyAlgorithm::Dsa, 0, None),
         _ => (KeyAlgorithm::Other, 0, None),
     };
+    let exponent = match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => Some(rsa.try_exponent().unwrap_or(u64::MAX)),
+        _ => None,
+    };
     if bits == 0 {
         match spki.parsed() {
             Ok(PublicKey::RSA(rsa)) => bits = int_bits(rsa.modulus),
@@ -638,6 +688,7 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
         algorithm,
         bits,
         curve,
+        exponent,
         oid,
     }
 }

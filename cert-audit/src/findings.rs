@@ -113,6 +113,84 @@ finding_ids! {
     DaneMismatch => "dane-mismatch",
     /// TLSA records were given but none is usable for SMTP.
     DaneUnusable => "dane-unusable",
+    /// The serial number is longer than 20 octets.
+    SerialTooLong => "serial-too-long",
+    /// A validity time uses the wrong encoding for its year (UTCTime through 2049).
+    TimeEncoding => "time-encoding",
+    /// A DSA key.
+    DsaKey => "dsa-key",
+    /// An EC key on a curve other than P-256, P-384 or P-521.
+    EcCurveNotAllowed => "ec-curve-not-allowed",
+    /// An RSA public exponent that is even, 1, or under 65537.
+    RsaExponent => "rsa-exponent",
+    /// An RSA modulus whose size is not a multiple of 8 bits.
+    RsaModulusSize => "rsa-modulus-size",
+    /// An RSA modulus that Fermat's method factors (primes too close).
+    RsaClosePrimes => "rsa-close-primes",
+    /// The leaf has no subjectAltName extension.
+    MissingSan => "missing-san",
+    /// The leaf's subject CN is not among its subjectAltName names.
+    CnNotInSan => "cn-not-in-san",
+    /// A DNS name in the subjectAltName is not a valid host name.
+    SanDnsInvalid => "san-dns-invalid",
+    /// An IDN A-label in the subjectAltName does not round-trip.
+    SanIdnInvalid => "san-idn-invalid",
+    /// A DNS name in the subjectAltName ends in an unknown TLD or is a bare public suffix.
+    SanBadTld => "san-bad-tld",
+    /// A wildcard directly over a public suffix (`*.co.uk`).
+    WildcardPublicSuffix => "wildcard-public-suffix",
+    /// A reserved IP address in the subjectAltName.
+    SanReservedIp => "san-reserved-ip",
+    /// subjectAltName entries other than DNS names and IP addresses.
+    SanOtherType => "san-other-type",
+    /// The leaf's keyUsage allows certificate or CRL signing.
+    LeafKeyUsageCa => "leaf-key-usage-ca",
+    /// The leaf's keyUsage has usages its key type cannot do.
+    KeyUsageMismatch => "key-usage-mismatch",
+    /// The leaf has no extendedKeyUsage extension.
+    EkuMissing => "eku-missing",
+    /// The leaf's extendedKeyUsage has purposes beyond serverAuth and clientAuth.
+    EkuExtra => "eku-extra",
+    /// The leaf names no CRL and no OCSP responder.
+    NoRevocationInfo => "no-revocation-info",
+    /// The chain is incomplete and the leaf has no caIssuers URL.
+    NoAiaCaIssuers => "no-aia-ca-issuers",
+}
+
+impl FindingId {
+    /// Where the rule comes from (RFC or CA/B Forum Baseline Requirements section), and why it
+    /// matters, in one line.
+    pub fn reference(self) -> &'static str {
+        use FindingId as F;
+        match self {
+            F::ChainLimitExceeded => "mxray limits: a chain over them is not audited",
+            F::NoCertificate | F::UnparseableCertificate => "RFC 5246 7.4.2 / RFC 8446 4.4.2: the server must present a parseable chain",
+            F::WeakRsaKey => "BR 6.1.5: RSA keys of at least 2048 bits",
+            F::WeakEcKey | F::EcCurveNotAllowed => "BR 6.1.5: ECDSA on P-256, P-384 or P-521",
+            F::Md5Signature | F::Sha1Signature => "BR 7.1.3.2: no MD5 or SHA-1 signatures (collisions forge certificates)",
+            F::Expired | F::NotYetValid | F::ExpiresSoon => "RFC 5280 4.1.2.5: validity period",
+            F::LongValidity => "BR 6.3.2: maximum validity by issuance date",
+            F::SelfSigned | F::SelfIssued | F::UntrustedIssuer | F::IncompleteChain | F::BadSignature | F::Untrusted => "RFC 5280 6 / RFC 7672 / RFC 8461: an authenticating sender needs a valid path to a trusted root",
+            F::NameMismatch | F::CnOnly | F::NoNames | F::Wildcard => "RFC 6125 / RFC 7817: the MX host name must be among the leaf's DNS names",
+            F::NoServerAuthEku | F::EkuMissing | F::EkuExtra => "BR 7.1.2.7.10: extendedKeyUsage serverAuth (and clientAuth only)",
+            F::CaLeaf | F::LeafKeyUsageCa | F::KeyUsageMismatch => "BR 7.1.2.7.11 / RFC 5280 4.2.1.3: key usages fit for a server key",
+            F::ChainOrder | F::RootSent | F::DuplicateCertificate | F::ExtraCertificate => "RFC 8446 4.4.2 / RFC 5246 7.4.2: the chain in issuing order, without the root",
+            F::V1Certificate => "RFC 5280 4.1.2.1: v3 certificates with extensions",
+            F::ZeroSerial | F::NegativeSerial | F::SerialTooLong => "RFC 5280 4.1.2.2: positive serial of at most 20 octets",
+            F::DaneMismatch | F::DaneUnusable => "RFC 7672 2.2, 3: TLSA records a DANE sender can use and match",
+            F::TimeEncoding => "RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050",
+            F::DsaKey => "BR 6.1.5: RSA or ECDSA keys only",
+            F::RsaExponent => "BR 6.1.6: odd public exponent, at least 3, should be at least 65537",
+            F::RsaModulusSize => "BR 6.1.5: RSA modulus size a multiple of 8 bits",
+            F::RsaClosePrimes => "BR 6.1.1.3 (weak keys): moduli with close primes factor by Fermat's method",
+            F::MissingSan | F::CnNotInSan => "BR 7.1.2.7.12, 7.1.4.3: names in the subjectAltName, the CN one of them",
+            F::SanDnsInvalid | F::SanIdnInvalid => "RFC 1034 3.5 / RFC 5890: preferred name syntax and valid IDNA A-labels",
+            F::SanBadTld | F::WildcardPublicSuffix => "BR 3.2.2.6, 7.1.2.7.12: registered names under a public TLD, no wildcard over a public suffix",
+            F::SanReservedIp | F::SanOtherType => "BR 7.1.2.7.12: only DNS names and public IP addresses",
+            F::NoRevocationInfo => "BR 7.1.2.7.2-3: CRL or OCSP locations so a sender can check revocation",
+            F::NoAiaCaIssuers => "RFC 5280 4.2.2.1: caIssuers lets a client fetch a missing intermediate",
+        }
+    }
 }
 
 /// One finding.

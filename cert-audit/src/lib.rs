@@ -70,6 +70,7 @@ pub mod dane;
 pub mod facts;
 pub mod findings;
 pub mod limits;
+pub mod lints;
 pub mod names;
 pub mod report;
 pub mod store;
@@ -256,6 +257,16 @@ pub fn audit(input: &AuditInput<'_>, store: &TrustStore) -> AuditReport {
         findings::leaf_findings(&ctx, leaf, &mut findings);
     }
     findings::chain_findings(&chain, &mut findings);
+    for (i, p) in parsed.iter().enumerate() {
+        if let Some(p) = p {
+            if !chain.duplicates.contains(&i) {
+                lints::certificate_lints(i, p, &mut findings);
+            }
+        }
+    }
+    if let Some(Some(leaf)) = parsed.first() {
+        lints::leaf_lints(leaf, &trust, &mut findings);
+    }
 
     let dane_chain = match results.first() {
         Some(Ok(_)) => Some(dane::DaneChain {

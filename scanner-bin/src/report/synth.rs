@@ -516,10 +516,12 @@ fn audit(id: &Ident, c: &CertSpec) -> AuditReport {
         has_san: true,
         dns_names: vec![c.subject_cn.to_owned()],
         ip_addresses: Vec::new(),
+        san_other: Vec::new(),
         key: KeyInfo {
             algorithm: c.key,
             bits: c.bits,
             curve: c.curve.map(str::to_owned),
+            exponent: (c.key == KeyAlgorithm::Rsa).then_some(65_537),
             oid: "1.2.840.113549.1.1.1".to_owned(),
         },
         signature: SignatureInfo {

@@ -1,0 +1,228 @@
+//! The baseline lints (module `lints`): each fires on a certificate made to break it and not on
+//! the clean fixture chain.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
+mod common;
+
+use cert_audit::{audit, AuditInput, AuditReport, CertificateDer, FindingId as F, Severity};
+use common::*;
+use rcgen::{
+    CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair, KeyUsagePurpose, SanType,
+    SerialNumber,
+};
+
+const GOOD: &[&str] = &["leaf-good", "int"];
+
+/// Audits one rcgen leaf, made from `edit`ed default params (SAN mx.example.test, CN the same,
+/// EKU serverAuth, CRL location), self-signed with P-256.
+fn rc(edit: impl FnOnce(&mut CertificateParams)) -> AuditReport {
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(vec![MX.to_string()]).unwrap();
+    p.distinguished_name.push(DnType::CommonName, MX);
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+        uris: vec!["http://crl.example.test/ca.crl".to_string()],
+    }];
+    edit(&mut p);
+    let cert = p.self_signed(&key).unwrap();
+    let chain: Vec<CertificateDer<'static>> = vec![cert.der().clone()];
+    audit(&AuditInput::new(&chain, NOW).mx_host(MX), &test_store())
+}
+
+fn severity(r: &AuditReport, id: F) -> Option<Severity> {
+    r.findings.iter().find(|f| f.id == id).map(|f| f.severity)
+}
+
+#[test]
+fn the_clean_baselines_raise_no_lint() {
+    let r = run(GOOD);
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    let r = rc(|_| {});
+    for id in [
+        F::MissingSan,
+        F::CnNotInSan,
+        F::SanDnsInvalid,
+        F::SanIdnInvalid,
+        F::SanBadTld,
+        F::SanOtherType,
+        F::EkuMissing,
+        F::EkuExtra,
+        F::LeafKeyUsageCa,
+        F::KeyUsageMismatch,
+        F::NoRevocationInfo,
+        F::SerialTooLong,
+        F::TimeEncoding,
+        F::EcCurveNotAllowed,
+    ] {
+        assert!(!r.has(id), "{id:?}: {:#?}", r.findings);
+    }
+}
+
+#[test]
+fn names_in_the_san() {
+    let r = rc(|p| p.subject_alt_names.clear());
+    assert!(r.has(F::MissingSan));
+    let r = rc(|p| {
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.distinguished_name
+            .push(DnType::CommonName, "other.example.test");
+    });
+    assert!(r.has(F::CnNotInSan));
+    for bad in [
+        "mx_1.example.org",
+        "mx 1.example.org",
+        "-mx.example.org",
+        "mx-.example.org",
+        "mx..example.org",
+    ] {
+        let r = rc(|p| p.subject_alt_names = vec![SanType::DnsName(bad.try_into().unwrap())]);
+        assert_eq!(
+            severity(&r, F::SanDnsInvalid),
+            Some(Severity::Medium),
+            "{bad}"
+        );
+    }
+    let long_label = format!("{}.example.org", "a".repeat(64));
+    let r = rc(|p| p.subject_alt_names = vec![SanType::DnsName(long_label.try_into().unwrap())]);
+    assert!(r.has(F::SanDnsInvalid));
+    let ok_label = format!("{}.example.org", "a".repeat(63));
+    let r = rc(|p| p.subject_alt_names = vec![SanType::DnsName(ok_label.try_into().unwrap())]);
+    assert!(!r.has(F::SanDnsInvalid), "a 63-octet label is allowed");
+}
+
+#[test]
+fn idn_and_public_suffixes() {
+    let r = rc(|p| {
+        p.subject_alt_names = vec![SanType::DnsName(
+            "xn--mnchen-3ya.example.org".try_into().unwrap(),
+        )]
+    });
+    assert!(!r.has(F::SanIdnInvalid), "{:#?}", r.findings);
+    let r = rc(|p| {
+        p.subject_alt_names = vec![SanType::DnsName("xn--a.example.org".try_into().unwrap())]
+    });
+    assert!(r.has(F::SanIdnInvalid));
+    let r = rc(|p| p.subject_alt_names = vec![SanType::DnsName("*.co.uk".try_into().unwrap())]);
+    assert_eq!(severity(&r, F::WildcardPublicSuffix), Some(Severity::High));
+    let r =
+        rc(|p| p.subject_alt_names = vec![SanType::DnsName("*.example.co.uk".try_into().unwrap())]);
+    assert!(!r.has(F::WildcardPublicSuffix));
+    for bad in ["mail.corp.lan", "co.uk"] {
+        let r = rc(|p| p.subject_alt_names = vec![SanType::DnsName(bad.try_into().unwrap())]);
+        assert!(r.has(F::SanBadTld), "{bad}");
+    }
+    let r =
+        rc(|p| p.subject_alt_names = vec![SanType::DnsName("mx.example.org".try_into().unwrap())]);
+    assert!(!r.has(F::SanBadTld));
+}
+
+#[test]
+fn addresses_and_other_entries_in_the_san() {
+    let r = rc(|p| {
+        p.subject_alt_names
+            .push(SanType::IpAddress("10.0.0.25".parse().unwrap()))
+    });
+    assert!(r.has(F::SanReservedIp));
+    let r = rc(|p| {
+        p.subject_alt_names
+            .push(SanType::IpAddress("192.0.43.10".parse().unwrap()))
+    });
+    assert!(!r.has(F::SanReservedIp));
+    let r = rc(|p| {
+        p.subject_alt_names.push(SanType::Rfc822Name(
+            "postmaster@example.test".try_into().unwrap(),
+        ))
+    });
+    let f = r.findings.iter().find(|f| f.id == F::SanOtherType).unwrap();
+    assert!(
+        f.message.contains("email:postmaster@example.test"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn key_usages_and_extended_key_usages() {
+    let r = rc(|p| p.key_usages.push(KeyUsagePurpose::KeyCertSign));
+    assert!(r.has(F::LeafKeyUsageCa));
+    // P-256 cannot encipher keys.
+    let r = rc(|p| p.key_usages.push(KeyUsagePurpose::KeyEncipherment));
+    assert!(r.has(F::KeyUsageMismatch));
+    let r = rc(|p| p.extended_key_usages.clear());
+    assert!(r.has(F::EkuMissing));
+    let r = rc(|p| {
+        p.extended_key_usages
+            .push(ExtendedKeyUsagePurpose::CodeSigning)
+    });
+    assert!(r.has(F::EkuExtra));
+    let r = rc(|p| {
+        p.extended_key_usages
+            .push(ExtendedKeyUsagePurpose::ClientAuth)
+    });
+    assert!(!r.has(F::EkuExtra), "clientAuth is allowed");
+}
+
+#[test]
+fn revocation_and_issuer_locations() {
+    let r = rc(|p| p.crl_distribution_points.clear());
+    assert_eq!(severity(&r, F::NoRevocationInfo), Some(Severity::Info));
+    // Incomplete chain: leaf-rsa1024 has no caIssuers URL, leaf-good has one.
+    assert!(run(&["leaf-rsa1024"]).has(F::NoAiaCaIssuers));
+    assert!(!run(&["leaf-good"]).has(F::NoAiaCaIssuers));
+    // Complete chain: nothing to fetch.
+    assert!(!run(&["leaf-rsa1024", "int"]).has(F::NoAiaCaIssuers));
+}
+
+#[test]
+fn serial_length_boundary_is_20_octets() {
+    let r = rc(|p| p.serial_number = Some(SerialNumber::from_slice(&[0x11; 20])));
+    assert!(!r.has(F::SerialTooLong), "{:#?}", r.findings);
+    let r = rc(|p| p.serial_number = Some(SerialNumber::from_slice(&[0x11; 21])));
+    assert!(r.has(F::SerialTooLong));
+}
+
+#[test]
+fn time_encoding() {
+    let r = run(&["lint-gentime"]);
+    let f = r.findings.iter().find(|f| f.id == F::TimeEncoding).unwrap();
+    assert!(f.message.contains("notBefore"), "{}", f.message);
+    assert!(!run(&["selfsigned"]).has(F::TimeEncoding));
+}
+
+#[test]
+fn key_lints() {
+    assert_eq!(
+        severity(&run(&["lint-dsa"]), F::DsaKey),
+        Some(Severity::High)
+    );
+    assert!(run(&["leaf-ec192", "int"]).has(F::EcCurveNotAllowed));
+    assert!(!run(&["leaf-ec", "int"]).has(F::EcCurveNotAllowed));
+    let r = run(&["lint-rsa-e3"]);
+    assert_eq!(severity(&r, F::RsaExponent), Some(Severity::Low));
+    assert!(r.has(F::RsaModulusSize));
+    assert_eq!(
+        severity(&run(&["lint-close-primes"]), F::RsaClosePrimes),
+        Some(Severity::Critical)
+    );
+    let good = run(GOOD);
+    for id in [
+        F::RsaExponent,
+        F::RsaModulusSize,
+        F::RsaClosePrimes,
+        F::DsaKey,
+    ] {
+        assert!(!good.has(id), "{id:?}");
+    }
+}
+
+#[test]
+fn every_finding_has_a_reference() {
+    for id in F::ALL {
+        assert!(id.reference().len() > 10, "{id:?}");
+    }
+}
