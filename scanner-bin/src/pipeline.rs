@@ -674,7 +674,21 @@ async fn session(
     rec.tls = Some(tls);
     crate::findings::sort(&mut findings);
     rec.findings = findings;
-    if learned {
+    if learned && !facts.cut.is_empty() {
+        // Never present what the deadline cut short as the answer.
+        rec.status = Status::Partial;
+        rec.error = Some(ScanError::new(
+            ErrorKind::Timeout,
+            Phase::Endpoint,
+            format!(
+                "endpoint deadline ({} ms) reached before these probes finished: {}; their \
+                 results are incomplete",
+                ms(cfg.endpoint_timeout),
+                facts.cut.join(", ")
+            ),
+        ));
+        AttemptEnd::Done(AttemptOutcome::Ok)
+    } else if learned {
         rec.status = Status::Completed;
         AttemptEnd::Done(AttemptOutcome::Ok)
     } else {

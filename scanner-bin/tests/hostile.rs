@@ -13,6 +13,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -661,4 +662,68 @@ fn implicit_tls_peer_without_a_greeting_costs_the_short_greeting_wait_not_the_re
     let smtp_ms = r.timings.smtp_ms.unwrap();
     assert!((1000..5000).contains(&smtp_ms), "smtp_ms {smtp_ms}");
     assert!(took < Duration::from_secs(6), "{took:?}");
+}
+
+// ---- The endpoint deadline cuts a full scan short ------------------------------------------
+
+/// Runs `mxray scan --profile full` against `addr` with the given rate, burst and deadline.
+fn full_scan(addr: SocketAddr, rate: &str, burst: &str, deadline: Option<&str>) -> Output {
+    let mut c = mxray();
+    c.args([
+        "scan",
+        "--quiet",
+        "--profile",
+        "full",
+        "--per-ip-rate",
+        rate,
+        "--per-ip-burst",
+        burst,
+    ]);
+    if let Some(d) = deadline {
+        c.args(["--endpoint-timeout", d]);
+    }
+    c.arg(addr.to_string());
+    c.output().unwrap()
+}
+
+#[test]
+fn a_deadline_cut_full_scan_is_partial_never_complete() {
+    let (server, _) = vulnerable_server(false);
+    // About 25 connections at 4/s do not fit in 2.5 s: the deadline falls in the suite scan.
+    let out = full_scan(server, "4", "2", Some("2500ms"));
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(v["status"], "partial", "{v}");
+    assert_eq!(v["error"]["kind"], "timeout", "{v}");
+    assert_eq!(v["error"]["phase"], "endpoint", "{v}");
+    let suites = v["tls"]["suites"].as_array().cloned().unwrap_or_default();
+    let cut: Vec<&serde_json::Value> = suites
+        .iter()
+        .filter(|s| s["complete"] == serde_json::Value::Bool(false))
+        .collect();
+    assert!(!cut.is_empty(), "no version marked incomplete: {v}");
+    for s in cut {
+        assert_eq!(s["preference"], "unknown", "a guess from partial data: {s}");
+    }
+    // The handshake's facts are kept, and the record parses with the schema's structs.
+    let rec = &stdout_records(&out)[0];
+    assert_eq!(rec.status, Status::Partial);
+    assert!(rec.tls.as_ref().unwrap().handshake.as_ref().unwrap().ok);
+}
+
+#[test]
+fn a_full_scan_that_fits_its_budget_stays_completed() {
+    let (server, _) = vulnerable_server(false);
+    let out = full_scan(server, "1000", "100", None);
+    let rec = &stdout_records(&out)[0];
+    assert_eq!(rec.status, Status::Completed, "{rec:?}");
+    assert!(rec.error.is_none(), "{rec:?}");
+    let tls = rec.tls.as_ref().unwrap();
+    assert_eq!(tls.suites.len(), 2, "{tls:?}");
+    for s in &tls.suites {
+        assert!(s.complete, "{s:?}");
+        assert_ne!(s.preference, "unknown", "{s:?}");
+    }
+    assert!(tls.versions.iter().all(|v| v.complete));
 }
