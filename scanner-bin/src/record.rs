@@ -125,10 +125,11 @@ fn is_false(b: &bool) -> bool {
 pub enum Profile {
     /// Banner, EHLO, STARTTLS and one modern handshake.
     Quick,
-    /// Adds protocol versions, the suite each version negotiates, and key exchange details.
+    /// Adds protocol versions, the suite each version negotiates, key exchange details, and the
+    /// STARTTLS command-injection test (one round trip on the handshake's own connection).
     Standard,
-    /// Everything: all suites per version with preference, groups, signature algorithms,
-    /// features, fingerprints, the STARTTLS injection test.
+    /// Everything: standard plus all suites per version with preference, groups, signature
+    /// algorithms, features, fingerprints.
     Full,
 }
 
@@ -340,7 +341,8 @@ pub struct StarttlsInfo {
     /// (buffered plaintext), lossy UTF-8; never handed to TLS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_after_220: Option<String>,
-    /// The STARTTLS command-injection test (Poddebniak et al.), run by the `full` profile.
+    /// The STARTTLS command-injection test (Poddebniak et al.), run by the `standard` and `full`
+    /// profiles in STARTTLS mode, on the connection of the modern handshake.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injection: Option<InjectionResult>,
 }

@@ -1,5 +1,6 @@
 //! TLS at one endpoint: the modern handshake (rustls through `tls-probe`'s sans-IO driver), the
-//! probe plans of `tls-probe` run over fresh connections, and the STARTTLS injection test.
+//! probe plans of `tls-probe` run over fresh connections, and the STARTTLS injection test (on the
+//! connection of the modern handshake).
 //!
 //! Every probe connection goes through [`Prober::open_tls_ready_stream`]: the per-IP rate
 //! limiter, a TCP connect, and the SMTP preamble it needs (greeting, EHLO, STARTTLS) or nothing
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use smtp_codec::{ClientSession, InjectionVerdict, Step, TlsHandover};
+use smtp_codec::{ClientSession, InjectionCheck, InjectionVerdict, Step, TlsHandover};
 use tls_probe::driver::RustlsDriver;
 use tls_probe::flight::{KeyExchange, ServerFlight};
 use tls_probe::hello::{groups, sigalgs};
@@ -270,90 +271,77 @@ impl<'a> Prober<'a> {
             None => true,
         }
     }
+}
 
-    /// The STARTTLS injection test (Poddebniak et al.) on a fresh connection: `STARTTLS\r\nNOOP\r\n`
-    /// in one write, a rustls handshake, then [`InjectionCheck::PROBE_COMMAND`] (an unknown verb)
-    /// inside TLS; the first reply decides, with no timed wait. A 2xx answers the plaintext
-    /// `NOOP` the server carried across the upgrade (vulnerable); a 4xx/5xx answers our verb
-    /// (not vulnerable); EOF, or nothing until the TLS deadline ([`Prober::tls_until`]), is
-    /// not vulnerable (a vulnerable server answers the `NOOP` before anything else).
-    ///
-    /// [`InjectionCheck::PROBE_COMMAND`]: smtp_codec::InjectionCheck::PROBE_COMMAND
-    pub async fn injection_test(&self, server_name: &str) -> (InjectionResult, String) {
-        let mut ready = match self.open_tls_ready_stream(true).await {
-            Ok(r) => r,
-            Err(why) => return (InjectionResult::Inconclusive, why),
-        };
-        let Some(mut check) = ready.handover.and_then(|h| h.injection) else {
-            return (
-                InjectionResult::Inconclusive,
-                "no STARTTLS hand-over".to_owned(),
-            );
-        };
-        let mut driver = match RustlsDriver::new(server_name, &[]) {
-            Ok(d) => d,
-            Err(e) => return (InjectionResult::Inconclusive, e.to_string()),
-        };
-        let until = self.tls_until();
-        let end = handshake(&mut ready.stream, &mut driver, until).await;
-        if !driver.result().completed {
-            return (
-                InjectionResult::Inconclusive,
-                format!("handshake failed: {}", end.describe(&driver)),
-            );
-        }
-        let until = self.tls_until();
-        if let Err(e) = driver.send_plaintext(check.start_probe()) {
-            return (
-                InjectionResult::Inconclusive,
-                format!("could not send the probe command inside TLS: {e}"),
-            );
-        }
-        let probe = driver.take_outgoing();
-        let wrote = tokio::time::timeout_at(until.into(), ready.stream.write_all(&probe)).await;
-        if !matches!(wrote, Ok(Ok(()))) {
-            return (
-                InjectionResult::Inconclusive,
-                "could not write the probe command inside TLS".to_owned(),
-            );
-        }
-        let mut buf = vec![0u8; READ_CHUNK];
-        let verdict = loop {
-            let plain = driver.take_plaintext(4096);
-            if !plain.is_empty() {
-                check.feed(&plain);
-                let v = check.poll();
-                if v != InjectionVerdict::NeedMore {
-                    break v;
-                }
-                continue;
+/// The STARTTLS injection test (Poddebniak et al.), after a completed handshake on a connection
+/// whose STARTTLS was sent as `STARTTLS\r\nNOOP\r\n` in one write (`check` comes from that
+/// hand-over): sends [`InjectionCheck::PROBE_COMMAND`] (an unknown verb) inside TLS; the first
+/// reply decides, with no timed wait. A 2xx answers the plaintext `NOOP` the server carried
+/// across the upgrade (vulnerable); a 4xx/5xx answers our verb (not vulnerable); EOF, or
+/// nothing until `until`, is not vulnerable (a vulnerable server answers the `NOOP` before
+/// anything else). One round trip on the connection of the modern handshake: no connection of
+/// its own.
+///
+/// [`InjectionCheck::PROBE_COMMAND`]: smtp_codec::InjectionCheck::PROBE_COMMAND
+pub async fn injection_inside_tls<S>(
+    stream: &mut S,
+    driver: &mut RustlsDriver,
+    mut check: InjectionCheck,
+    until: Instant,
+) -> (InjectionResult, String)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if let Err(e) = driver.send_plaintext(check.start_probe()) {
+        return (
+            InjectionResult::Inconclusive,
+            format!("could not send the probe command inside TLS: {e}"),
+        );
+    }
+    let probe = driver.take_outgoing();
+    let wrote = tokio::time::timeout_at(until.into(), stream.write_all(&probe)).await;
+    if !matches!(wrote, Ok(Ok(()))) {
+        return (
+            InjectionResult::Inconclusive,
+            "could not write the probe command inside TLS".to_owned(),
+        );
+    }
+    let mut buf = vec![0u8; READ_CHUNK];
+    let verdict = loop {
+        let plain = driver.take_plaintext(4096);
+        if !plain.is_empty() {
+            check.feed(&plain);
+            let v = check.poll();
+            if v != InjectionVerdict::NeedMore {
+                break v;
             }
-            match tokio::time::timeout_at(until.into(), ready.stream.read(&mut buf)).await {
-                Ok(Ok(n)) if n > 0 => driver.feed(buf.get(..n).unwrap_or_default()),
-                _ => break check.finish(),
-            }
-        };
-        match verdict {
-            InjectionVerdict::Vulnerable { reply } => (
-                InjectionResult::Vulnerable,
-                format!(
-                    "the server answered the plaintext NOOP inside TLS: {}",
-                    smtp::reply_text(&reply)
-                ),
-            ),
-            InjectionVerdict::NotVulnerable { reply: Some(reply) } => (
-                InjectionResult::NotVulnerable,
-                format!(
-                    "it answered our probe command first: {}",
-                    smtp::reply_text(&reply)
-                ),
-            ),
-            InjectionVerdict::NotVulnerable { reply: None } => (
-                InjectionResult::NotVulnerable,
-                "nothing arrived inside TLS".to_owned(),
-            ),
-            other => (InjectionResult::Inconclusive, format!("{other:?}")),
+            continue;
         }
+        match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => driver.feed(buf.get(..n).unwrap_or_default()),
+            _ => break check.finish(),
+        }
+    };
+    match verdict {
+        InjectionVerdict::Vulnerable { reply } => (
+            InjectionResult::Vulnerable,
+            format!(
+                "the server answered the plaintext NOOP inside TLS: {}",
+                smtp::reply_text(&reply)
+            ),
+        ),
+        InjectionVerdict::NotVulnerable { reply: Some(reply) } => (
+            InjectionResult::NotVulnerable,
+            format!(
+                "it answered our probe command first: {}",
+                smtp::reply_text(&reply)
+            ),
+        ),
+        InjectionVerdict::NotVulnerable { reply: None } => (
+            InjectionResult::NotVulnerable,
+            "nothing arrived inside TLS".to_owned(),
+        ),
+        other => (InjectionResult::Inconclusive, format!("{other:?}")),
     }
 }
 

@@ -304,8 +304,10 @@ fn every_hostile_server_gets_a_typed_record_and_the_scan_goes_on() {
         let tls = rec.tls.as_ref().unwrap();
         assert!(!tls.handshake.as_ref().unwrap().ok);
         assert!(tls.versions.iter().all(|v| !v.supported));
-        // The handshake plus six version probes.
-        assert_eq!(tls.connections, 7, "{tls:?}");
+        // The handshake (after `STARTTLS\r\nNOOP\r\n`, for the injection test), its plain
+        // retry (a server reading the NOOP as TLS must not read as "no modern TLS"), and six
+        // version probes.
+        assert_eq!(tls.connections, 8, "{tls:?}");
     }
     let msg = |k: usize| r(k).error.as_ref().unwrap().message.to_lowercase();
     assert!(
@@ -726,4 +728,59 @@ fn a_full_scan_that_fits_its_budget_stays_completed() {
         assert_ne!(s.preference, "unknown", "{s:?}");
     }
     assert!(tls.versions.iter().all(|v| v.complete));
+}
+
+// ---- The injection test in the default profile ----------------------------------------------
+
+#[test]
+fn the_standard_profile_finds_starttls_injection_without_an_extra_connection() {
+    let (vulnerable, _) = vulnerable_server(true);
+    let (correct, _) = vulnerable_server(false);
+    // The default profile (standard): no --profile.
+    let out = scan(&["--quiet", &vulnerable.to_string(), &correct.to_string()]);
+    assert_eq!(out.status.code(), Some(0));
+    let recs = stdout_records(&out);
+    let v = find(&recs, vulnerable);
+    assert_eq!(v.status, Status::Completed, "{v:?}");
+    assert_eq!(
+        v.starttls.as_ref().unwrap().injection,
+        Some(InjectionResult::Vulnerable),
+        "{v:?}"
+    );
+    assert!(v.findings.iter().any(|f| f.id == "starttls_injection"));
+    let c = find(&recs, correct);
+    assert_eq!(
+        c.starttls.as_ref().unwrap().injection,
+        Some(InjectionResult::NotVulnerable),
+        "{c:?}"
+    );
+    // Folded into the modern handshake's connection: the main connection plus one per
+    // version (6); TLS 1.2 is supported, so one DH probe. Nothing for the injection test.
+    for r in [v, c] {
+        let tls = r.tls.as_ref().unwrap();
+        assert!(tls.handshake.as_ref().unwrap().ok, "{tls:?}");
+        assert_eq!(tls.connections, 8, "{tls:?}");
+    }
+}
+
+#[test]
+fn a_server_that_reads_the_pipelined_noop_as_tls_still_gets_its_modern_handshake() {
+    // Reads commands line by line from the socket, so the NOOP pipelined after STARTTLS is
+    // left for rustls, which fails on it: the injection test is inconclusive, and a plain
+    // STARTTLS on a fresh connection gives the modern handshake its true answer.
+    let naive = busy_every_other(0);
+    let out = scan(&["--quiet", &naive.to_string()]);
+    let r = &stdout_records(&out)[0];
+    assert_eq!(r.status, Status::Completed, "{r:?}");
+    let tls = r.tls.as_ref().unwrap();
+    assert!(tls.handshake.as_ref().unwrap().ok, "{tls:?}");
+    assert!(
+        !r.findings.iter().any(|f| f.id == "modern_handshake_failed"),
+        "{:?}",
+        r.findings
+    );
+    assert_eq!(
+        r.starttls.as_ref().unwrap().injection,
+        Some(InjectionResult::Inconclusive)
+    );
 }
