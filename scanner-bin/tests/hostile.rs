@@ -784,3 +784,45 @@ fn a_server_that_reads_the_pipelined_noop_as_tls_still_gets_its_modern_handshake
         Some(InjectionResult::Inconclusive)
     );
 }
+
+#[test]
+fn version_probes_cut_by_the_deadline_are_not_determined_not_unsupported() {
+    let (server, _) = vulnerable_server(false);
+    // Standard: the main connection takes the one burst token, the six version probes are
+    // paced at 2/s (0.5 s to 3 s), the deadline is at 1.5 s: the newest versions get no answer.
+    let out = mxray()
+        .args([
+            "scan",
+            "--quiet",
+            "--per-ip-rate",
+            "2",
+            "--per-ip-burst",
+            "1",
+        ])
+        .args(["--endpoint-timeout", "1500ms", &server.to_string()])
+        .output()
+        .unwrap();
+    let rec = &stdout_records(&out)[0];
+    assert_eq!(rec.status, Status::Partial, "{rec:?}");
+    let tls = rec.tls.as_ref().unwrap();
+    assert_eq!(tls.versions.len(), 6, "every version listed: {tls:?}");
+    let cut: Vec<&str> = tls
+        .versions
+        .iter()
+        .filter(|v| !v.complete)
+        .map(|v| v.version.as_str())
+        .collect();
+    assert!(cut.contains(&"TLSv1.3"), "{tls:?}");
+    assert!(tls
+        .versions
+        .iter()
+        .filter(|v| !v.complete)
+        .all(|v| !v.supported));
+    // TLS 1.2/1.3 were not determined: no "neither TLS 1.2 nor 1.3" claim.
+    assert!(
+        !tls.weaknesses.contains(&"no_tls12_or_later".to_owned()),
+        "{tls:?}"
+    );
+    let why = &rec.error.as_ref().unwrap().message;
+    assert!(why.contains("version TLSv1.3"), "{why}");
+}
