@@ -253,9 +253,13 @@ pub struct ScanArgs {
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     pub read_timeout: Duration,
 
-    /// Deadline of one endpoint, retries and backoff included.
-    #[arg(long, default_value = "120s", value_parser = parse_duration, value_name = "DURATION")]
-    pub endpoint_timeout: Duration,
+    /// Cap on the deadline of one endpoint, retries and backoff included. By default the
+    /// deadline is derived from the profile: its connections beyond --per-ip-burst at
+    /// --per-ip-rate, plus the connect, read (x2) and TLS (x2) timeouts and the retry backoff
+    /// (printed before the scan). When the deadline cuts probes short the record says so:
+    /// status `partial`, `complete: false` on what was cut, never a guess.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub endpoint_timeout: Option<Duration>,
 
     /// Never contact this address or range (repeatable).
     #[arg(long, value_name = "CIDR")]
@@ -284,9 +288,9 @@ pub struct ScanArgs {
     pub concurrency: u32,
 
     /// Connections per second to one IP address: every connection, the probes' included
-    /// (`standard` uses about 10 per endpoint, `full` 30 to 150). Low is polite (mail servers
-    /// answer scanners with 421) but slow: at 1/s a `full` endpoint takes minutes, so raise
-    /// --endpoint-timeout with it, or the rate for servers you run yourself.
+    /// (`standard` uses about 10 per endpoint, `full` 30 to 200). Low is polite (mail servers
+    /// answer scanners with 421) but slow: at 1/s a `full` endpoint takes minutes (the
+    /// endpoint deadline grows with it; raise the rate for servers you run yourself).
     #[arg(long, default_value_t = 1.0, value_parser = parse_rate, value_name = "RATE")]
     pub per_ip_rate: f64,
 

@@ -7,7 +7,7 @@
 //! - [`targets`]: target forms, target lists (files, stdin, ZMap output), lazy range expansion;
 //! - [`shard`], [`exclude`], [`resume`]: which endpoints to scan at all;
 //! - [`dns`]: MX lookup, implicit MX, null MX;
-//! - [`ratelimit`]: per-IP token buckets;
+//! - [`ratelimit`]: per-IP token buckets; [`budget`]: each endpoint's deadline from its profile;
 //! - [`pipeline`]: the work at one endpoint ([`pipeline::scan_endpoint`]): [`smtp`] (EHLO and
 //!   STARTTLS through `smtp-codec`'s session), [`tlsprobe`] (rustls handshake, `tls-probe`'s
 //!   plans, the injection test), [`audit`] (`cert-audit`), [`findings`];
@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod budget;
 pub mod cli;
 pub mod demo;
 pub mod dns;

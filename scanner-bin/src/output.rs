@@ -27,6 +27,8 @@ pub struct OutputStats {
     pub null_mx: u64,
     /// Records with status `interrupted`.
     pub interrupted: u64,
+    /// Records with status `partial` (the endpoint deadline cut some probes short).
+    pub partial: u64,
     /// Failed records by error kind (its JSON name).
     pub errors_by_kind: BTreeMap<String, u64>,
 }
@@ -78,6 +80,7 @@ pub fn spawn_writer(
                 Status::Completed => stats.completed += 1,
                 Status::NullMx => stats.null_mx += 1,
                 Status::Interrupted => stats.interrupted += 1,
+                Status::Partial => stats.partial += 1,
                 _ => stats.failed += 1,
             }
             if let Some(err) = &rec.error {

@@ -500,17 +500,22 @@ async fn session(
     let prober = Prober::new(ctx, ep.addr, mode, deadline);
     let mut findings: Vec<Finding> = Vec::new();
 
-    // 1. SMTP: EHLO and STARTTLS (smtp-codec's session, fed the greeting already read).
+    // 1. SMTP: EHLO and STARTTLS (smtp-codec's session, fed the greeting already read). With
+    // `standard` and `full`, STARTTLS goes out as `STARTTLS\r\nNOOP\r\n` for the injection test,
+    // which then takes one round trip after the handshake on this same connection.
+    let inject = mode == TlsMode::Starttls && cfg.profile != Profile::Quick;
+    let mut injection_check = None;
     match greeting {
         Some(greeting) => {
             let t = Instant::now();
-            let mut s = ClientSession::new(smtp::session_config(&cfg.ehlo_name, false));
+            let mut s = ClientSession::new(smtp::session_config(&cfg.ehlo_name, inject));
             s.feed(greeting);
             let r = smtp::drive(stream, &mut s, cfg.read_timeout, deadline).await;
             rec.timings.smtp_ms = Some(ms(t.elapsed()));
             rec.ehlo = smtp::ehlo_info(s.transcript());
             match r.end {
-                Driven::Ready(h) => {
+                Driven::Ready(mut h) => {
+                    injection_check = h.injection.take();
                     let after = h.plaintext_after_starttls.as_deref();
                     if let Some(bytes) = after {
                         findings.push(Finding {
@@ -576,7 +581,8 @@ async fn session(
     let server_name = name.clone().unwrap_or_else(|| ep.addr.ip().to_string());
     prober.count_connection();
     let t = Instant::now();
-    let (hs, hs_error) = match RustlsDriver::new(&server_name, &[]) {
+    let mut injection = None;
+    let (mut hs, mut hs_error, retry_plain) = match RustlsDriver::new(&server_name, &[]) {
         Ok(mut d) => {
             let end = tlsprobe::handshake(stream, &mut d, prober.tls_until()).await;
             let result = d.result();
@@ -586,14 +592,43 @@ async fn session(
                 // Implicit TLS: the greeting and EHLO come inside TLS.
                 smtp_inside_tls(cfg, stream, &mut d, handshake_time, deadline, rec).await;
             }
-            (Some(result), end.describe(&d))
+            let described = end.describe(&d);
+            if let Some(check) = injection_check.take() {
+                injection = Some(if result.completed {
+                    tlsprobe::injection_inside_tls(stream, &mut d, check, prober.tls_until()).await
+                } else {
+                    (
+                        InjectionResult::Inconclusive,
+                        format!("handshake failed: {described}"),
+                    )
+                });
+            }
+            let retry_plain = inject && !result.completed && end != tlsprobe::HandshakeEnd::Timeout;
+            (Some(result), described, retry_plain)
         }
         Err(e) => {
             rec.timings.tls_ms = Some(ms(t.elapsed()));
-            (None, e.to_string())
+            (None, e.to_string(), false)
         }
     };
     let _ = tokio::time::timeout(Duration::from_millis(200), stream.shutdown()).await;
+    if retry_plain && !prober.past_deadline() {
+        // The handshake after `STARTTLS\r\nNOOP\r\n` failed at once: a server that reads the
+        // pipelined NOOP as TLS must not read as "a current client cannot connect". Ask again
+        // with a plain STARTTLS on a fresh connection (only in this case: one more connection).
+        if let Ok((result, described)) = plain_handshake(&prober, &server_name).await {
+            if result.completed {
+                hs_error = described;
+                hs = Some(result);
+                if let Some((InjectionResult::Inconclusive, why)) = injection.as_mut() {
+                    *why = format!(
+                        "the handshake after STARTTLS with a pipelined NOOP failed ({why}), a \
+                         plain one succeeded: the server read the NOOP as TLS"
+                    );
+                }
+            }
+        }
+    }
     let mut tls = TlsInfo {
         handshake: hs
             .as_ref()
@@ -609,17 +644,7 @@ async fn session(
     };
     let rustls_chain = hs.as_ref().map(|r| r.chain.clone()).unwrap_or_default();
     let t = Instant::now();
-    let injection = async {
-        if cfg.profile == Profile::Full && mode == TlsMode::Starttls {
-            Some(prober.injection_test(&server_name).await)
-        } else {
-            None
-        }
-    };
-    let (facts, injection) = tokio::join!(
-        tlsprobe::run_probes(&prober, cfg.profile, &opts, rustls_chain.is_empty()),
-        injection
-    );
+    let facts = tlsprobe::run_probes(&prober, cfg.profile, &opts, rustls_chain.is_empty()).await;
     if cfg.profile != Profile::Quick {
         rec.timings.probes_ms = Some(ms(t.elapsed()));
     }
@@ -701,7 +726,21 @@ async fn session(
     rec.tls = Some(tls);
     crate::findings::sort(&mut findings);
     rec.findings = findings;
-    if learned {
+    if learned && !facts.cut.is_empty() {
+        // Never present what the deadline cut short as the answer.
+        rec.status = Status::Partial;
+        rec.error = Some(ScanError::new(
+            ErrorKind::Timeout,
+            Phase::Endpoint,
+            format!(
+                "endpoint deadline ({} ms) reached before these probes finished: {}; their \
+                 results are incomplete",
+                ms(cfg.endpoint_timeout),
+                facts.cut.join(", ")
+            ),
+        ));
+        AttemptEnd::Done(AttemptOutcome::Ok)
+    } else if learned {
         rec.status = Status::Completed;
         AttemptEnd::Done(AttemptOutcome::Ok)
     } else {
@@ -717,6 +756,19 @@ async fn session(
         });
         AttemptEnd::Done(AttemptOutcome::Ok)
     }
+}
+
+/// The modern handshake on a fresh connection with a plain `STARTTLS` (no pipelined `NOOP`):
+/// the result and why it failed, when it did.
+async fn plain_handshake(
+    prober: &Prober<'_>,
+    server_name: &str,
+) -> Result<(tls_probe::driver::HandshakeResult, String), String> {
+    let mut ready = prober.open_tls_ready_stream(false).await?;
+    let mut d = RustlsDriver::new(server_name, &[]).map_err(|e| e.to_string())?;
+    let end = tlsprobe::handshake(&mut ready.stream, &mut d, prober.tls_until()).await;
+    let _ = tokio::time::timeout(Duration::from_millis(200), ready.stream.shutdown()).await;
+    Ok((d.result(), end.describe(&d)))
 }
 
 /// Implicit TLS: reads the greeting and runs EHLO inside TLS, recording `banner` and `ehlo`.

@@ -125,10 +125,11 @@ fn is_false(b: &bool) -> bool {
 pub enum Profile {
     /// Banner, EHLO, STARTTLS and one modern handshake.
     Quick,
-    /// Adds protocol versions, the suite each version negotiates, and key exchange details.
+    /// Adds protocol versions, the suite each version negotiates, key exchange details, and the
+    /// STARTTLS command-injection test (one round trip on the handshake's own connection).
     Standard,
-    /// Everything: all suites per version with preference, groups, signature algorithms,
-    /// features, fingerprints, the STARTTLS injection test.
+    /// Everything: standard plus all suites per version with preference, groups, signature
+    /// algorithms, features, fingerprints.
     Full,
 }
 
@@ -145,6 +146,10 @@ pub enum Status {
     NullMx,
     /// Stopped by Ctrl-C / SIGTERM before it finished.
     Interrupted,
+    /// TLS facts were learned, but the endpoint deadline cut some probes short: what they
+    /// found is kept and marked incomplete (`complete: false` in `tls.versions` and
+    /// `tls.suites`), and `error` (kind `timeout`, phase `endpoint`) names the probes cut.
+    Partial,
 }
 
 /// Durations of the phases, in milliseconds; absent phases did not run.
@@ -344,7 +349,8 @@ pub struct StarttlsInfo {
     /// (buffered plaintext), lossy UTF-8; never handed to TLS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_after_220: Option<String>,
-    /// The STARTTLS command-injection test (Poddebniak et al.), run by the `full` profile.
+    /// The STARTTLS command-injection test (Poddebniak et al.), run by the `standard` and `full`
+    /// profiles in STARTTLS mode, on the connection of the modern handshake.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub injection: Option<InjectionResult>,
 }
@@ -497,6 +503,19 @@ pub struct VersionInfo {
     /// The suite the server picked from our default offer for this version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite: Option<SuiteInfo>,
+    /// The probe of this version got an answer. `false` (written only then) when the endpoint
+    /// deadline cut it short: `supported: false` then means "not determined".
+    #[serde(default = "complete_default", skip_serializing_if = "is_complete")]
+    pub complete: bool,
+}
+
+fn complete_default() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_complete(b: &bool) -> bool {
+    *b
 }
 
 /// Accepted suites of one version.
@@ -505,10 +524,16 @@ pub struct VersionSuitesInfo {
     /// The version.
     pub version: String,
     /// `server` when the server enforces its order (then `accepted` is in that order),
-    /// `client` when it follows the client's, `unknown` with fewer than two suites.
+    /// `client` when it follows the client's, `mixed` when neither, `unknown` with fewer than
+    /// two suites or when the enumeration was cut short (`complete: false`).
     pub preference: String,
     /// The accepted suites.
     pub accepted: Vec<SuiteInfo>,
+    /// The enumeration of this version ran to its end. `false` (written only then) when the
+    /// endpoint deadline cut it short: `accepted` holds the suites found before (the server may
+    /// accept more) and `preference` is `unknown`.
+    #[serde(default = "complete_default", skip_serializing_if = "is_complete")]
+    pub complete: bool,
 }
 
 /// Key exchange details.

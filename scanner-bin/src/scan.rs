@@ -43,9 +43,6 @@ pub const EXIT_FATAL: i32 = 1;
 /// Exit code: interrupted by SIGINT / SIGTERM.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
-/// Connections a `full` profile may need for one endpoint (156 for the lab's Postfix).
-const FULL_PROFILE_CONNECTIONS: f64 = 200.0;
-
 /// Most addresses remembered by the per-IP rate limiter.
 const RATE_LIMITER_ENTRIES: usize = 65_536;
 
@@ -160,9 +157,14 @@ impl ScanSummary {
             format!(" ({})", kinds.join(", "))
         };
         format!(
-            "mxray: {} records in {secs:.1}s ({rate:.1}/s): {} completed, {} failed{kinds}, {} null MX, {} interrupted; {} excluded, {} already done (resume){}",
+            "mxray: {} records in {secs:.1}s ({rate:.1}/s): {} completed{}, {} failed{kinds}, {} null MX, {} interrupted; {} excluded, {} already done (resume){}",
             s.records,
             s.completed,
+            if s.partial > 0 {
+                format!(", {} partial (deadline cut the probes)", s.partial)
+            } else {
+                String::new()
+            },
             s.failed,
             s.null_mx,
             s.interrupted,
@@ -268,18 +270,22 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         },
     };
 
-    // A full profile needs tens to hundreds of connections per endpoint, all paced by the
-    // per-IP rate: say so when the deadline cannot fit them.
-    if args.profile == crate::record::Profile::Full
-        && !args.quiet
-        && args.per_ip_rate * args.endpoint_timeout.as_secs_f64() < FULL_PROFILE_CONNECTIONS
-    {
-        eprintln!(
-            "mxray: warning: --profile full uses up to ~{FULL_PROFILE_CONNECTIONS} connections per \
-             endpoint; at --per-ip-rate {} they do not fit in --endpoint-timeout {:?} \
-             (raise one of them, or results will be incomplete)",
-            args.per_ip_rate, args.endpoint_timeout
-        );
+    // Each endpoint's deadline, derived from what its profile needs at the per-IP rate; say
+    // up front what that costs.
+    let budget_inputs = crate::budget::BudgetInputs {
+        profile: args.profile,
+        rate: args.per_ip_rate,
+        burst: args.per_ip_burst,
+        connect_timeout: args.connect_timeout,
+        read_timeout: args.read_timeout,
+        tls_timeout: args.tls.tls_timeout,
+        retries: args.retries,
+        retry_delay: args.retry_delay,
+        explicit: args.endpoint_timeout,
+    };
+    let budget = crate::budget::endpoint_budget(&budget_inputs);
+    if !args.quiet {
+        eprintln!("{}", crate::budget::cost_line(&budget_inputs, &budget));
     }
 
     // 2b. The trust store of the certificate audit.
@@ -322,7 +328,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         config: Arc::new(PipelineConfig {
             connect_timeout: args.connect_timeout,
             read_timeout: args.read_timeout,
-            endpoint_timeout: args.endpoint_timeout,
+            endpoint_timeout: budget.deadline,
             retries: args.retries,
             retry_delay: args.retry_delay,
             profile: args.profile,

@@ -220,6 +220,8 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             for v in &tls.versions {
                 let state = if v.supported {
                     "offered"
+                } else if !v.complete {
+                    "not determined (endpoint deadline)"
                 } else {
                     "not offered"
                 };
@@ -237,10 +239,15 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             for v in &tls.suites {
                 let _ = writeln!(
                     out.text,
-                    "  {} ({} suites, {} order)",
+                    "  {} ({} suites, {} order){}",
                     v.version,
                     v.accepted.len(),
-                    v.preference
+                    v.preference,
+                    if v.complete {
+                        ""
+                    } else {
+                        ", INCOMPLETE: cut by the endpoint deadline"
+                    }
                 );
                 for s in &v.accepted {
                     let line = suite_line(&out, s);
@@ -413,6 +420,39 @@ mod tests {
         assert!(plain.contains("high     rc4"));
         let coloured = render(&r, true, Duration::ZERO);
         assert!(coloured.contains("\x1b[31mhigh"));
+    }
+
+    #[test]
+    fn what_the_deadline_cut_reads_as_incomplete() {
+        use crate::record::{Status, TlsInfo, VersionInfo, VersionSuitesInfo};
+        let mut r = EndpointRecord::new("127.0.0.1:25".into(), None, 25, Profile::Full);
+        r.status = Status::Partial;
+        r.tls = Some(TlsInfo {
+            versions: vec![VersionInfo {
+                version: "TLSv1.2".into(),
+                supported: false,
+                suite: None,
+                complete: false,
+            }],
+            suites: vec![VersionSuitesInfo {
+                version: "TLSv1.3".into(),
+                preference: "unknown".into(),
+                accepted: vec![crate::tlsprobe::suite_info(0x1301)],
+                complete: false,
+            }],
+            ..TlsInfo::default()
+        });
+        let text = render(&r, false, Duration::ZERO);
+        assert!(
+            text.contains("not determined (endpoint deadline)"),
+            "{text}"
+        );
+        assert!(!text.contains("not offered"), "{text}");
+        assert!(
+            text.contains("INCOMPLETE: cut by the endpoint deadline"),
+            "{text}"
+        );
+        assert!(text.contains("partial"), "{text}");
     }
 
     #[test]

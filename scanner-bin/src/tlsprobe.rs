@@ -1,5 +1,6 @@
 //! TLS at one endpoint: the modern handshake (rustls through `tls-probe`'s sans-IO driver), the
-//! probe plans of `tls-probe` run over fresh connections, and the STARTTLS injection test.
+//! probe plans of `tls-probe` run over fresh connections, and the STARTTLS injection test (on the
+//! connection of the modern handshake).
 //!
 //! Every probe connection goes through [`Prober::open_tls_ready_stream`]: the per-IP rate
 //! limiter, a TCP connect, and the SMTP preamble it needs (greeting, EHLO, STARTTLS) or nothing
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use smtp_codec::{ClientSession, InjectionVerdict, Step, TlsHandover};
+use smtp_codec::{ClientSession, InjectionCheck, InjectionVerdict, Step, TlsHandover};
 use tls_probe::driver::RustlsDriver;
 use tls_probe::flight::{KeyExchange, ServerFlight};
 use tls_probe::hello::{groups, sigalgs};
@@ -212,13 +213,24 @@ impl<'a> Prober<'a> {
         }
     }
 
+    /// Whether the endpoint deadline has passed.
+    pub fn past_deadline(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
     /// Runs a plan to its end, one fresh connection per ClientHello. A connection whose
     /// preamble fails is fed to the plan as a closed connection and counted as a failure.
-    pub async fn run_plan<P: Probe>(&self, plan: &mut Plan<P>) {
+    ///
+    /// Returns `false` when the endpoint deadline cut the plan short: a connection that failed
+    /// or an answer that did not come because the deadline passed proves nothing about the
+    /// server, so it is not fed to the plan (a removal loop would read it as a refusal and drop
+    /// the offered suites); the plan stops where it was, and its result is partial.
+    pub async fn run_plan<P: Probe>(&self, plan: &mut Plan<P>) -> bool {
         let mut buf = vec![0u8; READ_CHUNK];
         while let Some(hello) = plan.next_hello() {
             let mut ready = match self.open_tls_ready_stream(false).await {
                 Ok(r) => r,
+                Err(_) if self.past_deadline() => return false,
                 Err(why) => {
                     self.note_failure(why);
                     plan.feed_eof();
@@ -228,6 +240,9 @@ impl<'a> Prober<'a> {
             let until = self.tls_until();
             let wrote = tokio::time::timeout_at(until.into(), ready.stream.write_all(&hello)).await;
             if !matches!(wrote, Ok(Ok(()))) {
+                if self.past_deadline() {
+                    return false;
+                }
                 plan.feed_eof();
                 continue;
             }
@@ -238,6 +253,7 @@ impl<'a> Prober<'a> {
                             break;
                         }
                     }
+                    _ if self.past_deadline() => return false,
                     _ => {
                         plan.feed_eof();
                         break;
@@ -245,98 +261,87 @@ impl<'a> Prober<'a> {
                 }
             }
         }
+        true
     }
 
-    /// Runs a plan when there is one.
-    async fn run_opt<P: Probe>(&self, plan: Option<&mut Plan<P>>) {
-        if let Some(p) = plan {
-            self.run_plan(p).await;
+    /// Runs a plan when there is one; `true` unless the deadline cut it short.
+    async fn run_opt<P: Probe>(&self, plan: Option<&mut Plan<P>>) -> bool {
+        match plan {
+            Some(p) => self.run_plan(p).await,
+            None => true,
         }
     }
+}
 
-    /// The STARTTLS injection test (Poddebniak et al.) on a fresh connection: `STARTTLS\r\nNOOP\r\n`
-    /// in one write, a rustls handshake, then [`InjectionCheck::PROBE_COMMAND`] (an unknown verb)
-    /// inside TLS; the first reply decides, with no timed wait. A 2xx answers the plaintext
-    /// `NOOP` the server carried across the upgrade (vulnerable); a 4xx/5xx answers our verb
-    /// (not vulnerable); EOF, or nothing until the TLS deadline ([`Prober::tls_until`]), is
-    /// not vulnerable (a vulnerable server answers the `NOOP` before anything else).
-    ///
-    /// [`InjectionCheck::PROBE_COMMAND`]: smtp_codec::InjectionCheck::PROBE_COMMAND
-    pub async fn injection_test(&self, server_name: &str) -> (InjectionResult, String) {
-        let mut ready = match self.open_tls_ready_stream(true).await {
-            Ok(r) => r,
-            Err(why) => return (InjectionResult::Inconclusive, why),
-        };
-        let Some(mut check) = ready.handover.and_then(|h| h.injection) else {
-            return (
-                InjectionResult::Inconclusive,
-                "no STARTTLS hand-over".to_owned(),
-            );
-        };
-        let mut driver = match RustlsDriver::new(server_name, &[]) {
-            Ok(d) => d,
-            Err(e) => return (InjectionResult::Inconclusive, e.to_string()),
-        };
-        let until = self.tls_until();
-        let end = handshake(&mut ready.stream, &mut driver, until).await;
-        if !driver.result().completed {
-            return (
-                InjectionResult::Inconclusive,
-                format!("handshake failed: {}", end.describe(&driver)),
-            );
-        }
-        let until = self.tls_until();
-        if let Err(e) = driver.send_plaintext(check.start_probe()) {
-            return (
-                InjectionResult::Inconclusive,
-                format!("could not send the probe command inside TLS: {e}"),
-            );
-        }
-        let probe = driver.take_outgoing();
-        let wrote = tokio::time::timeout_at(until.into(), ready.stream.write_all(&probe)).await;
-        if !matches!(wrote, Ok(Ok(()))) {
-            return (
-                InjectionResult::Inconclusive,
-                "could not write the probe command inside TLS".to_owned(),
-            );
-        }
-        let mut buf = vec![0u8; READ_CHUNK];
-        let verdict = loop {
-            let plain = driver.take_plaintext(4096);
-            if !plain.is_empty() {
-                check.feed(&plain);
-                let v = check.poll();
-                if v != InjectionVerdict::NeedMore {
-                    break v;
-                }
-                continue;
+/// The STARTTLS injection test (Poddebniak et al.), after a completed handshake on a connection
+/// whose STARTTLS was sent as `STARTTLS\r\nNOOP\r\n` in one write (`check` comes from that
+/// hand-over): sends [`InjectionCheck::PROBE_COMMAND`] (an unknown verb) inside TLS; the first
+/// reply decides, with no timed wait. A 2xx answers the plaintext `NOOP` the server carried
+/// across the upgrade (vulnerable); a 4xx/5xx answers our verb (not vulnerable); EOF, or
+/// nothing until `until`, is not vulnerable (a vulnerable server answers the `NOOP` before
+/// anything else). One round trip on the connection of the modern handshake: no connection of
+/// its own.
+///
+/// [`InjectionCheck::PROBE_COMMAND`]: smtp_codec::InjectionCheck::PROBE_COMMAND
+pub async fn injection_inside_tls<S>(
+    stream: &mut S,
+    driver: &mut RustlsDriver,
+    mut check: InjectionCheck,
+    until: Instant,
+) -> (InjectionResult, String)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if let Err(e) = driver.send_plaintext(check.start_probe()) {
+        return (
+            InjectionResult::Inconclusive,
+            format!("could not send the probe command inside TLS: {e}"),
+        );
+    }
+    let probe = driver.take_outgoing();
+    let wrote = tokio::time::timeout_at(until.into(), stream.write_all(&probe)).await;
+    if !matches!(wrote, Ok(Ok(()))) {
+        return (
+            InjectionResult::Inconclusive,
+            "could not write the probe command inside TLS".to_owned(),
+        );
+    }
+    let mut buf = vec![0u8; READ_CHUNK];
+    let verdict = loop {
+        let plain = driver.take_plaintext(4096);
+        if !plain.is_empty() {
+            check.feed(&plain);
+            let v = check.poll();
+            if v != InjectionVerdict::NeedMore {
+                break v;
             }
-            match tokio::time::timeout_at(until.into(), ready.stream.read(&mut buf)).await {
-                Ok(Ok(n)) if n > 0 => driver.feed(buf.get(..n).unwrap_or_default()),
-                _ => break check.finish(),
-            }
-        };
-        match verdict {
-            InjectionVerdict::Vulnerable { reply } => (
-                InjectionResult::Vulnerable,
-                format!(
-                    "the server answered the plaintext NOOP inside TLS: {}",
-                    smtp::reply_text(&reply)
-                ),
-            ),
-            InjectionVerdict::NotVulnerable { reply: Some(reply) } => (
-                InjectionResult::NotVulnerable,
-                format!(
-                    "it answered our probe command first: {}",
-                    smtp::reply_text(&reply)
-                ),
-            ),
-            InjectionVerdict::NotVulnerable { reply: None } => (
-                InjectionResult::NotVulnerable,
-                "nothing arrived inside TLS".to_owned(),
-            ),
-            other => (InjectionResult::Inconclusive, format!("{other:?}")),
+            continue;
         }
+        match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => driver.feed(buf.get(..n).unwrap_or_default()),
+            _ => break check.finish(),
+        }
+    };
+    match verdict {
+        InjectionVerdict::Vulnerable { reply } => (
+            InjectionResult::Vulnerable,
+            format!(
+                "the server answered the plaintext NOOP inside TLS: {}",
+                smtp::reply_text(&reply)
+            ),
+        ),
+        InjectionVerdict::NotVulnerable { reply: Some(reply) } => (
+            InjectionResult::NotVulnerable,
+            format!(
+                "it answered our probe command first: {}",
+                smtp::reply_text(&reply)
+            ),
+        ),
+        InjectionVerdict::NotVulnerable { reply: None } => (
+            InjectionResult::NotVulnerable,
+            "nothing arrived inside TLS".to_owned(),
+        ),
+        other => (InjectionResult::Inconclusive, format!("{other:?}")),
     }
 }
 
@@ -512,6 +517,11 @@ pub struct ProbeFacts {
     pub features: Option<Features>,
     /// Fingerprints (full).
     pub fingerprints: Option<Fingerprints>,
+    /// Versions whose probe the endpoint deadline cut short (no answer: not determined).
+    pub incomplete_versions: Vec<Version>,
+    /// The probes the endpoint deadline cut short (`version TLSv1.2`, `suites TLSv1.2`,
+    /// `groups`, ...), in a fixed order; empty when every probe ran to its end.
+    pub cut: Vec<String>,
 }
 
 /// Runs the plans of `profile` (nothing for `quick`). `want_chain`: also fetch the chain with a
@@ -530,7 +540,7 @@ pub async fn run_probes(
     let mut vplans =
         Version::ALL.map(|v| Plan::new(VersionProbe::for_versions(opts.clone(), &[v])));
     let [v0, v1, v2, v3, v4, v5] = &mut vplans;
-    tokio::join!(
+    let done = tokio::join!(
         prober.run_plan(v0),
         prober.run_plan(v1),
         prober.run_plan(v2),
@@ -539,6 +549,13 @@ pub async fn run_probes(
         prober.run_plan(v5),
     );
     facts.versions = vplans.iter().flat_map(Plan::result).collect();
+    let done = [done.0, done.1, done.2, done.3, done.4, done.5];
+    for (v, finished) in Version::ALL.iter().zip(done) {
+        if !finished {
+            facts.incomplete_versions.push(*v);
+            facts.cut.push(format!("version {}", v.name()));
+        }
+    }
     let supported: Vec<Version> = facts
         .versions
         .iter()
@@ -591,7 +608,7 @@ pub async fn run_probes(
         (full && !supported.is_empty()).then(|| Plan::new(FingerprintProbe::new(opts.clone())));
 
     let [s0, s1, s2, s3, s4] = &mut suite_plans;
-    tokio::join!(
+    let done = tokio::join!(
         prober.run_opt(dh.as_mut()),
         prober.run_opt(chain.as_mut()),
         prober.run_opt(s0.as_mut()),
@@ -604,14 +621,43 @@ pub async fn run_probes(
         prober.run_opt(feature_plan.as_mut()),
         prober.run_opt(fp_plan.as_mut()),
     );
+    let suites_done = [done.2, done.3, done.4, done.5, done.6];
+    if !done.0 {
+        facts.cut.push("dh".to_owned());
+    }
+    if !done.1 {
+        facts.cut.push("legacy chain".to_owned());
+    }
     facts.dh = dh.map(|p| p.result());
     facts.legacy_chain = chain.map(|p| p.result()).unwrap_or_default();
     if suite_plans.iter().any(Option::is_some) {
         let mut scan = SuiteScan::default();
-        for plan in suite_plans.iter().flatten() {
-            scan.versions.extend(plan.result().versions);
+        for ((v, plan), finished) in SCAN_ORDER.iter().zip(&suite_plans).zip(suites_done) {
+            let Some(plan) = plan else { continue };
+            if finished {
+                scan.versions.extend(plan.result().versions);
+            } else {
+                // What the removal loop found before the deadline, marked incomplete.
+                facts.cut.push(format!("suites {}", v.name()));
+                scan.versions.extend(plan.probe().output_so_far().versions);
+            }
         }
         facts.suites = Some(scan);
+    }
+    // A group or signature list cut short would read as the whole list: leave it out.
+    if !done.7 {
+        facts.cut.push("groups".to_owned());
+        groups_plan = None;
+    }
+    if !done.8 {
+        facts.cut.push("signature algorithms".to_owned());
+        sigalg_plan = None;
+    }
+    if !done.9 {
+        facts.cut.push("features".to_owned());
+    }
+    if !done.10 {
+        facts.cut.push("fingerprints".to_owned());
     }
     facts.groups = groups_plan.map(|p| p.result());
     facts.sigalgs = sigalg_plan.map(|p| p.result());
@@ -822,17 +868,40 @@ pub fn fill(
             } else {
                 None
             },
+            complete: true,
         })
         .collect();
+    // Versions the deadline cut short: listed, not determined.
+    for v in &facts.incomplete_versions {
+        let at = tls
+            .versions
+            .iter()
+            .position(|x| version_rank(&x.version) > version_rank(v.name()))
+            .unwrap_or(tls.versions.len());
+        tls.versions.insert(
+            at,
+            VersionInfo {
+                version: v.name().to_owned(),
+                supported: false,
+                suite: None,
+                complete: false,
+            },
+        );
+    }
     if let Some(scan) = &facts.suites {
         tls.suites = scan
             .versions
             .iter()
-            .filter(|v| v.supported)
+            .filter(|v| v.supported || !v.complete)
             .map(|v| VersionSuitesInfo {
                 version: v.version.name().to_owned(),
-                preference: preference_name(v.preference).to_owned(),
+                preference: if v.complete {
+                    preference_name(v.preference).to_owned()
+                } else {
+                    "unknown".to_owned()
+                },
                 accepted: v.suites.iter().map(|s| suite_info(s.id)).collect(),
+                complete: v.complete,
             })
             .collect();
     }
@@ -919,7 +988,8 @@ pub fn any_version_accepted(facts: &ProbeFacts) -> bool {
 ///
 /// A claim about versions needs a version that was accepted: when the probes saw none (a
 /// peer that never speaks TLS, or probes that all failed), `no_tls12_or_later` is not
-/// claimed.
+/// claimed; nor while TLS 1.2 or 1.3 was not determined (probes cut short). A weakness seen is
+/// a fact even when probes were cut short.
 pub fn weaknesses_of(facts: &ProbeFacts) -> Vec<Weakness> {
     if facts.versions.is_empty() {
         return Vec::new();
@@ -930,10 +1000,23 @@ pub fn weaknesses_of(facts: &ProbeFacts) -> Vec<Weakness> {
         facts.dh.as_ref(),
         facts.features.as_ref(),
     );
-    if !any_version_accepted(facts) {
+    if !any_version_accepted(facts)
+        || facts
+            .incomplete_versions
+            .iter()
+            .any(|v| matches!(v, Version::Tls12 | Version::Tls13))
+    {
         ws.retain(|w| !matches!(w, Weakness::NoTls12OrLater));
     }
     ws
+}
+
+/// Position of a version name in [`Version::ALL`] (oldest first); unknown names last.
+fn version_rank(name: &str) -> usize {
+    Version::ALL
+        .iter()
+        .position(|v| v.name() == name)
+        .unwrap_or(Version::ALL.len())
 }
 
 #[cfg(test)]

@@ -492,18 +492,38 @@ fn bad_stdin_line_stops_the_scan_with_its_line_number() {
 }
 
 #[test]
-fn full_profile_warns_when_the_rate_cannot_fit_its_connections() {
-    // Excluded: no packet is sent; only the start-up check runs.
-    let run = |rate: &str| {
-        mxray()
-            .args(["scan", "--profile", "full", "--exclude", "127.0.0.0/8"])
-            .args(["--per-ip-rate", rate, "127.0.0.1:1"])
+fn the_profile_cost_is_told_up_front_and_an_explicit_deadline_that_cuts_it_is_flagged() {
+    // Excluded: no packet is sent; only the start-up message runs.
+    let run = |profile: &str, rate: &str, extra: &[&str]| {
+        let out = mxray()
+            .args(["scan", "--profile", profile, "--exclude", "127.0.0.0/8"])
+            .args(["--per-ip-rate", rate])
+            .args(extra)
+            .arg("127.0.0.1:1")
             .output()
-            .unwrap()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stderr).into_owned()
     };
-    let slow = run("1");
-    assert_eq!(slow.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&slow.stderr).contains("warning: --profile full"));
-    let fast = run("100");
-    assert!(!String::from_utf8_lossy(&fast.stderr).contains("warning"));
+    // Full at 1/s (burst 2): 198 s of pacing, and a deadline derived from it (not 120 s).
+    let slow = run("full", "1", &[]);
+    assert!(
+        slow.contains("profile full: up to ~200 connections per endpoint"),
+        "{slow}"
+    );
+    assert!(slow.contains("~198 s of pacing"), "{slow}");
+    assert!(slow.contains("endpoint deadline 294 s"), "{slow}");
+    assert!(!slow.contains("partial"), "{slow}");
+    // An explicit --endpoint-timeout caps it, and the user is told what that means.
+    let capped = run("full", "1", &["--endpoint-timeout", "120s"]);
+    assert!(capped.contains("endpoint deadline 120 s"), "{capped}");
+    assert!(capped.contains("partial"), "{capped}");
+    // The default profile is told too.
+    let standard = run("standard", "100", &[]);
+    assert!(
+        standard.contains("profile standard: up to ~10 connections"),
+        "{standard}"
+    );
+    // --quiet: nothing.
+    assert!(!run("full", "1", &["--quiet"]).contains("profile full"));
 }

@@ -150,6 +150,10 @@ pub struct Aggregate {
     pub handshake_ok: u64,
     /// Why records stopped before a completed handshake (cause id).
     pub loss: Counter,
+    /// Records with status `partial` (the endpoint deadline cut probes short). Their protocol
+    /// versions and accepted suites are incomplete, so they are left out of the version and
+    /// accepted-suite tables (their handshake still counts).
+    pub partial: u64,
 
     // 2. STARTTLS anomalies.
     /// Endpoints with an EHLO exchange.
@@ -553,6 +557,7 @@ impl Aggregate {
             tls_offered: 0,
             handshake_ok: 0,
             loss: c(),
+            partial: 0,
             ehlo_seen: 0,
             starttls_offered: 0,
             starttls_attempted: 0,
@@ -610,6 +615,7 @@ impl Aggregate {
         inc(&mut self.greeting, s.greeting);
         inc(&mut self.tls_offered, s.offered);
         inc(&mut self.handshake_ok, s.handshake);
+        inc(&mut self.partial, r.status == Status::Partial);
         if !s.handshake {
             self.loss.add(loss_cause(r, s));
         }
@@ -659,9 +665,12 @@ impl Aggregate {
 
     fn add_tls(&mut self, r: &EndpointRecord) {
         let Some(tls) = &r.tls else { return };
+        // A partial record's versions and suites are incomplete: not mixed into the tables of
+        // complete ones (the funnel counts partial records).
+        let complete = r.status != Status::Partial;
         // Versions.
         let mut best: Option<(usize, &str)> = None;
-        if !tls.versions.is_empty() {
+        if complete && !tls.versions.is_empty() {
             self.versions_probed = self.versions_probed.saturating_add(1);
             let mut seen: Vec<&str> = Vec::new();
             for v in tls.versions.iter().filter(|v| v.supported) {
@@ -702,7 +711,7 @@ impl Aggregate {
             }
         }
         // Accepted suites (full profile).
-        if !tls.suites.is_empty() {
+        if complete && !tls.suites.is_empty() {
             self.suites_probed = self.suites_probed.saturating_add(1);
             let mut weak: Vec<&'static str> = Vec::new();
             for s in tls.suites.iter().flat_map(|v| v.accepted.iter()) {
@@ -816,6 +825,7 @@ impl Aggregate {
         add(&mut self.greeting, o.greeting);
         add(&mut self.tls_offered, o.tls_offered);
         add(&mut self.handshake_ok, o.handshake_ok);
+        add(&mut self.partial, o.partial);
         self.loss.merge(&o.loss);
         add(&mut self.ehlo_seen, o.ehlo_seen);
         add(&mut self.starttls_offered, o.starttls_offered);
@@ -860,5 +870,44 @@ impl Aggregate {
             }
         }
         add(&mut self.domains_overflow, o.domains_overflow);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::synth::{handshake, kinds, Ident};
+
+    #[test]
+    fn partial_records_are_counted_apart_and_kept_out_of_version_and_suite_tables() {
+        // A full-profile kind with versions and accepted suites.
+        let spec = kinds()
+            .into_iter()
+            .find(|k| !k.accepted.is_empty() && !k.versions.is_empty())
+            .unwrap_or_else(|| panic!("the fixture has a full-profile kind"));
+        let complete = handshake(&Ident::new("a.example", "mx.a.example", "192.0.2.1"), &spec);
+        let mut partial = handshake(&Ident::new("b.example", "mx.b.example", "192.0.2.2"), &spec);
+        partial.status = Status::Partial;
+
+        let mut a = Aggregate::default();
+        a.add(&complete);
+        a.add(&partial);
+        assert_eq!(a.partial, 1);
+        assert_eq!(a.handshake_ok, 2, "a partial record's handshake is a fact");
+        assert_eq!(a.versions_probed, 1, "only the complete record's versions");
+        assert_eq!(a.suites_probed, 1, "only the complete record's suites");
+
+        let report = crate::report::tables::build(&a, None);
+        let funnel = &report.sections[0].tables[0];
+        let row = funnel.rows.iter().find(|r| r.key == "partial");
+        assert_eq!(row.map(|r| r.count), Some(1), "{funnel:?}");
+
+        let mut none = Aggregate::default();
+        none.add(&complete);
+        let report = crate::report::tables::build(&none, None);
+        assert!(!report.sections[0].tables[0]
+            .rows
+            .iter()
+            .any(|r| r.key == "partial"));
     }
 }

@@ -623,6 +623,7 @@ pub fn handshake(id: &Ident, t: &TlsSpec) -> EndpointRecord {
                 version: (*v).to_owned(),
                 supported: t.versions.contains(v),
                 suite: None,
+                complete: true,
             })
             .collect()
     };
@@ -633,6 +634,7 @@ pub fn handshake(id: &Ident, t: &TlsSpec) -> EndpointRecord {
             version: t.version.to_owned(),
             preference: "server".to_owned(),
             accepted: t.accepted.iter().map(|s| suite(*s)).collect(),
+            complete: true,
         }]
     };
     r.tls = Some(TlsInfo {

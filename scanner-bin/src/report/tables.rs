@@ -236,6 +236,15 @@ fn funnel(a: &Aggregate) -> Section {
         ),
         Row::new("handshake", "TLS handshake completed", a.handshake_ok, t),
     ];
+    let mut rows = rows;
+    if a.partial > 0 {
+        rows.push(Row::new(
+            "partial",
+            "partial: the endpoint deadline cut probes short (versions, suites left out)",
+            a.partial,
+            t,
+        ));
+    }
     let mut loss = table(
         "loss",
         "Causes of loss",

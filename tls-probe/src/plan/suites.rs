@@ -237,6 +237,11 @@ pub struct VersionSuites {
     pub unoffered_picks: Vec<u16>,
     /// What this version cost: see [`HelloCounts`].
     pub hellos: HelloCounts,
+    /// The scan of this version ran to its end. `false` only in
+    /// [`SuiteProbe::output_so_far`] for the version a stopped scan was in: `suites` is then
+    /// what was found before the stop (more may be supported) and `preference` is
+    /// [`Preference::Unknown`].
+    pub complete: bool,
 }
 
 /// The hellos one version's scan sent, by purpose.
@@ -390,6 +395,7 @@ impl SuiteProbe {
                 downgraded_to: None,
                 unoffered_picks: Vec::new(),
                 hellos: HelloCounts::default(),
+                complete: false,
             },
             ordered: Vec::new(),
             to_insert: Vec::new(),
@@ -613,7 +619,41 @@ impl SuiteProbe {
         }
         cur.res.supported = !suites.is_empty();
         cur.res.suites = suites;
+        cur.res.complete = true;
         self.done.versions.push(cur.res);
+    }
+
+    /// The result so far, for a scan stopped before its end (an endpoint deadline): every
+    /// finished version as in [`Probe::output`], then the version in progress, if any, with the
+    /// suites found so far (in discovery order), `complete: false` and [`Preference::Unknown`]
+    /// (an order learned from part of the suites is not the server's order). Versions not
+    /// started yet are absent. Equal to [`Probe::output`] once the plan is finished.
+    ///
+    /// ```
+    /// use tls_probe::plan::suites::{Preference, SuiteProbe, SuiteScanConfig};
+    /// use tls_probe::plan::Plan;
+    /// use tls_probe::Version;
+    ///
+    /// let cfg = SuiteScanConfig { versions: vec![Version::Tls12], ..SuiteScanConfig::default() };
+    /// let mut plan = Plan::new(SuiteProbe::new(cfg));
+    /// let _first_hello = plan.next_hello();
+    /// // Stopped before any answer: TLS 1.2 is in progress, nothing found yet.
+    /// let so_far = plan.probe().output_so_far();
+    /// assert_eq!(so_far.versions.len(), 1);
+    /// assert!(!so_far.versions[0].complete);
+    /// assert_eq!(so_far.versions[0].preference, Preference::Unknown);
+    /// ```
+    pub fn output_so_far(&self) -> SuiteScan {
+        let mut scan = self.done.clone();
+        if let Some(cur) = &self.cur {
+            let mut res = cur.res.clone();
+            res.suites = cur.found.iter().map(|(s, _)| s.clone()).collect();
+            res.supported = !res.suites.is_empty();
+            res.preference = Preference::Unknown;
+            res.complete = false;
+            scan.versions.push(res);
+        }
+        scan
     }
 
     fn offer(&self, version: Version, suites: &[u16]) -> Vec<u8> {
