@@ -108,6 +108,10 @@ pub struct AuditInput<'a> {
     pub now: u64,
     /// Bounds on the work done.
     pub limits: Limits,
+    /// Report every lint, also those that bind only publicly trusted CAs
+    /// ([`lints::binds_public_cas_only`]) on a chain that is not publicly trusted. Off by
+    /// default: a scan reports them only where they bind the issuer.
+    pub all_lints: bool,
 }
 
 impl<'a> AuditInput<'a> {
@@ -120,7 +124,15 @@ impl<'a> AuditInput<'a> {
             tlsa: &[],
             now,
             limits: Limits::default(),
+            all_lints: false,
         }
+    }
+
+    /// Reports every lint, whatever the trust (see [`AuditInput::all_lints`]).
+    #[must_use]
+    pub fn all_lints(mut self, all: bool) -> Self {
+        self.all_lints = all;
+        self
     }
 
     /// Sets the MX host name.
@@ -266,6 +278,10 @@ pub fn audit(input: &AuditInput<'_>, store: &TrustStore) -> AuditReport {
     }
     if let Some(Some(leaf)) = parsed.first() {
         lints::leaf_lints(leaf, &trust, &mut findings);
+    }
+    let binding = store.is_public() && trust == TrustClass::Trusted;
+    if !binding && !input.all_lints {
+        findings.retain(|f| !lints::binds_public_cas_only(f.id));
     }
 
     let dane_chain = match results.first() {

@@ -31,6 +31,36 @@ pub const FERMAT_MAX_BITS: u32 = 8192;
 /// The smallest public exponent the Baseline Requirements recommend (2^16 + 1).
 pub const RECOMMENDED_MIN_EXPONENT: u64 = 65_537;
 
+/// True for the lints that are rules of what a publicly trusted CA may issue (CA/B Forum
+/// Baseline Requirements) and say little about a private or self-signed chain: they are reported
+/// only for a chain trusted under a public store, unless [`crate::AuditInput::all_lints`] asks for
+/// all. The others (key strength, name syntax a sender matches against, a wildcard over a public
+/// suffix, CA usages on a leaf, where a sender could fetch a missing issuer) apply to every chain.
+///
+/// ```
+/// use cert_audit::{lints::binds_public_cas_only, FindingId};
+/// assert!(binds_public_cas_only(FindingId::SanReservedIp));
+/// assert!(!binds_public_cas_only(FindingId::RsaClosePrimes));
+/// ```
+pub fn binds_public_cas_only(id: FindingId) -> bool {
+    use FindingId as F;
+    matches!(
+        id,
+        F::SanBadTld
+            | F::SanReservedIp
+            | F::SanOtherType
+            | F::CnNotInSan
+            | F::MissingSan
+            | F::KeyUsageMismatch
+            | F::EkuMissing
+            | F::EkuExtra
+            | F::NoRevocationInfo
+            | F::SerialTooLong
+            | F::TimeEncoding
+            | F::RsaModulusSize
+    )
+}
+
 fn push(out: &mut Vec<Finding>, id: FindingId, severity: Severity, idx: usize, message: String) {
     out.push(Finding {
         id,

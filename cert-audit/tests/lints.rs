@@ -31,7 +31,22 @@ fn rc(edit: impl FnOnce(&mut CertificateParams)) -> AuditReport {
     edit(&mut p);
     let cert = p.self_signed(&key).unwrap();
     let chain: Vec<CertificateDer<'static>> = vec![cert.der().clone()];
-    audit(&AuditInput::new(&chain, NOW).mx_host(MX), &test_store())
+    audit(
+        &AuditInput::new(&chain, NOW).mx_host(MX).all_lints(true),
+        &test_store(),
+    )
+}
+
+/// Audits fixtures with every lint on (the test store is private).
+fn all(names: &[&str]) -> AuditReport {
+    let c = chain(names);
+    audit(
+        &AuditInput::new(&c, NOW)
+            .mx_host(MX)
+            .domain(DOMAIN)
+            .all_lints(true),
+        &test_store(),
+    )
 }
 
 fn severity(r: &AuditReport, id: F) -> Option<Severity> {
@@ -40,7 +55,7 @@ fn severity(r: &AuditReport, id: F) -> Option<Severity> {
 
 #[test]
 fn the_clean_baselines_raise_no_lint() {
-    let r = run(GOOD);
+    let r = all(GOOD);
     assert!(r.findings.is_empty(), "{:#?}", r.findings);
     let r = rc(|_| {});
     for id in [
@@ -172,10 +187,10 @@ fn revocation_and_issuer_locations() {
     let r = rc(|p| p.crl_distribution_points.clear());
     assert_eq!(severity(&r, F::NoRevocationInfo), Some(Severity::Info));
     // Incomplete chain: leaf-rsa1024 has no caIssuers URL, leaf-good has one.
-    assert!(run(&["leaf-rsa1024"]).has(F::NoAiaCaIssuers));
-    assert!(!run(&["leaf-good"]).has(F::NoAiaCaIssuers));
+    assert!(all(&["leaf-rsa1024"]).has(F::NoAiaCaIssuers));
+    assert!(!all(&["leaf-good"]).has(F::NoAiaCaIssuers));
     // Complete chain: nothing to fetch.
-    assert!(!run(&["leaf-rsa1024", "int"]).has(F::NoAiaCaIssuers));
+    assert!(!all(&["leaf-rsa1024", "int"]).has(F::NoAiaCaIssuers));
 }
 
 #[test]
@@ -188,28 +203,28 @@ fn serial_length_boundary_is_20_octets() {
 
 #[test]
 fn time_encoding() {
-    let r = run(&["lint-gentime"]);
+    let r = all(&["lint-gentime"]);
     let f = r.findings.iter().find(|f| f.id == F::TimeEncoding).unwrap();
     assert!(f.message.contains("notBefore"), "{}", f.message);
-    assert!(!run(&["selfsigned"]).has(F::TimeEncoding));
+    assert!(!all(&["selfsigned"]).has(F::TimeEncoding));
 }
 
 #[test]
 fn key_lints() {
     assert_eq!(
-        severity(&run(&["lint-dsa"]), F::DsaKey),
+        severity(&all(&["lint-dsa"]), F::DsaKey),
         Some(Severity::High)
     );
-    assert!(run(&["leaf-ec192", "int"]).has(F::EcCurveNotAllowed));
-    assert!(!run(&["leaf-ec", "int"]).has(F::EcCurveNotAllowed));
-    let r = run(&["lint-rsa-e3"]);
+    assert!(all(&["leaf-ec192", "int"]).has(F::EcCurveNotAllowed));
+    assert!(!all(&["leaf-ec", "int"]).has(F::EcCurveNotAllowed));
+    let r = all(&["lint-rsa-e3"]);
     assert_eq!(severity(&r, F::RsaExponent), Some(Severity::Low));
     assert!(r.has(F::RsaModulusSize));
     assert_eq!(
-        severity(&run(&["lint-close-primes"]), F::RsaClosePrimes),
+        severity(&all(&["lint-close-primes"]), F::RsaClosePrimes),
         Some(Severity::Critical)
     );
-    let good = run(GOOD);
+    let good = all(GOOD);
     for id in [
         F::RsaExponent,
         F::RsaModulusSize,
@@ -225,4 +240,28 @@ fn every_finding_has_a_reference() {
     for id in F::ALL {
         assert!(id.reference().len() > 10, "{id:?}");
     }
+}
+
+#[test]
+fn issuance_rules_bind_public_cas_only() {
+    // A reserved IP under a private CA: not reported by default, reported with all_lints.
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(vec![MX.to_string()]).unwrap();
+    p.subject_alt_names
+        .push(SanType::IpAddress("10.0.0.25".parse().unwrap()));
+    let cert = p.self_signed(&key).unwrap();
+    let chain = vec![cert.der().clone()];
+    let store = test_store();
+    let quiet = audit(&AuditInput::new(&chain, NOW).mx_host(MX), &store);
+    assert!(!quiet.has(F::SanReservedIp), "{:#?}", quiet.findings);
+    assert!(!quiet.has(F::NoRevocationInfo));
+    let loud = audit(
+        &AuditInput::new(&chain, NOW).mx_host(MX).all_lints(true),
+        &store,
+    );
+    assert!(loud.has(F::SanReservedIp));
+    // Key strength applies to every chain, all_lints or not.
+    assert!(run(&["lint-close-primes"]).has(F::RsaClosePrimes));
+    assert!(!run(&["lint-rsa-e3"]).has(F::RsaModulusSize));
+    assert!(run(&["lint-rsa-e3"]).has(F::RsaExponent));
 }
