@@ -71,7 +71,8 @@ pub enum LabError {
 
 /// Help text after the options of `mxray lab`.
 pub const LAB_HELP: &str = "\
-Profiles (one port each; --all puts profile i on base-port + i in this order):
+Profiles (--all puts profile i on base-port + i in this order; --profile NAME=PORT repeated
+serves NAME on each PORT):
   good              valid chain under the lab CA, SAN = --hostname, localhost, listen IP
   no-starttls       EHLO without STARTTLS (STARTTLS answered 502)
   self-signed       self-signed certificate, right names
@@ -120,7 +121,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
     pub listen: IpAddr,
 
-    /// Profile to serve, NAME or NAME=PORT (repeatable); without a port: base-port + index.
+    /// Profile to serve, NAME or NAME=PORT (repeatable; a profile given several times listens on
+    /// each of its ports); without a port: base-port + index.
     #[arg(long = "profile", value_name = "NAME[=PORT]")]
     pub profiles: Vec<ProfileSpec>,
 
@@ -211,16 +213,19 @@ impl ServeArgs {
             })
         };
         if self.all {
+            // A profile also given with --profile listens on the ports given there instead.
             for p in LabProfile::ALL {
-                out.push((p, base(p)?));
+                if !self.profiles.iter().any(|s| s.profile == p) {
+                    out.push((p, base(p)?));
+                }
             }
         }
+        // A profile given several times listens on each of its ports.
         for s in &self.profiles {
             let port = match s.port {
                 Some(p) => p,
                 None => base(s.profile)?,
             };
-            out.retain(|(p, _)| *p != s.profile);
             out.push((s.profile, port));
         }
         if out.is_empty() {
@@ -472,6 +477,35 @@ mod tests {
             ..ServeArgs::default()
         };
         assert!(overflow.ports().is_err());
+    }
+
+    #[test]
+    fn one_profile_on_several_ports() {
+        let a = ServeArgs {
+            profiles: vec!["good=2710".parse().unwrap(), "good=2711".parse().unwrap()],
+            ..ServeArgs::default()
+        };
+        assert_eq!(
+            a.ports().unwrap(),
+            vec![(LabProfile::Good, 2710), (LabProfile::Good, 2711)]
+        );
+        // --all's port of a profile is replaced by the profile's explicit ports.
+        let a = ServeArgs {
+            all: true,
+            base_port: 3000,
+            profiles: vec!["good=2710".parse().unwrap(), "good=2711".parse().unwrap()],
+            ..ServeArgs::default()
+        };
+        let p = a.ports().unwrap();
+        assert_eq!(p.len(), LabProfile::ALL.len() + 1);
+        assert!(p.contains(&(LabProfile::Good, 2710)) && p.contains(&(LabProfile::Good, 2711)));
+        assert!(!p.contains(&(LabProfile::Good, 3000)));
+        // The same port twice is still refused.
+        let a = ServeArgs {
+            profiles: vec!["good".parse().unwrap(), "good".parse().unwrap()],
+            ..ServeArgs::default()
+        };
+        assert!(a.ports().is_err());
     }
 
     #[tokio::test]
