@@ -46,7 +46,7 @@ use tokio::sync::Semaphore;
 
 pub use profiles::{LabProfile, ProfileSpec};
 
-use crate::cli::parse_duration;
+use crate::cli::{parse_duration, parse_timeout};
 
 /// Errors of `mxray lab`.
 #[derive(Debug, thiserror::Error)]
@@ -162,12 +162,12 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_sessions: u32,
 
-    /// Deadline of one session.
-    #[arg(long, default_value = "300s", value_parser = parse_duration, value_name = "DURATION")]
+    /// Deadline of one session (1ms to one day).
+    #[arg(long, default_value = "300s", value_parser = parse_timeout, value_name = "DURATION")]
     pub session_timeout: Duration,
 
-    /// Timeout of each read.
-    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    /// Timeout of each read (1ms to one day).
+    #[arg(long, default_value = "60s", value_parser = parse_timeout, value_name = "DURATION")]
     pub idle_timeout: Duration,
 
     /// A plaintext session within this time after a TLS failure of the same client (IP and
