@@ -254,7 +254,8 @@ pub struct ScanArgs {
     #[arg(long, default_value = "120s", value_parser = parse_timeout, value_name = "DURATION")]
     pub endpoint_timeout: Duration,
 
-    /// Never contact this address or range (repeatable).
+    /// Never contact this address or range (repeatable). An IPv4-mapped IPv6 entry
+    /// (`::ffff:192.0.2.1`) also excludes its IPv4 form, and the other way round.
     #[arg(long, value_name = "CIDR")]
     pub exclude: Vec<String>,
 
