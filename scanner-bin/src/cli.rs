@@ -56,7 +56,8 @@ Targets:
   192.0.2.0/24             range, expanded lazily; more than 2^24 addresses needs --allow-large
   -                        read targets from stdin
 Lists (--targets-file, stdin): one target per line, blank lines and # comments ignored, ZMap
-output (one address per line, optional CSV header with 'saddr') accepted.
+output (one address per line, optional CSV header with 'saddr') accepted; a UTF-8 byte order
+mark at the start is ignored. A port is 1-65535, digits only.
 
 Sharding: --shard I/N (0-based) keeps the targets whose key hashes (FNV-1a) to I modulo N. The
 key is the work before any packet: the domain name, host:port, or ip:port of each address of a
