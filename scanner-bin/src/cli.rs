@@ -15,7 +15,7 @@ Exit codes:
   0    the scan ran to its end (endpoints that failed are records, not errors)
   1    fatal usage or I/O error (bad target line, unreadable file, output not writable)
   2    invalid command line (from the argument parser)
-  130  interrupted by Ctrl-C / SIGTERM (finished records are kept and flushed)";
+  130  interrupted by Ctrl-C / SIGTERM / SIGHUP (finished records are kept and flushed)";
 
 /// mxray: how well do mail servers protect server-to-server email with STARTTLS?
 #[derive(Debug, Parser)]
@@ -70,7 +70,7 @@ Exit codes:
   0    the scan ran to its end (endpoints that failed are records, not errors)
   1    fatal usage or I/O error (bad target line, unreadable file, output not writable)
   2    invalid command line (from the argument parser)
-  130  interrupted by Ctrl-C / SIGTERM (finished records are kept and flushed)";
+  130  interrupted by Ctrl-C / SIGTERM / SIGHUP (finished records are kept and flushed)";
 
 const PROBE_HELP: &str = "\
 Examples:
@@ -305,7 +305,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub allow_large: bool,
 
-    /// After Ctrl-C, how long in-flight endpoints may finish before being recorded as interrupted.
+    /// After Ctrl-C (or SIGTERM, SIGHUP), how long in-flight endpoints may finish before being
+    /// recorded as interrupted.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub grace: Duration,
 

@@ -5,7 +5,7 @@
 //! from ranges and literals), exclusion list, resume set. Addresses that came from DNS pass the
 //! exclusion list and the resume set too, before the connection.
 //!
-//! Stop (SIGINT / SIGTERM): no new endpoint is launched; in-flight endpoints get `--grace` to
+//! Stop (SIGINT / SIGTERM / SIGHUP): no new endpoint is launched; in-flight endpoints get `--grace` to
 //! finish, then are recorded with status `interrupted`; every record is flushed; exit 130.
 //! A second signal skips the grace period.
 
@@ -40,7 +40,7 @@ use crate::targets::{
 pub const EXIT_OK: i32 = 0;
 /// Exit code: fatal usage or I/O error.
 pub const EXIT_FATAL: i32 = 1;
-/// Exit code: interrupted by SIGINT / SIGTERM.
+/// Exit code: interrupted by SIGINT / SIGTERM / SIGHUP.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Connections a `full` profile may need for one endpoint (156 for the lab's Postfix).
@@ -507,15 +507,19 @@ fn install_signal_handlers(
     use tokio::signal::unix::{signal, SignalKind};
     let mut int = signal(SignalKind::interrupt()).map_err(FatalError::Signals)?;
     let mut term = signal(SignalKind::terminate()).map_err(FatalError::Signals)?;
+    // A closed terminal: stop as for SIGTERM rather than die with the records in flight.
+    let mut hup = signal(SignalKind::hangup()).map_err(FatalError::Signals)?;
     tokio::spawn(async move {
         tokio::select! {
             _ = int.recv() => {}
             _ = term.recv() => {}
+            _ = hup.recv() => {}
         }
         let _ = stop.send(true);
         tokio::select! {
             _ = int.recv() => {}
             _ = term.recv() => {}
+            _ = hup.recv() => {}
             _ = tokio::time::sleep(grace) => {}
         }
         let _ = abort.send(true);

@@ -294,9 +294,20 @@ fn excluded_addresses_are_never_contacted() {
 
 #[test]
 fn sigint_keeps_finished_records_and_exits_130() {
+    signal_keeps_finished_records_and_exits_130("-INT", "sigint");
+}
+
+/// A closed terminal (SIGHUP) stops the scan like SIGTERM, instead of killing it.
+#[test]
+fn sighup_keeps_finished_records_and_exits_130() {
+    signal_keeps_finished_records_and_exits_130("-HUP", "sighup");
+}
+
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+fn signal_keeps_finished_records_and_exits_130(signal: &str, dir_name: &str) {
     let fast = TestServer::start(Behaviour::Banner("220 fast\r\n"));
     let silent = TestServer::start(Behaviour::Silent);
-    let dir = tempdir("sigint");
+    let dir = tempdir(dir_name);
     let out = dir.join("out.jsonl");
     let mut child = mxray()
         .args([
@@ -324,7 +335,7 @@ fn sigint_keeps_finished_records_and_exits_130() {
     }
     let pid = child.id().to_string();
     let k = std::process::Command::new("kill")
-        .args(["-INT", &pid])
+        .args([signal, &pid])
         .status()
         .unwrap();
     assert!(k.success());
