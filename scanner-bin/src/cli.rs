@@ -13,7 +13,8 @@ use crate::shard::Shard;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0    the scan ran to its end (endpoints that failed are records, not errors)
-  1    fatal usage or I/O error (bad target line, unreadable file, output not writable)
+  1    fatal usage or I/O error (bad target line, no target at all, unreadable file, output
+       not writable or stdout closed)
   2    invalid command line (from the argument parser)
   130  interrupted by Ctrl-C / SIGTERM / SIGHUP (finished records are kept and flushed)";
 
@@ -41,6 +42,7 @@ pub enum Command {
     Probe(Box<ProbeArgs>),
     /// Tables and charts from scan results (JSON Lines): funnel, STARTTLS, versions, suites,
     /// DH, certificates, domains; text, Markdown, JSON or one self-contained HTML file.
+    #[command(after_help = REPORT_HELP)]
     Report(ReportArgs),
     /// Offline demo: start a lab of misconfigured mail servers on loopback, scan them and
     /// print the report (no network needed).
@@ -68,9 +70,19 @@ least 1ms (zero is refused). A RATE is connections per second, from 0.001 to 100
 
 Exit codes:
   0    the scan ran to its end (endpoints that failed are records, not errors)
-  1    fatal usage or I/O error (bad target line, unreadable file, output not writable)
+  1    fatal usage or I/O error (bad target line, no target at all, unreadable file, output
+       not writable or stdout closed)
   2    invalid command line (from the argument parser)
   130  interrupted by Ctrl-C / SIGTERM / SIGHUP (finished records are kept and flushed)";
+
+const REPORT_HELP: &str = "\
+Lines that are not records of this schema are skipped and counted on stderr.
+
+Exit codes:
+  0    the report was written
+  1    no input line is a valid record, a file cannot be read, or the report cannot be
+       written (output not writable, stdout closed)
+  2    invalid command line";
 
 const PROBE_HELP: &str = "\
 Examples:
@@ -86,7 +98,7 @@ A RATE is from 0.001 to 1000000 per second; timeouts (DURATION) from 1ms to one 
 
 Exit codes:
   0    the probe ran (the report says what was found, failures included)
-  1    fatal error (name does not resolve, trust store unreadable)
+  1    fatal error (name does not resolve, trust store unreadable, stdout closed)
   2    invalid command line";
 
 /// TLS options shared by `mxray scan` and `mxray probe`.

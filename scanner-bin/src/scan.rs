@@ -110,6 +110,11 @@ pub enum FatalError {
     /// A name target, and no resolver.
     #[error("{0}")]
     Dns(String),
+    /// The arguments and lists named no target at all.
+    #[error(
+        "no targets: give TARGET arguments, --targets-file FILE or - (the lists given were empty)"
+    )]
+    NoTargets,
     /// The signal handlers could not be installed.
     #[error("cannot install signal handlers: {0}")]
     Signals(io::Error),
@@ -373,6 +378,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         port: args.port,
     };
     let mut fatal: Option<FatalError> = None;
+    let mut targets_seen: u64 = 0;
     loop {
         let mut stop = stop_rx.clone();
         let item = tokio::select! {
@@ -383,6 +389,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         let Some(item) = item else { break };
         match item {
             Ok(st) => {
+                targets_seen = targets_seen.saturating_add(1);
                 if !scheduler.handle(st).await {
                     break;
                 }
@@ -416,6 +423,9 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
     progress.finish();
     if let Some(e) = fatal {
         return Err(e);
+    }
+    if targets_seen == 0 && !interrupted {
+        return Err(FatalError::NoTargets);
     }
     Ok(ScanSummary {
         stats,

@@ -357,6 +357,46 @@ fn signal_keeps_finished_records_and_exits_130(signal: &str, dir_name: &str) {
 }
 
 #[test]
+fn a_scan_without_targets_fails_and_says_so() {
+    let out = scan(&["--quiet"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no targets"), "{err}");
+    // A list with comments only is no better.
+    let dir = tempdir("notargets");
+    let list = dir.join("list.txt");
+    std::fs::write(&list, "# nothing yet\n\n").unwrap();
+    let out = scan(&["--quiet", "--targets-file", list.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no targets"));
+    let out = output_with_stdin(
+        mxray()
+            .args(["scan", "--quiet", "-"])
+            .stderr(Stdio::piped()),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no targets"));
+}
+
+#[test]
+fn a_scan_to_a_closed_stdout_fails_and_says_so() {
+    let srv = TestServer::start(Behaviour::Banner("220 x\r\n"));
+    // `>&-`: stdout closed (Rust's stdout would drop the records silently).
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" scan --quiet --per-ip-rate 1000 \"$1\" >&-")
+        .arg(env!("CARGO_BIN_EXE_mxray"))
+        .arg(srv.target())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stdout is closed"), "{err}");
+    assert_eq!(srv.accepted(), 0, "nothing is scanned without an output");
+}
+
+#[test]
 fn bad_target_line_is_fatal_before_any_connection() {
     let srv = TestServer::start(Behaviour::Banner("220 x\r\n"));
     let dir = tempdir("badline");
