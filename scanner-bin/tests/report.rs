@@ -511,7 +511,7 @@ fn hostile_strings_are_escaped_or_neutralised() {
     }
     let md = render(&r, Format::Markdown);
     assert!(
-        md.contains("Old CA �\\[31m\\|\\*\\_"),
+        md.contains("Old CA \\\\x1b\\[31m\\|\\*\\_"),
         "markdown cell escaped"
     );
     assert!(md.contains("\\<script\\>alert\\(1\\)\\</script\\>"));
