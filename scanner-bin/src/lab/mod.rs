@@ -88,7 +88,9 @@ Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
   sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
 The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
 lab-ca.pem in a sender to test certificate verification.
-Log: one JSON object per session (kind lab-session), flushed per line; Ctrl-C or SIGTERM\nstops the lab and prints the sender-behaviour table of this run on stderr.
+Log: one JSON object per session (kind lab-session), flushed per line; each message with its
+size (data_size) and SHA-256 (data_sha256). Ctrl-C or SIGTERM stops the lab and prints the
+sender-behaviour table of this run on stderr.
   mxray lab summary FILE   prints the sender-behaviour table of a log.";
 
 /// `mxray lab`: serve profiles, or `mxray lab summary FILE`.
@@ -146,7 +148,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
 
-    /// Keep message bodies in this Maildir (default: bodies are not kept).
+    /// Keep message bodies in this Maildir (default: bodies are not kept). Either way a body
+    /// is counted, hashed (SHA-256) and stored as it arrives, never held whole in memory.
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
 
