@@ -89,8 +89,8 @@ Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
 The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
 lab-ca.pem in a sender to test certificate verification.
 Log: one JSON object per session (kind lab-session), flushed per line; each message with its
-size (data_size) and SHA-256 (data_sha256). Ctrl-C or SIGTERM stops the lab and prints the
-sender-behaviour table of this run on stderr.
+size (data_size) and SHA-256 (data_sha256). Ctrl-C, SIGTERM or SIGHUP stops the lab and prints
+the sender-behaviour table of this run on stderr.
   mxray lab summary FILE   prints the sender-behaviour table of a log.";
 
 /// `mxray lab`: serve profiles, or `mxray lab summary FILE`.
@@ -266,15 +266,19 @@ fn parse_hostname(s: &str) -> Result<String, String> {
     crate::targets::parse_name(s).map_err(|e| e.to_string())
 }
 
-/// Returns on Ctrl-C or SIGTERM.
+/// Returns on Ctrl-C, SIGTERM or SIGHUP (a closed terminal).
 async fn wait_for_stop() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+        if let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+                _ = hup.recv() => {}
             }
             return;
         }
