@@ -272,3 +272,27 @@ fn sighup_stops_the_lab_like_sigterm() {
     assert_eq!(status.code(), Some(0), "{status:?}");
     assert_eq!(lab.records().len(), 1);
 }
+
+/// `mxray lab summary` with its stdout closed says so and fails, instead of printing nowhere.
+#[test]
+fn lab_summary_to_a_closed_stdout_fails_and_says_so() {
+    let dir = std::env::temp_dir().join(format!("mxray-lab-summary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log.jsonl");
+    std::fs::write(&log, "").unwrap();
+    let run = |redirect: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec \"$0\" lab summary \"$1\" {redirect}"))
+            .arg(env!("CARGO_BIN_EXE_mxray"))
+            .arg(&log)
+            .output()
+            .unwrap()
+    };
+    let out = run(">&-");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stdout is closed"), "{err}");
+    assert_eq!(run(">/dev/null").status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -91,7 +91,8 @@ lab-ca.pem in a sender to test certificate verification.
 Log: one JSON object per session (kind lab-session), flushed per line; each message with its
 size (data_size) and SHA-256 (data_sha256). Ctrl-C, SIGTERM or SIGHUP stops the lab and prints
 the sender-behaviour table of this run on stderr.
-  mxray lab summary FILE   prints the sender-behaviour table of a log.";
+  mxray lab summary FILE   prints the sender-behaviour table of a log (exit 1 if FILE cannot be
+                           read or stdout is closed).";
 
 /// `mxray lab`: serve profiles, or `mxray lab summary FILE`.
 #[derive(Debug, Clone, Args)]
@@ -287,6 +288,7 @@ async fn wait_for_stop() {
 }
 
 fn summary_cmd(file: &std::path::Path) -> Result<(), LabError> {
+    crate::output::check_stdout().map_err(|e| LabError::Io(PathBuf::from("stdout"), e))?;
     let (records, skipped) = summary::read_log(file)?;
     print!("{}", summary::table(&records).render());
     let fp = summary::render_fingerprints(&records);
