@@ -5,8 +5,9 @@
 //! from ranges and literals), exclusion list, resume set. Addresses that came from DNS pass the
 //! exclusion list and the resume set too, before the connection.
 //!
-//! Stop (SIGINT / SIGTERM / SIGHUP): no new endpoint is launched; in-flight endpoints get `--grace` to
-//! finish, then are recorded with status `interrupted`; every record is flushed; exit 130.
+//! Stop (SIGINT / SIGTERM / SIGHUP): no new endpoint is launched; in-flight endpoints get
+//! `--grace` to finish, then are recorded with status `interrupted`; every record is flushed;
+//! exit 130.
 //! A second signal skips the grace period.
 
 use std::fs::File;
@@ -112,7 +113,7 @@ pub enum FatalError {
     Dns(String),
     /// The arguments and lists named no target at all.
     #[error(
-        "no targets: give TARGET arguments, --targets-file FILE or - (the lists given were empty)"
+        "no targets: the arguments, --targets-file lists and stdin named none (see mxray scan --help)"
     )]
     NoTargets,
     /// The signal handlers could not be installed.
