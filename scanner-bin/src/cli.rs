@@ -13,9 +13,10 @@ use crate::shard::Shard;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0    the scan ran to its end (endpoints that failed are records, not errors)
-  1    fatal usage or I/O error (bad target line, unreadable file, output not writable)
+  1    fatal usage or I/O error (bad target line, no target at all, unreadable file, output
+       not writable or stdout closed)
   2    invalid command line (from the argument parser)
-  130  interrupted by Ctrl-C / SIGTERM (finished records are kept and flushed)";
+  130  interrupted by Ctrl-C / SIGTERM / SIGHUP (finished records are kept and flushed)";
 
 /// mxray: how well do mail servers protect server-to-server email with STARTTLS?
 #[derive(Debug, Parser)]
@@ -41,6 +42,7 @@ pub enum Command {
     Probe(Box<ProbeArgs>),
     /// Tables and charts from scan results (JSON Lines): funnel, STARTTLS, versions, suites,
     /// DH, certificates, domains; text, Markdown, JSON or one self-contained HTML file.
+    #[command(after_help = REPORT_HELP)]
     Report(ReportArgs),
     /// Offline demo: start a lab of misconfigured mail servers on loopback, scan them and
     /// print the report (no network needed).
@@ -56,7 +58,8 @@ Targets:
   192.0.2.0/24             range, expanded lazily; more than 2^24 addresses needs --allow-large
   -                        read targets from stdin
 Lists (--targets-file, stdin): one target per line, blank lines and # comments ignored, ZMap
-output (one address per line, optional CSV header with 'saddr') accepted.
+output (one address per line, optional CSV header with 'saddr') accepted; a UTF-8 byte order
+mark at the start is ignored. A port is 1-65535, digits only.
 
 Records (docs/SCHEMA.md): greetings are classified by code class: 2xx goes on to EHLO, 421 is
 retried (busy_421), other 4xx is greeting_temporary, 5xx greeting_rejected, anything else (354,
@@ -68,11 +71,24 @@ Sharding: --shard I/N (0-based) keeps the targets whose key hashes (FNV-1a) to I
 key is the work before any packet: the domain name, host:port, or ip:port of each address of a
 range. N machines with the same list and shards 0/N..N-1/N cover each exactly once.
 
+Values: a DURATION is 500ms, 5s, 2m or plain seconds, at most one day; timeouts must be at
+least 1ms (zero is refused). A RATE is connections per second, from 0.001 to 1000000.
+
 Exit codes:
   0    the scan ran to its end (endpoints that failed are records, not errors)
-  1    fatal usage or I/O error (bad target line, unreadable file, output not writable)
+  1    fatal usage or I/O error (bad target line, no target at all, unreadable file, output
+       not writable or stdout closed)
   2    invalid command line (from the argument parser)
-  130  interrupted by Ctrl-C / SIGTERM (finished records are kept and flushed)";
+  130  interrupted by Ctrl-C / SIGTERM / SIGHUP (finished records are kept and flushed)";
+
+const REPORT_HELP: &str = "\
+Lines that are not records of this schema are skipped and counted on stderr.
+
+Exit codes:
+  0    the report was written
+  1    no input line is a valid record, a file cannot be read, or the report cannot be
+       written (output not writable, stdout closed)
+  2    invalid command line";
 
 const PROBE_HELP: &str = "\
 Examples:
@@ -84,10 +100,11 @@ Examples:
 Connections: the full profile opens one connection per probe hello (about 30 to 150 for a
 typical server, each replaying greeting, EHLO and STARTTLS). --per-ip-rate paces them
 (default 20/s here, 1/s for `mxray scan`): lower is politer to the server and slower.
+A RATE is from 0.001 to 1000000 per second; timeouts (DURATION) from 1ms to one day.
 
 Exit codes:
   0    the probe ran (the report says what was found, failures included)
-  1    fatal error (name does not resolve, trust store unreadable)
+  1    fatal error (name does not resolve, trust store unreadable, stdout closed)
   2    invalid command line";
 
 /// TLS options shared by `mxray scan` and `mxray probe`.
@@ -98,7 +115,7 @@ pub struct TlsArgs {
     pub tls_mode: crate::pipeline::TlsModeArg,
 
     /// Time limit of each TLS exchange (the handshake; one probe hello and its answer).
-    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "10s", value_parser = parse_timeout, value_name = "DURATION")]
     pub tls_timeout: Duration,
 
     /// Audit certificates against the CA certificates in this PEM file instead of Mozilla's
@@ -162,15 +179,15 @@ pub struct ProbeArgs {
     pub resolver: Option<SocketAddr>,
 
     /// TCP connect timeout.
-    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "10s", value_parser = parse_timeout, value_name = "DURATION")]
     pub connect_timeout: Duration,
 
     /// Timeout of each SMTP read phase (greeting, EHLO reply, STARTTLS reply).
-    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "30s", value_parser = parse_timeout, value_name = "DURATION")]
     pub read_timeout: Duration,
 
     /// Deadline of the whole probe.
-    #[arg(long, default_value = "300s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "300s", value_parser = parse_timeout, value_name = "DURATION")]
     pub endpoint_timeout: Duration,
 
     /// Connections per second to the server (see below).
@@ -242,15 +259,15 @@ pub struct ScanArgs {
 
     /// Timeout of each DNS query (e.g. 5s, 500ms). A and AAAA are asked separately: a name
     /// for which neither gives an address and one timed out is recorded with rcode `timeout`.
-    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "5s", value_parser = parse_timeout, value_name = "DURATION")]
     pub dns_timeout: Duration,
 
     /// TCP connect timeout.
-    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "10s", value_parser = parse_timeout, value_name = "DURATION")]
     pub connect_timeout: Duration,
 
     /// Timeout of each read phase (the whole greeting, the QUIT reply).
-    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "30s", value_parser = parse_timeout, value_name = "DURATION")]
     pub read_timeout: Duration,
 
     /// Cap on the deadline of one endpoint, retries and backoff included. By default the
@@ -258,10 +275,11 @@ pub struct ScanArgs {
     /// --per-ip-rate, plus the connect, read (x2) and TLS (x2) timeouts and the retry backoff
     /// (printed before the scan). When the deadline cuts probes short the record says so:
     /// status `partial`, `complete: false` on what was cut, never a guess.
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_timeout, value_name = "DURATION")]
     pub endpoint_timeout: Option<Duration>,
 
-    /// Never contact this address or range (repeatable).
+    /// Never contact this address or range (repeatable). An IPv4-mapped IPv6 entry
+    /// (`::ffff:192.0.2.1`) also excludes its IPv4 form, and the other way round.
     #[arg(long, value_name = "CIDR")]
     pub exclude: Vec<String>,
 
@@ -310,7 +328,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub allow_large: bool,
 
-    /// After Ctrl-C, how long in-flight endpoints may finish before being recorded as interrupted.
+    /// After Ctrl-C (or SIGTERM, SIGHUP), how long in-flight endpoints may finish before being
+    /// recorded as interrupted.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
     pub grace: Duration,
 
@@ -368,15 +387,35 @@ pub fn parse_ehlo_name(s: &str) -> Result<String, String> {
     crate::targets::parse_name(s).map_err(|e| e.to_string())
 }
 
+/// Shortest timeout accepted (one millisecond): a zero timeout would fail every endpoint.
+const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+
+/// Parses a timeout like [`parse_duration`], from 1 ms to one day (zero is refused).
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d < MIN_TIMEOUT {
+        return Err(format!("timeout {s:?} is shorter than 1ms"));
+    }
+    Ok(d)
+}
+
+/// Slowest connection rate accepted: one connection per 1000 s.
+const MIN_RATE: f64 = 0.001;
+/// Fastest connection rate accepted.
+const MAX_RATE: f64 = 1_000_000.0;
+
+/// Parses a rate in connections per second, from 0.001 to 1,000,000.
 fn parse_rate(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
         .parse()
         .map_err(|_| format!("invalid rate {s:?}"))?;
-    if v.is_finite() && v > 0.0 {
+    if v.is_finite() && (MIN_RATE..=MAX_RATE).contains(&v) {
         Ok(v)
     } else {
-        Err(format!("invalid rate {s:?}: must be > 0"))
+        Err(format!(
+            "invalid rate {s:?}: must be from {MIN_RATE} to {MAX_RATE} per second"
+        ))
     }
 }
 
@@ -417,6 +456,45 @@ mod tests {
         assert!(parse_duration("1e300").is_err());
         assert!(parse_duration("86401").is_err());
         assert_eq!(parse_duration("1440m"), Ok(Duration::from_secs(86_400)));
+    }
+
+    #[test]
+    fn timeouts_and_rates_have_sane_bounds() {
+        for bad in ["0s", "0", "0ms", "0.0001s"] {
+            assert!(parse_timeout(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_timeout("1ms"), Ok(Duration::from_millis(1)));
+        assert_eq!(parse_timeout("5s"), Ok(Duration::from_secs(5)));
+        for bad in ["0", "-1", "1e-300", "0.0009", "NaN", "inf", "1e300", "x"] {
+            assert!(parse_rate(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_rate("0.001"), Ok(0.001));
+        assert_eq!(parse_rate("20"), Ok(20.0));
+        for argv in [
+            &["mxray", "scan", "--read-timeout", "0s", "x"][..],
+            &["mxray", "scan", "--connect-timeout", "0", "x"],
+            &["mxray", "scan", "--dns-timeout", "0ms", "x"],
+            &["mxray", "scan", "--endpoint-timeout", "0s", "x"],
+            &["mxray", "scan", "--tls-timeout", "0s", "x"],
+            &["mxray", "scan", "--per-ip-rate", "1e-300", "x"],
+            &["mxray", "probe", "--read-timeout", "0s", "x"],
+            &["mxray", "probe", "--per-ip-rate", "0", "x"],
+            &["mxray", "lab", "--all", "--idle-timeout", "0s"],
+            &["mxray", "lab", "--all", "--session-timeout", "0s"],
+            &["mxray", "demo", "--read-timeout", "0s"],
+        ] {
+            let e = Cli::try_parse_from(argv).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{argv:?}"
+            );
+        }
+        // Delays may be zero.
+        assert!(
+            Cli::try_parse_from(["mxray", "scan", "--retry-delay", "0s", "--grace", "0", "x"])
+                .is_ok()
+        );
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub struct DemoArgs {
     pub format: Format,
 
     /// Timeout of each SMTP read (the tarpit server shows as a timeout after it).
-    #[arg(long, default_value = "3s", value_parser = crate::cli::parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "3s", value_parser = crate::cli::parse_timeout, value_name = "DURATION")]
     pub read_timeout: Duration,
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Checked before any packet is sent to an address, including addresses that came from DNS.
 //! File format (the same as ZMap's blocklist): one address or CIDR range per line; blank lines
-//! and `#` comments (whole-line or trailing) ignored.
+//! and `#` comments (whole-line or trailing) ignored. An IPv4-mapped IPv6 entry or address
+//! (`::ffff:192.0.2.1`) matches its IPv4 form, either way round.
 
 use std::io::BufRead;
 use std::net::IpAddr;
@@ -60,9 +61,16 @@ pub fn parse_entry(s: &str) -> Option<IpNet> {
 }
 
 impl ExclusionList {
-    /// A list of the given ranges.
+    /// A list of the given ranges. An IPv4-mapped IPv6 entry (within `::ffff:0:0/96`, e.g.
+    /// `::ffff:192.0.2.1`) also excludes its IPv4 form (`192.0.2.1`): both reach the same host.
     pub fn new(nets: impl IntoIterator<Item = IpNet>) -> Self {
-        let all: Vec<IpNet> = nets.into_iter().collect();
+        let mut all: Vec<IpNet> = Vec::new();
+        for net in nets {
+            if let Some(v4) = mapped_v4(&net) {
+                all.push(v4);
+            }
+            all.push(net);
+        }
         let mut nets = IpNet::aggregate(&all);
         nets.sort_by_key(|n| sort_key(n.network()));
         Self { nets }
@@ -134,6 +142,14 @@ impl ExclusionList {
     }
 }
 
+/// The IPv4 form of a range inside `::ffff:0:0/96` (IPv4-mapped IPv6 addresses).
+fn mapped_v4(net: &IpNet) -> Option<IpNet> {
+    let IpNet::V6(v6) = net else { return None };
+    let prefix = v6.prefix_len().checked_sub(96)?;
+    let v4 = v6.network().to_ipv4_mapped()?;
+    ipnet::Ipv4Net::new(v4, prefix).ok().map(IpNet::V4)
+}
+
 /// Orders IPv4 before IPv6, then numerically.
 fn sort_key(ip: IpAddr) -> (u8, u128) {
     match ip {
@@ -188,6 +204,32 @@ mod tests {
             assert!(!list.contains(ip(no)), "{no}");
         }
         assert!(!ExclusionList::default().contains(ip("10.0.0.1")));
+    }
+
+    #[test]
+    fn ipv4_mapped_entries_exclude_the_ipv4_address() {
+        let list = ExclusionList::new(
+            ["::ffff:127.0.0.1", "::ffff:10.0.0.0/104", "::/0"]
+                .iter()
+                .map(|s| parse_entry(s).unwrap()),
+        );
+        for yes in [
+            "127.0.0.1",
+            "::ffff:127.0.0.1",
+            "10.1.2.3",
+            "::ffff:10.1.2.3",
+            "2001:db8::1",
+        ] {
+            assert!(list.contains(ip(yes)), "{yes}");
+        }
+        // ::/0 excludes IPv6 only: the IPv4 form of an address outside the mapped entries
+        // stays scannable (it is reached over IPv4).
+        for no in ["127.0.0.2", "11.0.0.0"] {
+            assert!(!list.contains(ip(no)), "{no}");
+        }
+        // And a mapped target matches its IPv4 entry.
+        let v4 = ExclusionList::new([parse_entry("192.0.2.0/24").unwrap()]);
+        assert!(v4.contains(ip("::ffff:192.0.2.9")));
     }
 
     #[test]

@@ -2,9 +2,13 @@
 //!
 //! `BufRead::read_line` grows its buffer without limit; a hostile or broken file with one
 //! enormous line would exhaust memory. [`BoundedLines`] never holds more than `max_len`
-//! bytes of a line: the rest of an oversized line is skipped and reported.
+//! bytes of a line: the rest of an oversized line is skipped and reported. A UTF-8 byte order
+//! mark at the start of the input is dropped.
 
 use std::io::{self, BufRead};
+
+/// The UTF-8 byte order mark, dropped from the start of the first line.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// One line read by [`BoundedLines`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +95,10 @@ impl<R: BufRead> BoundedLines<R> {
         }
         if buf.last() == Some(&b'\r') {
             buf.pop();
+        }
+        // A UTF-8 byte order mark (as Windows editors write) is not part of the first line.
+        if self.number == 1 && buf.starts_with(UTF8_BOM) {
+            buf.drain(..UTF8_BOM.len());
         }
         Ok(Some(Line::Text {
             number: self.number,

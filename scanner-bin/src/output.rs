@@ -100,10 +100,44 @@ pub fn spawn_writer(
     (RecordSender(tx), WriterHandle(handle))
 }
 
-/// Opens the output: stdout when `path` is `None`; a file otherwise, truncated, or appended to
-/// when `append` (a missing final newline, left by a killed run, is added first).
+/// Fails when stdout was closed when mxray started (`>&-`). Rust's runtime then reopens it on
+/// `/dev/null` (read-write) before `main`, so everything written to it would vanish with exit
+/// code 0. A stdout redirected to `/dev/null` by the shell (`>/dev/null`, write-only) is
+/// accepted. Linux only (it reads `/proc/self`); elsewhere this always succeeds.
+pub fn check_stdout() -> io::Result<()> {
+    if stdout_was_closed() {
+        return Err(io::Error::new(
+            io::ErrorKind::BrokenPipe,
+            "stdout is closed (give an output file, or redirect stdout)",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether fd 1 is the read-write `/dev/null` that Rust's runtime opens in place of a closed
+/// stdout.
+fn stdout_was_closed() -> bool {
+    match std::fs::read_link("/proc/self/fd/1") {
+        Ok(target) if target == Path::new("/dev/null") => {}
+        _ => return false,
+    }
+    let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
+        return false;
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+        // O_ACCMODE == O_RDWR
+        .is_some_and(|flags| flags & 0o3 == 0o2)
+}
+
+/// Opens the output: stdout when `path` is `None` (an error if stdout was closed, see
+/// [`check_stdout`]); a file
+/// otherwise, truncated, or appended to when `append` (a missing final newline, left by a
+/// killed run, is added first).
 pub fn open_output(path: Option<&Path>, append: bool) -> io::Result<Box<dyn Write + Send>> {
     let Some(path) = path else {
+        check_stdout()?;
         return Ok(Box::new(io::stdout()));
     };
     if append {

@@ -159,6 +159,10 @@ pub async fn run(args: ProbeArgs) -> i32 {
         abort: None,
     };
     let rec = scan_endpoint(&ctx, &ep).await;
+    if let Err(e) = crate::output::check_stdout() {
+        eprintln!("mxray: {e}");
+        return EXIT_FATAL;
+    }
     let mut out = std::io::stdout().lock();
     let written = if args.json {
         match serde_json::to_string(&rec) {

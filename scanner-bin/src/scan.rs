@@ -5,8 +5,9 @@
 //! from ranges and literals), exclusion list, resume set. Addresses that came from DNS pass the
 //! exclusion list and the resume set too, before the connection.
 //!
-//! Stop (SIGINT / SIGTERM): no new endpoint is launched; in-flight endpoints get `--grace` to
-//! finish, then are recorded with status `interrupted`; every record is flushed; exit 130.
+//! Stop (SIGINT / SIGTERM / SIGHUP): no new endpoint is launched; in-flight endpoints get
+//! `--grace` to finish, then are recorded with status `interrupted`; every record is flushed;
+//! exit 130.
 //! A second signal skips the grace period.
 
 use std::fs::File;
@@ -40,7 +41,7 @@ use crate::targets::{
 pub const EXIT_OK: i32 = 0;
 /// Exit code: fatal usage or I/O error.
 pub const EXIT_FATAL: i32 = 1;
-/// Exit code: interrupted by SIGINT / SIGTERM.
+/// Exit code: interrupted by SIGINT / SIGTERM / SIGHUP.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Most addresses remembered by the per-IP rate limiter.
@@ -107,6 +108,11 @@ pub enum FatalError {
     /// A name target, and no resolver.
     #[error("{0}")]
     Dns(String),
+    /// The arguments and lists named no target at all.
+    #[error(
+        "no targets: the arguments, --targets-file lists and stdin named none (see mxray scan --help)"
+    )]
+    NoTargets,
     /// The signal handlers could not be installed.
     #[error("cannot install signal handlers: {0}")]
     Signals(io::Error),
@@ -379,6 +385,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         port: args.port,
     };
     let mut fatal: Option<FatalError> = None;
+    let mut targets_seen: u64 = 0;
     loop {
         let mut stop = stop_rx.clone();
         let item = tokio::select! {
@@ -389,6 +396,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         let Some(item) = item else { break };
         match item {
             Ok(st) => {
+                targets_seen = targets_seen.saturating_add(1);
                 if !scheduler.handle(st).await {
                     break;
                 }
@@ -422,6 +430,9 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
     progress.finish();
     if let Some(e) = fatal {
         return Err(e);
+    }
+    if targets_seen == 0 && !interrupted {
+        return Err(FatalError::NoTargets);
     }
     Ok(ScanSummary {
         stats,
@@ -513,15 +524,19 @@ fn install_signal_handlers(
     use tokio::signal::unix::{signal, SignalKind};
     let mut int = signal(SignalKind::interrupt()).map_err(FatalError::Signals)?;
     let mut term = signal(SignalKind::terminate()).map_err(FatalError::Signals)?;
+    // A closed terminal: stop as for SIGTERM rather than die with the records in flight.
+    let mut hup = signal(SignalKind::hangup()).map_err(FatalError::Signals)?;
     tokio::spawn(async move {
         tokio::select! {
             _ = int.recv() => {}
             _ = term.recv() => {}
+            _ = hup.recv() => {}
         }
         let _ = stop.send(true);
         tokio::select! {
             _ = int.recv() => {}
             _ = term.recv() => {}
+            _ = hup.recv() => {}
             _ = tokio::time::sleep(grace) => {}
         }
         let _ = abort.send(true);

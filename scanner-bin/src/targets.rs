@@ -70,8 +70,8 @@ pub enum TargetError {
     RangeTooLarge {
         /// The range.
         range: IpNet,
-        /// Its number of addresses (saturated at u128::MAX).
-        count: u128,
+        /// Its number of addresses (exact: 2^128 for `::/0`).
+        count: RangeSize,
         /// The cap in force.
         cap: u128,
     },
@@ -93,7 +93,7 @@ pub enum TargetError {
 pub struct ParseOptions {
     /// Bare names are host names (A/AAAA), not mail domains (MX).
     pub names_are_hosts: bool,
-    /// Largest range accepted (number of addresses).
+    /// Largest range accepted (number of addresses); `u128::MAX`: no limit.
     pub range_cap: u128,
 }
 
@@ -140,8 +140,8 @@ pub fn parse_target(input: &str, opts: &ParseOptions) -> Result<Target, TargetEr
     if s.contains('/') {
         let net: IpNet = s.parse().map_err(|_| TargetError::BadRange(s.to_owned()))?;
         let net = net.trunc();
-        let count = range_len(&net);
-        if count > opts.range_cap {
+        let count = RangeSize::of(&net);
+        if count.exceeds(opts.range_cap) {
             return Err(TargetError::RangeTooLarge {
                 range: net,
                 count,
@@ -176,6 +176,10 @@ pub fn parse_target(input: &str, opts: &ParseOptions) -> Result<Target, TargetEr
 }
 
 fn parse_port(p: &str) -> Result<u16, TargetError> {
+    // Digits only: `u16::from_str` also takes a leading `+`.
+    if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(TargetError::BadPort(p.to_owned()));
+    }
     match p.parse::<u16>() {
         Ok(0) | Err(_) => Err(TargetError::BadPort(p.to_owned())),
         Ok(port) => Ok(port),
@@ -228,7 +232,44 @@ pub fn parse_name(name: &str) -> Result<String, TargetError> {
     Ok(n.to_ascii_lowercase())
 }
 
-/// Number of addresses in a range (saturating at `u128::MAX` for `::/0`).
+/// The exact number of addresses in a range, `2^(host bits)`: up to 2^128 (`::/0`), one more
+/// than `u128` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RangeSize {
+    host_bits: u8,
+}
+
+impl RangeSize {
+    /// The size of `net`.
+    pub fn of(net: &IpNet) -> Self {
+        Self {
+            host_bits: net.max_prefix_len().saturating_sub(net.prefix_len()),
+        }
+    }
+
+    /// The number of addresses, if it fits in a `u128` (all but `::/0`).
+    pub fn get(self) -> Option<u128> {
+        1u128.checked_shl(u32::from(self.host_bits))
+    }
+
+    /// Whether the range has more than `cap` addresses; a cap of `u128::MAX` means no cap.
+    pub fn exceeds(self, cap: u128) -> bool {
+        self.get().map_or(cap < u128::MAX, |n| n > cap)
+    }
+}
+
+impl std::fmt::Display for RangeSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.get() {
+            Some(n) => write!(f, "{n}"),
+            // 2^128, which u128 cannot hold.
+            None => f.write_str("340282366920938463463374607431768211456"),
+        }
+    }
+}
+
+/// Number of addresses in a range, saturating at `u128::MAX` for `::/0` (whose exact size,
+/// 2^128, [`RangeSize`] gives).
 pub fn range_len(net: &IpNet) -> u128 {
     let bits = u32::from(net.max_prefix_len().saturating_sub(net.prefix_len()));
     1u128.checked_shl(bits).unwrap_or(u128::MAX)
@@ -511,6 +552,45 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_port_is_blamed_on_the_port() {
+        assert_eq!(p(":+2700"), Err(TargetError::BadPort("+2700".into())));
+        assert_eq!(p("host:+25"), Err(TargetError::BadPort("+25".into())));
+        assert_eq!(p("[::1]:+25"), Err(TargetError::BadPort("+25".into())));
+        assert_eq!(p("host: 25"), Err(TargetError::BadPort(" 25".into())));
+        assert!(p(":+2700")
+            .unwrap_err()
+            .to_string()
+            .contains("invalid port"));
+    }
+
+    #[test]
+    fn range_sizes_are_exact() {
+        let all = p("::/0").unwrap_err().to_string();
+        assert!(
+            all.contains("::/0 has 340282366920938463463374607431768211456 addresses"),
+            "{all}"
+        );
+        let half = p("::/1").unwrap_err().to_string();
+        assert!(
+            half.contains("has 170141183460469231731687303715884105728 addresses"),
+            "{half}"
+        );
+        assert!(p("10.0.0.0/7")
+            .unwrap_err()
+            .to_string()
+            .contains("has 33554432 addresses"));
+    }
+
+    #[test]
+    fn list_strips_a_utf8_bom() {
+        let got = list("\u{feff}192.0.2.1\nexample.org\n");
+        let texts: Vec<String> = got.into_iter().map(|r| r.unwrap().text).collect();
+        assert_eq!(texts, vec!["192.0.2.1", "example.org"]);
+        // Only at the start of the input: elsewhere it is not a target.
+        assert!(list("example.org\n\u{feff}192.0.2.1\n")[1].is_err());
+    }
+
+    #[test]
     fn range_cap_applies_unless_raised() {
         assert!(p("10.0.0.0/8").is_ok());
         let err = p("10.0.0.0/7").unwrap_err();
@@ -518,17 +598,14 @@ mod tests {
             err,
             TargetError::RangeTooLarge {
                 range: "10.0.0.0/7".parse().unwrap(),
-                count: 1 << 25,
+                count: RangeSize::of(&"10.0.0.0/7".parse().unwrap()),
                 cap: DEFAULT_RANGE_CAP
             }
         );
         assert!(err.to_string().contains("--allow-large"));
         assert!(matches!(
             p("::/0"),
-            Err(TargetError::RangeTooLarge {
-                count: u128::MAX,
-                ..
-            })
+            Err(TargetError::RangeTooLarge { count, .. }) if count.get().is_none()
         ));
         let large = ParseOptions {
             range_cap: u128::MAX,

@@ -1,11 +1,43 @@
 //! The terminal report of `mxray probe`, grouped like testssl.sh: SMTP, protocols, suites per
 //! version, key exchange, features, certificate, findings, cost. Colour is plain ANSI and
-//! optional ([`render`]'s `colour`).
+//! optional ([`render`]'s `colour`). Every string from the record goes through [`escape`]: a
+//! server's banner, EHLO reply or certificate cannot send escape sequences to the terminal.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::record::{EndpointRecord, SuiteInfo};
+
+/// Whether `c` must not reach a terminal as is: C0 control characters (tab and line breaks
+/// included), DEL, C1 control characters, and the Unicode bidirectional and invisible format
+/// characters (U+200B..U+200F, U+202A..U+202E, U+2066..U+2069, U+FEFF) that reorder or hide text.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Makes a string from the network safe to print on a terminal: every [`is_unsafe_char`]
+/// becomes visible text (`\t`, `\r`, `\n`, `\x1b`, `\x9b`, `\u{202e}`), so a banner cannot
+/// retitle, clear or recolour the user's terminal, nor reorder what follows. Every terminal and
+/// text renderer (this report, `mxray lab summary`, `mxray report`) prints server strings
+/// through it.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !is_unsafe_char(c) {
+            out.push(c);
+            continue;
+        }
+        let _ = match c {
+            '\t' => write!(out, "\\t"),
+            '\r' => write!(out, "\\r"),
+            '\n' => write!(out, "\\n"),
+            c if u32::from(c) < 0x100 => write!(out, "\\x{:02x}", u32::from(c)),
+            c => write!(out, "\\u{{{:x}}}", u32::from(c)),
+        };
+    }
+    out
+}
 
 /// ANSI colours used by the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,12 +134,12 @@ fn tag<T: serde::Serialize>(t: &T) -> String {
 }
 
 fn suite_line(out: &Out, s: &SuiteInfo) -> String {
-    let name = out.paint(suite_colour(s), &format!("{:<48}", s.name));
+    let name = out.paint(suite_colour(s), &format!("{:<48}", escape(&s.name)));
     format!(
         "{name} {:<9} {:>4} bits  {}",
-        s.kx,
+        escape(&s.kx),
         s.bits,
-        s.classes.join(" ")
+        escape(&s.classes.join(" "))
     )
 }
 
@@ -120,14 +152,18 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     let ip = rec.ip.map_or_else(|| "-".to_owned(), |i| i.to_string());
     let title = out.paint(
         Colour::Bold,
-        &format!("mxray probe {} ({ip} port {})", rec.target, rec.port),
+        &format!(
+            "mxray probe {} ({ip} port {})",
+            escape(&rec.target),
+            rec.port
+        ),
     );
     let _ = writeln!(out.text, "{title}");
     if let Some(mx) = &rec.mx {
-        out.row("host", &mx.host);
+        out.row("host", &escape(&mx.host));
     }
     if let Some(d) = &rec.domain {
-        out.row("mail domain", d);
+        out.row("mail domain", &escape(d));
     }
     out.row("profile", &tag(&rec.profile));
 
@@ -139,14 +175,14 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
                 .trim_end()
                 .replace("\r\n", " | ")
                 .replace('\n', " | ");
-            out.row("banner", &text);
+            out.row("banner", &escape(&text));
         }
         None => out.row("banner", "(none)"),
     }
     if let Some(e) = &rec.ehlo {
         let how = if e.used_helo { "HELO" } else { "EHLO" };
         let domain = e.domain.as_deref().unwrap_or("");
-        out.row(how, &format!("{} {domain}", e.code));
+        out.row(how, &format!("{} {}", e.code, escape(domain)));
         let caps: Vec<String> = e
             .capabilities
             .iter()
@@ -158,7 +194,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
                 } else {
                     Colour::Plain
                 };
-                out.paint(col, c)
+                out.paint(col, &escape(c))
             })
             .collect();
         if !caps.is_empty() {
@@ -173,11 +209,11 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
         };
         let mut v = out.paint(col, &outcome);
         if let Some(r) = &st.reply {
-            let _ = write!(v, " ({r})");
+            let _ = write!(v, " ({})", escape(r));
         }
         out.row(&format!("{} mode", tag(&st.mode)), &v);
         if let Some(b) = &st.bytes_after_220 {
-            let b = out.paint(Colour::Red, &format!("{b:?}"));
+            let b = out.paint(Colour::Red, &escape(&format!("{b:?}")));
             out.row("bytes after 220", &b);
         }
         if let Some(i) = st.injection {
@@ -209,7 +245,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             } else {
                 let v = out.paint(
                     Colour::Red,
-                    &format!("fails: {}", h.error.as_deref().unwrap_or("?")),
+                    &format!("fails: {}", escape(h.error.as_deref().unwrap_or("?"))),
                 );
                 out.row("connects", &v);
             }
@@ -229,9 +265,9 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
                 let pick = v
                     .suite
                     .as_ref()
-                    .map(|s| format!("  (picks {})", s.name))
+                    .map(|s| format!("  (picks {})", escape(&s.name)))
                     .unwrap_or_default();
-                out.row(&v.version, &format!("{s}{pick}"));
+                out.row(&escape(&v.version), &format!("{s}{pick}"));
             }
         }
         if !tls.suites.is_empty() {
@@ -240,9 +276,9 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
                 let _ = writeln!(
                     out.text,
                     "  {} ({} suites, {} order){}",
-                    v.version,
+                    escape(&v.version),
                     v.accepted.len(),
-                    v.preference,
+                    escape(&v.preference),
                     if v.complete {
                         ""
                     } else {
@@ -271,14 +307,17 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
                     out.row("DH prime", &v);
                 }
                 if let Some(c) = &k.ecdhe_curve {
-                    out.row("ECDHE curve", c);
+                    out.row("ECDHE curve", &escape(c));
                 }
             }
             if !tls.groups.is_empty() {
-                out.row("groups", &tls.groups.join(", "));
+                out.row("groups", &escape(&tls.groups.join(", ")));
             }
             if !tls.signature_algorithms.is_empty() {
-                out.row("signature algorithms", &tls.signature_algorithms.join(", "));
+                out.row(
+                    "signature algorithms",
+                    &escape(&tls.signature_algorithms.join(", ")),
+                );
             }
         }
         if let Some(f) = &tls.features {
@@ -297,36 +336,39 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             out.row("compression", yn(f.compression));
             out.row("fallback SCSV", yn(f.fallback_scsv));
             if let Some(a) = &f.alpn {
-                out.row("ALPN", a);
+                out.row("ALPN", &escape(a));
             }
         }
         if let Some(fp) = &tls.fingerprints {
             out.heading("Fingerprints");
-            out.row("JA3S", &format!("{} ({})", fp.ja3s, fp.ja3s_string));
-            out.row("JA4S", &fp.ja4s);
+            out.row(
+                "JA3S",
+                &escape(&format!("{} ({})", fp.ja3s, fp.ja3s_string)),
+            );
+            out.row("JA4S", &escape(&fp.ja4s));
         }
     }
 
     if let Some(c) = &rec.certificate {
         out.heading("Certificate");
         if let Some(leaf) = c.leaf() {
-            out.row("subject", &leaf.subject);
-            out.row("issuer", &leaf.issuer);
+            out.row("subject", &escape(&leaf.subject));
+            out.row("issuer", &escape(&leaf.issuer));
             out.row(
                 "validity",
-                &format!(
+                &escape(&format!(
                     "{} to {} ({} days)",
                     leaf.not_before, leaf.not_after, leaf.validity_days
-                ),
+                )),
             );
             let mut key = format!("{} {} bits", tag(&leaf.key.algorithm), leaf.key.bits);
             if let Some(curve) = &leaf.key.curve {
                 let _ = write!(key, " {curve}");
             }
-            out.row("key", &key);
-            out.row("signature", &leaf.signature.algorithm);
+            out.row("key", &escape(&key));
+            out.row("signature", &escape(&leaf.signature.algorithm));
             if !leaf.dns_names.is_empty() {
-                out.row("DNS names", &leaf.dns_names.join(", "));
+                out.row("DNS names", &escape(&leaf.dns_names.join(", ")));
             }
         }
         let trust = c.trust.as_str();
@@ -347,7 +389,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
         out.row("name match", &n);
         out.row("chain length", &c.chain.length.to_string());
         if let Some(cert) = c.certificates.first() {
-            out.row("SHA-256", &cert.sha256);
+            out.row("SHA-256", &escape(&cert.sha256));
         }
         let listed: Vec<String> = c
             .findings
@@ -368,7 +410,12 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     }
     for f in &rec.findings {
         let sev = out.paint(severity_colour(&f.severity), &format!("{:<8}", f.severity));
-        let _ = writeln!(out.text, "  {sev} {:<28} {}", f.id, f.message);
+        let _ = writeln!(
+            out.text,
+            "  {sev} {:<28} {}",
+            escape(&f.id),
+            escape(&f.message)
+        );
     }
     if let Some(e) = &rec.error {
         out.heading("Error");
@@ -376,7 +423,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             Colour::Red,
             &format!("{} in {}", tag(&e.kind), tag(&e.phase)),
         );
-        out.row(&v, &e.message);
+        out.row(&v, &escape(&e.message));
     }
 
     out.heading("Cost");
@@ -420,6 +467,82 @@ mod tests {
         assert!(plain.contains("high     rc4"));
         let coloured = render(&r, true, Duration::ZERO);
         assert!(coloured.contains("\x1b[31mhigh"));
+    }
+
+    /// Characters that must not reach a terminal raw.
+    fn has_unsafe(s: &str) -> bool {
+        s.chars().any(|c| {
+            c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        })
+    }
+
+    #[test]
+    fn escape_shows_every_control_character() {
+        assert_eq!(escape("mx.example.org 250"), "mx.example.org 250");
+        assert_eq!(
+            escape("a\x1b]0;pwned\x07b\x1b[2J\t\r\n\x7f\u{9b}31m\u{202e}gpj.exe\u{2066}"),
+            "a\\x1b]0;pwned\\x07b\\x1b[2J\\t\\r\\n\\x7f\\x9b31m\\u{202e}gpj.exe\\u{2066}"
+        );
+        assert_eq!(escape("café ✓"), "café ✓");
+        assert!(!has_unsafe(&escape("\u{0}\u{1f}\u{85}\u{200f}\u{feff}")));
+    }
+
+    #[test]
+    fn hostile_server_strings_cannot_drive_the_terminal() {
+        let mut r = EndpointRecord::new(
+            "127.0.0.1:25".into(),
+            Some("127.0.0.1".parse().unwrap()),
+            25,
+            Profile::Full,
+        );
+        r.banner = Some(crate::record::Banner {
+            code: Some(220),
+            text: "220 \x1b]0;owned\x07mx\x1b[2J\r\n220 \u{9b}31mred\u{202e}txt.exe\r\n".into(),
+            complete: true,
+        });
+        r.ehlo = Some(crate::record::EhloInfo {
+            code: 250,
+            used_helo: false,
+            domain: Some("mx\x1b[H\x1b[2J".into()),
+            capabilities: vec!["STARTTLS".into(), "X\x1b]8;;http://x\x07link".into()],
+            starttls_offered: true,
+            starttls_stripped: false,
+        });
+        r.starttls = Some(crate::record::StarttlsInfo {
+            mode: crate::record::TlsMode::Starttls,
+            outcome: crate::record::StarttlsOutcome::Refused,
+            reply: Some("454 \x1b[31mno\x1b[0m\u{2067}".into()),
+            bytes_after_220: Some("\u{202e}".into()),
+            injection: None,
+        });
+        r.findings.push(Finding {
+            id: "x".into(),
+            source: FindingSource::Tls,
+            severity: "low".into(),
+            message: "server said \x1b[2J".into(),
+        });
+        let plain = render(&r, false, Duration::ZERO);
+        assert!(!has_unsafe(&plain.replace('\n', "")), "{plain:?}");
+        assert!(
+            plain.contains("220 \\x1b]0;owned\\x07mx\\x1b[2J | 220 \\x9b31m"),
+            "{plain}"
+        );
+        assert!(plain.contains("mx\\x1b[H\\x1b[2J"), "{plain}");
+        // In colour, the only escape sequences are the report's own SGR colours.
+        let coloured = render(&r, true, Duration::ZERO);
+        let mut rest = coloured.as_str();
+        while let Some(i) = rest.find('\x1b') {
+            let seq = &rest[i + 1..];
+            let end = seq.find('m').unwrap();
+            assert!(
+                seq.starts_with('[') && seq[1..end].bytes().all(|b| b.is_ascii_digit()),
+                "foreign escape: {:?}",
+                &seq[..end.min(20)]
+            );
+            rest = &seq[end..];
+        }
+        assert!(!has_unsafe(&coloured.replace(['\n', '\x1b'], "")));
     }
 
     #[test]

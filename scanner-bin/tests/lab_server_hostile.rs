@@ -24,7 +24,10 @@ struct Client {
 
 impl Client {
     fn connect(lab: &Lab, p: LabProfile) -> Client {
-        let s = TcpStream::connect(("127.0.0.1", lab.port(p))).unwrap();
+        Client::connect_port(lab.port(p))
+    }
+    fn connect_port(port: u16) -> Client {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         Client {
             r: BufReader::new(s.try_clone().unwrap()),
@@ -236,4 +239,60 @@ fn plaintext_comeback_after_a_tls_failure_is_a_fallback() {
     assert!(c.cmd("QUIT").starts_with("221"));
     let r = session_of(&lab, "other.test", HandshakeFails);
     assert!(!r.plaintext_fallback);
+}
+
+/// `--profile no-starttls=A --profile no-starttls=B` serves the profile on both ports.
+#[test]
+fn one_profile_listens_on_every_port_given() {
+    let lab = Lab::start(&[NoStarttls, NoStarttls], &[]);
+    let ports = lab.ports_of(NoStarttls);
+    assert_eq!(ports.len(), 2);
+    for (i, port) in ports.iter().enumerate() {
+        let mut c = Client::connect_port(*port);
+        assert!(c.reply().starts_with("220 "), "port {port}");
+        assert!(c.cmd(&format!("EHLO port{i}.test")).starts_with("250"));
+        assert!(c.cmd("QUIT").starts_with("221"));
+    }
+    for (i, port) in ports.iter().enumerate() {
+        let s = session_of(&lab, &format!("port{i}.test"), NoStarttls);
+        assert!(s.server.ends_with(&format!(":{port}")), "{}", s.server);
+    }
+}
+
+/// A closed terminal (SIGHUP) stops the lab like SIGTERM: it exits 0 with its log kept.
+#[test]
+fn sighup_stops_the_lab_like_sigterm() {
+    let mut lab = Lab::start(&[NoStarttls], &[]);
+    let mut c = Client::connect(&lab, NoStarttls);
+    assert!(c.reply().starts_with("220 "));
+    assert!(c.cmd("EHLO hup.test").starts_with("250"));
+    assert!(c.cmd("QUIT").starts_with("221"));
+    session_of(&lab, "hup.test", NoStarttls);
+    let status = lab.stop_with("-HUP");
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert_eq!(lab.records().len(), 1);
+}
+
+/// `mxray lab summary` with its stdout closed says so and fails, instead of printing nowhere.
+#[test]
+fn lab_summary_to_a_closed_stdout_fails_and_says_so() {
+    let dir = std::env::temp_dir().join(format!("mxray-lab-summary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log.jsonl");
+    std::fs::write(&log, "").unwrap();
+    let run = |redirect: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec \"$0\" lab summary \"$1\" {redirect}"))
+            .arg(env!("CARGO_BIN_EXE_mxray"))
+            .arg(&log)
+            .output()
+            .unwrap()
+    };
+    let out = run(">&-");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stdout is closed"), "{err}");
+    assert_eq!(run(">/dev/null").status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
 }

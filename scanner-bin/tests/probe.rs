@@ -155,3 +155,28 @@ fn colour_on_a_terminal_unless_no_color() {
     let plain = probe_on_tty(true);
     assert!(plain.contains("SMTP") && !plain.contains('\x1b'), "{plain}");
 }
+
+/// A greeting that would retitle (OSC 0), clear (CSI 2J) and recolour (8-bit CSI) the user's
+/// terminal, and reverse the rest of the line (U+202E), reaches the report escaped.
+#[test]
+fn hostile_banner_cannot_drive_the_terminal() {
+    let srv = TestServer::start(Behaviour::Banner(
+        "220 \x1b]0;owned\x07mx\x1b[2J ESMTP \u{9b}31mred\u{202e}txt.exe\r\n",
+    ));
+    let out = mxray()
+        .args(["probe", "--profile", "quick", &srv.target()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text
+            .chars()
+            .any(|c| c != '\n' && mxray::term::is_unsafe_char(c)),
+        "{text:?}"
+    );
+    assert!(
+        text.contains(r"220 \x1b]0;owned\x07mx\x1b[2J ESMTP \x9b31mred\u{202e}txt.exe"),
+        "{text}"
+    );
+}

@@ -511,7 +511,7 @@ fn hostile_strings_are_escaped_or_neutralised() {
     }
     let md = render(&r, Format::Markdown);
     assert!(
-        md.contains("Old CA �\\[31m\\|\\*\\_"),
+        md.contains("Old CA \\\\x1b\\[31m\\|\\*\\_"),
         "markdown cell escaped"
     );
     assert!(md.contains("\\<script\\>alert\\(1\\)\\</script\\>"));
@@ -734,4 +734,51 @@ fn greeting_classes_and_unexpected_starttls_replies_have_their_own_rows() {
         "anomalies",
         &[("unexpected_reply", 1, 1), ("refused", 0, 1)],
     );
+}
+
+#[test]
+fn report_over_no_valid_record_fails_and_says_so() {
+    let exe = env!("CARGO_BIN_EXE_mxray");
+    let tmp = std::env::temp_dir().join(format!("mxray-report-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let empty = tmp.join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let junk = tmp.join("junk.jsonl");
+    std::fs::write(&junk, "not json\n{\"x\":1}\n").unwrap();
+    for f in [&empty, &junk] {
+        let out = std::process::Command::new(exe)
+            .arg("report")
+            .arg(f)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{f:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no valid record"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+    std::fs::remove_dir_all(&tmp).ok();
+}
+
+#[test]
+fn report_to_a_closed_stdout_fails_and_says_so() {
+    // `>&-`: the report's stdout is closed (Rust's stdout would drop the text silently).
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" report \"$1\" >&-")
+        .arg(env!("CARGO_BIN_EXE_mxray"))
+        .arg(fixture_path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stdout is closed"), "{err}");
+    // Sent to /dev/null on purpose: that is the user's choice.
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" report \"$1\" >/dev/null")
+        .arg(env!("CARGO_BIN_EXE_mxray"))
+        .arg(fixture_path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
 }

@@ -294,9 +294,20 @@ fn excluded_addresses_are_never_contacted() {
 
 #[test]
 fn sigint_keeps_finished_records_and_exits_130() {
+    signal_keeps_finished_records_and_exits_130("-INT", "sigint");
+}
+
+/// A closed terminal (SIGHUP) stops the scan like SIGTERM, instead of killing it.
+#[test]
+fn sighup_keeps_finished_records_and_exits_130() {
+    signal_keeps_finished_records_and_exits_130("-HUP", "sighup");
+}
+
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+fn signal_keeps_finished_records_and_exits_130(signal: &str, dir_name: &str) {
     let fast = TestServer::start(Behaviour::Banner("220 fast\r\n"));
     let silent = TestServer::start(Behaviour::Silent);
-    let dir = tempdir("sigint");
+    let dir = tempdir(dir_name);
     let out = dir.join("out.jsonl");
     let mut child = mxray()
         .args([
@@ -324,7 +335,7 @@ fn sigint_keeps_finished_records_and_exits_130() {
     }
     let pid = child.id().to_string();
     let k = std::process::Command::new("kill")
-        .args(["-INT", &pid])
+        .args([signal, &pid])
         .status()
         .unwrap();
     assert!(k.success());
@@ -343,6 +354,46 @@ fn sigint_keeps_finished_records_and_exits_130() {
     assert!(recs[1].timings.connect_ms.is_some());
     let outcomes: Vec<_> = recs[1].attempts.iter().map(|a| a.outcome).collect();
     assert_eq!(outcomes, vec![AttemptOutcome::Interrupted]);
+}
+
+#[test]
+fn a_scan_without_targets_fails_and_says_so() {
+    let out = scan(&["--quiet"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no targets"), "{err}");
+    // A list with comments only is no better.
+    let dir = tempdir("notargets");
+    let list = dir.join("list.txt");
+    std::fs::write(&list, "# nothing yet\n\n").unwrap();
+    let out = scan(&["--quiet", "--targets-file", list.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no targets"));
+    let out = output_with_stdin(
+        mxray()
+            .args(["scan", "--quiet", "-"])
+            .stderr(Stdio::piped()),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no targets"));
+}
+
+#[test]
+fn a_scan_to_a_closed_stdout_fails_and_says_so() {
+    let srv = TestServer::start(Behaviour::Banner("220 x\r\n"));
+    // `>&-`: stdout closed (Rust's stdout would drop the records silently).
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" scan --quiet --per-ip-rate 1000 \"$1\" >&-")
+        .arg(env!("CARGO_BIN_EXE_mxray"))
+        .arg(srv.target())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stdout is closed"), "{err}");
+    assert_eq!(srv.accepted(), 0, "nothing is scanned without an output");
 }
 
 #[test]

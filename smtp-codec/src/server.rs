@@ -15,6 +15,11 @@
 //! assert_eq!(body, b"Subject: hi\r\n\r\n.dot\r\n");
 //! ```
 //!
+//! With [`ServerReader::stream_bodies`], bodies are not collected: DATA bodies and BDAT chunks
+//! come as [`ServerEvent::BodyPart`]s of at most [`STREAM_PART`] bytes (plus one line), ended by
+//! [`ServerEvent::MessageEnd`] or [`ServerEvent::BdatEnd`], so a server can count, hash or store
+//! a message of any size with bounded memory.
+//!
 //! The end of DATA is only `CRLF . CRLF`: a `.` line ending in a bare LF, or following a line
 //! that ended in a bare LF, is body text. Accepting other forms is what makes SMTP smuggling
 //! (CVE-2023-51764/51765/51766) possible.
@@ -52,6 +57,22 @@ pub enum ServerEvent {
         /// The reply to send.
         reply: Reply<'static>,
     },
+    /// Streaming mode ([`ServerReader::stream_bodies`]): the next bytes of a DATA body
+    /// (dot-unstuffed) or of a BDAT chunk. Not sent once the body broke a limit.
+    BodyPart {
+        /// The bytes.
+        data: Vec<u8>,
+    },
+    /// Streaming mode: the DATA body ended (`CRLF . CRLF`) within the limits; its bytes came as
+    /// [`ServerEvent::BodyPart`]s. A body that broke a limit ends with
+    /// [`ServerEvent::MessageRejected`] instead (discard its parts).
+    MessageEnd,
+    /// Streaming mode: a BDAT chunk ended within the limits; its bytes came as
+    /// [`ServerEvent::BodyPart`]s. A chunk over the limit ends with [`ServerEvent::BdatRejected`].
+    BdatEnd {
+        /// It was the `LAST` chunk.
+        last: bool,
+    },
     /// A complete BDAT chunk.
     BdatChunk {
         /// The chunk.
@@ -76,7 +97,10 @@ enum Mode {
     /// Discarding the rest of an overlong command line.
     SkipLine,
     Data {
+        /// The body (in streaming mode: the part not yet handed out).
         body: Vec<u8>,
+        /// Body bytes so far.
+        size: usize,
         error: Option<DataError>,
         in_long_line: bool,
         prev_crlf: bool,
@@ -96,7 +120,11 @@ pub struct ServerReader {
     buf: Vec<u8>,
     mode: Mode,
     bdat_total: u64,
+    streaming: bool,
 }
+
+/// In streaming mode, a body part is handed out once this many bytes are pending.
+pub const STREAM_PART: usize = 64 * 1024;
 
 impl ServerReader {
     /// A reader in command mode.
@@ -106,7 +134,14 @@ impl ServerReader {
             buf: Vec::new(),
             mode: Mode::Command,
             bdat_total: 0,
+            streaming: false,
         }
+    }
+
+    /// Streaming mode: DATA bodies and BDAT chunks come as [`ServerEvent::BodyPart`]s instead
+    /// of whole (see the module documentation).
+    pub fn stream_bodies(&mut self) {
+        self.streaming = true;
     }
 
     /// Feeds bytes from the client. Poll until `None` before feeding a lot more.
@@ -118,6 +153,7 @@ impl ServerReader {
     pub fn begin_data(&mut self) {
         self.mode = Mode::Data {
             body: Vec::new(),
+            size: 0,
             error: None,
             in_long_line: false,
             prev_crlf: true,
@@ -128,6 +164,17 @@ impl ServerReader {
     /// client pipelined plaintext into the TLS session: discard it ([`ServerReader::discard_buffered`]).
     pub fn buffered(&self) -> usize {
         self.buf.len()
+    }
+
+    /// Bytes of client input held: unread input plus the part of a DATA body or BDAT chunk
+    /// collected so far.
+    pub fn held(&self) -> usize {
+        let collecting = match &self.mode {
+            Mode::Data { body, .. } => body.len(),
+            Mode::Bdat { chunk, .. } => chunk.len(),
+            Mode::Command | Mode::SkipLine => 0,
+        };
+        self.buf.len().saturating_add(collecting)
     }
 
     /// Drops buffered input (e.g. anything pipelined after STARTTLS, RFC 3207 section 4.2).
@@ -151,6 +198,7 @@ impl ServerReader {
                     }
                 },
                 Mode::Data { .. } => return self.poll_data(),
+                Mode::Bdat { .. } if self.streaming => return self.poll_bdat_streaming(),
                 Mode::Bdat { .. } => return self.poll_bdat(),
             }
         }
@@ -211,9 +259,11 @@ impl ServerReader {
     fn poll_data(&mut self) -> Option<ServerEvent> {
         let text_line = self.limits.text_line;
         let message_bytes = self.limits.message_bytes;
+        let streaming = self.streaming;
         loop {
             let Mode::Data {
                 body,
+                size,
                 error,
                 in_long_line,
                 prev_crlf,
@@ -228,6 +278,11 @@ impl ServerReader {
                     *in_long_line = true;
                     self.buf.clear();
                 }
+                if streaming && error.is_none() && !body.is_empty() {
+                    return Some(ServerEvent::BodyPart {
+                        data: core::mem::take(body),
+                    });
+                }
                 return None;
             };
             let len = lf.saturating_add(1);
@@ -241,11 +296,18 @@ impl ServerReader {
             } else if len > text_line {
                 error.get_or_insert(DataError::LineTooLong { limit: text_line });
             } else if content == b"." && crlf && *prev_crlf {
+                if streaming && error.is_none() && !body.is_empty() {
+                    // Hand out the rest first; the end line is read again at the next poll.
+                    return Some(ServerEvent::BodyPart {
+                        data: core::mem::take(body),
+                    });
+                }
                 let body = core::mem::take(body);
                 let err = *error;
                 self.mode = Mode::Command;
                 self.consume(len);
                 return Some(match err {
+                    None if streaming => ServerEvent::MessageEnd,
                     None => ServerEvent::Message { body },
                     Some(e) => ServerEvent::MessageRejected {
                         error: e,
@@ -254,17 +316,75 @@ impl ServerReader {
                 });
             } else if error.is_none() {
                 let unstuffed = line.strip_prefix(b".").unwrap_or(line);
-                if body.len().saturating_add(unstuffed.len()) > message_bytes {
+                if size.saturating_add(unstuffed.len()) > message_bytes {
                     *error = Some(DataError::TooLarge {
                         limit: message_bytes,
                     });
-                    body.clear();
+                    *body = Vec::new();
                 } else {
                     body.extend_from_slice(unstuffed);
+                    *size = size.saturating_add(unstuffed.len());
                 }
             }
+            let part_ready = streaming && body.len() >= STREAM_PART;
             *prev_crlf = crlf;
             self.consume(len);
+            if part_ready {
+                if let Mode::Data { body, .. } = &mut self.mode {
+                    return Some(ServerEvent::BodyPart {
+                        data: core::mem::take(body),
+                    });
+                }
+            }
+        }
+    }
+
+    /// BDAT in streaming mode: the chunk's bytes as they come, then its end.
+    fn poll_bdat_streaming(&mut self) -> Option<ServerEvent> {
+        loop {
+            let Mode::Bdat {
+                remaining,
+                last,
+                error,
+                ..
+            } = &mut self.mode
+            else {
+                return None;
+            };
+            if *remaining == 0 {
+                let last = *last;
+                let event = match error {
+                    None => ServerEvent::BdatEnd { last },
+                    Some(e) => ServerEvent::BdatRejected {
+                        error: *e,
+                        reply: data_reply(e),
+                        last,
+                    },
+                };
+                self.mode = Mode::Command;
+                if last {
+                    self.bdat_total = 0;
+                }
+                return Some(event);
+            }
+            let take = usize::try_from(*remaining)
+                .unwrap_or(usize::MAX)
+                .min(self.buf.len())
+                .min(STREAM_PART);
+            if take == 0 {
+                return None;
+            }
+            *remaining = remaining.saturating_sub(take as u64);
+            let keep = error.is_none();
+            let data = if keep {
+                self.buf.get(..take).unwrap_or_default().to_vec()
+            } else {
+                Vec::new()
+            };
+            self.consume(take);
+            if keep {
+                return Some(ServerEvent::BodyPart { data });
+            }
         }
     }
 

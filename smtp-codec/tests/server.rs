@@ -215,3 +215,117 @@ fn reply_helpers_encode() {
     );
     assert_eq!(replies::start_mail_input().code().get(), 354);
 }
+
+/// Feeds `input` in `step`-byte pieces, polling after each, and returns every event.
+fn events(r: &mut ServerReader, input: &[u8], step: usize) -> Vec<ServerEvent> {
+    let mut out = Vec::new();
+    for piece in input.chunks(step) {
+        r.feed(piece);
+        while let Some(ev) = r.poll() {
+            if matches!(ev, ServerEvent::Command(Command::Data)) {
+                r.begin_data();
+            }
+            out.push(ev);
+        }
+        assert!(r.held() <= 2 * smtp_codec::server::STREAM_PART + step + 1000);
+    }
+    out
+}
+
+fn joined_parts(evs: &[ServerEvent]) -> Vec<u8> {
+    evs.iter()
+        .filter_map(|e| match e {
+            ServerEvent::BodyPart { data } => Some(data.as_slice()),
+            _ => None,
+        })
+        .flatten()
+        .copied()
+        .collect()
+}
+
+#[test]
+fn streaming_data_hands_out_the_unstuffed_body_in_bounded_parts() {
+    let mut body = Vec::new();
+    for i in 0..20_000u32 {
+        body.extend_from_slice(
+            format!("{}line {i}\r\n", if i % 5 == 0 { "." } else { "" }).as_bytes(),
+        );
+    }
+    let mut wire = b"DATA\r\n".to_vec();
+    for line in body.split_inclusive(|c| *c == b'\n') {
+        if line[0] == b'.' {
+            wire.push(b'.');
+        }
+        wire.extend_from_slice(line);
+    }
+    wire.extend_from_slice(b".\r\nQUIT\r\n");
+    for step in [1, 7, 1000, 16 * 1024, wire.len()] {
+        let mut r = reader();
+        r.stream_bodies();
+        let evs = events(&mut r, &wire, step);
+        assert_eq!(joined_parts(&evs), body, "step {step}");
+        let n = evs.len();
+        assert!(matches!(evs[n - 2], ServerEvent::MessageEnd), "step {step}");
+        assert!(matches!(evs[n - 1], ServerEvent::Command(Command::Quit)));
+        assert!(!evs.iter().any(|e| matches!(e, ServerEvent::Message { .. })));
+        for e in &evs {
+            if let ServerEvent::BodyPart { data } = e {
+                assert!(data.len() <= smtp_codec::server::STREAM_PART + 1000);
+            }
+        }
+    }
+}
+
+#[test]
+fn streaming_data_over_the_limit_is_rejected_at_its_end() {
+    let mut r = ServerReader::new(Limits {
+        message_bytes: 100,
+        ..Limits::default()
+    });
+    r.stream_bodies();
+    let mut wire = b"DATA\r\n".to_vec();
+    for _ in 0..50 {
+        wire.extend_from_slice(b"0123456789\r\n");
+    }
+    wire.extend_from_slice(b".\r\nNOOP\r\n");
+    let evs = events(&mut r, &wire, 5000);
+    assert!(evs.iter().any(|e| matches!(
+        e,
+        ServerEvent::MessageRejected {
+            error: DataError::TooLarge { .. },
+            ..
+        }
+    )));
+    assert!(!evs.iter().any(|e| matches!(e, ServerEvent::MessageEnd)));
+    assert!(matches!(
+        evs.last(),
+        Some(ServerEvent::Command(Command::Noop(_)))
+    ));
+}
+
+#[test]
+fn streaming_bdat_hands_out_chunks_as_they_come() {
+    let chunk: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let mut wire = format!("BDAT {}\r\n", chunk.len()).into_bytes();
+    wire.extend_from_slice(&chunk);
+    wire.extend_from_slice(b"BDAT 3 LAST\r\nxyzBDAT 0 LAST\r\nQUIT\r\n");
+    for step in [1000, 16 * 1024, wire.len()] {
+        let mut r = reader();
+        r.stream_bodies();
+        let evs = events(&mut r, &wire, step);
+        let mut want = chunk.clone();
+        want.extend_from_slice(b"xyz");
+        assert_eq!(joined_parts(&evs), want, "step {step}");
+        let ends: Vec<bool> = evs
+            .iter()
+            .filter_map(|e| match e {
+                ServerEvent::BdatEnd { last } => Some(*last),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ends, vec![false, true, true]);
+        assert!(!evs
+            .iter()
+            .any(|e| matches!(e, ServerEvent::BdatChunk { .. })));
+    }
+}

@@ -46,7 +46,7 @@ use tokio::sync::Semaphore;
 
 pub use profiles::{LabProfile, ProfileSpec};
 
-use crate::cli::parse_duration;
+use crate::cli::{parse_duration, parse_timeout};
 
 /// Errors of `mxray lab`.
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +71,8 @@ pub enum LabError {
 
 /// Help text after the options of `mxray lab`.
 pub const LAB_HELP: &str = "\
-Profiles (one port each; --all puts profile i on base-port + i in this order):
+Profiles (--all puts profile i on base-port + i in this order; --profile NAME=PORT repeated
+serves NAME on each PORT):
   good              valid chain under the lab CA, SAN = --hostname, localhost, listen IP
   no-starttls       EHLO without STARTTLS (STARTTLS answered 502)
   self-signed       self-signed certificate, right names
@@ -87,8 +88,11 @@ Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
   sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
 The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
 lab-ca.pem in a sender to test certificate verification.
-Log: one JSON object per session (kind lab-session), flushed per line; Ctrl-C or SIGTERM\nstops the lab and prints the sender-behaviour table of this run on stderr.
-  mxray lab summary FILE   prints the sender-behaviour table of a log.";
+Log: one JSON object per session (kind lab-session), flushed per line; each message with its
+size (data_size) and SHA-256 (data_sha256). Ctrl-C, SIGTERM or SIGHUP stops the lab and prints
+the sender-behaviour table of this run on stderr.
+  mxray lab summary FILE   prints the sender-behaviour table of a log (exit 1 if FILE cannot be
+                           read or stdout is closed).";
 
 /// `mxray lab`: serve profiles, or `mxray lab summary FILE`.
 #[derive(Debug, Clone, Args)]
@@ -120,7 +124,8 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
     pub listen: IpAddr,
 
-    /// Profile to serve, NAME or NAME=PORT (repeatable); without a port: base-port + index.
+    /// Profile to serve, NAME or NAME=PORT (repeatable; a profile given several times listens on
+    /// each of its ports); without a port: base-port + index.
     #[arg(long = "profile", value_name = "NAME[=PORT]")]
     pub profiles: Vec<ProfileSpec>,
 
@@ -144,7 +149,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
 
-    /// Keep message bodies in this Maildir (default: bodies are not kept).
+    /// Keep message bodies in this Maildir (default: bodies are not kept). Either way a body
+    /// is counted, hashed (SHA-256) and stored as it arrives, never held whole in memory.
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
 
@@ -160,12 +166,12 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_sessions: u32,
 
-    /// Deadline of one session.
-    #[arg(long, default_value = "300s", value_parser = parse_duration, value_name = "DURATION")]
+    /// Deadline of one session (1ms to one day).
+    #[arg(long, default_value = "300s", value_parser = parse_timeout, value_name = "DURATION")]
     pub session_timeout: Duration,
 
-    /// Timeout of each read.
-    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    /// Timeout of each read (1ms to one day).
+    #[arg(long, default_value = "60s", value_parser = parse_timeout, value_name = "DURATION")]
     pub idle_timeout: Duration,
 
     /// A plaintext session within this time after a TLS failure of the same client (IP and
@@ -211,16 +217,19 @@ impl ServeArgs {
             })
         };
         if self.all {
+            // A profile also given with --profile listens on the ports given there instead.
             for p in LabProfile::ALL {
-                out.push((p, base(p)?));
+                if !self.profiles.iter().any(|s| s.profile == p) {
+                    out.push((p, base(p)?));
+                }
             }
         }
+        // A profile given several times listens on each of its ports.
         for s in &self.profiles {
             let port = match s.port {
                 Some(p) => p,
                 None => base(s.profile)?,
             };
-            out.retain(|(p, _)| *p != s.profile);
             out.push((s.profile, port));
         }
         if out.is_empty() {
@@ -258,15 +267,19 @@ fn parse_hostname(s: &str) -> Result<String, String> {
     crate::targets::parse_name(s).map_err(|e| e.to_string())
 }
 
-/// Returns on Ctrl-C or SIGTERM.
+/// Returns on Ctrl-C, SIGTERM or SIGHUP (a closed terminal).
 async fn wait_for_stop() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+        if let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+                _ = hup.recv() => {}
             }
             return;
         }
@@ -275,6 +288,7 @@ async fn wait_for_stop() {
 }
 
 fn summary_cmd(file: &std::path::Path) -> Result<(), LabError> {
+    crate::output::check_stdout().map_err(|e| LabError::Io(PathBuf::from("stdout"), e))?;
     let (records, skipped) = summary::read_log(file)?;
     print!("{}", summary::table(&records).render());
     let fp = summary::render_fingerprints(&records);
@@ -472,6 +486,35 @@ mod tests {
             ..ServeArgs::default()
         };
         assert!(overflow.ports().is_err());
+    }
+
+    #[test]
+    fn one_profile_on_several_ports() {
+        let a = ServeArgs {
+            profiles: vec!["good=2710".parse().unwrap(), "good=2711".parse().unwrap()],
+            ..ServeArgs::default()
+        };
+        assert_eq!(
+            a.ports().unwrap(),
+            vec![(LabProfile::Good, 2710), (LabProfile::Good, 2711)]
+        );
+        // --all's port of a profile is replaced by the profile's explicit ports.
+        let a = ServeArgs {
+            all: true,
+            base_port: 3000,
+            profiles: vec!["good=2710".parse().unwrap(), "good=2711".parse().unwrap()],
+            ..ServeArgs::default()
+        };
+        let p = a.ports().unwrap();
+        assert_eq!(p.len(), LabProfile::ALL.len() + 1);
+        assert!(p.contains(&(LabProfile::Good, 2710)) && p.contains(&(LabProfile::Good, 2711)));
+        assert!(!p.contains(&(LabProfile::Good, 3000)));
+        // The same port twice is still refused.
+        let a = ServeArgs {
+            profiles: vec!["good".parse().unwrap(), "good".parse().unwrap()],
+            ..ServeArgs::default()
+        };
+        assert!(a.ports().is_err());
     }
 
     #[tokio::test]

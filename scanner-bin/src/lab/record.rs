@@ -111,6 +111,8 @@ pub struct MailRecord {
     pub rcpt_refused: Vec<String>,
     /// Body size in octets, when a body was accepted.
     pub data_size: Option<usize>,
+    /// SHA-256 of the body (hex), when a body was accepted.
+    pub data_sha256: Option<String>,
     /// The Message-ID header, if any.
     pub message_id: Option<String>,
     /// Accepted (250 after the body).

@@ -2,7 +2,10 @@
 //! MAIL/RCPT/DATA with the recipient-domain check, recorded into a [`SessionRecord`].
 //!
 //! The protocol is smtp-codec's sans-IO [`ServerReader`]; this module only moves bytes and
-//! decides replies.
+//! decides replies. Bodies stream: the reader hands them out in parts that are counted, hashed
+//! (SHA-256), scanned for Message-ID (in the first [`HEADER_SCAN`] bytes) and, with `--store`,
+//! written to the Maildir as they come; no session holds more than [`MAX_SESSION_BUFFER`]
+//! bytes of client input.
 
 use std::io;
 use std::sync::Arc;
@@ -17,7 +20,7 @@ use tokio::time::timeout;
 use super::hello::{describe, scan_hello, HelloScan, MAX_HELLO};
 use super::profiles::LabProfile;
 use super::record::{InjectionResult, MailRecord, SessionRecord, TlsResult};
-use super::store::Maildir;
+use super::store::{Maildir, Pending};
 use super::tls::{handshake, HandshakeError, TlsConn};
 
 /// Most recipients per transaction.
@@ -166,14 +169,73 @@ pub fn message_id(body: &[u8]) -> Option<String> {
     None
 }
 
+/// Most bytes of client input a session holds at once (read buffer, unparsed input, the part
+/// of a body not yet hashed or stored, the header block scanned for Message-ID).
+pub const MAX_SESSION_BUFFER: usize = 256 * 1024;
+
+/// What [`run`] reports about a session besides its record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// The most bytes of client input held in memory at once.
+    pub peak_buffered: usize,
+}
+
+/// Bytes of a body's start kept to find its Message-ID header.
+pub const HEADER_SCAN: usize = 64 * 1024;
+
+/// A body being received: counted, hashed and stored as its parts arrive.
+struct BodySink {
+    size: usize,
+    hasher: sha2::Sha256,
+    /// The start of the body (at most [`HEADER_SCAN`] bytes), for Message-ID.
+    head: Vec<u8>,
+    /// The Maildir file being written, with `--store`.
+    file: Option<Pending>,
+    /// Why the body could not be stored.
+    store_error: Option<io::Error>,
+}
+
+impl BodySink {
+    fn new(store: Option<&Maildir>) -> BodySink {
+        let (file, store_error) = match store.map(Maildir::begin) {
+            None => (None, None),
+            Some(Ok(p)) => (Some(p), None),
+            Some(Err(e)) => (None, Some(e)),
+        };
+        BodySink {
+            size: 0,
+            hasher: sha2::Digest::new(),
+            head: Vec::new(),
+            file,
+            store_error,
+        }
+    }
+
+    fn push(&mut self, data: &[u8]) {
+        self.size = self.size.saturating_add(data.len());
+        sha2::Digest::update(&mut self.hasher, data);
+        let room = HEADER_SCAN.saturating_sub(self.head.len());
+        self.head
+            .extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
+        if let Some(f) = &mut self.file {
+            if let Err(e) = f.write(data) {
+                self.store_error = Some(e);
+                self.file = None;
+            }
+        }
+    }
+}
+
 /// Per-session mutable state.
 struct State {
+    peak: usize,
     greeted: bool,
     mail: Option<MailRecord>,
     commands: usize,
     /// First EHLO inside TLS not yet answered (injection profile).
     injection_pending: bool,
-    bdat: Vec<u8>,
+    /// The body of the current transaction, while it streams in (DATA, or BDAT chunks).
+    body: Option<BodySink>,
     /// The first bytes after a 354 (the start of the body), until the body ends.
     data_head: Option<Vec<u8>>,
 }
@@ -182,14 +244,20 @@ struct State {
 const DATA_HEAD: usize = 64;
 
 /// Runs one session to its end, filling `rec`. Never panics on client input.
-pub async fn run(tcp: TcpStream, cfg: &SessionConfig, rec: &mut SessionRecord, start: Instant) {
+pub async fn run(
+    tcp: TcpStream,
+    cfg: &SessionConfig,
+    rec: &mut SessionRecord,
+    start: Instant,
+) -> SessionStats {
     let mut conn = Conn::Plain(tcp);
     let mut st = State {
+        peak: 0,
         greeted: false,
         mail: None,
         commands: 0,
         injection_pending: false,
-        bdat: Vec::new(),
+        body: None,
         data_head: None,
     };
     let end = match drive(&mut conn, cfg, rec, &mut st, start).await {
@@ -221,6 +289,9 @@ pub async fn run(tcp: TcpStream, cfg: &SessionConfig, rec: &mut SessionRecord, s
     }
     abandon(&mut st, rec);
     rec.end = end;
+    SessionStats {
+        peak_buffered: st.peak,
+    }
 }
 
 /// Whether the bytes start with an SMTP command a client sends when it believes DATA failed.
@@ -243,7 +314,7 @@ fn abandon(st: &mut State, rec: &mut SessionRecord) {
             rec.mails.push(m);
         }
     }
-    st.bdat.clear();
+    st.body = None;
 }
 
 async fn read_some(conn: &mut Conn, buf: &mut [u8], idle: Duration) -> io::Result<usize> {
@@ -270,6 +341,7 @@ async fn drive(
         conn.write_all(greeting.as_bytes()).await?;
     }
     let mut reader = ServerReader::new(cfg.limits);
+    reader.stream_bodies();
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         while let Some(ev) = reader.poll() {
@@ -288,6 +360,10 @@ async fn drive(
             head.extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
         }
         reader.feed(data);
+        let head = st.body.as_ref().map_or(0, |b| b.head.len());
+        st.peak = st
+            .peak
+            .max(reader.held().saturating_add(head).saturating_add(buf.len()));
     }
 }
 
@@ -318,19 +394,33 @@ fn finish_message(
     cfg: &SessionConfig,
     rec: &mut SessionRecord,
     st: &mut State,
-    body: &[u8],
     tls: bool,
     start: Instant,
 ) -> Vec<u8> {
+    let body = st.body.take();
     let Some(mut mail) = st.mail.take() else {
         return replies::bad_sequence().to_bytes();
     };
-    mail.data_size = Some(body.len());
-    mail.message_id = message_id(body);
+    let Some(body) = body else {
+        // A body end without its start: cannot happen with the reader, but never accept it.
+        if rec.mails.len() < MAX_MAILS {
+            rec.mails.push(mail);
+        }
+        return reply(451, "4.3.0 Local error in processing");
+    };
+    mail.data_size = Some(body.size);
+    let digest = sha2::Digest::finalize(body.hasher);
+    mail.data_sha256 = Some(digest.iter().map(|x| format!("{x:02x}")).collect());
+    mail.message_id = message_id(&body.head);
     mail.accepted = true;
     mail.tls = tls;
-    if let Some(store) = &cfg.store {
-        match store.deliver(body) {
+    if cfg.store.is_some() {
+        let stored = match (body.file, body.store_error) {
+            (_, Some(e)) => Err(e),
+            (Some(f), None) => f.commit(),
+            (None, None) => Err(io::Error::other("no file")),
+        };
+        match stored {
             Ok(path) => mail.stored = Some(path.display().to_string()),
             Err(e) => {
                 rec.error = Some(format!("store: {e}"));
@@ -361,6 +451,13 @@ async fn step(
     ev: ServerEvent,
     start: Instant,
 ) -> io::Result<Flow> {
+    // Body parts are data, not commands: count, hash and store them; no reply.
+    if let ServerEvent::BodyPart { data } = &ev {
+        if let Some(b) = &mut st.body {
+            b.push(data);
+        }
+        return Ok(Flow::Continue);
+    }
     st.commands = st.commands.saturating_add(1);
     if st.commands > MAX_COMMANDS {
         conn.write_all(&reply(421, "4.7.0 Too many commands, closing"))
@@ -434,13 +531,22 @@ async fn step(
                     Some(m) if !m.rcpt_accepted.is_empty() => {
                         reader.begin_data();
                         st.data_head = Some(Vec::new());
+                        st.body = Some(BodySink::new(cfg.store.as_deref()));
                         replies::start_mail_input().to_bytes()
                     }
                     Some(_) => reply(554, "5.5.1 No valid recipients"),
                     None => replies::bad_sequence().to_bytes(),
                 },
                 Command::Bdat { .. } => {
-                    // The reader collects the chunk itself; the reply follows the chunk.
+                    // The reader hands out the chunk itself; the reply follows the chunk.
+                    if st.body.is_none()
+                        && st
+                            .mail
+                            .as_ref()
+                            .is_some_and(|m| !m.rcpt_accepted.is_empty())
+                    {
+                        st.body = Some(BodySink::new(cfg.store.as_deref()));
+                    }
                     return Ok(Flow::Continue);
                 }
                 Command::Rset => {
@@ -457,31 +563,25 @@ async fn step(
             }
         }
         ServerEvent::InvalidCommand { reply, .. } => reply.to_bytes(),
-        ServerEvent::Message { body } => {
+        ServerEvent::MessageEnd => {
             st.data_head = None;
             let tls = conn.is_tls();
-            finish_message(cfg, rec, st, &body, tls, start)
+            finish_message(cfg, rec, st, tls, start)
         }
         ServerEvent::MessageRejected { reply, .. } | ServerEvent::BdatRejected { reply, .. } => {
             st.data_head = None;
             abandon(st, rec);
             reply.to_bytes()
         }
-        ServerEvent::BdatChunk { data, last } => {
+        ServerEvent::BdatEnd { last } => {
             if st.mail.as_ref().is_none_or(|m| m.rcpt_accepted.is_empty()) {
+                st.body = None;
                 reply(503, "5.5.1 No valid recipients")
-            } else if st.bdat.len().saturating_add(data.len()) > cfg.limits.message_bytes {
-                abandon(st, rec);
-                replies::message_too_large().to_bytes()
+            } else if last {
+                let tls = conn.is_tls();
+                finish_message(cfg, rec, st, tls, start)
             } else {
-                st.bdat.extend_from_slice(&data);
-                if last {
-                    let body = std::mem::take(&mut st.bdat);
-                    let tls = conn.is_tls();
-                    finish_message(cfg, rec, st, &body, tls, start)
-                } else {
-                    replies::ok().to_bytes()
-                }
+                replies::ok().to_bytes()
             }
         }
         _ => replies::not_implemented().to_bytes(),
@@ -712,6 +812,129 @@ mod tests {
         assert_eq!(message_id(b""), None);
         let long = format!("Message-ID: <{}>\r\n\r\n", "x".repeat(5000));
         assert_eq!(message_id(long.as_bytes()).map(|m| m.len()), Some(998));
+    }
+
+    /// A body of `n` bytes of 78-byte lines, some starting with a dot.
+    fn big_body(n: usize) -> Vec<u8> {
+        let mut b = Vec::with_capacity(n + 80);
+        let mut i = 0u32;
+        while b.len() < n {
+            let lead = if i % 7 == 0 { "." } else { "x" };
+            b.extend_from_slice(format!("{lead}{i:076}\r\n").as_bytes());
+            i += 1;
+        }
+        b
+    }
+
+    fn dot_stuffed(body: &[u8]) -> Vec<u8> {
+        let mut w = Vec::with_capacity(body.len() + body.len() / 50);
+        for line in body.split_inclusive(|c| *c == b'\n') {
+            if line.first() == Some(&b'.') {
+                w.push(b'.');
+            }
+            w.extend_from_slice(line);
+        }
+        w
+    }
+
+    fn sha256_hex(b: &[u8]) -> String {
+        use sha2::Digest;
+        sha2::Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect()
+    }
+
+    /// Runs one plaintext session of the `no-starttls` profile fed `client` at once; returns
+    /// its stats and record.
+    async fn session_with(
+        client: Vec<u8>,
+        store: Option<Arc<Maildir>>,
+    ) -> (SessionStats, SessionRecord) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let cfg = SessionConfig {
+            profile: LabProfile::NoStarttls,
+            hostname: "mx.lab.test".into(),
+            tls: None,
+            accept_domains: vec!["lab.test".into()],
+            limits: Limits {
+                message_bytes: 32 * 1024 * 1024,
+                ..Limits::default()
+            },
+            idle_timeout: Duration::from_secs(20),
+            tarpit_interval: Duration::from_secs(1),
+            store,
+        };
+        let peer = tokio::spawn(async move {
+            let s = TcpStream::connect(addr).await.unwrap();
+            let (mut r, mut w) = s.into_split();
+            let reader = tokio::spawn(async move {
+                let mut replies = Vec::new();
+                let _ = r.read_to_end(&mut replies).await;
+                replies
+            });
+            w.write_all(&client).await.unwrap();
+            reader.await.unwrap()
+        });
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut rec = SessionRecord::default();
+        let stats = run(tcp, &cfg, &mut rec, Instant::now()).await;
+        let replies = String::from_utf8(peer.await.unwrap()).unwrap();
+        assert!(replies.contains("250 2.0.0 Ok: accepted"), "{replies}");
+        (stats, rec)
+    }
+
+    /// Bodies are counted, hashed (and stored) as they stream: a session never holds a whole
+    /// message, however large.
+    #[tokio::test]
+    async fn large_bodies_stream_through_bounded_buffers() {
+        let body = big_body(6 * 1024 * 1024);
+        let mut client =
+            b"EHLO big.test\r\nMAIL FROM:<a@big.test>\r\nRCPT TO:<b@lab.test>\r\nDATA\r\n".to_vec();
+        client.extend_from_slice(&dot_stuffed(&body));
+        client.extend_from_slice(b".\r\nQUIT\r\n");
+        let (stats, rec) = session_with(client, None).await;
+        let mail = rec.mails.first().unwrap();
+        assert!(mail.accepted);
+        assert_eq!(mail.data_size, Some(body.len()));
+        assert_eq!(
+            mail.data_sha256.as_deref(),
+            Some(sha256_hex(&body).as_str())
+        );
+        assert!(
+            stats.peak_buffered <= MAX_SESSION_BUFFER,
+            "held {} bytes at once",
+            stats.peak_buffered
+        );
+
+        // BDAT, in two chunks, into a Maildir: the stored file is the body.
+        let dir = std::env::temp_dir().join(format!("mxray-stream-{}", std::process::id()));
+        let store = Arc::new(Maildir::create(&dir).unwrap());
+        let (a, b) = body.split_at(body.len() / 3);
+        let mut client =
+            b"EHLO big.test\r\nMAIL FROM:<a@big.test>\r\nRCPT TO:<b@lab.test>\r\n".to_vec();
+        client.extend_from_slice(format!("BDAT {}\r\n", a.len()).as_bytes());
+        client.extend_from_slice(a);
+        client.extend_from_slice(format!("BDAT {} LAST\r\n", b.len()).as_bytes());
+        client.extend_from_slice(b);
+        client.extend_from_slice(b"QUIT\r\n");
+        let (stats, rec) = session_with(client, Some(store)).await;
+        let mail = rec.mails.first().unwrap();
+        assert!(mail.accepted);
+        assert_eq!(mail.data_size, Some(body.len()));
+        assert_eq!(
+            mail.data_sha256.as_deref(),
+            Some(sha256_hex(&body).as_str())
+        );
+        let stored = std::fs::read(mail.stored.as_ref().unwrap()).unwrap();
+        assert!(stored == body, "stored body differs");
+        assert!(
+            stats.peak_buffered <= MAX_SESSION_BUFFER,
+            "held {} bytes at once",
+            stats.peak_buffered
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

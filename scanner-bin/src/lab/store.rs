@@ -1,4 +1,6 @@
 //! `--store DIR`: message bodies in a Maildir (`tmp/`, `new/`, `cur/`). Without it no body is kept.
+//! A body is written to `tmp/` as it streams in ([`Maildir::begin`], [`Pending::write`]) and
+//! moved into `new/` when accepted ([`Pending::commit`]); an abandoned one is removed.
 
 use std::fs;
 use std::io::{self, Write};
@@ -27,6 +29,13 @@ impl Maildir {
 
     /// Writes a message to `tmp/`, then renames it into `new/`; returns the final path.
     pub fn deliver(&self, body: &[u8]) -> io::Result<PathBuf> {
+        let mut p = self.begin()?;
+        p.write(body)?;
+        p.commit()
+    }
+
+    /// Starts a message in `tmp/`.
+    pub fn begin(&self) -> io::Result<Pending> {
         let secs = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
@@ -34,15 +43,53 @@ impl Maildir {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let name = format!("{secs}.P{}Q{n}.mxray-lab", std::process::id());
         let tmp = self.root.join("tmp").join(&name);
-        let mut f = fs::OpenOptions::new()
+        let file = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&tmp)?;
-        f.write_all(body)?;
+        Ok(Pending {
+            file: Some(file),
+            tmp,
+            new: self.root.join("new").join(&name),
+        })
+    }
+}
+
+/// A message being written to `tmp/`; removed when dropped without [`Pending::commit`].
+#[derive(Debug)]
+pub struct Pending {
+    file: Option<fs::File>,
+    tmp: PathBuf,
+    new: PathBuf,
+}
+
+impl Pending {
+    /// Appends body bytes.
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.write_all(bytes),
+            None => Err(io::Error::other("message already committed")),
+        }
+    }
+
+    /// Syncs the file and moves it into `new/`; returns the final path.
+    pub fn commit(mut self) -> io::Result<PathBuf> {
+        let f = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("message already committed"))?;
         f.sync_all()?;
-        let new = self.root.join("new").join(&name);
-        fs::rename(&tmp, &new)?;
-        Ok(new)
+        drop(f);
+        fs::rename(&self.tmp, &self.new)?;
+        Ok(self.new.clone())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
     }
 }
 
@@ -61,6 +108,17 @@ mod tests {
         assert!(a.starts_with(dir.join("new")));
         assert_eq!(fs::read(&b).unwrap(), b"b");
         assert_eq!(fs::read_dir(dir.join("tmp")).unwrap().count(), 0);
+        // Streamed in parts; an abandoned message leaves nothing behind.
+        let mut p = md.begin().unwrap();
+        p.write(b"Subject: c\r\n").unwrap();
+        p.write(b"\r\nbody\r\n").unwrap();
+        let c = p.commit().unwrap();
+        assert_eq!(fs::read(&c).unwrap(), b"Subject: c\r\n\r\nbody\r\n");
+        let mut gone = md.begin().unwrap();
+        gone.write(b"half").unwrap();
+        drop(gone);
+        assert_eq!(fs::read_dir(dir.join("tmp")).unwrap().count(), 0);
+        assert_eq!(fs::read_dir(dir.join("new")).unwrap().count(), 3);
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -21,6 +21,7 @@ use std::io::BufReader;
 use std::path::Path;
 
 use crate::lines::{BoundedLines, Line};
+use crate::term::escape;
 
 use super::profiles::LabProfile;
 use super::record::{SessionRecord, SESSION_KIND};
@@ -134,11 +135,17 @@ impl Table {
             .map(String::as_str)
     }
 
-    /// Plain-text rendering with aligned columns.
+    /// Plain-text rendering with aligned columns; every key and cell goes through
+    /// [`crate::term::escape`] (an EHLO name is the client's to choose).
     pub fn render(&self) -> String {
+        let escaped: Vec<(String, Vec<String>)> = self
+            .rows
+            .iter()
+            .map(|(k, cells)| (escape(k), cells.iter().map(|c| escape(c)).collect()))
+            .collect();
         let mut widths: Vec<usize> = vec!["client".len()];
         widths.extend(self.profiles.iter().map(|p| p.name().len()));
-        for (k, cells) in &self.rows {
+        for (k, cells) in &escaped {
             if let Some(w) = widths.first_mut() {
                 *w = (*w).max(k.chars().count());
             }
@@ -161,7 +168,7 @@ impl Table {
         let mut head = vec!["client"];
         head.extend(self.profiles.iter().map(|p| p.name()));
         line(head);
-        for (k, cells) in &self.rows {
+        for (k, cells) in &escaped {
             let mut cols = vec![k.as_str()];
             cols.extend(cells.iter().map(String::as_str));
             line(cols);
@@ -189,9 +196,13 @@ pub fn fingerprints(records: &[SessionRecord]) -> Vec<(String, String, String, S
     rows.into_iter().collect()
 }
 
-/// Renders [`fingerprints`] as aligned text (empty when no ClientHello was seen).
+/// Renders [`fingerprints`] as aligned text (empty when no ClientHello was seen), escaped with
+/// [`crate::term::escape`].
 pub fn render_fingerprints(records: &[SessionRecord]) -> String {
-    let rows = fingerprints(records);
+    let rows: Vec<(String, String, String, String)> = fingerprints(records)
+        .into_iter()
+        .map(|(c, ja4, v, ja3)| (escape(&c), escape(&ja4), escape(&v), escape(&ja3)))
+        .collect();
     if rows.is_empty() {
         return String::new();
     }
@@ -201,8 +212,18 @@ pub fn render_fingerprints(records: &[SessionRecord]) -> String {
         .max()
         .unwrap_or(0)
         .max(6);
-    let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(3);
-    let w2 = rows.iter().map(|r| r.2.len()).max().unwrap_or(0).max(8);
+    let w1 = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(3);
+    let w2 = rows
+        .iter()
+        .map(|r| r.2.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     let mut out = format!(
         "{:<w0$}  {:<w1$}  {:<w2$}  JA3\n",
         "client", "JA4", "versions"
@@ -327,5 +348,41 @@ mod tests {
         let text = t.render();
         assert!(text.starts_with("client"), "{text}");
         assert_eq!(text.lines().count(), 3);
+    }
+
+    #[test]
+    fn a_hostile_ehlo_name_cannot_drive_the_terminal() {
+        let evil = "x\x1b]0;owned\x07\x1b[2J\u{9b}1m\u{202e}";
+        let mut a = rec("127.0.0.1:1000", evil, LabProfile::Good);
+        a.client_hello = Some(crate::lab::hello::HelloInfo {
+            legacy_version: "TLSv1.2".into(),
+            versions: vec!["TLSv1.3\x1b[2J".into()],
+            suites: vec![],
+            sni: None,
+            groups: vec![],
+            alpn: vec![],
+            extensions: vec![],
+            ja3_string: String::new(),
+            ja3: "j3\x07".into(),
+            ja4: "t13i_x".into(),
+        });
+        let mut b = rec("bad\x1b[31m", "ok", LabProfile::Good);
+        b.ehlo = None;
+        let records = [a, b];
+        let table = table(&records).render();
+        let fp = render_fingerprints(&records);
+        for text in [&table, &fp] {
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| c != '\n' && crate::term::is_unsafe_char(c)),
+                "{text:?}"
+            );
+        }
+        assert!(
+            table.contains("x\\x1b]0;owned\\x07\\x1b[2J\\x9b1m\\u{202e} [127.0.0.1]"),
+            "{table}"
+        );
+        assert!(table.contains("(no EHLO) [bad\\x1b[31m]"), "{table}");
     }
 }

@@ -109,7 +109,14 @@ fn warn_problems(label: &str, i: &aggregate::InputStats) {
     }
 }
 
-/// Runs `mxray report`; returns the process exit code (0, or 1 on an I/O error).
+/// The input files, as named in messages (`-` is stdin).
+fn files_list(files: &[PathBuf]) -> String {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    names.join(", ")
+}
+
+/// Runs `mxray report`; returns the process exit code: 0, or 1 on an I/O error, when no input
+/// line is a valid record, or when stdout is closed.
 pub fn run(opts: &Options) -> i32 {
     let report = match build_report(opts) {
         Ok(r) => r,
@@ -122,6 +129,13 @@ pub fn run(opts: &Options) -> i32 {
     if let Some(b) = &report.baseline_input {
         warn_problems("baseline: ", b);
     }
+    if report.input.records == 0 {
+        eprintln!(
+            "mxray report: no valid record in {} (nothing to report)",
+            files_list(&opts.files)
+        );
+        return 1;
+    }
     let out = render(&report, opts.format);
     let written = match opts.output.as_deref() {
         Some(p) if p != Path::new("-") => {
@@ -132,7 +146,8 @@ pub fn run(opts: &Options) -> i32 {
         }
         _ => {
             let mut so = std::io::stdout().lock();
-            so.write_all(out.as_bytes())
+            crate::output::check_stdout()
+                .and_then(|()| so.write_all(out.as_bytes()))
                 .and_then(|()| so.flush())
                 .map_err(|source| ReportError::Write {
                     path: "-".to_owned(),

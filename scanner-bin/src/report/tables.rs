@@ -148,19 +148,22 @@ pub struct Report {
 }
 
 /// A label safe to print anywhere: control characters (ANSI escapes, newlines) and bidi
-/// overrides become `�`, and it is cut to [`MAX_LABEL_CHARS`] characters (with `…`).
+/// overrides are shown escaped by [`crate::term::escape`] (`\x1b`, `\u{202e}`), as in every
+/// terminal output, and it is cut to [`MAX_LABEL_CHARS`] characters (with `…`).
 pub fn clean_label(s: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in s.chars().enumerate() {
-        if n >= MAX_LABEL_CHARS {
-            out.pop();
-            out.push('…');
-            break;
-        }
-        let bad = c.is_control()
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
-        out.push(if bad { '\u{fffd}' } else { c });
+    cut_label(s, MAX_LABEL_CHARS)
+}
+
+/// Escapes `s` and cuts it to `max` characters, the last one `…` when cut.
+fn cut_label(s: &str, max: usize) -> String {
+    // Escaping grows a string at most tenfold: no need to escape what will be cut anyway.
+    let head: String = s.chars().take(max.saturating_add(1)).collect();
+    let escaped = crate::term::escape(&head);
+    if escaped.chars().count() <= max {
+        return escaped;
     }
+    let mut out: String = escaped.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
     out
 }
 
@@ -844,10 +847,22 @@ pub fn input_lines(r: &Report) -> Vec<String> {
     v
 }
 
-/// Like [`clean_label`] with a larger limit, for problem lines.
+/// Like [`clean_label`] with a larger limit (200 characters), for problem lines.
 pub fn clean_label_long(s: &str) -> String {
-    let cut: String = s.chars().take(200).collect();
-    cut.chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect()
+    cut_label(s, 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_escaped_like_every_terminal_output() {
+        let hostile = "Old CA \u{1b}[31m\u{202e}x\u{7}";
+        assert_eq!(clean_label(hostile), "Old CA \\x1b[31m\\u{202e}x\\x07");
+        assert_eq!(clean_label_long(hostile), "Old CA \\x1b[31m\\u{202e}x\\x07");
+        let long = "a".repeat(MAX_LABEL_CHARS + 5);
+        assert_eq!(clean_label(&long).chars().count(), MAX_LABEL_CHARS);
+        assert!(clean_label(&long).ends_with('…'));
+    }
 }

@@ -120,6 +120,30 @@ impl Lab {
         self.ports.iter().find(|(q, _)| *q == p).unwrap().1
     }
 
+    /// Every port of a profile (a profile given twice to `start` listens on two).
+    pub fn ports_of(&self, p: LabProfile) -> Vec<u16> {
+        self.ports
+            .iter()
+            .filter(|(q, _)| *q == p)
+            .map(|(_, port)| *port)
+            .collect()
+    }
+
+    /// Sends `signal` (`-HUP`, `-TERM`...) to the lab and waits (at most 10 s) for its exit.
+    pub fn stop_with(&mut self, signal: &str) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
+        assert!(sent.success());
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < end, "the lab did not stop after {signal}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Every session record so far.
     pub fn records(&self) -> Vec<SessionRecord> {
         if !self.log.exists() {
