@@ -5,10 +5,23 @@
 //! from ranges and literals), exclusion list, resume set. Addresses that came from DNS pass the
 //! exclusion list and the resume set too, before the connection.
 //!
+//! Units of work and shared endpoints: each record finishes one unit of work
+//! ([`crate::resume::Unit`]: target, domain, MX host, address, port). `--resume` skips the units
+//! that have a final record, so a domain whose MX host was recorded for another domain still gets
+//! its records. Each endpoint `(ip, port)` is connected to once per scan: the [`Registry`] maps it
+//! to the scan in flight or its finished result, and every further unit that reaches it (another
+//! domain of the same provider, the same MX host at several preferences, the same target given
+//! twice) waits for or reuses that result and gets its own record with `shared_from` set (the
+//! certificate name check redone for its own MX host and domain). The same unit is recorded once.
+//! The registry holds at most [`REGISTRY_ENTRIES`] finished results (the oldest are forgotten:
+//! an endpoint reached again after that is scanned again); `--resume` seeds it with the results
+//! in the file.
+//!
 //! Stop (SIGINT / SIGTERM): no new endpoint is launched; in-flight endpoints get `--grace` to
 //! finish, then are recorded with status `interrupted`; every record is flushed; exit 130.
 //! A second signal skips the grace period.
 
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io::{self, BufReader};
 use std::net::{IpAddr, SocketAddr};
@@ -24,12 +37,15 @@ use crate::audit::load_store;
 use crate::cli::ScanArgs;
 use crate::dns::{Dns, DnsFailure, DomainResolution};
 use crate::exclude::{parse_entry, ExcludeError, ExclusionList};
-use crate::output::{open_output, spawn_writer, OutputStats, RecordSender};
+use crate::output::{
+    check_output, open_output, repair_torn_tail, spawn_writer, OutputStats, RecordSender,
+    TailRepair,
+};
 use crate::pipeline::{ms, scan_endpoint, Endpoint, PipelineConfig, ScanContext};
 use crate::progress::Progress;
 use crate::ratelimit::{RateConfig, RateLimiter};
 use crate::record::{EndpointRecord, ErrorKind, MxInfo, Phase, ScanError, Status};
-use crate::resume::{ResumeError, ResumeSet};
+use crate::resume::{ResumeError, ResumeSet, Unit};
 use crate::shard::Shard;
 use crate::targets::{
     parse_target, range_len, ListError, ParseOptions, RangeIter, SourcedTarget, Target,
@@ -48,6 +64,13 @@ const FULL_PROFILE_CONNECTIONS: f64 = 200.0;
 
 /// Most addresses remembered by the per-IP rate limiter.
 const RATE_LIMITER_ENTRIES: usize = 65_536;
+
+/// Most finished endpoint results kept for reuse in one scan (see [`Registry`]).
+pub const REGISTRY_ENTRIES: usize = 65_536;
+
+/// Most units remembered per endpoint to record each unit once (beyond: a repeated unit may be
+/// recorded again; the report counts it once).
+const UNITS_PER_ENDPOINT: usize = 100_000;
 
 /// A fatal error: the scan could not start, or could not go on.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +130,9 @@ pub enum FatalError {
         /// Why.
         error: io::Error,
     },
+    /// The output would destroy an input or an existing result.
+    #[error("{0}")]
+    OutputRefused(#[from] crate::output::OutputRefused),
     /// A name target, and no resolver.
     #[error("{0}")]
     Dns(String),
@@ -180,6 +206,7 @@ struct Shared {
     dns_error: Option<String>,
     exclude: ExclusionList,
     resume: ResumeSet,
+    registry: Registry,
     out: RecordSender,
     progress: Progress,
     stop: watch::Receiver<bool>,
@@ -193,7 +220,7 @@ struct Shared {
 enum Source {
     Arg(SourcedTarget),
     Stdin,
-    File(PathBuf),
+    File(PathBuf, BufReader<File>),
 }
 
 /// Runs `mxray scan`.
@@ -230,12 +257,13 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
             target,
         }));
     }
+    // Target files are opened now (a missing file is fatal before any packet) and read once,
+    // as a stream, by the reader thread: a pipe or /dev/stdin cannot be read twice. A bad line
+    // later in a file stops the scan at that point (records written before it are kept).
     for path in &args.targets_file {
         let file = open_targets(path)?;
-        for item in TargetList::new(file, path.display().to_string(), opts) {
-            count_target(&item?.target, &mut total, &mut names_seen);
-        }
-        sources.push(Source::File(path.clone()));
+        total = None;
+        sources.push(Source::File(path.clone(), file));
     }
     if args.shard.is_some() {
         total = None;
@@ -254,10 +282,14 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         ExclusionList::read_into(BufReader::new(f), &path.display().to_string(), &mut nets)?;
     }
     let exclude = ExclusionList::new(nets);
-    let resume = match &args.resume {
+    let mut resume = match &args.resume {
         None => ResumeSet::default(),
         Some(path) => match File::open(path) {
-            Ok(f) => ResumeSet::read(BufReader::new(f), &path.display().to_string())?,
+            Ok(f) => ResumeSet::read_with_seeds(
+                BufReader::new(f),
+                &path.display().to_string(),
+                REGISTRY_ENTRIES,
+            )?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => ResumeSet::default(),
             Err(error) => {
                 return Err(FatalError::ResumeFile {
@@ -302,6 +334,38 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         (Some(r), Some(o)) => same_file(r, o),
         _ => false,
     };
+    if let Some(output) = &args.output {
+        let mut inputs: Vec<&Path> = args.targets_file.iter().map(PathBuf::as_path).collect();
+        inputs.extend(args.exclude_file.iter().map(PathBuf::as_path));
+        if args.targets.iter().any(|t| t == "-") {
+            inputs.push(Path::new("-"));
+        }
+        if let (Some(r), false) = (&args.resume, append) {
+            inputs.push(r);
+        }
+        check_output(output, &inputs, args.force || append, !append)?;
+    }
+    if let (true, Some(output)) = (append, &args.output) {
+        let repaired = repair_torn_tail(output).map_err(|error| FatalError::Output {
+            where_: output.display().to_string(),
+            error,
+        })?;
+        if let TailRepair::Cut { bytes } = repaired {
+            eprintln!(
+                "mxray: resume: cut a torn last line ({bytes} bytes, a record cut short by a \
+                 killed run or a full disk) from {}; its endpoint is scanned again",
+                output.display()
+            );
+        }
+    } else if resume.truncated_last_line {
+        if let Some(r) = &args.resume {
+            eprintln!(
+                "mxray: resume: ignored a torn last line of {} (a record cut short); its \
+                 endpoint is scanned again",
+                r.display()
+            );
+        }
+    }
     let where_ = args
         .output
         .as_ref()
@@ -348,6 +412,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         dns,
         dns_error,
         exclude,
+        registry: Registry::seeded(resume.take_seeds()),
         resume,
         out,
         progress: progress.clone(),
@@ -478,17 +543,7 @@ fn read_sources(
                     }
                 }
             }
-            Source::File(path) => {
-                let file = match File::open(&path) {
-                    Ok(f) => BufReader::new(f),
-                    Err(error) => {
-                        let _ = tx.blocking_send(Err(ListError::Io {
-                            source_name: path.display().to_string(),
-                            error,
-                        }));
-                        return;
-                    }
-                };
+            Source::File(path, file) => {
                 for item in TargetList::new(file, path.display().to_string(), opts) {
                     if tx.blocking_send(item).is_err() {
                         return;
@@ -604,7 +659,10 @@ impl Scheduler {
         if !self.shard.owns(&addr.to_string()) {
             return true;
         }
-        if !admit(&self.shared, addr) {
+        if !admit(
+            &self.shared,
+            &unit(&target, None, None, Some(addr.ip()), addr.port()),
+        ) {
             return true;
         }
         self.launch(Work::Addr { target, addr }).await
@@ -630,19 +688,181 @@ impl Scheduler {
     }
 }
 
-/// Exclusion and resume checks, counted; true when the endpoint may be scanned.
-fn admit(shared: &Shared, addr: SocketAddr) -> bool {
-    if shared.exclude.contains(addr.ip()) {
-        shared.excluded.fetch_add(1, Ordering::Relaxed);
-        shared.progress.inc_skipped();
-        return false;
+/// Exclusion and resume checks, counted; true when the unit may be worked on.
+fn admit(shared: &Shared, unit: &Unit) -> bool {
+    if let Some(ip) = unit.ip {
+        if shared.exclude.contains(ip) {
+            shared.excluded.fetch_add(1, Ordering::Relaxed);
+            shared.progress.inc_skipped();
+            return false;
+        }
     }
-    if shared.resume.contains(addr.ip(), addr.port()) {
+    if shared.resume.is_done(unit) {
         shared.resumed.fetch_add(1, Ordering::Relaxed);
         shared.progress.inc_skipped();
         return false;
     }
     true
+}
+
+/// The unit of work of a record about `target` (see [`Unit`]).
+fn unit(
+    target: &str,
+    domain: Option<&str>,
+    mx: Option<&str>,
+    ip: Option<IpAddr>,
+    port: u16,
+) -> Unit {
+    Unit {
+        target: target.to_owned(),
+        domain: domain.map(str::to_owned),
+        mx: mx.map(str::to_owned),
+        ip,
+        port,
+    }
+}
+
+/// What a unit that reaches an endpoint does (see [`Registry::claim`]).
+enum Claim {
+    /// The endpoint is not known: scan it, then publish the result with this sender.
+    Scan(watch::Sender<Option<Arc<EndpointRecord>>>),
+    /// Another unit is scanning it: wait for its result.
+    Wait(watch::Receiver<Option<Arc<EndpointRecord>>>),
+    /// Its finished result.
+    Done(Arc<EndpointRecord>),
+    /// This very unit was already recorded by this scan.
+    Duplicate,
+}
+
+enum Slot {
+    InFlight(watch::Receiver<Option<Arc<EndpointRecord>>>),
+    Done(Arc<EndpointRecord>),
+}
+
+struct Entry {
+    slot: Slot,
+    units: HashSet<u128>,
+}
+
+#[derive(Default)]
+struct RegistryInner {
+    entries: HashMap<(IpAddr, u16), Entry>,
+    /// Finished endpoints, oldest first (may name entries already gone).
+    done_order: VecDeque<(IpAddr, u16)>,
+}
+
+/// The per-scan registry of endpoints: `(ip, port)` to the scan in flight or its finished
+/// result, so that each endpoint is connected to once. Holds at most [`REGISTRY_ENTRIES`]
+/// finished results (the oldest are forgotten) plus the scans in flight (at most
+/// `--concurrency`).
+struct Registry {
+    inner: std::sync::Mutex<RegistryInner>,
+}
+
+impl Registry {
+    /// A registry holding finished results (from a resume file).
+    fn seeded(seeds: Vec<EndpointRecord>) -> Self {
+        let reg = Self {
+            inner: std::sync::Mutex::default(),
+        };
+        for rec in seeds {
+            if let Some(ip) = rec.ip {
+                reg.finish((ip, rec.port), Arc::new(rec));
+            }
+        }
+        reg
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RegistryInner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Registers `unit` (its key) at `endpoint` and says what to do.
+    fn claim(&self, endpoint: (IpAddr, u16), unit: u128) -> Claim {
+        let mut inner = self.lock();
+        if let Some(e) = inner.entries.get_mut(&endpoint) {
+            if e.units.contains(&unit) {
+                return Claim::Duplicate;
+            }
+            if e.units.len() < UNITS_PER_ENDPOINT {
+                e.units.insert(unit);
+            }
+            return match &e.slot {
+                Slot::InFlight(rx) => Claim::Wait(rx.clone()),
+                Slot::Done(rec) => Claim::Done(Arc::clone(rec)),
+            };
+        }
+        let (tx, rx) = watch::channel(None);
+        inner.entries.insert(
+            endpoint,
+            Entry {
+                slot: Slot::InFlight(rx),
+                units: HashSet::from([unit]),
+            },
+        );
+        Claim::Scan(tx)
+    }
+
+    /// Stores a finished result (an `interrupted` one is not kept: the next unit scans again).
+    fn finish(&self, endpoint: (IpAddr, u16), rec: Arc<EndpointRecord>) {
+        let mut inner = self.lock();
+        if rec.status == Status::Interrupted {
+            inner.entries.remove(&endpoint);
+            return;
+        }
+        let entry = inner.entries.entry(endpoint).or_insert_with(|| Entry {
+            slot: Slot::Done(Arc::clone(&rec)),
+            units: HashSet::new(),
+        });
+        entry.slot = Slot::Done(rec);
+        inner.done_order.push_back(endpoint);
+        while inner.done_order.len() > REGISTRY_ENTRIES {
+            let Some(old) = inner.done_order.pop_front() else {
+                break;
+            };
+            if matches!(
+                inner.entries.get(&old),
+                Some(Entry {
+                    slot: Slot::Done(_),
+                    ..
+                })
+            ) {
+                inner.entries.remove(&old);
+            }
+        }
+    }
+}
+
+/// The record of `ep` made from the result of another unit's scan of the same endpoint.
+fn reused(rec: &EndpointRecord, ep: &Endpoint) -> EndpointRecord {
+    let mut r = rec.clone();
+    r.shared_from = Some(
+        rec.shared_from
+            .clone()
+            .unwrap_or_else(|| rec.target.clone()),
+    );
+    r.target = ep.target.clone();
+    r.domain = ep.domain.clone();
+    r.mx = ep.mx.clone();
+    r.timings.dns_ms = ep.dns_ms;
+    let mx_name = ep
+        .mx
+        .as_ref()
+        .map(|m| m.host.as_str())
+        .filter(|h| *h != "." && h.parse::<IpAddr>().is_err());
+    if let Some(cert) = &rec.certificate {
+        let redone = cert.for_names(mx_name, ep.domain.as_deref());
+        if redone.findings != cert.findings {
+            r.findings
+                .retain(|f| f.source != crate::record::FindingSource::Certificate);
+            r.findings.extend(crate::findings::from_audit(&redone));
+            crate::findings::sort(&mut r.findings);
+        }
+        r.certificate = Some(redone);
+    }
+    r
 }
 
 async fn emit(shared: &Shared, rec: EndpointRecord) {
@@ -688,14 +908,48 @@ fn dns_record(
     rec
 }
 
-/// Scans one endpoint (after the exclusion and resume checks) and writes its record.
+/// Writes the record of one endpoint unit (after the exclusion and resume checks): scans the
+/// endpoint, or reuses (waiting if need be) the scan of another unit (see [`Registry`]).
 async fn scan_one(shared: &Shared, ep: Endpoint) {
-    if *shared.stop.borrow() || !admit(shared, ep.addr) {
+    let u = unit(
+        &ep.target,
+        ep.domain.as_deref(),
+        ep.mx.as_ref().map(|m| m.host.as_str()),
+        Some(ep.addr.ip()),
+        ep.addr.port(),
+    );
+    if *shared.stop.borrow() || !admit(shared, &u) {
         return;
     }
-    // scan_endpoint watches `ctx.abort` itself and keeps what it saw so far.
-    let rec = scan_endpoint(&shared.ctx, &ep).await;
-    emit(shared, rec).await;
+    let endpoint = (ep.addr.ip(), ep.addr.port());
+    match shared.registry.claim(endpoint, u.key()) {
+        Claim::Duplicate => {}
+        Claim::Done(rec) => emit(shared, reused(&rec, &ep)).await,
+        Claim::Wait(mut rx) => {
+            // The scan in flight ends by its own deadline, or by the abort after a stop.
+            let rec = match rx.wait_for(Option::is_some).await {
+                Ok(r) => r.clone(),
+                Err(_) => None,
+            };
+            let rec = match rec {
+                Some(r) => reused(&r, &ep),
+                None => interrupted_record(
+                    ep.new_record(shared.ctx.config.profile),
+                    Phase::Connect,
+                    Instant::now(),
+                ),
+            };
+            emit(shared, rec).await;
+        }
+        Claim::Scan(tx) => {
+            // scan_endpoint watches `ctx.abort` itself and keeps what it saw so far.
+            let rec = Arc::new(scan_endpoint(&shared.ctx, &ep).await);
+            shared.registry.finish(endpoint, Arc::clone(&rec));
+            let _ = tx.send(Some(Arc::clone(&rec)));
+            drop(tx);
+            emit(shared, Arc::unwrap_or_clone(rec)).await;
+        }
+    }
 }
 
 async fn run_work(shared: &Shared, work: Work) {
@@ -712,6 +966,10 @@ async fn run_work(shared: &Shared, work: Work) {
             scan_one(shared, ep).await;
         }
         Work::Host { target, name, port } => {
+            // A recorded DNS failure finishes the host target: it is not resolved again.
+            if !admit(shared, &unit(&target, None, None, None, port)) {
+                return;
+            }
             let Some(dns) = &shared.dns else {
                 return dns_unavailable(shared, &target, None, port).await;
             };
@@ -756,6 +1014,12 @@ async fn run_work(shared: &Shared, work: Work) {
             domain,
             port,
         } => {
+            // A recorded DNS failure or null MX finishes the domain: it is not resolved again.
+            if !admit(shared, &unit(&target, Some(&domain), None, None, port))
+                || !admit(shared, &unit(&target, Some(&domain), Some("."), None, port))
+            {
+                return;
+            }
             let Some(dns) = &shared.dns else {
                 return dns_unavailable(shared, &target, Some(&domain), port).await;
             };
@@ -808,6 +1072,11 @@ async fn run_work(shared: &Shared, work: Work) {
                         };
                         match h.addresses {
                             Ok(ips) => list.extend(endpoints(mx, ips)),
+                            Err(_)
+                                if !admit(
+                                    shared,
+                                    &unit(&target, Some(&domain), Some(&mx.host), None, port),
+                                ) => {}
                             Err(f) => {
                                 let rec = dns_record(
                                     shared,

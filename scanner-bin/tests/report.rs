@@ -691,3 +691,52 @@ fn unknown_enumerated_values_drop_only_their_section() {
     let text = render(&build(&a, None), Format::Text);
     assert!(text.contains("2 record(s) hold values this version does not know"));
 }
+
+#[test]
+fn report_output_never_destroys_an_input_or_an_existing_file() {
+    let exe = env!("CARGO_BIN_EXE_mxray");
+    let d = std::env::temp_dir().join(format!("mxray-report-noclobber-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    let input = d.join("r.jsonl");
+    let original = std::fs::read_to_string(fixture_path()).unwrap();
+    std::fs::write(&input, &original).unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(exe)
+            .arg("report")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // The input as its own output, even with --force.
+    let o = run(&[
+        input.as_os_str(),
+        "-o".as_ref(),
+        input.as_os_str(),
+        "--force".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is the input"));
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), original);
+    // An existing file: refused without --force, overwritten with it.
+    let out = d.join("report.txt");
+    std::fs::write(&out, "keep me\n").unwrap();
+    let o = run(&[input.as_os_str(), "-o".as_ref(), out.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me\n");
+    let o = run(&[
+        input.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--force".as_ref(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_ne!(std::fs::read_to_string(&out).unwrap(), "keep me\n");
+    std::fs::remove_dir_all(&d).ok();
+}

@@ -76,6 +76,8 @@ pub struct Options {
     pub output: Option<PathBuf>,
     /// Result files of an earlier scan to compare with.
     pub baseline: Vec<PathBuf>,
+    /// Overwrite an existing output file (an input is always refused).
+    pub force: bool,
 }
 
 /// Reads the inputs (and the baseline) and builds the report.
@@ -111,6 +113,18 @@ fn warn_problems(label: &str, i: &aggregate::InputStats) {
 
 /// Runs `mxray report`; returns the process exit code (0, or 1 on an I/O error).
 pub fn run(opts: &Options) -> i32 {
+    if let Some(output) = opts.output.as_deref() {
+        let inputs: Vec<&Path> = opts
+            .files
+            .iter()
+            .chain(&opts.baseline)
+            .map(PathBuf::as_path)
+            .collect();
+        if let Err(e) = crate::output::check_output(output, &inputs, opts.force, false) {
+            eprintln!("mxray report: {e}");
+            return 1;
+        }
+    }
     let report = match build_report(opts) {
         Ok(r) => r,
         Err(e) => {
