@@ -1,8 +1,10 @@
 //! `mxray report`: the study's tables and charts from scan results (JSON Lines).
 //!
-//! One streaming pass over one or more result files (shards of one scan) folds every
-//! [`EndpointRecord`](crate::record::EndpointRecord) into an [`Aggregate`], whose memory is
-//! bounded by the number of distinct values (capped), not by the number of records. The
+//! A streaming pass over one or more result files (shards of one scan) folds the
+//! [`EndpointRecord`](crate::record::EndpointRecord)s into an [`Aggregate`], whose memory is
+//! bounded by the number of distinct values (capped), not by the number of records; a first
+//! pass notes which record counts for each unit of work and each endpoint, so that each counts
+//! once ([`input::read_files`]). The
 //! aggregate becomes a [`Report`] of tables ([`tables::build`]), optionally with the change since
 //! a baseline scan, rendered as text, Markdown, JSON or one self-contained HTML file with inline
 //! SVG charts.
