@@ -132,17 +132,20 @@ pub fn is_record_line(text: &str) -> bool {
 impl ResumeSet {
     /// Reads the records of `reader` (no endpoint results kept).
     pub fn read<R: BufRead>(reader: R, source_name: &str) -> Result<Self, ResumeError> {
-        Self::read_with_seeds(reader, source_name, 0)
+        Self::read_with_seeds(reader, source_name, 0, 0)
     }
 
     /// Reads the records of `reader`, keeping the first final result of each endpoint
-    /// `(ip, port)`, at most `seed_cap` of them (see [`Self::take_seeds`]).
+    /// `(ip, port)`, at most `seed_cap` of them and `seed_bytes` of their lines (see
+    /// [`Self::take_seeds`]).
     pub fn read_with_seeds<R: BufRead>(
         reader: R,
         source_name: &str,
         seed_cap: usize,
+        seed_bytes: usize,
     ) -> Result<Self, ResumeError> {
         let mut set = Self::default();
+        let mut bytes = 0usize;
         for line in BoundedLines::new(reader, MAX_RECORD_LINE) {
             let line = line.map_err(|error| ResumeError::Io {
                 source_name: source_name.to_owned(),
@@ -179,8 +182,12 @@ impl ResumeSet {
                     };
                     set.done.insert(unit.key());
                     if let Some(ip) = key.ip {
-                        if set.seeds.len() < seed_cap && !set.seeded.contains(&(ip, key.port)) {
+                        if set.seeds.len() < seed_cap
+                            && bytes.saturating_add(text.len()) <= seed_bytes
+                            && !set.seeded.contains(&(ip, key.port))
+                        {
                             if let Ok(rec) = serde_json::from_str::<EndpointRecord>(&text) {
+                                bytes = bytes.saturating_add(text.len());
                                 set.seeded.insert((ip, key.port));
                                 set.seeds.push(rec);
                             }
@@ -280,7 +287,7 @@ mod tests {
             r#"{"schema_version":1,"target":"a.test","domain":"a.test","mx":{"host":"mx.hoster.test","preference":10},"ip":"127.0.0.1","port":25,"profile":"quick","status":"completed","started_unix_ms":1,"timings":{"total_ms":1}}"#,
             "\n"
         );
-        let mut set = ResumeSet::read_with_seeds(input.as_bytes(), "r", 10).unwrap();
+        let mut set = ResumeSet::read_with_seeds(input.as_bytes(), "r", 10, 1 << 20).unwrap();
         let mx = Some("mx.hoster.test");
         assert!(set.is_done(&unit("a.test", Some("a.test"), mx, Some("127.0.0.1"), 25)));
         assert!(!set.is_done(&unit("b.test", Some("b.test"), mx, Some("127.0.0.1"), 25)));
@@ -300,7 +307,7 @@ mod tests {
             + &line("b", "127.0.0.1")
             + &line("c", "127.0.0.2")
             + &line("d", "127.0.0.3");
-        let mut set = ResumeSet::read_with_seeds(input.as_bytes(), "r", 2).unwrap();
+        let mut set = ResumeSet::read_with_seeds(input.as_bytes(), "r", 2, 1 << 20).unwrap();
         let seeds: Vec<String> = set.take_seeds().into_iter().map(|r| r.target).collect();
         assert_eq!(seeds, ["a", "c"]);
         assert_eq!(set.len(), 4);

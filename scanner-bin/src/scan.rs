@@ -13,9 +13,9 @@
 //! domain of the same provider, the same MX host at several preferences, the same target given
 //! twice) waits for or reuses that result and gets its own record with `shared_from` set (the
 //! certificate name check redone for its own MX host and domain). The same unit is recorded once.
-//! The registry holds at most [`REGISTRY_ENTRIES`] finished results (the oldest are forgotten:
-//! an endpoint reached again after that is scanned again); `--resume` seeds it with the results
-//! in the file.
+//! The registry holds at most [`REGISTRY_ENTRIES`] finished results and [`REGISTRY_BYTES`] of
+//! them (the oldest are forgotten: an endpoint reached again after that is scanned again);
+//! `--resume` seeds it with the results in the file.
 //!
 //! Stop (SIGINT / SIGTERM): no new endpoint is launched; in-flight endpoints get `--grace` to
 //! finish, then are recorded with status `interrupted`; every record is flushed; exit 130.
@@ -67,6 +67,9 @@ const RATE_LIMITER_ENTRIES: usize = 65_536;
 
 /// Most finished endpoint results kept for reuse in one scan (see [`Registry`]).
 pub const REGISTRY_ENTRIES: usize = 65_536;
+
+/// Most bytes (serialized) of finished endpoint results kept for reuse in one scan.
+pub const REGISTRY_BYTES: usize = 256 * 1024 * 1024;
 
 /// Most units remembered per endpoint to record each unit once (beyond: a repeated unit may be
 /// recorded again; the report counts it once).
@@ -289,6 +292,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
                 BufReader::new(f),
                 &path.display().to_string(),
                 REGISTRY_ENTRIES,
+                REGISTRY_BYTES,
             )?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => ResumeSet::default(),
             Err(error) => {
@@ -412,7 +416,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         dns,
         dns_error,
         exclude,
-        registry: Registry::seeded(resume.take_seeds()),
+        registry: Registry::seeded(resume.take_seeds(), REGISTRY_ENTRIES, REGISTRY_BYTES),
         resume,
         out,
         progress: progress.clone(),
@@ -742,6 +746,8 @@ enum Slot {
 struct Entry {
     slot: Slot,
     units: HashSet<u128>,
+    /// Serialized size of the finished result (0 in flight).
+    bytes: usize,
 }
 
 #[derive(Default)]
@@ -749,6 +755,8 @@ struct RegistryInner {
     entries: HashMap<(IpAddr, u16), Entry>,
     /// Finished endpoints, oldest first (may name entries already gone).
     done_order: VecDeque<(IpAddr, u16)>,
+    /// Sum of the finished results' serialized sizes.
+    bytes: usize,
 }
 
 /// The per-scan registry of endpoints: `(ip, port)` to the scan in flight or its finished
@@ -757,13 +765,17 @@ struct RegistryInner {
 /// `--concurrency`).
 struct Registry {
     inner: std::sync::Mutex<RegistryInner>,
+    max_entries: usize,
+    max_bytes: usize,
 }
 
 impl Registry {
-    /// A registry holding finished results (from a resume file).
-    fn seeded(seeds: Vec<EndpointRecord>) -> Self {
+    /// A registry holding finished results (from a resume file), with its bounds.
+    fn seeded(seeds: Vec<EndpointRecord>, max_entries: usize, max_bytes: usize) -> Self {
         let reg = Self {
             inner: std::sync::Mutex::default(),
+            max_entries,
+            max_bytes,
         };
         for rec in seeds {
             if let Some(ip) = rec.ip {
@@ -800,6 +812,7 @@ impl Registry {
             Entry {
                 slot: Slot::InFlight(rx),
                 units: HashSet::from([unit]),
+                bytes: 0,
             },
         );
         Claim::Scan(tx)
@@ -812,24 +825,29 @@ impl Registry {
             inner.entries.remove(&endpoint);
             return;
         }
+        let size = serde_json::to_vec(&*rec).map_or(0, |v| v.len());
         let entry = inner.entries.entry(endpoint).or_insert_with(|| Entry {
             slot: Slot::Done(Arc::clone(&rec)),
             units: HashSet::new(),
+            bytes: 0,
         });
+        let old_size = std::mem::replace(&mut entry.bytes, size);
         entry.slot = Slot::Done(rec);
+        inner.bytes = inner.bytes.saturating_sub(old_size).saturating_add(size);
         inner.done_order.push_back(endpoint);
-        while inner.done_order.len() > REGISTRY_ENTRIES {
+        while inner.done_order.len() > self.max_entries || inner.bytes > self.max_bytes {
             let Some(old) = inner.done_order.pop_front() else {
                 break;
             };
-            if matches!(
-                inner.entries.get(&old),
-                Some(Entry {
-                    slot: Slot::Done(_),
-                    ..
-                })
-            ) {
+            if let Some(Entry {
+                slot: Slot::Done(_),
+                bytes,
+                ..
+            }) = inner.entries.get(&old)
+            {
+                let bytes = *bytes;
                 inner.entries.remove(&old);
+                inner.bytes = inner.bytes.saturating_sub(bytes);
             }
         }
     }
@@ -1126,6 +1144,152 @@ async fn dns_unavailable(shared: &Shared, target: &str, domain: Option<&str>, po
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rec(target: &str, ip: &str, status: Status) -> EndpointRecord {
+        let mut r = EndpointRecord::new(
+            target.to_owned(),
+            ip.parse().ok(),
+            25,
+            crate::record::Profile::Quick,
+        );
+        r.status = status;
+        r
+    }
+
+    fn ep(ip: &str) -> (IpAddr, u16) {
+        (ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0])), 25)
+    }
+
+    #[test]
+    fn registry_scans_each_endpoint_once_and_each_unit_once() {
+        let reg = Registry::seeded(Vec::new(), 10, 1 << 20);
+        let a = ep("127.0.0.1");
+        let Claim::Scan(tx) = reg.claim(a, 1) else {
+            panic!("first unit scans")
+        };
+        assert!(matches!(reg.claim(a, 1), Claim::Duplicate));
+        let Claim::Wait(rx) = reg.claim(a, 2) else {
+            panic!("second unit waits")
+        };
+        let done = Arc::new(rec("x", "127.0.0.1", Status::Completed));
+        reg.finish(a, Arc::clone(&done));
+        assert!(tx.send(Some(Arc::clone(&done))).is_ok());
+        assert_eq!(rx.borrow().as_deref(), Some(&*done));
+        assert!(matches!(reg.claim(a, 3), Claim::Done(r) if *r == *done));
+        assert!(matches!(reg.claim(a, 2), Claim::Duplicate));
+        // An interrupted scan is not kept: the next unit scans again.
+        let b = ep("127.0.0.2");
+        assert!(matches!(reg.claim(b, 1), Claim::Scan(_)));
+        reg.finish(b, Arc::new(rec("y", "127.0.0.2", Status::Interrupted)));
+        assert!(matches!(reg.claim(b, 2), Claim::Scan(_)));
+    }
+
+    #[test]
+    fn registry_forgets_the_oldest_results_beyond_its_bounds() {
+        let seeds: Vec<EndpointRecord> = (1..=4)
+            .map(|i| rec("s", &format!("127.0.0.{i}"), Status::Completed))
+            .collect();
+        let reg = Registry::seeded(seeds, 3, 1 << 20);
+        assert!(
+            matches!(reg.claim(ep("127.0.0.1"), 9), Claim::Scan(_)),
+            "forgotten"
+        );
+        for i in 2..=4 {
+            assert!(matches!(
+                reg.claim(ep(&format!("127.0.0.{i}")), 9),
+                Claim::Done(_)
+            ));
+        }
+        let one =
+            serde_json::to_vec(&rec("s", "127.0.0.1", Status::Completed)).map_or(0, |v| v.len());
+        let reg = Registry::seeded(
+            (1..=4)
+                .map(|i| rec("s", &format!("127.0.0.{i}"), Status::Completed))
+                .collect(),
+            100,
+            2 * one,
+        );
+        let kept = (1..=4)
+            .filter(|i| matches!(reg.claim(ep(&format!("127.0.0.{i}")), 9), Claim::Done(_)))
+            .count();
+        assert_eq!(kept, 2, "the byte budget holds two results");
+    }
+
+    #[test]
+    fn a_reused_record_gets_the_name_check_of_its_own_mx_host_and_domain() {
+        use crate::lab::certs::{chain_for, LabCa};
+        use crate::lab::profiles::LabProfile;
+        let dir = std::env::temp_dir().join(format!("mxray-reuse-names-{}", std::process::id()));
+        let Ok(ca) = LabCa::load_or_create(&dir) else {
+            panic!("lab CA")
+        };
+        let Ok(Some(chain)) = chain_for(
+            LabProfile::SelfSigned,
+            &ca,
+            "mx.a.test",
+            [127, 0, 0, 1].into(),
+        ) else {
+            panic!("chain")
+        };
+        let ders: Vec<Vec<u8>> = chain.certs.iter().map(|c| c.to_vec()).collect();
+        let store = cert_audit::TrustStore::webpki_roots();
+        let mut first = rec("a.test", "127.0.0.1", Status::Completed);
+        let audit = crate::audit::audit_chain(&ders, Some("mx.a.test"), Some("a.test"), &store);
+        first.findings = crate::findings::from_audit(&audit);
+        first.certificate = Some(audit);
+        assert!(!first.findings.iter().any(|f| f.id == "name-mismatch"));
+        let e = Endpoint {
+            target: "b.test".to_owned(),
+            domain: Some("b.test".to_owned()),
+            mx: Some(MxInfo {
+                host: "mx.b.test".to_owned(),
+                preference: Some(10),
+                implicit: false,
+            }),
+            addr: SocketAddr::new([127, 0, 0, 1].into(), 25),
+            dns_ms: None,
+        };
+        let r = reused(&first, &e);
+        let fresh = crate::audit::audit_chain(&ders, Some("mx.b.test"), Some("b.test"), &store);
+        assert_eq!(r.certificate.as_ref().map(|c| &c.names), Some(&fresh.names));
+        assert_eq!(
+            r.certificate.as_ref().map(|c| c.names.result),
+            Some(cert_audit::NameMatch::Mismatch)
+        );
+        assert!(
+            r.findings.iter().any(|f| f.id == "name-mismatch"),
+            "{:?}",
+            r.findings
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_reused_record_has_its_own_identity_and_names_its_source() {
+        let mut first = rec("a.test", "127.0.0.1", Status::Completed);
+        first.domain = Some("a.test".to_owned());
+        first.timings.dns_ms = Some(7);
+        let e = Endpoint {
+            target: "b.test".to_owned(),
+            domain: Some("b.test".to_owned()),
+            mx: Some(MxInfo {
+                host: "mx.b.test".to_owned(),
+                preference: Some(5),
+                implicit: false,
+            }),
+            addr: SocketAddr::new([127, 0, 0, 1].into(), 25),
+            dns_ms: Some(3),
+        };
+        let r = reused(&first, &e);
+        assert_eq!(r.target, "b.test");
+        assert_eq!(r.domain.as_deref(), Some("b.test"));
+        assert_eq!(r.mx, e.mx);
+        assert_eq!(r.timings.dns_ms, Some(3));
+        assert_eq!(r.shared_from.as_deref(), Some("a.test"));
+        assert_eq!(r.status, first.status);
+        // Reusing a reused record names the record that connected.
+        assert_eq!(reused(&r, &e).shared_from.as_deref(), Some("a.test"));
+    }
 
     #[test]
     fn summary_line_counts_everything() {
