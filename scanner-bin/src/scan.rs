@@ -89,8 +89,8 @@ pub enum FatalError {
         /// Why.
         error: TargetError,
     },
-    /// A bad line in a target list.
-    #[error("{0}")]
+    /// A bad line in a target list (read as a stream: the scan stopped there).
+    #[error("{0} (the scan stopped at this line; the records written before it are kept)")]
     TargetList(Box<ListError>),
     /// A targets file that cannot be opened.
     #[error("cannot open targets file {}: {error}", path.display())]
@@ -357,7 +357,8 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         if let TailRepair::Cut { bytes } = repaired {
             eprintln!(
                 "mxray: resume: cut a torn last line ({bytes} bytes, a record cut short by a \
-                 killed run or a full disk) from {}; its endpoint is scanned again",
+                 killed run or a full disk) from {}; its unit of work is not done and is \
+                 scanned again if targeted",
                 output.display()
             );
         }
@@ -365,7 +366,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         if let Some(r) = &args.resume {
             eprintln!(
                 "mxray: resume: ignored a torn last line of {} (a record cut short); its \
-                 endpoint is scanned again",
+                 unit of work is not done and is scanned again if targeted",
                 r.display()
             );
         }
