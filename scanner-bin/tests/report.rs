@@ -784,28 +784,34 @@ fn each_unit_counts_once_and_each_endpoint_once() {
         unit_line("nx.test", None, "failed", None),
         unit_line("c.test", Some("127.0.0.7"), "completed", None),
         unit_line("nx.test", None, "failed", None),
+        // d.test was interrupted while resolving, then finished.
+        unit_line("d.test", None, "interrupted", None),
+        unit_line("d.test", Some("127.0.0.8"), "completed", None),
     ];
     let d = std::env::temp_dir().join(format!("mxray-report-units-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     let f = d.join("r.jsonl");
     std::fs::write(&f, lines.join("\n") + "\n").unwrap();
     let a = read_files(std::slice::from_ref(&f), MAX_LINE_BYTES).unwrap();
-    assert_eq!(a.input.records, 4, "four units: a, b, c and nx");
     assert_eq!(
-        a.input.superseded, 2,
-        "c's interrupted record and nx's first record"
+        a.input.records, 5,
+        "five units: a, b, c, nx and d's endpoint"
+    );
+    assert_eq!(
+        a.input.superseded, 3,
+        "c's and d's interrupted records and nx's first record"
     );
     assert_eq!(a.input.shared, 1, "b's endpoint facts are a's");
-    assert_eq!(a.targeted, 3, "two endpoints and one DNS failure");
-    assert_eq!(a.greeting, 2);
-    assert_eq!(a.ehlo_seen, 2);
+    assert_eq!(a.targeted, 4, "three endpoints and one DNS failure");
+    assert_eq!(a.greeting, 3);
+    assert_eq!(a.ehlo_seen, 3);
     assert_eq!(
         a.loss.get("interrupted"),
         0,
         "the interrupted unit finished later"
     );
     let dom = |n: &str| &a.domains[&mxray::report::aggregate::fnv1a(n)];
-    for n in ["a.test", "b.test", "c.test"] {
+    for n in ["a.test", "b.test", "c.test", "d.test"] {
         let s = dom(n);
         assert_eq!((s.records, s.endpoints, s.reached), (1, 1, 1), "{n}: {s:?}");
     }
@@ -827,6 +833,6 @@ fn each_unit_counts_once_and_each_endpoint_once() {
     assert_eq!(by_stdin.status.code(), Some(0));
     assert_eq!(by_file.stdout, by_stdin.stdout);
     let json: serde_json::Value = serde_json::from_slice(&by_file.stdout).unwrap();
-    assert_eq!(json["input"]["records"], 4);
+    assert_eq!(json["input"]["records"], 5);
     std::fs::remove_dir_all(&d).ok();
 }

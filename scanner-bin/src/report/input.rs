@@ -10,7 +10,7 @@
 //! pass aggregates. Inputs that cannot be read twice (stdin, pipes) are first copied to an
 //! unlinked temporary file. [`read_into`] folds every record of one reader, as it comes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
 use std::net::IpAddr;
@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::aggregate::Aggregate;
 use crate::lines::{BoundedLines, Line};
-use crate::record::{EndpointRecord, SCHEMA_VERSION};
+use crate::record::{EndpointRecord, Status, SCHEMA_VERSION};
 
 /// Longest line read (16 MiB); longer lines are skipped and counted.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -109,6 +109,21 @@ pub struct Dedup {
     units: HashMap<u128, (u64, bool)>,
     /// Endpoint to (position of the record its facts are counted from, rank of that record).
     endpoints: HashMap<(IpAddr, u16), (u64, u8)>,
+    /// Targets (target, domain, port) with a final record: a record interrupted while
+    /// resolving the target (no `ip`) is superseded by them.
+    targets_final: HashSet<u128>,
+}
+
+/// The key of the target (and domain) a record belongs to.
+fn target_key(target: &str, domain: Option<&str>, port: u16) -> u128 {
+    crate::resume::Unit {
+        target: target.to_owned(),
+        domain: domain.map(str::to_owned),
+        mx: None,
+        ip: None,
+        port,
+    }
+    .key()
 }
 
 #[derive(Deserialize)]
@@ -163,6 +178,10 @@ impl Dedup {
             }
             let pos = position(file_index, number);
             let is_final = f.status != "interrupted";
+            if is_final {
+                self.targets_final
+                    .insert(target_key(&f.target, f.domain.as_deref(), f.port));
+            }
             let unit = crate::resume::Unit {
                 target: f.target,
                 domain: f.domain,
@@ -192,6 +211,14 @@ impl Dedup {
 
     /// Whether the record at `pos` is its unit's record, and whether its endpoint facts count.
     fn counts(&self, pos: u64, r: &EndpointRecord) -> (bool, bool) {
+        if r.status == Status::Interrupted
+            && r.ip.is_none()
+            && self
+                .targets_final
+                .contains(&target_key(&r.target, r.domain.as_deref(), r.port))
+        {
+            return (false, false);
+        }
         let unit = crate::resume::Unit::of(r);
         let is_unit = self.units.get(&unit.key()).is_none_or(|u| u.0 == pos);
         let endpoint = match r.ip {
