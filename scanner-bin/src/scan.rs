@@ -441,6 +441,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         stop: stop_rx.clone(),
         shard,
         port: args.port,
+        names_seen: HashSet::new(),
     };
     let mut fatal: Option<FatalError> = None;
     loop {
@@ -590,7 +591,14 @@ struct Scheduler {
     stop: watch::Receiver<bool>,
     shard: Shard,
     port: u16,
+    /// Name targets (domain, or host and port) already launched, to work on each once; at most
+    /// [`NAMES_REMEMBERED`] (beyond, a repeated name is resolved again, and its endpoints are
+    /// still scanned once).
+    names_seen: HashSet<u128>,
 }
+
+/// Most name targets remembered to launch each once.
+const NAMES_REMEMBERED: usize = 1_000_000;
 
 /// A unit of work handed to a task.
 enum Work {
@@ -616,7 +624,7 @@ impl Scheduler {
         let SourcedTarget { text, target } = st;
         match target {
             Target::Domain(domain) => {
-                if !self.shard.owns(&domain) {
+                if !self.shard.owns(&domain) || self.repeated(&domain, true, self.port) {
                     return true;
                 }
                 self.launch(Work::Domain {
@@ -628,7 +636,8 @@ impl Scheduler {
             }
             Target::Host { name, port } => {
                 let port = port.unwrap_or(self.port);
-                if !self.shard.owns(&format!("{name}:{port}")) {
+                if !self.shard.owns(&format!("{name}:{port}")) || self.repeated(&name, false, port)
+                {
                     return true;
                 }
                 self.launch(Work::Host {
@@ -658,6 +667,18 @@ impl Scheduler {
                 true
             } // `Target` is non_exhaustive for other crates only; every variant is handled above.
         }
+    }
+
+    /// Whether the name target (a mail domain, or a host name) at `port` was launched already.
+    fn repeated(&mut self, name: &str, is_domain: bool, port: u16) -> bool {
+        let key = unit(name, is_domain.then_some(name), None, None, port).key();
+        if self.names_seen.contains(&key) {
+            return true;
+        }
+        if self.names_seen.len() < NAMES_REMEMBERED {
+            self.names_seen.insert(key);
+        }
+        false
     }
 
     async fn addr(&mut self, target: String, addr: SocketAddr) -> bool {

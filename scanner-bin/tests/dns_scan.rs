@@ -277,6 +277,35 @@ fn scan_domains(dns: std::net::SocketAddr, port: u16, extra: &[&str]) -> std::pr
 }
 
 #[test]
+fn a_domain_given_twice_is_worked_on_once() {
+    let dns = start_dns(answer);
+    let out = scan_domains(
+        dns,
+        25,
+        &[
+            "nx.test",
+            "NX.test.",
+            "nx.test",
+            "nullmx.test",
+            "nullmx.test",
+        ],
+    );
+    assert_exit_ok(&out);
+    let recs = stdout_records(&out);
+    let targets: Vec<&str> = recs.iter().map(|r| r.target.as_str()).collect();
+    assert_eq!(
+        targets.iter().filter(|t| **t == "nx.test").count(),
+        1,
+        "{targets:?}"
+    );
+    assert_eq!(
+        targets.iter().filter(|t| **t == "nullmx.test").count(),
+        1,
+        "{targets:?}"
+    );
+}
+
+#[test]
 fn an_endpoint_shared_by_domains_is_scanned_once_and_recorded_for_each() {
     let dns = start_dns(answer);
     let srv = start_hoster();
