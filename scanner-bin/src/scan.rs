@@ -8,7 +8,7 @@
 //! Units of work and shared endpoints: each record finishes one unit of work
 //! ([`crate::resume::Unit`]: target, domain, MX host, address, port). `--resume` skips the units
 //! that have a final record, so a domain whose MX host was recorded for another domain still gets
-//! its records. Each endpoint `(ip, port)` is connected to once per scan: the [`Registry`] maps it
+//! its records. Each endpoint `(ip, port)` is connected to once per scan: the registry maps it
 //! to the scan in flight or its finished result, and every further unit that reaches it (another
 //! domain of the same provider, the same MX host at several preferences, the same target given
 //! twice) waits for or reuses that result and gets its own record with `shared_from` set (the
@@ -65,7 +65,7 @@ const FULL_PROFILE_CONNECTIONS: f64 = 200.0;
 /// Most addresses remembered by the per-IP rate limiter.
 const RATE_LIMITER_ENTRIES: usize = 65_536;
 
-/// Most finished endpoint results kept for reuse in one scan (see [`Registry`]).
+/// Most finished endpoint results kept for reuse in one scan (see the module documentation).
 pub const REGISTRY_ENTRIES: usize = 65_536;
 
 /// Most bytes (serialized) of finished endpoint results kept for reuse in one scan.
