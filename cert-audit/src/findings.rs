@@ -450,19 +450,7 @@ pub(crate) fn leaf_findings(ctx: &Context<'_>, leaf: &CertFacts, out: &mut Vec<F
             );
         }
     }
-    match ctx.names.result {
-        NameMatch::Mismatch => push(
-            out,
-            F::NameMismatch,
-            S::High,
-            Some(0),
-            format!(
-                "the leaf names neither the MX host nor the mail domain (names: {})",
-                names_text(ctx.names)
-            ),
-        ),
-        NameMatch::MxHost | NameMatch::MailDomain | NameMatch::NotChecked => {}
-    }
+    out.extend(name_mismatch(ctx.names));
     if ctx.names.cn_only {
         push(
             out,
@@ -511,6 +499,22 @@ pub(crate) fn leaf_findings(ctx: &Context<'_>, leaf: &CertFacts, out: &mut Vec<F
             Some(0),
             "the leaf has a wildcard name".to_string(),
         );
+    }
+}
+
+/// The `name-mismatch` finding of a name check, if it is one.
+pub(crate) fn name_mismatch(names: &NameCheck) -> Option<Finding> {
+    match names.result {
+        NameMatch::Mismatch => Some(Finding {
+            id: FindingId::NameMismatch,
+            severity: Severity::High,
+            cert_index: Some(0),
+            message: format!(
+                "the leaf names neither the MX host nor the mail domain (names: {})",
+                names_text(names)
+            ),
+        }),
+        NameMatch::MxHost | NameMatch::MailDomain | NameMatch::NotChecked => None,
     }
 }
 
@@ -657,4 +661,14 @@ pub(crate) fn chain_findings(chain: &ChainFacts, out: &mut Vec<Finding>) {
             format!("certificate {i} is not on the leaf's path"),
         );
     }
+}
+
+/// The order of a report's findings: worst first, then by id, then by certificate.
+pub(crate) fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.id.cmp(&b.id))
+            .then(a.cert_index.cmp(&b.cert_index))
+    });
 }

@@ -316,12 +316,7 @@ pub fn audit(input: &AuditInput<'_>, store: &TrustStore) -> AuditReport {
             });
         }
     }
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.id.cmp(&b.id))
-            .then(a.cert_index.cmp(&b.cert_index))
-    });
+    findings::sort(&mut findings);
     AuditReport {
         now: input.now,
         trust,

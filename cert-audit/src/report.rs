@@ -44,6 +44,22 @@ pub struct AuditReport {
 }
 
 impl AuditReport {
+    /// The same audit for a sender that reached the same server through another MX host name
+    /// or for another mail domain: the name check and its `name-mismatch` finding are redone
+    /// against the leaf's parsed facts; trust, chain facts and DANE are kept. Without a parsed
+    /// leaf the report is returned unchanged (its name check was not done).
+    pub fn for_names(&self, mx_host: Option<&str>, domain: Option<&str>) -> AuditReport {
+        let mut r = self.clone();
+        let Some(leaf) = self.certificates.first().and_then(|c| c.facts.as_ref()) else {
+            return r;
+        };
+        r.names = crate::names::check_names(leaf, mx_host, domain);
+        r.findings.retain(|f| f.id != FindingId::NameMismatch);
+        r.findings.extend(crate::findings::name_mismatch(&r.names));
+        crate::findings::sort(&mut r.findings);
+        r
+    }
+
     /// Whether a finding with this id is present.
     pub fn has(&self, id: FindingId) -> bool {
         self.findings.iter().any(|f| f.id == id)

@@ -134,3 +134,28 @@ fn no_names_at_all() {
     assert!(!names_of("leaf-good", Some(MX), None).has(FindingId::NoNames));
     assert!(!names_of("leaf-cn-only", Some(MX), None).has(FindingId::NoNames));
 }
+
+#[test]
+fn for_names_equals_a_fresh_audit_for_the_other_names() {
+    // A report made for one MX host / domain, redone for another: the same as auditing the
+    // chain for those names (the name check and the name-mismatch finding follow the names).
+    let cases: [(Option<&str>, Option<&str>); 5] = [
+        (Some("MX.example.test."), Some("example.test")),
+        (Some("other.example.test"), Some("example.test")),
+        (Some(MX), Some(DOMAIN)),
+        (Some("nothing.invalid"), Some("nothing.invalid")),
+        (None, None),
+    ];
+    for leaf in ["leaf-good", "leaf-ec", "leaf-wronghost"] {
+        for (from_mx, from_domain) in cases {
+            let first = names_of(leaf, from_mx, from_domain);
+            for (mx, domain) in cases {
+                assert_eq!(
+                    first.for_names(mx, domain),
+                    names_of(leaf, mx, domain),
+                    "{leaf}: {from_mx:?}/{from_domain:?} -> {mx:?}/{domain:?}"
+                );
+            }
+        }
+    }
+}

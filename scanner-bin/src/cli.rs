@@ -210,13 +210,18 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = crate::report::Format::Text)]
     pub format: crate::report::Format,
 
-    /// Write the report to FILE instead of stdout.
+    /// Write the report to FILE instead of stdout. An existing non-empty FILE is refused
+    /// unless --force is given; one of the inputs (FILE..., --baseline) is always refused.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
     /// Result files of an earlier scan: show the change since then (put it after FILE...).
     #[arg(long, value_name = "OLD", num_args = 1..)]
     pub baseline: Vec<PathBuf>,
+
+    /// Overwrite an existing --output file (never one of the inputs: that is always refused).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options of `mxray scan`.
@@ -230,7 +235,8 @@ pub struct ScanArgs {
     )]
     pub targets: Vec<String>,
 
-    /// Read targets from FILE (repeatable); every line is checked before scanning starts.
+    /// Read targets from FILE (repeatable), once, as a stream (a pipe or /dev/stdin works); a bad
+    /// line stops the scan there with exit 1, keeping the records written before it.
     #[arg(long, value_name = "FILE")]
     pub targets_file: Vec<PathBuf>,
 
@@ -291,11 +297,20 @@ pub struct ScanArgs {
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
 
-    /// Write records to FILE instead of stdout.
+    /// Write records to FILE instead of stdout. An existing non-empty FILE is refused unless
+    /// it is also --resume (then records are added to it) or --force is given; an input file
+    /// (targets, exclusions, a --resume file that is not the output) is always refused.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Skip endpoints (ip, port) already recorded in FILE; if FILE is also --output, append to it.
+    /// Overwrite an existing --output file (never one of the inputs: that is always refused).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Skip the units of work already finished in FILE: an endpoint as reached from one target,
+    /// domain and MX host, a DNS failure, a null MX (an `interrupted` record is redone). A
+    /// domain reaching an endpoint recorded for another gets its record from that result,
+    /// without connecting. If FILE is also --output, append to it (a torn last line is cut).
     #[arg(long, value_name = "FILE")]
     pub resume: Option<PathBuf>,
 

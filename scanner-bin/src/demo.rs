@@ -142,6 +142,7 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
         format: args.format,
         output: None,
         baseline: Vec::new(),
+        force: false,
     };
     let rep = report::build_report(&opts).map_err(|e| format!("report: {e}"))?;
     let html_path = out.join("report.html");

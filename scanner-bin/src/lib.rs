@@ -76,6 +76,7 @@ pub fn run_cli(cli: Cli) -> i32 {
             format: args.format,
             output: args.output,
             baseline: args.baseline,
+            force: args.force,
         }),
         Command::Scan(args) => {
             let quiet = args.quiet;

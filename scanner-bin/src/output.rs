@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use tokio::sync::mpsc;
@@ -164,5 +165,218 @@ pub fn open_output(path: Option<&Path>, append: bool) -> io::Result<Box<dyn Writ
                 .truncate(true)
                 .open(path)?,
         ))
+    }
+}
+
+/// What [`repair_torn_tail`] did to a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TailRepair {
+    /// The file is missing, empty, or ends with a newline: nothing to do.
+    Intact,
+    /// The last line was a whole record without its newline: the newline was added.
+    NewlineAdded,
+    /// The last line was torn (a record cut short): these bytes were cut off.
+    Cut {
+        /// Bytes removed from the end of the file.
+        bytes: u64,
+    },
+}
+
+/// Makes a JSON Lines file that records will be appended to end with a complete line: a last
+/// line without its newline (a run killed mid-write, a full disk) is kept and terminated when it
+/// is a record, and cut off otherwise, so that appending never leaves a bad line mid-file.
+/// Only the last [`crate::resume::MAX_RECORD_LINE`] bytes are read.
+pub fn repair_torn_tail(path: &Path) -> io::Result<TailRepair> {
+    let mut f = match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(TailRepair::Intact),
+        Err(e) => return Err(e),
+    };
+    let meta = f.metadata()?;
+    let len = meta.len();
+    if !meta.is_file() || len == 0 {
+        return Ok(TailRepair::Intact);
+    }
+    let window = len.min(crate::resume::MAX_RECORD_LINE as u64 + 1);
+    let from = len - window;
+    f.seek(SeekFrom::Start(from))?;
+    let mut tail = Vec::new();
+    (&mut f).take(window).read_to_end(&mut tail)?;
+    if tail.last() == Some(&b'\n') {
+        return Ok(TailRepair::Intact);
+    }
+    let start = match tail.iter().rposition(|&b| b == b'\n') {
+        Some(i) => i + 1,
+        // No line start within the window: a line longer than any record (the resume reader
+        // refuses it before we get here); leave the file to that error.
+        None if from > 0 => return Ok(TailRepair::Intact),
+        None => 0,
+    };
+    let last = tail.get(start..).unwrap_or_default();
+    let whole = std::str::from_utf8(last)
+        .map(crate::resume::is_record_line)
+        .unwrap_or(false);
+    if whole {
+        f.seek(SeekFrom::End(0))?;
+        f.write_all(b"\n")?;
+        f.flush()?;
+        return Ok(TailRepair::NewlineAdded);
+    }
+    let keep = from + start as u64;
+    f.set_len(keep)?;
+    f.sync_all()?;
+    Ok(TailRepair::Cut { bytes: len - keep })
+}
+
+/// Why an output file is refused before anything is written to it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputRefused {
+    /// The output is one of the inputs (the same file, hard links included).
+    #[error(
+        "output {} is the input {} (the same file): writing it would destroy the input; \
+         choose another output file",
+        output.display(),
+        input.display()
+    )]
+    IsInput {
+        /// The output path.
+        output: PathBuf,
+        /// The input it is the same file as.
+        input: PathBuf,
+    },
+    /// The output exists and holds data.
+    #[error(
+        "output {} already exists: choose another file, or add --force to overwrite it{}",
+        path.display(),
+        if *resumable { " (or --resume it to add to it)" } else { "" }
+    )]
+    Exists {
+        /// The output path.
+        path: PathBuf,
+        /// Whether `--resume` is a way to add to it (scan only).
+        resumable: bool,
+    },
+}
+
+/// Checks an output path before it is opened: refuses the same file (device and inode, so hard
+/// links and other spellings of the path count) as any of `inputs` (`-` means stdin, checked
+/// through `/dev/stdin`), and, unless `overwrite`, an existing non-empty regular file.
+/// Devices, pipes and empty files may always be written.
+pub fn check_output(
+    output: &Path,
+    inputs: &[&Path],
+    overwrite: bool,
+    resumable: bool,
+) -> Result<(), OutputRefused> {
+    if output == Path::new("-") {
+        return Ok(());
+    }
+    let Ok(out) = std::fs::metadata(output) else {
+        // Missing (created on open), or an error that opening it will report.
+        return Ok(());
+    };
+    for input in inputs {
+        let probe = if *input == Path::new("-") {
+            Path::new("/dev/stdin")
+        } else {
+            input
+        };
+        if let Ok(m) = std::fs::metadata(probe) {
+            if m.dev() == out.dev() && m.ino() == out.ino() && out.is_file() {
+                return Err(OutputRefused::IsInput {
+                    output: output.to_owned(),
+                    input: input.to_path_buf(),
+                });
+            }
+        }
+    }
+    if !overwrite && out.is_file() && out.len() > 0 {
+        return Err(OutputRefused::Exists {
+            path: output.to_owned(),
+            resumable,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mxray-output-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap_or_default();
+        d
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_and_a_whole_last_record_is_terminated() {
+        let d = dir("tail");
+        let p = d.join("r.jsonl");
+        let rec =
+            r#"{"schema_version":1,"target":"a","ip":"127.0.0.1","port":25,"status":"completed"}"#;
+        assert_eq!(
+            repair_torn_tail(&p).ok(),
+            Some(TailRepair::Intact),
+            "missing"
+        );
+        assert!(std::fs::write(&p, format!("{rec}\n")).is_ok());
+        assert_eq!(repair_torn_tail(&p).ok(), Some(TailRepair::Intact));
+        assert!(std::fs::write(&p, format!("{rec}\n{{\"schema_version\":1,\"ta")).is_ok());
+        assert_eq!(
+            repair_torn_tail(&p).ok(),
+            Some(TailRepair::Cut { bytes: 23 })
+        );
+        assert_eq!(std::fs::read_to_string(&p).ok(), Some(format!("{rec}\n")));
+        assert!(std::fs::write(&p, format!("{rec}\n{rec}")).is_ok());
+        assert_eq!(repair_torn_tail(&p).ok(), Some(TailRepair::NewlineAdded));
+        assert_eq!(
+            std::fs::read_to_string(&p).ok(),
+            Some(format!("{rec}\n{rec}\n"))
+        );
+        assert!(std::fs::write(&p, "garbage").is_ok());
+        assert_eq!(
+            repair_torn_tail(&p).ok(),
+            Some(TailRepair::Cut { bytes: 7 })
+        );
+        assert_eq!(std::fs::read_to_string(&p).ok(), Some(String::new()));
+    }
+
+    #[test]
+    fn an_input_is_refused_as_output_even_through_a_hard_link() {
+        let d = dir("link");
+        let input = d.join("in.jsonl");
+        let link = d.join("link.jsonl");
+        assert!(std::fs::write(&input, "x\n").is_ok());
+        assert!(std::fs::hard_link(&input, &link).is_ok());
+        let r = check_output(&link, &[Path::new("other"), &input], true, false);
+        assert!(matches!(r, Err(OutputRefused::IsInput { .. })), "{r:?}");
+        let dotted = d.join(".").join("in.jsonl");
+        assert!(check_output(&dotted, &[&input], true, false).is_err());
+    }
+
+    #[test]
+    fn an_existing_output_needs_overwrite_but_a_missing_or_empty_one_does_not() {
+        let d = dir("exists");
+        let out = d.join("out.jsonl");
+        assert_eq!(check_output(&out, &[], false, false), Ok(()));
+        assert!(std::fs::write(&out, "").is_ok());
+        assert_eq!(check_output(&out, &[], false, false), Ok(()));
+        assert!(std::fs::write(&out, "data\n").is_ok());
+        let e = check_output(&out, &[], false, true);
+        assert!(
+            e.as_ref().is_err_and(
+                |e| e.to_string().contains("--force") && e.to_string().contains("--resume")
+            ),
+            "{e:?}"
+        );
+        assert_eq!(check_output(&out, &[], true, false), Ok(()));
+        assert_eq!(
+            check_output(Path::new("/dev/null"), &[], false, false),
+            Ok(())
+        );
     }
 }

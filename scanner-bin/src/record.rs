@@ -65,6 +65,11 @@ pub struct EndpointRecord {
     /// Every finding of this endpoint (STARTTLS, TLS and certificate), worst first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
+    /// Present when this record did not connect itself: its endpoint `(ip, port)` was scanned
+    /// once for another target in the same scan (or found in the `--resume` file), and these
+    /// are that scan's facts; the value is that record's `target`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_from: Option<String>,
 }
 
 impl EndpointRecord {
@@ -89,6 +94,7 @@ impl EndpointRecord {
             tls: None,
             certificate: None,
             findings: Vec::new(),
+            shared_from: None,
         }
     }
 }

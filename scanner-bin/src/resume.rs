@@ -1,25 +1,80 @@
-//! `--resume FILE`: the endpoints already recorded in a previous run's output.
+//! `--resume FILE`: the units of work already finished in a previous run's output.
+//!
+//! A unit of work is what one record finishes ([`Unit`]): an endpoint `(ip, port)` *as reached
+//! from one target, domain and MX host*, or, without an address, a DNS failure or a null MX.
+//! Resuming skips finished units, not endpoints: a domain whose MX host is shared with a domain
+//! recorded earlier still gets its own records (from the endpoint's recorded result, see
+//! [`ResumeSet::take_seeds`], without a new connection).
 //!
 //! The file is read streaming, line by line (each line at most [`MAX_RECORD_LINE`] bytes).
 //! A last line without its newline that does not parse is the trace of a run that was killed
-//! mid-write: it is ignored. Records with status `interrupted` are not counted as done, so they
-//! are scanned again. Any other unparseable line is an error: the file is probably not mxray output.
+//! mid-write: it is ignored ([`ResumeSet::truncated_last_line`]; when the file is also the
+//! output, [`crate::output::repair_torn_tail`] cuts it). Records with status `interrupted` are
+//! not final, so their units are scanned again; every other record is final (DNS failures and
+//! null MX included). Any other unparseable line is an error: the file is probably not mxray
+//! output.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 use std::io::BufRead;
 use std::net::IpAddr;
 
 use serde::Deserialize;
 
 use crate::lines::{BoundedLines, Line};
+use crate::record::EndpointRecord;
 
 /// Longest record line read back.
 pub const MAX_RECORD_LINE: usize = 4 * 1024 * 1024;
 
-/// Endpoints `(ip, port)` already done.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The unit of work one record finishes: the same unit is never recorded twice by one scan,
+/// is skipped by `--resume` once a final record of it exists, and is counted once by the report.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Unit {
+    /// The record's `target`.
+    pub target: String,
+    /// The record's `domain`.
+    pub domain: Option<String>,
+    /// The record's `mx.host` (`.` for a null MX); the preference is not part of the unit.
+    pub mx: Option<String>,
+    /// The record's `ip` (absent for DNS failures and null MX).
+    pub ip: Option<IpAddr>,
+    /// The record's `port`.
+    pub port: u16,
+}
+
+impl Unit {
+    /// The unit a record finishes.
+    pub fn of(rec: &EndpointRecord) -> Self {
+        Self {
+            target: rec.target.clone(),
+            domain: rec.domain.clone(),
+            mx: rec.mx.as_ref().map(|m| m.host.clone()),
+            ip: rec.ip,
+            port: rec.port,
+        }
+    }
+
+    /// A 128-bit key of the unit (two independent SipHash values): collisions are negligible
+    /// at any scan size, and sets of keys stay small.
+    pub fn key(&self) -> u128 {
+        let half = |salt: u8| {
+            let mut h = DefaultHasher::new();
+            salt.hash(&mut h);
+            self.hash(&mut h);
+            h.finish()
+        };
+        (u128::from(half(0)) << 64) | u128::from(half(1))
+    }
+}
+
+/// The finished units of a resume file, and recorded endpoint results to reuse.
+#[derive(Debug, Clone, Default)]
 pub struct ResumeSet {
-    done: HashSet<(IpAddr, u16)>,
+    done: HashSet<u128>,
+    seeded: HashSet<(IpAddr, u16)>,
+    seeds: Vec<EndpointRecord>,
     /// Whether a truncated last line was ignored.
     pub truncated_last_line: bool,
 }
@@ -49,7 +104,18 @@ pub enum ResumeError {
 }
 
 #[derive(Deserialize)]
+struct MxKey {
+    host: String,
+}
+
+#[derive(Deserialize)]
 struct RecordKey {
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    domain: Option<String>,
+    #[serde(default)]
+    mx: Option<MxKey>,
     #[serde(default)]
     ip: Option<IpAddr>,
     port: u16,
@@ -57,10 +123,29 @@ struct RecordKey {
     status: Option<String>,
 }
 
+/// Whether `text` is a record line as far as resuming is concerned (it has the fields of a
+/// unit of work).
+pub fn is_record_line(text: &str) -> bool {
+    serde_json::from_str::<RecordKey>(text).is_ok()
+}
+
 impl ResumeSet {
-    /// Reads the records of `reader`.
+    /// Reads the records of `reader` (no endpoint results kept).
     pub fn read<R: BufRead>(reader: R, source_name: &str) -> Result<Self, ResumeError> {
+        Self::read_with_seeds(reader, source_name, 0, 0)
+    }
+
+    /// Reads the records of `reader`, keeping the first final result of each endpoint
+    /// `(ip, port)`, at most `seed_cap` of them and `seed_bytes` of their lines (see
+    /// [`Self::take_seeds`]).
+    pub fn read_with_seeds<R: BufRead>(
+        reader: R,
+        source_name: &str,
+        seed_cap: usize,
+        seed_bytes: usize,
+    ) -> Result<Self, ResumeError> {
         let mut set = Self::default();
+        let mut bytes = 0usize;
         for line in BoundedLines::new(reader, MAX_RECORD_LINE) {
             let line = line.map_err(|error| ResumeError::Io {
                 source_name: source_name.to_owned(),
@@ -85,10 +170,28 @@ impl ResumeSet {
             }
             match serde_json::from_str::<RecordKey>(&text) {
                 Ok(key) => {
-                    if let (Some(ip), false) =
-                        (key.ip, key.status.as_deref() == Some("interrupted"))
-                    {
-                        set.done.insert((ip, key.port));
+                    if key.status.as_deref() == Some("interrupted") {
+                        continue;
+                    }
+                    let unit = Unit {
+                        target: key.target,
+                        domain: key.domain,
+                        mx: key.mx.map(|m| m.host),
+                        ip: key.ip,
+                        port: key.port,
+                    };
+                    set.done.insert(unit.key());
+                    if let Some(ip) = key.ip {
+                        if set.seeds.len() < seed_cap
+                            && bytes.saturating_add(text.len()) <= seed_bytes
+                            && !set.seeded.contains(&(ip, key.port))
+                        {
+                            if let Ok(rec) = serde_json::from_str::<EndpointRecord>(&text) {
+                                bytes = bytes.saturating_add(text.len());
+                                set.seeded.insert((ip, key.port));
+                                set.seeds.push(rec);
+                            }
+                        }
                     }
                 }
                 Err(_) if !terminated => set.truncated_last_line = true,
@@ -101,15 +204,22 @@ impl ResumeSet {
                 }
             }
         }
+        set.seeded = HashSet::new();
         Ok(set)
     }
 
-    /// Whether `(ip, port)` was already recorded.
-    pub fn contains(&self, ip: IpAddr, port: u16) -> bool {
-        self.done.contains(&(ip, port))
+    /// Whether a final record of `unit` exists.
+    pub fn is_done(&self, unit: &Unit) -> bool {
+        self.done.contains(&unit.key())
     }
 
-    /// Number of endpoints recorded.
+    /// The recorded final results of endpoints, one per `(ip, port)`, to reuse for units not
+    /// yet recorded that reach the same endpoint (empties the list).
+    pub fn take_seeds(&mut self) -> Vec<EndpointRecord> {
+        std::mem::take(&mut self.seeds)
+    }
+
+    /// Number of finished units recorded.
     pub fn len(&self) -> usize {
         self.done.len()
     }
@@ -124,8 +234,24 @@ impl ResumeSet {
 mod tests {
     use super::*;
 
+    fn unit(
+        target: &str,
+        domain: Option<&str>,
+        mx: Option<&str>,
+        ip: Option<&str>,
+        port: u16,
+    ) -> Unit {
+        Unit {
+            target: target.to_owned(),
+            domain: domain.map(str::to_owned),
+            mx: mx.map(str::to_owned),
+            ip: ip.map(|i| i.parse().unwrap()),
+            port,
+        }
+    }
+
     #[test]
-    fn reads_done_endpoints_and_ignores_a_truncated_last_line() {
+    fn reads_finished_units_and_ignores_a_truncated_last_line() {
         let input = concat!(
             r#"{"schema_version":1,"target":"a","ip":"127.0.0.1","port":25,"status":"completed"}"#,
             "\n",
@@ -133,22 +259,58 @@ mod tests {
             "\n",
             r#"{"schema_version":1,"target":"c","ip":"127.0.0.2","port":25,"status":"interrupted"}"#,
             "\n",
-            r#"{"schema_version":1,"target":"d.example","port":25,"status":"failed"}"#,
+            r#"{"schema_version":1,"target":"d.example","domain":"d.example","port":25,"status":"failed"}"#,
             "\n",
             "\n",
             r#"{"schema_version":1,"target":"e","ip":"127.0.0.3","po"#,
         );
         let set = ResumeSet::read(input.as_bytes(), "r.jsonl").unwrap();
-        assert!(set.contains("127.0.0.1".parse().unwrap(), 25));
-        assert!(set.contains("::1".parse().unwrap(), 2525));
-        assert!(!set.contains("127.0.0.1".parse().unwrap(), 26));
+        assert!(set.is_done(&unit("a", None, None, Some("127.0.0.1"), 25)));
+        assert!(set.is_done(&unit("b", None, None, Some("::1"), 2525)));
+        assert!(!set.is_done(&unit("a", None, None, Some("127.0.0.1"), 26)));
         assert!(
-            !set.contains("127.0.0.2".parse().unwrap(), 25),
+            !set.is_done(&unit("c", None, None, Some("127.0.0.2"), 25)),
             "interrupted is redone"
         );
-        assert!(!set.contains("127.0.0.3".parse().unwrap(), 25));
-        assert_eq!(set.len(), 2);
+        assert!(
+            set.is_done(&unit("d.example", Some("d.example"), None, None, 25)),
+            "a DNS failure is a finished unit"
+        );
+        assert!(!set.is_done(&unit("e", None, None, Some("127.0.0.3"), 25)));
+        assert_eq!(set.len(), 3);
         assert!(set.truncated_last_line);
+    }
+
+    #[test]
+    fn an_endpoint_recorded_for_one_domain_is_not_done_for_another() {
+        let input = concat!(
+            r#"{"schema_version":1,"target":"a.test","domain":"a.test","mx":{"host":"mx.hoster.test","preference":10},"ip":"127.0.0.1","port":25,"profile":"quick","status":"completed","started_unix_ms":1,"timings":{"total_ms":1}}"#,
+            "\n"
+        );
+        let mut set = ResumeSet::read_with_seeds(input.as_bytes(), "r", 10, 1 << 20).unwrap();
+        let mx = Some("mx.hoster.test");
+        assert!(set.is_done(&unit("a.test", Some("a.test"), mx, Some("127.0.0.1"), 25)));
+        assert!(!set.is_done(&unit("b.test", Some("b.test"), mx, Some("127.0.0.1"), 25)));
+        let seeds = set.take_seeds();
+        assert_eq!(seeds.len(), 1, "the endpoint's result is kept for reuse");
+        assert_eq!(seeds[0].target, "a.test");
+    }
+
+    #[test]
+    fn seeds_are_capped_and_one_per_endpoint() {
+        let line = |t: &str, ip: &str| {
+            format!(
+                r#"{{"schema_version":1,"target":"{t}","ip":"{ip}","port":25,"profile":"quick","status":"completed","started_unix_ms":1,"timings":{{"total_ms":1}}}}"#
+            ) + "\n"
+        };
+        let input = line("a", "127.0.0.1")
+            + &line("b", "127.0.0.1")
+            + &line("c", "127.0.0.2")
+            + &line("d", "127.0.0.3");
+        let mut set = ResumeSet::read_with_seeds(input.as_bytes(), "r", 2, 1 << 20).unwrap();
+        let seeds: Vec<String> = set.take_seeds().into_iter().map(|r| r.target).collect();
+        assert_eq!(seeds, ["a", "c"]);
+        assert_eq!(set.len(), 4);
     }
 
     #[test]

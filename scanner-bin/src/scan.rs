@@ -5,11 +5,24 @@
 //! from ranges and literals), exclusion list, resume set. Addresses that came from DNS pass the
 //! exclusion list and the resume set too, before the connection.
 //!
+//! Units of work and shared endpoints: each record finishes one unit of work
+//! ([`crate::resume::Unit`]: target, domain, MX host, address, port). `--resume` skips the units
+//! that have a final record, so a domain whose MX host was recorded for another domain still gets
+//! its records. Each endpoint `(ip, port)` is connected to once per scan: the registry maps it
+//! to the scan in flight or its finished result, and every further unit that reaches it (another
+//! domain of the same provider, the same MX host at several preferences, the same target given
+//! twice) waits for or reuses that result and gets its own record with `shared_from` set (the
+//! certificate name check redone for its own MX host and domain). The same unit is recorded once.
+//! The registry holds at most [`REGISTRY_ENTRIES`] finished results and [`REGISTRY_BYTES`] of
+//! them (the oldest are forgotten: an endpoint reached again after that is scanned again);
+//! `--resume` seeds it with the results in the file.
+//!
 //! Stop (SIGINT / SIGTERM / SIGHUP): no new endpoint is launched; in-flight endpoints get
 //! `--grace` to finish, then are recorded with status `interrupted`; every record is flushed;
 //! exit 130.
 //! A second signal skips the grace period.
 
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs::File;
 use std::io::{self, BufReader};
 use std::net::{IpAddr, SocketAddr};
@@ -25,12 +38,15 @@ use crate::audit::load_store;
 use crate::cli::ScanArgs;
 use crate::dns::{Dns, DnsFailure, DomainResolution};
 use crate::exclude::{parse_entry, ExcludeError, ExclusionList};
-use crate::output::{open_output, spawn_writer, OutputStats, RecordSender};
+use crate::output::{
+    check_output, open_output, repair_torn_tail, spawn_writer, OutputStats, RecordSender,
+    TailRepair,
+};
 use crate::pipeline::{ms, scan_endpoint, Endpoint, PipelineConfig, ScanContext};
 use crate::progress::Progress;
 use crate::ratelimit::{RateConfig, RateLimiter};
 use crate::record::{EndpointRecord, ErrorKind, MxInfo, Phase, ScanError, Status};
-use crate::resume::{ResumeError, ResumeSet};
+use crate::resume::{ResumeError, ResumeSet, Unit};
 use crate::shard::Shard;
 use crate::targets::{
     parse_target, range_len, ListError, ParseOptions, RangeIter, SourcedTarget, Target,
@@ -47,6 +63,16 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 /// Most addresses remembered by the per-IP rate limiter.
 const RATE_LIMITER_ENTRIES: usize = 65_536;
 
+/// Most finished endpoint results kept for reuse in one scan (see the module documentation).
+pub const REGISTRY_ENTRIES: usize = 65_536;
+
+/// Most bytes (serialized) of finished endpoint results kept for reuse in one scan.
+pub const REGISTRY_BYTES: usize = 256 * 1024 * 1024;
+
+/// Most units remembered per endpoint to record each unit once (beyond: a repeated unit may be
+/// recorded again; the report counts it once).
+const UNITS_PER_ENDPOINT: usize = 100_000;
+
 /// A fatal error: the scan could not start, or could not go on.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -61,8 +87,8 @@ pub enum FatalError {
         /// Why.
         error: TargetError,
     },
-    /// A bad line in a target list.
-    #[error("{0}")]
+    /// A bad line in a target list (read as a stream: the scan stopped there).
+    #[error("{0} (the scan stopped at this line; the records written before it are kept)")]
     TargetList(Box<ListError>),
     /// A targets file that cannot be opened.
     #[error("cannot open targets file {}: {error}", path.display())]
@@ -105,6 +131,9 @@ pub enum FatalError {
         /// Why.
         error: io::Error,
     },
+    /// The output would destroy an input or an existing result.
+    #[error("{0}")]
+    OutputRefused(#[from] crate::output::OutputRefused),
     /// A name target, and no resolver.
     #[error("{0}")]
     Dns(String),
@@ -188,6 +217,7 @@ struct Shared {
     dns_error: Option<String>,
     exclude: ExclusionList,
     resume: ResumeSet,
+    registry: Registry,
     out: RecordSender,
     progress: Progress,
     stop: watch::Receiver<bool>,
@@ -201,7 +231,7 @@ struct Shared {
 enum Source {
     Arg(SourcedTarget),
     Stdin,
-    File(PathBuf),
+    File(PathBuf, BufReader<File>),
 }
 
 /// Runs `mxray scan`.
@@ -238,12 +268,13 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
             target,
         }));
     }
+    // Target files are opened now (a missing file is fatal before any packet) and read once,
+    // as a stream, by the reader thread: a pipe or /dev/stdin cannot be read twice. A bad line
+    // later in a file stops the scan at that point (records written before it are kept).
     for path in &args.targets_file {
         let file = open_targets(path)?;
-        for item in TargetList::new(file, path.display().to_string(), opts) {
-            count_target(&item?.target, &mut total, &mut names_seen);
-        }
-        sources.push(Source::File(path.clone()));
+        total = None;
+        sources.push(Source::File(path.clone(), file));
     }
     if args.shard.is_some() {
         total = None;
@@ -262,10 +293,15 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         ExclusionList::read_into(BufReader::new(f), &path.display().to_string(), &mut nets)?;
     }
     let exclude = ExclusionList::new(nets);
-    let resume = match &args.resume {
+    let mut resume = match &args.resume {
         None => ResumeSet::default(),
         Some(path) => match File::open(path) {
-            Ok(f) => ResumeSet::read(BufReader::new(f), &path.display().to_string())?,
+            Ok(f) => ResumeSet::read_with_seeds(
+                BufReader::new(f),
+                &path.display().to_string(),
+                REGISTRY_ENTRIES,
+                REGISTRY_BYTES,
+            )?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => ResumeSet::default(),
             Err(error) => {
                 return Err(FatalError::ResumeFile {
@@ -314,6 +350,39 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         (Some(r), Some(o)) => same_file(r, o),
         _ => false,
     };
+    if let Some(output) = &args.output {
+        let mut inputs: Vec<&Path> = args.targets_file.iter().map(PathBuf::as_path).collect();
+        inputs.extend(args.exclude_file.iter().map(PathBuf::as_path));
+        if args.targets.iter().any(|t| t == "-") {
+            inputs.push(Path::new("-"));
+        }
+        if let (Some(r), false) = (&args.resume, append) {
+            inputs.push(r);
+        }
+        check_output(output, &inputs, args.force || append, !append)?;
+    }
+    if let (true, Some(output)) = (append, &args.output) {
+        let repaired = repair_torn_tail(output).map_err(|error| FatalError::Output {
+            where_: output.display().to_string(),
+            error,
+        })?;
+        if let TailRepair::Cut { bytes } = repaired {
+            eprintln!(
+                "mxray: resume: cut a torn last line ({bytes} bytes, a record cut short by a \
+                 killed run or a full disk) from {}; its unit of work is not done and is \
+                 scanned again if targeted",
+                output.display()
+            );
+        }
+    } else if resume.truncated_last_line {
+        if let Some(r) = &args.resume {
+            eprintln!(
+                "mxray: resume: ignored a torn last line of {} (a record cut short); its \
+                 unit of work is not done and is scanned again if targeted",
+                r.display()
+            );
+        }
+    }
     let where_ = args
         .output
         .as_ref()
@@ -360,6 +429,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         dns,
         dns_error,
         exclude,
+        registry: Registry::seeded(resume.take_seeds(), REGISTRY_ENTRIES, REGISTRY_BYTES),
         resume,
         out,
         progress: progress.clone(),
@@ -383,6 +453,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
         stop: stop_rx.clone(),
         shard,
         port: args.port,
+        names_seen: HashSet::new(),
     };
     let mut fatal: Option<FatalError> = None;
     let mut targets_seen: u64 = 0;
@@ -495,17 +566,7 @@ fn read_sources(
                     }
                 }
             }
-            Source::File(path) => {
-                let file = match File::open(&path) {
-                    Ok(f) => BufReader::new(f),
-                    Err(error) => {
-                        let _ = tx.blocking_send(Err(ListError::Io {
-                            source_name: path.display().to_string(),
-                            error,
-                        }));
-                        return;
-                    }
-                };
+            Source::File(path, file) => {
                 for item in TargetList::new(file, path.display().to_string(), opts) {
                     if tx.blocking_send(item).is_err() {
                         return;
@@ -551,7 +612,14 @@ struct Scheduler {
     stop: watch::Receiver<bool>,
     shard: Shard,
     port: u16,
+    /// Name targets (domain, or host and port) already launched, to work on each once; at most
+    /// [`NAMES_REMEMBERED`] (beyond, a repeated name is resolved again, and its endpoints are
+    /// still scanned once).
+    names_seen: HashSet<u128>,
 }
+
+/// Most name targets remembered to launch each once.
+const NAMES_REMEMBERED: usize = 1_000_000;
 
 /// A unit of work handed to a task.
 enum Work {
@@ -577,7 +645,7 @@ impl Scheduler {
         let SourcedTarget { text, target } = st;
         match target {
             Target::Domain(domain) => {
-                if !self.shard.owns(&domain) {
+                if !self.shard.owns(&domain) || self.repeated(&domain, true, self.port) {
                     return true;
                 }
                 self.launch(Work::Domain {
@@ -589,7 +657,8 @@ impl Scheduler {
             }
             Target::Host { name, port } => {
                 let port = port.unwrap_or(self.port);
-                if !self.shard.owns(&format!("{name}:{port}")) {
+                if !self.shard.owns(&format!("{name}:{port}")) || self.repeated(&name, false, port)
+                {
                     return true;
                 }
                 self.launch(Work::Host {
@@ -621,11 +690,26 @@ impl Scheduler {
         }
     }
 
+    /// Whether the name target (a mail domain, or a host name) at `port` was launched already.
+    fn repeated(&mut self, name: &str, is_domain: bool, port: u16) -> bool {
+        let key = unit(name, is_domain.then_some(name), None, None, port).key();
+        if self.names_seen.contains(&key) {
+            return true;
+        }
+        if self.names_seen.len() < NAMES_REMEMBERED {
+            self.names_seen.insert(key);
+        }
+        false
+    }
+
     async fn addr(&mut self, target: String, addr: SocketAddr) -> bool {
         if !self.shard.owns(&addr.to_string()) {
             return true;
         }
-        if !admit(&self.shared, addr) {
+        if !admit(
+            &self.shared,
+            &unit(&target, None, None, Some(addr.ip()), addr.port()),
+        ) {
             return true;
         }
         self.launch(Work::Addr { target, addr }).await
@@ -651,19 +735,195 @@ impl Scheduler {
     }
 }
 
-/// Exclusion and resume checks, counted; true when the endpoint may be scanned.
-fn admit(shared: &Shared, addr: SocketAddr) -> bool {
-    if shared.exclude.contains(addr.ip()) {
-        shared.excluded.fetch_add(1, Ordering::Relaxed);
-        shared.progress.inc_skipped();
-        return false;
+/// Exclusion and resume checks, counted; true when the unit may be worked on.
+fn admit(shared: &Shared, unit: &Unit) -> bool {
+    if let Some(ip) = unit.ip {
+        if shared.exclude.contains(ip) {
+            shared.excluded.fetch_add(1, Ordering::Relaxed);
+            shared.progress.inc_skipped();
+            return false;
+        }
     }
-    if shared.resume.contains(addr.ip(), addr.port()) {
+    if shared.resume.is_done(unit) {
         shared.resumed.fetch_add(1, Ordering::Relaxed);
         shared.progress.inc_skipped();
         return false;
     }
     true
+}
+
+/// The unit of work of a record about `target` (see [`Unit`]).
+fn unit(
+    target: &str,
+    domain: Option<&str>,
+    mx: Option<&str>,
+    ip: Option<IpAddr>,
+    port: u16,
+) -> Unit {
+    Unit {
+        target: target.to_owned(),
+        domain: domain.map(str::to_owned),
+        mx: mx.map(str::to_owned),
+        ip,
+        port,
+    }
+}
+
+/// What a unit that reaches an endpoint does (see [`Registry::claim`]).
+enum Claim {
+    /// The endpoint is not known: scan it, then publish the result with this sender.
+    Scan(watch::Sender<Option<Arc<EndpointRecord>>>),
+    /// Another unit is scanning it: wait for its result.
+    Wait(watch::Receiver<Option<Arc<EndpointRecord>>>),
+    /// Its finished result.
+    Done(Arc<EndpointRecord>),
+    /// This very unit was already recorded by this scan.
+    Duplicate,
+}
+
+enum Slot {
+    InFlight(watch::Receiver<Option<Arc<EndpointRecord>>>),
+    Done(Arc<EndpointRecord>),
+}
+
+struct Entry {
+    slot: Slot,
+    units: HashSet<u128>,
+    /// Serialized size of the finished result (0 in flight).
+    bytes: usize,
+}
+
+#[derive(Default)]
+struct RegistryInner {
+    entries: HashMap<(IpAddr, u16), Entry>,
+    /// Finished endpoints, oldest first (may name entries already gone).
+    done_order: VecDeque<(IpAddr, u16)>,
+    /// Sum of the finished results' serialized sizes.
+    bytes: usize,
+}
+
+/// The per-scan registry of endpoints: `(ip, port)` to the scan in flight or its finished
+/// result, so that each endpoint is connected to once. Holds at most [`REGISTRY_ENTRIES`]
+/// finished results (the oldest are forgotten) plus the scans in flight (at most
+/// `--concurrency`).
+struct Registry {
+    inner: std::sync::Mutex<RegistryInner>,
+    max_entries: usize,
+    max_bytes: usize,
+}
+
+impl Registry {
+    /// A registry holding finished results (from a resume file), with its bounds.
+    fn seeded(seeds: Vec<EndpointRecord>, max_entries: usize, max_bytes: usize) -> Self {
+        let reg = Self {
+            inner: std::sync::Mutex::default(),
+            max_entries,
+            max_bytes,
+        };
+        for rec in seeds {
+            if let Some(ip) = rec.ip {
+                reg.finish((ip, rec.port), Arc::new(rec));
+            }
+        }
+        reg
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RegistryInner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Registers `unit` (its key) at `endpoint` and says what to do.
+    fn claim(&self, endpoint: (IpAddr, u16), unit: u128) -> Claim {
+        let mut inner = self.lock();
+        if let Some(e) = inner.entries.get_mut(&endpoint) {
+            if e.units.contains(&unit) {
+                return Claim::Duplicate;
+            }
+            if e.units.len() < UNITS_PER_ENDPOINT {
+                e.units.insert(unit);
+            }
+            return match &e.slot {
+                Slot::InFlight(rx) => Claim::Wait(rx.clone()),
+                Slot::Done(rec) => Claim::Done(Arc::clone(rec)),
+            };
+        }
+        let (tx, rx) = watch::channel(None);
+        inner.entries.insert(
+            endpoint,
+            Entry {
+                slot: Slot::InFlight(rx),
+                units: HashSet::from([unit]),
+                bytes: 0,
+            },
+        );
+        Claim::Scan(tx)
+    }
+
+    /// Stores a finished result (an `interrupted` one is not kept: the next unit scans again).
+    fn finish(&self, endpoint: (IpAddr, u16), rec: Arc<EndpointRecord>) {
+        let mut inner = self.lock();
+        if rec.status == Status::Interrupted {
+            inner.entries.remove(&endpoint);
+            return;
+        }
+        let size = serde_json::to_vec(&*rec).map_or(0, |v| v.len());
+        let entry = inner.entries.entry(endpoint).or_insert_with(|| Entry {
+            slot: Slot::Done(Arc::clone(&rec)),
+            units: HashSet::new(),
+            bytes: 0,
+        });
+        let old_size = std::mem::replace(&mut entry.bytes, size);
+        entry.slot = Slot::Done(rec);
+        inner.bytes = inner.bytes.saturating_sub(old_size).saturating_add(size);
+        inner.done_order.push_back(endpoint);
+        while inner.done_order.len() > self.max_entries || inner.bytes > self.max_bytes {
+            let Some(old) = inner.done_order.pop_front() else {
+                break;
+            };
+            if let Some(Entry {
+                slot: Slot::Done(_),
+                bytes,
+                ..
+            }) = inner.entries.get(&old)
+            {
+                let bytes = *bytes;
+                inner.entries.remove(&old);
+                inner.bytes = inner.bytes.saturating_sub(bytes);
+            }
+        }
+    }
+}
+
+/// The record of `ep` made from the result of another unit's scan of the same endpoint.
+fn reused(rec: &EndpointRecord, ep: &Endpoint) -> EndpointRecord {
+    let mut r = rec.clone();
+    r.shared_from = Some(
+        rec.shared_from
+            .clone()
+            .unwrap_or_else(|| rec.target.clone()),
+    );
+    r.target = ep.target.clone();
+    r.domain = ep.domain.clone();
+    r.mx = ep.mx.clone();
+    r.timings.dns_ms = ep.dns_ms;
+    let mx_name = ep
+        .mx
+        .as_ref()
+        .map(|m| m.host.as_str())
+        .filter(|h| *h != "." && h.parse::<IpAddr>().is_err());
+    if let Some(cert) = &rec.certificate {
+        let redone = cert.for_names(mx_name, ep.domain.as_deref());
+        if redone.findings != cert.findings {
+            r.findings
+                .retain(|f| f.source != crate::record::FindingSource::Certificate);
+            r.findings.extend(crate::findings::from_audit(&redone));
+            crate::findings::sort(&mut r.findings);
+        }
+        r.certificate = Some(redone);
+    }
+    r
 }
 
 async fn emit(shared: &Shared, rec: EndpointRecord) {
@@ -709,14 +969,48 @@ fn dns_record(
     rec
 }
 
-/// Scans one endpoint (after the exclusion and resume checks) and writes its record.
+/// Writes the record of one endpoint unit (after the exclusion and resume checks): scans the
+/// endpoint, or reuses (waiting if need be) the scan of another unit (see [`Registry`]).
 async fn scan_one(shared: &Shared, ep: Endpoint) {
-    if *shared.stop.borrow() || !admit(shared, ep.addr) {
+    let u = unit(
+        &ep.target,
+        ep.domain.as_deref(),
+        ep.mx.as_ref().map(|m| m.host.as_str()),
+        Some(ep.addr.ip()),
+        ep.addr.port(),
+    );
+    if *shared.stop.borrow() || !admit(shared, &u) {
         return;
     }
-    // scan_endpoint watches `ctx.abort` itself and keeps what it saw so far.
-    let rec = scan_endpoint(&shared.ctx, &ep).await;
-    emit(shared, rec).await;
+    let endpoint = (ep.addr.ip(), ep.addr.port());
+    match shared.registry.claim(endpoint, u.key()) {
+        Claim::Duplicate => {}
+        Claim::Done(rec) => emit(shared, reused(&rec, &ep)).await,
+        Claim::Wait(mut rx) => {
+            // The scan in flight ends by its own deadline, or by the abort after a stop.
+            let rec = match rx.wait_for(Option::is_some).await {
+                Ok(r) => r.clone(),
+                Err(_) => None,
+            };
+            let rec = match rec {
+                Some(r) => reused(&r, &ep),
+                None => interrupted_record(
+                    ep.new_record(shared.ctx.config.profile),
+                    Phase::Connect,
+                    Instant::now(),
+                ),
+            };
+            emit(shared, rec).await;
+        }
+        Claim::Scan(tx) => {
+            // scan_endpoint watches `ctx.abort` itself and keeps what it saw so far.
+            let rec = Arc::new(scan_endpoint(&shared.ctx, &ep).await);
+            shared.registry.finish(endpoint, Arc::clone(&rec));
+            let _ = tx.send(Some(Arc::clone(&rec)));
+            drop(tx);
+            emit(shared, Arc::unwrap_or_clone(rec)).await;
+        }
+    }
 }
 
 async fn run_work(shared: &Shared, work: Work) {
@@ -733,6 +1027,10 @@ async fn run_work(shared: &Shared, work: Work) {
             scan_one(shared, ep).await;
         }
         Work::Host { target, name, port } => {
+            // A recorded DNS failure finishes the host target: it is not resolved again.
+            if !admit(shared, &unit(&target, None, None, None, port)) {
+                return;
+            }
             let Some(dns) = &shared.dns else {
                 return dns_unavailable(shared, &target, None, port).await;
             };
@@ -777,6 +1075,12 @@ async fn run_work(shared: &Shared, work: Work) {
             domain,
             port,
         } => {
+            // A recorded DNS failure or null MX finishes the domain: it is not resolved again.
+            if !admit(shared, &unit(&target, Some(&domain), None, None, port))
+                || !admit(shared, &unit(&target, Some(&domain), Some("."), None, port))
+            {
+                return;
+            }
             let Some(dns) = &shared.dns else {
                 return dns_unavailable(shared, &target, Some(&domain), port).await;
             };
@@ -829,6 +1133,11 @@ async fn run_work(shared: &Shared, work: Work) {
                         };
                         match h.addresses {
                             Ok(ips) => list.extend(endpoints(mx, ips)),
+                            Err(_)
+                                if !admit(
+                                    shared,
+                                    &unit(&target, Some(&domain), Some(&mx.host), None, port),
+                                ) => {}
                             Err(f) => {
                                 let rec = dns_record(
                                     shared,
@@ -878,6 +1187,152 @@ async fn dns_unavailable(shared: &Shared, target: &str, domain: Option<&str>, po
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rec(target: &str, ip: &str, status: Status) -> EndpointRecord {
+        let mut r = EndpointRecord::new(
+            target.to_owned(),
+            ip.parse().ok(),
+            25,
+            crate::record::Profile::Quick,
+        );
+        r.status = status;
+        r
+    }
+
+    fn ep(ip: &str) -> (IpAddr, u16) {
+        (ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0])), 25)
+    }
+
+    #[test]
+    fn registry_scans_each_endpoint_once_and_each_unit_once() {
+        let reg = Registry::seeded(Vec::new(), 10, 1 << 20);
+        let a = ep("127.0.0.1");
+        let Claim::Scan(tx) = reg.claim(a, 1) else {
+            panic!("first unit scans")
+        };
+        assert!(matches!(reg.claim(a, 1), Claim::Duplicate));
+        let Claim::Wait(rx) = reg.claim(a, 2) else {
+            panic!("second unit waits")
+        };
+        let done = Arc::new(rec("x", "127.0.0.1", Status::Completed));
+        reg.finish(a, Arc::clone(&done));
+        assert!(tx.send(Some(Arc::clone(&done))).is_ok());
+        assert_eq!(rx.borrow().as_deref(), Some(&*done));
+        assert!(matches!(reg.claim(a, 3), Claim::Done(r) if *r == *done));
+        assert!(matches!(reg.claim(a, 2), Claim::Duplicate));
+        // An interrupted scan is not kept: the next unit scans again.
+        let b = ep("127.0.0.2");
+        assert!(matches!(reg.claim(b, 1), Claim::Scan(_)));
+        reg.finish(b, Arc::new(rec("y", "127.0.0.2", Status::Interrupted)));
+        assert!(matches!(reg.claim(b, 2), Claim::Scan(_)));
+    }
+
+    #[test]
+    fn registry_forgets_the_oldest_results_beyond_its_bounds() {
+        let seeds: Vec<EndpointRecord> = (1..=4)
+            .map(|i| rec("s", &format!("127.0.0.{i}"), Status::Completed))
+            .collect();
+        let reg = Registry::seeded(seeds, 3, 1 << 20);
+        assert!(
+            matches!(reg.claim(ep("127.0.0.1"), 9), Claim::Scan(_)),
+            "forgotten"
+        );
+        for i in 2..=4 {
+            assert!(matches!(
+                reg.claim(ep(&format!("127.0.0.{i}")), 9),
+                Claim::Done(_)
+            ));
+        }
+        let one =
+            serde_json::to_vec(&rec("s", "127.0.0.1", Status::Completed)).map_or(0, |v| v.len());
+        let reg = Registry::seeded(
+            (1..=4)
+                .map(|i| rec("s", &format!("127.0.0.{i}"), Status::Completed))
+                .collect(),
+            100,
+            2 * one,
+        );
+        let kept = (1..=4)
+            .filter(|i| matches!(reg.claim(ep(&format!("127.0.0.{i}")), 9), Claim::Done(_)))
+            .count();
+        assert_eq!(kept, 2, "the byte budget holds two results");
+    }
+
+    #[test]
+    fn a_reused_record_gets_the_name_check_of_its_own_mx_host_and_domain() {
+        use crate::lab::certs::{chain_for, LabCa};
+        use crate::lab::profiles::LabProfile;
+        let dir = std::env::temp_dir().join(format!("mxray-reuse-names-{}", std::process::id()));
+        let Ok(ca) = LabCa::load_or_create(&dir) else {
+            panic!("lab CA")
+        };
+        let Ok(Some(chain)) = chain_for(
+            LabProfile::SelfSigned,
+            &ca,
+            "mx.a.test",
+            [127, 0, 0, 1].into(),
+        ) else {
+            panic!("chain")
+        };
+        let ders: Vec<Vec<u8>> = chain.certs.iter().map(|c| c.to_vec()).collect();
+        let store = cert_audit::TrustStore::webpki_roots();
+        let mut first = rec("a.test", "127.0.0.1", Status::Completed);
+        let audit = crate::audit::audit_chain(&ders, Some("mx.a.test"), Some("a.test"), &store);
+        first.findings = crate::findings::from_audit(&audit);
+        first.certificate = Some(audit);
+        assert!(!first.findings.iter().any(|f| f.id == "name-mismatch"));
+        let e = Endpoint {
+            target: "b.test".to_owned(),
+            domain: Some("b.test".to_owned()),
+            mx: Some(MxInfo {
+                host: "mx.b.test".to_owned(),
+                preference: Some(10),
+                implicit: false,
+            }),
+            addr: SocketAddr::new([127, 0, 0, 1].into(), 25),
+            dns_ms: None,
+        };
+        let r = reused(&first, &e);
+        let fresh = crate::audit::audit_chain(&ders, Some("mx.b.test"), Some("b.test"), &store);
+        assert_eq!(r.certificate.as_ref().map(|c| &c.names), Some(&fresh.names));
+        assert_eq!(
+            r.certificate.as_ref().map(|c| c.names.result),
+            Some(cert_audit::NameMatch::Mismatch)
+        );
+        assert!(
+            r.findings.iter().any(|f| f.id == "name-mismatch"),
+            "{:?}",
+            r.findings
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_reused_record_has_its_own_identity_and_names_its_source() {
+        let mut first = rec("a.test", "127.0.0.1", Status::Completed);
+        first.domain = Some("a.test".to_owned());
+        first.timings.dns_ms = Some(7);
+        let e = Endpoint {
+            target: "b.test".to_owned(),
+            domain: Some("b.test".to_owned()),
+            mx: Some(MxInfo {
+                host: "mx.b.test".to_owned(),
+                preference: Some(5),
+                implicit: false,
+            }),
+            addr: SocketAddr::new([127, 0, 0, 1].into(), 25),
+            dns_ms: Some(3),
+        };
+        let r = reused(&first, &e);
+        assert_eq!(r.target, "b.test");
+        assert_eq!(r.domain.as_deref(), Some("b.test"));
+        assert_eq!(r.mx, e.mx);
+        assert_eq!(r.timings.dns_ms, Some(3));
+        assert_eq!(r.shared_from.as_deref(), Some("a.test"));
+        assert_eq!(r.status, first.status);
+        // Reusing a reused record names the record that connected.
+        assert_eq!(reused(&r, &e).shared_from.as_deref(), Some("a.test"));
+    }
 
     #[test]
     fn summary_line_counts_everything() {

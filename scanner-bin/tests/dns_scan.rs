@@ -43,6 +43,21 @@ fn answer(qname: &str, qtype: RecordType) -> (ResponseCode, Vec<RData>) {
         ("noaddr.test.", T::MX) => (ResponseCode::NoError, vec![mx(5, "ghost.noaddr.test.")]),
         ("ghost.noaddr.test.", _) => (ResponseCode::NXDomain, vec![]),
         ("servfail.test.", _) => (ResponseCode::ServFail, vec![]),
+        // Hosted mail: several domains with one provider's MX host, one of them listing it at
+        // three preferences.
+        ("a.shared.test." | "b.shared.test.", T::MX) => {
+            (ResponseCode::NoError, vec![mx(10, "mx.hoster.test.")])
+        }
+        ("c.shared.test.", T::MX) => (
+            ResponseCode::NoError,
+            vec![
+                mx(30, "mx.hoster.test."),
+                mx(10, "mx.hoster.test."),
+                mx(20, "mx.hoster.test."),
+            ],
+        ),
+        ("mx.hoster.test.", T::A) => (ResponseCode::NoError, vec![a([127, 0, 0, 6])]),
+        ("mx.hoster.test.", T::AAAA) => (ResponseCode::NoError, vec![]),
         _ => (ResponseCode::NXDomain, vec![]),
     }
 }
@@ -195,12 +210,20 @@ fn domains_expand_to_mx_endpoints_in_preference_order() {
         .iter()
         .all(|r| r.domain.is_none() && r.mx.as_ref().unwrap().host == "mx1.mail.test"));
     assert!(host.iter().all(|r| r.status == Status::Completed));
+    // mx1's endpoints were scanned for mail.test (concurrency 1, in order): the host target
+    // reuses those scans, with the facts and its own identity.
+    assert!(
+        host.iter()
+            .all(|r| r.shared_from.as_deref() == Some("mail.test")),
+        "{host:?}"
+    );
+    assert!(mail.iter().all(|r| r.shared_from.is_none()));
 
     // The excluded MX address got no record and, above all, no connection.
     assert!(for_domain("excluded.test").is_empty());
     assert_eq!(servers[4].accepted(), 0);
-    assert_eq!(servers[0].accepted(), 2);
-    assert_eq!(servers[1].accepted(), 2);
+    assert_eq!(servers[0].accepted(), 1, "one connection per endpoint");
+    assert_eq!(servers[1].accepted(), 1, "one connection per endpoint");
 }
 
 #[test]
@@ -268,4 +291,156 @@ fn a_timeout_with_an_empty_aaaa_is_a_timeout_not_no_addresses() {
     }
     let slow = recs.iter().find(|r| r.target == "slow.test").unwrap();
     assert_eq!(slow.mx.as_ref().unwrap().host, "mx.slow.test");
+}
+
+/// The provider's server on 127.0.0.6.
+fn start_hoster() -> TestServer {
+    TestServer::start_on(
+        TcpListener::bind("127.0.0.6:0").unwrap(),
+        Behaviour::Banner("220 hoster ESMTP\r\n"),
+    )
+}
+
+fn scan_domains(dns: std::net::SocketAddr, port: u16, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "--quiet".to_owned(),
+        "--resolver".to_owned(),
+        dns.to_string(),
+        "--dns-timeout".to_owned(),
+        "2s".to_owned(),
+        "--port".to_owned(),
+        port.to_string(),
+    ];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    scan(&args)
+}
+
+#[test]
+fn a_domain_given_twice_is_worked_on_once() {
+    let dns = start_dns(answer);
+    let out = scan_domains(
+        dns,
+        25,
+        &[
+            "nx.test",
+            "NX.test.",
+            "nx.test",
+            "nullmx.test",
+            "nullmx.test",
+        ],
+    );
+    assert_exit_ok(&out);
+    let recs = stdout_records(&out);
+    let targets: Vec<&str> = recs.iter().map(|r| r.target.as_str()).collect();
+    assert_eq!(
+        targets.iter().filter(|t| **t == "nx.test").count(),
+        1,
+        "{targets:?}"
+    );
+    assert_eq!(
+        targets.iter().filter(|t| **t == "nullmx.test").count(),
+        1,
+        "{targets:?}"
+    );
+}
+
+#[test]
+fn an_endpoint_shared_by_domains_is_scanned_once_and_recorded_for_each() {
+    let dns = start_dns(answer);
+    let srv = start_hoster();
+    let out = scan_domains(
+        dns,
+        srv.addr.port(),
+        &[
+            "a.shared.test",
+            "b.shared.test",
+            "c.shared.test",
+            "a.shared.test",
+        ],
+    );
+    assert_exit_ok(&out);
+    assert_eq!(srv.accepted(), 1, "the server sees one scan");
+    let recs = stdout_records(&out);
+    let mut domains: Vec<&str> = recs.iter().map(|r| r.domain.as_deref().unwrap()).collect();
+    domains.sort_unstable();
+    assert_eq!(
+        domains,
+        ["a.shared.test", "b.shared.test", "c.shared.test"],
+        "one record per domain (the same MX host at three preferences is one unit; the \
+         repeated target too)"
+    );
+    let original: Vec<_> = recs.iter().filter(|r| r.shared_from.is_none()).collect();
+    assert_eq!(original.len(), 1);
+    for r in &recs {
+        assert_eq!(r.status, Status::Completed);
+        assert_eq!(r.ip, Some(IpAddr::from([127, 0, 0, 6])));
+        assert_eq!(r.mx.as_ref().unwrap().host, "mx.hoster.test");
+        assert_eq!(r.banner, original[0].banner, "the same facts");
+        if r.shared_from.is_some() {
+            assert_eq!(r.shared_from.as_deref(), Some(original[0].target.as_str()));
+            assert_eq!(r.target, r.domain.clone().unwrap(), "its own identity");
+        }
+    }
+    let c = recs
+        .iter()
+        .find(|r| r.domain.as_deref() == Some("c.shared.test"))
+        .unwrap();
+    assert_eq!(c.mx.as_ref().unwrap().preference, Some(10));
+}
+
+#[test]
+fn resume_records_a_domain_whose_mx_host_was_recorded_for_another_without_connecting() {
+    let dns = start_dns(answer);
+    let srv = start_hoster();
+    let dir = tempdir("resume-shared");
+    let out = dir.join("out.jsonl");
+    let o = out.to_str().unwrap();
+    let first = scan_domains(dns, srv.addr.port(), &["-o", o, "a.shared.test"]);
+    assert_exit_ok(&first);
+    assert_eq!(srv.accepted(), 1);
+    let second = scan_domains(
+        dns,
+        srv.addr.port(),
+        &["--resume", o, "-o", o, "a.shared.test", "b.shared.test"],
+    );
+    assert_exit_ok(&second);
+    assert_eq!(
+        srv.accepted(),
+        1,
+        "the recorded result is reused, no new connection"
+    );
+    let recs = records(&read(&out));
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    assert_eq!(recs[0].domain.as_deref(), Some("a.shared.test"));
+    assert_eq!(recs[1].domain.as_deref(), Some("b.shared.test"));
+    assert_eq!(recs[1].shared_from.as_deref(), Some("a.shared.test"));
+    assert_eq!(recs[1].banner, recs[0].banner);
+}
+
+#[test]
+fn resume_does_not_rewrite_finished_dns_failures_and_null_mx() {
+    let dns = start_dns(answer);
+    let dir = tempdir("resume-dns");
+    let out = dir.join("out.jsonl");
+    let o = out.to_str().unwrap();
+    let first = scan_domains(dns, 25, &["-o", o, "nx.test", "nullmx.test", "noaddr.test"]);
+    assert_exit_ok(&first);
+    let before = read(&out);
+    assert_eq!(before.lines().count(), 3);
+    let again = scan_domains(
+        dns,
+        25,
+        &[
+            "--resume",
+            o,
+            "-o",
+            o,
+            "nx.test",
+            "nullmx.test",
+            "noaddr.test",
+        ],
+    );
+    assert_exit_ok(&again);
+    assert_eq!(read(&out), before, "finished units are not written again");
 }

@@ -782,3 +782,148 @@ fn report_to_a_closed_stdout_fails_and_says_so() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn report_output_never_destroys_an_input_or_an_existing_file() {
+    let exe = env!("CARGO_BIN_EXE_mxray");
+    let d = std::env::temp_dir().join(format!("mxray-report-noclobber-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    let input = d.join("r.jsonl");
+    let original = std::fs::read_to_string(fixture_path()).unwrap();
+    std::fs::write(&input, &original).unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(exe)
+            .arg("report")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // The input as its own output, even with --force.
+    let o = run(&[
+        input.as_os_str(),
+        "-o".as_ref(),
+        input.as_os_str(),
+        "--force".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is the input"));
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), original);
+    // An existing file: refused without --force, overwritten with it.
+    let out = d.join("report.txt");
+    std::fs::write(&out, "keep me\n").unwrap();
+    let o = run(&[input.as_os_str(), "-o".as_ref(), out.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me\n");
+    let o = run(&[
+        input.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--force".as_ref(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_ne!(std::fs::read_to_string(&out).unwrap(), "keep me\n");
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// One record line: `domain` reaching `ip` through mx.hoster.test, or a DNS failure (no `ip`).
+fn unit_line(domain: &str, ip: Option<&str>, status: &str, shared_from: Option<&str>) -> String {
+    let mut v = serde_json::json!({
+        "schema_version": 1, "target": domain, "domain": domain, "port": 25,
+        "profile": "quick", "status": status, "started_unix_ms": 1, "timings": {"total_ms": 1},
+    });
+    match ip {
+        Some(ip) => {
+            v["ip"] = ip.into();
+            v["mx"] = serde_json::json!({"host": "mx.hoster.test", "preference": 10});
+            v["attempts"] =
+                serde_json::json!([{"waited_ms": 0, "duration_ms": 1, "outcome": "ok"}]);
+            v["banner"] = serde_json::json!({"code": 220, "text": "220 x\r\n", "complete": true});
+            v["ehlo"] = serde_json::json!({"code": 250, "domain": "x", "capabilities": [], "starttls_offered": false});
+            v["starttls"] = serde_json::json!({"mode": "starttls", "outcome": "not_offered"});
+        }
+        None => {
+            v["error"] = serde_json::json!({"kind": "dns", "phase": "dns", "rcode": "NXDOMAIN", "message": "nx"});
+        }
+    }
+    if status == "interrupted" {
+        v["error"] =
+            serde_json::json!({"kind": "interrupted", "phase": "endpoint", "message": "stopped"});
+        v.as_object_mut().unwrap().remove("ehlo");
+        v.as_object_mut().unwrap().remove("starttls");
+    }
+    if let Some(s) = shared_from {
+        v["shared_from"] = s.into();
+    }
+    v.to_string()
+}
+
+#[test]
+fn each_unit_counts_once_and_each_endpoint_once() {
+    // A scan, then a resume by an older mxray: b.test shares a.test's endpoint; c.test was
+    // interrupted, then finished; nx.test's DNS failure was written twice.
+    let lines = [
+        unit_line("a.test", Some("127.0.0.6"), "completed", None),
+        unit_line("b.test", Some("127.0.0.6"), "completed", Some("a.test")),
+        unit_line("c.test", Some("127.0.0.7"), "interrupted", None),
+        unit_line("nx.test", None, "failed", None),
+        unit_line("c.test", Some("127.0.0.7"), "completed", None),
+        unit_line("nx.test", None, "failed", None),
+        // d.test was interrupted while resolving, then finished.
+        unit_line("d.test", None, "interrupted", None),
+        unit_line("d.test", Some("127.0.0.8"), "completed", None),
+    ];
+    let d = std::env::temp_dir().join(format!("mxray-report-units-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let f = d.join("r.jsonl");
+    std::fs::write(&f, lines.join("\n") + "\n").unwrap();
+    let a = read_files(std::slice::from_ref(&f), MAX_LINE_BYTES).unwrap();
+    assert_eq!(
+        a.input.records, 5,
+        "five units: a, b, c, nx and d's endpoint"
+    );
+    assert_eq!(
+        a.input.superseded, 3,
+        "c's and d's interrupted records and nx's first record"
+    );
+    assert_eq!(a.input.shared, 1, "b's endpoint facts are a's");
+    assert_eq!(a.targeted, 4, "three endpoints and one DNS failure");
+    assert_eq!(a.greeting, 3);
+    assert_eq!(a.ehlo_seen, 3);
+    assert_eq!(
+        a.loss.get("interrupted"),
+        0,
+        "the interrupted unit finished later"
+    );
+    let dom = |n: &str| &a.domains[&mxray::report::aggregate::fnv1a(n)];
+    for n in ["a.test", "b.test", "c.test", "d.test"] {
+        let s = dom(n);
+        assert_eq!((s.records, s.endpoints, s.reached), (1, 1, 1), "{n}: {s:?}");
+    }
+    assert_eq!((dom("nx.test").records, dom("nx.test").dns_failed), (1, 1));
+
+    // The binary reads stdin the same way (spooled, then read twice).
+    let exe = env!("CARGO_BIN_EXE_mxray");
+    let by_file = std::process::Command::new(exe)
+        .args(["report", "--format", "json"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let by_stdin = std::process::Command::new(exe)
+        .args(["report", "--format", "json", "-"])
+        .stdin(std::fs::File::open(&f).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(by_file.status.code(), Some(0));
+    assert_eq!(by_stdin.status.code(), Some(0));
+    assert_eq!(by_file.stdout, by_stdin.stdout);
+    let json: serde_json::Value = serde_json::from_slice(&by_file.stdout).unwrap();
+    assert_eq!(json["input"]["records"], 5);
+    std::fs::remove_dir_all(&d).ok();
+}

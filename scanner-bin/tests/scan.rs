@@ -219,14 +219,28 @@ fn resume_skips_recorded_endpoints_and_appends() {
     assert_eq!(b.accepted(), 1);
     let text = read(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3, "{text}");
-    assert!(
-        lines[1].ends_with("\"po"),
-        "the truncated line stays on its own line"
+    assert_eq!(
+        lines.len(),
+        2,
+        "the torn line is cut, not left mid-file: {text}"
     );
-    let last: mxray::record::EndpointRecord = serde_json::from_str(lines[2]).unwrap();
-    assert_eq!(last.port, b.addr.port());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("1 already done (resume)"));
+    let recs = records(&text);
+    assert_eq!(recs[1].port, b.addr.port());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("1 already done (resume)"), "{err}");
+    assert!(err.contains("cut a torn last line"), "{err}");
+    // The file stays valid: a later resume works and adds nothing.
+    let o = scan(&[
+        "--resume",
+        out.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        &a.target(),
+        &b.target(),
+    ]);
+    assert_exit_ok(&o);
+    assert_eq!(read(&out), text);
+    assert_eq!((a.accepted(), b.accepted()), (1, 1));
 }
 
 #[test]
@@ -397,7 +411,7 @@ fn a_scan_to_a_closed_stdout_fails_and_says_so() {
 }
 
 #[test]
-fn bad_target_line_is_fatal_before_any_connection() {
+fn bad_target_line_stops_the_streamed_scan_there_keeping_earlier_records() {
     let srv = TestServer::start(Behaviour::Banner("220 x\r\n"));
     let dir = tempdir("badline");
     let list = dir.join("targets.txt");
@@ -410,11 +424,15 @@ fn bad_target_line_is_fatal_before_any_connection() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("targets.txt:3: \"not a target\": invalid name"),
+        err.contains("targets.txt:3: \"not a target\": invalid name")
+            && err.contains("records written before it are kept"),
         "{err}"
     );
-    assert!(out.stdout.is_empty());
-    assert_eq!(srv.accepted(), 0);
+    // The list is read once, as a stream: the target before the bad line was scanned and its
+    // record is kept.
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 1, "{recs:?}");
+    assert_eq!(recs[0].port, srv.addr.port());
 
     let missing = dir.join("nope.txt");
     let out = scan(&["--targets-file", missing.to_str().unwrap()]);
@@ -480,8 +498,11 @@ fn help_documents_exit_codes_and_only_real_subcommands() {
 
 #[test]
 fn per_ip_rate_limit_spaces_connections() {
-    let srv = TestServer::start(Behaviour::Banner("220 rate\r\n"));
-    let t = srv.target();
+    // Three endpoints on one address (an endpoint given three times is scanned once).
+    let srvs: Vec<TestServer> = (0..3)
+        .map(|_| TestServer::start(Behaviour::Banner("220 rate\r\n")))
+        .collect();
+    let (t0, t1, t2) = (srvs[0].target(), srvs[1].target(), srvs[2].target());
     let start = Instant::now();
     // Overrides the helper's generous defaults: 5 connections/s, no burst.
     let out = mxray()
@@ -493,7 +514,7 @@ fn per_ip_rate_limit_spaces_connections() {
             "--per-ip-burst",
             "1",
         ])
-        .args(["--concurrency", "3", &t, &t, &t])
+        .args(["--concurrency", "3", &t0, &t1, &t2])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -577,4 +598,65 @@ fn the_profile_cost_is_told_up_front_and_an_explicit_deadline_that_cuts_it_is_fl
     );
     // --quiet: nothing.
     assert!(!run("full", "1", &["--quiet"]).contains("profile full"));
+}
+
+#[test]
+fn targets_file_that_is_a_pipe_is_read_once_and_scanned() {
+    let srv = TestServer::start(Behaviour::Banner("220 piped\r\n"));
+    let out = output_with_stdin(
+        mxray().args([
+            "scan",
+            "--quiet",
+            "--per-ip-rate",
+            "100",
+            "--targets-file",
+            "/dev/stdin",
+        ]),
+        format!("{}\n", srv.target()).as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 1, "the piped list was scanned");
+    assert_eq!(srv.accepted(), 1);
+}
+
+#[test]
+fn scan_output_never_destroys_an_input_or_an_existing_result() {
+    let srv = TestServer::start(Behaviour::Banner("220 x\r\n"));
+    let dir = tempdir("noclobber");
+    let list = dir.join("t.txt");
+    let list_text = format!("{}\n", srv.target());
+    std::fs::write(&list, &list_text).unwrap();
+    let link = dir.join("link.txt");
+    std::fs::hard_link(&list, &link).unwrap();
+    for out in [&list, &link] {
+        let o = scan(&[
+            "--targets-file",
+            list.to_str().unwrap(),
+            "--force",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("is the input"), "{err}");
+        assert_eq!(read(&list), list_text, "the targets file is intact");
+    }
+    assert_eq!(srv.accepted(), 0);
+
+    let out = dir.join("out.jsonl");
+    std::fs::write(&out, "{\"earlier\":\"result\"}\n").unwrap();
+    let o = scan(&["-o", out.to_str().unwrap(), &srv.target()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(read(&out), "{\"earlier\":\"result\"}\n");
+    assert_eq!(srv.accepted(), 0);
+
+    let o = scan(&["--force", "-o", out.to_str().unwrap(), &srv.target()]);
+    assert_exit_ok(&o);
+    assert_eq!(records(&read(&out)).len(), 1);
 }

@@ -47,6 +47,14 @@ pub struct InputStats {
     /// Records with an enumerated value this version does not know, counted without the
     /// section that holds it (see [`super::input::DROPPABLE`]).
     pub degraded: u64,
+    /// Records not counted as their unit's record: an `interrupted` record, or a repeated one,
+    /// of a unit that has a later final record (see [`super::input::read_files`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub superseded: u64,
+    /// Records counted for their domain whose endpoint facts (funnel, STARTTLS, TLS,
+    /// certificate) were counted through another record of the same endpoint `(ip, port)`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shared: u64,
     /// The first [`PROBLEMS_KEPT`] problems, as `file:line: what`.
     pub problems: Vec<String>,
 }
@@ -68,10 +76,16 @@ impl InputStats {
         self.too_long = self.too_long.saturating_add(o.too_long);
         self.other_schema = self.other_schema.saturating_add(o.other_schema);
         self.degraded = self.degraded.saturating_add(o.degraded);
+        self.superseded = self.superseded.saturating_add(o.superseded);
+        self.shared = self.shared.saturating_add(o.shared);
         for p in &o.problems {
             self.note(p.clone());
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What the report keeps about one mail domain: counts over its endpoints.
@@ -255,6 +269,15 @@ struct Stages {
     greeting: bool,
     offered: bool,
     handshake: bool,
+}
+
+/// Whether an endpoint is "secure": handshake, trusted and name-matching certificate.
+fn is_secure(r: &EndpointRecord, s: Stages) -> bool {
+    r.certificate.as_ref().is_some_and(|c| {
+        s.handshake
+            && c.trust == TrustClass::Trusted
+            && matches!(c.names.result, NameMatch::MxHost | NameMatch::MailDomain)
+    })
 }
 
 fn stages(r: &EndpointRecord) -> Stages {
@@ -597,15 +620,34 @@ impl Aggregate {
         }
     }
 
-    /// Folds one record in.
+    /// Folds one record in, counting all of it.
     pub fn add(&mut self, r: &EndpointRecord) {
-        self.input.records = self.input.records.saturating_add(1);
+        self.add_counted(r, true, true);
+    }
+
+    /// Folds one record in: `unit` when it is the record of its unit of work (counted in
+    /// `records` and in the per-domain view), `endpoint_facts` when its endpoint's facts
+    /// (funnel, STARTTLS, versions, suites, DH, certificates) are counted from it; neither,
+    /// and it is only counted as superseded.
+    pub fn add_counted(&mut self, r: &EndpointRecord, unit: bool, endpoint_facts: bool) {
         let s = stages(r);
-        self.add_funnel(r, s);
-        self.add_anomalies(r);
-        self.add_tls(r);
-        let secure = self.add_certificate(r, s);
-        self.add_domain(r, s, secure);
+        let secure = if endpoint_facts {
+            self.add_funnel(r, s);
+            self.add_anomalies(r);
+            self.add_tls(r);
+            self.add_certificate(r, s)
+        } else {
+            is_secure(r, s)
+        };
+        if unit {
+            self.input.records = self.input.records.saturating_add(1);
+            if !endpoint_facts {
+                self.input.shared = self.input.shared.saturating_add(1);
+            }
+            self.add_domain(r, s, secure);
+        } else {
+            self.input.superseded = self.input.superseded.saturating_add(1);
+        }
     }
 
     fn add_funnel(&mut self, r: &EndpointRecord, s: Stages) {
@@ -784,9 +826,7 @@ impl Aggregate {
                 self.spki_clusters.add(&leaf.spki_sha256, ip, label);
             }
         }
-        s.handshake
-            && c.trust == TrustClass::Trusted
-            && matches!(c.names.result, NameMatch::MxHost | NameMatch::MailDomain)
+        is_secure(r, s)
     }
 
     fn add_domain(&mut self, r: &EndpointRecord, s: Stages, secure: bool) {

@@ -1,8 +1,10 @@
 //! `mxray report`: the study's tables and charts from scan results (JSON Lines).
 //!
-//! One streaming pass over one or more result files (shards of one scan) folds every
-//! [`EndpointRecord`](crate::record::EndpointRecord) into an [`Aggregate`], whose memory is
-//! bounded by the number of distinct values (capped), not by the number of records. The
+//! A streaming pass over one or more result files (shards of one scan) folds the
+//! [`EndpointRecord`](crate::record::EndpointRecord)s into an [`Aggregate`], whose memory is
+//! bounded by the number of distinct values (capped), not by the number of records; a first
+//! pass notes which record counts for each unit of work and each endpoint, so that each counts
+//! once ([`input::read_files`]). The
 //! aggregate becomes a [`Report`] of tables ([`tables::build`]), optionally with the change since
 //! a baseline scan, rendered as text, Markdown, JSON or one self-contained HTML file with inline
 //! SVG charts.
@@ -76,6 +78,8 @@ pub struct Options {
     pub output: Option<PathBuf>,
     /// Result files of an earlier scan to compare with.
     pub baseline: Vec<PathBuf>,
+    /// Overwrite an existing output file (an input is always refused).
+    pub force: bool,
 }
 
 /// Reads the inputs (and the baseline) and builds the report.
@@ -118,6 +122,18 @@ fn files_list(files: &[PathBuf]) -> String {
 /// Runs `mxray report`; returns the process exit code: 0, or 1 on an I/O error, when no input
 /// line is a valid record, or when stdout is closed.
 pub fn run(opts: &Options) -> i32 {
+    if let Some(output) = opts.output.as_deref() {
+        let inputs: Vec<&Path> = opts
+            .files
+            .iter()
+            .chain(&opts.baseline)
+            .map(PathBuf::as_path)
+            .collect();
+        if let Err(e) = crate::output::check_output(output, &inputs, opts.force, false) {
+            eprintln!("mxray report: {e}");
+            return 1;
+        }
+    }
     let report = match build_report(opts) {
         Ok(r) => r,
         Err(e) => {

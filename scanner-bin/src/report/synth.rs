@@ -100,6 +100,7 @@ fn base(id: &Ident, status: Status) -> EndpointRecord {
         tls: None,
         certificate: None,
         findings: Vec::new(),
+        shared_from: None,
     };
     if id.ip.is_some() {
         r.attempts.push(attempt(AttemptOutcome::Ok));

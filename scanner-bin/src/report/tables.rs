@@ -835,6 +835,18 @@ pub fn input_lines(r: &Report) -> Vec<String> {
             i.degraded
         ));
     }
+    if i.superseded > 0 {
+        v.push(format!(
+            "  {} record(s) superseded by a later final record of the same unit (interrupted, or written again): not counted.",
+            i.superseded
+        ));
+    }
+    if i.shared > 0 {
+        v.push(format!(
+            "  {} record(s) share an endpoint counted through another record: counted for their domain only.",
+            i.shared
+        ));
+    }
     for p in &i.problems {
         v.push(format!("  problem: {}", clean_label_long(p)));
     }
