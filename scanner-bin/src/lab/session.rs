@@ -340,8 +340,7 @@ async fn drive(
     } else {
         conn.write_all(greeting.as_bytes()).await?;
     }
-    let mut reader = ServerReader::new(cfg.limits);
-    reader.stream_bodies();
+    let mut reader = streaming_reader(cfg);
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         while let Some(ev) = reader.poll() {
@@ -639,6 +638,14 @@ async fn injection_wait(
     Ok(())
 }
 
+/// A reader for one session (or its TLS part), in streaming mode: message bodies are counted,
+/// hashed and stored as they arrive, never held whole.
+fn streaming_reader(cfg: &SessionConfig) -> ServerReader {
+    let mut reader = ServerReader::new(cfg.limits);
+    reader.stream_bodies();
+    reader
+}
+
 async fn starttls(
     conn: &mut Conn,
     cfg: &SessionConfig,
@@ -765,7 +772,8 @@ async fn starttls(
                 ..TlsResult::default()
             });
             *conn = Conn::Tls(Box::new(tls));
-            *reader = ServerReader::new(cfg.limits);
+            // RFC 3207 4.2: the session starts anew inside TLS, and bodies still stream.
+            *reader = streaming_reader(cfg);
             st.greeted = false;
             abandon(st, rec);
             st.injection_pending = cfg.profile == LabProfile::Injection;
