@@ -52,9 +52,10 @@ if [ ! -x "$LAB/exim/unpacked/usr/sbin/exim4" ]; then
 fi
 getent passwd Debian-exim >/dev/null || useradd --system --no-create-home --home-dir /var/spool/exim4 --shell /usr/sbin/nologin Debian-exim
 
-# tlslite-ng (SSLv3, RC4, 3DES, NULL, small DH) and sslyze live in a venv.
-if ! "$LAB/venv/bin/python" -c 'import tlslite' 2>/dev/null; then
+# tlslite-ng (SSLv3, RC4, 3DES, NULL, small DH), sslyze and pkilint (the CA/B Forum linter
+# cert-audit's lints are compared with; pinned, since its table is committed) live in a venv.
+if ! "$LAB/venv/bin/python" -c 'import tlslite, pkilint' 2>/dev/null; then
   python3 -m venv "$LAB/venv"
-  "$LAB/venv/bin/pip" install -q tlslite-ng==0.8.2 sslyze
+  "$LAB/venv/bin/pip" install -q tlslite-ng==0.8.2 sslyze pkilint==0.13.3
 fi
 echo "lab installed; state directory: $LAB"

@@ -237,7 +237,7 @@ pub(crate) fn leaf_lints(p: &Parsed, trust: &TrustClass, out: &mut Vec<Finding>)
             || cn
                 .parse::<IpAddr>()
                 .is_ok_and(|ip| c.ip_addresses.contains(&ip));
-        if c.has_san && !in_san {
+        if !in_san {
             push(
                 out,
                 F::CnNotInSan,

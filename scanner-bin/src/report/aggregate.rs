@@ -236,6 +236,8 @@ pub struct Aggregate {
     pub issuers: Counter,
     /// Subjects of self-signed leaves.
     pub self_signed_subjects: Counter,
+    /// Certificate findings by id, each counted once per audited certificate chain.
+    pub cert_findings: Counter,
     /// Leaf key types and sizes.
     pub key_types: Counter,
     /// Leaf signature hashes.
@@ -609,6 +611,7 @@ impl Aggregate {
             leaves: 0,
             issuers: c(),
             self_signed_subjects: c(),
+            cert_findings: c(),
             key_types: c(),
             sig_hashes: c(),
             validity: c(),
@@ -805,6 +808,12 @@ impl Aggregate {
             self.domain_checked = self.domain_checked.saturating_add(1);
             self.domain_match = self.domain_match.saturating_add(u64::from(m));
         }
+        let mut ids: Vec<&str> = c.findings.iter().map(|f| f.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            self.cert_findings.add(id);
+        }
         let self_signed = c.trust == TrustClass::SelfSigned;
         if let Some(leaf) = c.leaf() {
             self.leaves = self.leaves.saturating_add(1);
@@ -895,6 +904,7 @@ impl Aggregate {
         add(&mut self.leaves, o.leaves);
         self.issuers.merge(&o.issuers);
         self.self_signed_subjects.merge(&o.self_signed_subjects);
+        self.cert_findings.merge(&o.cert_findings);
         self.key_types.merge(&o.key_types);
         self.sig_hashes.merge(&o.sig_hashes);
         self.validity.merge(&o.validity);
@@ -949,5 +959,59 @@ mod tests {
             .rows
             .iter()
             .any(|r| r.key == "partial"));
+    }
+
+    #[test]
+    fn certificate_findings_are_counted_once_per_chain_by_id() {
+        use cert_audit::{Finding, FindingId, Severity};
+        let spec = kinds()
+            .into_iter()
+            .find(|k| {
+                handshake(&Ident::new("x.example", "mx.x.example", "192.0.2.9"), k)
+                    .certificate
+                    .is_some()
+            })
+            .unwrap_or_else(|| panic!("the fixture has a kind with a certificate"));
+        let finding = |id| Finding {
+            id,
+            severity: Severity::Low,
+            cert_index: Some(0),
+            message: String::new(),
+        };
+        let mut one = handshake(&Ident::new("a.example", "mx.a.example", "192.0.2.1"), &spec);
+        let mut two = handshake(&Ident::new("b.example", "mx.b.example", "192.0.2.2"), &spec);
+        if let Some(c) = one.certificate.as_mut() {
+            c.findings = vec![
+                finding(FindingId::EkuMissing),
+                finding(FindingId::RsaExponent),
+            ];
+        }
+        if let Some(c) = two.certificate.as_mut() {
+            // Twice in one chain (two certificates): counted once for the chain.
+            c.findings = vec![
+                finding(FindingId::RsaExponent),
+                finding(FindingId::RsaExponent),
+            ];
+        }
+        let mut a = Aggregate::default();
+        a.add(&one);
+        a.add(&two);
+        let report = crate::report::tables::build(&a, None);
+        let table = report
+            .sections
+            .iter()
+            .flat_map(|s| &s.tables)
+            .find(|t| t.id == "findings")
+            .unwrap_or_else(|| panic!("no findings table"));
+        let count = |k: &str| {
+            table
+                .rows
+                .iter()
+                .find(|r| r.key == k)
+                .map(|r| (r.count, r.total))
+        };
+        assert_eq!(count("rsa-exponent"), Some((2, 2)));
+        assert_eq!(count("eku-missing"), Some((1, 2)));
+        assert_eq!(table.rows.len(), 2);
     }
 }

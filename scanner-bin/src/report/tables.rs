@@ -202,6 +202,19 @@ fn fixed_rows(c: &Counter, keys: &[(&str, &str)], total: u64) -> Vec<Row> {
 }
 
 /// The largest [`TOP_N`] values, then one row for the rest.
+/// Every key of a counter, most frequent first, and what the counter could not hold.
+fn c_all_rows(c: &Counter, total: u64) -> Vec<Row> {
+    let mut rows: Vec<Row> = c
+        .by_count()
+        .iter()
+        .map(|(k, n)| Row::new(k, k, *n, total))
+        .collect();
+    if c.other() > 0 {
+        rows.push(Row::new("(other)", "(other values)", c.other(), total));
+    }
+    rows
+}
+
 fn top_rows(c: &Counter, total: u64) -> Vec<Row> {
     let all = c.by_count();
     let mut rows: Vec<Row> = all
@@ -516,6 +529,13 @@ fn certificates(a: &Aggregate) -> Section {
         Chart::Bars,
         top_rows(&a.self_signed_subjects, a.self_signed_subjects.total()),
     );
+    let findings = table(
+        "findings",
+        "Certificate findings (chains with each finding id)",
+        "certificates audited",
+        Chart::Bars,
+        c_all_rows(&a.cert_findings, c),
+    );
     let keys = table(
         "keys",
         "Key types and sizes",
@@ -540,7 +560,16 @@ fn certificates(a: &Aggregate) -> Section {
     let mut section = Section {
         id: "certificates",
         title: "6. Certificates",
-        tables: vec![classes, names, issuers, self_signed, keys, hashes, validity],
+        tables: vec![
+            classes,
+            names,
+            findings,
+            issuers,
+            self_signed,
+            keys,
+            hashes,
+            validity,
+        ],
     };
     section.tables.push(cluster_table(
         "shared_certs",
