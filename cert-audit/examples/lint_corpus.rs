@@ -42,8 +42,11 @@ fn dns(name: &str) -> SanType {
     SanType::DnsName(name.try_into().unwrap())
 }
 
-/// (file name, how its params differ from [`base`]).
-fn cases() -> Vec<(&'static str, Box<dyn Fn(&mut CertificateParams)>)> {
+/// How a case's params differ from [`base`].
+type Edit = Box<dyn Fn(&mut CertificateParams)>;
+
+/// (file name, edit).
+fn cases() -> Vec<(&'static str, Edit)> {
     vec![
         ("clean", Box::new(|_| {})),
         ("no-san", Box::new(|p| p.subject_alt_names.clear())),
@@ -207,7 +210,7 @@ fn audit_files(files: &[String]) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.split_first() {
-        Some((cmd, rest)) if cmd == "write" && rest.len() == 1 => write(Path::new(&rest[0])),
+        Some((cmd, [dir])) if cmd == "write" => write(Path::new(dir)),
         Some((cmd, rest)) if cmd == "audit" => audit_files(rest),
         _ => {
             eprintln!("usage: lint_corpus write DIR | lint_corpus audit FILE...");
