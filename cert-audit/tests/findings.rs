@@ -327,3 +327,41 @@ fn dates_follow_the_path_a_sender_builds() {
     assert_eq!(r.trust, TrustClass::Expired);
     assert!(r.has(F::Expired));
 }
+
+#[test]
+fn validity_is_inclusive_at_both_ends() {
+    // RFC 5280 4.1.2.5: valid from notBefore through notAfter, both included.
+    let (nb, na) = (ISSUED_2021, ISSUED_2021 + 90 * DAY);
+    let (c, store) = dated_chain(nb, na);
+    let at = |t: i64| {
+        audit(
+            &AuditInput::new(&c, u64::try_from(t).unwrap()).mx_host(MX),
+            &store,
+        )
+    };
+    for t in [nb, na] {
+        let r = at(t);
+        assert_eq!(r.trust, TrustClass::Trusted, "at {t}: {:#?}", r.findings);
+        assert!(!r.has(F::Expired) && !r.has(F::NotYetValid), "at {t}");
+    }
+    let r = at(na + 1);
+    assert_eq!(r.trust, TrustClass::Expired);
+    assert!(r.has(F::Expired));
+    let r = at(nb - 1);
+    assert_eq!(r.trust, TrustClass::NotYetValid);
+    assert!(r.has(F::NotYetValid));
+}
+
+#[test]
+fn rsa_key_severity_splits_at_1024_bits() {
+    let sev = |names: &[&str]| {
+        run(names)
+            .findings
+            .iter()
+            .find(|f| f.id == F::WeakRsaKey)
+            .map(|f| f.severity)
+    };
+    assert_eq!(sev(&["leaf-rsa1024", "int"]), Some(Severity::High));
+    assert_eq!(sev(&["ss-rsa512"]), Some(Severity::Critical));
+    assert_eq!(sev(GOOD), None);
+}
