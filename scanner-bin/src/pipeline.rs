@@ -733,8 +733,8 @@ async fn session(
             ErrorKind::Timeout,
             Phase::Endpoint,
             format!(
-                "endpoint deadline ({} ms) reached before these probes finished: {}; their \
-                 results are incomplete",
+                "endpoint deadline ({} ms) or a probe's hello budget reached before these \
+                 probes finished: {}; their results are incomplete",
                 ms(cfg.endpoint_timeout),
                 facts.cut.join(", ")
             ),

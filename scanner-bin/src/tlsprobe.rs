@@ -635,7 +635,14 @@ pub async fn run_probes(
         for ((v, plan), finished) in SCAN_ORDER.iter().zip(&suite_plans).zip(suites_done) {
             let Some(plan) = plan else { continue };
             if finished {
-                scan.versions.extend(plan.result().versions);
+                let result = plan.result();
+                if result.stopped.is_some() {
+                    // The plan's hello budget ended it: marked incomplete like a cut.
+                    facts
+                        .cut
+                        .push(format!("suites {} (hello budget spent)", v.name()));
+                }
+                scan.versions.extend(result.versions);
             } else {
                 // What the removal loop found before the deadline, marked incomplete.
                 facts.cut.push(format!("suites {}", v.name()));

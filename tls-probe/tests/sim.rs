@@ -290,3 +290,46 @@ fn tls13_simulated() {
     assert_eq!(t13, vec![0x1302, 0x1301]);
     assert!(!r.version(Version::Tls12).unwrap().supported);
 }
+
+/// The hello budget ends a scan, whatever the server answers (here a server with every TLS 1.2
+/// suite, whose full scan needs hundreds of hellos), marks it and the version in progress; and
+/// the derived budget leaves room for that full scan.
+#[test]
+fn the_hello_budget_ends_any_scan_and_says_so() {
+    use tls_probe::plan::suites::ScanStop;
+    let srv = server(0x0303, candidates(Version::Tls12).to_vec(), true);
+    for cap in [1u32, 3, 10] {
+        let cfg = SuiteScanConfig {
+            versions: vec![Version::Tls12],
+            max_hellos: Some(cap),
+            ..SuiteScanConfig::default()
+        };
+        let mut plan = Plan::new(SuiteProbe::new(cfg));
+        let mut sent = 0u32;
+        while let Some(hello) = plan.next_hello() {
+            sent += 1;
+            assert!(sent <= cap, "more than {cap} hellos");
+            plan.feed(&srv.answer(&hello));
+        }
+        let scan = plan.result();
+        assert_eq!(sent, cap);
+        assert_eq!(scan.stopped, Some(ScanStop::HelloCap { cap }));
+        let t12 = scan.version(Version::Tls12).unwrap();
+        assert!(!t12.complete, "a capped version is incomplete");
+    }
+    // The derived budget never cuts a real scan: every suite supported, server order.
+    let cfg = SuiteScanConfig {
+        versions: vec![Version::Tls12],
+        ..SuiteScanConfig::default()
+    };
+    let cap = cfg.hello_cap();
+    let mut plan = Plan::new(SuiteProbe::new(cfg));
+    let mut sent = 0u32;
+    while let Some(hello) = plan.next_hello() {
+        sent += 1;
+        plan.feed(&srv.answer(&hello));
+    }
+    let scan = plan.result();
+    assert_eq!(scan.stopped, None, "{sent} hellos of {cap}");
+    assert!(scan.version(Version::Tls12).unwrap().complete);
+}

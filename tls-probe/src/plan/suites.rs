@@ -79,7 +79,16 @@ pub struct SuiteScanConfig {
     pub order_probe: bool,
     /// Hello options.
     pub hello: HelloOptions,
+    /// Most hellos the whole scan may send; `None` derives it from the candidate pools
+    /// ([`SuiteScanConfig::hello_cap`]). No server and no bug can keep the plan going past it:
+    /// the scan then ends with [`SuiteScan::stopped`] set and the version in progress marked
+    /// incomplete.
+    pub max_hellos: Option<u32>,
 }
+
+/// Hellos added to each version's budget for what the per-suite bound does not count (the
+/// reversed-order and pair probes, a fallback retry).
+pub const CAP_SLACK_PER_VERSION: u32 = 32;
 
 impl Default for SuiteScanConfig {
     fn default() -> Self {
@@ -91,11 +100,40 @@ impl Default for SuiteScanConfig {
             infer_legacy: false,
             order_probe: true,
             hello: HelloOptions::default(),
+            max_hellos: None,
         }
     }
 }
 
 impl SuiteScanConfig {
+    /// The hello budget of the scan: [`SuiteScanConfig::max_hellos`], or per version its
+    /// candidate pool `n` times `2 + ceil(log2 n)` plus [`CAP_SLACK_PER_VERSION`]: the removal
+    /// loop needs at most one hello per suite plus one refusal per window, and ordering a server's
+    /// preference by binary insertion at most `ceil(log2 n)` hellos per suite.
+    ///
+    /// ```
+    /// use tls_probe::plan::suites::SuiteScanConfig;
+    /// use tls_probe::Version;
+    ///
+    /// let cfg = SuiteScanConfig { versions: vec![], ..SuiteScanConfig::default() };
+    /// assert_eq!(cfg.hello_cap(), 0);
+    /// let cfg = SuiteScanConfig { max_hellos: Some(7), ..SuiteScanConfig::default() };
+    /// assert_eq!(cfg.hello_cap(), 7);
+    /// ```
+    pub fn hello_cap(&self) -> u32 {
+        self.max_hellos.unwrap_or_else(|| {
+            self.versions
+                .iter()
+                .map(|v| {
+                    let n = u32::try_from(candidates(*v).len()).unwrap_or(u32::MAX);
+                    let log2 = u32::BITS - n.saturating_sub(1).leading_zeros();
+                    n.saturating_mul(log2.saturating_add(2))
+                        .saturating_add(CAP_SLACK_PER_VERSION)
+                })
+                .fold(0u32, u32::saturating_add)
+        })
+    }
+
     /// The scan that follows a [`super::versions::VersionProbe`]: the versions it found
     /// supported, newest first (TLS 1.3 to SSL 3.0; SSLv2 has no suite scan), seeded with its
     /// picks ([`Seed::from_version`]); everything else as [`SuiteScanConfig::default`].
@@ -273,6 +311,20 @@ impl HelloCounts {
 pub struct SuiteScan {
     /// Per version, in scan order.
     pub versions: Vec<VersionSuites>,
+    /// Why the scan ended before its plan did, if it did.
+    pub stopped: Option<ScanStop>,
+}
+
+/// Why a suite scan ended early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScanStop {
+    /// The hello budget ([`SuiteScanConfig::hello_cap`]) was spent: a server (or a bug) kept the
+    /// plan going longer than any correct scan needs.
+    HelloCap {
+        /// The budget.
+        cap: u32,
+    },
 }
 
 impl SuiteScan {
@@ -333,6 +385,9 @@ pub struct SuiteProbe {
     done: SuiteScan,
     /// Suites per hello now (drops to the fallback size once a big hello fails).
     window: usize,
+    /// Hellos sent so far, and the budget.
+    sent: u32,
+    cap: u32,
 }
 
 impl SuiteProbe {
@@ -341,8 +396,11 @@ impl SuiteProbe {
         let mut todo = cfg.versions.clone();
         todo.reverse();
         let window = cfg.chunk.clamp(1, MAX_CHUNK);
+        let cap = cfg.hello_cap();
         SuiteProbe {
             window,
+            sent: 0,
+            cap,
             cfg,
             todo,
             cur: None,
@@ -668,6 +726,34 @@ impl Probe for SuiteProbe {
         if let Some(f) = answer {
             self.on_answer(&f);
         }
+        if self.done.stopped.is_some() {
+            return None;
+        }
+        let hello = self.next_hello();
+        if hello.is_some() {
+            if self.sent >= self.cap {
+                self.pending = None;
+                self.done.stopped = Some(ScanStop::HelloCap { cap: self.cap });
+                return None;
+            }
+            self.sent = self.sent.saturating_add(1);
+        }
+        hello
+    }
+
+    fn output(&self) -> SuiteScan {
+        if self.done.stopped.is_some() {
+            let mut scan = self.output_so_far();
+            scan.stopped = self.done.stopped;
+            return scan;
+        }
+        self.done.clone()
+    }
+}
+
+impl SuiteProbe {
+    /// The plan's next hello, before the budget check of [`Probe::next`].
+    fn next_hello(&mut self) -> Option<Vec<u8>> {
         loop {
             let Some(version) = self.cur.as_ref().map(|c| c.version) else {
                 let v = self.todo.pop()?;
@@ -748,9 +834,5 @@ impl Probe for SuiteProbe {
             }
             self.finish_version();
         }
-    }
-
-    fn output(&self) -> SuiteScan {
-        self.done.clone()
     }
 }
