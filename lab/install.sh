@@ -7,7 +7,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/env.sh"
 
-need_apt=(postfix swaks sslscan testssl gnutls-serv gnutls-cli nmap tcpdump openssl python3 curl chromium)
+need_apt=(postfix swaks sslscan testssl gnutls-serv gnutls-cli nmap tcpdump openssl python3 curl chromium
+          knotd kdig unbound ldns-signzone ldns-dane)
 missing=()
 for b in "${need_apt[@]}"; do command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || missing+=("$b"); done
 [ -x /usr/bin/time ] || missing+=(time)
@@ -25,6 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -q --no-install-recommends postfix swaks libnet-ssleay-perl libio-socket-ssl-perl ca-certificates \
     sslscan testssl.sh nmap gnutls-bin tcpdump time iproute2 python3-venv curl openssl \
     libgnutls-dane0 libidn12 libnsl2 libpcre2-8-0 libdb5.3 libevent-2.1-7 \
+    knot knot-dnsutils unbound ldnsutils \
     chromium  # scripts/html-check.sh: the report's browser check
 fi
 

@@ -1,12 +1,12 @@
 #!/bin/bash
 # Stop lab servers by their recorded PIDs (never by process name: no pkill, no killall).
-# usage: stop-all.sh [ossl] [gnutls] [tlslite] [exim] [opensmtpd] [postfix]     (no argument: all of them)
+# usage: stop-all.sh [ossl] [gnutls] [tlslite] [exim] [opensmtpd] [postfix] [dnssec]  (no argument: all of them)
 #   LAB  state directory (default: ./lab-run) where the start scripts wrote their pid files.
 # Postfix writes its own master PID to /var/spool/postfix/pid/master.pid (SIGTERM to it == `postfix stop`).
 # Before signalling, the PID's command line is compared with the program that wrote the pid file, so a stale
 # pid file whose PID now belongs to another process is only removed, never acted on.
 LAB=${LAB:-$(pwd)/lab-run}
-if [ $# -gt 0 ]; then groups=("$@"); else groups=(ossl gnutls tlslite exim postfix); fi
+if [ $# -gt 0 ]; then groups=("$@"); else groups=(ossl gnutls tlslite exim postfix dnssec); fi
 signalled=()
 
 stop_pidfile() { # PIDFILE EXPECTED-CMDLINE-SUBSTRING [keep]
@@ -32,7 +32,8 @@ for g in "${groups[@]}"; do
     exim)      for f in "$LAB"/exim/exim-*.pid;       do stop_pidfile "$f" exim; done ;;
     opensmtpd) stop_pidfile "$LAB/opensmtpd/smtpd.pid" smtpd ;;
     postfix)   stop_pidfile /var/spool/postfix/pid/master.pid master keep ;;
-    *) echo "unknown target '$g' (use: ossl gnutls tlslite exim opensmtpd postfix)" >&2; exit 2 ;;
+    dnssec)    stop_pidfile "$LAB/dnssec/knot/knot.pid" knotd; stop_pidfile "$LAB/dnssec/unbound/unbound.pid" unbound ;;
+    *) echo "unknown target '$g' (use: ossl gnutls tlslite exim opensmtpd postfix dnssec)" >&2; exit 2 ;;
   esac
 done
 

@@ -1,16 +1,17 @@
 #!/bin/bash
 # Start the real peers on loopback and wait until each one listens.
-# usage: lab/up.sh [postfix] [exim] [ossl] [gnutls] [tlslite]    (no argument: all of them)
+# usage: lab/up.sh [postfix] [exim] [ossl] [gnutls] [tlslite] [dnssec]   (no argument: all of them)
 #   127.0.0.1:2525 Postfix defaults       127.0.0.1:2526 Postfix weak (NULL, DHE-1024)
 #   127.0.0.1:2527 Exim GnuTLS NORMAL     127.0.0.1:2528 Exim legacy (RC4, 3DES)
 #   127.0.0.1:2530 tlslite-ng STARTTLS (SSLv3, RC4, 3DES, NULL, DH-512)   127.0.0.1:2531 tlslite anon
 #   127.0.0.1:4450-4452 openssl s_server (implicit TLS)   *:4443/4444 gnutls-serv (implicit TLS)
+#   127.0.0.1:5300 knotd (signed dane.test)   127.0.0.1:5301 unbound validating it (lab/dnssec/)
 # Fails loudly when a peer does not come up. Stop with lab/down.sh.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/env.sh"
 [ -f "$LAB/certs/rsa2048.crt" ] || "$HERE/certs/mkcerts.sh" >/dev/null
-if [ $# -gt 0 ]; then groups=("$@"); else groups=(postfix exim ossl gnutls tlslite); fi
+if [ $# -gt 0 ]; then groups=("$@"); else groups=(postfix exim ossl gnutls tlslite dnssec); fi
 
 listening() { ss -ltnH "sport = :$1" | grep -q .; }
 wait_port() { # PORT NAME
@@ -38,7 +39,12 @@ for g in "${groups[@]}"; do
     tlslite)
       listening 2530 || "$HERE/tlslite/start-tlslite.sh" >/dev/null
       wait_port 2530 tlslite; wait_port 2531 tlslite-anon ;;
-    *) echo "lab/up.sh: unknown peer '$g' (use: postfix exim ossl gnutls tlslite)" >&2; exit 2 ;;
+    dnssec)
+      # Knot DNS (signed dane.test and its secure/insecure/bogus subzones) and a validating
+      # unbound; UDP, so ask them rather than look for a TCP listener.
+      kdig +short +timeout=1 @127.0.0.1 -p 5301 SOA dane.test >/dev/null 2>&1 \
+        || "$HERE/dnssec/start-dnssec.sh" >/dev/null ;;
+    *) echo "lab/up.sh: unknown peer '$g' (use: postfix exim ossl gnutls tlslite dnssec)" >&2; exit 2 ;;
   esac
 done
 echo "lab up ($*): state in $LAB"

@@ -12,5 +12,7 @@ trap stop_lab EXIT
 . lab/env.sh
 export MXRAY_LAB="$LAB"
 cargo test --workspace --locked --no-fail-fast "$@"
+# The DNSSEC lab answers as designed (secure with AD, insecure without, bogus SERVFAIL).
+lab/dnssec/check-dnssec.sh
 # cert-audit's lints beside pkilint: the committed agreement table must match this run.
 python3 cert-audit/tests/pkilint/compare.py --check --pkilint-bin "$LAB/venv/bin"
