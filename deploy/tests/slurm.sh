@@ -1,9 +1,11 @@
 #!/bin/bash
 # deploy/slurm on a real single-node Slurm (slurmctld + slurmd + munged under $LAB/slurm, started
-# by lab/slurm/start.sh, no systemd): a 4-task array scans a loopback fleet of 64 STARTTLS servers
-# (benches/examples/fleet_server.rs on 127.19.0.0/26, port 2719) while task 1 is killed mid-way
-# with SIGKILL (a node crash: no grace, perhaps a torn last line) and requeued. Then:
+# by lab/slurm/start.sh, no systemd): a 4-task array scans a loopback fleet of 80 STARTTLS endpoints
+# (benches/examples/fleet_server.rs on 127.19.0.0/26 port 2719, and a second one on the first 16 of
+# those addresses, port 2721) while task 1 is killed mid-way with SIGKILL (a node crash: no grace,
+# perhaps a torn last line) and requeued. Then:
 #   - every endpoint has exactly one record over the four shard files, none `interrupted`;
+#   - each IP is in one shard only, its two ports included (shards never multiply the per-IP rate);
 #   - the merge job's report equals the report of the same scan on one machine (JSON, all of it
 #     but the number of input files);
 #   - the merge refuses, loudly, a shard count whose shards are not all there.
@@ -17,6 +19,10 @@ FLEET_NET=127.19.0.0/26
 FLEET_BASE=127.19.0.0
 FLEET_COUNT=64
 FLEET_PORT=2719
+FLEET2_NET_BASE=127.19.0
+FLEET2_COUNT=16
+FLEET2_PORT=2721
+ENDPOINTS=$((FLEET_COUNT + FLEET2_COUNT))
 SHARDS=4
 # standard profile, paced per IP so that one shard takes about 2 s and can be killed mid-way
 SCAN_ARGS="--port $FLEET_PORT --profile standard --tls-mode starttls --per-ip-rate 40 --per-ip-burst 1 --concurrency 2"
@@ -25,8 +31,10 @@ WORK=$(mktemp -d /tmp/mxray-deploy-slurm.XXXXXX)
 chmod 755 "$WORK"
 export SLURM_LAB=${SLURM_LAB:-$LAB/slurm}
 FLEET_PID=
+FLEET2_PID=
 cleanup() {
   [ -n "$FLEET_PID" ] && kill -TERM "$FLEET_PID" 2>/dev/null && wait "$FLEET_PID" 2>/dev/null
+  [ -n "$FLEET2_PID" ] && kill -TERM "$FLEET2_PID" 2>/dev/null && wait "$FLEET2_PID" 2>/dev/null
   "$ROOT/lab/slurm/stop.sh" >/dev/null 2>&1
   rm -rf "$WORK"
 }
@@ -37,15 +45,20 @@ trap cleanup EXIT
 export MXRAY=$TARGET_DIR/debug/mxray
 FLEET=$TARGET_DIR/debug/examples/fleet_server
 
-! ss -ltnH "sport = :$FLEET_PORT" | grep -q . || fatal "port $FLEET_PORT is in use (another fleet?)"
+for p in $FLEET_PORT $FLEET2_PORT; do
+  ! ss -ltnH "sport = :$p" | grep -q . || fatal "port $p is in use (another fleet?)"
+done
 "$FLEET" "$FLEET_BASE" "$FLEET_COUNT" "$FLEET_PORT" > "$WORK/fleet.out" 2> "$WORK/fleet.err" &
 FLEET_PID=$!
+"$FLEET" "$FLEET_BASE" "$FLEET2_COUNT" "$FLEET2_PORT" > "$WORK/fleet2.out" 2> "$WORK/fleet2.err" &
+FLEET2_PID=$!
 wait_for 30 grep -qs '^ready' "$WORK/fleet.out" || fatal "fleet_server did not start: $(cat "$WORK/fleet.err")"
+wait_for 30 grep -qs '^ready' "$WORK/fleet2.out" || fatal "fleet_server 2 did not start: $(cat "$WORK/fleet2.err")"
 
 "$ROOT/lab/slurm/start.sh" > "$WORK/slurm-start.log" 2>&1 || fatal "lab/slurm/start.sh failed: $(tail -5 "$WORK/slurm-start.log")"
 export SLURM_CONF=$SLURM_LAB/etc/slurm.conf
 
-echo "$FLEET_NET" > "$WORK/targets.txt"
+{ echo "$FLEET_NET"; for i in $(seq 0 $((FLEET2_COUNT - 1))); do echo "$FLEET2_NET_BASE.$i:$FLEET2_PORT"; done; } > "$WORK/targets.txt"
 
 # The reference: the same scan on one machine.
 # shellcheck disable=SC2086
@@ -53,7 +66,7 @@ echo "$FLEET_NET" > "$WORK/targets.txt"
   || fatal "one-machine scan failed"
 "$MXRAY" report "$WORK/one.jsonl" --format json -o "$WORK/one-report.json" || fatal "one-machine report failed"
 handshakes=$(jq '[.sections[] | select(.id == "funnel") | .tables[] | select(.id == "funnel") | .rows[] | select(.key == "handshake") | .count][0]' "$WORK/one-report.json")
-check "one-machine scan: $FLEET_COUNT endpoints, all with a handshake (got $handshakes)" [ "$handshakes" = "$FLEET_COUNT" ]
+check "one-machine scan: $ENDPOINTS endpoints, all with a handshake (got $handshakes)" [ "$handshakes" = "$ENDPOINTS" ]
 
 # The array, and the merge job that depends on it.
 # shellcheck disable=SC2086
@@ -103,7 +116,7 @@ done
 endpoints() { jq -r '"\(.ip) \(.port)"' "$@" | sort; }
 dups=$(cat "$OUT"/shard-*-of-$SHARDS.jsonl | jq -r '"\(.ip) \(.port)"' | sort | uniq -d | head -3)
 check "no endpoint recorded twice${dups:+ (repeated: $dups)}" [ -z "$dups" ]
-check "the shards hold the one-machine scan's $FLEET_COUNT endpoints" \
+check "the shards hold the one-machine scan's $ENDPOINTS endpoints" \
   cmp -s <(endpoints "$OUT"/shard-*-of-$SHARDS.jsonl) <(endpoints "$WORK/one.jsonl")
 interrupted=$(cat "$OUT"/shard-*-of-$SHARDS.jsonl | jq -r 'select(.status == "interrupted") | .ip' | wc -l)
 check "no interrupted record left ($interrupted)" [ "$interrupted" = 0 ]
