@@ -8,7 +8,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/env.sh"
 
 need_apt=(postfix swaks sslscan testssl gnutls-serv gnutls-cli nmap tcpdump openssl python3 curl chromium
-          knotd kdig unbound ldns-signzone ldns-dane)
+          knotd kdig unbound ldns-signzone ldns-dane slurmctld slurmd sbatch munged podman runc jq)
 missing=()
 for b in "${need_apt[@]}"; do command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || missing+=("$b"); done
 [ -x /usr/bin/time ] || missing+=(time)
@@ -27,7 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     sslscan testssl.sh nmap gnutls-bin tcpdump time iproute2 python3-venv curl openssl \
     libgnutls-dane0 libidn12 libnsl2 libpcre2-8-0 libdb5.3 libevent-2.1-7 \
     knot knot-dnsutils unbound ldnsutils \
-    chromium  # scripts/html-check.sh: the report's browser check
+    chromium \
+    slurm-wlm munge podman runc jq  # deploy/tests: single-node Slurm (lab/slurm), the container image
 fi
 
 # The install above is preseeded with "No configuration" (so it never waits on a question), and that
@@ -59,5 +60,11 @@ getent passwd Debian-exim >/dev/null || useradd --system --no-create-home --home
 if ! "$LAB/venv/bin/python" -c 'import tlslite, pkilint' 2>/dev/null; then
   python3 -m venv "$LAB/venv"
   "$LAB/venv/bin/pip" install -q tlslite-ng==0.8.2 sslyze pkilint==0.13.3
+fi
+# kubernetes-validate (deploy/tests/k8s.sh: the manifests against the Kubernetes schemas, offline)
+# in its own venv: it pins its own dependencies.
+if ! "$LAB/venv-k8s/bin/kubernetes-validate" --version >/dev/null 2>&1; then
+  python3 -m venv "$LAB/venv-k8s"
+  "$LAB/venv-k8s/bin/pip" install -q kubernetes-validate==1.37.0
 fi
 echo "lab installed; state directory: $LAB"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Run every test of the workspace against real peers on loopback.
+# Run every test of the workspace against real peers on loopback, then the deployment tests.
 # Installs the peers when run as root on Debian (lab/install.sh), starts them (lab/up.sh), runs the
 # unit, property, integration and doc tests, and stops the peers again. Fails loudly when a peer is
 # missing: tests that need the lab refuse to run without MXRAY_LAB, which only this script sets.
@@ -11,8 +11,13 @@ stop_lab() { lab/down.sh >/dev/null 2>&1 || true; }
 trap stop_lab EXIT
 . lab/env.sh
 export MXRAY_LAB="$LAB"
-cargo test --workspace --locked --no-fail-fast "$@"
+rc=0
+cargo test --workspace --locked --no-fail-fast "$@" || rc=$?
 # The DNSSEC lab answers as designed (secure with AD, insecure without, bogus SERVFAIL).
-lab/dnssec/check-dnssec.sh
+lab/dnssec/check-dnssec.sh || rc=1
 # cert-audit's lints beside pkilint: the committed agreement table must match this run.
-python3 cert-audit/tests/pkilint/compare.py --check --pkilint-bin "$LAB/venv/bin"
+python3 cert-audit/tests/pkilint/compare.py --check --pkilint-bin "$LAB/venv/bin" || rc=1
+# Deployment: a real single-node Slurm, the Kubernetes manifests against the schemas, the image
+# under podman (deploy/tests/*.sh, shell tests outside the crates; "N passed, N failed").
+deploy/tests/run.sh || rc=1
+exit $rc

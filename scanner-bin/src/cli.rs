@@ -68,8 +68,9 @@ A reply to STARTTLS that is neither 220 nor 4xx/5xx is starttls outcome unexpect
 after which TLS never starts (no handshake, no version) is the finding tls_not_started.
 
 Sharding: --shard I/N (0-based) keeps the targets whose key hashes (FNV-1a) to I modulo N. The
-key is the work before any packet: the domain name, host:port, or ip:port of each address of a
-range. N machines with the same list and shards 0/N..N-1/N cover each exactly once.
+key is the work before any packet: the domain name, the host name, or the IP of an address (of
+each address of a range), so all ports of one IP or host go to one shard. N machines with the
+same list and shards 0/N..N-1/N cover each exactly once (docs/SCALE.md).
 
 Values: a DURATION is 500ms, 5s, 2m or plain seconds, at most one day; timeouts must be at
 least 1ms (zero is refused). A RATE is connections per second, from 0.001 to 1000000.

@@ -657,8 +657,7 @@ impl Scheduler {
             }
             Target::Host { name, port } => {
                 let port = port.unwrap_or(self.port);
-                if !self.shard.owns(&format!("{name}:{port}")) || self.repeated(&name, false, port)
-                {
+                if !self.shard.owns(&name) || self.repeated(&name, false, port) {
                     return true;
                 }
                 self.launch(Work::Host {
@@ -703,7 +702,7 @@ impl Scheduler {
     }
 
     async fn addr(&mut self, target: String, addr: SocketAddr) -> bool {
-        if !self.shard.owns(&addr.to_string()) {
+        if !self.shard.owns_ip(addr.ip()) {
             return true;
         }
         if !admit(

@@ -10,15 +10,25 @@
 //!
 //! - a mail domain: the normalised domain name (`example.org`); all its MX endpoints are scanned
 //!   by the machine that owns the domain, so its records stay together;
-//! - a host name with or without a port: `name:port`;
-//! - an address, or each address of a range: `ip:port` in Rust's `SocketAddr` notation. A range is
-//!   expanded on every machine (locally, lazily, no packets) and each machine keeps its addresses,
-//!   so a /16 is spread over all N machines rather than given to one.
+//! - a host name with or without a port: the name alone, so all ports of one host go to one
+//!   machine;
+//! - an address, or each address of a range: the IP alone ([`Shard::owns_ip`], Rust's `IpAddr`
+//!   notation), so every port of one IP is scanned by one machine: N machines never multiply the
+//!   per-IP rate (`--per-ip-rate`) an address sees. A range is expanded on every machine (locally,
+//!   lazily, no packets) and each machine keeps its addresses, so a /16 is spread over all N
+//!   machines rather than given to one.
+//!
+//! What this does not cover: two mail domains whose MX hosts share an address (a hosting
+//! provider's MX serving many domains) can fall in different shards, and then more than one
+//! machine connects to that address. Assigning them by address would need every machine to
+//! resolve every domain, and would make "exactly once" depend on all machines' resolvers giving
+//! the same answers. docs/SCALE.md says how to scan domain lists politely with N machines.
 //!
 //! The hash is 64-bit FNV-1a over the key's UTF-8 bytes, reduced modulo N: stable across builds,
 //! platforms and Rust versions (unlike `std`'s `DefaultHasher`). Every key lands in exactly one
 //! shard, so the union of the N shards is the whole list, without overlap.
 
+use std::net::IpAddr;
 use std::str::FromStr;
 
 /// One shard of N, 0-based: `0/4`, `1/4`, `2/4`, `3/4` cover everything.
@@ -47,6 +57,20 @@ impl Shard {
     /// Whether the unit of work with this key belongs to this shard.
     pub fn owns(&self, key: &str) -> bool {
         fnv1a64(key.as_bytes()) % self.count == self.index
+    }
+
+    /// Whether an endpoint at this address, whatever its port, belongs to this shard: the key is
+    /// the IP alone, so one IP's endpoints are all scanned by one machine.
+    ///
+    /// ```
+    /// use mxray::shard::Shard;
+    /// let ip = "192.0.2.7".parse().unwrap();
+    /// let shards: Vec<Shard> = (0..4).filter_map(|i| Shard::new(i, 4)).collect();
+    /// // Exactly one shard owns the address, with all its ports.
+    /// assert_eq!(shards.iter().filter(|s| s.owns_ip(ip)).count(), 1);
+    /// ```
+    pub fn owns_ip(&self, ip: IpAddr) -> bool {
+        self.owns(&ip.to_string())
     }
 }
 
