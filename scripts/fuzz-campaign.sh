@@ -45,7 +45,8 @@ for t in "${targets[@]}"; do
     result="FAILED (exit $rc${artifact:+, $artifact})"
     tail -40 "$log" >&2
   fi
-  row="| $date | $t | $kind | $secs | ${execs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | ${corp:-?} | ${rss:-?} | $cpu | $commit | $result |"
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  row="| $date | $t | $kind | $secs | ${execs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | ${corp:-?} | ${rss:-?} | $cpu | $load | $commit | $result |"
   echo "$row"
   echo "$row" >> "$ROOT/FUZZING.md"
 done
