@@ -1,17 +1,26 @@
 //! cert-audit: arbitrary bytes split into a chain (and optional TLSA records) never panic.
 //!
 //! Input format: byte 0 = flags (bit 0: the first chunk holds TLSA records; bits 1-2 pick the
-//! time), then chunks of `u16 big-endian length || bytes` (a short last chunk takes what is
+//! time; bit 3 picks [`SMALL`] limits, which reach every refusal in a few KiB), then chunks of `u16 big-endian length || bytes` (a short last chunk takes what is
 //! left), at most 24 chunks so the 16-certificate limit is exercised too. TLSA chunk: records
 //! of `u8 length || RDATA`.
 #![no_main]
 
 use std::sync::OnceLock;
 
-use cert_audit::{audit, AuditInput, CertificateDer, Tlsa, TrustStore};
+use cert_audit::{audit, AuditInput, CertificateDer, Limits, Tlsa, TrustClass, TrustStore};
 use libfuzzer_sys::fuzz_target;
 
 static ROOT: &[u8] = include_bytes!("../../cert-audit/tests/fixtures/root.pem");
+
+/// Limits small enough that a few real certificates (about 1 KiB each) or filler chunks break
+/// each of them: 3 certificates, 2,500 bytes each, 6,000 in all, 2 TLSA records.
+const SMALL: Limits = Limits {
+    max_chain_len: 3,
+    max_chain_bytes: 6000,
+    max_cert_bytes: 2500,
+    max_tlsa_records: 2,
+};
 
 fn store() -> &'static TrustStore {
     static STORE: OnceLock<TrustStore> = OnceLock::new();
@@ -61,10 +70,27 @@ fuzz_target!(|data: &[u8]| {
         _ => 1_900_000_000,
     };
     let chain: Vec<CertificateDer<'_>> = parts.into_iter().map(CertificateDer::from).collect();
+    let limits = if flags & 8 == 8 {
+        SMALL
+    } else {
+        Limits::default()
+    };
     let input = AuditInput::new(&chain, now)
+        .limits(limits)
         .mx_host("mx.example.test")
         .domain("example.test")
         .tlsa(&tlsa);
     let report = audit(&input, store());
     assert!(report.certificates.len() <= chain.len());
+    // A chain past a limit is refused before any certificate is parsed.
+    if limits.check(chain.iter().map(|c| c.len())).is_err() {
+        assert!(report.certificates.is_empty());
+        assert!(matches!(report.trust, TrustClass::LimitExceeded { .. }));
+    }
+    if let Some(dane) = &report.dane {
+        assert_eq!(
+            dane.skipped_records,
+            tlsa.len().saturating_sub(limits.max_tlsa_records)
+        );
+    }
 });

@@ -25,6 +25,9 @@ impl Src<'_> {
             None => 0,
         }
     }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
     fn take(&mut self, n: usize) -> Vec<u8> {
         let n = n.min(self.0.len());
         let (a, b) = self.0.split_at(n);
@@ -41,9 +44,6 @@ fn rec(ct: u8, body: &[u8]) -> Vec<u8> {
 }
 
 fn answer(hello: &[u8], src: &mut Src<'_>) -> Vec<u8> {
-    let offered = ClientHello::parse(hello)
-        .map(|h| h.cipher_suites)
-        .unwrap_or_default();
     match src.byte() % 4 {
         0 => {
             let n = usize::from(src.byte());
@@ -51,6 +51,10 @@ fn answer(hello: &[u8], src: &mut Src<'_>) -> Vec<u8> {
         }
         1 => rec(21, &[2, src.byte()]),
         _ => {
+            // Only a ServerHello needs the offered suites.
+            let offered = ClientHello::parse(hello)
+                .map(|h| h.cipher_suites)
+                .unwrap_or_default();
             let i = usize::from(src.byte());
             let suite = if offered.is_empty() {
                 0x002f
@@ -81,9 +85,22 @@ fn answer(hello: &[u8], src: &mut Src<'_>) -> Vec<u8> {
     }
 }
 
+/// A handshake_failure alert.
+const REFUSAL: [u8; 7] = [21, 3, 3, 0, 2, 2, 40];
+
 fn drive<P: Probe>(mut plan: Plan<P>, src: &mut Src<'_>) {
     let mut n = 0;
     while let Some(hello) = plan.next_hello() {
+        n += 1;
+        assert!(n < 3000, "plan does not terminate");
+        if src.is_empty() {
+            // The input is spent: refuse with handshake_failure, which every plan takes as a
+            // plain "no", so the plan still runs to its end (termination is checked) without
+            // hundreds of input-independent hellos (an EOF here made the suite scan fall back to
+            // its smallest windows over the whole pool).
+            plan.feed(&REFUSAL);
+            continue;
+        }
         let a = answer(&hello, src);
         let split = usize::from(src.byte()).max(1);
         for c in a.chunks(split) {
@@ -92,8 +109,6 @@ fn drive<P: Probe>(mut plan: Plan<P>, src: &mut Src<'_>) {
             }
         }
         plan.feed_eof();
-        n += 1;
-        assert!(n < 3000, "plan does not terminate");
     }
     let _ = plan.result();
 }
@@ -112,16 +127,25 @@ fuzz_target!(|data: &[u8]| {
     match src.byte() % 7 {
         0 => drive(Plan::new(VersionProbe::new(o)), &mut src),
         1 => {
-            let versions = vec![
-                all[usize::from(src.byte() % 5)],
-                Version::Tls12,
-                Version::Tls10,
-            ];
-            // Small windows, or the default whole-pool hellos (with the fallback to smaller ones).
+            // One version per input (two when TLS 1.1/1.0/SSLv3 are inferred from TLS 1.2): one
+            // version's pool is what an input can explore; more versions only repeat the same
+            // code over hundreds of hellos.
+            let v = all[usize::from(src.byte() % 5)];
+            let infer_legacy = src.byte() % 2 == 0;
+            let versions =
+                if infer_legacy && matches!(v, Version::Tls11 | Version::Tls10 | Version::Ssl3) {
+                    vec![Version::Tls12, v]
+                } else {
+                    vec![v]
+                };
+            // Windows of 32-127 suites, or the default whole-pool hellos; the fallback after a
+            // hello the server could not take is 16-128 suites (smaller ones only multiply the
+            // refusals needed to empty a pool of ~340).
             let chunk = match src.byte() % 4 {
                 0 => MAX_CHUNK,
-                n => usize::from(n) * 16 + usize::from(src.byte() % 16),
+                n => usize::from(n) * 32 + usize::from(src.byte() % 32),
             };
+            let fallback_chunk = [16, 32, 64, 128][usize::from(src.byte() % 4)];
             // A seed per version: an arbitrary offered list and pick (not necessarily offered).
             let mut seeds = Vec::new();
             for v in all {
@@ -138,9 +162,9 @@ fuzz_target!(|data: &[u8]| {
             let cfg = SuiteScanConfig {
                 versions,
                 chunk,
-                fallback_chunk: usize::from(src.byte() % 128) + 1,
+                fallback_chunk,
                 seeds,
-                infer_legacy: src.byte() % 2 == 0,
+                infer_legacy,
                 ..SuiteScanConfig::default()
             };
             drive(Plan::new(SuiteProbe::new(cfg)), &mut src)

@@ -164,13 +164,22 @@ fn flags_of(s: &TlsCipherSuite) -> SuiteFlags {
     }
 }
 
+/// Every suite of the registry (signalling values excluded), in the registry's (unsorted) order.
+fn registry() -> impl Iterator<Item = Suite> {
+    tls_parser::CIPHERS
+        .values()
+        .filter(|info| !is_signalling(info.id.0))
+        .map(|info| Suite {
+            info,
+            flags: flags_of(info),
+        })
+}
+
 /// Every suite of the registry (signalling values excluded), sorted by id.
 pub fn all() -> Vec<Suite> {
-    let mut v: Vec<Suite> = tls_parser::CIPHERS
-        .values()
-        .filter_map(|s| Suite::from_id(s.id.0))
-        .collect();
-    v.sort_by_key(|s| s.id());
+    let mut v: Vec<Suite> = registry().collect();
+    // Ids are unique in the registry: an unstable sort gives the same order, for less work.
+    v.sort_unstable_by_key(|s| s.id());
     v
 }
 
@@ -179,8 +188,31 @@ pub fn all() -> Vec<Suite> {
 /// suites, then exotic ones (PSK, SRP, Kerberos, static DH/ECDH, SM4...). The common tier of every
 /// version fits one chunk of 128 suites, so a typical server's suites are all found in the first
 /// chunk and their pick order is the server's global order.
+///
+/// Plans call this for every hello they build: with the `std` feature the list of each version
+/// is computed once and copied after that; without it, each call makes one pass over the registry
+/// and one sort (by tier, then id).
 pub fn candidates(version: Version) -> Vec<u16> {
-    let usable: Vec<Suite> = all().into_iter().filter(|s| s.usable_at(version)).collect();
+    #[cfg(feature = "std")]
+    {
+        use std::sync::OnceLock;
+        static CACHE: [OnceLock<Vec<u16>>; 6] = [const { OnceLock::new() }; 6];
+        let slot = match version {
+            Version::Ssl2 => 0,
+            Version::Ssl3 => 1,
+            Version::Tls10 => 2,
+            Version::Tls11 => 3,
+            Version::Tls12 => 4,
+            Version::Tls13 => 5,
+        };
+        if let Some(cell) = CACHE.get(slot) {
+            return cell.get_or_init(|| ranked_candidates(version)).clone();
+        }
+    }
+    ranked_candidates(version)
+}
+
+fn ranked_candidates(version: Version) -> Vec<u16> {
     // Tiers: common suites, then DSS-authenticated ones (they need a DSA certificate), then exotic.
     let rank = |s: &Suite| {
         let tier = if s.flags.exotic {
@@ -192,7 +224,10 @@ pub fn candidates(version: Version) -> Vec<u16> {
         };
         tier * 2 + u8::from(s.flags.chacha20)
     };
-    let mut ranked: Vec<(u8, u16)> = usable.iter().map(|s| (rank(s), s.id())).collect();
+    let mut ranked: Vec<(u8, u16)> = registry()
+        .filter(|s| s.usable_at(version))
+        .map(|s| (rank(&s), s.id()))
+        .collect();
     ranked.sort_unstable();
     ranked.into_iter().map(|(_, id)| id).collect()
 }
