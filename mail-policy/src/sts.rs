@@ -87,10 +87,7 @@ impl StsRecord {
                 }
                 id = Some(v.to_string());
             } else {
-                let ok = !v.is_empty()
-                    && v.bytes()
-                        .all(|b| (0x21..=0x7e).contains(&b) && b != b';' && b != b'=');
-                if !ok {
+                if !crate::txt::valid_ext_value(v) {
                     return Err(StsRecordError::BadExtension(k.to_string()));
                 }
                 extensions.push((k.to_string(), v.to_string()));
@@ -103,11 +100,13 @@ impl StsRecord {
     }
 }
 
+/// The compact wire form (`v=STSv1;id=...;key=value`), never longer than any text that parses
+/// to the same record.
 impl fmt::Display for StsRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "v=STSv1; id={};", self.id)?;
+        write!(f, "v=STSv1;id={}", self.id)?;
         for (k, v) in &self.extensions {
-            write!(f, " {k}={v};")?;
+            write!(f, ";{k}={v}")?;
         }
         Ok(())
     }
@@ -430,15 +429,17 @@ impl Policy {
     }
 }
 
+/// The compact policy text (`key:value` lines ending in LF, as RFC 8461 allows), never longer
+/// than any text that parses to the same policy.
 impl fmt::Display for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "version: STSv1\r\nmode: {}\r\n", self.mode.as_str())?;
+        write!(f, "version:STSv1\nmode:{}\n", self.mode.as_str())?;
         for p in &self.mx {
-            write!(f, "mx: {p}\r\n")?;
+            write!(f, "mx:{p}\n")?;
         }
-        write!(f, "max_age: {}\r\n", self.max_age)?;
+        write!(f, "max_age:{}\n", self.max_age)?;
         for (k, v) in &self.extensions {
-            write!(f, "{k}: {v}\r\n")?;
+            write!(f, "{k}:{v}\n")?;
         }
         Ok(())
     }

@@ -63,6 +63,9 @@ pub enum TlsRptError {
     /// A `rua` URI that is neither `mailto:` nor `https:` with something after it.
     #[error("TLS-RPT rua {0:?} is not a mailto: or https: URI")]
     BadUri(String),
+    /// An extension value that is empty or has characters RFC 8460 does not allow.
+    #[error("TLS-RPT field {0:?} has an invalid value")]
+    BadExtension(String),
     /// More URIs than [`MAX_RUA`].
     #[error("TLS-RPT rua with more than {limit} URIs")]
     TooManyUris {
@@ -103,6 +106,9 @@ impl TlsRptRecord {
         let mut extensions = Vec::new();
         for (k, v) in it {
             if k != "rua" {
+                if !crate::txt::valid_ext_value(v) {
+                    return Err(TlsRptError::BadExtension(k.to_string()));
+                }
                 extensions.push((k.to_string(), v.to_string()));
                 continue;
             }
@@ -139,18 +145,19 @@ impl TlsRptRecord {
     }
 }
 
+/// The compact wire form (`v=TLSRPTv1;rua=...;key=value`), never longer than any text that
+/// parses to the same record.
 impl fmt::Display for TlsRptRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("v=TLSRPTv1; rua=")?;
+        f.write_str("v=TLSRPTv1;rua=")?;
         for (i, r) in self.rua.iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }
             write!(f, "{r}")?;
         }
-        f.write_str(";")?;
         for (k, v) in &self.extensions {
-            write!(f, " {k}={v};")?;
+            write!(f, ";{k}={v}")?;
         }
         Ok(())
     }

@@ -19,3 +19,10 @@ pub(crate) fn fields(text: &str) -> Result<Vec<(&str, &str)>, String> {
     }
     Ok(out)
 }
+
+/// RFC 8461 `sts-ext-value` / RFC 8460 `tlsrpt-ext-value`: 1*(%x21-3A / %x3C / %x3E-7E).
+pub(crate) fn valid_ext_value(v: &str) -> bool {
+    !v.is_empty()
+        && v.bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b';' && b != b'=')
+}
