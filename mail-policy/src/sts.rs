@@ -435,11 +435,11 @@ impl fmt::Display for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "version:STSv1\nmode:{}\n", self.mode.as_str())?;
         for p in &self.mx {
-            write!(f, "mx:{p}\n")?;
+            writeln!(f, "mx:{p}")?;
         }
-        write!(f, "max_age:{}\n", self.max_age)?;
+        writeln!(f, "max_age:{}", self.max_age)?;
         for (k, v) in &self.extensions {
-            write!(f, "{k}:{v}\n")?;
+            writeln!(f, "{k}:{v}")?;
         }
         Ok(())
     }
