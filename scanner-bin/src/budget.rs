@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use crate::record::Profile;
+use mxray_schema::record::Profile;
 
 /// Connections one endpoint may need with `profile`: an upper estimate. `quick`: the main
 /// connection. `standard`: that, one per protocol version (6), the DH probe and a legacy chain
@@ -20,7 +20,8 @@ pub fn profile_connections(profile: Profile) -> u32 {
     match profile {
         Profile::Quick => 1,
         Profile::Standard => 10,
-        Profile::Full => 200,
+        // Full, and any later profile: the most.
+        _ => 200,
     }
 }
 
@@ -73,7 +74,7 @@ pub struct BudgetInputs {
 /// ```
 /// use std::time::Duration;
 /// use mxray::budget::{endpoint_budget, BudgetInputs};
-/// use mxray::record::Profile;
+/// use mxray_schema::record::Profile;
 ///
 /// let s = Duration::from_secs;
 /// let mut inputs = BudgetInputs {
@@ -127,11 +128,7 @@ pub fn endpoint_budget(i: &BudgetInputs) -> Budget {
 /// The line printed before a scan (unless `--quiet`): what the profile costs per endpoint at
 /// the rate, and the deadline.
 pub fn cost_line(i: &BudgetInputs, b: &Budget) -> String {
-    let profile = match i.profile {
-        Profile::Quick => "quick",
-        Profile::Standard => "standard",
-        Profile::Full => "full",
-    };
+    let profile = i.profile.as_str();
     let mut line = format!(
         "mxray: profile {profile}: up to ~{} connections per endpoint; at --per-ip-rate {}/s \
          (burst {}) that is ~{} s of pacing; endpoint deadline {} s (pacing plus timeouts)",

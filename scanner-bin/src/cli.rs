@@ -6,8 +6,32 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::record::Profile;
 use crate::shard::Shard;
+use mxray_schema::record::Profile;
+
+/// Scan depth on the command line: which TLS probes run ([`Profile`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum ProfileArg {
+    /// Banner, EHLO, STARTTLS and one modern handshake.
+    Quick,
+    /// Adds protocol versions, the suite each version negotiates, key exchange details, and the
+    /// STARTTLS command-injection test (one round trip on the handshake's own connection).
+    Standard,
+    /// Everything: standard plus all suites per version with preference, groups, signature
+    /// algorithms, features, fingerprints.
+    Full,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Self {
+        match p {
+            ProfileArg::Quick => Profile::Quick,
+            ProfileArg::Standard => Profile::Standard,
+            ProfileArg::Full => Profile::Full,
+        }
+    }
+}
 
 /// Exit codes, shown in `--help`.
 pub const EXIT_CODES: &str = "\
@@ -167,8 +191,8 @@ pub struct ProbeArgs {
     pub json: bool,
 
     /// Scan depth (default: everything).
-    #[arg(long, value_enum, default_value_t = Profile::Full)]
-    pub profile: Profile,
+    #[arg(long, value_enum, default_value_t = ProfileArg::Full)]
+    pub profile: ProfileArg,
 
     /// TLS options.
     #[command(flatten)]
@@ -249,8 +273,8 @@ pub struct ScanArgs {
     pub port: u16,
 
     /// Scan depth, recorded in every record.
-    #[arg(long, value_enum, default_value_t = Profile::Standard)]
-    pub profile: Profile,
+    #[arg(long, value_enum, default_value_t = ProfileArg::Standard)]
+    pub profile: ProfileArg,
 
     /// Name sent in EHLO. Default `mxray.invalid`: a reserved name (RFC 2606) that claims no
     /// one's identity; set it to your scanner's host name with matching reverse DNS and a web

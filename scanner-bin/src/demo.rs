@@ -22,8 +22,8 @@ use crate::audit::{load_store, StoreChoice};
 use crate::lab::{self, LabProfile, ProfileSpec, ServeArgs};
 use crate::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext, TlsModeArg};
 use crate::ratelimit::{RateConfig, RateLimiter};
-use crate::record::{EndpointRecord, MxInfo, Profile, StarttlsOutcome};
 use crate::report::{self, Format};
+use mxray_schema::record::{EndpointRecord, MxInfo, StarttlsOutcome};
 
 /// Host name of the lab servers (greeting, certificates) and of the MX every demo domain uses.
 pub const DEMO_MX: &str = "mx.lab.test";
@@ -37,8 +37,8 @@ pub struct DemoArgs {
     pub out_dir: PathBuf,
 
     /// Scan depth.
-    #[arg(long, value_enum, default_value_t = Profile::Standard)]
-    pub profile: Profile,
+    #[arg(long, value_enum, default_value_t = crate::cli::ProfileArg::Standard)]
+    pub profile: crate::cli::ProfileArg,
 
     /// Report format printed on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -101,7 +101,7 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
         endpoint_timeout: Duration::from_secs(40),
         retries: 0,
         retry_delay: Duration::from_millis(100),
-        profile: args.profile,
+        profile: args.profile.into(),
         ehlo_name: "mxray-demo.invalid".to_owned(),
         tls_mode: TlsModeArg::Starttls,
         tls_timeout: Duration::from_secs(5),
@@ -272,6 +272,7 @@ fn starttls_word(o: StarttlsOutcome) -> &'static str {
         StarttlsOutcome::Refused => "refused",
         StarttlsOutcome::UnexpectedReply => "unexpected-reply",
         StarttlsOutcome::ImplicitTls => "implicit",
+        _ => "other",
     }
 }
 

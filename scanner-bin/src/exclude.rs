@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::lines::{BoundedLines, Line};
+use mxray_schema::lines::{BoundedLines, Line};
 
 /// A set of excluded ranges, merged and sorted for `O(log n)` lookups.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 use cert_audit::{AuditReport, Severity};
 use tls_probe::weakness::Weakness;
 
-use crate::record::{Finding, FindingSource};
 use crate::tlsprobe::weakness_finding;
+use mxray_schema::record::{Finding, FindingSource};
 
 /// Rank of a severity string (higher is worse; unknown strings rank lowest).
 pub fn severity_rank(s: &str) -> u8 {

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use tokio::sync::mpsc;
 
 use crate::progress::Progress;
-use crate::record::{EndpointRecord, Status};
+use mxray_schema::record::{EndpointRecord, Status};
 
 /// Counts of what was written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

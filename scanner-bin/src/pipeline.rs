@@ -23,13 +23,13 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::ratelimit::RateLimiter;
-use crate::record::{
+use crate::smtp::{self, Driven, SessionVerdict};
+use crate::tlsprobe::{self, Prober};
+use mxray_schema::record::{
     Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, Finding, FindingSource,
     InjectionResult, MxInfo, Phase, Profile, ScanError, StarttlsInfo, StarttlsOutcome, Status,
     TlsInfo, TlsMode,
 };
-use crate::smtp::{self, Driven, SessionVerdict};
-use crate::tlsprobe::{self, Prober};
 
 /// Largest greeting read, in bytes; a longer greeting is a protocol error.
 pub const MAX_GREETING: usize = 4096;

@@ -15,9 +15,9 @@ use crate::cli::ProbeArgs;
 use crate::dns::{Dns, DomainResolution};
 use crate::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext};
 use crate::ratelimit::{RateConfig, RateLimiter};
-use crate::record::MxInfo;
 use crate::scan::{EXIT_FATAL, EXIT_OK};
 use crate::targets::{parse_target, ParseOptions, Target};
+use mxray_schema::record::MxInfo;
 
 /// Resolves the probe's target to one endpoint.
 pub async fn resolve(args: &ProbeArgs) -> Result<Endpoint, String> {
@@ -140,7 +140,7 @@ pub async fn run(args: ProbeArgs) -> i32 {
             endpoint_timeout: args.endpoint_timeout,
             retries: 2,
             retry_delay: Duration::from_secs(2),
-            profile: args.profile,
+            profile: args.profile.into(),
             ehlo_name: args.ehlo_name.clone(),
             tls_mode: args.tls.tls_mode,
             tls_timeout: args.tls.tls_timeout,

@@ -14,60 +14,14 @@
 //! null MX included). Any other unparseable line is an error: the file is probably not mxray
 //! output.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 use std::io::BufRead;
 use std::net::IpAddr;
 
-use serde::Deserialize;
-
-use crate::lines::{BoundedLines, Line};
-use crate::record::EndpointRecord;
-
-/// Longest record line read back.
-pub const MAX_RECORD_LINE: usize = 4 * 1024 * 1024;
-
-/// The unit of work one record finishes: the same unit is never recorded twice by one scan,
-/// is skipped by `--resume` once a final record of it exists, and is counted once by the report.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Unit {
-    /// The record's `target`.
-    pub target: String,
-    /// The record's `domain`.
-    pub domain: Option<String>,
-    /// The record's `mx.host` (`.` for a null MX); the preference is not part of the unit.
-    pub mx: Option<String>,
-    /// The record's `ip` (absent for DNS failures and null MX).
-    pub ip: Option<IpAddr>,
-    /// The record's `port`.
-    pub port: u16,
-}
-
-impl Unit {
-    /// The unit a record finishes.
-    pub fn of(rec: &EndpointRecord) -> Self {
-        Self {
-            target: rec.target.clone(),
-            domain: rec.domain.clone(),
-            mx: rec.mx.as_ref().map(|m| m.host.clone()),
-            ip: rec.ip,
-            port: rec.port,
-        }
-    }
-
-    /// A 128-bit key of the unit (two independent SipHash values): collisions are negligible
-    /// at any scan size, and sets of keys stay small.
-    pub fn key(&self) -> u128 {
-        let half = |salt: u8| {
-            let mut h = DefaultHasher::new();
-            salt.hash(&mut h);
-            self.hash(&mut h);
-            h.finish()
-        };
-        (u128::from(half(0)) << 64) | u128::from(half(1))
-    }
-}
+use mxray_schema::lines::{BoundedLines, Line};
+use mxray_schema::record::EndpointRecord;
+use mxray_schema::unit::RecordKey;
+pub use mxray_schema::unit::{is_record_line, Unit, MAX_RECORD_LINE};
 
 /// The finished units of a resume file, and recorded endpoint results to reuse.
 #[derive(Debug, Clone, Default)]
@@ -101,32 +55,6 @@ pub enum ResumeError {
         /// The error.
         error: std::io::Error,
     },
-}
-
-#[derive(Deserialize)]
-struct MxKey {
-    host: String,
-}
-
-#[derive(Deserialize)]
-struct RecordKey {
-    #[serde(default)]
-    target: String,
-    #[serde(default)]
-    domain: Option<String>,
-    #[serde(default)]
-    mx: Option<MxKey>,
-    #[serde(default)]
-    ip: Option<IpAddr>,
-    port: u16,
-    #[serde(default)]
-    status: Option<String>,
-}
-
-/// Whether `text` is a record line as far as resuming is concerned (it has the fields of a
-/// unit of work).
-pub fn is_record_line(text: &str) -> bool {
-    serde_json::from_str::<RecordKey>(text).is_ok()
 }
 
 impl ResumeSet {

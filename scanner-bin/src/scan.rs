@@ -45,13 +45,13 @@ use crate::output::{
 use crate::pipeline::{ms, scan_endpoint, Endpoint, PipelineConfig, ScanContext};
 use crate::progress::Progress;
 use crate::ratelimit::{RateConfig, RateLimiter};
-use crate::record::{EndpointRecord, ErrorKind, MxInfo, Phase, ScanError, Status};
 use crate::resume::{ResumeError, ResumeSet, Unit};
 use crate::shard::Shard;
 use crate::targets::{
     parse_target, range_len, ListError, ParseOptions, RangeIter, SourcedTarget, Target,
     TargetError, TargetList, DEFAULT_RANGE_CAP,
 };
+use mxray_schema::record::{EndpointRecord, ErrorKind, MxInfo, Phase, ScanError, Status};
 
 /// Exit code: the scan ran to its end.
 pub const EXIT_OK: i32 = 0;
@@ -315,7 +315,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
     // Each endpoint's deadline, derived from what its profile needs at the per-IP rate; say
     // up front what that costs.
     let budget_inputs = crate::budget::BudgetInputs {
-        profile: args.profile,
+        profile: args.profile.into(),
         rate: args.per_ip_rate,
         burst: args.per_ip_burst,
         connect_timeout: args.connect_timeout,
@@ -406,7 +406,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
             endpoint_timeout: budget.deadline,
             retries: args.retries,
             retry_delay: args.retry_delay,
-            profile: args.profile,
+            profile: args.profile.into(),
             ehlo_name: args.ehlo_name.clone(),
             tls_mode: args.tls.tls_mode,
             tls_timeout: args.tls.tls_timeout,
@@ -917,7 +917,7 @@ fn reused(rec: &EndpointRecord, ep: &Endpoint) -> EndpointRecord {
         let redone = cert.for_names(mx_name, ep.domain.as_deref());
         if redone.findings != cert.findings {
             r.findings
-                .retain(|f| f.source != crate::record::FindingSource::Certificate);
+                .retain(|f| f.source != mxray_schema::record::FindingSource::Certificate);
             r.findings.extend(crate::findings::from_audit(&redone));
             crate::findings::sort(&mut r.findings);
         }
@@ -1193,7 +1193,7 @@ mod tests {
             target.to_owned(),
             ip.parse().ok(),
             25,
-            crate::record::Profile::Quick,
+            mxray_schema::record::Profile::Quick,
         );
         r.status = status;
         r

@@ -19,6 +19,7 @@
 //! platforms and Rust versions (unlike `std`'s `DefaultHasher`). Every key lands in exactly one
 //! shard, so the union of the N shards is the whole list, without overlap.
 
+use mxray_schema::fnv::fnv1a64;
 use std::str::FromStr;
 
 /// One shard of N, 0-based: `0/4`, `1/4`, `2/4`, `3/4` cover everything.
@@ -60,16 +61,6 @@ impl FromStr for Shard {
         let n: u64 = n.trim().parse().map_err(|_| err())?;
         Shard::new(i, n).ok_or_else(err)
     }
-}
-
-/// 64-bit FNV-1a.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use smtp_codec::{StartTlsMode, TlsHandover, Transcript};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::pipeline::later;
-use crate::record::{
+use mxray_schema::record::{
     EhloInfo, ErrorKind, Finding, FindingSource, Phase, ScanError, StarttlsInfo, StarttlsOutcome,
     TlsMode,
 };

@@ -18,7 +18,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 
-use crate::lines::{BoundedLines, Line};
+use mxray_schema::lines::{BoundedLines, Line};
 
 /// Longest accepted target line, in bytes.
 pub const MAX_LINE_LEN: usize = 1024;

@@ -6,38 +6,9 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::record::{EndpointRecord, SuiteInfo};
+use mxray_schema::record::{EndpointRecord, SuiteInfo};
 
-/// Whether `c` must not reach a terminal as is: C0 control characters (tab and line breaks
-/// included), DEL, C1 control characters, and the Unicode bidirectional and invisible format
-/// characters (U+200B..U+200F, U+202A..U+202E, U+2066..U+2069, U+FEFF) that reorder or hide text.
-pub fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-}
-
-/// Makes a string from the network safe to print on a terminal: every [`is_unsafe_char`]
-/// becomes visible text (`\t`, `\r`, `\n`, `\x1b`, `\x9b`, `\u{202e}`), so a banner cannot
-/// retitle, clear or recolour the user's terminal, nor reorder what follows. Every terminal and
-/// text renderer (this report, `mxray lab summary`, `mxray report`) prints server strings
-/// through it.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if !is_unsafe_char(c) {
-            out.push(c);
-            continue;
-        }
-        let _ = match c {
-            '\t' => write!(out, "\\t"),
-            '\r' => write!(out, "\\r"),
-            '\n' => write!(out, "\\n"),
-            c if u32::from(c) < 0x100 => write!(out, "\\x{:02x}", u32::from(c)),
-            c => write!(out, "\\u{{{:x}}}", u32::from(c)),
-        };
-    }
-    out
-}
+pub use mxray_schema::text::{escape, is_unsafe_char};
 
 /// ANSI colours used by the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -445,7 +416,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Finding, FindingSource, Profile};
+    use mxray_schema::record::{Finding, FindingSource, Profile};
 
     #[test]
     fn plain_and_coloured_reports() {
@@ -496,12 +467,12 @@ mod tests {
             25,
             Profile::Full,
         );
-        r.banner = Some(crate::record::Banner {
+        r.banner = Some(mxray_schema::record::Banner {
             code: Some(220),
             text: "220 \x1b]0;owned\x07mx\x1b[2J\r\n220 \u{9b}31mred\u{202e}txt.exe\r\n".into(),
             complete: true,
         });
-        r.ehlo = Some(crate::record::EhloInfo {
+        r.ehlo = Some(mxray_schema::record::EhloInfo {
             code: 250,
             used_helo: false,
             domain: Some("mx\x1b[H\x1b[2J".into()),
@@ -509,9 +480,9 @@ mod tests {
             starttls_offered: true,
             starttls_stripped: false,
         });
-        r.starttls = Some(crate::record::StarttlsInfo {
-            mode: crate::record::TlsMode::Starttls,
-            outcome: crate::record::StarttlsOutcome::Refused,
+        r.starttls = Some(mxray_schema::record::StarttlsInfo {
+            mode: mxray_schema::record::TlsMode::Starttls,
+            outcome: mxray_schema::record::StarttlsOutcome::Refused,
             reply: Some("454 \x1b[31mno\x1b[0m\u{2067}".into()),
             bytes_after_220: Some("\u{202e}".into()),
             injection: None,
@@ -547,7 +518,7 @@ mod tests {
 
     #[test]
     fn what_the_deadline_cut_reads_as_incomplete() {
-        use crate::record::{Status, TlsInfo, VersionInfo, VersionSuitesInfo};
+        use mxray_schema::record::{Status, TlsInfo, VersionInfo, VersionSuitesInfo};
         let mut r = EndpointRecord::new("127.0.0.1:25".into(), None, 25, Profile::Full);
         r.status = Status::Partial;
         r.tls = Some(TlsInfo {

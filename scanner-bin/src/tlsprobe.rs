@@ -30,11 +30,11 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::pipeline::{later, ScanContext};
-use crate::record::{
+use crate::smtp::{self, Driven};
+use mxray_schema::record::{
     FeaturesInfo, FingerprintsInfo, HandshakeInfo, InjectionResult, KeyExchangeInfo, Profile,
     SuiteInfo, TlsInfo, TlsMode, VersionInfo, VersionSuitesInfo,
 };
-use crate::smtp::{self, Driven};
 
 /// Bytes read at a time from a TLS peer.
 const READ_CHUNK: usize = 16 * 1024;

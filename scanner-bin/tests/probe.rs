@@ -17,7 +17,7 @@ use common::*;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::rdata::{A, MX};
 use hickory_resolver::proto::rr::{RData, RecordType};
-use mxray::record::{EndpointRecord, Status};
+use mxray_schema::record::{EndpointRecord, Status};
 
 fn lab() {
     assert!(

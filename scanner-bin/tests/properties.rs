@@ -4,14 +4,14 @@
 
 use std::net::IpAddr;
 
-use mxray::lines::{BoundedLines, Line};
 use mxray::pipeline::reply_end;
-use mxray::record::{
+use mxray::resume::ResumeSet;
+use mxray::targets::{parse_target, ParseOptions, TargetList};
+use mxray_schema::lines::{BoundedLines, Line};
+use mxray_schema::record::{
     Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, MxInfo, Phase, Profile, ScanError,
     Status,
 };
-use mxray::resume::ResumeSet;
-use mxray::targets::{parse_target, ParseOptions, TargetList};
 use proptest::prelude::*;
 
 fn ip() -> impl Strategy<Value = IpAddr> {

@@ -20,8 +20,8 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use crate::lines::{BoundedLines, Line};
 use crate::term::escape;
+use mxray_schema::lines::{BoundedLines, Line};
 
 use super::profiles::LabProfile;
 use super::record::{SessionRecord, SESSION_KIND};

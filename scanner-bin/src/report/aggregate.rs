@@ -13,7 +13,7 @@ use cert_audit::{HashAlgorithm, KeyAlgorithm, NameMatch, TrustClass};
 use serde::Serialize;
 
 use super::counter::{Clusters, Counter};
-use crate::record::{
+use mxray_schema::record::{
     AttemptOutcome, EndpointRecord, ErrorKind, InjectionResult, StarttlsOutcome, Status, SuiteInfo,
     TlsMode,
 };
@@ -377,6 +377,7 @@ fn loss_cause(r: &EndpointRecord, s: Stages) -> &'static str {
             ErrorKind::Tls => "tls_failure",
             ErrorKind::Io => "io_error",
             ErrorKind::Interrupted => "interrupted",
+            _ => "other",
         };
     }
     if r.status == Status::Interrupted {

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::aggregate::Aggregate;
-use crate::lines::{BoundedLines, Line};
-use crate::record::{EndpointRecord, Status, SCHEMA_VERSION};
+use mxray_schema::lines::{BoundedLines, Line};
+use mxray_schema::record::{EndpointRecord, Status, SCHEMA_VERSION};
 
 /// Longest line read (16 MiB); longer lines are skipped and counted.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;

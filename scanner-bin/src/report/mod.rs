@@ -1,7 +1,7 @@
 //! `mxray report`: the study's tables and charts from scan results (JSON Lines).
 //!
 //! A streaming pass over one or more result files (shards of one scan) folds the
-//! [`EndpointRecord`](crate::record::EndpointRecord)s into an [`Aggregate`], whose memory is
+//! [`EndpointRecord`](mxray_schema::record::EndpointRecord)s into an [`Aggregate`], whose memory is
 //! bounded by the number of distinct values (capped), not by the number of records; a first
 //! pass notes which record counts for each unit of work and each endpoint, so that each counts
 //! once ([`input::read_files`]). The

@@ -13,7 +13,7 @@ use cert_audit::{
 };
 
 use super::aggregate::fnv1a;
-use crate::record::{
+use mxray_schema::record::{
     Attempt, AttemptOutcome, Banner, EhloInfo, EndpointRecord, ErrorKind, FeaturesInfo,
     HandshakeInfo, InjectionResult, KeyExchangeInfo, MxInfo, Phase, Profile, ScanError,
     StarttlsInfo, StarttlsOutcome, Status, SuiteInfo, Timings, TlsInfo, TlsMode, VersionInfo,

@@ -125,7 +125,7 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// Scan depth: which TLS probes run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Profile {
@@ -137,6 +137,21 @@ pub enum Profile {
     /// Everything: standard plus all suites per version with preference, groups, signature
     /// algorithms, features, fingerprints.
     Full,
+}
+
+impl Profile {
+    /// The name on the wire and on the command line (`quick`, `standard`, `full`).
+    ///
+    /// ```
+    /// assert_eq!(mxray_schema::record::Profile::Standard.as_str(), "standard");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Quick => "quick",
+            Profile::Standard => "standard",
+            Profile::Full => "full",
+        }
+    }
 }
 
 /// Overall result of one endpoint.
