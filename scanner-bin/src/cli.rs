@@ -33,6 +33,31 @@ impl From<ProfileArg> for Profile {
     }
 }
 
+/// Output format of `mxray report` and `mxray demo` ([`mxray_report::Format`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum FormatArg {
+    /// Aligned columns for a terminal.
+    Text,
+    /// GitHub Markdown tables.
+    Markdown,
+    /// Machine-readable JSON with stable keys.
+    Json,
+    /// One self-contained HTML file with inline SVG charts.
+    Html,
+}
+
+impl From<FormatArg> for mxray_report::Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Text => Self::Text,
+            FormatArg::Markdown => Self::Markdown,
+            FormatArg::Json => Self::Json,
+            FormatArg::Html => Self::Html,
+        }
+    }
+}
+
 /// Exit codes, shown in `--help`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -231,8 +256,8 @@ pub struct ReportArgs {
     pub files: Vec<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = crate::report::Format::Text)]
-    pub format: crate::report::Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
 
     /// Write the report to FILE instead of stdout. An existing non-empty FILE is refused
     /// unless --force is given; one of the inputs (FILE..., --baseline) is always refused.

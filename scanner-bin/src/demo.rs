@@ -3,7 +3,7 @@
 //! The demo starts [`crate::lab`] in this process (one receiving server per misconfiguration
 //! profile, on ephemeral loopback ports), scans every one of them with the scanner's pipeline
 //! (the `standard` profile by default) as if each were the MX host `mx.lab.test` of its own
-//! mail domain, writes the records as JSON Lines, and prints the report of [`crate::report`]
+//! mail domain, writes the records as JSON Lines, and prints the report of [`mxray_report`]
 //! followed by one line per lab server. Nothing leaves the machine: every address is loopback.
 //!
 //! The certificate audit trusts the lab's own CA (minted for the run), so the `good` server
@@ -22,7 +22,7 @@ use crate::audit::{load_store, StoreChoice};
 use crate::lab::{self, LabProfile, ProfileSpec, ServeArgs};
 use crate::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext, TlsModeArg};
 use crate::ratelimit::{RateConfig, RateLimiter};
-use crate::report::{self, Format};
+use mxray_report::{self as report, Format};
 use mxray_schema::record::{EndpointRecord, MxInfo, StarttlsOutcome};
 
 /// Host name of the lab servers (greeting, certificates) and of the MX every demo domain uses.
@@ -41,8 +41,8 @@ pub struct DemoArgs {
     pub profile: crate::cli::ProfileArg,
 
     /// Report format printed on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = crate::cli::FormatArg::Text)]
+    pub format: crate::cli::FormatArg,
 
     /// Timeout of each SMTP read (the tarpit server shows as a timeout after it).
     #[arg(long, default_value = "3s", value_parser = crate::cli::parse_timeout, value_name = "DURATION")]
@@ -137,20 +137,15 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
     // 3. Keep what was gathered, then report.
     let scan_path = out.join("scan.jsonl");
     write_records(&scan_path, results.iter().map(|(_, r)| r))?;
-    let opts = report::Options {
-        files: vec![scan_path.clone()],
-        format: args.format,
-        output: None,
-        baseline: Vec::new(),
-        force: false,
-    };
-    let rep = report::build_report(&opts).map_err(|e| format!("report: {e}"))?;
+    let rep = report::build_report(std::slice::from_ref(&scan_path), &[])
+        .map_err(|e| format!("report: {e}"))?;
     let html_path = out.join("report.html");
     std::fs::write(&html_path, report::render(&rep, Format::Html))
         .map_err(|e| format!("cannot write {}: {e}", html_path.display()))?;
 
-    let mut text = report::render(&rep, args.format);
-    if args.format == Format::Text {
+    let format = Format::from(args.format);
+    let mut text = report::render(&rep, format);
+    if format == Format::Text {
         text.push('\n');
         text.push_str(&per_server_table(&results));
     }

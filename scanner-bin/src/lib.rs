@@ -30,6 +30,7 @@
 pub mod audit;
 pub mod budget;
 pub mod cli;
+pub mod commands;
 pub mod demo;
 pub mod dns;
 pub mod exclude;
@@ -40,14 +41,12 @@ pub mod pipeline;
 pub mod probe;
 pub mod progress;
 pub mod ratelimit;
-pub mod report;
 pub mod resume;
 pub mod scan;
 pub mod shard;
 pub mod smtp;
 pub mod sockets;
 pub mod targets;
-pub mod term;
 pub mod tlsprobe;
 
 use cli::{Cli, Command};
@@ -69,9 +68,9 @@ pub fn run_cli(cli: Cli) -> i32 {
         Command::Probe(args) => runtime.block_on(probe::run(*args)),
         Command::Demo(args) => runtime.block_on(demo::run(*args)),
         Command::Lab(args) => runtime.block_on(lab::run(*args)),
-        Command::Report(args) => report::run(&report::Options {
+        Command::Report(args) => commands::report::run(&commands::report::Options {
             files: args.files,
-            format: args.format,
+            format: args.format.into(),
             output: args.output,
             baseline: args.baseline,
             force: args.force,

@@ -1,4 +1,4 @@
-//! `mxray probe HOST[:PORT]`: one endpoint in depth, with a terminal report ([`crate::term`])
+//! `mxray probe HOST[:PORT]`: one endpoint in depth, with a terminal report ([`mxray_report::terminal`])
 //! or the JSON record.
 //!
 //! HOST is resolved as a host (A/AAAA, first address) unless `--mx` makes it a mail domain (its
@@ -173,7 +173,7 @@ pub async fn run(args: ProbeArgs) -> i32 {
             }
         }
     } else {
-        let text = crate::term::render(&rec, use_colour(), started.elapsed());
+        let text = mxray_report::terminal::render(&rec, use_colour(), started.elapsed());
         out.write_all(text.as_bytes())
     };
     match written.and_then(|()| out.flush()) {

@@ -172,7 +172,7 @@ fn hostile_banner_cannot_drive_the_terminal() {
     assert!(
         !text
             .chars()
-            .any(|c| c != '\n' && mxray::term::is_unsafe_char(c)),
+            .any(|c| c != '\n' && mxray_schema::text::is_unsafe_char(c)),
         "{text:?}"
     );
     assert!(

@@ -27,5 +27,7 @@
 pub mod fnv;
 pub mod lines;
 pub mod record;
+#[cfg(feature = "synth")]
+pub mod synth;
 pub mod text;
 pub mod unit;

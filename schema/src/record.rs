@@ -614,6 +614,68 @@ pub struct FingerprintsInfo {
     pub ja4s: String,
 }
 
+/// How bad a finding is; [`Finding::severity`] holds its [`Severity::as_str`] (a string on the
+/// wire, so that a reader survives a severity it does not know).
+///
+/// ```
+/// use mxray_schema::record::Severity;
+/// assert_eq!(Severity::from(cert_audit::Severity::High).as_str(), "high");
+/// assert_eq!(Severity::parse("critical"), Some(Severity::Critical));
+/// assert!(Severity::Critical > Severity::Info);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Severity {
+    /// Worth knowing, not a weakness.
+    Info,
+    /// A hygiene problem.
+    Low,
+    /// A weakness some senders or policies act on.
+    Medium,
+    /// Authentication or confidentiality fails or is weak.
+    High,
+    /// Broken.
+    Critical,
+}
+
+impl Severity {
+    /// The wire name: `info`, `low`, `medium`, `high`, `critical`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The severity of a wire name (`None` for a name this version does not know).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "info" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+}
+
+impl From<cert_audit::Severity> for Severity {
+    fn from(s: cert_audit::Severity) -> Self {
+        match s {
+            cert_audit::Severity::Critical => Severity::Critical,
+            cert_audit::Severity::High => Severity::High,
+            cert_audit::Severity::Medium => Severity::Medium,
+            cert_audit::Severity::Low => Severity::Low,
+            _ => Severity::Info,
+        }
+    }
+}
+
 /// A finding about the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {

@@ -20,8 +20,8 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use crate::term::escape;
 use mxray_schema::lines::{BoundedLines, Line};
+use mxray_schema::text::escape;
 
 use super::profiles::LabProfile;
 use super::record::{SessionRecord, SESSION_KIND};
@@ -136,7 +136,7 @@ impl Table {
     }
 
     /// Plain-text rendering with aligned columns; every key and cell goes through
-    /// [`crate::term::escape`] (an EHLO name is the client's to choose).
+    /// [`mxray_schema::text::escape`] (an EHLO name is the client's to choose).
     pub fn render(&self) -> String {
         let escaped: Vec<(String, Vec<String>)> = self
             .rows
@@ -197,7 +197,7 @@ pub fn fingerprints(records: &[SessionRecord]) -> Vec<(String, String, String, S
 }
 
 /// Renders [`fingerprints`] as aligned text (empty when no ClientHello was seen), escaped with
-/// [`crate::term::escape`].
+/// [`mxray_schema::text::escape`].
 pub fn render_fingerprints(records: &[SessionRecord]) -> String {
     let rows: Vec<(String, String, String, String)> = fingerprints(records)
         .into_iter()
@@ -375,7 +375,7 @@ mod tests {
             assert!(
                 !text
                     .chars()
-                    .any(|c| c != '\n' && crate::term::is_unsafe_char(c)),
+                    .any(|c| c != '\n' && mxray_schema::text::is_unsafe_char(c)),
                 "{text:?}"
             );
         }

@@ -12,8 +12,8 @@ use cert_audit::{
     NameCheck, NameMatch, SelfSignature, SignatureInfo, TrustClass,
 };
 
-use super::aggregate::fnv1a;
-use mxray_schema::record::{
+use crate::fnv::fnv1a64;
+use crate::record::{
     Attempt, AttemptOutcome, Banner, EhloInfo, EndpointRecord, ErrorKind, FeaturesInfo,
     HandshakeInfo, InjectionResult, KeyExchangeInfo, MxInfo, Phase, Profile, ScanError,
     StarttlsInfo, StarttlsOutcome, Status, SuiteInfo, Timings, TlsInfo, TlsMode, VersionInfo,
@@ -64,7 +64,7 @@ impl Ident {
 /// A fake SHA-256 (64 hex digits) made from a name.
 pub fn fake_sha256(name: &str) -> String {
     (0..4u8)
-        .map(|i| format!("{:016x}", fnv1a(&format!("{i}:{name}"))))
+        .map(|i| format!("{:016x}", fnv1a64(format!("{i}:{name}").as_bytes())))
         .collect()
 }
 

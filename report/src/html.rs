@@ -2,28 +2,14 @@
 //! Content-Security-Policy forbids any network request) with the charts and tables.
 //!
 //! Every string that comes from records (banners, subjects, issuers, suite names) is escaped with
-//! [`escape`].
+//! [`escape`] (from [`crate::markup`]).
 
 use std::fmt::Write as _;
 
 use super::svg;
 use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, Chart, Report};
 
-/// Escapes text for HTML and SVG content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::markup::escape;
 
 const STYLE: &str = "\
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:1240px;color:#1b1f23;padding:0 1em}\

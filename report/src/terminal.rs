@@ -366,7 +366,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             .findings
             .iter()
             .map(|f| {
-                let sev = crate::findings::severity_name(f.severity);
+                let sev = mxray_schema::record::Severity::from(f.severity).as_str();
                 out.paint(severity_colour(sev), &format!("{} ({sev})", f.id.as_str()))
             })
             .collect();
@@ -416,6 +416,17 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A suite as mxray-scan's `suite_info` describes it.
+    fn suite(id: u16, name: &str, kx: &str, bits: u16, classes: &[&str]) -> SuiteInfo {
+        SuiteInfo {
+            id,
+            name: name.to_owned(),
+            kx: kx.to_owned(),
+            bits,
+            classes: classes.iter().map(|c| (*c).to_owned()).collect(),
+        }
+    }
     use mxray_schema::record::{Finding, FindingSource, Profile};
 
     #[test]
@@ -531,7 +542,13 @@ mod tests {
             suites: vec![VersionSuitesInfo {
                 version: "TLSv1.3".into(),
                 preference: "unknown".into(),
-                accepted: vec![crate::tlsprobe::suite_info(0x1301)],
+                accepted: vec![suite(
+                    0x1301,
+                    "TLS_AES_128_GCM_SHA256",
+                    "tls13",
+                    128,
+                    &["aead", "forward_secrecy", "tls13"],
+                )],
                 complete: false,
             }],
             ..TlsInfo::default()
@@ -551,11 +568,17 @@ mod tests {
 
     #[test]
     fn suite_colours_follow_classes() {
-        let s = crate::tlsprobe::suite_info(0x0002);
+        let s = suite(0x0002, "TLS_RSA_WITH_NULL_SHA", "rsa", 0, &["null"]);
         assert_eq!(suite_colour(&s), Colour::Red);
-        let s = crate::tlsprobe::suite_info(0xc02f);
+        let s = suite(
+            0xc02f,
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "ecdhe",
+            128,
+            &["aead", "forward_secrecy"],
+        );
         assert_eq!(suite_colour(&s), Colour::Green);
-        let s = crate::tlsprobe::suite_info(0x002f);
+        let s = suite(0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA", "rsa", 128, &["cbc"]);
         assert_eq!(suite_colour(&s), Colour::Yellow);
     }
 }

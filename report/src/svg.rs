@@ -1,12 +1,12 @@
 //! Charts as inline SVG: horizontal bars and histograms of a table's shares.
 //!
-//! Every string is escaped with [`super::html::escape`]; the SVG has no scripts, links or
+//! Every string is escaped with [`crate::markup::escape`]; the SVG has no scripts, links or
 //! external references.
 
 use std::fmt::Write as _;
 
-use super::html::escape;
 use super::tables::{fmt_share, share, Row};
+use crate::markup::escape;
 
 const WIDTH: u32 = 780;
 const LABEL_W: u32 = 300;

@@ -5,7 +5,7 @@
 //! Only I/O errors (a file that cannot be opened or read) stop the report.
 //!
 //! [`read_files`] counts each unit of work once and each endpoint once ([`Dedup`]): a first
-//! pass notes, per unit ([`crate::resume::Unit`]), its last final record (else its last
+//! pass notes, per unit ([`mxray_schema::unit::Unit`]), its last final record (else its last
 //! record), and per endpoint `(ip, port)` the record its facts are counted from; the second
 //! pass aggregates. Inputs that cannot be read twice (stdin, pipes) are first copied to an
 //! unlinked temporary file. [`read_into`] folds every record of one reader, as it comes.
@@ -116,7 +116,7 @@ pub struct Dedup {
 
 /// The key of the target (and domain) a record belongs to.
 fn target_key(target: &str, domain: Option<&str>, port: u16) -> u128 {
-    crate::resume::Unit {
+    mxray_schema::unit::Unit {
         target: target.to_owned(),
         domain: domain.map(str::to_owned),
         mx: None,
@@ -182,7 +182,7 @@ impl Dedup {
                 self.targets_final
                     .insert(target_key(&f.target, f.domain.as_deref(), f.port));
             }
-            let unit = crate::resume::Unit {
+            let unit = mxray_schema::unit::Unit {
                 target: f.target,
                 domain: f.domain,
                 mx: f.mx.map(|m| m.host),
@@ -219,7 +219,7 @@ impl Dedup {
         {
             return (false, false);
         }
-        let unit = crate::resume::Unit::of(r);
+        let unit = mxray_schema::unit::Unit::of(r);
         let is_unit = self.units.get(&unit.key()).is_none_or(|u| u.0 == pos);
         let endpoint = match r.ip {
             Some(ip) => self.endpoints.get(&(ip, r.port)).is_none_or(|e| e.0 == pos),

@@ -7,10 +7,11 @@
     clippy::indexing_slicing
 )]
 
-use mxray::report::aggregate::Aggregate;
-use mxray::report::input::{read_into, MAX_LINE_BYTES};
-use mxray::report::tables::build;
-use mxray::report::{html, markdown, render, synth, Format};
+use mxray_report::aggregate::Aggregate;
+use mxray_report::input::{read_into, MAX_LINE_BYTES};
+use mxray_report::tables::build;
+use mxray_report::{html, markdown, render, Format};
+use mxray_schema::synth;
 use proptest::prelude::*;
 
 /// JSON Lines of `n` random records (with a bad line now and then), split into `shards` by

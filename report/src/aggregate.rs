@@ -137,12 +137,10 @@ impl DomainState {
     }
 }
 
-/// FNV-1a, 64 bits: a stable hash for domain and MX names (collisions are negligible at the
-/// scale of a scan, and the state is counts only).
+/// FNV-1a, 64 bits, of a name: a stable hash for domain and MX names (collisions are
+/// negligible at the scale of a scan, and the state is counts only).
 pub fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    mxray_schema::fnv::fnv1a64(s.as_bytes())
 }
 
 /// The accumulator of a report. See the module documentation.
@@ -917,7 +915,7 @@ impl Aggregate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::synth::{handshake, kinds, Ident};
+    use mxray_schema::synth::{handshake, kinds, Ident};
 
     #[test]
     fn partial_records_are_counted_apart_and_kept_out_of_version_and_suite_tables() {
@@ -938,14 +936,14 @@ mod tests {
         assert_eq!(a.versions_probed, 1, "only the complete record's versions");
         assert_eq!(a.suites_probed, 1, "only the complete record's suites");
 
-        let report = crate::report::tables::build(&a, None);
+        let report = crate::tables::build(&a, None);
         let funnel = &report.sections[0].tables[0];
         let row = funnel.rows.iter().find(|r| r.key == "partial");
         assert_eq!(row.map(|r| r.count), Some(1), "{funnel:?}");
 
         let mut none = Aggregate::default();
         none.add(&complete);
-        let report = crate::report::tables::build(&none, None);
+        let report = crate::tables::build(&none, None);
         assert!(!report.sections[0].tables[0]
             .rows
             .iter()

@@ -1,14 +1,14 @@
 //! Writes synthetic scan results (JSON Lines) to stdout, for `mxray report`.
 //!
-//! - `cargo run --example gen_records -- fixture` writes the checked-in test fixture
+//! - `cargo run -p mxray-schema --features synth --example gen_records -- fixture` writes the checked-in test fixture
 //!   (`tests/fixtures/report/synthetic.jsonl`: 40 records with known counts, and 3 bad lines);
-//! - `cargo run --release --example gen_records -- N [SEED] [KEYS] [DOMAINS]` writes N random
+//! - `cargo run --release -p mxray-schema --features synth --example gen_records -- N [SEED] [KEYS] [DOMAINS]` writes N random
 //!   records of the same kinds: at most KEYS distinct certificates (default 50000), N/3 domains
 //!   or, when DOMAINS is given and not 0, at most DOMAINS domains.
 
 use std::io::{BufWriter, Write};
 
-use mxray::report::synth;
+use mxray_schema::synth;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -148,7 +148,7 @@ pub struct Report {
 }
 
 /// A label safe to print anywhere: control characters (ANSI escapes, newlines) and bidi
-/// overrides are shown escaped by [`crate::term::escape`] (`\x1b`, `\u{202e}`), as in every
+/// overrides are shown escaped by [`mxray_schema::text::escape`] (`\x1b`, `\u{202e}`), as in every
 /// terminal output, and it is cut to [`MAX_LABEL_CHARS`] characters (with `…`).
 pub fn clean_label(s: &str) -> String {
     cut_label(s, MAX_LABEL_CHARS)
@@ -158,7 +158,7 @@ pub fn clean_label(s: &str) -> String {
 fn cut_label(s: &str, max: usize) -> String {
     // Escaping grows a string at most tenfold: no need to escape what will be cut anyway.
     let head: String = s.chars().take(max.saturating_add(1)).collect();
-    let escaped = crate::term::escape(&head);
+    let escaped = mxray_schema::text::escape(&head);
     if escaped.chars().count() <= max {
         return escaped;
     }

@@ -14,10 +14,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mxray::report::aggregate::Aggregate;
-use mxray::report::input::{read_into, MAX_LINE_BYTES};
-use mxray::report::tables::build;
-use mxray::report::{render, Format};
+use mxray_report::aggregate::Aggregate;
+use mxray_report::input::{read_into, MAX_LINE_BYTES};
+use mxray_report::tables::build;
+use mxray_report::{render, Format};
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/html-check.sh")
@@ -51,15 +51,16 @@ fn check(html: &Path, shot: &Path, expect: &str) -> (i32, String) {
 
 #[test]
 fn fixture_report_renders_in_chromium_without_console_errors() {
-    let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/synthetic.jsonl");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scanner-bin/tests/fixtures/report/synthetic.jsonl");
     let mut a = Aggregate::default();
     let f = std::io::BufReader::new(std::fs::File::open(fixture).unwrap());
     read_into(&mut a, "synthetic.jsonl", f, MAX_LINE_BYTES).unwrap();
     // With a baseline, so that the delta columns and baseline marks are rendered too.
     let mut half = Aggregate::default();
     let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report/synthetic.jsonl"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scanner-bin/tests/fixtures/report/synthetic.jsonl"),
     )
     .unwrap();
     let first: String = text.lines().take(30).map(|l| format!("{l}\n")).collect();

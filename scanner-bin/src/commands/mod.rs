@@ -1,0 +1,3 @@
+//! One module per subcommand: what it reads, what it runs, what it prints, its exit code.
+
+pub mod report;
