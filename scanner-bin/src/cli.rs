@@ -85,7 +85,7 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Run a misconfigured receiving SMTP server that records what senders do (`mxray lab
     /// --help`), or print its sender-behaviour table (`mxray lab summary FILE`).
-    Lab(Box<crate::lab::LabArgs>),
+    Lab(Box<crate::commands::lab::LabArgs>),
     /// One endpoint in depth (full profile): a terminal report like testssl.sh, or --json.
     #[command(after_help = PROBE_HELP)]
     Probe(Box<ProbeArgs>),

@@ -1,6 +1,6 @@
 //! `mxray demo`: the whole job offline, on a lab of misconfigured mail servers.
 //!
-//! The demo starts [`crate::lab`] in this process (one receiving server per misconfiguration
+//! The demo starts [`mxray_lab`] in this process (one receiving server per misconfiguration
 //! profile, on ephemeral loopback ports), scans every one of them with the scanner's pipeline
 //! (the `standard` profile by default) as if each were the MX host `mx.lab.test` of its own
 //! mail domain, writes the records as JSON Lines, and prints the report of [`mxray_report`]
@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use crate::audit::{load_store, StoreChoice};
-use crate::lab::{self, LabProfile, ProfileSpec, ServeArgs};
 use crate::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext, TlsModeArg};
 use crate::ratelimit::{RateConfig, RateLimiter};
+use mxray_lab::{self as lab, LabConfig, LabProfile, ProfileSpec};
 use mxray_report::{self as report, Format};
 use mxray_schema::record::{EndpointRecord, MxInfo, StarttlsOutcome};
 
@@ -66,7 +66,7 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
 
     // 1. The lab: every profile on an ephemeral loopback port.
-    let serve = ServeArgs {
+    let serve = LabConfig {
         listen: IpAddr::V4(Ipv4Addr::LOCALHOST),
         profiles: LabProfile::ALL
             .iter()
@@ -78,7 +78,7 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
         hostname: DEMO_MX.to_owned(),
         state: out.join("lab-state"),
         tarpit_interval: Duration::from_millis(500),
-        ..ServeArgs::default()
+        ..LabConfig::default()
     };
     let lab_log_path = out.join("lab-sessions.jsonl");
     let lab_log = std::fs::File::create(&lab_log_path)

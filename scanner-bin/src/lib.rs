@@ -35,7 +35,6 @@ pub mod demo;
 pub mod dns;
 pub mod exclude;
 pub mod findings;
-pub mod lab;
 pub mod output;
 pub mod pipeline;
 pub mod probe;
@@ -67,7 +66,7 @@ pub fn run_cli(cli: Cli) -> i32 {
     let code = match cli.command {
         Command::Probe(args) => runtime.block_on(probe::run(*args)),
         Command::Demo(args) => runtime.block_on(demo::run(*args)),
-        Command::Lab(args) => runtime.block_on(lab::run(*args)),
+        Command::Lab(args) => runtime.block_on(commands::lab::run(*args)),
         Command::Report(args) => commands::report::run(&commands::report::Options {
             files: args.files,
             format: args.format.into(),

@@ -1260,8 +1260,8 @@ mod tests {
 
     #[test]
     fn a_reused_record_gets_the_name_check_of_its_own_mx_host_and_domain() {
-        use crate::lab::certs::{chain_for, LabCa};
-        use crate::lab::profiles::LabProfile;
+        use mxray_lab::certs::{chain_for, LabCa};
+        use mxray_lab::profiles::LabProfile;
         let dir = std::env::temp_dir().join(format!("mxray-reuse-names-{}", std::process::id()));
         let Ok(ca) = LabCa::load_or_create(&dir) else {
             panic!("lab CA")

@@ -1,3 +1,4 @@
 //! One module per subcommand: what it reads, what it runs, what it prints, its exit code.
 
+pub mod lab;
 pub mod report;

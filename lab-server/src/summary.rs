@@ -268,7 +268,7 @@ pub fn table(records: &[SessionRecord]) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::record::{AlertInfo, TlsResult};
+    use crate::record::{AlertInfo, TlsResult};
 
     fn rec(client: &str, ehlo: &str, p: LabProfile) -> SessionRecord {
         SessionRecord {
@@ -329,7 +329,7 @@ mod tests {
             Some("deferred")
         );
         let mut h = rec("127.0.0.1:9", "curl", LabProfile::Good);
-        h.client_hello = Some(crate::lab::hello::HelloInfo {
+        h.client_hello = Some(crate::hello::HelloInfo {
             legacy_version: "TLSv1.2".into(),
             versions: vec!["TLSv1.3".into(), "TLSv1.2".into()],
             suites: vec![],
@@ -354,7 +354,7 @@ mod tests {
     fn a_hostile_ehlo_name_cannot_drive_the_terminal() {
         let evil = "x\x1b]0;owned\x07\x1b[2J\u{9b}1m\u{202e}";
         let mut a = rec("127.0.0.1:1000", evil, LabProfile::Good);
-        a.client_hello = Some(crate::lab::hello::HelloInfo {
+        a.client_hello = Some(crate::hello::HelloInfo {
             legacy_version: "TLSv1.2".into(),
             versions: vec!["TLSv1.3\x1b[2J".into()],
             suites: vec![],
