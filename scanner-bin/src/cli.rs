@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::shard::Shard;
+use mxray_scan::pipeline::TlsModeChoice;
+use mxray_scan::shard::Shard;
 use mxray_schema::record::Profile;
 
 /// Scan depth on the command line: which TLS probes run ([`Profile`]).
@@ -58,6 +59,29 @@ impl From<FormatArg> for mxray_report::Format {
     }
 }
 
+/// How TLS is reached, on the command line ([`TlsModeChoice`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum TlsModeArg {
+    /// Implicit TLS on port 465, STARTTLS on every other port.
+    #[default]
+    Auto,
+    /// EHLO then STARTTLS.
+    Starttls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Implicit,
+}
+
+impl From<TlsModeArg> for TlsModeChoice {
+    fn from(m: TlsModeArg) -> Self {
+        match m {
+            TlsModeArg::Auto => TlsModeChoice::Auto,
+            TlsModeArg::Starttls => TlsModeChoice::Starttls,
+            TlsModeArg::Implicit => TlsModeChoice::Implicit,
+        }
+    }
+}
+
 /// Exit codes, shown in `--help`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -95,7 +119,7 @@ pub enum Command {
     Report(ReportArgs),
     /// Offline demo: start a lab of misconfigured mail servers on loopback, scan them and
     /// print the report (no network needed).
-    Demo(Box<crate::demo::DemoArgs>),
+    Demo(Box<crate::commands::demo::DemoArgs>),
 }
 
 const SCAN_HELP: &str = "\
@@ -156,12 +180,46 @@ Exit codes:
   1    fatal error (name does not resolve, trust store unreadable, stdout closed)
   2    invalid command line";
 
+impl ScanArgs {
+    /// The scan this command line asks for.
+    pub fn config(&self) -> mxray_scan::scheduler::ScanConfig {
+        mxray_scan::scheduler::ScanConfig {
+            targets: self.targets.clone(),
+            targets_file: self.targets_file.clone(),
+            hosts: self.hosts,
+            port: self.port,
+            profile: self.profile.into(),
+            ehlo_name: self.ehlo_name.clone(),
+            resolver: self.resolver,
+            dns_timeout: self.dns_timeout,
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            endpoint_timeout: self.endpoint_timeout,
+            exclude: self.exclude.clone(),
+            exclude_file: self.exclude_file.clone(),
+            shard: self.shard,
+            output: self.output.clone(),
+            force: self.force,
+            resume: self.resume.clone(),
+            concurrency: self.concurrency,
+            per_ip_rate: self.per_ip_rate,
+            per_ip_burst: self.per_ip_burst,
+            retries: self.retries,
+            retry_delay: self.retry_delay,
+            allow_large: self.allow_large,
+            grace: self.grace,
+            quiet: self.quiet,
+            tls: self.tls.config(),
+        }
+    }
+}
+
 /// TLS options shared by `mxray scan` and `mxray probe`.
 #[derive(Debug, Clone, Args)]
 pub struct TlsArgs {
     /// How TLS is reached: `auto` = implicit TLS on port 465, STARTTLS on other ports.
-    #[arg(long, value_enum, default_value_t = crate::pipeline::TlsModeArg::Auto)]
-    pub tls_mode: crate::pipeline::TlsModeArg,
+    #[arg(long, value_enum, default_value_t = TlsModeArg::Auto)]
+    pub tls_mode: TlsModeArg,
 
     /// Time limit of each TLS exchange (the handshake; one probe hello and its answer).
     #[arg(long, default_value = "10s", value_parser = parse_timeout, value_name = "DURATION")]
@@ -178,12 +236,21 @@ pub struct TlsArgs {
 }
 
 impl TlsArgs {
+    /// The TLS options of a scan.
+    pub fn config(&self) -> mxray_scan::scheduler::TlsConfig {
+        mxray_scan::scheduler::TlsConfig {
+            tls_mode: self.tls_mode.into(),
+            tls_timeout: self.tls_timeout,
+            store: self.store_choice(),
+        }
+    }
+
     /// The trust store asked for.
-    pub fn store_choice(&self) -> crate::audit::StoreChoice {
+    pub fn store_choice(&self) -> mxray_scan::audit::StoreChoice {
         match (&self.ca_file, self.system_roots) {
-            (Some(p), _) => crate::audit::StoreChoice::PemFile(p.clone()),
-            (None, true) => crate::audit::StoreChoice::System,
-            (None, false) => crate::audit::StoreChoice::WebpkiRoots,
+            (Some(p), _) => mxray_scan::audit::StoreChoice::PemFile(p.clone()),
+            (None, true) => mxray_scan::audit::StoreChoice::System,
+            (None, false) => mxray_scan::audit::StoreChoice::WebpkiRoots,
         }
     }
 }
@@ -448,7 +515,7 @@ pub fn parse_ehlo_name(s: &str) -> Result<String, String> {
             Err(format!("invalid address literal {s:?}"))
         };
     }
-    crate::targets::parse_name(s).map_err(|e| e.to_string())
+    mxray_scan::targets::parse_name(s).map_err(|e| e.to_string())
 }
 
 /// Shortest timeout accepted (one millisecond): a zero timeout would fail every endpoint.

@@ -148,47 +148,27 @@ impl ServeArgs {
 }
 
 /// Runs `mxray lab ...`; returns the exit code.
-pub async fn run(args: LabArgs) -> i32 {
+pub async fn run(args: LabArgs) -> crate::exit::Exit {
     let result = match args.action {
         Some(LabAction::Summary { file }) => summary_cmd(&file),
         None => serve(args.serve).await,
     };
     match result {
-        Ok(()) => 0,
+        Ok(()) => crate::exit::Exit::Ok,
         Err(e) => {
             eprintln!("mxray lab: {e}");
-            1
+            crate::exit::Exit::Fatal
         }
     }
 }
 
 /// `--hostname`: a DNS name (it goes into the greeting and the certificates' SAN).
 fn parse_hostname(s: &str) -> Result<String, String> {
-    crate::targets::parse_name(s).map_err(|e| e.to_string())
-}
-
-/// Returns on Ctrl-C, SIGTERM or SIGHUP (a closed terminal).
-async fn wait_for_stop() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let (Ok(mut term), Ok(mut hup)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::hangup()),
-        ) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
+    mxray_scan::targets::parse_name(s).map_err(|e| e.to_string())
 }
 
 fn summary_cmd(file: &std::path::Path) -> Result<(), LabError> {
-    crate::output::check_stdout().map_err(|e| LabError::Io(PathBuf::from("stdout"), e))?;
+    mxray_scan::output::check_stdout().map_err(|e| LabError::Io(PathBuf::from("stdout"), e))?;
     let (records, skipped) = summary::read_log(file)?;
     print!("{}", summary::table(&records).render());
     let fp = summary::render_fingerprints(&records);
@@ -203,7 +183,7 @@ fn summary_cmd(file: &std::path::Path) -> Result<(), LabError> {
 
 async fn serve(args: ServeArgs) -> Result<(), LabError> {
     let a = args.config();
-    let log = crate::output::open_output(a.log.as_deref(), true)
+    let log = mxray_scan::output::open_output(a.log.as_deref(), true)
         .map_err(|e| LabError::Io(a.log.clone().unwrap_or_else(|| PathBuf::from("-")), e))?;
     let lab = start(&a, log).await?;
     eprintln!(
@@ -214,7 +194,7 @@ async fn serve(args: ServeArgs) -> Result<(), LabError> {
         eprintln!("mxray lab: {:<16} {addr}", profile.name());
     }
     eprintln!("mxray lab: ready");
-    wait_for_stop().await;
+    crate::signals::wait_for_stop().await;
     let records = lab.records();
     lab.stop();
     eprint!("{}", summary::table(&records).render());

@@ -44,7 +44,7 @@ fn files_list(files: &[PathBuf]) -> String {
 
 /// Runs `mxray report`; returns the process exit code: 0, or 1 on an I/O error, when no input
 /// line is a valid record, or when stdout is closed.
-pub fn run(opts: &Options) -> i32 {
+pub fn run(opts: &Options) -> crate::exit::Exit {
     if let Some(output) = opts.output.as_deref() {
         let inputs: Vec<&Path> = opts
             .files
@@ -52,16 +52,16 @@ pub fn run(opts: &Options) -> i32 {
             .chain(&opts.baseline)
             .map(PathBuf::as_path)
             .collect();
-        if let Err(e) = crate::output::check_output(output, &inputs, opts.force, false) {
+        if let Err(e) = mxray_scan::output::check_output(output, &inputs, opts.force, false) {
             eprintln!("mxray report: {e}");
-            return 1;
+            return crate::exit::Exit::Fatal;
         }
     }
     let report = match build_report(&opts.files, &opts.baseline) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("mxray report: {e}");
-            return 1;
+            return crate::exit::Exit::Fatal;
         }
     };
     warn_problems("", &report.input);
@@ -73,7 +73,7 @@ pub fn run(opts: &Options) -> i32 {
             "mxray report: no valid record in {} (nothing to report)",
             files_list(&opts.files)
         );
-        return 1;
+        return crate::exit::Exit::Fatal;
     }
     let out = render(&report, opts.format);
     let written = match opts.output.as_deref() {
@@ -85,7 +85,7 @@ pub fn run(opts: &Options) -> i32 {
         }
         _ => {
             let mut so = std::io::stdout().lock();
-            crate::output::check_stdout()
+            mxray_scan::output::check_stdout()
                 .and_then(|()| so.write_all(out.as_bytes()))
                 .and_then(|()| so.flush())
                 .map_err(|source| ReportError::Write {
@@ -95,10 +95,10 @@ pub fn run(opts: &Options) -> i32 {
         }
     };
     match written {
-        Ok(()) => 0,
+        Ok(()) => crate::exit::Exit::Ok,
         Err(e) => {
             eprintln!("mxray report: {e}");
-            1
+            crate::exit::Exit::Fatal
         }
     }
 }

@@ -7,7 +7,7 @@
 //! endpoints' main connections and a reserve for files, DNS and listeners.
 //!
 //! ```
-//! use mxray::sockets::{budget, parse_open_files_limit, RESERVED_FDS};
+//! use mxray_scan::sockets::{budget, parse_open_files_limit, RESERVED_FDS};
 //!
 //! let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
 //!               Max open files            20000                20000                files\n";

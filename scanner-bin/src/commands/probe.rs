@@ -3,20 +3,20 @@
 //!
 //! HOST is resolved as a host (A/AAAA, first address) unless `--mx` makes it a mail domain (its
 //! most preferred MX with an address). The endpoint is then scanned by the same pipeline as
-//! `mxray scan` ([`crate::pipeline::scan_endpoint`]), by default with the `full` profile.
+//! `mxray scan` ([`mxray_scan::pipeline::scan_endpoint`]), by default with the `full` profile.
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::audit::load_store;
 use crate::cli::ProbeArgs;
-use crate::dns::{Dns, DomainResolution};
-use crate::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext};
-use crate::ratelimit::{RateConfig, RateLimiter};
-use crate::scan::{EXIT_FATAL, EXIT_OK};
-use crate::targets::{parse_target, ParseOptions, Target};
+use crate::exit::Exit;
+use mxray_scan::audit::load_store;
+use mxray_scan::dns::{Dns, DomainResolution};
+use mxray_scan::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext};
+use mxray_scan::ratelimit::{RateConfig, RateLimiter};
+use mxray_scan::targets::{parse_target, ParseOptions, Target};
 use mxray_schema::record::MxInfo;
 
 /// Resolves the probe's target to one endpoint.
@@ -55,12 +55,13 @@ pub async fn resolve(args: &ProbeArgs) -> Result<Endpoint, String> {
                     implicit: false,
                 }),
                 addr: SocketAddr::new(ip, port.unwrap_or(args.port)),
-                dns_ms: Some(crate::pipeline::ms(t.elapsed())),
+                dns_ms: Some(mxray_scan::pipeline::ms(t.elapsed())),
             })
         }
         Target::Host { name, port } => resolve_domain(text, name, port, args, dns()?).await,
         Target::Domain(name) => resolve_domain(text, name, None, args, dns()?).await,
         Target::Range(net) => Err(format!("{net}: a range; probe takes one endpoint")),
+        _ => Err(format!("{text}: not one endpoint")),
     }
 }
 
@@ -100,6 +101,7 @@ async fn resolve_domain(
                 ))
             })
             .ok_or_else(|| format!("{domain}: no MX host has an address"))?,
+        _ => return Err(format!("{domain}: no address")),
     };
     let ip = ip.ok_or_else(|| format!("{domain}: no address"))?;
     Ok(Endpoint {
@@ -107,7 +109,7 @@ async fn resolve_domain(
         domain: Some(domain),
         mx: Some(mx),
         addr: SocketAddr::new(ip, port.unwrap_or(args.port)),
-        dns_ms: Some(crate::pipeline::ms(t.elapsed())),
+        dns_ms: Some(mxray_scan::pipeline::ms(t.elapsed())),
     })
 }
 
@@ -117,20 +119,20 @@ pub fn use_colour() -> bool {
 }
 
 /// Runs `mxray probe`; returns the exit code.
-pub async fn run(args: ProbeArgs) -> i32 {
+pub async fn run(args: ProbeArgs) -> Exit {
     let started = Instant::now();
     let trust = match load_store(&args.tls.store_choice()) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("mxray: trust store: {e}");
-            return EXIT_FATAL;
+            return Exit::Fatal;
         }
     };
     let ep = match resolve(&args).await {
         Ok(ep) => ep,
         Err(e) => {
             eprintln!("mxray: {e}");
-            return EXIT_FATAL;
+            return Exit::Fatal;
         }
     };
     let ctx = ScanContext {
@@ -142,7 +144,7 @@ pub async fn run(args: ProbeArgs) -> i32 {
             retry_delay: Duration::from_secs(2),
             profile: args.profile.into(),
             ehlo_name: args.ehlo_name.clone(),
-            tls_mode: args.tls.tls_mode,
+            tls_mode: args.tls.tls_mode.into(),
             tls_timeout: args.tls.tls_timeout,
             trust: Arc::new(trust),
             sni: args.sni.clone(),
@@ -155,13 +157,13 @@ pub async fn run(args: ProbeArgs) -> i32 {
             16,
         )),
         audits: Arc::default(),
-        sockets: crate::sockets::semaphore(1),
+        sockets: mxray_scan::sockets::semaphore(1),
         abort: None,
     };
     let rec = scan_endpoint(&ctx, &ep).await;
-    if let Err(e) = crate::output::check_stdout() {
+    if let Err(e) = mxray_scan::output::check_stdout() {
         eprintln!("mxray: {e}");
-        return EXIT_FATAL;
+        return Exit::Fatal;
     }
     let mut out = std::io::stdout().lock();
     let written = if args.json {
@@ -169,7 +171,7 @@ pub async fn run(args: ProbeArgs) -> i32 {
             Ok(line) => writeln!(out, "{line}"),
             Err(e) => {
                 eprintln!("mxray: {e}");
-                return EXIT_FATAL;
+                return Exit::Fatal;
             }
         }
     } else {
@@ -177,10 +179,10 @@ pub async fn run(args: ProbeArgs) -> i32 {
         out.write_all(text.as_bytes())
     };
     match written.and_then(|()| out.flush()) {
-        Ok(()) => EXIT_OK,
+        Ok(()) => Exit::Ok,
         Err(e) => {
             eprintln!("mxray: stdout: {e}");
-            EXIT_FATAL
+            Exit::Fatal
         }
     }
 }

@@ -18,11 +18,11 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use crate::audit::{load_store, StoreChoice};
-use crate::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext, TlsModeArg};
-use crate::ratelimit::{RateConfig, RateLimiter};
 use mxray_lab::{self as lab, LabConfig, LabProfile, ProfileSpec};
 use mxray_report::{self as report, Format};
+use mxray_scan::audit::{load_store, StoreChoice};
+use mxray_scan::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext, TlsModeChoice};
+use mxray_scan::ratelimit::{RateConfig, RateLimiter};
 use mxray_schema::record::{EndpointRecord, MxInfo, StarttlsOutcome};
 
 /// Host name of the lab servers (greeting, certificates) and of the MX every demo domain uses.
@@ -50,12 +50,12 @@ pub struct DemoArgs {
 }
 
 /// Runs the demo; returns the exit code (0 when the report was printed).
-pub async fn run(args: DemoArgs) -> i32 {
+pub async fn run(args: DemoArgs) -> crate::exit::Exit {
     match demo(&args).await {
-        Ok(()) => 0,
+        Ok(()) => crate::exit::Exit::Ok,
         Err(e) => {
             eprintln!("mxray demo: {e}");
-            1
+            crate::exit::Exit::Fatal
         }
     }
 }
@@ -103,7 +103,7 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
         retry_delay: Duration::from_millis(100),
         profile: args.profile.into(),
         ehlo_name: "mxray-demo.invalid".to_owned(),
-        tls_mode: TlsModeArg::Starttls,
+        tls_mode: TlsModeChoice::Starttls,
         tls_timeout: Duration::from_secs(5),
         trust: Arc::new(trust),
         sni: None,
@@ -119,7 +119,7 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
             1024,
         )),
         audits: Arc::default(),
-        sockets: crate::sockets::semaphore(lab.addrs.len()),
+        sockets: mxray_scan::sockets::semaphore(lab.addrs.len()),
         abort: None,
     };
     let endpoints: Vec<(LabProfile, Endpoint)> = lab

@@ -84,7 +84,7 @@ pub const AUDIT_CACHE_SECONDS: u64 = 60;
 /// scan's, fixed for the cache's life.
 ///
 /// ```
-/// use mxray::audit::AuditCache;
+/// use mxray_scan::audit::AuditCache;
 /// use cert_audit::TrustStore;
 ///
 /// let cache = AuditCache::default();

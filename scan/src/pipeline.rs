@@ -52,7 +52,7 @@ pub const IMPLICIT_GREETING_WAIT_MIN: Duration = Duration::from_secs(1);
 ///
 /// ```
 /// use std::time::Duration;
-/// use mxray::pipeline::implicit_greeting_wait;
+/// use mxray_scan::pipeline::implicit_greeting_wait;
 ///
 /// let limit = Duration::from_secs(10);
 /// assert_eq!(implicit_greeting_wait(Duration::from_millis(2), limit), Duration::from_secs(1));
@@ -88,7 +88,7 @@ pub struct PipelineConfig {
     /// Name for EHLO.
     pub ehlo_name: String,
     /// How TLS is reached (`auto`: implicit on port 465, STARTTLS elsewhere).
-    pub tls_mode: TlsModeArg,
+    pub tls_mode: TlsModeChoice,
     /// Time limit of each TLS exchange (the handshake, one probe hello and its answer).
     pub tls_timeout: Duration,
     /// Trust store of the certificate audit.
@@ -98,9 +98,9 @@ pub struct PipelineConfig {
 }
 
 /// How TLS is reached, as asked on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
-pub enum TlsModeArg {
+pub enum TlsModeChoice {
     /// Implicit TLS on port 465, STARTTLS on every other port.
     #[default]
     Auto,
@@ -110,14 +110,14 @@ pub enum TlsModeArg {
     Implicit,
 }
 
-impl TlsModeArg {
+impl TlsModeChoice {
     /// The mode used on `port`.
     pub fn resolve(self, port: u16) -> TlsMode {
         match self {
-            TlsModeArg::Starttls => TlsMode::Starttls,
-            TlsModeArg::Implicit => TlsMode::Implicit,
-            TlsModeArg::Auto if port == 465 => TlsMode::Implicit,
-            TlsModeArg::Auto => TlsMode::Starttls,
+            TlsModeChoice::Starttls => TlsMode::Starttls,
+            TlsModeChoice::Implicit => TlsMode::Implicit,
+            TlsModeChoice::Auto if port == 465 => TlsMode::Implicit,
+            TlsModeChoice::Auto => TlsMode::Starttls,
         }
     }
 }
@@ -932,7 +932,7 @@ pub async fn read_reply<S: tokio::io::AsyncRead + Unpin>(
 /// ends it (`None` code when it does not start with three digits). `None` while incomplete.
 ///
 /// ```
-/// use mxray::pipeline::reply_end;
+/// use mxray_scan::pipeline::reply_end;
 /// assert_eq!(reply_end(b"220-a\r\n220 b\r\nrest"), Some((14, Some(220))));
 /// assert_eq!(reply_end(b"220-a\r\n220 b"), None);
 /// assert_eq!(reply_end(b"hello\n"), Some((6, None)));

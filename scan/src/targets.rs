@@ -109,7 +109,7 @@ impl Default for ParseOptions {
 /// Parses one target.
 ///
 /// ```
-/// use mxray::targets::{parse_target, ParseOptions, Target};
+/// use mxray_scan::targets::{parse_target, ParseOptions, Target};
 /// let t = parse_target("[::1]:2525", &ParseOptions::default()).unwrap();
 /// assert_eq!(t, Target::Addr { ip: "::1".parse().unwrap(), port: Some(2525) });
 /// ```

@@ -73,7 +73,7 @@ pub struct BudgetInputs {
 ///
 /// ```
 /// use std::time::Duration;
-/// use mxray::budget::{endpoint_budget, BudgetInputs};
+/// use mxray_scan::budget::{endpoint_budget, BudgetInputs};
 /// use mxray_schema::record::Profile;
 ///
 /// let s = Duration::from_secs;

@@ -4,9 +4,9 @@
 
 use std::net::IpAddr;
 
-use mxray::pipeline::reply_end;
-use mxray::resume::ResumeSet;
-use mxray::targets::{parse_target, ParseOptions, TargetList};
+use mxray_scan::pipeline::reply_end;
+use mxray_scan::resume::ResumeSet;
+use mxray_scan::targets::{parse_target, ParseOptions, TargetList};
 use mxray_schema::lines::{BoundedLines, Line};
 use mxray_schema::record::{
     Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, MxInfo, Phase, Profile, ScanError,
@@ -85,7 +85,7 @@ proptest! {
         prop_assert_eq!(&back, &r);
         // What the scanner writes, --resume reads back: its unit of work is finished.
         let set = ResumeSet::read(format!("{line}\n").as_bytes(), "p").unwrap();
-        prop_assert!(set.is_done(&mxray::resume::Unit::of(&r)));
+        prop_assert!(set.is_done(&mxray_scan::resume::Unit::of(&r)));
         prop_assert_eq!(set.len(), 1);
     }
 

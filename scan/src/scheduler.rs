@@ -35,13 +35,14 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::audit::load_store;
-use crate::cli::ScanArgs;
+use crate::audit::StoreChoice;
 use crate::dns::{Dns, DnsFailure, DomainResolution};
 use crate::exclude::{parse_entry, ExcludeError, ExclusionList};
 use crate::output::{
     check_output, open_output, repair_torn_tail, spawn_writer, OutputStats, RecordSender,
     TailRepair,
 };
+use crate::pipeline::TlsModeChoice;
 use crate::pipeline::{ms, scan_endpoint, Endpoint, PipelineConfig, ScanContext};
 use crate::progress::Progress;
 use crate::ratelimit::{RateConfig, RateLimiter};
@@ -51,7 +52,123 @@ use crate::targets::{
     parse_target, range_len, ListError, ParseOptions, RangeIter, SourcedTarget, Target,
     TargetError, TargetList, DEFAULT_RANGE_CAP,
 };
-use mxray_schema::record::{EndpointRecord, ErrorKind, MxInfo, Phase, ScanError, Status};
+use mxray_schema::record::{EndpointRecord, ErrorKind, MxInfo, Phase, Profile, ScanError, Status};
+
+/// What one scan does: the options of `mxray scan` (the binary converts its command line into
+/// this; the field docs speak of the command line's options).
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Targets: domains, host names with port, addresses with or without port, CIDR ranges;
+    /// `-` reads stdin.
+    pub targets: Vec<String>,
+
+    /// Read targets from FILE (repeatable), once, as a stream (a pipe or /dev/stdin works); a bad
+    /// line stops the scan there with exit 1, keeping the records written before it.
+    pub targets_file: Vec<PathBuf>,
+
+    /// Treat bare names as host names (A/AAAA) instead of mail domains (MX).
+    pub hosts: bool,
+
+    /// Port for targets without one: 25 (SMTP), 587 (submission), 465 (implicit TLS)...
+    pub port: u16,
+
+    /// Scan depth, recorded in every record.
+    pub profile: Profile,
+
+    /// Name sent in EHLO. Default `mxray.invalid`: a reserved name (RFC 2606) that claims no
+    /// one's identity; set it to your scanner's host name with matching reverse DNS and a web
+    /// page explaining the scan.
+    /// Must be a host name or an address literal (`[192.0.2.1]`, `[IPv6:2001:db8::1]`).
+    pub ehlo_name: String,
+
+    /// DNS server IP:PORT (default: the system's /etc/resolv.conf).
+    pub resolver: Option<SocketAddr>,
+
+    /// Timeout of each DNS query (e.g. 5s, 500ms). A and AAAA are asked separately: a name
+    /// for which neither gives an address and one timed out is recorded with rcode `timeout`.
+    pub dns_timeout: Duration,
+
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+
+    /// Timeout of each read phase (the whole greeting, the QUIT reply).
+    pub read_timeout: Duration,
+
+    /// Cap on the deadline of one endpoint, retries and backoff included. By default the
+    /// deadline is derived from the profile: its connections beyond --per-ip-burst at
+    /// --per-ip-rate, plus the connect, read (x2) and TLS (x2) timeouts and the retry backoff
+    /// (printed before the scan). When the deadline cuts probes short the record says so:
+    /// status `partial`, `complete: false` on what was cut, never a guess.
+    pub endpoint_timeout: Option<Duration>,
+
+    /// Never contact this address or range (repeatable). An IPv4-mapped IPv6 entry
+    /// (`::ffff:192.0.2.1`) also excludes its IPv4 form, and the other way round.
+    pub exclude: Vec<String>,
+
+    /// Never contact the addresses and ranges listed in FILE (repeatable; ZMap blocklist format).
+    pub exclude_file: Vec<PathBuf>,
+
+    /// Scan only shard I of N (0-based), e.g. 0/4.
+    pub shard: Option<Shard>,
+
+    /// Write records to FILE instead of stdout. An existing non-empty FILE is refused unless
+    /// it is also --resume (then records are added to it) or --force is given; an input file
+    /// (targets, exclusions, a --resume file that is not the output) is always refused.
+    pub output: Option<PathBuf>,
+
+    /// Overwrite an existing --output file (never one of the inputs: that is always refused).
+    pub force: bool,
+
+    /// Skip the units of work already finished in FILE: an endpoint as reached from one target,
+    /// domain and MX host, a DNS failure, a null MX (an `interrupted` record is redone). A
+    /// domain reaching an endpoint recorded for another gets its record from that result,
+    /// without connecting. If FILE is also --output, append to it (a torn last line is cut).
+    pub resume: Option<PathBuf>,
+
+    /// Endpoints scanned at the same time. Their probe connections share a budget sized to the
+    /// open-files limit (`ulimit -n`) less one per endpoint and 256 kept back: above it, probes
+    /// wait for a socket instead of failing.
+    pub concurrency: u32,
+
+    /// Connections per second to one IP address: every connection, the probes' included
+    /// (`standard` uses about 10 per endpoint, `full` 30 to 200). Low is polite (mail servers
+    /// answer scanners with 421) but slow: at 1/s a `full` endpoint takes minutes (the
+    /// endpoint deadline grows with it; raise the rate for servers you run yourself).
+    pub per_ip_rate: f64,
+
+    /// Burst of connections to one IP address above the rate.
+    pub per_ip_burst: u32,
+
+    /// Retries after a 421 greeting or a refused connection.
+    pub retries: u32,
+
+    /// Backoff before the first retry, doubled for each further one.
+    pub retry_delay: Duration,
+
+    /// Allow ranges of more than 2^24 addresses.
+    pub allow_large: bool,
+
+    /// After Ctrl-C (or SIGTERM, SIGHUP), how long in-flight endpoints may finish before being
+    /// recorded as interrupted.
+    pub grace: Duration,
+
+    /// No progress bar and no summary on stderr.
+    pub quiet: bool,
+
+    /// TLS options.
+    pub tls: TlsConfig,
+}
+
+/// TLS options shared by scans and probes.
+#[derive(Debug, Clone)]
+pub struct TlsConfig {
+    /// How TLS is reached.
+    pub tls_mode: TlsModeChoice,
+    /// Time limit of each TLS exchange (the handshake; one probe hello and its answer).
+    pub tls_timeout: Duration,
+    /// The trust store certificates are audited against.
+    pub store: StoreChoice,
+}
 
 /// Exit code: the scan ran to its end.
 pub const EXIT_OK: i32 = 0;
@@ -234,8 +351,10 @@ enum Source {
     File(PathBuf, BufReader<File>),
 }
 
-/// Runs `mxray scan`.
-pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
+/// Runs a scan to its end. `stops` carries stop requests (`mxray` sends one per Ctrl-C, SIGTERM
+/// or SIGHUP): the first stops taking new endpoints, a second or the grace period aborts those in
+/// flight. Finished records are written either way.
+pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSummary, FatalError> {
     let started = Instant::now();
     let opts = ParseOptions {
         names_are_hosts: args.hosts,
@@ -315,7 +434,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
     // Each endpoint's deadline, derived from what its profile needs at the per-IP rate; say
     // up front what that costs.
     let budget_inputs = crate::budget::BudgetInputs {
-        profile: args.profile.into(),
+        profile: args.profile,
         rate: args.per_ip_rate,
         burst: args.per_ip_burst,
         connect_timeout: args.connect_timeout,
@@ -332,7 +451,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
 
     // 2b. The trust store of the certificate audit.
     let trust =
-        load_store(&args.tls.store_choice()).map_err(|e| FatalError::TrustStore(e.to_string()))?;
+        load_store(&args.tls.store.clone()).map_err(|e| FatalError::TrustStore(e.to_string()))?;
 
     // 3. DNS, needed for names only.
     let (dns, dns_error) = match Dns::new(args.resolver, args.dns_timeout) {
@@ -397,7 +516,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
     // 5. Signals.
     let (stop_tx, stop_rx) = watch::channel(false);
     let (abort_tx, abort_rx) = watch::channel(false);
-    install_signal_handlers(stop_tx.clone(), abort_tx, args.grace)?;
+    watch_stops(stops, stop_tx.clone(), abort_tx, args.grace);
 
     let ctx = ScanContext {
         config: Arc::new(PipelineConfig {
@@ -406,7 +525,7 @@ pub async fn run(args: ScanArgs) -> Result<ScanSummary, FatalError> {
             endpoint_timeout: budget.deadline,
             retries: args.retries,
             retry_delay: args.retry_delay,
-            profile: args.profile.into(),
+            profile: args.profile,
             ehlo_name: args.ehlo_name.clone(),
             tls_mode: args.tls.tls_mode,
             tls_timeout: args.tls.tls_timeout,
@@ -577,32 +696,26 @@ fn read_sources(
     }
 }
 
-fn install_signal_handlers(
+/// Turns stop requests into the scan's stop (first request: no new endpoints) and abort (a
+/// second request, or the grace period after the first: in-flight endpoints are recorded as
+/// interrupted). A closed channel asks for nothing.
+fn watch_stops(
+    mut stops: mpsc::Receiver<()>,
     stop: watch::Sender<bool>,
     abort: watch::Sender<bool>,
     grace: Duration,
-) -> Result<(), FatalError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut int = signal(SignalKind::interrupt()).map_err(FatalError::Signals)?;
-    let mut term = signal(SignalKind::terminate()).map_err(FatalError::Signals)?;
-    // A closed terminal: stop as for SIGTERM rather than die with the records in flight.
-    let mut hup = signal(SignalKind::hangup()).map_err(FatalError::Signals)?;
+) {
     tokio::spawn(async move {
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
+        if stops.recv().await.is_none() {
+            return;
         }
         let _ = stop.send(true);
         tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-            _ = tokio::time::sleep(grace) => {}
+            Some(()) = stops.recv() => {}
+            () = tokio::time::sleep(grace) => {}
         }
         let _ = abort.send(true);
     });
-    Ok(())
 }
 
 struct Scheduler {
