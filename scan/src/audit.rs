@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use cert_audit::{AuditInput, AuditReport, CertificateDer, StoreError, TrustStore};
 use sha2::{Digest, Sha256};
@@ -32,14 +31,6 @@ pub fn load_store(choice: &StoreChoice) -> Result<TrustStore, StoreError> {
     }
 }
 
-/// Unix seconds now (0 before the epoch).
-pub fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// Audits `chain` (DER, as presented) for a sender that connected to `mx_host` for `domain`.
 pub fn audit_chain(
     chain: &[Vec<u8>],
@@ -47,7 +38,7 @@ pub fn audit_chain(
     domain: Option<&str>,
     store: &TrustStore,
 ) -> AuditReport {
-    audit_chain_at(chain, mx_host, domain, store, now_unix())
+    audit_chain_at(chain, mx_host, domain, store, crate::clock::now_unix())
 }
 
 /// [`audit_chain`] at `now` (Unix seconds).
@@ -112,7 +103,7 @@ impl AuditCache {
         domain: Option<&str>,
         store: &TrustStore,
     ) -> AuditReport {
-        let now = now_unix();
+        let now = crate::clock::now_unix();
         let key = cache_key(chain, mx_host, domain, now / AUDIT_CACHE_SECONDS);
         let cached = self
             .map

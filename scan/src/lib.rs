@@ -28,6 +28,8 @@
 
 pub mod audit;
 pub mod budget;
+pub mod clock;
+pub mod context;
 pub mod dns;
 pub mod exclude;
 pub mod findings;

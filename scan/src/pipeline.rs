@@ -12,7 +12,6 @@
 //! caps every phase's timeout, so the function always returns in bounded time.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use smtp_codec::ClientSession;
@@ -20,9 +19,9 @@ use tls_probe::driver::RustlsDriver;
 use tls_probe::plan::hellos::HelloOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
 
-use crate::ratelimit::RateLimiter;
+pub use crate::clock::{later, ms};
+pub use crate::context::{PipelineConfig, ScanContext, TlsModeChoice};
 use crate::smtp::{self, Driven, SessionVerdict};
 use crate::tlsprobe::{self, Prober};
 use mxray_schema::record::{
@@ -70,74 +69,6 @@ pub fn implicit_greeting_wait(handshake: Duration, limit: Duration) -> Duration 
         .min(limit)
 }
 
-/// Settings of the per-endpoint work.
-#[derive(Debug, Clone)]
-pub struct PipelineConfig {
-    /// TCP connect timeout.
-    pub connect_timeout: Duration,
-    /// Timeout of each read phase (the whole greeting; the QUIT reply).
-    pub read_timeout: Duration,
-    /// Deadline of the whole endpoint, retries and backoff included.
-    pub endpoint_timeout: Duration,
-    /// Retries after a 421 greeting or a refused connection.
-    pub retries: u32,
-    /// Backoff before the first retry; doubled for each further retry.
-    pub retry_delay: Duration,
-    /// Scan profile: which TLS probes run.
-    pub profile: Profile,
-    /// Name for EHLO.
-    pub ehlo_name: String,
-    /// How TLS is reached (`auto`: implicit on port 465, STARTTLS elsewhere).
-    pub tls_mode: TlsModeChoice,
-    /// Time limit of each TLS exchange (the handshake, one probe hello and its answer).
-    pub tls_timeout: Duration,
-    /// Trust store of the certificate audit.
-    pub trust: Arc<cert_audit::TrustStore>,
-    /// Server name for SNI and the certificate name check, overriding the MX host name.
-    pub sni: Option<String>,
-}
-
-/// How TLS is reached, as asked on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum TlsModeChoice {
-    /// Implicit TLS on port 465, STARTTLS on every other port.
-    #[default]
-    Auto,
-    /// EHLO then STARTTLS.
-    Starttls,
-    /// TLS from the first byte (SMTPS, port 465).
-    Implicit,
-}
-
-impl TlsModeChoice {
-    /// The mode used on `port`.
-    pub fn resolve(self, port: u16) -> TlsMode {
-        match self {
-            TlsModeChoice::Starttls => TlsMode::Starttls,
-            TlsModeChoice::Implicit => TlsMode::Implicit,
-            TlsModeChoice::Auto if port == 465 => TlsMode::Implicit,
-            TlsModeChoice::Auto => TlsMode::Starttls,
-        }
-    }
-}
-
-/// Shared state of a scan, handed to every endpoint.
-#[derive(Debug, Clone)]
-pub struct ScanContext {
-    /// Settings.
-    pub config: Arc<PipelineConfig>,
-    /// Per-IP connection rate limiter.
-    pub limiter: Arc<RateLimiter>,
-    /// Certificate audits already done in this scan (see [`crate::audit::AuditCache`]).
-    pub audits: Arc<crate::audit::AuditCache>,
-    /// Permits for probe sockets (see [`crate::sockets`]).
-    pub sockets: Arc<tokio::sync::Semaphore>,
-    /// Turns true when in-flight endpoints must stop now (after a stop's grace period);
-    /// `None`: never.
-    pub abort: Option<watch::Receiver<bool>>,
-}
-
 /// One endpoint to scan and how it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -167,11 +98,6 @@ impl Endpoint {
         rec.timings.dns_ms = self.dns_ms;
         rec
     }
-}
-
-/// Milliseconds, saturating.
-pub fn ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// How one attempt ended.
@@ -290,13 +216,6 @@ async fn attempts(
         rec.status = Status::Failed;
         rec.error = Some(err);
     }
-}
-
-/// `t + d`, saturating at about a year from `t` instead of overflowing.
-pub fn later(t: Instant, d: Duration) -> Instant {
-    t.checked_add(d)
-        .or_else(|| t.checked_add(Duration::from_secs(365 * 86_400)))
-        .unwrap_or(t)
 }
 
 /// The time left until `deadline`, capped at `cap`; and whether the deadline is the binding one.

@@ -45,7 +45,7 @@ use crate::output::{
 use crate::pipeline::TlsModeChoice;
 use crate::pipeline::{ms, scan_endpoint, Endpoint, PipelineConfig, ScanContext};
 use crate::progress::Progress;
-use crate::ratelimit::{RateConfig, RateLimiter};
+use crate::ratelimit::RateConfig;
 use crate::resume::{ResumeError, ResumeSet, Unit};
 use crate::shard::Shard;
 use crate::targets::{
@@ -518,8 +518,8 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
     let (abort_tx, abort_rx) = watch::channel(false);
     watch_stops(stops, stop_tx.clone(), abort_tx, args.grace);
 
-    let ctx = ScanContext {
-        config: Arc::new(PipelineConfig {
+    let mut ctx = ScanContext::new(
+        PipelineConfig {
             connect_timeout: args.connect_timeout,
             read_timeout: args.read_timeout,
             endpoint_timeout: budget.deadline,
@@ -531,18 +531,15 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
             tls_timeout: args.tls.tls_timeout,
             trust: Arc::new(trust),
             sni: None,
-        }),
-        limiter: Arc::new(RateLimiter::new(
-            RateConfig {
-                rate: args.per_ip_rate,
-                burst: f64::from(args.per_ip_burst),
-            },
-            RATE_LIMITER_ENTRIES,
-        )),
-        audits: Arc::default(),
-        sockets: crate::sockets::semaphore(usize::try_from(args.concurrency).unwrap_or(64)),
-        abort: Some(abort_rx.clone()),
-    };
+        },
+        RateConfig {
+            rate: args.per_ip_rate,
+            burst: f64::from(args.per_ip_burst),
+        },
+        RATE_LIMITER_ENTRIES,
+        usize::try_from(args.concurrency).unwrap_or(64),
+    );
+    ctx.abort = Some(abort_rx.clone());
     let shared = Arc::new(Shared {
         ctx,
         dns,

@@ -13,7 +13,7 @@ use smtp_codec::{ClientSession, Encode, Outcome, Phase as SmtpPhase, SessionConf
 use smtp_codec::{StartTlsMode, TlsHandover, Transcript};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::pipeline::later;
+use crate::clock::later;
 use mxray_schema::record::{
     EhloInfo, ErrorKind, Finding, FindingSource, Phase, ScanError, StarttlsInfo, StarttlsOutcome,
     TlsMode,

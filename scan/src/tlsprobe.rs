@@ -29,7 +29,8 @@ use tls_probe::{Suite, Version};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::pipeline::{later, ScanContext};
+use crate::clock::later;
+use crate::context::ScanContext;
 use crate::smtp::{self, Driven};
 use mxray_schema::record::{
     FeaturesInfo, FingerprintsInfo, HandshakeInfo, InjectionResult, KeyExchangeInfo, Profile,
@@ -762,85 +763,6 @@ pub fn dh_class(bits: u32, class: DhClass) -> &'static str {
     }
 }
 
-/// A weakness's stable id, severity and explanation.
-pub fn weakness_finding(w: &Weakness) -> (&'static str, &'static str, String) {
-    let names = |ids: &[u16]| {
-        ids.iter()
-            .map(|id| suite_info(*id).name)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match w {
-        Weakness::Sslv2 => ("sslv2", "critical", "SSLv2 accepted (DROWN)".to_owned()),
-        Weakness::Sslv3Poodle => ("sslv3", "high", "SSLv3 accepted (POODLE)".to_owned()),
-        Weakness::Rc4(ids) => (
-            "rc4",
-            "high",
-            format!("RC4 suites accepted: {}", names(ids)),
-        ),
-        Weakness::Sweet32(ids) => (
-            "sweet32",
-            "medium",
-            format!(
-                "64-bit block cipher suites accepted (SWEET32): {}",
-                names(ids)
-            ),
-        ),
-        Weakness::Export(ids) => (
-            "export",
-            "critical",
-            format!(
-                "export-grade suites accepted (FREAK/Logjam): {}",
-                names(ids)
-            ),
-        ),
-        Weakness::WeakDh { bits, class } => (
-            "weak_dh",
-            match class {
-                DhClass::Bits512 => "critical",
-                DhClass::Bits768 => "high",
-                DhClass::Bits1024 => "medium",
-                _ => "low",
-            },
-            format!("DHE with a {bits}-bit prime (Logjam class)"),
-        ),
-        Weakness::NullCipher(ids) => (
-            "null_cipher",
-            "critical",
-            format!("NULL-encryption suites accepted: {}", names(ids)),
-        ),
-        Weakness::Anonymous(ids) => (
-            "anonymous",
-            "medium",
-            format!(
-                "anonymous (unauthenticated) suites accepted: {}",
-                names(ids)
-            ),
-        ),
-        Weakness::NoForwardSecrecy(ids) => (
-            "no_forward_secrecy",
-            "low",
-            format!("{} suites without forward secrecy accepted", ids.len()),
-        ),
-        Weakness::NoTls12OrLater => (
-            "no_tls12_or_later",
-            "high",
-            "neither TLS 1.2 nor TLS 1.3 is accepted".to_owned(),
-        ),
-        Weakness::Compression => (
-            "compression",
-            "medium",
-            "TLS compression accepted (CRIME)".to_owned(),
-        ),
-        Weakness::NoSecureRenegotiation => (
-            "no_secure_renegotiation",
-            "medium",
-            "no secure renegotiation (RFC 5746)".to_owned(),
-        ),
-        _ => ("other", "info", format!("{w:?}")),
-    }
-}
-
 fn preference_name(p: Preference) -> &'static str {
     match p {
         Preference::Server => "server",
@@ -1046,11 +968,5 @@ mod tests {
         assert_eq!(dh_class(2048, DhClass::of(2048)), "2048");
         assert_eq!(dh_class(4096, DhClass::of(4096)), "3072_or_more");
         assert_eq!(dh_class(1536, DhClass::of(1536)), "other");
-        let (id, sev, _) = weakness_finding(&Weakness::WeakDh {
-            bits: 1024,
-            class: DhClass::Bits1024,
-        });
-        assert_eq!((id, sev), ("weak_dh", "medium"));
-        assert_eq!(weakness_finding(&Weakness::Rc4(vec![5])).0, "rc4");
     }
 }

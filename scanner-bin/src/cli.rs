@@ -1,11 +1,12 @@
 //! Command-line interface (clap derive).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use mxray_lab::{LabConfig, ProfileSpec};
 use mxray_scan::pipeline::TlsModeChoice;
 use mxray_scan::shard::Shard;
 use mxray_schema::record::Profile;
@@ -109,7 +110,7 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Run a misconfigured receiving SMTP server that records what senders do (`mxray lab
     /// --help`), or print its sender-behaviour table (`mxray lab summary FILE`).
-    Lab(Box<crate::commands::lab::LabArgs>),
+    Lab(Box<LabArgs>),
     /// One endpoint in depth (full profile): a terminal report like testssl.sh, or --json.
     #[command(after_help = PROBE_HELP)]
     Probe(Box<ProbeArgs>),
@@ -119,7 +120,7 @@ pub enum Command {
     Report(ReportArgs),
     /// Offline demo: start a lab of misconfigured mail servers on loopback, scan them and
     /// print the report (no network needed).
-    Demo(Box<crate::commands::demo::DemoArgs>),
+    Demo(Box<DemoArgs>),
 }
 
 const SCAN_HELP: &str = "\
@@ -475,6 +476,170 @@ pub struct ScanArgs {
 
 /// Longest duration accepted for any option (one day).
 const MAX_DURATION_SECS: f64 = 86_400.0;
+
+/// Options of `mxray demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Directory for what the demo gathers: the scan records (scan.jsonl), the lab's session
+    /// log (lab-sessions.jsonl), the lab CA and the HTML report (report.html).
+    #[arg(long, default_value = "mxray-demo", value_name = "DIR")]
+    pub out_dir: PathBuf,
+
+    /// Scan depth.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Standard)]
+    pub profile: ProfileArg,
+
+    /// Report format printed on stdout.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Timeout of each SMTP read (the tarpit server shows as a timeout after it).
+    #[arg(long, default_value = "3s", value_parser = parse_timeout, value_name = "DURATION")]
+    pub read_timeout: Duration,
+}
+
+/// Help text after the options of `mxray lab`.
+pub const LAB_HELP: &str = "\
+Profiles (--all puts profile i on base-port + i in this order; --profile NAME=PORT repeated
+serves NAME on each PORT):
+  good              valid chain under the lab CA, SAN = --hostname, localhost, listen IP
+  no-starttls       EHLO without STARTTLS (STARTTLS answered 502)
+  self-signed       self-signed certificate, right names
+  expired           lab CA, right names, validity 2020-01-01..2021-01-01
+  wrong-host        lab CA, issued for wrong-host.invalid only
+  untrusted-ca      valid-looking chain under a CA minted per run, never written out
+  starttls-refused  STARTTLS offered, answered 454 4.7.0
+  handshake-fails   220 to STARTTLS, then a fatal handshake_failure alert after the ClientHello
+  injection         a plaintext '250' smuggled right after the 220 to STARTTLS
+  tarpit            greeting sent one byte per --tarpit-interval
+Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
+  tls10-only, tls11-only  need OpenSSL or GnuTLS (openssl s_server has no SMTP STARTTLS mode)
+  sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
+The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
+lab-ca.pem in a sender to test certificate verification.
+Log: one JSON object per session (kind lab-session), flushed per line; each message with its
+size (data_size) and SHA-256 (data_sha256). Ctrl-C, SIGTERM or SIGHUP stops the lab and prints
+the sender-behaviour table of this run on stderr.
+  mxray lab summary FILE   prints the sender-behaviour table of a log (exit 1 if FILE cannot be
+                           read or stdout is closed).";
+
+/// `mxray lab`: serve profiles, or `mxray lab summary FILE`.
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true, after_help = LAB_HELP)]
+pub struct LabArgs {
+    /// `summary FILE`, or nothing to serve.
+    #[command(subcommand)]
+    pub action: Option<LabAction>,
+    /// Serving options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Subcommands of `mxray lab`.
+#[derive(Debug, Clone, Subcommand)]
+#[non_exhaustive]
+pub enum LabAction {
+    /// Print the sender-behaviour table of a lab log (JSON Lines).
+    Summary {
+        /// The log written by `mxray lab --log FILE`.
+        file: PathBuf,
+    },
+}
+
+/// Options of `mxray lab` when serving.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback unless you give another).
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub listen: IpAddr,
+
+    /// Profile to serve, NAME or NAME=PORT (repeatable; a profile given several times listens on
+    /// each of its ports); without a port: base-port + index.
+    #[arg(long = "profile", value_name = "NAME[=PORT]")]
+    pub profiles: Vec<ProfileSpec>,
+
+    /// Serve every profile, on base-port + index.
+    #[arg(long)]
+    pub all: bool,
+
+    /// First port for --all and profiles given without a port.
+    #[arg(long, default_value_t = 2600)]
+    pub base_port: u16,
+
+    /// Host name in the greeting and in the certificates' SAN.
+    #[arg(long, default_value = "mx.lab.test", value_parser = parse_hostname)]
+    pub hostname: String,
+
+    /// Directory for the lab CA (lab-ca.pem is printed at start).
+    #[arg(long, default_value = "mxray-lab-state", value_name = "DIR")]
+    pub state: PathBuf,
+
+    /// Append session records to FILE (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// Keep message bodies in this Maildir (default: bodies are not kept). Either way a body
+    /// is counted, hashed (SHA-256) and stored as it arrives, never held whole in memory.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// Accept recipients in this domain (repeatable; default lab.test). Others: 550 5.7.1.
+    #[arg(long = "accept-domain", value_name = "DOMAIN")]
+    pub accept_domains: Vec<String>,
+
+    /// Largest message accepted, in bytes.
+    #[arg(long, default_value_t = 10 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..=1_073_741_824))]
+    pub max_message_size: u64,
+
+    /// Sessions at the same time; more get 421.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_sessions: u32,
+
+    /// Deadline of one session (1ms to one day).
+    #[arg(long, default_value = "300s", value_parser = parse_timeout, value_name = "DURATION")]
+    pub session_timeout: Duration,
+
+    /// Timeout of each read (1ms to one day).
+    #[arg(long, default_value = "60s", value_parser = parse_timeout, value_name = "DURATION")]
+    pub idle_timeout: Duration,
+
+    /// A plaintext session within this time after a TLS failure of the same client (IP and
+    /// EHLO name) on the same profile is marked as a fallback.
+    #[arg(long, default_value = "600s", value_parser = parse_duration, value_name = "DURATION")]
+    pub fallback_window: Duration,
+
+    /// Interval between greeting bytes of the tarpit profile.
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
+    pub tarpit_interval: Duration,
+}
+
+impl ServeArgs {
+    /// The lab's configuration.
+    pub fn config(&self) -> LabConfig {
+        LabConfig {
+            listen: self.listen,
+            profiles: self.profiles.clone(),
+            all: self.all,
+            base_port: self.base_port,
+            hostname: self.hostname.clone(),
+            state: self.state.clone(),
+            log: self.log.clone(),
+            store: self.store.clone(),
+            accept_domains: self.accept_domains.clone(),
+            max_message_size: self.max_message_size,
+            max_sessions: self.max_sessions,
+            session_timeout: self.session_timeout,
+            idle_timeout: self.idle_timeout,
+            fallback_window: self.fallback_window,
+            tarpit_interval: self.tarpit_interval,
+        }
+    }
+}
+
+/// `--hostname`: a DNS name (it goes into the greeting and the certificates' SAN).
+pub fn parse_hostname(s: &str) -> Result<String, String> {
+    mxray_scan::targets::parse_name(s).map_err(|e| e.to_string())
+}
 
 /// Parses `500ms`, `5s`, `2m` or a plain number of seconds (`1.5`); at most one day.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {

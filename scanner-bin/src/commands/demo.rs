@@ -12,42 +12,19 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::Args;
-
+use crate::cli::DemoArgs;
 use mxray_lab::{self as lab, LabConfig, LabProfile, ProfileSpec};
 use mxray_report::{self as report, Format};
 use mxray_scan::audit::{load_store, StoreChoice};
 use mxray_scan::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext, TlsModeChoice};
-use mxray_scan::ratelimit::{RateConfig, RateLimiter};
+use mxray_scan::ratelimit::RateConfig;
 use mxray_schema::record::{EndpointRecord, MxInfo, StarttlsOutcome};
 
 /// Host name of the lab servers (greeting, certificates) and of the MX every demo domain uses.
 pub const DEMO_MX: &str = "mx.lab.test";
-
-/// Options of `mxray demo`.
-#[derive(Debug, Clone, Args)]
-pub struct DemoArgs {
-    /// Directory for what the demo gathers: the scan records (scan.jsonl), the lab's session
-    /// log (lab-sessions.jsonl), the lab CA and the HTML report (report.html).
-    #[arg(long, default_value = "mxray-demo", value_name = "DIR")]
-    pub out_dir: PathBuf,
-
-    /// Scan depth.
-    #[arg(long, value_enum, default_value_t = crate::cli::ProfileArg::Standard)]
-    pub profile: crate::cli::ProfileArg,
-
-    /// Report format printed on stdout.
-    #[arg(long, value_enum, default_value_t = crate::cli::FormatArg::Text)]
-    pub format: crate::cli::FormatArg,
-
-    /// Timeout of each SMTP read (the tarpit server shows as a timeout after it).
-    #[arg(long, default_value = "3s", value_parser = crate::cli::parse_timeout, value_name = "DURATION")]
-    pub read_timeout: Duration,
-}
 
 /// Runs the demo; returns the exit code (0 when the report was printed).
 pub async fn run(args: DemoArgs) -> crate::exit::Exit {
@@ -108,20 +85,12 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
         trust: Arc::new(trust),
         sni: None,
     };
-    let ctx = ScanContext {
-        config: Arc::new(config),
-        // Loopback lab servers: no need to be polite, but keep the limiter in the path.
-        limiter: Arc::new(RateLimiter::new(
-            RateConfig {
-                rate: 1000.0,
-                burst: 100.0,
-            },
-            1024,
-        )),
-        audits: Arc::default(),
-        sockets: mxray_scan::sockets::semaphore(lab.addrs.len()),
-        abort: None,
+    // Loopback lab servers: no need to be polite, but keep the limiter in the path.
+    let rate = RateConfig {
+        rate: 1000.0,
+        burst: 100.0,
     };
+    let ctx = ScanContext::new(config, rate, 1024, lab.addrs.len());
     let endpoints: Vec<(LabProfile, Endpoint)> = lab
         .addrs
         .iter()

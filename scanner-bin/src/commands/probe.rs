@@ -15,7 +15,7 @@ use crate::exit::Exit;
 use mxray_scan::audit::load_store;
 use mxray_scan::dns::{Dns, DomainResolution};
 use mxray_scan::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext};
-use mxray_scan::ratelimit::{RateConfig, RateLimiter};
+use mxray_scan::ratelimit::RateConfig;
 use mxray_scan::targets::{parse_target, ParseOptions, Target};
 use mxray_schema::record::MxInfo;
 
@@ -135,8 +135,8 @@ pub async fn run(args: ProbeArgs) -> Exit {
             return Exit::Fatal;
         }
     };
-    let ctx = ScanContext {
-        config: Arc::new(PipelineConfig {
+    let ctx = ScanContext::new(
+        PipelineConfig {
             connect_timeout: args.connect_timeout,
             read_timeout: args.read_timeout,
             endpoint_timeout: args.endpoint_timeout,
@@ -148,18 +148,14 @@ pub async fn run(args: ProbeArgs) -> Exit {
             tls_timeout: args.tls.tls_timeout,
             trust: Arc::new(trust),
             sni: args.sni.clone(),
-        }),
-        limiter: Arc::new(RateLimiter::new(
-            RateConfig {
-                rate: args.per_ip_rate,
-                burst: f64::from(args.per_ip_burst),
-            },
-            16,
-        )),
-        audits: Arc::default(),
-        sockets: mxray_scan::sockets::semaphore(1),
-        abort: None,
-    };
+        },
+        RateConfig {
+            rate: args.per_ip_rate,
+            burst: f64::from(args.per_ip_burst),
+        },
+        16,
+        1,
+    );
     let rec = scan_endpoint(&ctx, &ep).await;
     if let Err(e) = mxray_scan::output::check_stdout() {
         eprintln!("mxray: {e}");
