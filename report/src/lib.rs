@@ -84,3 +84,8 @@ pub fn build_report(files: &[PathBuf], baseline: &[PathBuf]) -> Result<Report, R
     };
     Ok(tables::build(&agg, base.as_ref()))
 }
+
+/// The README's example, run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

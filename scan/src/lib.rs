@@ -44,3 +44,8 @@ pub mod smtp;
 pub mod sockets;
 pub mod targets;
 pub mod tlsprobe;
+
+/// The README's example, run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -31,3 +31,8 @@ pub mod record;
 pub mod synth;
 pub mod text;
 pub mod unit;
+
+/// The README's example, run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
