@@ -15,7 +15,7 @@ use std::fs;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -109,10 +109,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), LabError> {
 }
 
 fn now_minus_day() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .saturating_sub(Duration::from_secs(86_400))
+    mxray_schema::time::unix_now().saturating_sub(Duration::from_secs(86_400))
 }
 
 fn leaf_params(names: &[String], expired: bool) -> Result<CertificateParams, LabError> {

@@ -108,11 +108,8 @@ pub struct HelloInfo {
     pub ja4: String,
 }
 
-/// GREASE values (RFC 8701): `0x?a?a` with equal bytes.
-pub fn is_grease(v: u16) -> bool {
-    let [hi, lo] = v.to_be_bytes();
-    hi == lo && (v & 0x0f0f) == 0x0a0a
-}
+/// GREASE values (RFC 8701): `0x?a?a` with equal bytes (tls-probe's, the workspace's one).
+pub use tls_probe::suites::is_grease;
 
 fn version_name(v: u16) -> String {
     Version::from_wire(v)

@@ -6,7 +6,6 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A Maildir.
 #[derive(Debug)]
@@ -36,10 +35,7 @@ impl Maildir {
 
     /// Starts a message in `tmp/`.
     pub fn begin(&self) -> io::Result<Pending> {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let secs = mxray_schema::time::unix_now().as_secs();
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let name = format!("{secs}.P{}Q{n}.mxray-lab", std::process::id());
         let tmp = self.root.join("tmp").join(&name);

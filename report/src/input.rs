@@ -397,9 +397,7 @@ fn not_a_record(file: &str, line: u64, text: &str, e: &serde_json::Error) -> Lin
 
 /// Copies `reader` to a temporary file that is unlinked at once, to read it twice.
 fn spool(reader: &mut dyn io::Read) -> io::Result<File> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let nanos = mxray_schema::time::unix_now().as_nanos();
     let path =
         std::env::temp_dir().join(format!("mxray-report-spool-{}-{nanos}", std::process::id()));
     let mut f = OpenOptions::new()

@@ -10,7 +10,7 @@
 //! assert_eq!(ms(Duration::from_micros(2_500)), 2);
 //! ```
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// `t + d`, saturating at about a year from `t` instead of overflowing.
 pub fn later(t: Instant, d: Duration) -> Instant {
@@ -26,8 +26,5 @@ pub fn ms(d: Duration) -> u64 {
 
 /// Unix seconds now (0 before the epoch).
 pub fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    mxray_schema::time::unix_now().as_secs()
 }

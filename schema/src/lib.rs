@@ -30,6 +30,7 @@ pub mod record;
 #[cfg(feature = "synth")]
 pub mod synth;
 pub mod text;
+pub mod time;
 pub mod unit;
 
 /// The README's example, run as a doctest.

@@ -101,10 +101,7 @@ impl EndpointRecord {
 
 /// Milliseconds since the Unix epoch (0 if the clock is before it).
 pub fn unix_ms_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
+    u64::try_from(crate::time::unix_now().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// An MX host and its preference (lower is preferred).
