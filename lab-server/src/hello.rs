@@ -114,13 +114,13 @@ pub use tls_probe::suites::is_grease;
 fn version_name(v: u16) -> String {
     Version::from_wire(v)
         .map(|v| v.name().to_owned())
-        .unwrap_or_else(|| format!("0x{v:04x}"))
+        .unwrap_or_else(|| tls_probe::code_point(v))
 }
 
 fn suite_name(id: u16) -> String {
     Suite::from_id(id)
         .map(|s| s.name().to_owned())
-        .unwrap_or_else(|| format!("0x{id:04x}"))
+        .unwrap_or_else(|| tls_probe::code_point(id))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -263,7 +263,7 @@ pub fn describe(ch: &ClientHello) -> HelloInfo {
             .map(|g| {
                 tls_probe::hello::groups::name(*g)
                     .map(str::to_owned)
-                    .unwrap_or_else(|| format!("0x{g:04x}"))
+                    .unwrap_or_else(|| tls_probe::code_point(*g))
             })
             .collect(),
         alpn,

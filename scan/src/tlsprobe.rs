@@ -672,7 +672,7 @@ pub fn suite_info(id: u16) -> SuiteInfo {
     let Some(s) = Suite::from_id(id) else {
         return SuiteInfo {
             id,
-            name: format!("0x{id:04X}"),
+            name: tls_probe::code_point(id),
             kx: "other".to_owned(),
             bits: 0,
             classes: Vec::new(),
@@ -724,12 +724,12 @@ pub fn suite_info(id: u16) -> SuiteInfo {
 
 /// A version's name from its wire value.
 pub fn version_name(wire: u16) -> String {
-    Version::from_wire(wire).map_or_else(|| format!("0x{wire:04X}"), |v| v.name().to_owned())
+    Version::from_wire(wire).map_or_else(|| tls_probe::code_point(wire), |v| v.name().to_owned())
 }
 
 /// A group's name from its code point.
 pub fn group_name(g: u16) -> String {
-    groups::name(g).map_or_else(|| format!("0x{g:04X}"), str::to_owned)
+    groups::name(g).map_or_else(|| tls_probe::code_point(g), str::to_owned)
 }
 
 /// The modern handshake as a record section.
@@ -869,7 +869,7 @@ pub fn fill(
     if let Some(s) = &facts.sigalgs {
         tls.signature_algorithms = s
             .iter()
-            .map(|id| sigalgs::name(*id).map_or_else(|| format!("0x{id:04X}"), str::to_owned))
+            .map(|id| sigalgs::name(*id).map_or_else(|| tls_probe::code_point(*id), str::to_owned))
             .collect();
     }
     if let Some(f) = &facts.features {
