@@ -1,33 +1,22 @@
 //! The record's findings: STARTTLS, TLS weaknesses and certificate findings in one list, worst
 //! first. Severities are the strings `critical`, `high`, `medium`, `low`, `info`.
 
-use cert_audit::{AuditReport, Severity};
+use cert_audit::AuditReport;
 use tls_probe::weakness::Weakness;
 
 use tls_probe::plan::params::DhClass;
 
 use crate::tlsprobe::suite_info;
-use mxray_schema::record::{Finding, FindingSource};
+use mxray_schema::record::{Finding, FindingSource, Severity};
 
 /// Rank of a severity string (higher is worse; unknown strings rank lowest).
 pub fn severity_rank(s: &str) -> u8 {
-    match s {
-        "critical" => 4,
-        "high" => 3,
-        "medium" => 2,
-        "low" => 1,
+    match Severity::parse(s) {
+        Some(Severity::Critical) => 4,
+        Some(Severity::High) => 3,
+        Some(Severity::Medium) => 2,
+        Some(Severity::Low) => 1,
         _ => 0,
-    }
-}
-
-/// The string form of a certificate finding's severity.
-pub fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        _ => "info",
     }
 }
 
@@ -36,14 +25,16 @@ pub fn from_audit(report: &AuditReport) -> Vec<Finding> {
     report
         .findings
         .iter()
-        .map(|f| Finding {
-            id: f.id.as_str().to_owned(),
-            source: FindingSource::Certificate,
-            severity: severity_name(f.severity).to_owned(),
-            message: match f.cert_index {
-                Some(i) if i > 0 => format!("certificate #{i}: {}", f.message),
-                _ => f.message.clone(),
-            },
+        .map(|f| {
+            Finding::new(
+                f.id.as_str(),
+                FindingSource::Certificate,
+                Severity::from(f.severity),
+                match f.cert_index {
+                    Some(i) if i > 0 => format!("certificate #{i}: {}", f.message),
+                    _ => f.message.clone(),
+                },
+            )
         })
         .collect()
 }
@@ -53,12 +44,7 @@ pub fn from_weaknesses(ws: &[Weakness]) -> Vec<Finding> {
     ws.iter()
         .map(|w| {
             let (id, severity, message) = weakness_finding(w);
-            Finding {
-                id: id.to_owned(),
-                source: FindingSource::Tls,
-                severity: severity.to_owned(),
-                message,
-            }
+            Finding::new(id, FindingSource::Tls, severity, message)
         })
         .collect()
 }
@@ -69,7 +55,7 @@ pub fn sort(findings: &mut [Finding]) {
 }
 
 /// A weakness's stable id, severity and explanation.
-pub fn weakness_finding(w: &Weakness) -> (&'static str, &'static str, String) {
+pub fn weakness_finding(w: &Weakness) -> (&'static str, Severity, String) {
     let names = |ids: &[u16]| {
         ids.iter()
             .map(|id| suite_info(*id).name)
@@ -77,16 +63,24 @@ pub fn weakness_finding(w: &Weakness) -> (&'static str, &'static str, String) {
             .join(", ")
     };
     match w {
-        Weakness::Sslv2 => ("sslv2", "critical", "SSLv2 accepted (DROWN)".to_owned()),
-        Weakness::Sslv3Poodle => ("sslv3", "high", "SSLv3 accepted (POODLE)".to_owned()),
+        Weakness::Sslv2 => (
+            "sslv2",
+            Severity::Critical,
+            "SSLv2 accepted (DROWN)".to_owned(),
+        ),
+        Weakness::Sslv3Poodle => (
+            "sslv3",
+            Severity::High,
+            "SSLv3 accepted (POODLE)".to_owned(),
+        ),
         Weakness::Rc4(ids) => (
             "rc4",
-            "high",
+            Severity::High,
             format!("RC4 suites accepted: {}", names(ids)),
         ),
         Weakness::Sweet32(ids) => (
             "sweet32",
-            "medium",
+            Severity::Medium,
             format!(
                 "64-bit block cipher suites accepted (SWEET32): {}",
                 names(ids)
@@ -94,7 +88,7 @@ pub fn weakness_finding(w: &Weakness) -> (&'static str, &'static str, String) {
         ),
         Weakness::Export(ids) => (
             "export",
-            "critical",
+            Severity::Critical,
             format!(
                 "export-grade suites accepted (FREAK/Logjam): {}",
                 names(ids)
@@ -103,21 +97,21 @@ pub fn weakness_finding(w: &Weakness) -> (&'static str, &'static str, String) {
         Weakness::WeakDh { bits, class } => (
             "weak_dh",
             match class {
-                DhClass::Bits512 => "critical",
-                DhClass::Bits768 => "high",
-                DhClass::Bits1024 => "medium",
-                _ => "low",
+                DhClass::Bits512 => Severity::Critical,
+                DhClass::Bits768 => Severity::High,
+                DhClass::Bits1024 => Severity::Medium,
+                _ => Severity::Low,
             },
             format!("DHE with a {bits}-bit prime (Logjam class)"),
         ),
         Weakness::NullCipher(ids) => (
             "null_cipher",
-            "critical",
+            Severity::Critical,
             format!("NULL-encryption suites accepted: {}", names(ids)),
         ),
         Weakness::Anonymous(ids) => (
             "anonymous",
-            "medium",
+            Severity::Medium,
             format!(
                 "anonymous (unauthenticated) suites accepted: {}",
                 names(ids)
@@ -125,25 +119,25 @@ pub fn weakness_finding(w: &Weakness) -> (&'static str, &'static str, String) {
         ),
         Weakness::NoForwardSecrecy(ids) => (
             "no_forward_secrecy",
-            "low",
+            Severity::Low,
             format!("{} suites without forward secrecy accepted", ids.len()),
         ),
         Weakness::NoTls12OrLater => (
             "no_tls12_or_later",
-            "high",
+            Severity::High,
             "neither TLS 1.2 nor TLS 1.3 is accepted".to_owned(),
         ),
         Weakness::Compression => (
             "compression",
-            "medium",
+            Severity::Medium,
             "TLS compression accepted (CRIME)".to_owned(),
         ),
         Weakness::NoSecureRenegotiation => (
             "no_secure_renegotiation",
-            "medium",
+            Severity::Medium,
             "no secure renegotiation (RFC 5746)".to_owned(),
         ),
-        _ => ("other", "info", format!("{w:?}")),
+        _ => ("other", Severity::Info, format!("{w:?}")),
     }
 }
 
@@ -180,7 +174,7 @@ mod tests {
             bits: 1024,
             class: DhClass::Bits1024,
         });
-        assert_eq!((id, sev), ("weak_dh", "medium"));
+        assert_eq!((id, sev), ("weak_dh", Severity::Medium));
         assert_eq!(weakness_finding(&Weakness::Rc4(vec![5])).0, "rc4");
     }
 }

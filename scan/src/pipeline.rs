@@ -26,8 +26,8 @@ use crate::smtp::{self, Driven, SessionVerdict};
 use crate::tlsprobe::{self, Prober};
 use mxray_schema::record::{
     Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, Finding, FindingSource,
-    InjectionResult, MxInfo, Phase, Profile, ScanError, StarttlsInfo, StarttlsOutcome, Status,
-    TlsInfo, TlsMode,
+    InjectionResult, MxInfo, Phase, Profile, ScanError, Severity, StarttlsInfo, StarttlsOutcome,
+    Status, TlsInfo, TlsMode,
 };
 
 /// Largest greeting read, in bytes; a longer greeting is a protocol error.
@@ -437,16 +437,16 @@ async fn session(
                     injection_check = h.injection.take();
                     let after = h.plaintext_after_starttls.as_deref();
                     if let Some(bytes) = after {
-                        findings.push(Finding {
-                            id: "bytes_after_starttls".to_owned(),
-                            source: FindingSource::Starttls,
-                            severity: "medium".to_owned(),
-                            message: format!(
+                        findings.push(Finding::new(
+                            "bytes_after_starttls".to_owned(),
+                            FindingSource::Starttls,
+                            Severity::Medium,
+                            format!(
                                 "{} plaintext bytes after the 220 to STARTTLS: the server \
                                  buffers plaintext across the upgrade (or a middlebox injects it)",
                                 bytes.len()
                             ),
-                        });
+                        ));
                     }
                     rec.starttls = Some(StarttlsInfo {
                         mode: TlsMode::Starttls,
@@ -572,12 +572,12 @@ async fn session(
             st.injection = Some(result);
         }
         if result == InjectionResult::Vulnerable {
-            findings.push(Finding {
-                id: "starttls_injection".to_owned(),
-                source: FindingSource::Starttls,
-                severity: "high".to_owned(),
-                message: format!("STARTTLS command injection (CVE-2011-0411 class): {message}"),
-            });
+            findings.push(Finding::new(
+                "starttls_injection".to_owned(),
+                FindingSource::Starttls,
+                Severity::High,
+                format!("STARTTLS command injection (CVE-2011-0411 class): {message}"),
+            ));
         }
     }
 
@@ -592,26 +592,26 @@ async fn session(
     let weak_findings = crate::findings::from_weaknesses(&weaknesses);
     tls.weaknesses = weak_findings.iter().map(|f| f.id.clone()).collect();
     if !handshake_ok {
-        findings.push(Finding {
-            id: "modern_handshake_failed".to_owned(),
-            source: FindingSource::Tls,
-            severity: "high".to_owned(),
-            message: format!("a current client (rustls, TLS 1.2/1.3) cannot connect: {hs_error}"),
-        });
+        findings.push(Finding::new(
+            "modern_handshake_failed".to_owned(),
+            FindingSource::Tls,
+            Severity::High,
+            format!("a current client (rustls, TLS 1.2/1.3) cannot connect: {hs_error}"),
+        ));
     }
     if mode == TlsMode::Starttls
         && !handshake_ok
         && !facts.versions.is_empty()
         && !tlsprobe::any_version_accepted(&facts)
     {
-        findings.push(Finding {
-            id: "tls_not_started".to_owned(),
-            source: FindingSource::Starttls,
-            severity: "high".to_owned(),
-            message: "the server answered 220 to STARTTLS, but no TLS handshake completed and \
+        findings.push(Finding::new(
+            "tls_not_started".to_owned(),
+            FindingSource::Starttls,
+            Severity::High,
+            "the server answered 220 to STARTTLS, but no TLS handshake completed and \
                       no protocol version was accepted: TLS never started"
                 .to_owned(),
-        });
+        ));
     }
     findings.extend(weak_findings);
     let chain = if rustls_chain.is_empty() {
@@ -631,15 +631,15 @@ async fn session(
     tls.failed_connections = failed;
     tls.retried_connections = prober.retried();
     if let Some(why) = last.filter(|_| failed > 0) {
-        findings.push(Finding {
-            id: "probe_connections_failed".to_owned(),
-            source: FindingSource::Tls,
-            severity: "info".to_owned(),
-            message: format!(
+        findings.push(Finding::new(
+            "probe_connections_failed".to_owned(),
+            FindingSource::Tls,
+            Severity::Info,
+            format!(
                 "{failed} probe connection(s) did not reach TLS (results may be incomplete); \
                  last: {why}"
             ),
-        });
+        ));
     }
     let learned = handshake_ok || tls.versions.iter().any(|v| v.supported);
     rec.tls = Some(tls);

@@ -15,8 +15,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::clock::later;
 use mxray_schema::record::{
-    EhloInfo, ErrorKind, Finding, FindingSource, Phase, ScanError, StarttlsInfo, StarttlsOutcome,
-    TlsMode,
+    EhloInfo, ErrorKind, Finding, FindingSource, Phase, ScanError, Severity, StarttlsInfo,
+    StarttlsOutcome, TlsMode,
 };
 
 /// Bytes read at a time.
@@ -218,11 +218,11 @@ pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> Sessio
     match o {
         Outcome::StartTlsNotOffered { via_helo } => SessionVerdict::NoTls(
             starttls(StarttlsOutcome::NotOffered, None),
-            Finding {
-                id: "starttls_not_offered".to_owned(),
-                source: FindingSource::Starttls,
-                severity: "high".to_owned(),
-                message: if *via_helo {
+            Finding::new(
+                "starttls_not_offered".to_owned(),
+                FindingSource::Starttls,
+                Severity::High,
+                if *via_helo {
                     "EHLO refused, HELO accepted: no extensions, so no STARTTLS; mail to this \
                      server travels in plaintext"
                         .to_owned()
@@ -231,31 +231,31 @@ pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> Sessio
                      in plaintext"
                         .to_owned()
                 },
-            },
+            ),
         ),
         Outcome::StartTlsStripped { masked } => SessionVerdict::NoTls(
             starttls(StarttlsOutcome::Stripped, None),
-            Finding {
-                id: "starttls_stripped".to_owned(),
-                source: FindingSource::Starttls,
-                severity: "critical".to_owned(),
-                message: format!(
+            Finding::new(
+                "starttls_stripped".to_owned(),
+                FindingSource::Starttls,
+                Severity::Critical,
+                format!(
                     "STARTTLS masked by a middlebox (capability {}): TLS is being stripped on the \
                      path",
                     masked.join(", ")
                 ),
-            },
+            ),
         ),
         Outcome::StartTlsRefused { reply } => {
             let text = reply_text(reply);
             SessionVerdict::NoTls(
                 starttls(StarttlsOutcome::Refused, Some(text.clone())),
-                Finding {
-                    id: "starttls_refused".to_owned(),
-                    source: FindingSource::Starttls,
-                    severity: "high".to_owned(),
-                    message: format!("STARTTLS offered but refused: {text}"),
-                },
+                Finding::new(
+                    "starttls_refused".to_owned(),
+                    FindingSource::Starttls,
+                    Severity::High,
+                    format!("STARTTLS offered but refused: {text}"),
+                ),
             )
         }
         Outcome::Busy { phase, reply } => SessionVerdict::Busy(ScanError::new(
@@ -338,16 +338,16 @@ pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> Sessio
             let text = reply_text(reply);
             SessionVerdict::NoTls(
                 starttls(StarttlsOutcome::UnexpectedReply, Some(text.clone())),
-                Finding {
-                    id: "starttls_unexpected_reply".to_owned(),
-                    source: FindingSource::Starttls,
-                    severity: "high".to_owned(),
-                    message: format!(
+                Finding::new(
+                    "starttls_unexpected_reply".to_owned(),
+                    FindingSource::Starttls,
+                    Severity::High,
+                    format!(
                         "STARTTLS answered with neither 220 nor a refusal: {text} (a \
                          middlebox may be stripping TLS); mail to this server travels in \
                          plaintext"
                     ),
-                },
+                ),
             )
         }
         Outcome::UnexpectedReply { phase, reply } => SessionVerdict::Error(ScanError::new(

@@ -688,6 +688,34 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    /// A finding; every finding of a record is made through here, with a typed [`Severity`].
+    ///
+    /// ```
+    /// use mxray_schema::record::{Finding, FindingSource, Severity};
+    /// let f = Finding::new("starttls_refused", FindingSource::Starttls, Severity::High, "454");
+    /// assert_eq!(f.severity, "high");
+    /// ```
+    pub fn new(
+        id: impl Into<String>,
+        source: FindingSource,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            source,
+            severity: severity.as_str().to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The severity, when this version knows its name.
+    pub fn severity(&self) -> Option<Severity> {
+        Severity::parse(&self.severity)
+    }
+}
+
 /// Which part of the scan produced a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
