@@ -1,6 +1,6 @@
 //! The suite enumeration of `mxray probe --profile full`, alone: tls-probe's `VersionProbe`, then
 //! `SuiteProbe` over the supported versions (newest first, 128 suites per hello, order probe on:
-//! the configuration `scanner-bin/src/tlsprobe.rs` uses), run with tls-probe's blocking runner.
+//! the configuration `scan/src/tlsprobe.rs` uses), run with tls-probe's blocking runner.
 //! STARTTLS targets get smtp-codec's `ClientSession` preamble on every connection. Prints one JSON
 //! object: the versions, the (version, suite) pairs, and the connections each plan opened.
 //! `benches/peers.sh` measures it beside the full probe, because the connection bound

@@ -1,13 +1,87 @@
 //! Command-line interface (clap derive).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::record::Profile;
-use crate::shard::Shard;
+use mxray_lab::{LabConfig, ProfileSpec};
+use mxray_scan::pipeline::TlsModeChoice;
+use mxray_scan::shard::Shard;
+use mxray_schema::record::Profile;
+
+/// Scan depth on the command line: which TLS probes run ([`Profile`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum ProfileArg {
+    /// Banner, EHLO, STARTTLS and one modern handshake.
+    Quick,
+    /// Adds protocol versions, the suite each version negotiates, key exchange details, and the
+    /// STARTTLS command-injection test (one round trip on the handshake's own connection).
+    Standard,
+    /// Everything: standard plus all suites per version with preference, groups, signature
+    /// algorithms, features, fingerprints.
+    Full,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Self {
+        match p {
+            ProfileArg::Quick => Profile::Quick,
+            ProfileArg::Standard => Profile::Standard,
+            ProfileArg::Full => Profile::Full,
+        }
+    }
+}
+
+/// Output format of `mxray report` and `mxray demo` ([`mxray_report::Format`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum FormatArg {
+    /// Aligned columns for a terminal.
+    Text,
+    /// GitHub Markdown tables.
+    Markdown,
+    /// Machine-readable JSON with stable keys.
+    Json,
+    /// One self-contained HTML file with inline SVG charts.
+    Html,
+}
+
+impl From<FormatArg> for mxray_report::Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Text => Self::Text,
+            FormatArg::Markdown => Self::Markdown,
+            FormatArg::Json => Self::Json,
+            FormatArg::Html => Self::Html,
+        }
+    }
+}
+
+/// How TLS is reached, on the command line ([`TlsModeChoice`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum TlsModeArg {
+    /// Implicit TLS on port 465, STARTTLS on every other port.
+    #[default]
+    Auto,
+    /// EHLO then STARTTLS.
+    Starttls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Implicit,
+}
+
+impl From<TlsModeArg> for TlsModeChoice {
+    fn from(m: TlsModeArg) -> Self {
+        match m {
+            TlsModeArg::Auto => TlsModeChoice::Auto,
+            TlsModeArg::Starttls => TlsModeChoice::Starttls,
+            TlsModeArg::Implicit => TlsModeChoice::Implicit,
+        }
+    }
+}
 
 /// Exit codes, shown in `--help`.
 pub const EXIT_CODES: &str = "\
@@ -36,7 +110,7 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Run a misconfigured receiving SMTP server that records what senders do (`mxray lab
     /// --help`), or print its sender-behaviour table (`mxray lab summary FILE`).
-    Lab(Box<crate::lab::LabArgs>),
+    Lab(Box<LabArgs>),
     /// One endpoint in depth (full profile): a terminal report like testssl.sh, or --json.
     #[command(after_help = PROBE_HELP)]
     Probe(Box<ProbeArgs>),
@@ -46,7 +120,7 @@ pub enum Command {
     Report(ReportArgs),
     /// Offline demo: start a lab of misconfigured mail servers on loopback, scan them and
     /// print the report (no network needed).
-    Demo(Box<crate::demo::DemoArgs>),
+    Demo(Box<DemoArgs>),
 }
 
 const SCAN_HELP: &str = "\
@@ -108,12 +182,46 @@ Exit codes:
   1    fatal error (name does not resolve, trust store unreadable, stdout closed)
   2    invalid command line";
 
+impl ScanArgs {
+    /// The scan this command line asks for.
+    pub fn config(&self) -> mxray_scan::scheduler::ScanConfig {
+        mxray_scan::scheduler::ScanConfig {
+            targets: self.targets.clone(),
+            targets_file: self.targets_file.clone(),
+            hosts: self.hosts,
+            port: self.port,
+            profile: self.profile.into(),
+            ehlo_name: self.ehlo_name.clone(),
+            resolver: self.resolver,
+            dns_timeout: self.dns_timeout,
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            endpoint_timeout: self.endpoint_timeout,
+            exclude: self.exclude.clone(),
+            exclude_file: self.exclude_file.clone(),
+            shard: self.shard,
+            output: self.output.clone(),
+            force: self.force,
+            resume: self.resume.clone(),
+            concurrency: self.concurrency,
+            per_ip_rate: self.per_ip_rate,
+            per_ip_burst: self.per_ip_burst,
+            retries: self.retries,
+            retry_delay: self.retry_delay,
+            allow_large: self.allow_large,
+            grace: self.grace,
+            quiet: self.quiet,
+            tls: self.tls.config(),
+        }
+    }
+}
+
 /// TLS options shared by `mxray scan` and `mxray probe`.
 #[derive(Debug, Clone, Args)]
 pub struct TlsArgs {
     /// How TLS is reached: `auto` = implicit TLS on port 465, STARTTLS on other ports.
-    #[arg(long, value_enum, default_value_t = crate::pipeline::TlsModeArg::Auto)]
-    pub tls_mode: crate::pipeline::TlsModeArg,
+    #[arg(long, value_enum, default_value_t = TlsModeArg::Auto)]
+    pub tls_mode: TlsModeArg,
 
     /// Time limit of each TLS exchange (the handshake; one probe hello and its answer).
     #[arg(long, default_value = "10s", value_parser = parse_timeout, value_name = "DURATION")]
@@ -130,12 +238,21 @@ pub struct TlsArgs {
 }
 
 impl TlsArgs {
+    /// The TLS options of a scan.
+    pub fn config(&self) -> mxray_scan::scheduler::TlsConfig {
+        mxray_scan::scheduler::TlsConfig {
+            tls_mode: self.tls_mode.into(),
+            tls_timeout: self.tls_timeout,
+            store: self.store_choice(),
+        }
+    }
+
     /// The trust store asked for.
-    pub fn store_choice(&self) -> crate::audit::StoreChoice {
+    pub fn store_choice(&self) -> mxray_scan::audit::StoreChoice {
         match (&self.ca_file, self.system_roots) {
-            (Some(p), _) => crate::audit::StoreChoice::PemFile(p.clone()),
-            (None, true) => crate::audit::StoreChoice::System,
-            (None, false) => crate::audit::StoreChoice::WebpkiRoots,
+            (Some(p), _) => mxray_scan::audit::StoreChoice::PemFile(p.clone()),
+            (None, true) => mxray_scan::audit::StoreChoice::System,
+            (None, false) => mxray_scan::audit::StoreChoice::WebpkiRoots,
         }
     }
 }
@@ -168,8 +285,8 @@ pub struct ProbeArgs {
     pub json: bool,
 
     /// Scan depth (default: everything).
-    #[arg(long, value_enum, default_value_t = Profile::Full)]
-    pub profile: Profile,
+    #[arg(long, value_enum, default_value_t = ProfileArg::Full)]
+    pub profile: ProfileArg,
 
     /// TLS options.
     #[command(flatten)]
@@ -208,8 +325,8 @@ pub struct ReportArgs {
     pub files: Vec<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = crate::report::Format::Text)]
-    pub format: crate::report::Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
 
     /// Write the report to FILE instead of stdout. An existing non-empty FILE is refused
     /// unless --force is given; one of the inputs (FILE..., --baseline) is always refused.
@@ -250,8 +367,8 @@ pub struct ScanArgs {
     pub port: u16,
 
     /// Scan depth, recorded in every record.
-    #[arg(long, value_enum, default_value_t = Profile::Standard)]
-    pub profile: Profile,
+    #[arg(long, value_enum, default_value_t = ProfileArg::Standard)]
+    pub profile: ProfileArg,
 
     /// Name sent in EHLO. Default `mxray.invalid`: a reserved name (RFC 2606) that claims no
     /// one's identity; set it to your scanner's host name with matching reverse DNS and a web
@@ -361,6 +478,170 @@ pub struct ScanArgs {
 /// Longest duration accepted for any option (one day).
 const MAX_DURATION_SECS: f64 = 86_400.0;
 
+/// Options of `mxray demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Directory for what the demo gathers: the scan records (scan.jsonl), the lab's session
+    /// log (lab-sessions.jsonl), the lab CA and the HTML report (report.html).
+    #[arg(long, default_value = "mxray-demo", value_name = "DIR")]
+    pub out_dir: PathBuf,
+
+    /// Scan depth.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Standard)]
+    pub profile: ProfileArg,
+
+    /// Report format printed on stdout.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Timeout of each SMTP read (the tarpit server shows as a timeout after it).
+    #[arg(long, default_value = "3s", value_parser = parse_timeout, value_name = "DURATION")]
+    pub read_timeout: Duration,
+}
+
+/// Help text after the options of `mxray lab`.
+pub const LAB_HELP: &str = "\
+Profiles (--all puts profile i on base-port + i in this order; --profile NAME=PORT repeated
+serves NAME on each PORT):
+  good              valid chain under the lab CA, SAN = --hostname, localhost, listen IP
+  no-starttls       EHLO without STARTTLS (STARTTLS answered 502)
+  self-signed       self-signed certificate, right names
+  expired           lab CA, right names, validity 2020-01-01..2021-01-01
+  wrong-host        lab CA, issued for wrong-host.invalid only
+  untrusted-ca      valid-looking chain under a CA minted per run, never written out
+  starttls-refused  STARTTLS offered, answered 454 4.7.0
+  handshake-fails   220 to STARTTLS, then a fatal handshake_failure alert after the ClientHello
+  injection         a plaintext '250' smuggled right after the 220 to STARTTLS
+  tarpit            greeting sent one byte per --tarpit-interval
+Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
+  tls10-only, tls11-only  need OpenSSL or GnuTLS (openssl s_server has no SMTP STARTTLS mode)
+  sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
+The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
+lab-ca.pem in a sender to test certificate verification.
+Log: one JSON object per session (kind lab-session), flushed per line; each message with its
+size (data_size) and SHA-256 (data_sha256). Ctrl-C, SIGTERM or SIGHUP stops the lab and prints
+the sender-behaviour table of this run on stderr.
+  mxray lab summary FILE   prints the sender-behaviour table of a log (exit 1 if FILE cannot be
+                           read or stdout is closed).";
+
+/// `mxray lab`: serve profiles, or `mxray lab summary FILE`.
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true, after_help = LAB_HELP)]
+pub struct LabArgs {
+    /// `summary FILE`, or nothing to serve.
+    #[command(subcommand)]
+    pub action: Option<LabAction>,
+    /// Serving options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Subcommands of `mxray lab`.
+#[derive(Debug, Clone, Subcommand)]
+#[non_exhaustive]
+pub enum LabAction {
+    /// Print the sender-behaviour table of a lab log (JSON Lines).
+    Summary {
+        /// The log written by `mxray lab --log FILE`.
+        file: PathBuf,
+    },
+}
+
+/// Options of `mxray lab` when serving.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback unless you give another).
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+    pub listen: IpAddr,
+
+    /// Profile to serve, NAME or NAME=PORT (repeatable; a profile given several times listens on
+    /// each of its ports); without a port: base-port + index.
+    #[arg(long = "profile", value_name = "NAME[=PORT]")]
+    pub profiles: Vec<ProfileSpec>,
+
+    /// Serve every profile, on base-port + index.
+    #[arg(long)]
+    pub all: bool,
+
+    /// First port for --all and profiles given without a port.
+    #[arg(long, default_value_t = 2600)]
+    pub base_port: u16,
+
+    /// Host name in the greeting and in the certificates' SAN.
+    #[arg(long, default_value = "mx.lab.test", value_parser = parse_hostname)]
+    pub hostname: String,
+
+    /// Directory for the lab CA (lab-ca.pem is printed at start).
+    #[arg(long, default_value = "mxray-lab-state", value_name = "DIR")]
+    pub state: PathBuf,
+
+    /// Append session records to FILE (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// Keep message bodies in this Maildir (default: bodies are not kept). Either way a body
+    /// is counted, hashed (SHA-256) and stored as it arrives, never held whole in memory.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+
+    /// Accept recipients in this domain (repeatable; default lab.test). Others: 550 5.7.1.
+    #[arg(long = "accept-domain", value_name = "DOMAIN")]
+    pub accept_domains: Vec<String>,
+
+    /// Largest message accepted, in bytes.
+    #[arg(long, default_value_t = 10 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..=1_073_741_824))]
+    pub max_message_size: u64,
+
+    /// Sessions at the same time; more get 421.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_sessions: u32,
+
+    /// Deadline of one session (1ms to one day).
+    #[arg(long, default_value = "300s", value_parser = parse_timeout, value_name = "DURATION")]
+    pub session_timeout: Duration,
+
+    /// Timeout of each read (1ms to one day).
+    #[arg(long, default_value = "60s", value_parser = parse_timeout, value_name = "DURATION")]
+    pub idle_timeout: Duration,
+
+    /// A plaintext session within this time after a TLS failure of the same client (IP and
+    /// EHLO name) on the same profile is marked as a fallback.
+    #[arg(long, default_value = "600s", value_parser = parse_duration, value_name = "DURATION")]
+    pub fallback_window: Duration,
+
+    /// Interval between greeting bytes of the tarpit profile.
+    #[arg(long, default_value = "1s", value_parser = parse_duration, value_name = "DURATION")]
+    pub tarpit_interval: Duration,
+}
+
+impl ServeArgs {
+    /// The lab's configuration.
+    pub fn config(&self) -> LabConfig {
+        LabConfig {
+            listen: self.listen,
+            profiles: self.profiles.clone(),
+            all: self.all,
+            base_port: self.base_port,
+            hostname: self.hostname.clone(),
+            state: self.state.clone(),
+            log: self.log.clone(),
+            store: self.store.clone(),
+            accept_domains: self.accept_domains.clone(),
+            max_message_size: self.max_message_size,
+            max_sessions: self.max_sessions,
+            session_timeout: self.session_timeout,
+            idle_timeout: self.idle_timeout,
+            fallback_window: self.fallback_window,
+            tarpit_interval: self.tarpit_interval,
+        }
+    }
+}
+
+/// `--hostname`: a DNS name (it goes into the greeting and the certificates' SAN).
+pub fn parse_hostname(s: &str) -> Result<String, String> {
+    mxray_scan::targets::parse_name(s).map_err(|e| e.to_string())
+}
+
 /// Parses `500ms`, `5s`, `2m` or a plain number of seconds (`1.5`); at most one day.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -400,7 +681,7 @@ pub fn parse_ehlo_name(s: &str) -> Result<String, String> {
             Err(format!("invalid address literal {s:?}"))
         };
     }
-    crate::targets::parse_name(s).map_err(|e| e.to_string())
+    mxray_scan::targets::parse_name(s).map_err(|e| e.to_string())
 }
 
 /// Shortest timeout accepted (one millisecond): a zero timeout would fail every endpoint.

@@ -1,59 +1,28 @@
-//! mxray: measure how well mail servers protect server-to-server email with STARTTLS.
+//! The `mxray` binary: the command line and one module per subcommand, over the library crates
+//! (`mxray-scan`, `mxray-report`, `mxray-lab`, `mxray-schema`). `main.rs` only parses arguments
+//! and calls [`run_cli`].
 //!
-//! This library is the body of the `mxray` binary; `main.rs` only parses arguments and calls
-//! [`scan::run`]. Modules, from input to output:
-//!
-//! - [`cli`]: the command line;
-//! - [`targets`]: target forms, target lists (files, stdin, ZMap output), lazy range expansion;
-//! - [`shard`], [`exclude`], [`resume`]: which endpoints to scan at all;
-//! - [`dns`]: MX lookup, implicit MX, null MX;
-//! - [`ratelimit`]: per-IP token buckets; [`budget`]: each endpoint's deadline from its profile;
-//! - [`pipeline`]: the work at one endpoint ([`pipeline::scan_endpoint`]): [`smtp`] (EHLO and
-//!   STARTTLS through `smtp-codec`'s session), [`tlsprobe`] (rustls handshake, `tls-probe`'s
-//!   plans, the injection test), [`audit`] (`cert-audit`), [`findings`];
-//! - [`probe`] and [`term`]: `mxray probe`, one endpoint with a terminal report;
-//! - [`scan`]: the scheduler (concurrency, signals);
-//! - [`record`], [`output`], [`progress`]: what is written and shown.
-//! - [`report`]: `mxray report`, the study's tables and charts from result files.
+//! - [`cli`]: every clap type, and their conversion into the libraries' configurations;
+//! - [`commands`]: `scan`, `probe`, `report`, `lab`, `demo`;
+//! - [`signals`]: Ctrl-C, SIGTERM, SIGHUP; [`exit`]: the exit codes.
 //!
 //! ```
-//! use mxray::targets::{parse_target, ParseOptions, Target};
-//! use mxray::shard::Shard;
+//! use clap::Parser;
+//! use mxray::cli::{Cli, Command};
 //!
-//! let t = parse_target("192.0.2.0/30", &ParseOptions::default()).unwrap();
-//! assert!(matches!(t, Target::Range(_)));
-//! let owners = (0..3).filter(|&i| Shard::new(i, 3).unwrap().owns("192.0.2.1:25")).count();
-//! assert_eq!(owners, 1);
+//! let cli = Cli::try_parse_from(["mxray", "scan", "example.org", "--profile", "quick"]).unwrap();
+//! let Command::Scan(args) = cli.command else { panic!("not scan") };
+//! assert_eq!(args.config().profile, mxray_schema::record::Profile::Quick);
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod audit;
-pub mod budget;
 pub mod cli;
-pub mod demo;
-pub mod dns;
-pub mod exclude;
-pub mod findings;
-pub mod lab;
-pub mod lines;
-pub mod output;
-pub mod pipeline;
-pub mod probe;
-pub mod progress;
-pub mod ratelimit;
-pub mod record;
-pub mod report;
-pub mod resume;
-pub mod scan;
-pub mod shard;
-pub mod smtp;
-pub mod sockets;
-pub mod targets;
-pub mod term;
-pub mod tlsprobe;
+pub mod commands;
+pub mod exit;
+pub mod signals;
 
 use cli::{Cli, Command};
-use scan::{EXIT_FATAL, EXIT_INTERRUPTED, EXIT_OK};
+use exit::Exit;
 
 /// Runs a parsed command line; returns the process exit code (see [`cli::EXIT_CODES`]).
 pub fn run_cli(cli: Cli) -> i32 {
@@ -64,41 +33,23 @@ pub fn run_cli(cli: Cli) -> i32 {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("mxray: cannot start the async runtime: {e}");
-            return EXIT_FATAL;
+            return Exit::Fatal.code();
         }
     };
-    let code = match cli.command {
-        Command::Probe(args) => runtime.block_on(probe::run(*args)),
-        Command::Demo(args) => runtime.block_on(demo::run(*args)),
-        Command::Lab(args) => runtime.block_on(lab::run(*args)),
-        Command::Report(args) => report::run(&report::Options {
+    let exit = match cli.command {
+        Command::Probe(args) => runtime.block_on(commands::probe::run(*args)),
+        Command::Demo(args) => runtime.block_on(commands::demo::run(*args)),
+        Command::Lab(args) => runtime.block_on(commands::lab::run(*args)),
+        Command::Report(args) => commands::report::run(&commands::report::Options {
             files: args.files,
-            format: args.format,
+            format: args.format.into(),
             output: args.output,
             baseline: args.baseline,
             force: args.force,
         }),
-        Command::Scan(args) => {
-            let quiet = args.quiet;
-            match runtime.block_on(scan::run(*args)) {
-                Ok(summary) => {
-                    if !quiet {
-                        eprintln!("{}", summary.line());
-                    }
-                    if summary.interrupted {
-                        EXIT_INTERRUPTED
-                    } else {
-                        EXIT_OK
-                    }
-                }
-                Err(e) => {
-                    eprintln!("mxray: {e}");
-                    EXIT_FATAL
-                }
-            }
-        }
+        Command::Scan(args) => runtime.block_on(commands::scan::run(*args)),
     };
     // Do not wait for a reader thread blocked on stdin.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
-    code
+    exit.code()
 }

@@ -11,7 +11,7 @@
 
 use std::process::Command;
 
-use mxray::record::{EndpointRecord, StarttlsOutcome};
+use mxray_schema::record::{EndpointRecord, StarttlsOutcome};
 
 fn record<'a>(records: &'a [EndpointRecord], profile: &str) -> &'a EndpointRecord {
     let domain = format!("{profile}.lab.test");

@@ -11,7 +11,7 @@ use common::*;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::rdata::{A, AAAA, MX};
 use hickory_resolver::proto::rr::{RData, RecordType};
-use mxray::record::{ErrorKind, Phase, Status};
+use mxray_schema::record::{ErrorKind, Phase, Status};
 
 /// Answers for the test zone: (rcode, answers).
 fn answer(qname: &str, qtype: RecordType) -> (ResponseCode, Vec<RData>) {

@@ -19,7 +19,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::*;
-use mxray::record::{EndpointRecord, ErrorKind, InjectionResult, Phase, StarttlsOutcome, Status};
+use mxray_schema::record::{
+    EndpointRecord, ErrorKind, InjectionResult, Phase, StarttlsOutcome, Status,
+};
 
 /// What a hostile server does with each connection.
 #[derive(Clone, Copy, Debug)]

@@ -14,7 +14,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use mxray::record::{EndpointRecord, InjectionResult, StarttlsOutcome, Status};
+use mxray_schema::record::{EndpointRecord, InjectionResult, StarttlsOutcome, Status};
 
 fn lab() -> String {
     std::env::var("MXRAY_LAB").unwrap_or_else(|_| {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use mxray::record::Status;
+use mxray_schema::record::Status;
 
 fn lab() -> String {
     std::env::var("MXRAY_LAB").unwrap_or_else(|_| {

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use lab_server_util::{cell, require_lab, require_tool, Lab};
-use mxray::lab::LabProfile::{self, *};
+use mxray_lab::LabProfile::{self, *};
 
 const WAIT: Duration = Duration::from_secs(30);
 

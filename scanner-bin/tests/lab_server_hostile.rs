@@ -14,8 +14,8 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use lab_server_util::Lab;
-use mxray::lab::record::SessionRecord;
-use mxray::lab::LabProfile::{self, *};
+use mxray_lab::record::SessionRecord;
+use mxray_lab::LabProfile::{self, *};
 
 struct Client {
     r: BufReader<TcpStream>,

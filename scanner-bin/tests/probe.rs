@@ -17,7 +17,7 @@ use common::*;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::rdata::{A, MX};
 use hickory_resolver::proto::rr::{RData, RecordType};
-use mxray::record::{EndpointRecord, Status};
+use mxray_schema::record::{EndpointRecord, Status};
 
 fn lab() {
     assert!(
@@ -172,7 +172,7 @@ fn hostile_banner_cannot_drive_the_terminal() {
     assert!(
         !text
             .chars()
-            .any(|c| c != '\n' && mxray::term::is_unsafe_char(c)),
+            .any(|c| c != '\n' && mxray_schema::text::is_unsafe_char(c)),
         "{text:?}"
     );
     assert!(

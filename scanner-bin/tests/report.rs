@@ -12,10 +12,11 @@
 
 use std::path::{Path, PathBuf};
 
-use mxray::report::aggregate::Aggregate;
-use mxray::report::input::{read_files, read_into, MAX_LINE_BYTES};
-use mxray::report::tables::{build, Report, Row};
-use mxray::report::{render, synth, Format};
+use mxray_report::aggregate::Aggregate;
+use mxray_report::input::{read_files, read_into, MAX_LINE_BYTES};
+use mxray_report::tables::{build, Report, Row};
+use mxray_report::{render, Format};
+use mxray_schema::synth;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report")
@@ -901,7 +902,7 @@ fn each_unit_counts_once_and_each_endpoint_once() {
         0,
         "the interrupted unit finished later"
     );
-    let dom = |n: &str| &a.domains[&mxray::report::aggregate::fnv1a(n)];
+    let dom = |n: &str| &a.domains[&mxray_report::aggregate::fnv1a(n)];
     for n in ["a.test", "b.test", "c.test", "d.test"] {
         let s = dom(n);
         assert_eq!((s.records, s.endpoints, s.reached), (1, 1, 1), "{n}: {s:?}");

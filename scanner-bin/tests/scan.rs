@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
-use mxray::record::{AttemptOutcome, ErrorKind, Phase, Status};
+use mxray_schema::record::{AttemptOutcome, ErrorKind, Phase, Status};
 
 #[test]
 fn records_the_banner_and_sends_quit() {
@@ -27,7 +27,7 @@ fn records_the_banner_and_sends_quit() {
     // EHLO without STARTTLS: recorded as such, no TLS attempted.
     assert_eq!(
         r.starttls.as_ref().unwrap().outcome,
-        mxray::record::StarttlsOutcome::NotOffered
+        mxray_schema::record::StarttlsOutcome::NotOffered
     );
     assert_eq!(r.ehlo.as_ref().unwrap().capabilities, vec!["8BITMIME"]);
     assert!(r.tls.is_none());

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use mxray::record::EndpointRecord;
+use mxray_schema::record::EndpointRecord;
 
 /// The fenced ```json blocks of the document, with the line each starts on.
 fn json_blocks(doc: &str) -> Vec<(usize, String)> {

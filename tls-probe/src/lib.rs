@@ -62,3 +62,14 @@ pub use flight::{FlightParser, ServerFlight};
 pub use hello::ClientHello;
 pub use suites::Suite;
 pub use version::Version;
+
+/// The one spelling of a code point (suite, version, group, signature algorithm, extension)
+/// that has no name: `0x` and four upper-case hex digits, as in the IANA registries.
+///
+/// ```
+/// assert_eq!(tls_probe::code_point(0xfefe), "0xFEFE");
+/// assert_eq!(tls_probe::code_point(0x0a), "0x000A");
+/// ```
+pub fn code_point(v: u16) -> alloc::string::String {
+    alloc::format!("0x{v:04X}")
+}

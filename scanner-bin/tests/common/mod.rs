@@ -21,7 +21,7 @@ use std::time::Duration;
 use hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
 use hickory_resolver::proto::rr::rdata::SOA;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
-use mxray::record::EndpointRecord;
+use mxray_schema::record::EndpointRecord;
 
 /// What a test server does with each connection.
 #[derive(Clone, Debug)]
@@ -184,7 +184,7 @@ pub fn records(text: &str) -> Vec<EndpointRecord> {
                 original,
                 "record round trip"
             );
-            assert_eq!(rec.schema_version, mxray::record::SCHEMA_VERSION);
+            assert_eq!(rec.schema_version, mxray_schema::record::SCHEMA_VERSION);
             rec
         })
         .collect()

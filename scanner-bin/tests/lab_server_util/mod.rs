@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use mxray::lab::record::SessionRecord;
-use mxray::lab::summary::{read_log, table, Table};
-use mxray::lab::LabProfile;
+use mxray_lab::record::SessionRecord;
+use mxray_lab::summary::{read_log, table, Table};
+use mxray_lab::LabProfile;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 

@@ -1,0 +1,273 @@
+//! Certificates minted at start with rcgen, and the rustls server configuration of each profile.
+//!
+//! - The lab CA (`lab-ca.pem` in the state directory) is kept between runs, with its key
+//!   (`lab-ca-key.pem`, mode 0600), so a user who chose to trust it once keeps trusting it.
+//! - `good`: leaf under the lab CA, SAN = the lab host name, `localhost` and the listen IP,
+//!   valid from yesterday for 90 days.
+//! - `expired`: the same under the lab CA, valid 2020-01-01 to 2021-01-01 (fixed past validity).
+//! - `wrong-host`: under the lab CA, for `wrong-host.invalid` only.
+//! - `self-signed`: a self-signed leaf with the right names.
+//! - `untrusted-ca`: leaf and its CA, the CA minted for this run and never written out.
+//!
+//! Keys are ECDSA P-256 (ring cannot generate RSA keys).
+
+use std::fs;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::ServerConfig;
+
+use super::profiles::LabProfile;
+use super::LabError;
+
+/// The name a `wrong-host` certificate is issued for.
+pub const WRONG_HOST: &str = "wrong-host.invalid";
+/// File name of the lab CA certificate in the state directory.
+pub const CA_FILE: &str = "lab-ca.pem";
+/// File name of the lab CA key in the state directory.
+pub const CA_KEY_FILE: &str = "lab-ca-key.pem";
+
+/// The lab CA: loaded from the state directory or created there.
+pub struct LabCa {
+    params: CertificateParams,
+    key: KeyPair,
+    /// Where its certificate is (the file a user trusts).
+    pub pem_path: PathBuf,
+}
+
+fn cert_err(what: &'static str) -> impl Fn(rcgen::Error) -> LabError {
+    move |e| LabError::Cert(format!("{what}: {e}"))
+}
+
+fn ca_params(cn: &str) -> Result<CertificateParams, LabError> {
+    let mut p = CertificateParams::new(Vec::<String>::new()).map_err(cert_err("CA params"))?;
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, "mxray lab");
+    dn.push(DnType::CommonName, cn);
+    p.distinguished_name = dn;
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    // Stable validity so the re-created CA certificate matches the one written out.
+    p.not_before = rcgen::date_time_ymd(2024, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2044, 1, 1);
+    Ok(p)
+}
+
+impl LabCa {
+    /// Loads the CA key from `state` or creates key and certificate there.
+    pub fn load_or_create(state: &Path) -> Result<LabCa, LabError> {
+        fs::create_dir_all(state).map_err(|e| LabError::Io(state.to_path_buf(), e))?;
+        let pem_path = state.join(CA_FILE);
+        let key_path = state.join(CA_KEY_FILE);
+        let params = ca_params("mxray lab CA")?;
+        let key = match fs::read_to_string(&key_path) {
+            Ok(pem) => KeyPair::from_pem(&pem).map_err(cert_err("lab CA key"))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = KeyPair::generate().map_err(cert_err("CA key"))?;
+                write_private(&key_path, key.serialize_pem().as_bytes())?;
+                key
+            }
+            Err(e) => return Err(LabError::Io(key_path, e)),
+        };
+        if !pem_path.exists() {
+            let cert = params.self_signed(&key).map_err(cert_err("CA cert"))?;
+            fs::write(&pem_path, cert.pem()).map_err(|e| LabError::Io(pem_path.clone(), e))?;
+        }
+        Ok(LabCa {
+            params,
+            key,
+            pem_path,
+        })
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), LabError> {
+    use std::io::Write;
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| LabError::Io(path.to_path_buf(), e))?;
+    f.write_all(bytes)
+        .map_err(|e| LabError::Io(path.to_path_buf(), e))
+}
+
+fn now_minus_day() -> Duration {
+    mxray_schema::time::unix_now().saturating_sub(Duration::from_secs(86_400))
+}
+
+fn leaf_params(names: &[String], expired: bool) -> Result<CertificateParams, LabError> {
+    let mut p = CertificateParams::new(names.to_vec()).map_err(cert_err("leaf names"))?;
+    let mut dn = DistinguishedName::new();
+    dn.push(
+        DnType::CommonName,
+        names.first().map(String::as_str).unwrap_or("mx.lab.test"),
+    );
+    p.distinguished_name = dn;
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.use_authority_key_identifier_extension = true;
+    if expired {
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    } else {
+        // Seconds since 2000-01-01 added to that date: no clock type needed.
+        let since_2000 = now_minus_day().saturating_sub(Duration::from_secs(946_684_800));
+        p.not_before = rcgen::date_time_ymd(2000, 1, 1) + since_2000;
+        p.not_after = p.not_before + Duration::from_secs(91 * 86_400);
+    }
+    Ok(p)
+}
+
+/// The names a correct certificate carries: host name, `localhost`, the listen IP.
+pub fn right_names(hostname: &str, listen: IpAddr) -> Vec<String> {
+    let mut names = vec![hostname.to_owned(), "localhost".to_owned()];
+    let ip = if listen.is_unspecified() {
+        IpAddr::from([127, 0, 0, 1])
+    } else {
+        listen
+    };
+    names.push(ip.to_string());
+    names
+}
+
+/// A certificate chain and its key.
+pub struct Chain {
+    /// Leaf first.
+    pub certs: Vec<CertificateDer<'static>>,
+    /// The leaf key (PKCS#8).
+    pub key: PrivateKeyDer<'static>,
+}
+
+/// Mints the chain a profile presents, or `None` for profiles without a TLS handshake.
+pub fn chain_for(
+    profile: LabProfile,
+    ca: &LabCa,
+    hostname: &str,
+    listen: IpAddr,
+) -> Result<Option<Chain>, LabError> {
+    if !profile.serves_tls() {
+        return Ok(None);
+    }
+    let names = right_names(hostname, listen);
+    let leaf_key = KeyPair::generate().map_err(cert_err("leaf key"))?;
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+    let lab_issuer = Issuer::from_params(&ca.params, &ca.key);
+    let certs = match profile {
+        LabProfile::SelfSigned => {
+            let p = leaf_params(&names, false)?;
+            vec![p
+                .self_signed(&leaf_key)
+                .map_err(cert_err("self-signed"))?
+                .der()
+                .clone()]
+        }
+        LabProfile::Expired => {
+            let p = leaf_params(&names, true)?;
+            vec![p
+                .signed_by(&leaf_key, &lab_issuer)
+                .map_err(cert_err("expired leaf"))?
+                .der()
+                .clone()]
+        }
+        LabProfile::WrongHost => {
+            let p = leaf_params(&[WRONG_HOST.to_owned()], false)?;
+            vec![p
+                .signed_by(&leaf_key, &lab_issuer)
+                .map_err(cert_err("wrong-host leaf"))?
+                .der()
+                .clone()]
+        }
+        LabProfile::UntrustedCa => {
+            // A CA of its own name: a sender that trusts the lab CA finds no issuer for it
+            // (unknown CA). A CA reusing the lab CA's name would read as a bad signature.
+            let other_params = ca_params("mxray untrusted CA")?;
+            let other_key = KeyPair::generate().map_err(cert_err("untrusted CA key"))?;
+            let other_cert = other_params
+                .self_signed(&other_key)
+                .map_err(cert_err("untrusted CA"))?;
+            let issuer = Issuer::from_params(&other_params, &other_key);
+            let p = leaf_params(&names, false)?;
+            let leaf = p
+                .signed_by(&leaf_key, &issuer)
+                .map_err(cert_err("untrusted-ca leaf"))?;
+            vec![leaf.der().clone(), other_cert.der().clone()]
+        }
+        _ => {
+            let p = leaf_params(&names, false)?;
+            vec![p
+                .signed_by(&leaf_key, &lab_issuer)
+                .map_err(cert_err("good leaf"))?
+                .der()
+                .clone()]
+        }
+    };
+    Ok(Some(Chain { certs, key }))
+}
+
+/// A rustls server configuration (ring provider, TLS 1.2 and 1.3) presenting `chain`.
+pub fn server_config(chain: Chain) -> Result<Arc<ServerConfig>, LabError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| LabError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain.certs, chain.key)
+        .map_err(|e| LabError::Tls(e.to_string()))?;
+    Ok(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn right_names_carry_host_localhost_and_listen_ip() {
+        let n = right_names("mx.lab.test", IpAddr::from([127, 0, 0, 2]));
+        assert_eq!(n, ["mx.lab.test", "localhost", "127.0.0.2"]);
+        let n = right_names("mx.lab.test", IpAddr::from([0, 0, 0, 0]));
+        assert_eq!(n.get(2).map(String::as_str), Some("127.0.0.1"));
+    }
+
+    #[test]
+    fn ca_is_kept_between_runs_and_chains_mint() {
+        let dir = std::env::temp_dir().join(format!("mxray-lab-certs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let ca = LabCa::load_or_create(&dir).unwrap();
+        let first = fs::read_to_string(&ca.pem_path).unwrap();
+        let again = LabCa::load_or_create(&dir).unwrap();
+        assert_eq!(fs::read_to_string(&again.pem_path).unwrap(), first);
+        assert_eq!(
+            again.key.public_key_pem(),
+            ca.key.public_key_pem(),
+            "the key is reused"
+        );
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        for p in LabProfile::ALL {
+            let chain = chain_for(p, &ca, "mx.lab.test", ip).unwrap();
+            assert_eq!(chain.is_some(), p.serves_tls(), "{p}");
+            if let Some(c) = chain {
+                let n = if p == LabProfile::UntrustedCa { 2 } else { 1 };
+                assert_eq!(c.certs.len(), n, "{p}");
+                server_config(c).unwrap();
+            }
+        }
+        let _ = fs::remove_dir_all(&dir);
+    }
+}

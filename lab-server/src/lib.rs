@@ -1,0 +1,388 @@
+//! mxray's lab: a receiving SMTP server with chosen misconfigurations that records what each
+//! sending client does (the second experiment of "How to Misuse SMTP over TLS").
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`profiles`] | [`LabProfile`]: `good`, `no-starttls`, `self-signed`, ... and which need another TLS stack |
+//! | [`certs`] | the lab CA and per-profile chains (rcgen), rustls server configurations |
+//! | [`hello`] | ClientHello capture before the handshake, JA3/JA4 |
+//! | [`tls`] | rustls `ServerConnection` driven sans-IO over a tokio socket |
+//! | [`session`] | one SMTP session (smtp-codec's server reader) |
+//! | [`server`] | listeners, session limit, JSON Lines log, plaintext-fallback tracker |
+//! | [`record`] | the per-session JSON record |
+//! | [`store`] | `--store` Maildir |
+//! | [`summary`] | the sender-behaviour table of a log (`mxray lab summary`) |
+//!
+//! Safety: the lab never relays. It accepts recipients only in the `--accept-domain` domains
+//! (others get `550 5.7.1 Relaying denied`) and keeps no message body unless `--store` is given.
+//!
+//! ```
+//! use mxray_lab::profiles::{LabProfile, ProfileSpec};
+//!
+//! let spec: ProfileSpec = "self-signed=2602".parse().unwrap();
+//! assert_eq!(spec.profile, LabProfile::SelfSigned);
+//! assert!("tls10-only".parse::<ProfileSpec>().unwrap_err().contains("rustls"));
+//! ```
+
+pub mod certs;
+pub mod hello;
+pub mod profiles;
+pub mod record;
+pub mod server;
+pub mod session;
+pub mod store;
+pub mod summary;
+pub mod tls;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use smtp_codec::Limits;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+pub use profiles::{LabProfile, ProfileSpec};
+
+/// Errors of the lab.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LabError {
+    /// A file or directory could not be used.
+    #[error("{0}: {1}")]
+    Io(PathBuf, #[source] std::io::Error),
+    /// A port could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, #[source] std::io::Error),
+    /// Certificate generation failed.
+    #[error("certificate: {0}")]
+    Cert(String),
+    /// rustls configuration failed.
+    #[error("TLS configuration: {0}")]
+    Tls(String),
+    /// The command line asks for something impossible.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// What a lab serves and how (the options of `mxray lab` when serving; [`Default`] is the
+/// command line's defaults).
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    /// Address to listen on (loopback unless you give another).
+    pub listen: IpAddr,
+
+    /// Profile to serve, NAME or NAME=PORT (repeatable; a profile given several times listens on
+    /// each of its ports); without a port: base-port + index.
+    pub profiles: Vec<ProfileSpec>,
+
+    /// Serve every profile, on base-port + index.
+    pub all: bool,
+
+    /// First port for --all and profiles given without a port.
+    pub base_port: u16,
+
+    /// Host name in the greeting and in the certificates' SAN.
+    pub hostname: String,
+
+    /// Directory for the lab CA (lab-ca.pem is printed at start).
+    pub state: PathBuf,
+
+    /// Append session records to FILE (default: stdout).
+    pub log: Option<PathBuf>,
+
+    /// Keep message bodies in this Maildir (default: bodies are not kept). Either way a body
+    /// is counted, hashed (SHA-256) and stored as it arrives, never held whole in memory.
+    pub store: Option<PathBuf>,
+
+    /// Accept recipients in this domain (repeatable; default lab.test). Others: 550 5.7.1.
+    pub accept_domains: Vec<String>,
+
+    /// Largest message accepted, in bytes.
+    pub max_message_size: u64,
+
+    /// Sessions at the same time; more get 421.
+    pub max_sessions: u32,
+
+    /// Deadline of one session (1ms to one day).
+    pub session_timeout: Duration,
+
+    /// Timeout of each read (1ms to one day).
+    pub idle_timeout: Duration,
+
+    /// A plaintext session within this time after a TLS failure of the same client (IP and
+    /// EHLO name) on the same profile is marked as a fallback.
+    pub fallback_window: Duration,
+
+    /// Interval between greeting bytes of the tarpit profile.
+    pub tarpit_interval: Duration,
+}
+
+impl Default for LabConfig {
+    /// The command line's defaults, serving nothing yet (add `profiles` or set `all`).
+    fn default() -> Self {
+        LabConfig {
+            listen: IpAddr::from([127, 0, 0, 1]),
+            profiles: Vec::new(),
+            all: false,
+            base_port: 2600,
+            hostname: "mx.lab.test".to_owned(),
+            state: PathBuf::from("mxray-lab-state"),
+            log: None,
+            store: None,
+            accept_domains: Vec::new(),
+            max_message_size: 10 * 1024 * 1024,
+            max_sessions: 64,
+            session_timeout: Duration::from_secs(300),
+            idle_timeout: Duration::from_secs(60),
+            fallback_window: Duration::from_secs(600),
+            tarpit_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+impl LabConfig {
+    /// The (profile, port) pairs to serve.
+    pub fn ports(&self) -> Result<Vec<(LabProfile, u16)>, LabError> {
+        let mut out: Vec<(LabProfile, u16)> = Vec::new();
+        let base = |p: LabProfile| {
+            self.base_port.checked_add(p.index()).ok_or_else(|| {
+                LabError::Usage(format!("base port {} + {} overflows", self.base_port, p))
+            })
+        };
+        if self.all {
+            // A profile also given with --profile listens on the ports given there instead.
+            for p in LabProfile::ALL {
+                if !self.profiles.iter().any(|s| s.profile == p) {
+                    out.push((p, base(p)?));
+                }
+            }
+        }
+        // A profile given several times listens on each of its ports.
+        for s in &self.profiles {
+            let port = match s.port {
+                Some(p) => p,
+                None => base(s.profile)?,
+            };
+            out.push((s.profile, port));
+        }
+        if out.is_empty() {
+            return Err(LabError::Usage(
+                "nothing to serve: give --profile NAME[=PORT] or --all".into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (p, port) in &out {
+            if *port != 0 && !seen.insert(*port) {
+                return Err(LabError::Usage(format!("port {port} given twice ({p})")));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A lab running in this process (what `mxray lab` serves, and what `mxray demo` can start).
+pub struct RunningLab {
+    /// Each profile and the address it listens on (port 0 in the arguments: the port chosen).
+    pub addrs: Vec<(LabProfile, SocketAddr)>,
+    /// The lab CA certificate.
+    pub ca_pem: PathBuf,
+    shared: Arc<server::Shared>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningLab {
+    /// The address of a profile, if served.
+    pub fn addr(&self, p: LabProfile) -> Option<SocketAddr> {
+        self.addrs.iter().find(|(q, _)| *q == p).map(|(_, a)| *a)
+    }
+
+    /// The sessions finished so far (at most [`server::MAX_KEPT`]).
+    pub fn records(&self) -> Vec<record::SessionRecord> {
+        self.shared
+            .kept
+            .lock()
+            .map(|k| k.clone())
+            .unwrap_or_default()
+    }
+
+    /// Stops accepting connections (sessions in progress are dropped).
+    pub fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Starts the lab in this process: mints the certificates, binds every port, and serves until
+/// [`RunningLab::stop`]. Session records go to `log` (one JSON object per line).
+pub async fn start(
+    a: &LabConfig,
+    log: Box<dyn std::io::Write + Send>,
+) -> Result<RunningLab, LabError> {
+    let ports = a.ports()?;
+    let ca = certs::LabCa::load_or_create(&a.state)?;
+    let store = match &a.store {
+        Some(dir) => Some(Arc::new(
+            store::Maildir::create(dir).map_err(|e| LabError::Io(dir.clone(), e))?,
+        )),
+        None => None,
+    };
+    let mut accept: Vec<String> = a
+        .accept_domains
+        .iter()
+        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+        .collect();
+    if accept.is_empty() {
+        accept.push("lab.test".to_owned());
+    }
+    let limits = Limits {
+        message_bytes: usize::try_from(a.max_message_size).unwrap_or(usize::MAX),
+        ..Limits::default()
+    };
+    let shared = Arc::new(server::Shared {
+        log: Mutex::new(log),
+        kept: Mutex::new(Vec::new()),
+        fallback: Mutex::new(server::FallbackTracker::default()),
+        fallback_window: a.fallback_window,
+        sessions: Arc::new(Semaphore::new(
+            usize::try_from(a.max_sessions).unwrap_or(64),
+        )),
+        session_timeout: a.session_timeout,
+    });
+    let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+    let mut addrs = Vec::new();
+    for (profile, port) in ports {
+        let tls = match certs::chain_for(profile, &ca, &a.hostname, a.listen)? {
+            Some(chain) => Some(certs::server_config(chain)?),
+            None => None,
+        };
+        let cfg = Arc::new(session::SessionConfig {
+            profile,
+            hostname: a.hostname.clone(),
+            tls,
+            accept_domains: accept.clone(),
+            limits,
+            idle_timeout: a.idle_timeout,
+            tarpit_interval: a.tarpit_interval,
+            store: store.clone(),
+        });
+        let addr = SocketAddr::new(a.listen, port);
+        let listener = match TcpListener::bind(addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                for t in &tasks {
+                    t.abort();
+                }
+                return Err(LabError::Bind(addr, e));
+            }
+        };
+        addrs.push((profile, listener.local_addr().unwrap_or(addr)));
+        tasks.push(tokio::spawn(server::serve(listener, cfg, shared.clone())));
+    }
+    Ok(RunningLab {
+        addrs,
+        ca_pem: ca.pem_path,
+        shared,
+        tasks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_from_all_and_profiles() {
+        let a = LabConfig {
+            all: true,
+            base_port: 3000,
+            profiles: vec!["good=4000".parse().unwrap()],
+            ..LabConfig::default()
+        };
+        let p = a.ports().unwrap();
+        assert_eq!(p.len(), LabProfile::ALL.len());
+        assert!(p.contains(&(LabProfile::Good, 4000)));
+        assert!(p.contains(&(LabProfile::Tarpit, 3009)));
+        assert!(LabConfig::default().ports().is_err(), "nothing to serve");
+        let twice = LabConfig {
+            profiles: vec!["good=5000".parse().unwrap(), "tarpit=5000".parse().unwrap()],
+            ..LabConfig::default()
+        };
+        assert!(twice.ports().is_err());
+        let overflow = LabConfig {
+            all: true,
+            base_port: 65530,
+            ..LabConfig::default()
+        };
+        assert!(overflow.ports().is_err());
+    }
+
+    #[test]
+    fn one_profile_on_several_ports() {
+        let a = LabConfig {
+            profiles: vec!["good=2710".parse().unwrap(), "good=2711".parse().unwrap()],
+            ..LabConfig::default()
+        };
+        assert_eq!(
+            a.ports().unwrap(),
+            vec![(LabProfile::Good, 2710), (LabProfile::Good, 2711)]
+        );
+        // --all's port of a profile is replaced by the profile's explicit ports.
+        let a = LabConfig {
+            all: true,
+            base_port: 3000,
+            profiles: vec!["good=2710".parse().unwrap(), "good=2711".parse().unwrap()],
+            ..LabConfig::default()
+        };
+        let p = a.ports().unwrap();
+        assert_eq!(p.len(), LabProfile::ALL.len() + 1);
+        assert!(p.contains(&(LabProfile::Good, 2710)) && p.contains(&(LabProfile::Good, 2711)));
+        assert!(!p.contains(&(LabProfile::Good, 3000)));
+        // The same port twice is still refused.
+        let a = LabConfig {
+            profiles: vec!["good".parse().unwrap(), "good".parse().unwrap()],
+            ..LabConfig::default()
+        };
+        assert!(a.ports().is_err());
+    }
+
+    #[tokio::test]
+    async fn in_process_lab_serves_and_records() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let dir = std::env::temp_dir().join(format!("mxray-lab-inproc-{}", std::process::id()));
+        let a = LabConfig {
+            profiles: vec!["no-starttls=0".parse().unwrap(), "good=0".parse().unwrap()],
+            state: dir.clone(),
+            ..LabConfig::default()
+        };
+        let lab = start(&a, Box::new(std::io::sink())).await.unwrap();
+        let addr = lab.addr(LabProfile::NoStarttls).unwrap();
+        assert_ne!(addr.port(), 0);
+        assert!(lab.ca_pem.exists());
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"EHLO inproc.test\r\nQUIT\r\n").await.unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).await.unwrap();
+        assert!(String::from_utf8_lossy(&out).contains("221 2.0.0"));
+        let mut records = Vec::new();
+        for _ in 0..100 {
+            records = lab.records();
+            if !records.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].ehlo.as_deref(), Some("inproc.test"));
+        assert!(!records[0].starttls_offered);
+        lab.stop();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// The README's example, run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

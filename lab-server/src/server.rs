@@ -1,0 +1,199 @@
+//! Listeners (one per profile), the session limit, the JSON Lines log and the plaintext-fallback
+//! tracker.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+use super::profiles::LabProfile;
+use super::record::{SessionRecord, SESSION_KIND};
+use super::session::{self, SessionConfig};
+
+/// Most entries in the fallback tracker (oldest dropped beyond).
+pub const MAX_TRACKED: usize = 10_000;
+/// Most session records kept in memory (for the table printed at exit and
+/// [`super::RunningLab::records`]).
+pub const MAX_KEPT: usize = 10_000;
+
+/// TLS failures per (client IP, EHLO name, profile), to spot a client that comes back in
+/// plaintext.
+#[derive(Debug, Default)]
+pub struct FallbackTracker {
+    failures: HashMap<(IpAddr, String, LabProfile), Instant>,
+}
+
+impl FallbackTracker {
+    /// Notes a TLS failure now.
+    pub fn failed(&mut self, key: (IpAddr, String, LabProfile), now: Instant, window: Duration) {
+        if self.failures.len() >= MAX_TRACKED {
+            self.failures
+                .retain(|_, t| now.saturating_duration_since(*t) <= window);
+            if self.failures.len() >= MAX_TRACKED {
+                self.failures.clear();
+            }
+        }
+        self.failures.insert(key, now);
+    }
+
+    /// Whether a TLS failure of this key happened within `window` before `now`.
+    pub fn recent(
+        &self,
+        key: &(IpAddr, String, LabProfile),
+        now: Instant,
+        window: Duration,
+    ) -> bool {
+        self.failures
+            .get(key)
+            .is_some_and(|t| now.saturating_duration_since(*t) <= window)
+    }
+}
+
+/// Everything the listeners share.
+pub struct Shared {
+    /// The log (stdout or `--log FILE`), one JSON object per line, flushed per record.
+    pub log: Mutex<Box<dyn Write + Send>>,
+    /// Records seen, for the summary at exit.
+    pub kept: Mutex<Vec<SessionRecord>>,
+    /// Fallback tracker.
+    pub fallback: Mutex<FallbackTracker>,
+    /// The fallback window.
+    pub fallback_window: Duration,
+    /// Concurrent sessions.
+    pub sessions: Arc<Semaphore>,
+    /// Deadline of one session.
+    pub session_timeout: Duration,
+}
+
+impl Shared {
+    fn write(&self, rec: &SessionRecord) {
+        if let Ok(line) = serde_json::to_string(rec) {
+            if let Ok(mut w) = self.log.lock() {
+                let _ = w.write_all(line.as_bytes());
+                let _ = w.write_all(b"\n");
+                let _ = w.flush();
+            }
+        }
+        if let Ok(mut k) = self.kept.lock() {
+            if k.len() < MAX_KEPT {
+                k.push(rec.clone());
+            }
+        }
+    }
+}
+
+fn unix_ms() -> u64 {
+    mxray_schema::record::unix_ms_now()
+}
+
+/// Accepts connections on `listener` forever.
+pub async fn serve(listener: TcpListener, cfg: Arc<SessionConfig>, shared: Arc<Shared>) {
+    loop {
+        let (tcp, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(_) => {
+                // EMFILE and friends: back off instead of spinning.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let local = tcp.local_addr().ok();
+        let cfg = cfg.clone();
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            handle(tcp, peer, local, cfg, shared).await;
+        });
+    }
+}
+
+async fn handle(
+    mut tcp: TcpStream,
+    peer: SocketAddr,
+    local: Option<SocketAddr>,
+    cfg: Arc<SessionConfig>,
+    shared: Arc<Shared>,
+) {
+    let start = Instant::now();
+    let mut rec = SessionRecord {
+        kind: SESSION_KIND.to_owned(),
+        profile: Some(cfg.profile),
+        server: local.map(|a| a.to_string()).unwrap_or_default(),
+        client: peer.to_string(),
+        started_unix_ms: unix_ms(),
+        ..SessionRecord::default()
+    };
+    let Ok(_permit) = shared.sessions.clone().try_acquire_owned() else {
+        let _ = tcp
+            .write_all(&smtp_codec::Encode::to_bytes(
+                &smtp_codec::server::replies::busy(),
+            ))
+            .await;
+        let _ = tcp.shutdown().await;
+        rec.end = "busy".to_owned();
+        shared.write(&rec);
+        return;
+    };
+    let _ = tcp.set_nodelay(true);
+    if tokio::time::timeout(
+        shared.session_timeout,
+        session::run(tcp, &cfg, &mut rec, start),
+    )
+    .await
+    .is_err()
+    {
+        rec.end = "timeout".to_owned();
+    }
+    rec.timings.total_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+    note_fallback(&mut rec, peer.ip(), cfg.profile, &shared);
+    shared.write(&rec);
+}
+
+/// Records a TLS failure, or marks a plaintext comeback after one.
+fn note_fallback(rec: &mut SessionRecord, ip: IpAddr, profile: LabProfile, shared: &Shared) {
+    let key = (ip, rec.ehlo.clone().unwrap_or_default(), profile);
+    let now = Instant::now();
+    let tls_failed = rec.tls.as_ref().is_some_and(|t| t.result != "completed")
+        || rec.starttls_reply == Some(454);
+    let Ok(mut tracker) = shared.fallback.lock() else {
+        return;
+    };
+    if tls_failed {
+        tracker.failed(key, now, shared.fallback_window);
+    } else if !rec.starttls_tried
+        && rec.starttls_offered
+        && tracker.recent(&key, now, shared.fallback_window)
+    {
+        rec.plaintext_fallback = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracker_window_and_bound() {
+        let mut t = FallbackTracker::default();
+        let w = Duration::from_secs(10);
+        let now = Instant::now();
+        let key = (
+            IpAddr::from([127, 0, 0, 1]),
+            "a".to_owned(),
+            LabProfile::Good,
+        );
+        assert!(!t.recent(&key, now, w));
+        t.failed(key.clone(), now, w);
+        assert!(t.recent(&key, now + Duration::from_secs(5), w));
+        assert!(!t.recent(&key, now + Duration::from_secs(11), w));
+        for i in 0..(MAX_TRACKED + 5) {
+            let k = (key.0, i.to_string(), LabProfile::Good);
+            t.failed(k, now, w);
+        }
+        assert!(t.failures.len() <= MAX_TRACKED);
+    }
+}

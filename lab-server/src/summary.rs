@@ -1,0 +1,388 @@
+//! `mxray lab summary FILE`: the sender-behaviour table, a row per client (EHLO name and
+//! address), a column per profile.
+//!
+//! Cells, from the server's point of view, over every session of that client on that profile:
+//!
+//! | cell | meaning |
+//! |---|---|
+//! | `delivered-tls` | a message was accepted inside TLS |
+//! | `delivered-plain` | a message was accepted in plaintext; `(fallback)` when the client came back without STARTTLS after a TLS failure |
+//! | `refused` | the client gave up by itself: an alert (named in the cell), a close during the handshake, or QUIT/close without mail |
+//! | `deferred` | no delivery after a lab-side failure (454 to STARTTLS, broken handshake, timeout) |
+//! | `no-attempt` | no session |
+//!
+//! ` [injectable]` follows the cell when the client took the plaintext reply the `injection`
+//! profile smuggled after the `220` as an answer inside TLS.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use mxray_schema::lines::{BoundedLines, Line};
+use mxray_schema::text::escape;
+
+use super::profiles::LabProfile;
+use super::record::{SessionRecord, SESSION_KIND};
+use super::LabError;
+
+/// Longest log line read.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Reads the `lab-session` records of a log; other lines (and broken ones) are counted, skipped.
+pub fn read_log(path: &Path) -> Result<(Vec<SessionRecord>, usize), LabError> {
+    let f = File::open(path).map_err(|e| LabError::Io(path.to_path_buf(), e))?;
+    let mut out = Vec::new();
+    let mut skipped = 0usize;
+    for line in BoundedLines::new(BufReader::new(f), MAX_LINE) {
+        let line = line.map_err(|e| LabError::Io(path.to_path_buf(), e))?;
+        match line {
+            Line::Text { text, .. } => {
+                if text.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<SessionRecord>(&text) {
+                    Ok(r) if r.kind == SESSION_KIND => out.push(r),
+                    _ => skipped = skipped.saturating_add(1),
+                }
+            }
+            _ => skipped = skipped.saturating_add(1),
+        }
+    }
+    Ok((out, skipped))
+}
+
+/// The client key of a record: `EHLO-name [ip]`.
+pub fn client_key(r: &SessionRecord) -> String {
+    let ip = r
+        .client
+        .parse::<std::net::SocketAddr>()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|_| r.client.clone());
+    format!("{} [{ip}]", r.ehlo.as_deref().unwrap_or("(no EHLO)"))
+}
+
+/// The cell for one client and profile; ` [injectable]` is appended when the client took the
+/// reply smuggled before TLS as an answer (the `injection` profile).
+pub fn cell(sessions: &[&SessionRecord]) -> String {
+    let mut c = base_cell(sessions);
+    if sessions.iter().any(|s| {
+        s.injection
+            .as_ref()
+            .is_some_and(|i| i.client_used_injected_reply)
+    }) {
+        c.push_str(" [injectable]");
+    }
+    c
+}
+
+fn base_cell(sessions: &[&SessionRecord]) -> String {
+    if sessions.is_empty() {
+        return "no-attempt".to_owned();
+    }
+    if sessions.iter().any(|s| s.delivered_tls) {
+        return "delivered-tls".to_owned();
+    }
+    if sessions.iter().any(|s| s.delivered) {
+        return if sessions.iter().any(|s| s.delivered && s.plaintext_fallback) {
+            "delivered-plain (fallback)".to_owned()
+        } else {
+            "delivered-plain".to_owned()
+        };
+    }
+    let alert = sessions
+        .iter()
+        .filter_map(|s| s.tls.as_ref().and_then(|t| t.alert.as_ref()))
+        .map(|a| a.name.clone())
+        .next();
+    if let Some(a) = alert {
+        return format!("refused ({a})");
+    }
+    let client_gave_up = |s: &&&SessionRecord| {
+        let tls_client_side = s
+            .tls
+            .as_ref()
+            .is_some_and(|t| matches!(t.result.as_str(), "client-closed" | "not-tls"));
+        tls_client_side
+            || (!s.server_temp_failure
+                && matches!(s.end.as_str(), "quit" | "closed" | "reset")
+                && s.tls.as_ref().is_none_or(|t| t.result == "completed"))
+    };
+    if sessions.iter().any(|s| client_gave_up(&s)) {
+        return "refused".to_owned();
+    }
+    "deferred".to_owned()
+}
+
+/// The table: rows (client keys), columns (profiles), cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// Profiles with at least one session, in canonical order.
+    pub profiles: Vec<LabProfile>,
+    /// Rows: client key and one cell per profile.
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
+impl Table {
+    /// The cell for a client whose key starts with `client_prefix` and a profile.
+    pub fn get(&self, client_prefix: &str, profile: LabProfile) -> Option<&str> {
+        let col = self.profiles.iter().position(|p| *p == profile)?;
+        self.rows
+            .iter()
+            .find(|(k, _)| k.starts_with(client_prefix))
+            .and_then(|(_, cells)| cells.get(col))
+            .map(String::as_str)
+    }
+
+    /// Plain-text rendering with aligned columns; every key and cell goes through
+    /// [`mxray_schema::text::escape`] (an EHLO name is the client's to choose).
+    pub fn render(&self) -> String {
+        let escaped: Vec<(String, Vec<String>)> = self
+            .rows
+            .iter()
+            .map(|(k, cells)| (escape(k), cells.iter().map(|c| escape(c)).collect()))
+            .collect();
+        let mut widths: Vec<usize> = vec!["client".len()];
+        widths.extend(self.profiles.iter().map(|p| p.name().len()));
+        for (k, cells) in &escaped {
+            if let Some(w) = widths.first_mut() {
+                *w = (*w).max(k.chars().count());
+            }
+            for (i, c) in cells.iter().enumerate() {
+                if let Some(w) = widths.get_mut(i.saturating_add(1)) {
+                    *w = (*w).max(c.chars().count());
+                }
+            }
+        }
+        let mut out = String::new();
+        let mut line = |cols: Vec<&str>| {
+            let mut l = String::new();
+            for (i, c) in cols.iter().enumerate() {
+                let w = widths.get(i).copied().unwrap_or(0);
+                let _ = write!(l, "{c:<w$}  ");
+            }
+            out.push_str(l.trim_end());
+            out.push('\n');
+        };
+        let mut head = vec!["client"];
+        head.extend(self.profiles.iter().map(|p| p.name()));
+        line(head);
+        for (k, cells) in &escaped {
+            let mut cols = vec![k.as_str()];
+            cols.extend(cells.iter().map(String::as_str));
+            line(cols);
+        }
+        out
+    }
+}
+
+/// The ClientHellos seen per client: `(client key, JA4, versions offered, JA3)`, one row per
+/// distinct fingerprint, sorted.
+pub fn fingerprints(records: &[SessionRecord]) -> Vec<(String, String, String, String)> {
+    let rows: BTreeSet<(String, String, String, String)> = records
+        .iter()
+        .filter_map(|r| {
+            r.client_hello.as_ref().map(|h| {
+                (
+                    client_key(r),
+                    h.ja4.clone(),
+                    h.versions.join(","),
+                    h.ja3.clone(),
+                )
+            })
+        })
+        .collect();
+    rows.into_iter().collect()
+}
+
+/// Renders [`fingerprints`] as aligned text (empty when no ClientHello was seen), escaped with
+/// [`mxray_schema::text::escape`].
+pub fn render_fingerprints(records: &[SessionRecord]) -> String {
+    let rows: Vec<(String, String, String, String)> = fingerprints(records)
+        .into_iter()
+        .map(|(c, ja4, v, ja3)| (escape(&c), escape(&ja4), escape(&v), escape(&ja3)))
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let w0 = rows
+        .iter()
+        .map(|r| r.0.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let w1 = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(3);
+    let w2 = rows
+        .iter()
+        .map(|r| r.2.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let mut out = format!(
+        "{:<w0$}  {:<w1$}  {:<w2$}  JA3\n",
+        "client", "JA4", "versions"
+    );
+    for (c, ja4, v, ja3) in rows {
+        let _ = writeln!(out, "{c:<w0$}  {ja4:<w1$}  {v:<w2$}  {ja3}");
+    }
+    out
+}
+
+/// Builds the table from session records.
+pub fn table(records: &[SessionRecord]) -> Table {
+    let profiles: BTreeSet<LabProfile> = records.iter().filter_map(|r| r.profile).collect();
+    let profiles: Vec<LabProfile> = LabProfile::ALL
+        .into_iter()
+        .filter(|p| profiles.contains(p))
+        .collect();
+    let mut by_client: BTreeMap<String, Vec<&SessionRecord>> = BTreeMap::new();
+    for r in records {
+        by_client.entry(client_key(r)).or_default().push(r);
+    }
+    let rows = by_client
+        .into_iter()
+        .map(|(k, sessions)| {
+            let cells = profiles
+                .iter()
+                .map(|p| {
+                    let mine: Vec<&SessionRecord> = sessions
+                        .iter()
+                        .copied()
+                        .filter(|s| s.profile == Some(*p))
+                        .collect();
+                    cell(&mine)
+                })
+                .collect();
+            (k, cells)
+        })
+        .collect();
+    Table { profiles, rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{AlertInfo, TlsResult};
+
+    fn rec(client: &str, ehlo: &str, p: LabProfile) -> SessionRecord {
+        SessionRecord {
+            kind: SESSION_KIND.into(),
+            profile: Some(p),
+            client: client.into(),
+            ehlo: Some(ehlo.into()),
+            end: "quit".into(),
+            ..SessionRecord::default()
+        }
+    }
+
+    #[test]
+    fn cells_follow_the_documented_rules() {
+        let mut a = rec("127.0.0.1:1000", "postfix", LabProfile::Good);
+        a.delivered = true;
+        a.delivered_tls = true;
+        let mut b = rec("127.0.0.1:1001", "postfix", LabProfile::SelfSigned);
+        b.tls = Some(TlsResult {
+            result: "client-alert".into(),
+            alert: Some(AlertInfo {
+                code: 48,
+                name: "unknown_ca".into(),
+            }),
+            ..TlsResult::default()
+        });
+        b.end = "tls-failed".into();
+        let mut c = rec("127.0.0.1:1002", "postfix", LabProfile::HandshakeFails);
+        c.server_temp_failure = true;
+        c.end = "tls-failed".into();
+        c.tls = Some(TlsResult {
+            result: "server-aborted".into(),
+            ..TlsResult::default()
+        });
+        let mut d = rec("127.0.0.1:1003", "postfix", LabProfile::HandshakeFails);
+        d.delivered = true;
+        d.plaintext_fallback = true;
+        let e = rec("127.0.0.1:1004", "curl", LabProfile::NoStarttls);
+        let mut f = rec("127.0.0.1:1005", "curl", LabProfile::StarttlsRefused);
+        f.server_temp_failure = true;
+        let t = table(&[a, b, c, d, e, f]);
+        assert_eq!(t.get("postfix ", LabProfile::Good), Some("delivered-tls"));
+        assert_eq!(
+            t.get("postfix ", LabProfile::SelfSigned),
+            Some("refused (unknown_ca)")
+        );
+        assert_eq!(
+            t.get("postfix ", LabProfile::HandshakeFails),
+            Some("delivered-plain (fallback)")
+        );
+        assert_eq!(
+            t.get("postfix ", LabProfile::NoStarttls),
+            Some("no-attempt")
+        );
+        assert_eq!(t.get("curl ", LabProfile::NoStarttls), Some("refused"));
+        assert_eq!(
+            t.get("curl ", LabProfile::StarttlsRefused),
+            Some("deferred")
+        );
+        let mut h = rec("127.0.0.1:9", "curl", LabProfile::Good);
+        h.client_hello = Some(crate::hello::HelloInfo {
+            legacy_version: "TLSv1.2".into(),
+            versions: vec!["TLSv1.3".into(), "TLSv1.2".into()],
+            suites: vec![],
+            sni: None,
+            groups: vec![],
+            alpn: vec![],
+            extensions: vec![],
+            ja3_string: String::new(),
+            ja3: "j3".into(),
+            ja4: "t13i_x".into(),
+        });
+        let fp = render_fingerprints(&[h.clone(), h]);
+        assert_eq!(fp.lines().count(), 2, "one row per distinct hello: {fp}");
+        assert!(fp.contains("curl [127.0.0.1]  t13i_x"), "{fp}");
+        assert!(render_fingerprints(&[]).is_empty());
+        let text = t.render();
+        assert!(text.starts_with("client"), "{text}");
+        assert_eq!(text.lines().count(), 3);
+    }
+
+    #[test]
+    fn a_hostile_ehlo_name_cannot_drive_the_terminal() {
+        let evil = "x\x1b]0;owned\x07\x1b[2J\u{9b}1m\u{202e}";
+        let mut a = rec("127.0.0.1:1000", evil, LabProfile::Good);
+        a.client_hello = Some(crate::hello::HelloInfo {
+            legacy_version: "TLSv1.2".into(),
+            versions: vec!["TLSv1.3\x1b[2J".into()],
+            suites: vec![],
+            sni: None,
+            groups: vec![],
+            alpn: vec![],
+            extensions: vec![],
+            ja3_string: String::new(),
+            ja3: "j3\x07".into(),
+            ja4: "t13i_x".into(),
+        });
+        let mut b = rec("bad\x1b[31m", "ok", LabProfile::Good);
+        b.ehlo = None;
+        let records = [a, b];
+        let table = table(&records).render();
+        let fp = render_fingerprints(&records);
+        for text in [&table, &fp] {
+            assert!(
+                !text
+                    .chars()
+                    .any(|c| c != '\n' && mxray_schema::text::is_unsafe_char(c)),
+                "{text:?}"
+            );
+        }
+        assert!(
+            table.contains("x\\x1b]0;owned\\x07\\x1b[2J\\x9b1m\\u{202e} [127.0.0.1]"),
+            "{table}"
+        );
+        assert!(table.contains("(no EHLO) [bad\\x1b[31m]"), "{table}");
+    }
+}

@@ -1,0 +1,1016 @@
+//! The accumulator: everything the tables need, folded record by record.
+//!
+//! [`Aggregate::add`] reads one [`EndpointRecord`] and forgets it; [`Aggregate::merge`] adds
+//! another aggregate (a shard's). Every field is a count, a [`Counter`] keyed by value, a
+//! [`Clusters`] map keyed by fingerprint, or per-domain state keyed by a 64-bit hash of the domain
+//! name: memory grows with the number of distinct values (capped), not with the number of records.
+//! As long as no cap is reached, `merge` of the shards' aggregates equals the aggregate of the
+//! concatenated shards.
+
+use std::collections::HashMap;
+
+use cert_audit::{HashAlgorithm, KeyAlgorithm, NameMatch, TrustClass};
+use serde::Serialize;
+
+use super::counter::{Clusters, Counter};
+use mxray_schema::record::{
+    AttemptOutcome, EndpointRecord, ErrorKind, InjectionResult, StarttlsOutcome, Status, SuiteInfo,
+    TlsMode,
+};
+
+/// MX hosts remembered per domain (the scanner scans at most 32).
+pub const MX_PER_DOMAIN: usize = 32;
+
+/// Default cap on distinct domains.
+pub const DEFAULT_DOMAIN_CAP: usize = 2_000_000;
+
+/// Problems remembered (the first ones) for the report; all are counted.
+pub const PROBLEMS_KEPT: usize = 10;
+
+/// What was read: lines, records, and the lines that were not records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct InputStats {
+    /// Input files (shards) read.
+    pub files: u64,
+    /// Lines read (blank lines included).
+    pub lines: u64,
+    /// Blank lines (ignored).
+    pub blank: u64,
+    /// Records aggregated.
+    pub records: u64,
+    /// Lines that are not a record of this schema (bad JSON, missing fields, unknown values).
+    pub malformed: u64,
+    /// Lines longer than the line limit (skipped).
+    pub too_long: u64,
+    /// Records with another `schema_version` (skipped).
+    pub other_schema: u64,
+    /// Records with an enumerated value this version does not know, counted without the
+    /// section that holds it (see [`super::input::DROPPABLE`]).
+    pub degraded: u64,
+    /// Records not counted as their unit's record: an `interrupted` record, or a repeated one,
+    /// of a unit that has a later final record (see [`super::input::read_files`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub superseded: u64,
+    /// Records counted for their domain whose endpoint facts (funnel, STARTTLS, TLS,
+    /// certificate) were counted through another record of the same endpoint `(ip, port)`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shared: u64,
+    /// The first [`PROBLEMS_KEPT`] problems, as `file:line: what`.
+    pub problems: Vec<String>,
+}
+
+impl InputStats {
+    /// Remembers a problem (only the first few are kept).
+    pub fn note(&mut self, problem: String) {
+        if self.problems.len() < PROBLEMS_KEPT {
+            self.problems.push(problem);
+        }
+    }
+
+    fn merge(&mut self, o: &InputStats) {
+        self.files = self.files.saturating_add(o.files);
+        self.lines = self.lines.saturating_add(o.lines);
+        self.blank = self.blank.saturating_add(o.blank);
+        self.records = self.records.saturating_add(o.records);
+        self.malformed = self.malformed.saturating_add(o.malformed);
+        self.too_long = self.too_long.saturating_add(o.too_long);
+        self.other_schema = self.other_schema.saturating_add(o.other_schema);
+        self.degraded = self.degraded.saturating_add(o.degraded);
+        self.superseded = self.superseded.saturating_add(o.superseded);
+        self.shared = self.shared.saturating_add(o.shared);
+        for p in &o.problems {
+            self.note(p.clone());
+        }
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// What the report keeps about one mail domain: counts over its endpoints.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DomainState {
+    /// Hashes of its MX host names (the smallest [`MX_PER_DOMAIN`]).
+    pub mx: Vec<u64>,
+    /// Records of the domain (endpoints, DNS failures, null MX).
+    pub records: u32,
+    /// Records with an address (endpoints).
+    pub endpoints: u32,
+    /// Endpoints that answered with an SMTP greeting.
+    pub reached: u32,
+    /// Reached endpoints offering STARTTLS (or implicit TLS).
+    pub tls: u32,
+    /// Reached endpoints where the handshake completed.
+    pub handshake: u32,
+    /// Reached endpoints with STARTTLS, a completed handshake and a trusted, name-matching
+    /// certificate.
+    pub secure: u32,
+    /// Records with status `null_mx`.
+    pub null_mx: u32,
+    /// Records with a DNS error.
+    pub dns_failed: u32,
+}
+
+impl DomainState {
+    fn add_mx(&mut self, h: u64) {
+        if let Err(pos) = self.mx.binary_search(&h) {
+            self.mx.insert(pos, h);
+            if self.mx.len() > MX_PER_DOMAIN {
+                self.mx.pop();
+            }
+        }
+    }
+
+    fn merge(&mut self, o: &DomainState) {
+        for h in &o.mx {
+            self.add_mx(*h);
+        }
+        self.records = self.records.saturating_add(o.records);
+        self.endpoints = self.endpoints.saturating_add(o.endpoints);
+        self.reached = self.reached.saturating_add(o.reached);
+        self.tls = self.tls.saturating_add(o.tls);
+        self.handshake = self.handshake.saturating_add(o.handshake);
+        self.secure = self.secure.saturating_add(o.secure);
+        self.null_mx = self.null_mx.saturating_add(o.null_mx);
+        self.dns_failed = self.dns_failed.saturating_add(o.dns_failed);
+    }
+}
+
+/// FNV-1a, 64 bits, of a name: a stable hash for domain and MX names (collisions are
+/// negligible at the scale of a scan, and the state is counts only).
+pub fn fnv1a(s: &str) -> u64 {
+    mxray_schema::fnv::fnv1a64(s.as_bytes())
+}
+
+/// The accumulator of a report. See the module documentation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Aggregate {
+    /// What was read.
+    pub input: InputStats,
+
+    // 1. Funnel.
+    /// Records (endpoints targeted, DNS failures and null MX included).
+    pub targeted: u64,
+    /// TCP connection established.
+    pub tcp_open: u64,
+    /// 2xx SMTP greeting.
+    pub greeting: u64,
+    /// STARTTLS offered (or implicit TLS).
+    pub tls_offered: u64,
+    /// Modern handshake completed.
+    pub handshake_ok: u64,
+    /// Why records stopped before a completed handshake (cause id).
+    pub loss: Counter,
+    /// Records with status `partial` (the endpoint deadline cut probes short). Their protocol
+    /// versions and accepted suites are incomplete, so they are left out of the version and
+    /// accepted-suite tables (their handshake still counts).
+    pub partial: u64,
+
+    // 2. STARTTLS anomalies.
+    /// Endpoints with an EHLO exchange.
+    pub ehlo_seen: u64,
+    /// Endpoints where STARTTLS was offered in EHLO.
+    pub starttls_offered: u64,
+    /// Endpoints where the STARTTLS command was answered (`ready`, `refused` or
+    /// `unexpected_reply`).
+    pub starttls_attempted: u64,
+    /// Endpoints with an injection test result.
+    pub injection_tested: u64,
+    /// Anomalies (`stripped`, `refused`, `unexpected_reply`, `bytes_after_220`,
+    /// `injection_vulnerable`, `injection_inconclusive`, `helo_fallback`).
+    pub anomalies: Counter,
+
+    // 3. Versions.
+    /// Endpoints with version probes.
+    pub versions_probed: u64,
+    /// Supported versions (one count per endpoint and version).
+    pub version_supported: Counter,
+    /// Best version per endpoint (probes, else the handshake).
+    pub best_version: Counter,
+    /// Endpoints with a best version.
+    pub best_version_known: u64,
+
+    // 4. Suites.
+    /// Completed handshakes with a suite.
+    pub handshake_suites: u64,
+    /// Negotiated suites by name.
+    pub suites: Counter,
+    /// Key exchange class of the negotiated suite.
+    pub kx: Counter,
+    /// Negotiated suites with forward secrecy.
+    pub forward_secrecy: u64,
+    /// Strength classes of the negotiated suite.
+    pub strength: Counter,
+    /// Endpoints whose accepted suites were enumerated (full profile).
+    pub suites_probed: u64,
+    /// Weak classes among the accepted suites (one count per endpoint and class).
+    pub weak_support: Counter,
+
+    // 5. DH.
+    /// Endpoints with a measured DH prime.
+    pub dh_measured: u64,
+    /// DH prime size classes.
+    pub dh_class: Counter,
+
+    // 6. Certificates.
+    /// Endpoints with a certificate audit.
+    pub certs: u64,
+    /// Exclusive trust classes.
+    pub trust: Counter,
+    /// Name check results.
+    pub name_result: Counter,
+    /// Audits where the MX host was checked.
+    pub mx_checked: u64,
+    /// ... and matched.
+    pub mx_match: u64,
+    /// Audits where the mail domain was checked.
+    pub domain_checked: u64,
+    /// ... and matched.
+    pub domain_match: u64,
+    /// Audits with a parsed leaf.
+    pub leaves: u64,
+    /// Issuer organisations of leaves that are not self-signed.
+    pub issuers: Counter,
+    /// Subjects of self-signed leaves.
+    pub self_signed_subjects: Counter,
+    /// Certificate findings by id, each counted once per audited certificate chain.
+    pub cert_findings: Counter,
+    /// Leaf key types and sizes.
+    pub key_types: Counter,
+    /// Leaf signature hashes.
+    pub sig_hashes: Counter,
+    /// Leaf validity length buckets.
+    pub validity: Counter,
+    /// Leaf certificates by SHA-256.
+    pub cert_clusters: Clusters,
+    /// Leaf keys by SPKI SHA-256.
+    pub spki_clusters: Clusters,
+
+    // 7. Domains.
+    /// Per-domain state, keyed by [`fnv1a`] of the lower-case domain.
+    pub domains: HashMap<u64, DomainState>,
+    /// Records of domains beyond the domain cap (not in per-domain tables).
+    pub domains_overflow: u64,
+    #[serde(skip)]
+    domain_cap: usize,
+}
+
+impl Default for Aggregate {
+    fn default() -> Self {
+        Self::with_caps(super::counter::DEFAULT_CAP, DEFAULT_DOMAIN_CAP)
+    }
+}
+
+/// Stage facts of one record.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stages {
+    open: bool,
+    greeting: bool,
+    offered: bool,
+    handshake: bool,
+}
+
+/// Whether an endpoint is "secure": handshake, trusted and name-matching certificate.
+fn is_secure(r: &EndpointRecord, s: Stages) -> bool {
+    r.certificate.as_ref().is_some_and(|c| {
+        s.handshake
+            && c.trust == TrustClass::Trusted
+            && matches!(c.names.result, NameMatch::MxHost | NameMatch::MailDomain)
+    })
+}
+
+fn stages(r: &EndpointRecord) -> Stages {
+    let handshake = r
+        .tls
+        .as_ref()
+        .and_then(|t| t.handshake.as_ref())
+        .is_some_and(|h| h.ok);
+    let offered = handshake
+        || r.tls.is_some()
+        || r.ehlo.as_ref().is_some_and(|e| e.starttls_offered)
+        || r.starttls.as_ref().is_some_and(|s| {
+            s.mode == TlsMode::Implicit
+                || matches!(
+                    s.outcome,
+                    StarttlsOutcome::Ready
+                        | StarttlsOutcome::Refused
+                        | StarttlsOutcome::UnexpectedReply
+                        | StarttlsOutcome::ImplicitTls
+                )
+        });
+    let greeting = offered
+        || r.ehlo.is_some()
+        || r.starttls.is_some()
+        || r.banner
+            .as_ref()
+            .and_then(|b| b.code)
+            .is_some_and(|c| (200..300).contains(&c));
+    let open = greeting
+        || r.banner.is_some()
+        || r.attempts.iter().any(|a| {
+            matches!(
+                a.outcome,
+                AttemptOutcome::Ok
+                    | AttemptOutcome::Busy421
+                    | AttemptOutcome::Timeout
+                    | AttemptOutcome::Error
+            )
+        });
+    Stages {
+        open,
+        greeting,
+        offered,
+        handshake,
+    }
+}
+
+/// Cause ids of loss, in funnel order, with their labels.
+pub const LOSS_CAUSES: &[(&str, &str)] = &[
+    ("null_mx", "null MX (accepts no mail)"),
+    ("dns", "DNS failure"),
+    ("refused", "connection refused"),
+    ("connect_timeout", "connect timeout"),
+    ("connect_error", "other connect error"),
+    ("busy_421", "421 busy (after retries)"),
+    ("greeting_rejected", "greeting rejected (5xx)"),
+    (
+        "greeting_temporary",
+        "greeting with a temporary failure (4xx)",
+    ),
+    (
+        "greeting_unexpected",
+        "greeting with an unexpected code (1xx, 3xx, none)",
+    ),
+    ("timeout", "timeout after connect"),
+    ("protocol_error", "SMTP protocol error"),
+    ("io_error", "I/O error"),
+    ("interrupted", "interrupted"),
+    ("no_ehlo", "no EHLO data"),
+    ("starttls_not_offered", "STARTTLS not offered"),
+    ("starttls_stripped", "STARTTLS stripped"),
+    ("starttls_refused", "STARTTLS refused"),
+    (
+        "starttls_unexpected_reply",
+        "STARTTLS answered with an unexpected code",
+    ),
+    ("tls_failure", "TLS failure"),
+    ("other", "other"),
+];
+
+fn loss_cause(r: &EndpointRecord, s: Stages) -> &'static str {
+    if r.status == Status::NullMx {
+        return "null_mx";
+    }
+    if let Some(e) = &r.error {
+        return match e.kind {
+            ErrorKind::Dns => "dns",
+            ErrorKind::ConnectRefused => "refused",
+            ErrorKind::ConnectTimeout => "connect_timeout",
+            ErrorKind::ConnectError => "connect_error",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Busy421 => "busy_421",
+            ErrorKind::GreetingRejected
+            | ErrorKind::GreetingTemporary
+            | ErrorKind::GreetingUnexpected => greeting_cause(r, e.kind),
+            ErrorKind::SmtpProtocol => "protocol_error",
+            ErrorKind::Tls => "tls_failure",
+            ErrorKind::Io => "io_error",
+            ErrorKind::Interrupted => "interrupted",
+            _ => "other",
+        };
+    }
+    if r.status == Status::Interrupted {
+        return "interrupted";
+    }
+    if s.offered {
+        if r.starttls
+            .as_ref()
+            .is_some_and(|t| t.outcome == StarttlsOutcome::Refused)
+        {
+            return "starttls_refused";
+        }
+        if r.starttls
+            .as_ref()
+            .is_some_and(|t| t.outcome == StarttlsOutcome::UnexpectedReply)
+        {
+            return "starttls_unexpected_reply";
+        }
+        return "tls_failure";
+    }
+    if s.greeting {
+        if is_stripped(r) {
+            return "starttls_stripped";
+        }
+        if r.ehlo.is_none() {
+            return "no_ehlo";
+        }
+        return "starttls_not_offered";
+    }
+    "other"
+}
+
+/// The cause of a greeting that stopped the scan, by the class of its code when the banner has
+/// one (so older records, which wrote every non-2xx greeting as `greeting_rejected`, count
+/// truthfully too), else by the error kind.
+fn greeting_cause(r: &EndpointRecord, kind: ErrorKind) -> &'static str {
+    match r.banner.as_ref().and_then(|b| b.code).map(|c| c / 100) {
+        Some(4) => "greeting_temporary",
+        Some(5) => "greeting_rejected",
+        Some(_) => "greeting_unexpected",
+        None => match kind {
+            ErrorKind::GreetingRejected => "greeting_rejected",
+            ErrorKind::GreetingTemporary => "greeting_temporary",
+            _ => "greeting_unexpected",
+        },
+    }
+}
+
+fn is_stripped(r: &EndpointRecord) -> bool {
+    r.ehlo.as_ref().is_some_and(|e| e.starttls_stripped)
+        || r.starttls
+            .as_ref()
+            .is_some_and(|t| t.outcome == StarttlsOutcome::Stripped)
+}
+
+/// Protocol versions in order, with labels.
+pub const VERSIONS: &[(&str, &str)] = &[
+    ("SSLv2", "SSL 2.0"),
+    ("SSLv3", "SSL 3.0"),
+    ("TLSv1.0", "TLS 1.0"),
+    ("TLSv1.1", "TLS 1.1"),
+    ("TLSv1.2", "TLS 1.2"),
+    ("TLSv1.3", "TLS 1.3"),
+];
+
+fn version_rank(v: &str) -> Option<usize> {
+    VERSIONS.iter().position(|(k, _)| *k == v)
+}
+
+/// Key exchange classes (key, label).
+pub const KX_CLASSES: &[(&str, &str)] = &[
+    ("rsa", "static RSA"),
+    ("dhe", "DHE"),
+    ("ecdhe", "ECDHE"),
+    ("anonymous", "anonymous (DH_anon, ECDH_anon)"),
+    ("tls13", "TLS 1.3"),
+    ("psk", "PSK"),
+    ("other", "other"),
+];
+
+fn kx_class(kx: &str) -> &'static str {
+    match kx {
+        "rsa" => "rsa",
+        "dhe" => "dhe",
+        "ecdhe" => "ecdhe",
+        "dh_anon" | "ecdh_anon" => "anonymous",
+        "tls13" => "tls13",
+        "psk" => "psk",
+        _ => "other",
+    }
+}
+
+fn has_fs(s: &SuiteInfo) -> bool {
+    s.classes.iter().any(|c| c == "forward_secrecy")
+        || matches!(kx_class(&s.kx), "dhe" | "ecdhe" | "tls13")
+}
+
+/// Strength classes of a suite (key, label).
+pub const STRENGTH_CLASSES: &[(&str, &str)] = &[
+    ("null", "NULL (no encryption)"),
+    ("export", "EXPORT"),
+    ("rc4", "RC4"),
+    ("block64", "64-bit block (3DES, ...)"),
+    ("cbc", "CBC"),
+    ("aead", "AEAD"),
+];
+
+/// Weak classes whose support the full profile measures (key, label).
+pub const WEAK_CLASSES: &[(&str, &str)] = &[
+    ("null", "NULL suites"),
+    ("export", "EXPORT suites"),
+    ("export_dhe", "DHE EXPORT suites (Logjam)"),
+    ("anonymous", "anonymous suites"),
+    ("rc4", "RC4 suites"),
+    ("block64", "64-bit block suites (Sweet32)"),
+    ("static_rsa", "static RSA key exchange"),
+    ("no_fs", "a suite without forward secrecy"),
+    ("cbc", "CBC suites"),
+];
+
+/// DH prime classes (key as written by the scanner, label).
+pub const DH_CLASSES: &[(&str, &str)] = &[
+    ("512", "512 bits"),
+    ("768", "768 bits"),
+    ("1024", "1024 bits"),
+    ("2048", "2048 bits"),
+    ("3072_or_more", "≥ 3072 bits"),
+    ("other", "other sizes"),
+];
+
+/// Validity length buckets (key, label).
+pub const VALIDITY_BUCKETS: &[(&str, &str)] = &[
+    ("inverted", "negative (notAfter before notBefore)"),
+    ("le_90", "≤ 90 days"),
+    ("le_398", "91–398 days"),
+    ("le_825", "399–825 days"),
+    ("le_1825", "826–1825 days (≤ 5 years)"),
+    ("le_3650", "1826–3650 days (≤ 10 years)"),
+    ("gt_3650", "> 10 years"),
+];
+
+fn validity_bucket(days: i64) -> &'static str {
+    match days {
+        i64::MIN..=-1 => "inverted",
+        0..=90 => "le_90",
+        91..=398 => "le_398",
+        399..=825 => "le_825",
+        826..=1825 => "le_1825",
+        1826..=3650 => "le_3650",
+        _ => "gt_3650",
+    }
+}
+
+fn hash_name(h: HashAlgorithm) -> &'static str {
+    match h {
+        HashAlgorithm::Md2 => "MD2",
+        HashAlgorithm::Md5 => "MD5",
+        HashAlgorithm::Sha1 => "SHA-1",
+        HashAlgorithm::Sha224 => "SHA-224",
+        HashAlgorithm::Sha256 => "SHA-256",
+        HashAlgorithm::Sha384 => "SHA-384",
+        HashAlgorithm::Sha512 => "SHA-512",
+        HashAlgorithm::Intrinsic => "intrinsic (EdDSA)",
+        _ => "unknown",
+    }
+}
+
+fn key_type(k: &cert_audit::KeyInfo) -> String {
+    match k.algorithm {
+        KeyAlgorithm::Rsa => format!("RSA {}", k.bits),
+        KeyAlgorithm::Ec => match &k.curve {
+            Some(c) => format!("EC {c}"),
+            None => format!("EC {} bits", k.bits),
+        },
+        KeyAlgorithm::Ed25519 => "Ed25519".to_owned(),
+        KeyAlgorithm::Ed448 => "Ed448".to_owned(),
+        KeyAlgorithm::Dsa => format!("DSA {}", k.bits),
+        _ => format!("other ({})", k.oid),
+    }
+}
+
+fn name_result(n: NameMatch) -> &'static str {
+    match n {
+        NameMatch::MxHost => "mx_host",
+        NameMatch::MailDomain => "mail_domain",
+        NameMatch::Mismatch => "mismatch",
+        NameMatch::NotChecked => "not_checked",
+        _ => "other",
+    }
+}
+
+impl Aggregate {
+    /// An empty aggregate with the given caps on distinct values per table and on domains.
+    pub fn with_caps(cap: usize, domain_cap: usize) -> Self {
+        let c = || Counter::with_cap(cap);
+        Self {
+            input: InputStats::default(),
+            targeted: 0,
+            tcp_open: 0,
+            greeting: 0,
+            tls_offered: 0,
+            handshake_ok: 0,
+            loss: c(),
+            partial: 0,
+            ehlo_seen: 0,
+            starttls_offered: 0,
+            starttls_attempted: 0,
+            injection_tested: 0,
+            anomalies: c(),
+            versions_probed: 0,
+            version_supported: c(),
+            best_version: c(),
+            best_version_known: 0,
+            handshake_suites: 0,
+            suites: c(),
+            kx: c(),
+            forward_secrecy: 0,
+            strength: c(),
+            suites_probed: 0,
+            weak_support: c(),
+            dh_measured: 0,
+            dh_class: c(),
+            certs: 0,
+            trust: c(),
+            name_result: c(),
+            mx_checked: 0,
+            mx_match: 0,
+            domain_checked: 0,
+            domain_match: 0,
+            leaves: 0,
+            issuers: c(),
+            self_signed_subjects: c(),
+            cert_findings: c(),
+            key_types: c(),
+            sig_hashes: c(),
+            validity: c(),
+            cert_clusters: Clusters::with_cap(cap),
+            spki_clusters: Clusters::with_cap(cap),
+            domains: HashMap::new(),
+            domains_overflow: 0,
+            domain_cap,
+        }
+    }
+
+    /// Folds one record in, counting all of it.
+    pub fn add(&mut self, r: &EndpointRecord) {
+        self.add_counted(r, true, true);
+    }
+
+    /// Folds one record in: `unit` when it is the record of its unit of work (counted in
+    /// `records` and in the per-domain view), `endpoint_facts` when its endpoint's facts
+    /// (funnel, STARTTLS, versions, suites, DH, certificates) are counted from it; neither,
+    /// and it is only counted as superseded.
+    pub fn add_counted(&mut self, r: &EndpointRecord, unit: bool, endpoint_facts: bool) {
+        let s = stages(r);
+        let secure = if endpoint_facts {
+            self.add_funnel(r, s);
+            self.add_anomalies(r);
+            self.add_tls(r);
+            self.add_certificate(r, s)
+        } else {
+            is_secure(r, s)
+        };
+        if unit {
+            self.input.records = self.input.records.saturating_add(1);
+            if !endpoint_facts {
+                self.input.shared = self.input.shared.saturating_add(1);
+            }
+            self.add_domain(r, s, secure);
+        } else {
+            self.input.superseded = self.input.superseded.saturating_add(1);
+        }
+    }
+
+    fn add_funnel(&mut self, r: &EndpointRecord, s: Stages) {
+        let inc = |n: &mut u64, b: bool| *n = n.saturating_add(u64::from(b));
+        inc(&mut self.targeted, true);
+        inc(&mut self.tcp_open, s.open);
+        inc(&mut self.greeting, s.greeting);
+        inc(&mut self.tls_offered, s.offered);
+        inc(&mut self.handshake_ok, s.handshake);
+        inc(&mut self.partial, r.status == Status::Partial);
+        if !s.handshake {
+            self.loss.add(loss_cause(r, s));
+        }
+    }
+
+    fn add_anomalies(&mut self, r: &EndpointRecord) {
+        if let Some(e) = &r.ehlo {
+            self.ehlo_seen = self.ehlo_seen.saturating_add(1);
+            if e.starttls_offered {
+                self.starttls_offered = self.starttls_offered.saturating_add(1);
+            }
+            if e.used_helo {
+                self.anomalies.add("helo_fallback");
+            }
+        }
+        if is_stripped(r) {
+            self.anomalies.add("stripped");
+        }
+        if let Some(t) = &r.starttls {
+            if matches!(
+                t.outcome,
+                StarttlsOutcome::Ready
+                    | StarttlsOutcome::Refused
+                    | StarttlsOutcome::UnexpectedReply
+            ) {
+                self.starttls_attempted = self.starttls_attempted.saturating_add(1);
+            }
+            if t.outcome == StarttlsOutcome::Refused {
+                self.anomalies.add("refused");
+            }
+            if t.outcome == StarttlsOutcome::UnexpectedReply {
+                self.anomalies.add("unexpected_reply");
+            }
+            if t.bytes_after_220.is_some() {
+                self.anomalies.add("bytes_after_220");
+            }
+            if let Some(i) = t.injection {
+                self.injection_tested = self.injection_tested.saturating_add(1);
+                match i {
+                    InjectionResult::Vulnerable => self.anomalies.add("injection_vulnerable"),
+                    InjectionResult::Inconclusive => self.anomalies.add("injection_inconclusive"),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn add_tls(&mut self, r: &EndpointRecord) {
+        let Some(tls) = &r.tls else { return };
+        // A partial record's versions and suites are incomplete: not mixed into the tables of
+        // complete ones (the funnel counts partial records).
+        let complete = r.status != Status::Partial;
+        // Versions.
+        let mut best: Option<(usize, &str)> = None;
+        if complete && !tls.versions.is_empty() {
+            self.versions_probed = self.versions_probed.saturating_add(1);
+            let mut seen: Vec<&str> = Vec::new();
+            for v in tls.versions.iter().filter(|v| v.supported) {
+                if seen.contains(&v.version.as_str()) || seen.len() >= 16 {
+                    continue;
+                }
+                seen.push(&v.version);
+                self.version_supported.add(&v.version);
+                if let Some(rank) = version_rank(&v.version) {
+                    if best.is_none_or(|(b, _)| rank > b) {
+                        best = Some((rank, &v.version));
+                    }
+                }
+            }
+        }
+        let hs = tls.handshake.as_ref().filter(|h| h.ok);
+        if best.is_none() {
+            if let Some(v) = hs.and_then(|h| h.version.as_deref()) {
+                best = Some((version_rank(v).unwrap_or(0), v));
+            }
+        }
+        if let Some((_, v)) = best {
+            self.best_version_known = self.best_version_known.saturating_add(1);
+            self.best_version.add(v);
+        }
+        // Negotiated suite.
+        if let Some(suite) = hs.and_then(|h| h.suite.as_ref()) {
+            self.handshake_suites = self.handshake_suites.saturating_add(1);
+            self.suites.add(&suite.name);
+            self.kx.add(kx_class(&suite.kx));
+            if has_fs(suite) {
+                self.forward_secrecy = self.forward_secrecy.saturating_add(1);
+            }
+            for (k, _) in STRENGTH_CLASSES {
+                if suite.classes.iter().any(|c| c == k) {
+                    self.strength.add(k);
+                }
+            }
+        }
+        // Accepted suites (full profile).
+        if complete && !tls.suites.is_empty() {
+            self.suites_probed = self.suites_probed.saturating_add(1);
+            let mut weak: Vec<&'static str> = Vec::new();
+            for s in tls.suites.iter().flat_map(|v| v.accepted.iter()) {
+                let kx = kx_class(&s.kx);
+                let class = |c: &str| s.classes.iter().any(|x| x == c);
+                let mut hit = |w: &'static str, b: bool| {
+                    if b && !weak.contains(&w) {
+                        weak.push(w);
+                    }
+                };
+                hit("null", class("null"));
+                hit("export", class("export"));
+                hit("export_dhe", class("export") && kx == "dhe");
+                hit("anonymous", class("anonymous") || kx == "anonymous");
+                hit("rc4", class("rc4"));
+                hit("block64", class("block64"));
+                hit("static_rsa", kx == "rsa");
+                hit("no_fs", !has_fs(s));
+                hit("cbc", class("cbc"));
+            }
+            for w in weak {
+                self.weak_support.add(w);
+            }
+        }
+        // DH.
+        if let Some(kx) = &tls.key_exchange {
+            if kx.dh_bits.is_some() || kx.dh_class.is_some() {
+                self.dh_measured = self.dh_measured.saturating_add(1);
+                let class = kx.dh_class.as_deref().unwrap_or("other");
+                let known = DH_CLASSES.iter().any(|(k, _)| *k == class);
+                self.dh_class.add(if known { class } else { "other" });
+            }
+        }
+    }
+
+    /// Returns whether the endpoint is "secure": handshake, trusted and name-matching.
+    fn add_certificate(&mut self, r: &EndpointRecord, s: Stages) -> bool {
+        let Some(c) = &r.certificate else {
+            return false;
+        };
+        self.certs = self.certs.saturating_add(1);
+        self.trust.add(c.trust.as_str());
+        self.name_result.add(name_result(c.names.result));
+        if let Some(m) = c.names.mx_host_matches {
+            self.mx_checked = self.mx_checked.saturating_add(1);
+            self.mx_match = self.mx_match.saturating_add(u64::from(m));
+        }
+        if let Some(m) = c.names.domain_matches {
+            self.domain_checked = self.domain_checked.saturating_add(1);
+            self.domain_match = self.domain_match.saturating_add(u64::from(m));
+        }
+        let mut ids: Vec<&str> = c.findings.iter().map(|f| f.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            self.cert_findings.add(id);
+        }
+        let self_signed = c.trust == TrustClass::SelfSigned;
+        if let Some(leaf) = c.leaf() {
+            self.leaves = self.leaves.saturating_add(1);
+            if self_signed {
+                let subject = leaf.subject_cn.as_deref().unwrap_or(&leaf.subject);
+                self.self_signed_subjects.add(subject);
+            } else {
+                self.issuers
+                    .add(leaf.issuer_org.as_deref().unwrap_or("(no organisation)"));
+            }
+            self.key_types.add(&key_type(&leaf.key));
+            self.sig_hashes.add(hash_name(leaf.signature.hash));
+            self.validity.add(validity_bucket(leaf.validity_days));
+            if let Some(ip) = r.ip {
+                let label = leaf.subject_cn.as_deref().unwrap_or(&leaf.subject);
+                if let Some(first) = c.certificates.first() {
+                    self.cert_clusters.add(&first.sha256, ip, label);
+                }
+                self.spki_clusters.add(&leaf.spki_sha256, ip, label);
+            }
+        }
+        is_secure(r, s)
+    }
+
+    fn add_domain(&mut self, r: &EndpointRecord, s: Stages, secure: bool) {
+        let Some(domain) = &r.domain else { return };
+        let key = fnv1a(&domain.to_ascii_lowercase());
+        if !self.domains.contains_key(&key) && self.domains.len() >= self.domain_cap {
+            self.domains_overflow = self.domains_overflow.saturating_add(1);
+            return;
+        }
+        let d = self.domains.entry(key).or_default();
+        let inc = |n: &mut u32, b: bool| *n = n.saturating_add(u32::from(b));
+        inc(&mut d.records, true);
+        inc(&mut d.endpoints, r.ip.is_some());
+        inc(&mut d.reached, s.greeting);
+        inc(&mut d.tls, s.greeting && s.offered);
+        inc(&mut d.handshake, s.greeting && s.handshake);
+        inc(&mut d.secure, s.greeting && secure);
+        inc(&mut d.null_mx, r.status == Status::NullMx);
+        inc(
+            &mut d.dns_failed,
+            r.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Dns),
+        );
+        if let Some(mx) = &r.mx {
+            if r.status != Status::NullMx {
+                d.add_mx(fnv1a(&mx.host.to_ascii_lowercase()));
+            }
+        }
+    }
+
+    /// Adds another aggregate (another shard of the same scan).
+    pub fn merge(&mut self, o: &Aggregate) {
+        self.input.merge(&o.input);
+        let add = |a: &mut u64, b: u64| *a = a.saturating_add(b);
+        add(&mut self.targeted, o.targeted);
+        add(&mut self.tcp_open, o.tcp_open);
+        add(&mut self.greeting, o.greeting);
+        add(&mut self.tls_offered, o.tls_offered);
+        add(&mut self.handshake_ok, o.handshake_ok);
+        add(&mut self.partial, o.partial);
+        self.loss.merge(&o.loss);
+        add(&mut self.ehlo_seen, o.ehlo_seen);
+        add(&mut self.starttls_offered, o.starttls_offered);
+        add(&mut self.starttls_attempted, o.starttls_attempted);
+        add(&mut self.injection_tested, o.injection_tested);
+        self.anomalies.merge(&o.anomalies);
+        add(&mut self.versions_probed, o.versions_probed);
+        self.version_supported.merge(&o.version_supported);
+        self.best_version.merge(&o.best_version);
+        add(&mut self.best_version_known, o.best_version_known);
+        add(&mut self.handshake_suites, o.handshake_suites);
+        self.suites.merge(&o.suites);
+        self.kx.merge(&o.kx);
+        add(&mut self.forward_secrecy, o.forward_secrecy);
+        self.strength.merge(&o.strength);
+        add(&mut self.suites_probed, o.suites_probed);
+        self.weak_support.merge(&o.weak_support);
+        add(&mut self.dh_measured, o.dh_measured);
+        self.dh_class.merge(&o.dh_class);
+        add(&mut self.certs, o.certs);
+        self.trust.merge(&o.trust);
+        self.name_result.merge(&o.name_result);
+        add(&mut self.mx_checked, o.mx_checked);
+        add(&mut self.mx_match, o.mx_match);
+        add(&mut self.domain_checked, o.domain_checked);
+        add(&mut self.domain_match, o.domain_match);
+        add(&mut self.leaves, o.leaves);
+        self.issuers.merge(&o.issuers);
+        self.self_signed_subjects.merge(&o.self_signed_subjects);
+        self.cert_findings.merge(&o.cert_findings);
+        self.key_types.merge(&o.key_types);
+        self.sig_hashes.merge(&o.sig_hashes);
+        self.validity.merge(&o.validity);
+        self.cert_clusters.merge(&o.cert_clusters);
+        self.spki_clusters.merge(&o.spki_clusters);
+        for (k, d) in &o.domains {
+            if let Some(mine) = self.domains.get_mut(k) {
+                mine.merge(d);
+            } else if self.domains.len() < self.domain_cap {
+                self.domains.insert(*k, d.clone());
+            } else {
+                add(&mut self.domains_overflow, u64::from(d.records));
+            }
+        }
+        add(&mut self.domains_overflow, o.domains_overflow);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mxray_schema::synth::{handshake, kinds, Ident};
+
+    #[test]
+    fn partial_records_are_counted_apart_and_kept_out_of_version_and_suite_tables() {
+        // A full-profile kind with versions and accepted suites.
+        let spec = kinds()
+            .into_iter()
+            .find(|k| !k.accepted.is_empty() && !k.versions.is_empty())
+            .unwrap_or_else(|| panic!("the fixture has a full-profile kind"));
+        let complete = handshake(&Ident::new("a.example", "mx.a.example", "192.0.2.1"), &spec);
+        let mut partial = handshake(&Ident::new("b.example", "mx.b.example", "192.0.2.2"), &spec);
+        partial.status = Status::Partial;
+
+        let mut a = Aggregate::default();
+        a.add(&complete);
+        a.add(&partial);
+        assert_eq!(a.partial, 1);
+        assert_eq!(a.handshake_ok, 2, "a partial record's handshake is a fact");
+        assert_eq!(a.versions_probed, 1, "only the complete record's versions");
+        assert_eq!(a.suites_probed, 1, "only the complete record's suites");
+
+        let report = crate::tables::build(&a, None);
+        let funnel = &report.sections[0].tables[0];
+        let row = funnel.rows.iter().find(|r| r.key == "partial");
+        assert_eq!(row.map(|r| r.count), Some(1), "{funnel:?}");
+
+        let mut none = Aggregate::default();
+        none.add(&complete);
+        let report = crate::tables::build(&none, None);
+        assert!(!report.sections[0].tables[0]
+            .rows
+            .iter()
+            .any(|r| r.key == "partial"));
+    }
+
+    #[test]
+    fn certificate_findings_are_counted_once_per_chain_by_id() {
+        use cert_audit::{Finding, FindingId, Severity};
+        let spec = kinds()
+            .into_iter()
+            .find(|k| {
+                handshake(&Ident::new("x.example", "mx.x.example", "192.0.2.9"), k)
+                    .certificate
+                    .is_some()
+            })
+            .unwrap_or_else(|| panic!("the fixture has a kind with a certificate"));
+        let finding = |id| Finding {
+            id,
+            severity: Severity::Low,
+            cert_index: Some(0),
+            message: String::new(),
+        };
+        let mut one = handshake(&Ident::new("a.example", "mx.a.example", "192.0.2.1"), &spec);
+        let mut two = handshake(&Ident::new("b.example", "mx.b.example", "192.0.2.2"), &spec);
+        if let Some(c) = one.certificate.as_mut() {
+            c.findings = vec![
+                finding(FindingId::EkuMissing),
+                finding(FindingId::RsaExponent),
+            ];
+        }
+        if let Some(c) = two.certificate.as_mut() {
+            // Twice in one chain (two certificates): counted once for the chain.
+            c.findings = vec![
+                finding(FindingId::RsaExponent),
+                finding(FindingId::RsaExponent),
+            ];
+        }
+        let mut a = Aggregate::default();
+        a.add(&one);
+        a.add(&two);
+        let report = crate::tables::build(&a, None);
+        let table = report
+            .sections
+            .iter()
+            .flat_map(|s| &s.tables)
+            .find(|t| t.id == "findings")
+            .unwrap_or_else(|| panic!("no findings table"));
+        let count = |k: &str| {
+            table
+                .rows
+                .iter()
+                .find(|r| r.key == k)
+                .map(|r| (r.count, r.total))
+        };
+        assert_eq!(count("rsa-exponent"), Some((2, 2)));
+        assert_eq!(count("eku-missing"), Some((1, 2)));
+        assert_eq!(table.rows.len(), 2);
+    }
+}

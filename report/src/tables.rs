@@ -1,0 +1,909 @@
+//! The tables of the report, built from an [`Aggregate`] (and a baseline's).
+//!
+//! Every table has the same shape: rows of `label, count, total` where the share is
+//! `count / total` (each row names its own denominator, so a table can mix "of all endpoints"
+//! and "of the endpoints probed"). Renderers ([`super::text`], [`super::markdown`],
+//! [`super::json`], [`super::html`]) only lay these rows out. Row keys are stable machine ids
+//! (or the value itself for value tables); a baseline row is matched by section, table and key.
+
+use serde::Serialize;
+
+use super::aggregate::{
+    Aggregate, DomainState, DH_CLASSES, KX_CLASSES, LOSS_CAUSES, STRENGTH_CLASSES,
+    VALIDITY_BUCKETS, VERSIONS, WEAK_CLASSES,
+};
+use super::counter::{Counter, IPS_PER_CLUSTER};
+
+/// Rows shown in "top" tables; the rest is summed in one row.
+pub const TOP_N: usize = 15;
+
+/// Longest label shown, in characters.
+pub const MAX_LABEL_CHARS: usize = 72;
+
+/// How a table is drawn in the HTML report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Chart {
+    /// Horizontal bars, one per row.
+    Bars,
+    /// Vertical bars over ordered buckets.
+    Histogram,
+    /// No chart.
+    None,
+}
+
+/// The counts of the same row in the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Baseline {
+    /// The baseline's count.
+    pub count: u64,
+    /// The baseline's denominator.
+    pub total: u64,
+}
+
+/// One row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Stable key (machine id or the value).
+    pub key: String,
+    /// Display label (sanitised: no control or bidi characters, at most [`MAX_LABEL_CHARS`]).
+    pub label: String,
+    /// Count.
+    pub count: u64,
+    /// Denominator of the share.
+    pub total: u64,
+    /// The baseline's row, when a baseline was given and has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
+}
+
+/// Share `count / total` in percent, `None` when `total` is 0.
+pub fn share(count: u64, total: u64) -> Option<f64> {
+    if total == 0 {
+        None
+    } else {
+        // Precision loss above 2^53 is irrelevant for a percentage.
+        #[allow(clippy::cast_precision_loss)]
+        Some(count as f64 * 100.0 / total as f64)
+    }
+}
+
+impl Row {
+    fn new(key: &str, label: &str, count: u64, total: u64) -> Self {
+        Self {
+            key: key.to_owned(),
+            label: clean_label(label),
+            count,
+            total,
+            baseline: None,
+        }
+    }
+
+    /// The share in percent.
+    pub fn share(&self) -> Option<f64> {
+        share(self.count, self.total)
+    }
+
+    /// Change of the count since the baseline.
+    pub fn delta_count(&self) -> Option<i128> {
+        self.baseline
+            .map(|b| i128::from(self.count) - i128::from(b.count))
+    }
+
+    /// Change of the share since the baseline, in percentage points.
+    pub fn delta_pp(&self) -> Option<f64> {
+        let b = self.baseline?;
+        Some(self.share()? - share(b.count, b.total)?)
+    }
+
+    /// The baseline cell: `count (share)`, or `–` without a baseline.
+    pub fn fmt_baseline(&self) -> String {
+        self.baseline.map_or_else(
+            || "–".to_owned(),
+            |b| format!("{} ({})", b.count, fmt_share(share(b.count, b.total))),
+        )
+    }
+}
+
+/// One table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    /// Stable id within its section.
+    pub id: &'static str,
+    /// Title.
+    pub title: String,
+    /// What the share is of.
+    pub denominator: &'static str,
+    /// A remark shown under the table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// How the HTML report draws it.
+    pub chart: Chart,
+    /// Rows, in display order.
+    pub rows: Vec<Row>,
+}
+
+/// A group of tables.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Section {
+    /// Stable id.
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// Tables.
+    pub tables: Vec<Table>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// What was read.
+    pub input: super::aggregate::InputStats,
+    /// What the baseline read, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_input: Option<super::aggregate::InputStats>,
+    /// The sections, in order.
+    pub sections: Vec<Section>,
+}
+
+/// A label safe to print anywhere: control characters (ANSI escapes, newlines) and bidi
+/// overrides are shown escaped by [`mxray_schema::text::escape`] (`\x1b`, `\u{202e}`), as in every
+/// terminal output, and it is cut to [`MAX_LABEL_CHARS`] characters (with `…`).
+pub fn clean_label(s: &str) -> String {
+    cut_label(s, MAX_LABEL_CHARS)
+}
+
+/// Escapes `s` and cuts it to `max` characters, the last one `…` when cut.
+fn cut_label(s: &str, max: usize) -> String {
+    // Escaping grows a string at most tenfold: no need to escape what will be cut anyway.
+    let head: String = s.chars().take(max.saturating_add(1)).collect();
+    let escaped = mxray_schema::text::escape(&head);
+    if escaped.chars().count() <= max {
+        return escaped;
+    }
+    let mut out: String = escaped.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn table(
+    id: &'static str,
+    title: &str,
+    denominator: &'static str,
+    chart: Chart,
+    rows: Vec<Row>,
+) -> Table {
+    Table {
+        id,
+        title: title.to_owned(),
+        denominator,
+        note: None,
+        chart,
+        rows,
+    }
+}
+
+/// Rows for a fixed list of keys (all shown, zero or not), then any key not in the list.
+fn fixed_rows(c: &Counter, keys: &[(&str, &str)], total: u64) -> Vec<Row> {
+    let mut rows: Vec<Row> = keys
+        .iter()
+        .map(|(k, l)| Row::new(k, l, c.get(k), total))
+        .collect();
+    for (k, n) in c.iter() {
+        if !keys.iter().any(|(x, _)| *x == k) {
+            rows.push(Row::new(k, k, n, total));
+        }
+    }
+    if c.other() > 0 {
+        rows.push(Row::new("(other)", "(other values)", c.other(), total));
+    }
+    rows
+}
+
+/// The largest [`TOP_N`] values, then one row for the rest.
+/// Every key of a counter, most frequent first, and what the counter could not hold.
+fn c_all_rows(c: &Counter, total: u64) -> Vec<Row> {
+    let mut rows: Vec<Row> = c
+        .by_count()
+        .iter()
+        .map(|(k, n)| Row::new(k, k, *n, total))
+        .collect();
+    if c.other() > 0 {
+        rows.push(Row::new("(other)", "(other values)", c.other(), total));
+    }
+    rows
+}
+
+fn top_rows(c: &Counter, total: u64) -> Vec<Row> {
+    let all = c.by_count();
+    let mut rows: Vec<Row> = all
+        .iter()
+        .take(TOP_N)
+        .map(|(k, n)| Row::new(k, k, *n, total))
+        .collect();
+    let rest_values = all.len().saturating_sub(TOP_N);
+    let rest: u64 = all
+        .iter()
+        .skip(TOP_N)
+        .fold(c.other(), |a, (_, n)| a.saturating_add(*n));
+    if rest > 0 {
+        let label = if c.other() > 0 {
+            format!("(other: {rest_values}+ values)")
+        } else {
+            format!("(other: {rest_values} values)")
+        };
+        rows.push(Row::new("(other)", &label, rest, total));
+    }
+    rows
+}
+
+fn funnel(a: &Aggregate) -> Section {
+    let t = a.targeted;
+    let rows = vec![
+        Row::new("targeted", "endpoints targeted", a.targeted, t),
+        Row::new("tcp_open", "TCP connection", a.tcp_open, t),
+        Row::new("greeting", "SMTP greeting (2xx)", a.greeting, t),
+        Row::new(
+            "tls_offered",
+            "STARTTLS offered (or implicit TLS)",
+            a.tls_offered,
+            t,
+        ),
+        Row::new("handshake", "TLS handshake completed", a.handshake_ok, t),
+    ];
+    let mut rows = rows;
+    if a.partial > 0 {
+        rows.push(Row::new(
+            "partial",
+            "partial: the endpoint deadline cut probes short (versions, suites left out)",
+            a.partial,
+            t,
+        ));
+    }
+    let mut loss = table(
+        "loss",
+        "Causes of loss",
+        "records",
+        Chart::Bars,
+        fixed_rows(&a.loss, LOSS_CAUSES, t),
+    );
+    loss.rows.retain(|r| r.count > 0 || r.baseline.is_some());
+    loss.note = Some(
+        "Each record that did not complete a handshake, by the first reason; 421 and refused \
+         connections are retried first and are not \"no STARTTLS\"."
+            .to_owned(),
+    );
+    Section {
+        id: "funnel",
+        title: "1. Funnel",
+        tables: vec![
+            table("funnel", "Funnel", "records", Chart::Bars, rows),
+            loss,
+        ],
+    }
+}
+
+fn anomalies(a: &Aggregate) -> Section {
+    let rows = vec![
+        Row::new(
+            "stripped",
+            "STARTTLS capability stripped (XXXXXXXA)",
+            a.anomalies.get("stripped"),
+            a.ehlo_seen,
+        ),
+        Row::new(
+            "refused",
+            "STARTTLS refused after being offered",
+            a.anomalies.get("refused"),
+            a.starttls_attempted,
+        ),
+        Row::new(
+            "unexpected_reply",
+            "STARTTLS answered with neither 220 nor a refusal",
+            a.anomalies.get("unexpected_reply"),
+            a.starttls_attempted,
+        ),
+        Row::new(
+            "bytes_after_220",
+            "bytes after the 220 reply to STARTTLS",
+            a.anomalies.get("bytes_after_220"),
+            a.starttls_attempted,
+        ),
+        Row::new(
+            "injection_vulnerable",
+            "command injection (plaintext crosses the upgrade)",
+            a.anomalies.get("injection_vulnerable"),
+            a.injection_tested,
+        ),
+        Row::new(
+            "injection_inconclusive",
+            "injection test inconclusive",
+            a.anomalies.get("injection_inconclusive"),
+            a.injection_tested,
+        ),
+        Row::new(
+            "helo_fallback",
+            "EHLO refused, HELO used",
+            a.anomalies.get("helo_fallback"),
+            a.ehlo_seen,
+        ),
+    ];
+    let mut t = table(
+        "anomalies",
+        "STARTTLS anomalies",
+        "its base: EHLO seen, STARTTLS sent, or injection tested",
+        Chart::Bars,
+        rows,
+    );
+    t.note = Some(format!(
+        "EHLO seen: {}; STARTTLS offered: {}; STARTTLS command sent: {}; injection tested: {}.",
+        a.ehlo_seen, a.starttls_offered, a.starttls_attempted, a.injection_tested
+    ));
+    Section {
+        id: "starttls",
+        title: "2. STARTTLS anomalies",
+        tables: vec![t],
+    }
+}
+
+fn versions(a: &Aggregate) -> Section {
+    let supported = table(
+        "supported",
+        "Protocol versions supported",
+        "endpoints with version probes",
+        Chart::Histogram,
+        fixed_rows(&a.version_supported, VERSIONS, a.versions_probed),
+    );
+    let best = table(
+        "best",
+        "Best protocol version",
+        "endpoints with a known version",
+        Chart::Histogram,
+        fixed_rows(&a.best_version, VERSIONS, a.best_version_known),
+    );
+    Section {
+        id: "versions",
+        title: "3. Protocol versions",
+        tables: vec![supported, best],
+    }
+}
+
+fn suites(a: &Aggregate) -> Section {
+    let h = a.handshake_suites;
+    let top = table(
+        "top",
+        "Top negotiated cipher suites",
+        "completed handshakes",
+        Chart::Bars,
+        top_rows(&a.suites, h),
+    );
+    let kx = table(
+        "kx",
+        "Key exchange of the negotiated suite",
+        "completed handshakes",
+        Chart::Bars,
+        fixed_rows(&a.kx, KX_CLASSES, h),
+    );
+    let fs = table(
+        "fs",
+        "Forward secrecy",
+        "completed handshakes",
+        Chart::Bars,
+        vec![
+            Row::new("fs", "forward secrecy", a.forward_secrecy, h),
+            Row::new(
+                "no_fs",
+                "no forward secrecy",
+                h.saturating_sub(a.forward_secrecy),
+                h,
+            ),
+        ],
+    );
+    let strength = table(
+        "strength",
+        "Strength classes of the negotiated suite",
+        "completed handshakes",
+        Chart::Bars,
+        fixed_rows(&a.strength, STRENGTH_CLASSES, h),
+    );
+    let mut weak = table(
+        "weak_support",
+        "Support for weak classes (full profile)",
+        "endpoints whose suites were enumerated",
+        Chart::Bars,
+        fixed_rows(&a.weak_support, WEAK_CLASSES, a.suites_probed),
+    );
+    weak.note = Some(format!(
+        "Over the {} endpoints whose accepted suites were enumerated.",
+        a.suites_probed
+    ));
+    Section {
+        id: "suites",
+        title: "4. Cipher suites",
+        tables: vec![top, kx, fs, strength, weak],
+    }
+}
+
+fn dh(a: &Aggregate) -> Section {
+    let sizes = table(
+        "sizes",
+        "DH prime sizes",
+        "endpoints with a DHE suite measured",
+        Chart::Histogram,
+        fixed_rows(&a.dh_class, DH_CLASSES, a.dh_measured),
+    );
+    let p = a.suites_probed;
+    let logjam = table(
+        "logjam",
+        "Export and weak DH (Logjam)",
+        "endpoints whose suites were enumerated",
+        Chart::Bars,
+        vec![
+            Row::new(
+                "export_dhe",
+                "DHE EXPORT suite accepted",
+                a.weak_support.get("export_dhe"),
+                p,
+            ),
+            Row::new(
+                "export",
+                "any EXPORT suite accepted",
+                a.weak_support.get("export"),
+                p,
+            ),
+        ],
+    );
+    Section {
+        id: "dh",
+        title: "5. Diffie-Hellman",
+        tables: vec![sizes, logjam],
+    }
+}
+
+/// Trust classes in display order.
+pub const TRUST_CLASSES: &[(&str, &str)] = &[
+    ("trusted", "trusted"),
+    ("self_signed", "self-signed"),
+    ("self_issued", "self-issued, signature not checked"),
+    ("unknown_issuer", "unknown CA"),
+    ("incomplete_chain", "incomplete chain"),
+    ("expired", "expired"),
+    ("not_yet_valid", "not yet valid"),
+    ("bad_signature", "bad signature"),
+    ("other", "other validation error"),
+    ("malformed", "malformed leaf"),
+    ("no_certificate", "no certificate"),
+    ("limit_exceeded", "chain over the limits"),
+];
+
+const NAME_RESULTS: &[(&str, &str)] = &[
+    ("mx_host", "names the MX host"),
+    ("mail_domain", "names the mail domain (not the MX host)"),
+    ("mismatch", "names neither"),
+    ("not_checked", "not checked"),
+];
+
+fn certificates(a: &Aggregate) -> Section {
+    let c = a.certs;
+    let l = a.leaves;
+    let classes = table(
+        "trust",
+        "Certificate classes (exclusive)",
+        "certificates audited",
+        Chart::Bars,
+        fixed_rows(&a.trust, TRUST_CLASSES, c),
+    );
+    let mut names = fixed_rows(&a.name_result, NAME_RESULTS, c);
+    names.push(Row::new(
+        "mx_host_matches",
+        "MX host matches (where checked)",
+        a.mx_match,
+        a.mx_checked,
+    ));
+    names.push(Row::new(
+        "domain_matches",
+        "mail domain matches (where checked)",
+        a.domain_match,
+        a.domain_checked,
+    ));
+    let names = table(
+        "names",
+        "Name match",
+        "certificates audited",
+        Chart::Bars,
+        names,
+    );
+    let not_self = l.saturating_sub(a.self_signed_subjects.total());
+    let issuers = table(
+        "issuers",
+        "Top issuing CAs (issuer organisation)",
+        "leaves not self-signed",
+        Chart::Bars,
+        top_rows(&a.issuers, not_self),
+    );
+    let self_signed = table(
+        "self_signed",
+        "Top self-signed subjects",
+        "self-signed leaves",
+        Chart::Bars,
+        top_rows(&a.self_signed_subjects, a.self_signed_subjects.total()),
+    );
+    let findings = table(
+        "findings",
+        "Certificate findings (chains with each finding id)",
+        "certificates audited",
+        Chart::Bars,
+        c_all_rows(&a.cert_findings, c),
+    );
+    let keys = table(
+        "keys",
+        "Key types and sizes",
+        "parsed leaves",
+        Chart::Bars,
+        top_rows(&a.key_types, l),
+    );
+    let hashes = table(
+        "hashes",
+        "Signature hashes",
+        "parsed leaves",
+        Chart::Bars,
+        top_rows(&a.sig_hashes, l),
+    );
+    let validity = table(
+        "validity",
+        "Validity lengths",
+        "parsed leaves",
+        Chart::Histogram,
+        fixed_rows(&a.validity, VALIDITY_BUCKETS, l),
+    );
+    let mut section = Section {
+        id: "certificates",
+        title: "6. Certificates",
+        tables: vec![
+            classes,
+            names,
+            findings,
+            issuers,
+            self_signed,
+            keys,
+            hashes,
+            validity,
+        ],
+    };
+    section.tables.push(cluster_table(
+        "shared_certs",
+        "Certificates shared across IPs",
+        a,
+        true,
+    ));
+    section.tables.push(cluster_table(
+        "shared_keys",
+        "Keys (SPKI) shared across IPs",
+        a,
+        false,
+    ));
+    section
+}
+
+fn cluster_table(id: &'static str, title: &str, a: &Aggregate, certs: bool) -> Table {
+    let clusters = if certs {
+        &a.cert_clusters
+    } else {
+        &a.spki_clusters
+    };
+    let shared = clusters.shared();
+    let endpoints_shared: u64 = shared
+        .iter()
+        .fold(0, |acc, (_, c)| acc.saturating_add(c.endpoints));
+    let mut rows: Vec<Row> = shared
+        .iter()
+        .take(TOP_N)
+        .map(|(k, c)| {
+            let ips = if c.ips_capped {
+                format!("{IPS_PER_CLUSTER}+")
+            } else {
+                c.ips.len().to_string()
+            };
+            let short = super::counter::truncate(k, 16);
+            let label = format!("{short}… {} ({ips} IPs)", c.label);
+            Row::new(k, &label, c.endpoints, a.leaves)
+        })
+        .collect();
+    rows.push(Row::new(
+        "(all shared)",
+        &format!("all endpoints sharing one ({} distinct)", shared.len()),
+        endpoints_shared,
+        a.leaves,
+    ));
+    let mut t = table(id, title, "parsed leaves (endpoints)", Chart::None, rows);
+    let mut note = format!(
+        "Largest first (by distinct IPs); count = endpoints presenting it. {} distinct {} seen.",
+        clusters.len(),
+        if certs { "certificates" } else { "keys" }
+    );
+    if clusters.overflow() > 0 {
+        note.push_str(&format!(
+            " {} endpoints not clustered (cap on distinct values reached).",
+            clusters.overflow()
+        ));
+    }
+    t.note = Some(note);
+    t
+}
+
+fn domains(a: &Aggregate) -> Section {
+    let mut n = 0u64;
+    let mut null_mx = 0u64;
+    let mut dns_only = 0u64;
+    let mut reached = 0u64;
+    let mut all_tls = 0u64;
+    let mut some_tls = 0u64;
+    let mut no_tls = 0u64;
+    let mut all_hs = 0u64;
+    let mut all_secure = 0u64;
+    let mut mx_hist = Counter::with_cap(16);
+    let mut ep_hist = Counter::with_cap(16);
+    let inc = |x: &mut u64, b: bool| *x = x.saturating_add(u64::from(b));
+    let mut keys: Vec<&u64> = a.domains.keys().collect();
+    keys.sort_unstable();
+    for d in keys.iter().filter_map(|k| a.domains.get(*k)) {
+        let d: &DomainState = d;
+        inc(&mut n, true);
+        inc(&mut null_mx, d.null_mx > 0);
+        inc(&mut dns_only, d.dns_failed > 0 && d.endpoints == 0);
+        let r = d.reached > 0;
+        inc(&mut reached, r);
+        inc(&mut all_tls, r && d.tls == d.reached);
+        inc(&mut some_tls, r && d.tls > 0 && d.tls < d.reached);
+        inc(&mut no_tls, r && d.tls == 0);
+        inc(&mut all_hs, r && d.handshake == d.reached);
+        inc(&mut all_secure, r && d.secure == d.reached);
+        if d.null_mx == 0 {
+            mx_hist.add(match d.mx.len() {
+                0 => "0",
+                1 => "1",
+                2 => "2",
+                3 => "3",
+                _ => "4+",
+            });
+            ep_hist.add(match d.endpoints {
+                0 => "0",
+                1 => "1",
+                2 => "2",
+                3 | 4 => "3-4",
+                _ => "5+",
+            });
+        }
+    }
+    let mut states = table(
+        "states",
+        "Domains",
+        "domains",
+        Chart::Bars,
+        vec![
+            Row::new("domains", "domains", n, n),
+            Row::new("null_mx", "null MX", null_mx, n),
+            Row::new("dns_failed", "DNS failure, no endpoint", dns_only, n),
+            Row::new("reached", "some MX endpoint answered", reached, n),
+            Row::new(
+                "all_starttls",
+                "every MX endpoint offers STARTTLS",
+                all_tls,
+                n,
+            ),
+            Row::new(
+                "some_starttls",
+                "some but not every MX endpoint offers STARTTLS",
+                some_tls,
+                n,
+            ),
+            Row::new("no_starttls", "no MX endpoint offers STARTTLS", no_tls, n),
+            Row::new(
+                "all_handshake",
+                "every MX endpoint completes a handshake",
+                all_hs,
+                n,
+            ),
+            Row::new(
+                "all_secure",
+                "every MX endpoint: STARTTLS, trusted, name-matching",
+                all_secure,
+                n,
+            ),
+        ],
+    );
+    let mut note =
+        "\"Every MX endpoint\" is over the endpoints that answered with an SMTP greeting."
+            .to_owned();
+    if a.domains_overflow > 0 {
+        note.push_str(&format!(
+            " {} records of domains beyond the cap on distinct domains are not counted.",
+            a.domains_overflow
+        ));
+    }
+    states.note = Some(note);
+    let mx = table(
+        "mx_per_domain",
+        "MX hosts per domain",
+        "domains without null MX",
+        Chart::Histogram,
+        fixed_rows(
+            &mx_hist,
+            &[
+                ("0", "0"),
+                ("1", "1"),
+                ("2", "2"),
+                ("3", "3"),
+                ("4+", "4 or more"),
+            ],
+            mx_hist.total(),
+        ),
+    );
+    let ep = table(
+        "endpoints_per_domain",
+        "Endpoints per domain",
+        "domains without null MX",
+        Chart::Histogram,
+        fixed_rows(
+            &ep_hist,
+            &[
+                ("0", "0"),
+                ("1", "1"),
+                ("2", "2"),
+                ("3-4", "3-4"),
+                ("5+", "5 or more"),
+            ],
+            ep_hist.total(),
+        ),
+    );
+    Section {
+        id: "domains",
+        title: "7. Per domain",
+        tables: vec![states, mx, ep],
+    }
+}
+
+/// Builds the report of `a`, with the changes since `baseline` when given.
+pub fn build(a: &Aggregate, baseline: Option<&Aggregate>) -> Report {
+    let mut report = Report {
+        input: a.input.clone(),
+        baseline_input: baseline.map(|b| b.input.clone()),
+        sections: sections(a),
+    };
+    if let Some(b) = baseline {
+        let old = sections(b);
+        attach_baseline(&mut report.sections, &old);
+    }
+    report
+}
+
+fn sections(a: &Aggregate) -> Vec<Section> {
+    vec![
+        funnel(a),
+        anomalies(a),
+        versions(a),
+        suites(a),
+        dh(a),
+        certificates(a),
+        domains(a),
+    ]
+}
+
+fn attach_baseline(new: &mut [Section], old: &[Section]) {
+    for s in new.iter_mut() {
+        let Some(os) = old.iter().find(|o| o.id == s.id) else {
+            continue;
+        };
+        for t in &mut s.tables {
+            let Some(ot) = os.tables.iter().find(|o| o.id == t.id) else {
+                continue;
+            };
+            for r in &mut t.rows {
+                let found = ot.rows.iter().find(|o| o.key == r.key);
+                r.baseline = Some(match found {
+                    Some(o) => Baseline {
+                        count: o.count,
+                        total: o.total,
+                    },
+                    // Not in the baseline (or not in its top rows): zero of its denominator.
+                    None => Baseline {
+                        count: 0,
+                        total: ot.rows.first().map_or(0, |o| o.total),
+                    },
+                });
+            }
+        }
+    }
+}
+
+/// Formats a share: `12.5%`, or `–` without a denominator.
+pub fn fmt_share(s: Option<f64>) -> String {
+    match s {
+        Some(v) => format!("{v:.1}%"),
+        None => "–".to_owned(),
+    }
+}
+
+/// Formats a count change: `+3`, `-2`, `0`.
+pub fn fmt_delta(d: Option<i128>) -> String {
+    match d {
+        Some(v) if v > 0 => format!("+{v}"),
+        Some(v) => v.to_string(),
+        None => "–".to_owned(),
+    }
+}
+
+/// Formats a change in percentage points: `+1.5 pp`.
+pub fn fmt_pp(d: Option<f64>) -> String {
+    match d {
+        Some(v) => {
+            let s = format!("{v:+.1} pp");
+            // "-0.0 pp" reads badly.
+            if s == "-0.0 pp" {
+                "+0.0 pp".to_owned()
+            } else {
+                s
+            }
+        }
+        None => "–".to_owned(),
+    }
+}
+
+/// The input summary lines shared by the text renderers.
+pub fn input_lines(r: &Report) -> Vec<String> {
+    let mut v = Vec::new();
+    let i = &r.input;
+    v.push(format!(
+        "Input: {} file(s), {} lines, {} records; {} malformed, {} too long, {} other schema version, {} blank.",
+        i.files, i.lines, i.records, i.malformed, i.too_long, i.other_schema, i.blank
+    ));
+    if i.degraded > 0 {
+        v.push(format!(
+            "  {} record(s) hold values this version does not know: counted without that section.",
+            i.degraded
+        ));
+    }
+    if i.superseded > 0 {
+        v.push(format!(
+            "  {} record(s) superseded by a later final record of the same unit (interrupted, or written again): not counted.",
+            i.superseded
+        ));
+    }
+    if i.shared > 0 {
+        v.push(format!(
+            "  {} record(s) share an endpoint counted through another record: counted for their domain only.",
+            i.shared
+        ));
+    }
+    for p in &i.problems {
+        v.push(format!("  problem: {}", clean_label_long(p)));
+    }
+    if let Some(b) = &r.baseline_input {
+        v.push(format!(
+            "Baseline: {} file(s), {} records; {} malformed.",
+            b.files, b.records, b.malformed
+        ));
+    }
+    v
+}
+
+/// Like [`clean_label`] with a larger limit (200 characters), for problem lines.
+pub fn clean_label_long(s: &str) -> String {
+    cut_label(s, 200)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_escaped_like_every_terminal_output() {
+        let hostile = "Old CA \u{1b}[31m\u{202e}x\u{7}";
+        assert_eq!(clean_label(hostile), "Old CA \\x1b[31m\\u{202e}x\\x07");
+        assert_eq!(clean_label_long(hostile), "Old CA \\x1b[31m\\u{202e}x\\x07");
+        let long = "a".repeat(MAX_LABEL_CHARS + 5);
+        assert_eq!(clean_label(&long).chars().count(), MAX_LABEL_CHARS);
+        assert!(clean_label(&long).ends_with('…'));
+    }
+}

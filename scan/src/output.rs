@@ -1,0 +1,382 @@
+//! JSON Lines output: one record per line, written and flushed as each endpoint finishes.
+//!
+//! A dedicated thread owns the sink, so slow disks or pipes never block the network tasks
+//! beyond the bounded channel; it also keeps the statistics and drives the progress display.
+
+use std::collections::BTreeMap;
+use std::fs::OpenOptions;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+
+use tokio::sync::mpsc;
+
+use crate::progress::Progress;
+use mxray_schema::record::{EndpointRecord, Status};
+
+/// Counts of what was written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutputStats {
+    /// Records written.
+    pub records: u64,
+    /// Records with status `completed`.
+    pub completed: u64,
+    /// Records with status `failed`.
+    pub failed: u64,
+    /// Records with status `null_mx`.
+    pub null_mx: u64,
+    /// Records with status `interrupted`.
+    pub interrupted: u64,
+    /// Records with status `partial` (the endpoint deadline cut some probes short).
+    pub partial: u64,
+    /// Failed records by error kind (its JSON name).
+    pub errors_by_kind: BTreeMap<String, u64>,
+}
+
+/// The sending side: give it records.
+#[derive(Debug, Clone)]
+pub struct RecordSender(mpsc::Sender<EndpointRecord>);
+
+impl RecordSender {
+    /// Queues a record for writing; fails when the writer has stopped (output error).
+    pub async fn send(&self, rec: EndpointRecord) -> Result<(), OutputClosed> {
+        self.0.send(rec).await.map_err(|_| OutputClosed)
+    }
+}
+
+/// The output writer has stopped (its error is returned by [`WriterHandle::finish`]).
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the output writer stopped")]
+pub struct OutputClosed;
+
+/// The writer thread.
+#[derive(Debug)]
+pub struct WriterHandle(JoinHandle<io::Result<OutputStats>>);
+
+impl WriterHandle {
+    /// Waits for every queued record to be written (all senders must be dropped first).
+    pub fn finish(self) -> io::Result<OutputStats> {
+        self.0
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("output writer thread panicked")))
+    }
+}
+
+/// Starts the writer thread on `sink`.
+pub fn spawn_writer(
+    mut sink: Box<dyn Write + Send>,
+    progress: Progress,
+) -> (RecordSender, WriterHandle) {
+    let (tx, mut rx) = mpsc::channel::<EndpointRecord>(256);
+    let handle = std::thread::spawn(move || -> io::Result<OutputStats> {
+        let mut stats = OutputStats::default();
+        while let Some(rec) = rx.blocking_recv() {
+            let mut line = serde_json::to_vec(&rec).map_err(io::Error::other)?;
+            line.push(b'\n');
+            sink.write_all(&line)?;
+            sink.flush()?;
+            stats.records += 1;
+            match rec.status {
+                Status::Completed => stats.completed += 1,
+                Status::NullMx => stats.null_mx += 1,
+                Status::Interrupted => stats.interrupted += 1,
+                Status::Partial => stats.partial += 1,
+                _ => stats.failed += 1,
+            }
+            if let Some(err) = &rec.error {
+                if rec.status == Status::Failed {
+                    let kind = serde_json::to_value(err.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_else(|| "unknown".to_owned());
+                    *stats.errors_by_kind.entry(kind).or_insert(0) += 1;
+                }
+            }
+            progress.inc(stats.failed);
+        }
+        sink.flush()?;
+        Ok(stats)
+    });
+    (RecordSender(tx), WriterHandle(handle))
+}
+
+/// Fails when stdout was closed when mxray started (`>&-`). Rust's runtime then reopens it on
+/// `/dev/null` (read-write) before `main`, so everything written to it would vanish with exit
+/// code 0. A stdout redirected to `/dev/null` by the shell (`>/dev/null`, write-only) is
+/// accepted. Linux only (it reads `/proc/self`); elsewhere this always succeeds.
+pub fn check_stdout() -> io::Result<()> {
+    if stdout_was_closed() {
+        return Err(io::Error::new(
+            io::ErrorKind::BrokenPipe,
+            "stdout is closed (give an output file, or redirect stdout)",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether fd 1 is the read-write `/dev/null` that Rust's runtime opens in place of a closed
+/// stdout.
+fn stdout_was_closed() -> bool {
+    match std::fs::read_link("/proc/self/fd/1") {
+        Ok(target) if target == Path::new("/dev/null") => {}
+        _ => return false,
+    }
+    let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
+        return false;
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+        // O_ACCMODE == O_RDWR
+        .is_some_and(|flags| flags & 0o3 == 0o2)
+}
+
+/// Opens the output: stdout when `path` is `None` (an error if stdout was closed, see
+/// [`check_stdout`]); a file
+/// otherwise, truncated, or appended to when `append` (a missing final newline, left by a
+/// killed run, is added first).
+pub fn open_output(path: Option<&Path>, append: bool) -> io::Result<Box<dyn Write + Send>> {
+    let Some(path) = path else {
+        check_stdout()?;
+        return Ok(Box::new(io::stdout()));
+    };
+    if append {
+        let mut f = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)?;
+        let len = f.metadata()?.len();
+        if len > 0 {
+            f.seek(SeekFrom::Start(len - 1))?;
+            let mut last = [0u8; 1];
+            f.read_exact(&mut last)?;
+            if last != *b"\n" {
+                f.write_all(b"\n")?;
+            }
+        }
+        Ok(Box::new(f))
+    } else {
+        Ok(Box::new(
+            OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(path)?,
+        ))
+    }
+}
+
+/// What [`repair_torn_tail`] did to a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TailRepair {
+    /// The file is missing, empty, or ends with a newline: nothing to do.
+    Intact,
+    /// The last line was a whole record without its newline: the newline was added.
+    NewlineAdded,
+    /// The last line was torn (a record cut short): these bytes were cut off.
+    Cut {
+        /// Bytes removed from the end of the file.
+        bytes: u64,
+    },
+}
+
+/// Makes a JSON Lines file that records will be appended to end with a complete line: a last
+/// line without its newline (a run killed mid-write, a full disk) is kept and terminated when it
+/// is a record, and cut off otherwise, so that appending never leaves a bad line mid-file.
+/// Only the last [`crate::resume::MAX_RECORD_LINE`] bytes are read.
+pub fn repair_torn_tail(path: &Path) -> io::Result<TailRepair> {
+    let mut f = match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(TailRepair::Intact),
+        Err(e) => return Err(e),
+    };
+    let meta = f.metadata()?;
+    let len = meta.len();
+    if !meta.is_file() || len == 0 {
+        return Ok(TailRepair::Intact);
+    }
+    let window = len.min(crate::resume::MAX_RECORD_LINE as u64 + 1);
+    let from = len - window;
+    f.seek(SeekFrom::Start(from))?;
+    let mut tail = Vec::new();
+    (&mut f).take(window).read_to_end(&mut tail)?;
+    if tail.last() == Some(&b'\n') {
+        return Ok(TailRepair::Intact);
+    }
+    let start = match tail.iter().rposition(|&b| b == b'\n') {
+        Some(i) => i + 1,
+        // No line start within the window: a line longer than any record (the resume reader
+        // refuses it before we get here); leave the file to that error.
+        None if from > 0 => return Ok(TailRepair::Intact),
+        None => 0,
+    };
+    let last = tail.get(start..).unwrap_or_default();
+    let whole = std::str::from_utf8(last)
+        .map(crate::resume::is_record_line)
+        .unwrap_or(false);
+    if whole {
+        f.seek(SeekFrom::End(0))?;
+        f.write_all(b"\n")?;
+        f.flush()?;
+        return Ok(TailRepair::NewlineAdded);
+    }
+    let keep = from + start as u64;
+    f.set_len(keep)?;
+    f.sync_all()?;
+    Ok(TailRepair::Cut { bytes: len - keep })
+}
+
+/// Why an output file is refused before anything is written to it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputRefused {
+    /// The output is one of the inputs (the same file, hard links included).
+    #[error(
+        "output {} is the input {} (the same file): writing it would destroy the input; \
+         choose another output file",
+        output.display(),
+        input.display()
+    )]
+    IsInput {
+        /// The output path.
+        output: PathBuf,
+        /// The input it is the same file as.
+        input: PathBuf,
+    },
+    /// The output exists and holds data.
+    #[error(
+        "output {} already exists: choose another file, or add --force to overwrite it{}",
+        path.display(),
+        if *resumable { " (or --resume it to add to it)" } else { "" }
+    )]
+    Exists {
+        /// The output path.
+        path: PathBuf,
+        /// Whether `--resume` is a way to add to it (scan only).
+        resumable: bool,
+    },
+}
+
+/// Checks an output path before it is opened: refuses the same file (device and inode, so hard
+/// links and other spellings of the path count) as any of `inputs` (`-` means stdin, checked
+/// through `/dev/stdin`), and, unless `overwrite`, an existing non-empty regular file.
+/// Devices, pipes and empty files may always be written.
+pub fn check_output(
+    output: &Path,
+    inputs: &[&Path],
+    overwrite: bool,
+    resumable: bool,
+) -> Result<(), OutputRefused> {
+    if output == Path::new("-") {
+        return Ok(());
+    }
+    let Ok(out) = std::fs::metadata(output) else {
+        // Missing (created on open), or an error that opening it will report.
+        return Ok(());
+    };
+    for input in inputs {
+        let probe = if *input == Path::new("-") {
+            Path::new("/dev/stdin")
+        } else {
+            input
+        };
+        if let Ok(m) = std::fs::metadata(probe) {
+            if m.dev() == out.dev() && m.ino() == out.ino() && out.is_file() {
+                return Err(OutputRefused::IsInput {
+                    output: output.to_owned(),
+                    input: input.to_path_buf(),
+                });
+            }
+        }
+    }
+    if !overwrite && out.is_file() && out.len() > 0 {
+        return Err(OutputRefused::Exists {
+            path: output.to_owned(),
+            resumable,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("mxray-output-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap_or_default();
+        d
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_and_a_whole_last_record_is_terminated() {
+        let d = dir("tail");
+        let p = d.join("r.jsonl");
+        let rec =
+            r#"{"schema_version":1,"target":"a","ip":"127.0.0.1","port":25,"status":"completed"}"#;
+        assert_eq!(
+            repair_torn_tail(&p).ok(),
+            Some(TailRepair::Intact),
+            "missing"
+        );
+        assert!(std::fs::write(&p, format!("{rec}\n")).is_ok());
+        assert_eq!(repair_torn_tail(&p).ok(), Some(TailRepair::Intact));
+        assert!(std::fs::write(&p, format!("{rec}\n{{\"schema_version\":1,\"ta")).is_ok());
+        assert_eq!(
+            repair_torn_tail(&p).ok(),
+            Some(TailRepair::Cut { bytes: 23 })
+        );
+        assert_eq!(std::fs::read_to_string(&p).ok(), Some(format!("{rec}\n")));
+        assert!(std::fs::write(&p, format!("{rec}\n{rec}")).is_ok());
+        assert_eq!(repair_torn_tail(&p).ok(), Some(TailRepair::NewlineAdded));
+        assert_eq!(
+            std::fs::read_to_string(&p).ok(),
+            Some(format!("{rec}\n{rec}\n"))
+        );
+        assert!(std::fs::write(&p, "garbage").is_ok());
+        assert_eq!(
+            repair_torn_tail(&p).ok(),
+            Some(TailRepair::Cut { bytes: 7 })
+        );
+        assert_eq!(std::fs::read_to_string(&p).ok(), Some(String::new()));
+    }
+
+    #[test]
+    fn an_input_is_refused_as_output_even_through_a_hard_link() {
+        let d = dir("link");
+        let input = d.join("in.jsonl");
+        let link = d.join("link.jsonl");
+        assert!(std::fs::write(&input, "x\n").is_ok());
+        assert!(std::fs::hard_link(&input, &link).is_ok());
+        let r = check_output(&link, &[Path::new("other"), &input], true, false);
+        assert!(matches!(r, Err(OutputRefused::IsInput { .. })), "{r:?}");
+        let dotted = d.join(".").join("in.jsonl");
+        assert!(check_output(&dotted, &[&input], true, false).is_err());
+    }
+
+    #[test]
+    fn an_existing_output_needs_overwrite_but_a_missing_or_empty_one_does_not() {
+        let d = dir("exists");
+        let out = d.join("out.jsonl");
+        assert_eq!(check_output(&out, &[], false, false), Ok(()));
+        assert!(std::fs::write(&out, "").is_ok());
+        assert_eq!(check_output(&out, &[], false, false), Ok(()));
+        assert!(std::fs::write(&out, "data\n").is_ok());
+        let e = check_output(&out, &[], false, true);
+        assert!(
+            e.as_ref().is_err_and(
+                |e| e.to_string().contains("--force") && e.to_string().contains("--resume")
+            ),
+            "{e:?}"
+        );
+        assert_eq!(check_output(&out, &[], true, false), Ok(()));
+        assert_eq!(
+            check_output(Path::new("/dev/null"), &[], false, false),
+            Ok(())
+        );
+    }
+}

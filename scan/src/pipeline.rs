@@ -1,0 +1,915 @@
+//! What is done at one endpoint.
+//!
+//! [`scan_endpoint`] owns the socket and the clock: rate limiting, connect, greeting, retries with
+//! backoff, and every timeout. After a 2xx greeting (or right after connect for implicit TLS),
+//! `session` runs the pipeline: EHLO and STARTTLS ([`crate::smtp`], `smtp-codec`'s session),
+//! the modern rustls handshake on the same connection, the probe plans of the profile over
+//! fresh connections ([`crate::tlsprobe`]), the certificate audit ([`crate::audit`]) and the
+//! findings ([`crate::findings`]), filling `ehlo`, `starttls`, `tls`, `certificate` and
+//! `findings`. A 421 to the greeting or to EHLO is retried with backoff like a refused connect.
+//!
+//! Every phase has a timeout, and the whole endpoint has a deadline (`--endpoint-timeout`) that
+//! caps every phase's timeout, so the function always returns in bounded time.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use smtp_codec::ClientSession;
+use tls_probe::driver::RustlsDriver;
+use tls_probe::plan::hellos::HelloOptions;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+pub use crate::clock::{later, ms};
+pub use crate::context::{PipelineConfig, ScanContext, TlsModeChoice};
+use crate::smtp::{self, Driven, SessionVerdict};
+use crate::tlsprobe::{self, Prober};
+use mxray_schema::record::{
+    Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, Finding, FindingSource,
+    InjectionResult, MxInfo, Phase, Profile, ScanError, Severity, StarttlsInfo, StarttlsOutcome,
+    Status, TlsInfo, TlsMode,
+};
+
+/// Largest greeting read, in bytes; a longer greeting is a protocol error.
+pub const MAX_GREETING: usize = 4096;
+
+/// Implicit TLS: how long to wait for the SMTP greeting inside TLS after a completed handshake,
+/// in durations of that handshake. A real SMTPS server greets as soon as the handshake is over
+/// (one round trip, well within a handshake's duration); a TLS peer that is not an SMTP server
+/// (an HTTPS or echo server) says nothing, and must not cost the whole read timeout.
+pub const IMPLICIT_GREETING_HANDSHAKES: u32 = 4;
+
+/// Implicit TLS: the shortest wait for the SMTP greeting inside TLS (the handshake over
+/// loopback takes a millisecond; a server's own lookups before it greets take longer). A server
+/// that delays its greeting beyond [`implicit_greeting_wait`] on purpose (a "greet pause")
+/// reads as having no SMTP greeting inside TLS.
+pub const IMPLICIT_GREETING_WAIT_MIN: Duration = Duration::from_secs(1);
+
+/// Implicit TLS: the wait for the greeting inside TLS after a handshake that took `handshake`:
+/// [`IMPLICIT_GREETING_HANDSHAKES`] handshake durations, at least
+/// [`IMPLICIT_GREETING_WAIT_MIN`], at most `limit` (the read timeout capped by the TLS timeout).
+///
+/// ```
+/// use std::time::Duration;
+/// use mxray_scan::pipeline::implicit_greeting_wait;
+///
+/// let limit = Duration::from_secs(10);
+/// assert_eq!(implicit_greeting_wait(Duration::from_millis(2), limit), Duration::from_secs(1));
+/// assert_eq!(implicit_greeting_wait(Duration::from_millis(600), limit), Duration::from_millis(2400));
+/// assert_eq!(implicit_greeting_wait(Duration::from_secs(5), limit), limit);
+/// assert_eq!(
+///     implicit_greeting_wait(Duration::from_millis(2), Duration::from_millis(500)),
+///     Duration::from_millis(500)
+/// );
+/// ```
+pub fn implicit_greeting_wait(handshake: Duration, limit: Duration) -> Duration {
+    handshake
+        .saturating_mul(IMPLICIT_GREETING_HANDSHAKES)
+        .max(IMPLICIT_GREETING_WAIT_MIN)
+        .min(limit)
+}
+
+/// One endpoint to scan and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The target it came from, as given.
+    pub target: String,
+    /// The mail domain, when found through MX.
+    pub domain: Option<String>,
+    /// The MX host, when found through MX.
+    pub mx: Option<MxInfo>,
+    /// Address and port.
+    pub addr: SocketAddr,
+    /// Time spent in DNS for the target, when any.
+    pub dns_ms: Option<u64>,
+}
+
+impl Endpoint {
+    /// A fresh record for this endpoint.
+    pub fn new_record(&self, profile: Profile) -> EndpointRecord {
+        let mut rec = EndpointRecord::new(
+            self.target.clone(),
+            Some(self.addr.ip()),
+            self.addr.port(),
+            profile,
+        );
+        rec.domain.clone_from(&self.domain);
+        rec.mx.clone_from(&self.mx);
+        rec.timings.dns_ms = self.dns_ms;
+        rec
+    }
+}
+
+/// How one attempt ended.
+enum AttemptEnd {
+    /// Try again after backoff (421, refused).
+    Retry(ScanError, AttemptOutcome),
+    /// Done; the record is filled in.
+    Done(AttemptOutcome),
+}
+
+/// Scans one endpoint; always returns a record, in bounded time.
+///
+/// When `ctx.abort` turns true (a stop after the grace period), the work in progress is dropped
+/// and the record so far is returned with status `interrupted`, its finished attempts kept and
+/// the one in flight recorded with outcome `interrupted`.
+pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
+    let mut rec = ep.new_record(ctx.config.profile);
+    let start = Instant::now();
+    let mut current: Option<(Instant, Duration)> = None;
+    let interrupted = {
+        let work = attempts(ctx, ep, &mut rec, &mut current, start);
+        tokio::pin!(work);
+        match ctx.abort.clone() {
+            None => {
+                work.await;
+                false
+            }
+            Some(mut abort) => {
+                tokio::select! {
+                    () = &mut work => false,
+                    _ = abort.wait_for(|a| *a) => true,
+                }
+            }
+        }
+    };
+    if interrupted {
+        if let Some((began, waited)) = current {
+            rec.attempts.push(Attempt {
+                waited_ms: ms(waited),
+                duration_ms: ms(began.elapsed()),
+                outcome: AttemptOutcome::Interrupted,
+            });
+        }
+        rec.status = Status::Interrupted;
+        rec.error = Some(ScanError::new(
+            ErrorKind::Interrupted,
+            Phase::Endpoint,
+            "stopped by signal before the endpoint finished",
+        ));
+    }
+    rec.timings.total_ms = ms(start.elapsed());
+    rec
+}
+
+/// The attempt loop; `current` holds the start and wait of the attempt in flight.
+async fn attempts(
+    ctx: &ScanContext,
+    ep: &Endpoint,
+    rec: &mut EndpointRecord,
+    current: &mut Option<(Instant, Duration)>,
+    start: Instant,
+) {
+    let cfg = &ctx.config;
+    // Durations come from the command line (capped there); stay panic-free regardless.
+    let deadline = later(start, cfg.endpoint_timeout);
+    let mut last_error: Option<ScanError> = None;
+    for attempt in 0..=cfg.retries {
+        let mut waited = Duration::ZERO;
+        if attempt > 0 {
+            let factor = 1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX);
+            let backoff = cfg.retry_delay.saturating_mul(factor);
+            if later(Instant::now(), backoff) >= deadline {
+                break;
+            }
+            tokio::time::sleep(backoff).await;
+            waited += backoff;
+        }
+        let limit = ctx.limiter.acquire(ep.addr.ip());
+        match tokio::time::timeout_at(deadline.into(), limit).await {
+            Ok(w) => waited += w,
+            Err(_) => {
+                last_error = Some(ScanError::new(
+                    ErrorKind::Timeout,
+                    Phase::Endpoint,
+                    "endpoint deadline reached while waiting for the per-IP rate limit",
+                ));
+                break;
+            }
+        }
+        let t = Instant::now();
+        *current = Some((t, waited));
+        let end = attempt_once(ctx, ep, deadline, rec).await;
+        *current = None;
+        let duration_ms = ms(t.elapsed());
+        match end {
+            AttemptEnd::Retry(err, outcome) => {
+                rec.attempts.push(Attempt {
+                    waited_ms: ms(waited),
+                    duration_ms,
+                    outcome,
+                });
+                last_error = Some(err);
+            }
+            AttemptEnd::Done(outcome) => {
+                rec.attempts.push(Attempt {
+                    waited_ms: ms(waited),
+                    duration_ms,
+                    outcome,
+                });
+                last_error = None;
+                break;
+            }
+        }
+    }
+    if let Some(err) = last_error {
+        rec.status = Status::Failed;
+        rec.error = Some(err);
+    }
+}
+
+/// The time left until `deadline`, capped at `cap`; and whether the deadline is the binding one.
+fn phase_limit(cap: Duration, deadline: Instant) -> (Duration, bool) {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left < cap {
+        (left, true)
+    } else {
+        (cap, false)
+    }
+}
+
+fn timeout_error(phase: Phase, by_deadline: bool, what: &str) -> ScanError {
+    if by_deadline {
+        ScanError::new(
+            ErrorKind::Timeout,
+            Phase::Endpoint,
+            format!("endpoint deadline reached during {what}"),
+        )
+    } else {
+        ScanError::new(ErrorKind::Timeout, phase, format!("{what} timed out"))
+    }
+}
+
+async fn attempt_once(
+    ctx: &ScanContext,
+    ep: &Endpoint,
+    deadline: Instant,
+    rec: &mut EndpointRecord,
+) -> AttemptEnd {
+    let cfg = &ctx.config;
+    let addr = ep.addr;
+    rec.banner = None;
+    rec.timings.banner_ms = None;
+    let (limit, by_deadline) = phase_limit(cfg.connect_timeout, deadline);
+    let t = Instant::now();
+    let connected = tokio::time::timeout(limit, TcpStream::connect(addr)).await;
+    rec.timings.connect_ms = Some(ms(t.elapsed()));
+    let mut stream = match connected {
+        Err(_) => {
+            let err = if by_deadline {
+                timeout_error(Phase::Connect, true, "connect")
+            } else {
+                ScanError::new(
+                    ErrorKind::ConnectTimeout,
+                    Phase::Connect,
+                    format!("no answer to connect within {} ms", ms(limit)),
+                )
+            };
+            rec.error = Some(err);
+            rec.status = Status::Failed;
+            return AttemptEnd::Done(AttemptOutcome::ConnectTimeout);
+        }
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return AttemptEnd::Retry(
+                ScanError::new(ErrorKind::ConnectRefused, Phase::Connect, e.to_string()),
+                AttemptOutcome::ConnectRefused,
+            );
+        }
+        Ok(Err(e)) => {
+            rec.error = Some(ScanError::new(
+                ErrorKind::ConnectError,
+                Phase::Connect,
+                e.to_string(),
+            ));
+            rec.status = Status::Failed;
+            return AttemptEnd::Done(AttemptOutcome::ConnectError);
+        }
+        Ok(Ok(s)) => s,
+    };
+    if cfg.tls_mode.resolve(addr.port()) == TlsMode::Implicit {
+        // Implicit TLS: the server waits for our ClientHello; the greeting comes inside TLS.
+        rec.error = None;
+        return session(ctx, ep, &mut stream, deadline, rec, None).await;
+    }
+
+    let t = Instant::now();
+    let (limit, by_deadline) = phase_limit(cfg.read_timeout, deadline);
+    let read = read_reply(&mut stream, limit, MAX_GREETING).await;
+    rec.timings.banner_ms = Some(ms(t.elapsed()));
+    let text = String::from_utf8_lossy(&read.bytes).into_owned();
+    let complete = matches!(read.end, ReadEnd::Complete(_));
+    let code = match read.end {
+        ReadEnd::Complete(code) => code,
+        _ => None,
+    };
+    if !read.bytes.is_empty() {
+        rec.banner = Some(Banner {
+            code,
+            text,
+            complete,
+        });
+    }
+    let fail = |rec: &mut EndpointRecord, err: ScanError, outcome| {
+        rec.error = Some(err);
+        rec.status = Status::Failed;
+        AttemptEnd::Done(outcome)
+    };
+    match read.end {
+        ReadEnd::Timeout => fail(
+            rec,
+            timeout_error(Phase::Banner, by_deadline, "reading the greeting"),
+            AttemptOutcome::Timeout,
+        ),
+        ReadEnd::Closed => fail(
+            rec,
+            ScanError::new(
+                ErrorKind::SmtpProtocol,
+                Phase::Banner,
+                if read.bytes.is_empty() {
+                    "connection closed without a greeting".to_owned()
+                } else {
+                    "connection closed in the middle of the greeting".to_owned()
+                },
+            ),
+            AttemptOutcome::Error,
+        ),
+        ReadEnd::TooLong => fail(
+            rec,
+            ScanError::new(
+                ErrorKind::SmtpProtocol,
+                Phase::Banner,
+                format!("greeting longer than {MAX_GREETING} bytes"),
+            ),
+            AttemptOutcome::Error,
+        ),
+        ReadEnd::Io(e) => fail(
+            rec,
+            ScanError::new(ErrorKind::Io, Phase::Banner, e.to_string()),
+            AttemptOutcome::Error,
+        ),
+        ReadEnd::Complete(None) => fail(
+            rec,
+            ScanError::new(
+                ErrorKind::GreetingUnexpected,
+                Phase::Banner,
+                "greeting does not start with a 3-digit reply code",
+            ),
+            AttemptOutcome::Error,
+        ),
+        ReadEnd::Complete(Some(421)) => {
+            // Be polite even to a busy server; its answer does not matter.
+            quit(cfg, &mut stream, deadline).await;
+            AttemptEnd::Retry(
+                ScanError::new(
+                    ErrorKind::Busy421,
+                    Phase::Banner,
+                    "server busy: 421 greeting",
+                ),
+                AttemptOutcome::Busy421,
+            )
+        }
+        ReadEnd::Complete(Some(c)) if !(200..300).contains(&c) => {
+            let t = Instant::now();
+            quit(cfg, &mut stream, deadline).await;
+            rec.timings.quit_ms = Some(ms(t.elapsed()));
+            // By code class: 4xx is a temporary failure, 5xx a refusal; any other class (1xx,
+            // 3xx such as 354, 6xx and above) is no greeting a server should send.
+            let (kind, what) = match c / 100 {
+                4 => (
+                    ErrorKind::GreetingTemporary,
+                    "a temporary failure, try again later",
+                ),
+                5 => (ErrorKind::GreetingRejected, "the server refuses service"),
+                _ => (
+                    ErrorKind::GreetingUnexpected,
+                    "not a code a greeting can have",
+                ),
+            };
+            fail(
+                rec,
+                ScanError::new(
+                    kind,
+                    Phase::Banner,
+                    format!("greeting with code {c}: {what}"),
+                ),
+                AttemptOutcome::Ok,
+            )
+        }
+        ReadEnd::Complete(Some(_)) => {
+            rec.error = None;
+            session(ctx, ep, &mut stream, deadline, rec, Some(&read.bytes)).await
+        }
+    }
+}
+
+/// The session after the greeting (`greeting`: its bytes, `None` for implicit TLS): EHLO and
+/// STARTTLS, the modern handshake on this connection, then the probes of the profile over fresh
+/// connections, the certificate audit and the findings. Every phase has its time limit, capped
+/// by `deadline`.
+async fn session(
+    ctx: &ScanContext,
+    ep: &Endpoint,
+    stream: &mut TcpStream,
+    deadline: Instant,
+    rec: &mut EndpointRecord,
+    greeting: Option<&[u8]>,
+) -> AttemptEnd {
+    let cfg = &ctx.config;
+    let mode = cfg.tls_mode.resolve(ep.addr.port());
+    let prober = Prober::new(ctx, ep.addr, mode, deadline);
+    let mut findings: Vec<Finding> = Vec::new();
+
+    // 1. SMTP: EHLO and STARTTLS (smtp-codec's session, fed the greeting already read). With
+    // `standard` and `full`, STARTTLS goes out as `STARTTLS\r\nNOOP\r\n` for the injection test,
+    // which then takes one round trip after the handshake on this same connection.
+    let inject = mode == TlsMode::Starttls && cfg.profile != Profile::Quick;
+    let mut injection_check = None;
+    match greeting {
+        Some(greeting) => {
+            let t = Instant::now();
+            let mut s = ClientSession::new(smtp::session_config(&cfg.ehlo_name, inject));
+            s.feed(greeting);
+            let r = smtp::drive(stream, &mut s, cfg.read_timeout, deadline).await;
+            rec.timings.smtp_ms = Some(ms(t.elapsed()));
+            rec.ehlo = smtp::ehlo_info(s.transcript());
+            match r.end {
+                Driven::Ready(mut h) => {
+                    injection_check = h.injection.take();
+                    let after = h.plaintext_after_starttls.as_deref();
+                    if let Some(bytes) = after {
+                        findings.push(Finding::new(
+                            "bytes_after_starttls".to_owned(),
+                            FindingSource::Starttls,
+                            Severity::Medium,
+                            format!(
+                                "{} plaintext bytes after the 220 to STARTTLS: the server \
+                                 buffers plaintext across the upgrade (or a middlebox injects it)",
+                                bytes.len()
+                            ),
+                        ));
+                    }
+                    rec.starttls = Some(StarttlsInfo {
+                        mode: TlsMode::Starttls,
+                        outcome: StarttlsOutcome::Ready,
+                        reply: Some(smtp::reply_text(&h.starttls_reply)),
+                        bytes_after_220: after.map(smtp::lossy_bounded),
+                        injection: None,
+                    });
+                }
+                Driven::Done(o) => match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
+                    SessionVerdict::NoTls(info, finding) => {
+                        rec.starttls = Some(info);
+                        rec.findings = vec![finding];
+                        rec.status = Status::Completed;
+                        return AttemptEnd::Done(AttemptOutcome::Ok);
+                    }
+                    SessionVerdict::Busy(e) => {
+                        return AttemptEnd::Retry(e, AttemptOutcome::Busy421);
+                    }
+                    SessionVerdict::Error(e) => {
+                        let outcome = if e.kind == ErrorKind::Timeout {
+                            AttemptOutcome::Timeout
+                        } else {
+                            AttemptOutcome::Error
+                        };
+                        rec.error = Some(e);
+                        rec.status = Status::Failed;
+                        return AttemptEnd::Done(outcome);
+                    }
+                },
+            }
+        }
+        None => {
+            rec.starttls = Some(StarttlsInfo {
+                mode: TlsMode::Implicit,
+                outcome: StarttlsOutcome::ImplicitTls,
+                reply: None,
+                bytes_after_220: None,
+                injection: None,
+            });
+        }
+    }
+
+    // 2. The modern handshake (rustls) on this connection, capturing the chain.
+    let mx_name = ep
+        .mx
+        .as_ref()
+        .map(|m| m.host.clone())
+        .filter(|h| h != "." && h.parse::<std::net::IpAddr>().is_err());
+    let name = cfg.sni.clone().or(mx_name);
+    let server_name = name.clone().unwrap_or_else(|| ep.addr.ip().to_string());
+    prober.count_connection();
+    let t = Instant::now();
+    let mut injection = None;
+    let (mut hs, mut hs_error, retry_plain) = match RustlsDriver::new(&server_name, &[]) {
+        Ok(mut d) => {
+            let end = tlsprobe::handshake(stream, &mut d, prober.tls_until()).await;
+            let result = d.result();
+            let handshake_time = t.elapsed();
+            rec.timings.tls_ms = Some(ms(handshake_time));
+            if greeting.is_none() && result.completed {
+                // Implicit TLS: the greeting and EHLO come inside TLS.
+                smtp_inside_tls(cfg, stream, &mut d, handshake_time, deadline, rec).await;
+            }
+            let described = end.describe(&d);
+            if let Some(check) = injection_check.take() {
+                injection = Some(if result.completed {
+                    tlsprobe::injection_inside_tls(stream, &mut d, check, prober.tls_until()).await
+                } else {
+                    (
+                        InjectionResult::Inconclusive,
+                        format!("handshake failed: {described}"),
+                    )
+                });
+            }
+            let retry_plain = inject && !result.completed && end != tlsprobe::HandshakeEnd::Timeout;
+            (Some(result), described, retry_plain)
+        }
+        Err(e) => {
+            rec.timings.tls_ms = Some(ms(t.elapsed()));
+            (None, e.to_string(), false)
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(200), stream.shutdown()).await;
+    if retry_plain && !prober.past_deadline() {
+        // The handshake after `STARTTLS\r\nNOOP\r\n` failed at once: a server that reads the
+        // pipelined NOOP as TLS must not read as "a current client cannot connect". Ask again
+        // with a plain STARTTLS on a fresh connection (only in this case: one more connection).
+        if let Ok((result, described)) = plain_handshake(&prober, &server_name).await {
+            if result.completed {
+                hs_error = described;
+                hs = Some(result);
+                if let Some((InjectionResult::Inconclusive, why)) = injection.as_mut() {
+                    *why = format!(
+                        "the handshake after STARTTLS with a pipelined NOOP failed ({why}), a \
+                         plain one succeeded: the server read the NOOP as TLS"
+                    );
+                }
+            }
+        }
+    }
+    let mut tls = TlsInfo {
+        handshake: hs
+            .as_ref()
+            .map(|r| tlsprobe::handshake_info(r, Some(hs_error.clone()))),
+        ..TlsInfo::default()
+    };
+    let handshake_ok = hs.as_ref().is_some_and(|r| r.completed);
+
+    // 3. The probes of the profile, and the injection test, over fresh connections.
+    let opts = match &name {
+        Some(n) => HelloOptions::with_sni(n.clone()),
+        None => HelloOptions::default(),
+    };
+    let rustls_chain = hs.as_ref().map(|r| r.chain.clone()).unwrap_or_default();
+    let t = Instant::now();
+    let facts = tlsprobe::run_probes(&prober, cfg.profile, &opts, rustls_chain.is_empty()).await;
+    if cfg.profile != Profile::Quick {
+        rec.timings.probes_ms = Some(ms(t.elapsed()));
+    }
+    if let Some((result, message)) = injection {
+        if let Some(st) = rec.starttls.as_mut() {
+            st.injection = Some(result);
+        }
+        if result == InjectionResult::Vulnerable {
+            findings.push(Finding::new(
+                "starttls_injection".to_owned(),
+                FindingSource::Starttls,
+                Severity::High,
+                format!("STARTTLS command injection (CVE-2011-0411 class): {message}"),
+            ));
+        }
+    }
+
+    // 4. Facts, weaknesses, certificate audit, findings.
+    tlsprobe::fill(
+        &mut tls,
+        &facts,
+        hs.as_ref().and_then(|r| r.group),
+        hs.as_ref().and_then(|r| r.suite),
+    );
+    let weaknesses = tlsprobe::weaknesses_of(&facts);
+    let weak_findings = crate::findings::from_weaknesses(&weaknesses);
+    tls.weaknesses = weak_findings.iter().map(|f| f.id.clone()).collect();
+    if !handshake_ok {
+        findings.push(Finding::new(
+            "modern_handshake_failed".to_owned(),
+            FindingSource::Tls,
+            Severity::High,
+            format!("a current client (rustls, TLS 1.2/1.3) cannot connect: {hs_error}"),
+        ));
+    }
+    if mode == TlsMode::Starttls
+        && !handshake_ok
+        && !facts.versions.is_empty()
+        && !tlsprobe::any_version_accepted(&facts)
+    {
+        findings.push(Finding::new(
+            "tls_not_started".to_owned(),
+            FindingSource::Starttls,
+            Severity::High,
+            "the server answered 220 to STARTTLS, but no TLS handshake completed and \
+                      no protocol version was accepted: TLS never started"
+                .to_owned(),
+        ));
+    }
+    findings.extend(weak_findings);
+    let chain = if rustls_chain.is_empty() {
+        &facts.legacy_chain
+    } else {
+        &rustls_chain
+    };
+    if !chain.is_empty() {
+        let report = ctx
+            .audits
+            .audit(chain, name.as_deref(), ep.domain.as_deref(), &cfg.trust);
+        findings.extend(crate::findings::from_audit(&report));
+        rec.certificate = Some(report);
+    }
+    tls.connections = prober.connections();
+    let (failed, last) = prober.failures();
+    tls.failed_connections = failed;
+    tls.retried_connections = prober.retried();
+    if let Some(why) = last.filter(|_| failed > 0) {
+        findings.push(Finding::new(
+            "probe_connections_failed".to_owned(),
+            FindingSource::Tls,
+            Severity::Info,
+            format!(
+                "{failed} probe connection(s) did not reach TLS (results may be incomplete); \
+                 last: {why}"
+            ),
+        ));
+    }
+    let learned = handshake_ok || tls.versions.iter().any(|v| v.supported);
+    rec.tls = Some(tls);
+    crate::findings::sort(&mut findings);
+    rec.findings = findings;
+    if learned && !facts.cut.is_empty() {
+        // Never present what the deadline cut short as the answer.
+        rec.status = Status::Partial;
+        rec.error = Some(ScanError::new(
+            ErrorKind::Timeout,
+            Phase::Endpoint,
+            format!(
+                "endpoint deadline ({} ms) or a probe's hello budget reached before these \
+                 probes finished: {}; their results are incomplete",
+                ms(cfg.endpoint_timeout),
+                facts.cut.join(", ")
+            ),
+        ));
+        AttemptEnd::Done(AttemptOutcome::Ok)
+    } else if learned {
+        rec.status = Status::Completed;
+        AttemptEnd::Done(AttemptOutcome::Ok)
+    } else {
+        rec.status = Status::Failed;
+        rec.error = Some(if Instant::now() >= deadline {
+            ScanError::new(
+                ErrorKind::Timeout,
+                Phase::Endpoint,
+                format!("endpoint deadline reached during TLS: {hs_error}"),
+            )
+        } else {
+            ScanError::new(ErrorKind::Tls, Phase::Tls, hs_error)
+        });
+        AttemptEnd::Done(AttemptOutcome::Ok)
+    }
+}
+
+/// The modern handshake on a fresh connection with a plain `STARTTLS` (no pipelined `NOOP`):
+/// the result and why it failed, when it did.
+async fn plain_handshake(
+    prober: &Prober<'_>,
+    server_name: &str,
+) -> Result<(tls_probe::driver::HandshakeResult, String), String> {
+    let mut ready = prober.open_tls_ready_stream(false).await?;
+    let mut d = RustlsDriver::new(server_name, &[]).map_err(|e| e.to_string())?;
+    let end = tlsprobe::handshake(&mut ready.stream, &mut d, prober.tls_until()).await;
+    let _ = tokio::time::timeout(Duration::from_millis(200), ready.stream.shutdown()).await;
+    Ok((d.result(), end.describe(&d)))
+}
+
+/// Implicit TLS: reads the greeting and runs EHLO inside TLS, recording `banner` and `ehlo`.
+/// A peer that sends nothing within [`implicit_greeting_wait`] of the handshake's duration
+/// (`handshake`) is not an SMTP server behind TLS; nothing is recorded and the scan goes on.
+/// Once the greeting has begun, each phase gets the read timeout (capped by the TLS timeout).
+async fn smtp_inside_tls(
+    cfg: &PipelineConfig,
+    stream: &mut TcpStream,
+    driver: &mut RustlsDriver,
+    handshake: Duration,
+    deadline: Instant,
+    rec: &mut EndpointRecord,
+) {
+    let t = Instant::now();
+    let mut s = ClientSession::new(smtp::session_config(&cfg.ehlo_name, false));
+    let limit = cfg.read_timeout.min(cfg.tls_timeout);
+    let wait = implicit_greeting_wait(handshake, limit);
+    let first = first_plaintext(stream, driver, later(t, wait).min(deadline)).await;
+    if let Some(bytes) = first {
+        s.feed(&bytes);
+        let _ = tlsprobe::drive_inside_tls(stream, driver, &mut s, limit, deadline).await;
+    }
+    rec.timings.smtp_ms = Some(ms(t.elapsed()));
+    if let Some(b) = &s.transcript().banner {
+        let mut text = b
+            .lines()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let sep = if i + 1 == b.lines().len() { ' ' } else { '-' };
+                format!("{}{sep}{}\r\n", b.code().get(), String::from_utf8_lossy(l))
+            })
+            .collect::<String>();
+        text.truncate(MAX_GREETING);
+        rec.banner = Some(Banner {
+            code: Some(b.code().get()),
+            text,
+            complete: true,
+        });
+    }
+    rec.ehlo = smtp::ehlo_info(s.transcript());
+}
+
+/// The first decrypted application bytes of `driver` (the start of an SMTPS greeting), reading
+/// `stream` until `until`; `None` on timeout, EOF, a read error or a TLS error.
+async fn first_plaintext(
+    stream: &mut TcpStream,
+    driver: &mut RustlsDriver,
+    until: Instant,
+) -> Option<Vec<u8>> {
+    const CHUNK: usize = 16 * 1024;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let plain = driver.take_plaintext(CHUNK);
+        if !plain.is_empty() {
+            return Some(plain);
+        }
+        match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {
+                driver.feed(buf.get(..n).unwrap_or_default());
+                if driver.result().error.is_some() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Sends QUIT and reads (and ignores) the reply, within the read timeout and the deadline.
+async fn quit(cfg: &PipelineConfig, stream: &mut TcpStream, deadline: Instant) {
+    let (limit, _) = phase_limit(cfg.read_timeout, deadline);
+    let _ = tokio::time::timeout(limit, async {
+        if stream.write_all(b"QUIT\r\n").await.is_ok() {
+            let _ = read_reply(stream, limit, 1024).await;
+        }
+        let _ = stream.shutdown().await;
+    })
+    .await;
+}
+
+/// How reading a reply ended.
+#[derive(Debug)]
+pub enum ReadEnd {
+    /// A complete reply; the code of its last line when it has one.
+    Complete(Option<u16>),
+    /// The time limit passed first.
+    Timeout,
+    /// The peer closed the connection first.
+    Closed,
+    /// The size limit was reached first.
+    TooLong,
+    /// A read error.
+    Io(std::io::Error),
+}
+
+/// The bytes of a reply and how reading ended.
+#[derive(Debug)]
+pub struct ReplyRead {
+    /// What was read, up to the end of the reply's last line (or everything, when incomplete).
+    pub bytes: Vec<u8>,
+    /// How it ended.
+    pub end: ReadEnd,
+}
+
+/// Reads one SMTP reply (possibly multi-line) of at most `max` bytes within `limit`.
+///
+/// The limit covers the whole reply, so a server that trickles one byte at a time cannot hold
+/// the scanner longer than `limit`.
+pub async fn read_reply<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut S,
+    limit: Duration,
+    max: usize,
+) -> ReplyRead {
+    let until = tokio::time::Instant::from_std(later(Instant::now(), limit));
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; 512];
+    loop {
+        if let Some((end, code)) = reply_end(&bytes) {
+            bytes.truncate(end);
+            return ReplyRead {
+                bytes,
+                end: ReadEnd::Complete(code),
+            };
+        }
+        if bytes.len() >= max {
+            return ReplyRead {
+                bytes,
+                end: ReadEnd::TooLong,
+            };
+        }
+        let room = max.saturating_sub(bytes.len()).min(chunk.len());
+        let buf = chunk.get_mut(..room).unwrap_or_default();
+        match tokio::time::timeout_at(until, stream.read(buf)).await {
+            Err(_) => {
+                return ReplyRead {
+                    bytes,
+                    end: ReadEnd::Timeout,
+                }
+            }
+            Ok(Ok(0)) => {
+                return ReplyRead {
+                    bytes,
+                    end: ReadEnd::Closed,
+                }
+            }
+            Ok(Ok(n)) => bytes.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Ok(Err(e)) => {
+                return ReplyRead {
+                    bytes,
+                    end: ReadEnd::Io(e),
+                }
+            }
+        }
+    }
+}
+
+/// Finds the end of a complete SMTP reply in `buf`: the index after the newline of its last
+/// line, and that line's code. A line `DDD-...` continues the reply; any other complete line
+/// ends it (`None` code when it does not start with three digits). `None` while incomplete.
+///
+/// ```
+/// use mxray_scan::pipeline::reply_end;
+/// assert_eq!(reply_end(b"220-a\r\n220 b\r\nrest"), Some((14, Some(220))));
+/// assert_eq!(reply_end(b"220-a\r\n220 b"), None);
+/// assert_eq!(reply_end(b"hello\n"), Some((6, None)));
+/// ```
+pub fn reply_end(buf: &[u8]) -> Option<(usize, Option<u16>)> {
+    let mut start = 0usize;
+    while let Some(rel) = buf.get(start..)?.iter().position(|&b| b == b'\n') {
+        let end = start + rel + 1;
+        let line = buf.get(start..end)?;
+        let code = line
+            .get(..3)
+            .filter(|d| d.iter().all(u8::is_ascii_digit))
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| d.parse::<u16>().ok());
+        match (code, line.get(3)) {
+            (Some(_), Some(b'-')) => start = end,
+            (code, _) => return Some((end, code)),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_end_handles_multiline_bare_lf_and_garbage() {
+        assert_eq!(reply_end(b""), None);
+        assert_eq!(reply_end(b"220 mx ESMTP\r\n"), Some((14, Some(220))));
+        assert_eq!(reply_end(b"220\n"), Some((4, Some(220))));
+        assert_eq!(
+            reply_end(b"421-busy\n421-still\n421 bye\n"),
+            Some((27, Some(421)))
+        );
+        assert_eq!(reply_end(b"220-partial\r\n"), None);
+        assert_eq!(reply_end(b"SSH-2.0-OpenSSH\r\n"), Some((17, None)));
+        assert_eq!(reply_end(b"22\n"), Some((3, None)));
+    }
+
+    #[tokio::test]
+    async fn read_reply_bounds_size_and_time() {
+        let (mut client, mut server) = tokio::io::duplex(64);
+        server.write_all(b"220-a\r\n").await.unwrap();
+        let r = read_reply(&mut client, Duration::from_millis(100), 4096).await;
+        assert!(matches!(r.end, ReadEnd::Timeout));
+        assert_eq!(r.bytes, b"220-a\r\n");
+
+        let (mut client, mut server) = tokio::io::duplex(8192);
+        server.write_all(&[b'x'; 5000]).await.unwrap();
+        let r = read_reply(&mut client, Duration::from_secs(5), 4096).await;
+        assert!(matches!(r.end, ReadEnd::TooLong));
+        assert_eq!(r.bytes.len(), 4096);
+
+        let (mut client, mut server) = tokio::io::duplex(64);
+        server.write_all(b"554 no\r\n").await.unwrap();
+        drop(server);
+        let r = read_reply(&mut client, Duration::from_secs(5), 4096).await;
+        assert!(matches!(r.end, ReadEnd::Complete(Some(554))));
+    }
+}

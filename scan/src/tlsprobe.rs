@@ -1,0 +1,979 @@
+//! TLS at one endpoint: the modern handshake (rustls through `tls-probe`'s sans-IO driver), the
+//! probe plans of `tls-probe` run over fresh connections, and the STARTTLS injection test (on the
+//! connection of the modern handshake).
+//!
+//! Every probe connection goes through [`Prober::open_tls_ready_stream`]: the per-IP rate
+//! limiter, a TCP connect, and the SMTP preamble it needs (greeting, EHLO, STARTTLS) or nothing
+//! for implicit TLS. Plans run with [`Prober::run_plan`]: `next_hello` → write → read with a
+//! time limit, feeding the plan until it says the attempt is over → close. Independent plans of
+//! one endpoint run concurrently (`tokio::join!`); the rate limiter paces their connections.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use smtp_codec::{ClientSession, InjectionCheck, InjectionVerdict, Step, TlsHandover};
+use tls_probe::driver::RustlsDriver;
+use tls_probe::flight::{KeyExchange, ServerFlight};
+use tls_probe::hello::{groups, sigalgs};
+use tls_probe::plan::features::{FeatureProbe, Features};
+use tls_probe::plan::fingerprint::{FingerprintProbe, Fingerprints};
+use tls_probe::plan::hellos::HelloOptions;
+use tls_probe::plan::params::{DhClass, DhProbe, DhResult, GroupProbe, GroupScan, SigAlgProbe};
+use tls_probe::plan::suites::{Preference, SuiteProbe, SuiteScan, SuiteScanConfig, SCAN_ORDER};
+use tls_probe::plan::versions::{version_hello, VersionProbe, VersionSupport};
+use tls_probe::plan::{Plan, Probe};
+use tls_probe::weakness::Weakness;
+use tls_probe::{Suite, Version};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::clock::later;
+use crate::context::ScanContext;
+use crate::smtp::{self, Driven};
+use mxray_schema::record::{
+    FeaturesInfo, FingerprintsInfo, HandshakeInfo, InjectionResult, KeyExchangeInfo, Profile,
+    SuiteInfo, TlsInfo, TlsMode, VersionInfo, VersionSuitesInfo,
+};
+
+/// Bytes read at a time from a TLS peer.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// A connection ready for a ClientHello, and the STARTTLS hand-over when there was one.
+#[derive(Debug)]
+pub struct Ready {
+    /// The stream, past the SMTP preamble.
+    pub stream: TcpStream,
+    /// What the STARTTLS step handed over (none for implicit TLS).
+    pub handover: Option<TlsHandover>,
+    /// This socket's place in the scan's budget (see [`crate::sockets`]), freed with it.
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// Opens probe connections to one endpoint and counts them.
+#[derive(Debug)]
+pub struct Prober<'a> {
+    ctx: &'a ScanContext,
+    addr: SocketAddr,
+    mode: TlsMode,
+    deadline: Instant,
+    connections: AtomicU32,
+    failures: AtomicU32,
+    retried: AtomicU32,
+    last_failure: Mutex<Option<String>>,
+}
+
+impl<'a> Prober<'a> {
+    /// A prober for `addr`, reaching TLS by `mode`, until `deadline`.
+    pub fn new(ctx: &'a ScanContext, addr: SocketAddr, mode: TlsMode, deadline: Instant) -> Self {
+        Prober {
+            ctx,
+            addr,
+            mode,
+            deadline,
+            connections: AtomicU32::new(0),
+            failures: AtomicU32::new(0),
+            retried: AtomicU32::new(0),
+            last_failure: Mutex::new(None),
+        }
+    }
+
+    /// TLS connections used so far (the ones that reached the point of sending a ClientHello).
+    pub fn connections(&self) -> u32 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Counts a connection opened elsewhere (the main session's).
+    pub fn count_connection(&self) {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Probe connections whose preamble failed (connect, greeting, EHLO or STARTTLS), and the
+    /// last reason.
+    pub fn failures(&self) -> (u32, Option<String>) {
+        let last = self.last_failure.lock().ok().and_then(|g| g.clone());
+        (self.failures.load(Ordering::Relaxed), last)
+    }
+
+    fn note_failure(&self, why: String) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut g) = self.last_failure.lock() {
+            *g = Some(why);
+        }
+    }
+
+    /// The end of a TLS exchange started now: the TLS timeout, capped by the deadline.
+    pub fn tls_until(&self) -> Instant {
+        later(Instant::now(), self.ctx.config.tls_timeout).min(self.deadline)
+    }
+
+    /// Opens a connection and replays the SMTP preamble: rate limit, connect, then greeting,
+    /// EHLO and STARTTLS (`STARTTLS\r\nNOOP\r\n` when `injection`) in STARTTLS mode; nothing
+    /// more for implicit TLS.
+    ///
+    /// A 421 (to the greeting or EHLO) or a refused connection is retried like the main
+    /// connection (`retries`, backoff from `retry_delay`, doubled), within the deadline: mail
+    /// servers rate-limit, and a probe that saw a 421 must not read as "not supported".
+    pub async fn open_tls_ready_stream(&self, injection: bool) -> Result<Ready, String> {
+        let cfg = &self.ctx.config;
+        let mut attempt = 0u32;
+        loop {
+            match self.open_once(injection).await {
+                Ok(r) => return Ok(r),
+                Err((why, true)) if attempt < cfg.retries => {
+                    let factor = 1u32.checked_shl(attempt).unwrap_or(u32::MAX);
+                    let backoff = cfg.retry_delay.saturating_mul(factor);
+                    if later(Instant::now(), backoff) >= self.deadline {
+                        return Err(why);
+                    }
+                    self.retried.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(backoff).await;
+                    attempt += 1;
+                }
+                Err((why, _)) => return Err(why),
+            }
+        }
+    }
+
+    /// Probe connections retried after a 421 or a refusal.
+    pub fn retried(&self) -> u32 {
+        self.retried.load(Ordering::Relaxed)
+    }
+
+    /// One try of [`Prober::open_tls_ready_stream`]; the error says whether to retry.
+    async fn open_once(&self, injection: bool) -> Result<Ready, (String, bool)> {
+        let cfg = &self.ctx.config;
+        if Instant::now() >= self.deadline {
+            return Err(("endpoint deadline reached".to_owned(), false));
+        }
+        let limit = self.ctx.limiter.acquire(self.addr.ip());
+        if tokio::time::timeout_at(self.deadline.into(), limit)
+            .await
+            .is_err()
+        {
+            return Err((
+                "endpoint deadline reached waiting for the per-IP rate limit".to_owned(),
+                false,
+            ));
+        }
+        let permit = match tokio::time::timeout_at(
+            self.deadline.into(),
+            self.ctx.sockets.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(p)) => p,
+            Ok(Err(_)) => return Err(("the scan is stopping".to_owned(), false)),
+            Err(_) => {
+                return Err((
+                    "endpoint deadline reached waiting for a socket (open-files limit)".to_owned(),
+                    false,
+                ))
+            }
+        };
+        let until = later(Instant::now(), cfg.connect_timeout).min(self.deadline);
+        let mut stream =
+            match tokio::time::timeout_at(until.into(), TcpStream::connect(self.addr)).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
+                    let refused = e.kind() == std::io::ErrorKind::ConnectionRefused;
+                    return Err((format!("connect: {e}"), refused));
+                }
+                Err(_) => return Err(("connect timed out".to_owned(), false)),
+            };
+        let _ = stream.set_nodelay(true);
+        if self.mode == TlsMode::Implicit {
+            self.count_connection();
+            return Ok(Ready {
+                stream,
+                handover: None,
+                _permit: permit,
+            });
+        }
+        let mut session = ClientSession::new(smtp::session_config(&cfg.ehlo_name, injection));
+        let r = smtp::drive(&mut stream, &mut session, cfg.read_timeout, self.deadline).await;
+        match r.end {
+            Driven::Ready(h) => {
+                self.count_connection();
+                Ok(Ready {
+                    stream,
+                    handover: Some(h),
+                    _permit: permit,
+                })
+            }
+            Driven::Done(o) => Err(
+                match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
+                    smtp::SessionVerdict::Busy(e) => (e.message, true),
+                    smtp::SessionVerdict::Error(e) => (e.message, false),
+                    smtp::SessionVerdict::NoTls(s, _) => {
+                        (format!("STARTTLS {:?}", s.outcome), false)
+                    }
+                },
+            ),
+        }
+    }
+
+    /// Whether the endpoint deadline has passed.
+    pub fn past_deadline(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Runs a plan to its end, one fresh connection per ClientHello. A connection whose
+    /// preamble fails is fed to the plan as a closed connection and counted as a failure.
+    ///
+    /// Returns `false` when the endpoint deadline cut the plan short: a connection that failed
+    /// or an answer that did not come because the deadline passed proves nothing about the
+    /// server, so it is not fed to the plan (a removal loop would read it as a refusal and drop
+    /// the offered suites); the plan stops where it was, and its result is partial.
+    pub async fn run_plan<P: Probe>(&self, plan: &mut Plan<P>) -> bool {
+        let mut buf = vec![0u8; READ_CHUNK];
+        while let Some(hello) = plan.next_hello() {
+            let mut ready = match self.open_tls_ready_stream(false).await {
+                Ok(r) => r,
+                Err(_) if self.past_deadline() => return false,
+                Err(why) => {
+                    self.note_failure(why);
+                    plan.feed_eof();
+                    continue;
+                }
+            };
+            let until = self.tls_until();
+            let wrote = tokio::time::timeout_at(until.into(), ready.stream.write_all(&hello)).await;
+            if !matches!(wrote, Ok(Ok(()))) {
+                if self.past_deadline() {
+                    return false;
+                }
+                plan.feed_eof();
+                continue;
+            }
+            loop {
+                match tokio::time::timeout_at(until.into(), ready.stream.read(&mut buf)).await {
+                    Ok(Ok(n)) if n > 0 => {
+                        if plan.feed(buf.get(..n).unwrap_or_default()) {
+                            break;
+                        }
+                    }
+                    _ if self.past_deadline() => return false,
+                    _ => {
+                        plan.feed_eof();
+                        break;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Runs a plan when there is one; `true` unless the deadline cut it short.
+    async fn run_opt<P: Probe>(&self, plan: Option<&mut Plan<P>>) -> bool {
+        match plan {
+            Some(p) => self.run_plan(p).await,
+            None => true,
+        }
+    }
+}
+
+/// The STARTTLS injection test (Poddebniak et al.), after a completed handshake on a connection
+/// whose STARTTLS was sent as `STARTTLS\r\nNOOP\r\n` in one write (`check` comes from that
+/// hand-over): sends [`InjectionCheck::PROBE_COMMAND`] (an unknown verb) inside TLS; the first
+/// reply decides, with no timed wait. A 2xx answers the plaintext `NOOP` the server carried
+/// across the upgrade (vulnerable); a 4xx/5xx answers our verb (not vulnerable); EOF, or
+/// nothing until `until`, is not vulnerable (a vulnerable server answers the `NOOP` before
+/// anything else). One round trip on the connection of the modern handshake: no connection of
+/// its own.
+///
+/// [`InjectionCheck::PROBE_COMMAND`]: smtp_codec::InjectionCheck::PROBE_COMMAND
+pub async fn injection_inside_tls<S>(
+    stream: &mut S,
+    driver: &mut RustlsDriver,
+    mut check: InjectionCheck,
+    until: Instant,
+) -> (InjectionResult, String)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if let Err(e) = driver.send_plaintext(check.start_probe()) {
+        return (
+            InjectionResult::Inconclusive,
+            format!("could not send the probe command inside TLS: {e}"),
+        );
+    }
+    let probe = driver.take_outgoing();
+    let wrote = tokio::time::timeout_at(until.into(), stream.write_all(&probe)).await;
+    if !matches!(wrote, Ok(Ok(()))) {
+        return (
+            InjectionResult::Inconclusive,
+            "could not write the probe command inside TLS".to_owned(),
+        );
+    }
+    let mut buf = vec![0u8; READ_CHUNK];
+    let verdict = loop {
+        let plain = driver.take_plaintext(4096);
+        if !plain.is_empty() {
+            check.feed(&plain);
+            let v = check.poll();
+            if v != InjectionVerdict::NeedMore {
+                break v;
+            }
+            continue;
+        }
+        match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => driver.feed(buf.get(..n).unwrap_or_default()),
+            _ => break check.finish(),
+        }
+    };
+    match verdict {
+        InjectionVerdict::Vulnerable { reply } => (
+            InjectionResult::Vulnerable,
+            format!(
+                "the server answered the plaintext NOOP inside TLS: {}",
+                smtp::reply_text(&reply)
+            ),
+        ),
+        InjectionVerdict::NotVulnerable { reply: Some(reply) } => (
+            InjectionResult::NotVulnerable,
+            format!(
+                "it answered our probe command first: {}",
+                smtp::reply_text(&reply)
+            ),
+        ),
+        InjectionVerdict::NotVulnerable { reply: None } => (
+            InjectionResult::NotVulnerable,
+            "nothing arrived inside TLS".to_owned(),
+        ),
+        other => (InjectionResult::Inconclusive, format!("{other:?}")),
+    }
+}
+
+/// How a handshake loop ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeEnd {
+    /// The driver is done (completed or failed; see its result).
+    Done,
+    /// The time limit passed first.
+    Timeout,
+    /// A read or write failed (reset ...).
+    Io(String),
+}
+
+impl HandshakeEnd {
+    /// Why a handshake failed, for the record.
+    pub fn describe(&self, driver: &RustlsDriver) -> String {
+        match self {
+            HandshakeEnd::Timeout => "TLS handshake timed out".to_owned(),
+            HandshakeEnd::Io(e) => format!("connection error during the TLS handshake: {e}"),
+            HandshakeEnd::Done => driver
+                .result()
+                .error
+                .map_or_else(|| "handshake incomplete".to_owned(), |e| e.to_string()),
+        }
+    }
+}
+
+/// Runs a rustls handshake over `stream` until it is done or `until`.
+pub async fn handshake<S>(stream: &mut S, driver: &mut RustlsDriver, until: Instant) -> HandshakeEnd
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut end = HandshakeEnd::Done;
+    loop {
+        let out = driver.take_outgoing();
+        if !out.is_empty() {
+            match tokio::time::timeout_at(until.into(), stream.write_all(&out)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    end = HandshakeEnd::Io(e.to_string());
+                    driver.feed_eof();
+                    break;
+                }
+                Err(_) => return HandshakeEnd::Timeout,
+            }
+        }
+        if driver.is_done() {
+            break;
+        }
+        match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+            Ok(Ok(0)) => driver.feed_eof(),
+            Ok(Ok(n)) => driver.feed(buf.get(..n).unwrap_or_default()),
+            Ok(Err(e)) => {
+                end = HandshakeEnd::Io(e.to_string());
+                driver.feed_eof();
+            }
+            Err(_) => return HandshakeEnd::Timeout,
+        }
+    }
+    // The client's last flight (Finished) of a completed handshake.
+    let out = driver.take_outgoing();
+    if !out.is_empty() {
+        let _ = tokio::time::timeout_at(until.into(), stream.write_all(&out)).await;
+    }
+    end
+}
+
+/// Drives an SMTP session inside an established TLS connection (implicit TLS): plaintext goes
+/// through `driver`. Same phase limits as [`smtp::drive`].
+pub async fn drive_inside_tls<S>(
+    stream: &mut S,
+    driver: &mut RustlsDriver,
+    session: &mut ClientSession,
+    read_timeout: Duration,
+    deadline: Instant,
+) -> Driven
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut buf = vec![0u8; READ_CHUNK];
+    let phase_end = || later(Instant::now(), read_timeout).min(deadline);
+    let mut until = phase_end();
+    loop {
+        match session.poll() {
+            Step::Send(bytes) => {
+                until = phase_end();
+                let sent = driver.send_plaintext(&bytes).is_ok() && {
+                    let out = driver.take_outgoing();
+                    matches!(
+                        tokio::time::timeout_at(until.into(), stream.write_all(&out)).await,
+                        Ok(Ok(()))
+                    )
+                };
+                if !sent {
+                    session.feed_eof();
+                }
+            }
+            Step::NeedMore => {
+                let plain = driver.take_plaintext(READ_CHUNK);
+                if !plain.is_empty() {
+                    session.feed(&plain);
+                    continue;
+                }
+                match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+                    Ok(Ok(n)) if n > 0 => {
+                        driver.feed(buf.get(..n).unwrap_or_default());
+                        if driver.result().error.is_some() {
+                            session.feed_eof();
+                        }
+                    }
+                    Ok(_) => session.feed_eof(),
+                    Err(_) => session.feed_timeout(),
+                }
+            }
+            Step::ReadyForTls(h) => return Driven::Ready(h),
+            Step::Done(o) => return Driven::Done(o),
+            _ => return Driven::Done(smtp_codec::Outcome::NoGreeting),
+        }
+    }
+}
+
+/// One hello for a legacy version, keeping the certificates the server sends (TLS ≤ 1.2 sends
+/// them in clear): the chain when rustls cannot complete a handshake (SSLv3 to TLS 1.1 servers).
+#[derive(Debug, Clone)]
+pub struct ChainProbe {
+    hello: Option<Vec<u8>>,
+    chain: Vec<Vec<u8>>,
+}
+
+impl ChainProbe {
+    /// A probe asking with `version`'s default hello.
+    pub fn new(version: Version, opts: &HelloOptions) -> Self {
+        ChainProbe {
+            hello: Some(version_hello(version, opts)),
+            chain: Vec::new(),
+        }
+    }
+}
+
+impl Probe for ChainProbe {
+    type Output = Vec<Vec<u8>>;
+
+    fn next(&mut self, answer: Option<ServerFlight>) -> Option<Vec<u8>> {
+        if let Some(f) = answer {
+            self.chain = f.certificates;
+        }
+        self.hello.take()
+    }
+
+    fn output(&self) -> Vec<Vec<u8>> {
+        self.chain.clone()
+    }
+}
+
+/// What the probe plans found.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeFacts {
+    /// Version support (standard and full).
+    pub versions: Vec<VersionSupport>,
+    /// DH parameters (standard and full).
+    pub dh: Option<DhResult>,
+    /// Certificates from a legacy hello, when asked for.
+    pub legacy_chain: Vec<Vec<u8>>,
+    /// Suites per version (full).
+    pub suites: Option<SuiteScan>,
+    /// Groups (full).
+    pub groups: Option<GroupScan>,
+    /// TLS 1.2 signature algorithms (full).
+    pub sigalgs: Option<Vec<u16>>,
+    /// Features (full).
+    pub features: Option<Features>,
+    /// Fingerprints (full).
+    pub fingerprints: Option<Fingerprints>,
+    /// Versions whose probe the endpoint deadline cut short (no answer: not determined).
+    pub incomplete_versions: Vec<Version>,
+    /// The probes the endpoint deadline cut short (`version TLSv1.2`, `suites TLSv1.2`,
+    /// `groups`, ...), in a fixed order; empty when every probe ran to its end.
+    pub cut: Vec<String>,
+}
+
+/// Runs the plans of `profile` (nothing for `quick`). `want_chain`: also fetch the chain with a
+/// legacy hello (when the modern handshake got none).
+pub async fn run_probes(
+    prober: &Prober<'_>,
+    profile: Profile,
+    opts: &HelloOptions,
+    want_chain: bool,
+) -> ProbeFacts {
+    let mut facts = ProbeFacts::default();
+    if profile == Profile::Quick {
+        return facts;
+    }
+    // One connection per version, all six at once (the same hellos as one VersionProbe).
+    let mut vplans =
+        Version::ALL.map(|v| Plan::new(VersionProbe::for_versions(opts.clone(), &[v])));
+    let [v0, v1, v2, v3, v4, v5] = &mut vplans;
+    let done = tokio::join!(
+        prober.run_plan(v0),
+        prober.run_plan(v1),
+        prober.run_plan(v2),
+        prober.run_plan(v3),
+        prober.run_plan(v4),
+        prober.run_plan(v5),
+    );
+    facts.versions = vplans.iter().flat_map(Plan::result).collect();
+    let done = [done.0, done.1, done.2, done.3, done.4, done.5];
+    for (v, finished) in Version::ALL.iter().zip(done) {
+        if !finished {
+            facts.incomplete_versions.push(*v);
+            facts.cut.push(format!("version {}", v.name()));
+        }
+    }
+    let supported: Vec<Version> = facts
+        .versions
+        .iter()
+        .filter(|v| v.supported)
+        .map(|v| v.version)
+        .collect();
+    let has = |v: Version| supported.contains(&v);
+    // Newest first, TLS 1.2 and older (DHE parameters are sent in clear there).
+    let legacy: Vec<Version> = [
+        Version::Tls12,
+        Version::Tls11,
+        Version::Tls10,
+        Version::Ssl3,
+    ]
+    .into_iter()
+    .filter(|v| has(*v))
+    .collect();
+
+    let mut dh = (!legacy.is_empty()).then(|| Plan::new(DhProbe::new(opts.clone(), &legacy)));
+    let mut chain = match legacy.first() {
+        Some(v) if want_chain => Some(Plan::new(ChainProbe::new(*v, opts))),
+        _ => None,
+    };
+    let full = profile == Profile::Full;
+    // One removal loop per version, run side by side (the connection count is the same as one
+    // plan over all versions; the wall time is the longest version's). The version probe's
+    // picks are the first answers of each loop.
+    let after_versions = SuiteScanConfig::after_version_probe(&facts.versions);
+    let mut suite_plans = SCAN_ORDER.map(|v| {
+        (full && has(v)).then(|| {
+            Plan::new(SuiteProbe::new(SuiteScanConfig {
+                versions: vec![v],
+                hello: opts.clone(),
+                ..after_versions.clone()
+            }))
+        })
+    });
+    let mut groups_plan = (full && (has(Version::Tls13) || has(Version::Tls12))).then(|| {
+        Plan::new(GroupProbe::new(
+            opts.clone(),
+            has(Version::Tls13),
+            has(Version::Tls12),
+        ))
+    });
+    let mut sigalg_plan =
+        (full && has(Version::Tls12)).then(|| Plan::new(SigAlgProbe::new(opts.clone())));
+    let mut feature_plan = (full && !supported.is_empty())
+        .then(|| Plan::new(FeatureProbe::new(opts.clone(), &supported)));
+    let mut fp_plan =
+        (full && !supported.is_empty()).then(|| Plan::new(FingerprintProbe::new(opts.clone())));
+
+    let [s0, s1, s2, s3, s4] = &mut suite_plans;
+    let done = tokio::join!(
+        prober.run_opt(dh.as_mut()),
+        prober.run_opt(chain.as_mut()),
+        prober.run_opt(s0.as_mut()),
+        prober.run_opt(s1.as_mut()),
+        prober.run_opt(s2.as_mut()),
+        prober.run_opt(s3.as_mut()),
+        prober.run_opt(s4.as_mut()),
+        prober.run_opt(groups_plan.as_mut()),
+        prober.run_opt(sigalg_plan.as_mut()),
+        prober.run_opt(feature_plan.as_mut()),
+        prober.run_opt(fp_plan.as_mut()),
+    );
+    let suites_done = [done.2, done.3, done.4, done.5, done.6];
+    if !done.0 {
+        facts.cut.push("dh".to_owned());
+    }
+    if !done.1 {
+        facts.cut.push("legacy chain".to_owned());
+    }
+    facts.dh = dh.map(|p| p.result());
+    facts.legacy_chain = chain.map(|p| p.result()).unwrap_or_default();
+    if suite_plans.iter().any(Option::is_some) {
+        let mut scan = SuiteScan::default();
+        for ((v, plan), finished) in SCAN_ORDER.iter().zip(&suite_plans).zip(suites_done) {
+            let Some(plan) = plan else { continue };
+            if finished {
+                let result = plan.result();
+                if result.stopped.is_some() {
+                    // The plan's hello budget ended it: marked incomplete like a cut.
+                    facts
+                        .cut
+                        .push(format!("suites {} (hello budget spent)", v.name()));
+                }
+                scan.versions.extend(result.versions);
+            } else {
+                // What the removal loop found before the deadline, marked incomplete.
+                facts.cut.push(format!("suites {}", v.name()));
+                scan.versions.extend(plan.probe().output_so_far().versions);
+            }
+        }
+        facts.suites = Some(scan);
+    }
+    // A group or signature list cut short would read as the whole list: leave it out.
+    if !done.7 {
+        facts.cut.push("groups".to_owned());
+        groups_plan = None;
+    }
+    if !done.8 {
+        facts.cut.push("signature algorithms".to_owned());
+        sigalg_plan = None;
+    }
+    if !done.9 {
+        facts.cut.push("features".to_owned());
+    }
+    if !done.10 {
+        facts.cut.push("fingerprints".to_owned());
+    }
+    facts.groups = groups_plan.map(|p| p.result());
+    facts.sigalgs = sigalg_plan.map(|p| p.result());
+    facts.features = feature_plan.map(|p| p.result());
+    facts.fingerprints = fp_plan.and_then(|p| p.result());
+    facts
+}
+
+/// The record's view of a suite.
+pub fn suite_info(id: u16) -> SuiteInfo {
+    let Some(s) = Suite::from_id(id) else {
+        return SuiteInfo {
+            id,
+            name: tls_probe::code_point(id),
+            kx: "other".to_owned(),
+            bits: 0,
+            classes: Vec::new(),
+        };
+    };
+    let f = s.flags;
+    let name = s.name();
+    let kx = if f.tls13 {
+        "tls13"
+    } else if f.anonymous && name.contains("ECDH_anon") {
+        "ecdh_anon"
+    } else if f.anonymous {
+        "dh_anon"
+    } else if name.contains("PSK") || name.contains("SRP") {
+        "psk"
+    } else if name.starts_with("TLS_ECDHE_") {
+        "ecdhe"
+    } else if name.starts_with("TLS_DHE_") {
+        "dhe"
+    } else if name.starts_with("TLS_RSA_") {
+        "rsa"
+    } else {
+        "other"
+    };
+    let mut classes = Vec::new();
+    for (on, class) in [
+        (f.null_cipher, "null"),
+        (f.export, "export"),
+        (f.rc4, "rc4"),
+        (f.block64, "block64"),
+        (f.cbc, "cbc"),
+        (f.aead, "aead"),
+        (f.anonymous, "anonymous"),
+        (f.forward_secrecy, "forward_secrecy"),
+        (f.tls13, "tls13"),
+    ] {
+        if on {
+            classes.push(class.to_owned());
+        }
+    }
+    SuiteInfo {
+        id,
+        name: name.to_owned(),
+        kx: kx.to_owned(),
+        bits: s.info.enc_size,
+        classes,
+    }
+}
+
+/// A version's name from its wire value.
+pub fn version_name(wire: u16) -> String {
+    Version::from_wire(wire).map_or_else(|| tls_probe::code_point(wire), |v| v.name().to_owned())
+}
+
+/// A group's name from its code point.
+pub fn group_name(g: u16) -> String {
+    groups::name(g).map_or_else(|| tls_probe::code_point(g), str::to_owned)
+}
+
+/// The modern handshake as a record section.
+pub fn handshake_info(
+    r: &tls_probe::driver::HandshakeResult,
+    error: Option<String>,
+) -> HandshakeInfo {
+    HandshakeInfo {
+        ok: r.completed,
+        version: r.version.map(version_name),
+        suite: r.suite.map(suite_info),
+        group: r.group.map(group_name),
+        alpn: r
+            .alpn
+            .as_ref()
+            .map(|a| String::from_utf8_lossy(a).into_owned()),
+        error: if r.completed { None } else { error },
+        chain_length: u32::try_from(r.chain.len()).unwrap_or(u32::MAX),
+    }
+}
+
+/// Class name of a DH prime (see `KeyExchangeInfo::dh_class`).
+pub fn dh_class(bits: u32, class: DhClass) -> &'static str {
+    match class {
+        DhClass::Bits512 => "512",
+        DhClass::Bits768 => "768",
+        DhClass::Bits1024 => "1024",
+        DhClass::Ok2048 if bits >= 3072 => "3072_or_more",
+        DhClass::Ok2048 => "2048",
+        _ => "other",
+    }
+}
+
+fn preference_name(p: Preference) -> &'static str {
+    match p {
+        Preference::Server => "server",
+        Preference::Client => "client",
+        Preference::Mixed => "mixed",
+        _ => "unknown",
+    }
+}
+
+/// Fills `tls` from the probe facts (the handshake and connections are set by the caller).
+pub fn fill(
+    tls: &mut TlsInfo,
+    facts: &ProbeFacts,
+    rustls_group: Option<u16>,
+    rustls_suite: Option<u16>,
+) {
+    tls.versions = facts
+        .versions
+        .iter()
+        .map(|v| VersionInfo {
+            version: v.version.name().to_owned(),
+            supported: v.supported,
+            suite: if v.supported {
+                v.suite.map(suite_info)
+            } else {
+                None
+            },
+            complete: true,
+        })
+        .collect();
+    // Versions the deadline cut short: listed, not determined.
+    for v in &facts.incomplete_versions {
+        let at = tls
+            .versions
+            .iter()
+            .position(|x| version_rank(&x.version) > version_rank(v.name()))
+            .unwrap_or(tls.versions.len());
+        tls.versions.insert(
+            at,
+            VersionInfo {
+                version: v.name().to_owned(),
+                supported: false,
+                suite: None,
+                complete: false,
+            },
+        );
+    }
+    if let Some(scan) = &facts.suites {
+        tls.suites = scan
+            .versions
+            .iter()
+            .filter(|v| v.supported || !v.complete)
+            .map(|v| VersionSuitesInfo {
+                version: v.version.name().to_owned(),
+                preference: if v.complete {
+                    preference_name(v.preference).to_owned()
+                } else {
+                    "unknown".to_owned()
+                },
+                accepted: v.suites.iter().map(|s| suite_info(s.id)).collect(),
+                complete: v.complete,
+            })
+            .collect();
+    }
+    let mut kx = KeyExchangeInfo::default();
+    if let Some(seen) = facts
+        .dh
+        .as_ref()
+        .and_then(|d| d.without_ffdhe.as_ref().or(d.with_ffdhe.as_ref()))
+    {
+        kx.dh_bits = Some(seen.prime_bits);
+        kx.dh_class = Some(dh_class(seen.prime_bits, seen.class).to_owned());
+    }
+    let ecdhe_suite = rustls_suite
+        .and_then(Suite::from_id)
+        .is_some_and(|s| s.flags.tls13 || s.is_ecdhe());
+    kx.ecdhe_curve = rustls_group
+        .filter(|g| ecdhe_suite && !groups::FFDHE.contains(g))
+        .map(group_name)
+        .or_else(|| {
+            facts.suites.as_ref().and_then(|scan| {
+                scan.versions
+                    .iter()
+                    .flat_map(|v| v.suites.iter())
+                    .find_map(|s| match s.key_exchange {
+                        Some(KeyExchange::Ecdh { curve }) => Some(group_name(curve)),
+                        _ => None,
+                    })
+            })
+        });
+    if kx != KeyExchangeInfo::default() {
+        tls.key_exchange = Some(kx);
+    }
+    if let Some(g) = &facts.groups {
+        let mut names: Vec<String> = Vec::new();
+        for id in g.tls13.iter().chain(g.tls12.iter()) {
+            let n = group_name(*id);
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        tls.groups = names;
+    }
+    if let Some(s) = &facts.sigalgs {
+        tls.signature_algorithms = s
+            .iter()
+            .map(|id| sigalgs::name(*id).map_or_else(|| tls_probe::code_point(*id), str::to_owned))
+            .collect();
+    }
+    if let Some(f) = &facts.features {
+        tls.features = Some(FeaturesInfo {
+            secure_renegotiation: f.secure_renegotiation,
+            session_ticket: f.session_ticket,
+            ocsp_stapling: f.ocsp_stapling,
+            extended_master_secret: f.extended_master_secret,
+            encrypt_then_mac: f.encrypt_then_mac,
+            heartbeat: f.heartbeat,
+            compression: f.compression.map(|c| c != 0),
+            fallback_scsv: f.fallback_scsv,
+            alpn: f
+                .alpn
+                .as_ref()
+                .map(|a| String::from_utf8_lossy(a).into_owned()),
+        });
+    }
+    if let Some(fp) = &facts.fingerprints {
+        tls.fingerprints = Some(FingerprintsInfo {
+            ja3s_string: fp.ja3s_string.clone(),
+            ja3s: fp.ja3s.clone(),
+            ja4s: fp.ja4s.clone(),
+        });
+    }
+}
+
+/// Whether the probes saw the server accept some protocol version (SSLv2 to TLS 1.3).
+pub fn any_version_accepted(facts: &ProbeFacts) -> bool {
+    facts.versions.iter().any(|v| v.supported)
+        || facts
+            .suites
+            .as_ref()
+            .is_some_and(|s| s.versions.iter().any(|v| v.supported))
+}
+
+/// The weaknesses derivable from the facts.
+///
+/// A claim about versions needs a version that was accepted: when the probes saw none (a
+/// peer that never speaks TLS, or probes that all failed), `no_tls12_or_later` is not
+/// claimed; nor while TLS 1.2 or 1.3 was not determined (probes cut short). A weakness seen is
+/// a fact even when probes were cut short.
+pub fn weaknesses_of(facts: &ProbeFacts) -> Vec<Weakness> {
+    if facts.versions.is_empty() {
+        return Vec::new();
+    }
+    let mut ws = tls_probe::weakness::weaknesses(
+        &facts.versions,
+        facts.suites.as_ref(),
+        facts.dh.as_ref(),
+        facts.features.as_ref(),
+    );
+    if !any_version_accepted(facts)
+        || facts
+            .incomplete_versions
+            .iter()
+            .any(|v| matches!(v, Version::Tls12 | Version::Tls13))
+    {
+        ws.retain(|w| !matches!(w, Weakness::NoTls12OrLater));
+    }
+    ws
+}
+
+/// Position of a version name in [`Version::ALL`] (oldest first); unknown names last.
+fn version_rank(name: &str) -> usize {
+    Version::ALL
+        .iter()
+        .position(|v| v.name() == name)
+        .unwrap_or(Version::ALL.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suites_are_classified_for_the_record() {
+        let s = suite_info(0xc02f);
+        assert_eq!(s.name, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+        assert_eq!((s.kx.as_str(), s.bits), ("ecdhe", 128));
+        assert!(s.classes.contains(&"aead".to_owned()));
+        assert!(s.classes.contains(&"forward_secrecy".to_owned()));
+        let s = suite_info(0x0002);
+        assert_eq!(s.name, "TLS_RSA_WITH_NULL_SHA");
+        assert_eq!(s.kx, "rsa");
+        assert!(s.classes.contains(&"null".to_owned()));
+        assert_eq!(suite_info(0x0034).kx, "dh_anon");
+        assert_eq!(suite_info(0x1301).kx, "tls13");
+        assert_eq!(suite_info(0xfefe).name, "0xFEFE");
+    }
+
+    #[test]
+    fn dh_classes_and_weakness_ids() {
+        assert_eq!(dh_class(512, DhClass::of(512)), "512");
+        assert_eq!(dh_class(1024, DhClass::of(1024)), "1024");
+        assert_eq!(dh_class(2048, DhClass::of(2048)), "2048");
+        assert_eq!(dh_class(4096, DhClass::of(4096)), "3072_or_more");
+        assert_eq!(dh_class(1536, DhClass::of(1536)), "other");
+    }
+}

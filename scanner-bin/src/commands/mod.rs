@@ -1,0 +1,7 @@
+//! One module per subcommand: what it reads, what it runs, what it prints, how it exits.
+
+pub mod demo;
+pub mod lab;
+pub mod probe;
+pub mod report;
+pub mod scan;
