@@ -64,7 +64,7 @@ impl Shard {
     /// the IP alone, so one IP's endpoints are all scanned by one machine.
     ///
     /// ```
-    /// use mxray::shard::Shard;
+    /// use mxray_scan::shard::Shard;
     /// let ip = "192.0.2.7".parse().unwrap();
     /// let shards: Vec<Shard> = (0..4).filter_map(|i| Shard::new(i, 4)).collect();
     /// // Exactly one shard owns the address, with all its ports.
