@@ -88,7 +88,8 @@ pub(crate) fn analyse(ders: &[&[u8]], parsed: &[Option<&Parsed>]) -> ChainFacts 
         [_, .., last] if get(*last).is_some_and(|p| p.facts.self_signed) => Some(*last),
         _ => None,
     };
-    let extra = (0..length)
+    // The first certificate is the leaf, parseable or not: never "extra".
+    let extra = (1..length)
         .filter(|k| !path.contains(k) && !duplicates.contains(k) && !misplaced_leaves.contains(k))
         .collect();
     ChainFacts {

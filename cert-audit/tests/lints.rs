@@ -207,6 +207,11 @@ fn time_encoding() {
     let f = r.findings.iter().find(|f| f.id == F::TimeEncoding).unwrap();
     assert!(f.message.contains("notBefore"), "{}", f.message);
     assert!(!all(&["selfsigned"]).has(F::TimeEncoding));
+    // A UTCTime without its 'Z': refused by the parser, as by a strict client; the leaf is
+    // unparseable, not an extra certificate.
+    let r = all(&["lint-time-noz"]);
+    assert!(r.has(F::UnparseableCertificate), "{:#?}", r.findings);
+    assert!(!r.has(F::ExtraCertificate), "{:#?}", r.findings);
 }
 
 #[test]
