@@ -90,6 +90,7 @@ Exit codes:
   1    fatal usage or I/O error (bad target line, no target at all, unreadable file, output
        not writable or stdout closed)
   2    invalid command line (from the argument parser)
+  3    mxray audit: a finding at high severity or above
   130  interrupted by Ctrl-C / SIGTERM / SIGHUP (finished records are kept and flushed)";
 
 /// mxray: how well do mail servers protect server-to-server email with STARTTLS?
@@ -121,6 +122,57 @@ pub enum Command {
     /// Offline demo: start a lab of misconfigured mail servers on loopback, scan them and
     /// print the report (no network needed).
     Demo(Box<DemoArgs>),
+    /// Audit a certificate chain file offline, as before deploying it on a mail server: the
+    /// same certificate findings as a scan; exit 3 when one is high or critical.
+    #[command(after_help = AUDIT_HELP)]
+    Audit(Box<AuditArgs>),
+}
+
+const AUDIT_HELP: &str = "\
+Example:
+  mxray audit /etc/postfix/chain.pem --name mx.example.org --domain example.org
+
+The chain is a PEM file, leaf first (as the server sends it). It is audited like a scanned
+server's chain: trust class against Mozilla's roots (or --ca-file), names against --name and
+--domain (RFC 6125; no CN fallback), facts and findings with their RFC or CA/B Forum section.
+CA/B Forum issuance rules (SAN contents, EKU, revocation locations, serial and time encodings)
+bind publicly trusted CAs only: they are shown for a chain trusted under a public store, and for
+any chain with --all-lints.
+
+Exit codes: 0 nothing high or critical; 3 a finding at high severity or above; 1 the file could
+not be read or holds no certificate; 2 invalid command line.";
+
+/// Options of `mxray audit`.
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    /// The chain: a PEM file of certificates, leaf first.
+    #[arg(value_name = "CHAIN.pem")]
+    pub chain: PathBuf,
+
+    /// The MX host name senders connect to (checked against the leaf's names).
+    #[arg(long, value_name = "HOST")]
+    pub name: Option<String>,
+
+    /// The mail domain (also accepted as a name match, as MTA-STS and DANE senders may).
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+
+    /// Trust anchors from a PEM file instead of Mozilla's roots (a private CA).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Audit at this time instead of now: Unix seconds or RFC 3339 (2026-03-15T00:00:00Z or
+    /// 2026-03-15).
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// Show every lint, also the CA/B Forum issuance rules where they do not bind the issuer.
+    #[arg(long)]
+    pub all_lints: bool,
+
+    /// Print cert-audit's report as JSON instead of the terminal view.
+    #[arg(long)]
+    pub json: bool,
 }
 
 const SCAN_HELP: &str = "\

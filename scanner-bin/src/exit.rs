@@ -12,6 +12,8 @@ pub enum Exit {
     Usage,
     /// Stopped by Ctrl-C, SIGTERM or SIGHUP (finished records are kept).
     Interrupted,
+    /// `mxray audit` found something at high severity or above.
+    Findings,
 }
 
 impl Exit {
@@ -26,6 +28,7 @@ impl Exit {
             Exit::Fatal => 1,
             Exit::Usage => 2,
             Exit::Interrupted => 130,
+            Exit::Findings => 3,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! and calls [`run_cli`].
 //!
 //! - [`cli`]: every clap type, and their conversion into the libraries' configurations;
-//! - [`commands`]: `scan`, `probe`, `report`, `lab`, `demo`;
+//! - [`commands`]: `scan`, `probe`, `report`, `lab`, `demo`, `audit`;
 //! - [`signals`]: Ctrl-C, SIGTERM, SIGHUP; [`exit`]: the exit codes.
 //!
 //! ```
@@ -48,6 +48,7 @@ pub fn run_cli(cli: Cli) -> i32 {
             force: args.force,
         }),
         Command::Scan(args) => runtime.block_on(commands::scan::run(*args)),
+        Command::Audit(args) => commands::audit::run(&args),
     };
     // Do not wait for a reader thread blocked on stdin.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));

@@ -1,5 +1,6 @@
 //! One module per subcommand: what it reads, what it runs, what it prints, how it exits.
 
+pub mod audit;
 pub mod demo;
 pub mod lab;
 pub mod probe;
