@@ -245,49 +245,7 @@ pub fn name(s: &str) -> Name {
 /// response code and answers for each (lower-cased name, type); an empty answer carries the
 /// zone's SOA. Returns the server's address.
 pub fn start_dns(answer: fn(&str, RecordType) -> (ResponseCode, Vec<RData>)) -> SocketAddr {
-    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let addr = sock.local_addr().unwrap();
-    thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        loop {
-            let Ok((n, peer)) = sock.recv_from(&mut buf) else {
-                continue;
-            };
-            let Ok(req) = Message::from_vec(&buf[..n]) else {
-                continue;
-            };
-            let Some(q) = req.queries().first().cloned() else {
-                continue;
-            };
-            let qname = q.name().to_ascii().to_ascii_lowercase();
-            let (rcode, rdatas) = answer(&qname, q.query_type());
-            let mut resp = Message::new();
-            resp.set_id(req.id())
-                .set_message_type(MessageType::Response)
-                .set_op_code(req.op_code())
-                .set_authoritative(true)
-                .set_recursion_desired(req.recursion_desired())
-                .set_response_code(rcode);
-            resp.add_query(q.clone());
-            for rd in rdatas {
-                resp.add_answer(Record::from_rdata(q.name().clone(), 60, rd));
-            }
-            if resp.answers().is_empty() {
-                let soa = SOA::new(
-                    name("ns.test."),
-                    name("hostmaster.test."),
-                    1,
-                    60,
-                    60,
-                    60,
-                    60,
-                );
-                resp.add_name_server(Record::from_rdata(name("test."), 60, RData::SOA(soa)));
-            }
-            let _ = sock.send_to(&resp.to_vec().unwrap(), peer);
-        }
-    });
-    addr
+    serve_dns(move |qname, qtype| Some(answer(qname, qtype)))
 }
 
 /// An answer of [`start_dns_with`]: the response code and answers, or `None` for no answer.
@@ -296,6 +254,10 @@ pub type MaybeAnswer = Option<(ResponseCode, Vec<RData>)>;
 /// Like [`start_dns`], but `answer` may return `None`: that query gets no answer at all (the
 /// resolver times out on it).
 pub fn start_dns_with(answer: fn(&str, RecordType) -> MaybeAnswer) -> SocketAddr {
+    serve_dns(answer)
+}
+
+fn serve_dns(answer: impl Fn(&str, RecordType) -> MaybeAnswer + Send + 'static) -> SocketAddr {
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = sock.local_addr().unwrap();
     thread::spawn(move || {
