@@ -1,7 +1,8 @@
 //! cert-audit: arbitrary bytes split into a chain (and optional TLSA records) never panic.
 //!
 //! Input format: byte 0 = flags (bit 0: the first chunk holds TLSA records; bits 1-2 pick the
-//! time; bit 3 picks [`SMALL`] limits, which reach every refusal in a few KiB), then chunks of `u16 big-endian length || bytes` (a short last chunk takes what is
+//! time; bit 3 picks [`SMALL`] limits, which reach every refusal in a few KiB; bit 4 turns on
+//! `all_lints`, so the CA/B Forum issuance lints run on untrusted chains too), then chunks of `u16 big-endian length || bytes` (a short last chunk takes what is
 //! left), at most 24 chunks so the 16-certificate limit is exercised too. TLSA chunk: records
 //! of `u8 length || RDATA`.
 #![no_main]
@@ -76,6 +77,7 @@ fuzz_target!(|data: &[u8]| {
         Limits::default()
     };
     let input = AuditInput::new(&chain, now)
+        .all_lints(flags & 16 == 16)
         .limits(limits)
         .mx_host("mx.example.test")
         .domain("example.test")
