@@ -16,8 +16,8 @@ use crate::fnv::fnv1a64;
 use crate::record::{
     Attempt, AttemptOutcome, Banner, EhloInfo, EndpointRecord, ErrorKind, FeaturesInfo,
     HandshakeInfo, InjectionResult, KeyExchangeInfo, MxInfo, Phase, Profile, ScanError,
-    StarttlsInfo, StarttlsOutcome, Status, SuiteInfo, Timings, TlsInfo, TlsMode, VersionInfo,
-    VersionSuitesInfo, SCHEMA_VERSION,
+    StarttlsInfo, StarttlsOutcome, Status, SuiteInfo, TlsInfo, TlsMode, VersionInfo,
+    VersionSuitesInfo,
 };
 
 /// Who an endpoint is: domain, MX host, address, and the names of its certificate and key.
@@ -74,34 +74,17 @@ fn base(id: &Ident, status: Status) -> EndpointRecord {
         .clone()
         .or_else(|| id.ip.map(|i| i.to_string()))
         .unwrap_or_default();
-    let mut r = EndpointRecord {
-        schema_version: SCHEMA_VERSION,
-        target,
-        domain: id.domain.clone(),
-        mx: id.mx.as_ref().map(|h| MxInfo {
-            host: h.clone(),
-            preference: Some(10),
-            implicit: false,
-        }),
-        ip: id.ip,
-        port: 25,
-        profile: Profile::Quick,
-        status,
-        started_unix_ms: 1_795_000_000_000,
-        timings: Timings {
-            total_ms: 12,
-            ..Timings::default()
-        },
-        banner: None,
-        error: None,
-        attempts: Vec::new(),
-        ehlo: None,
-        starttls: None,
-        tls: None,
-        certificate: None,
-        findings: Vec::new(),
-        shared_from: None,
-    };
+    let mut r = EndpointRecord::new(target, id.ip, 25, Profile::Quick);
+    r.domain = id.domain.clone();
+    r.mx = id.mx.as_ref().map(|h| MxInfo {
+        host: h.clone(),
+        preference: Some(10),
+        implicit: false,
+    });
+    r.status = status;
+    // Fixed, so the fixture file is the same on every run.
+    r.started_unix_ms = 1_795_000_000_000;
+    r.timings.total_ms = 12;
     if id.ip.is_some() {
         r.attempts.push(attempt(AttemptOutcome::Ok));
     }
