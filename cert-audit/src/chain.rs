@@ -88,10 +88,7 @@ pub(crate) fn analyse(ders: &[&[u8]], parsed: &[Option<&Parsed>]) -> ChainFacts 
         [_, .., last] if get(*last).is_some_and(|p| p.facts.self_signed) => Some(*last),
         _ => None,
     };
-    // The first certificate is the leaf, parseable or not: never "extra".
-    let extra = (1..length)
-        .filter(|k| !path.contains(k) && !duplicates.contains(k) && !misplaced_leaves.contains(k))
-        .collect();
+    let extra = off_path(length, &path, root_sent, &duplicates, &misplaced_leaves);
     ChainFacts {
         length,
         total_bytes,
@@ -105,8 +102,44 @@ pub(crate) fn analyse(ders: &[&[u8]], parsed: &[Option<&Parsed>]) -> ChainFacts 
     }
 }
 
+impl ChainFacts {
+    /// Records the path rustls-webpki validated: what is on no path a sender uses becomes extra,
+    /// even if the names would chain it (the root, which a sender takes from its store, stays
+    /// root-sent).
+    pub(crate) fn set_validated_path(&mut self, path: Vec<usize>, parsed: &[Option<&Parsed>]) {
+        let misplaced = misplaced_leaves(parsed, &self.duplicates);
+        self.extra = off_path(
+            self.length,
+            &path,
+            self.root_sent,
+            &self.duplicates,
+            &misplaced,
+        );
+        self.validated_path = Some(path);
+    }
+}
+
+/// The certificates on none of `path`: never the first (the leaf, parseable or not), the root
+/// sent, a duplicate or a misplaced leaf (each has its own finding).
+fn off_path(
+    length: usize,
+    path: &[usize],
+    root_sent: Option<usize>,
+    duplicates: &[usize],
+    misplaced: &[usize],
+) -> Vec<usize> {
+    (1..length)
+        .filter(|k| {
+            !path.contains(k)
+                && root_sent != Some(*k)
+                && !duplicates.contains(k)
+                && !misplaced.contains(k)
+        })
+        .collect()
+}
+
 /// End-entity certificates sent after a first certificate that is a CA (not duplicates).
-pub(crate) fn misplaced_leaves(parsed: &[Option<&Parsed>], duplicates: &[usize]) -> Vec<usize> {
+fn misplaced_leaves(parsed: &[Option<&Parsed>], duplicates: &[usize]) -> Vec<usize> {
     let get = |i: usize| parsed.get(i).copied().flatten();
     if !get(0).is_some_and(|p| p.facts.is_ca) {
         return Vec::new();

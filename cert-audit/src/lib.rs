@@ -228,24 +228,9 @@ pub fn audit(input: &AuditInput<'_>, store: &TrustStore) -> AuditReport {
         Some(Ok(leaf)) => {
             let (class, validated) =
                 trust::classify(&ders, leaf, &parsed, &chain, store, input.now);
-            if let Some(path) = &validated {
-                // What is on no path a sender uses is extra, even if the names would chain it
-                // (the root, which a sender takes from its store, is reported as root-sent).
-                chain.extra.retain(|k| !path.contains(k));
-                let misplaced = chain::misplaced_leaves(&parsed, &chain.duplicates);
-                for k in 1..ders.len() {
-                    if !path.contains(&k)
-                        && chain.root_sent != Some(k)
-                        && !chain.duplicates.contains(&k)
-                        && !misplaced.contains(&k)
-                        && !chain.extra.contains(&k)
-                    {
-                        chain.extra.push(k);
-                    }
-                }
-                chain.extra.sort_unstable();
+            if let Some(path) = validated {
+                chain.set_validated_path(path, &parsed);
             }
-            chain.validated_path = validated;
             (
                 class,
                 names::check_names(&leaf.facts, input.mx_host, input.domain),
