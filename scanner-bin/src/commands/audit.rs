@@ -6,9 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use cert_audit::{
-    audit, AuditInput, AuditReport, CertificateDer, FindingId, PemObject, Severity, TrustStore,
-};
+use cert_audit::{audit, AuditInput, AuditReport, CertificateDer, PemObject, Severity, TrustStore};
 use mxray_schema::text::escape;
 
 use crate::cli::AuditArgs;
@@ -204,11 +202,11 @@ fn render(r: &AuditReport, args: &AuditArgs) -> String {
         let _ = writeln!(
             s,
             "  {:<8} {:<24} {}",
-            severity_name(f.severity),
+            mxray_schema::record::Severity::from(f.severity).as_str(),
             f.id.as_str(),
             escape(&f.message)
         );
-        let _ = writeln!(s, "  {:<8} {:<24} ({})", "", "", reference(f.id));
+        let _ = writeln!(s, "  {:<8} {:<24} ({})", "", "", f.id.reference());
     }
     if !args.all_lints {
         let _ = writeln!(
@@ -218,18 +216,4 @@ fn render(r: &AuditReport, args: &AuditArgs) -> String {
         );
     }
     s
-}
-
-fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "critical",
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        _ => "info",
-    }
-}
-
-fn reference(id: FindingId) -> &'static str {
-    id.reference()
 }
