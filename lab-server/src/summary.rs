@@ -206,24 +206,15 @@ pub fn render_fingerprints(records: &[SessionRecord]) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let w0 = rows
-        .iter()
-        .map(|r| r.0.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(6);
-    let w1 = rows
-        .iter()
-        .map(|r| r.1.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(3);
-    let w2 = rows
-        .iter()
-        .map(|r| r.2.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(8);
+    // Column widths: the widest cell, at least the header.
+    let width = |cell: fn(&(String, String, String, String)) -> &String, header: &str| {
+        rows.iter()
+            .map(|r| cell(r).chars().count())
+            .fold(header.len(), usize::max)
+    };
+    let w0 = width(|r| &r.0, "client");
+    let w1 = width(|r| &r.1, "JA4");
+    let w2 = width(|r| &r.2, "versions");
     let mut out = format!(
         "{:<w0$}  {:<w1$}  {:<w2$}  JA3\n",
         "client", "JA4", "versions"
