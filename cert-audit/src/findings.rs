@@ -272,7 +272,8 @@ pub(crate) struct Context<'a> {
     pub(crate) sender_path: &'a [usize],
 }
 
-fn push(
+/// Appends a finding.
+pub(crate) fn push(
     out: &mut Vec<Finding>,
     id: FindingId,
     severity: Severity,

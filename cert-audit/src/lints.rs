@@ -61,13 +61,9 @@ pub fn binds_public_cas_only(id: FindingId) -> bool {
     )
 }
 
+/// Every lint is about one certificate: [`crate::findings::push`] with its index.
 fn push(out: &mut Vec<Finding>, id: FindingId, severity: Severity, idx: usize, message: String) {
-    out.push(Finding {
-        id,
-        severity,
-        cert_index: Some(idx),
-        message,
-    });
+    crate::findings::push(out, id, severity, Some(idx), message);
 }
 
 /// Lints of one parsed certificate (`idx` in the chain as presented); leaf-only lints when
