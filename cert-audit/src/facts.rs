@@ -284,6 +284,8 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
     let not_after_unix = tbs.validity.not_after.timestamp();
     let serial = cert.raw_serial();
     let spki_der = tbs.subject_pki.raw.to_vec();
+    // The subject public key, parsed once for the key facts and the lints.
+    let public_key = tbs.subject_pki.parsed().ok();
     let subject_raw = tbs.subject.as_raw().to_vec();
     let issuer_raw = tbs.issuer.as_raw().to_vec();
     let self_issued = subject_raw == issuer_raw;
@@ -309,7 +311,7 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
         dns_names: Vec::new(),
         ip_addresses: Vec::new(),
         san_other: Vec::new(),
-        key: key_info(cert),
+        key: key_info(cert, public_key.as_ref()),
         signature: signature_info(cert),
         spki_sha256: hex(&Sha256::digest(&spki_der)),
         self_issued,
@@ -442,8 +444,8 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
         facts.self_signature = self_signature(cert, &facts, aki.as_deref(), ski.as_deref());
     }
     facts.self_signed = facts.self_signature.is_self_signed();
-    let rsa_modulus = match tbs.subject_pki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => Some(rsa.modulus.to_vec()),
+    let rsa_modulus = match &public_key {
+        Some(PublicKey::RSA(rsa)) => Some(rsa.modulus.to_vec()),
         _ => None,
     };
     Parsed {
@@ -476,7 +478,7 @@ fn self_signature(
         Err(_) => match legacy_rsa_verify(cert, facts) {
             Some(true) => return SelfSignature::Verified,
             Some(false) => true,
-            None => ring_checks(cert, facts),
+            None => ring_checks(facts),
         },
     };
     if checked {
@@ -506,17 +508,19 @@ fn key_fits_signature(key: KeyAlgorithm, sig_oid: &str) -> bool {
     }
 }
 
-/// The RSA modulus bits and public exponent (saturated to u64), for an RSA key.
-fn rsa_params(cert: &X509Certificate<'_>) -> Option<(u32, u64)> {
-    match cert.tbs_certificate.subject_pki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => Some((int_bits(rsa.modulus), rsa.try_exponent().unwrap_or(0))),
+/// The RSA modulus bits and public exponent (saturated at `u64::MAX`), for an RSA key that
+/// parsed.
+fn rsa_params(facts: &CertFacts) -> Option<(u32, u64)> {
+    match facts.key.algorithm {
+        KeyAlgorithm::Rsa => facts.key.exponent.map(|e| (facts.key.bits, e)),
         _ => None,
     }
 }
 
-/// Whether ring accepts this RSA key at all (1024 to 8192 bits, odd exponent of at least 3).
+/// Whether ring accepts this RSA key at all (1024 to 8192 bits, an odd exponent from 3 to
+/// below 2^33).
 fn ring_accepts_rsa(bits: u32, exponent: u64) -> bool {
-    (1024..=8192).contains(&bits) && exponent >= 3 && exponent % 2 == 1
+    (1024..=8192).contains(&bits) && (3..1 << 33).contains(&exponent) && exponent % 2 == 1
 }
 
 /// Verifies a PKCS#1 v1.5 RSA self-signature with ring's legacy verifiers (keys from 1024 bits):
@@ -531,7 +535,7 @@ fn legacy_rsa_verify(cert: &X509Certificate<'_>, facts: &CertFacts) -> Option<bo
         "1.2.840.113549.1.1.13" => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
         _ => return None,
     };
-    let (bits, exponent) = rsa_params(cert)?;
+    let (bits, exponent) = rsa_params(facts)?;
     if !ring_accepts_rsa(bits, exponent) {
         return None;
     }
@@ -549,9 +553,9 @@ fn legacy_rsa_verify(cert: &X509Certificate<'_>, facts: &CertFacts) -> Option<bo
 /// true when the refusal was a real check (the key and algorithm are ones ring verifies), false
 /// when the key itself was out of ring's reach (small RSA modulus, exponent 1, SHA-384 with an
 /// RSA key under 2048 bits...).
-fn ring_checks(cert: &X509Certificate<'_>, facts: &CertFacts) -> bool {
+fn ring_checks(facts: &CertFacts) -> bool {
     match facts.key.algorithm {
-        KeyAlgorithm::Rsa => match rsa_params(cert) {
+        KeyAlgorithm::Rsa => match rsa_params(facts) {
             Some((bits, exponent)) => {
                 let sha384_or_pss = matches!(
                     facts.signature.oid.as_str(),
@@ -643,7 +647,7 @@ fn int_bits(bytes: &[u8]) -> u32 {
     }
 }
 
-fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
+fn key_info(cert: &X509Certificate<'_>, public_key: Option<&PublicKey<'_>>) -> KeyInfo {
     let spki = &cert.tbs_certificate.subject_pki;
     let oid = spki.algorithm.algorithm.to_id_string();
     let (algorithm, mut bits, mut curve) = match oid.as_str() {
@@ -665,14 +669,14 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
         "1.2.840.10040.4.1" => (KeyAlgorithm::Dsa, 0, None),
         _ => (KeyAlgorithm::Other, 0, None),
     };
-    let exponent = match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => Some(rsa.try_exponent().unwrap_or(u64::MAX)),
+    let exponent = match public_key {
+        Some(PublicKey::RSA(rsa)) => Some(rsa.try_exponent().unwrap_or(u64::MAX)),
         _ => None,
     };
     if bits == 0 {
-        match spki.parsed() {
-            Ok(PublicKey::RSA(rsa)) => bits = int_bits(rsa.modulus),
-            Ok(PublicKey::EC(point)) => {
+        match public_key {
+            Some(PublicKey::RSA(rsa)) => bits = int_bits(rsa.modulus),
+            Some(PublicKey::EC(point)) => {
                 // Uncompressed point: 04 || X || Y; the field size is half the rest.
                 let len = point.data().len().saturating_sub(1) / 2;
                 bits = u32::try_from(len.saturating_mul(8)).unwrap_or(0);
@@ -680,7 +684,7 @@ fn key_info(cert: &X509Certificate<'_>) -> KeyInfo {
                     curve = Some("unknown".to_string());
                 }
             }
-            Ok(PublicKey::DSA(y)) => bits = int_bits(y),
+            Some(PublicKey::DSA(y)) => bits = int_bits(y),
             _ => {}
         }
     }
