@@ -47,7 +47,7 @@ use crate::pipeline::{ms, scan_endpoint, Endpoint, PipelineConfig, ScanContext};
 use crate::progress::Progress;
 use crate::ratelimit::RateConfig;
 use crate::resume::{ResumeError, ResumeSet, Unit};
-use crate::shard::Shard;
+use crate::shard::{Shard, ShardBy};
 use crate::targets::{
     parse_target, range_len, ListError, ParseOptions, RangeIter, SourcedTarget, Target,
     TargetError, TargetList, DEFAULT_RANGE_CAP,
@@ -110,6 +110,10 @@ pub struct ScanConfig {
 
     /// Scan only shard I of N (0-based), e.g. 0/4.
     pub shard: Option<Shard>,
+
+    /// How the shard of a name target (a mail domain, a host name) is chosen: by the addresses
+    /// it resolves to (the default: one IP's endpoints on one machine), or by the name.
+    pub shard_by: ShardBy,
 
     /// Write records to FILE instead of stdout. An existing non-empty FILE is refused unless
     /// it is also --resume (then records are added to it) or --force is given; an input file
@@ -330,6 +334,8 @@ impl ScanSummary {
 /// State shared by the scheduler and its tasks.
 struct Shared {
     ctx: ScanContext,
+    shard: Shard,
+    shard_by: ShardBy,
     dns: Option<Dns>,
     dns_error: Option<String>,
     exclude: ExclusionList,
@@ -342,6 +348,24 @@ struct Shared {
     excluded: AtomicU64,
     resumed: AtomicU64,
     output_failed: AtomicBool,
+}
+
+impl Shared {
+    /// Whether this shard writes the records of the name target `name` that reach no address
+    /// (a DNS failure, a null MX, a scan stopped during DNS).
+    fn owns_name(&self, name: &str) -> bool {
+        self.shard.owns(name)
+    }
+
+    /// Whether this shard scans an endpoint at `ip` that a name target reached. With
+    /// [`ShardBy::Name`] the scheduler kept only this shard's names, and all their endpoints
+    /// are its own.
+    fn owns_endpoint(&self, ip: IpAddr) -> bool {
+        match self.shard_by {
+            ShardBy::Name => true,
+            ShardBy::Address => self.shard.owns_ip(ip),
+        }
+    }
 }
 
 /// Where targets come from, in order.
@@ -542,6 +566,8 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
     ctx.abort = Some(abort_rx.clone());
     let shared = Arc::new(Shared {
         ctx,
+        shard,
+        shard_by: args.shard_by,
         dns,
         dns_error,
         exclude,
@@ -755,7 +781,7 @@ impl Scheduler {
         let SourcedTarget { text, target } = st;
         match target {
             Target::Domain(domain) => {
-                if !self.shard.owns(&domain) || self.repeated(&domain, true, self.port) {
+                if !self.owns_name(&domain) || self.repeated(&domain, true, self.port) {
                     return true;
                 }
                 self.launch(Work::Domain {
@@ -767,7 +793,7 @@ impl Scheduler {
             }
             Target::Host { name, port } => {
                 let port = port.unwrap_or(self.port);
-                if !self.shard.owns(&name) || self.repeated(&name, false, port) {
+                if !self.owns_name(&name) || self.repeated(&name, false, port) {
                     return true;
                 }
                 self.launch(Work::Host {
@@ -796,6 +822,16 @@ impl Scheduler {
                 }
                 true
             } // `Target` is non_exhaustive for other crates only; every variant is handled above.
+        }
+    }
+
+    /// Whether this shard works on the name target `name` at all: with [`ShardBy::Name`] only
+    /// if it owns the name; by address every shard resolves every name and keeps the endpoints
+    /// it owns (`Shared::owns_endpoint`).
+    fn owns_name(&self, name: &str) -> bool {
+        match self.shared.shard_by {
+            ShardBy::Name => self.shard.owns(name),
+            ShardBy::Address => true,
         }
     }
 
@@ -1088,7 +1124,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint) {
         Some(ep.addr.ip()),
         ep.addr.port(),
     );
-    if *shared.stop.borrow() || !admit(shared, &u) {
+    if !shared.owns_endpoint(ep.addr.ip()) || *shared.stop.borrow() || !admit(shared, &u) {
         return;
     }
     let endpoint = (ep.addr.ip(), ep.addr.port());
@@ -1140,15 +1176,22 @@ async fn run_work(shared: &Shared, work: Work) {
             if !admit(shared, &unit(&target, None, None, None, port)) {
                 return;
             }
+            let own = shared.owns_name(&name);
             let Some(dns) = &shared.dns else {
-                return dns_unavailable(shared, &target, None, port).await;
+                if own {
+                    dns_unavailable(shared, &target, None, port).await;
+                }
+                return;
             };
             let t = Instant::now();
             let res = tokio::select! {
                 r = dns.resolve_host(&name) => r,
                 _ = aborted(shared.abort.clone()) => {
-                    let rec = EndpointRecord::new(target, None, port, shared.ctx.config.profile);
-                    return emit(shared, interrupted_record(rec, Phase::Dns, t)).await;
+                    if own {
+                        let rec = EndpointRecord::new(target, None, port, shared.ctx.config.profile);
+                        emit(shared, interrupted_record(rec, Phase::Dns, t)).await;
+                    }
+                    return;
                 }
             };
             let dns_ms = ms(t.elapsed());
@@ -1158,6 +1201,7 @@ async fn run_work(shared: &Shared, work: Work) {
                 implicit: false,
             };
             match res {
+                Err(_) if !own => {}
                 Err(f) => {
                     emit(
                         shared,
@@ -1190,26 +1234,35 @@ async fn run_work(shared: &Shared, work: Work) {
             {
                 return;
             }
+            let own = shared.owns_name(&domain);
             let Some(dns) = &shared.dns else {
-                return dns_unavailable(shared, &target, Some(&domain), port).await;
+                if own {
+                    dns_unavailable(shared, &target, Some(&domain), port).await;
+                }
+                return;
             };
             let t = Instant::now();
             let res = tokio::select! {
                 r = dns.resolve_domain(&domain) => r,
                 _ = aborted(shared.abort.clone()) => {
-                    let mut rec = EndpointRecord::new(target, None, port, shared.ctx.config.profile);
-                    rec.domain = Some(domain);
-                    return emit(shared, interrupted_record(rec, Phase::Dns, t)).await;
+                    if own {
+                        let mut rec = EndpointRecord::new(target, None, port, shared.ctx.config.profile);
+                        rec.domain = Some(domain);
+                        emit(shared, interrupted_record(rec, Phase::Dns, t)).await;
+                    }
+                    return;
                 }
             };
             let dns_ms = ms(t.elapsed());
             let endpoints =
                 |mx: MxInfo, ips: Vec<IpAddr>| ips.into_iter().map(move |ip| (mx.clone(), ip));
             let list: Vec<(MxInfo, IpAddr)> = match res {
+                Err(_) if !own => return,
                 Err(f) => {
                     let rec = dns_record(shared, &target, Some(&domain), None, port, f, dns_ms);
                     return emit(shared, rec).await;
                 }
+                Ok(DomainResolution::NullMx) if !own => return,
                 Ok(DomainResolution::NullMx) => {
                     let mut rec =
                         EndpointRecord::new(target, None, port, shared.ctx.config.profile);
@@ -1243,10 +1296,11 @@ async fn run_work(shared: &Shared, work: Work) {
                         match h.addresses {
                             Ok(ips) => list.extend(endpoints(mx, ips)),
                             Err(_)
-                                if !admit(
-                                    shared,
-                                    &unit(&target, Some(&domain), Some(&mx.host), None, port),
-                                ) => {}
+                                if !own
+                                    || !admit(
+                                        shared,
+                                        &unit(&target, Some(&domain), Some(&mx.host), None, port),
+                                    ) => {}
                             Err(f) => {
                                 let rec = dns_record(
                                     shared,

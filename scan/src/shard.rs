@@ -3,26 +3,26 @@
 //!
 //! # What is hashed
 //!
-//! The shard key is the unit of work *before any network operation*, so that every machine
-//! computes the same assignment from the same input without depending on DNS answers (which
-//! differ between resolvers and over time, and would break "exactly once" if endpoints were
-//! hashed after resolution):
+//! Every machine computes the same assignment from the same input:
 //!
-//! - a mail domain: the normalised domain name (`example.org`); all its MX endpoints are scanned
-//!   by the machine that owns the domain, so its records stay together;
-//! - a host name with or without a port: the name alone, so all ports of one host go to one
-//!   machine;
 //! - an address, or each address of a range: the IP alone ([`Shard::owns_ip`], Rust's `IpAddr`
 //!   notation), so every port of one IP is scanned by one machine: N machines never multiply the
 //!   per-IP rate (`--per-ip-rate`) an address sees. A range is expanded on every machine (locally,
 //!   lazily, no packets) and each machine keeps its addresses, so a /16 is spread over all N
-//!   machines rather than given to one.
-//!
-//! What this does not cover: two mail domains whose MX hosts share an address (a hosting
-//! provider's MX serving many domains) can fall in different shards, and then more than one
-//! machine connects to that address. Assigning them by address would need every machine to
-//! resolve every domain, and would make "exactly once" depend on all machines' resolvers giving
-//! the same answers. docs/SCALE.md says how to scan domain lists politely with N machines.
+//!   machines rather than given to one;
+//! - a mail domain or a host name (with or without a port) depends on [`ShardBy`]:
+//!   - [`ShardBy::Address`] (the default): every machine resolves every name, and scans the
+//!     endpoints whose address it owns, as for address targets. Domains whose MX hosts share an
+//!     address (a hosting provider's MX serving many domains) are then all scanned, for that
+//!     address, by one machine: the per-IP rate holds for domain lists too. Records that reach no
+//!     address (a DNS failure, a null MX) belong to the owner of the name. The price: N times the
+//!     DNS queries, and "exactly once" holds as long as the machines' resolvers give the same
+//!     answers (one shared resolver, or a stable zone), since a machine keeps what *its* answers
+//!     say it owns;
+//!   - [`ShardBy::Name`]: the normalised name alone, before any network operation, so the
+//!     assignment does not depend on DNS at all, and all of a domain's records stay on one
+//!     machine; but two domains sharing an MX address can fall in different shards, and then up
+//!     to N machines connect to that address (divide `--per-ip-rate` by N, docs/SCALE.md).
 //!
 //! The hash is 64-bit FNV-1a over the key's UTF-8 bytes, reduced modulo N: stable across builds,
 //! platforms and Rust versions (unlike `std`'s `DefaultHasher`). Every key lands in exactly one
@@ -75,6 +75,59 @@ impl Shard {
     }
 }
 
+/// How `--shard` assigns name targets (mail domains, host names): by the addresses they resolve
+/// to, or by the name (see the [module documentation](self)). Address and range targets are
+/// always assigned by address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ShardBy {
+    /// Each endpoint by its IP ([`Shard::owns_ip`]), after DNS; records without an address by
+    /// the name. One IP's endpoints are scanned by one machine.
+    #[default]
+    Address,
+    /// By the name, before DNS: all of a name's records on one machine.
+    Name,
+}
+
+impl ShardBy {
+    /// The spelling of `--shard-by`.
+    ///
+    /// ```
+    /// use mxray_scan::shard::ShardBy;
+    /// assert_eq!(ShardBy::default().as_str(), "address");
+    /// assert_eq!("name".parse::<ShardBy>().unwrap(), ShardBy::Name);
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ShardBy::Address => "address",
+            ShardBy::Name => "name",
+        }
+    }
+}
+
+/// A `--shard-by` value that is neither `address` nor `name`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid --shard-by {0:?}: expected `address` (the default) or `name`")]
+pub struct ShardByParseError(String);
+
+impl FromStr for ShardBy {
+    type Err = ShardByParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "address" => Ok(ShardBy::Address),
+            "name" => Ok(ShardBy::Name),
+            _ => Err(ShardByParseError(s.to_owned())),
+        }
+    }
+}
+
+impl std::fmt::Display for ShardBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl FromStr for Shard {
     type Err = ShardParseError;
 
@@ -99,6 +152,18 @@ mod tests {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
         assert!("0/1".parse::<Shard>().unwrap().owns("anything"));
+    }
+
+    #[test]
+    fn shard_by_parses_its_two_spellings_only() {
+        for by in [ShardBy::Address, ShardBy::Name] {
+            assert_eq!(by.as_str().parse::<ShardBy>(), Ok(by));
+            assert_eq!(by.to_string(), by.as_str());
+        }
+        for bad in ["", "ip", "Address", "name "] {
+            assert!(bad.parse::<ShardBy>().is_err(), "{bad}");
+        }
+        assert_eq!(ShardBy::default(), ShardBy::Address);
     }
 
     #[test]

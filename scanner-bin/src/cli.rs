@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use mxray_lab::{LabConfig, ProfileSpec};
 use mxray_scan::pipeline::TlsModeChoice;
-use mxray_scan::shard::Shard;
+use mxray_scan::shard::{Shard, ShardBy};
 use mxray_schema::record::Profile;
 
 /// Scan depth on the command line: which TLS probes run ([`Profile`]).
@@ -193,10 +193,13 @@ no code) greeting_unexpected. EHLO answered 530 (\"must issue STARTTLS first\") 
 A reply to STARTTLS that is neither 220 nor 4xx/5xx is starttls outcome unexpected_reply; a 220
 after which TLS never starts (no handshake, no version) is the finding tls_not_started.
 
-Sharding: --shard I/N (0-based) keeps the targets whose key hashes (FNV-1a) to I modulo N. The
-key is the work before any packet: the domain name, the host name, or the IP of an address (of
-each address of a range), so all ports of one IP or host go to one shard. N machines with the
-same list and shards 0/N..N-1/N cover each exactly once (docs/SCALE.md).
+Sharding: --shard I/N (0-based) keeps the endpoints whose IP hashes (FNV-1a) to I modulo N, so
+all ports of one IP go to one shard and N machines never multiply the per-IP rate. Every shard
+resolves every domain and host name (--shard-by address, the default) and records a name's DNS
+failure or null MX in the shard that owns the name; --shard-by name assigns a name target by the
+name before DNS instead (all its records on one machine, but domains sharing an MX address may
+then be scanned by several). N machines with the same list, the same resolver and shards
+0/N..N-1/N cover each exactly once (docs/SCALE.md).
 
 Values: a DURATION is 500ms, 5s, 2m or plain seconds, at most one day; timeouts must be at
 least 1ms (zero is refused). A RATE is connections per second, from 0.001 to 1000000.
@@ -252,6 +255,7 @@ impl ScanArgs {
             exclude: self.exclude.clone(),
             exclude_file: self.exclude_file.clone(),
             shard: self.shard,
+            shard_by: self.shard_by,
             output: self.output.clone(),
             force: self.force,
             resume: self.resume.clone(),
@@ -466,6 +470,12 @@ pub struct ScanArgs {
     /// Scan only shard I of N (0-based), e.g. 0/4.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
+
+    /// With --shard: assign a domain or host name target by the addresses it resolves to
+    /// (`address`: one IP's endpoints on one machine, every machine resolves every name) or by
+    /// the name before DNS (`name`: a name's records on one machine).
+    #[arg(long, value_name = "address|name", default_value_t = ShardBy::Address, requires = "shard")]
+    pub shard_by: ShardBy,
 
     /// Write records to FILE instead of stdout. An existing non-empty FILE is refused unless
     /// it is also --resume (then records are added to it) or --force is given; an input file
