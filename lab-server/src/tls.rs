@@ -96,6 +96,11 @@ impl TlsConn {
         self.tcp.flush().await
     }
 
+    /// The server name the client sent (SNI), if any.
+    pub fn sni(&self) -> Option<&str> {
+        self.conn.server_name()
+    }
+
     /// Negotiated version and suite.
     pub fn negotiated(&self) -> (Option<String>, Option<String>) {
         (
