@@ -24,7 +24,10 @@ async fn main() {
     };
     let cfg = PolicyServerConfig {
         listen,
-        zone: args.get(2).cloned().unwrap_or_else(|| "sts.test".to_owned()),
+        zone: args
+            .get(2)
+            .cloned()
+            .unwrap_or_else(|| "sts.test".to_owned()),
         state: PathBuf::from(state),
     };
     match start_policy_server(&cfg).await {

@@ -108,10 +108,22 @@ pub const SCENARIOS: &[Scenario] = &[
     s("none", CertKind::Good, Behaviour::Policy(NONE)),
     s("mxmiss", CertKind::Good, Behaviour::Policy(MX_MISS)),
     s("badmx", CertKind::Good, Behaviour::Policy(ENFORCE_WILDCARD)),
-    s("allfail", CertKind::Good, Behaviour::Policy(ENFORCE_WILDCARD)),
+    s(
+        "allfail",
+        CertKind::Good,
+        Behaviour::Policy(ENFORCE_WILDCARD),
+    ),
     s("badcert", CertKind::WrongName, Behaviour::Policy(ENFORCE)),
-    s("selfsigned", CertKind::SelfSigned, Behaviour::Policy(ENFORCE)),
-    s("redirect", CertKind::Good, Behaviour::Redirect(301, "enforce")),
+    s(
+        "selfsigned",
+        CertKind::SelfSigned,
+        Behaviour::Policy(ENFORCE),
+    ),
+    s(
+        "redirect",
+        CertKind::Good,
+        Behaviour::Redirect(301, "enforce"),
+    ),
     s("loop", CertKind::Good, Behaviour::Redirect(302, "loop")),
     s("notfound", CertKind::Good, Behaviour::Status(404)),
     s(
@@ -357,7 +369,8 @@ async fn serve(tcp: tokio::net::TcpStream, config: Arc<ServerConfig>, zone: &str
             if conn.write_all(head.as_bytes()).await.is_err() {
                 return;
             }
-            let line = "x-endless: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n".repeat(64);
+            let line = "x-endless: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
+                .repeat(64);
             let chunk = format!("{:x}\r\n{line}\r\n", line.len());
             let mut sent = 0usize;
             while sent < HOSTILE_MAX_BYTES && Instant::now() < stop_at {

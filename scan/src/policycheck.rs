@@ -191,8 +191,10 @@ mod tests {
     use mxray_schema::record::{HandshakeInfo, MxInfo, Profile, TlsInfo};
 
     fn policy(mode: &str, mx: &str) -> Policy {
-        Policy::parse(format!("version: STSv1\nmode: {mode}\nmx: {mx}\nmax_age: 86400\n").as_bytes())
-            .unwrap()
+        Policy::parse(
+            format!("version: STSv1\nmode: {mode}\nmx: {mx}\nmax_age: 86400\n").as_bytes(),
+        )
+        .unwrap()
     }
 
     fn domain(p: Policy) -> DomainPolicies {
@@ -269,9 +271,7 @@ mod tests {
 
     #[test]
     fn mode_none_checks_no_mx_and_unreached_records_are_not_judged() {
-        let d = domain(
-            Policy::parse(b"version: STSv1\nmode: none\nmax_age: 86400\n").unwrap(),
-        );
+        let d = domain(Policy::parse(b"version: STSv1\nmode: none\nmax_age: 86400\n").unwrap());
         let mut r = record("mx.example.org", false);
         attach(&mut r, &d);
         assert_eq!(r.mta_sts.as_ref().unwrap().mx, None);

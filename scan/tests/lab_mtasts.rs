@@ -67,7 +67,9 @@ async fn valid_policies_by_mode_with_their_tls_rpt_records() {
     assert_eq!(p.mx, ["mx.sts.test"]);
     assert_eq!(p.max_age, Some(86400));
     assert_eq!(p.http_status, Some(200));
-    assert!(p.url.ends_with(&format!(":{}/.well-known/mta-sts.txt", cfg.port)));
+    assert!(p
+        .url
+        .ends_with(&format!(":{}/.well-known/mta-sts.txt", cfg.port)));
     assert_eq!(d.tls_rpt.txt.status, TxtStatus::Valid);
     assert_eq!(
         d.tls_rpt.rua,
@@ -88,7 +90,12 @@ async fn valid_policies_by_mode_with_their_tls_rpt_records() {
 
     // A TXT record in two strings is read joined.
     let d = look(&dns, &cfg, "split").await;
-    assert_eq!(d.mta_sts.txt.status, TxtStatus::Valid, "{:?}", d.mta_sts.txt);
+    assert_eq!(
+        d.mta_sts.txt.status,
+        TxtStatus::Valid,
+        "{:?}",
+        d.mta_sts.txt
+    );
     assert_eq!(d.mta_sts.mode(), Some("enforce"));
     server.stop();
 }
@@ -104,7 +111,13 @@ async fn txt_records_absent_invalid_repeated_and_a_missing_policy_host() {
     }
     let d = look(&dns, &cfg, "badtxt").await;
     assert_eq!(d.mta_sts.txt.status, TxtStatus::Invalid);
-    assert!(d.mta_sts.txt.error.as_deref().unwrap().contains("not-alnum!"));
+    assert!(d
+        .mta_sts
+        .txt
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("not-alnum!"));
     assert_eq!(d.mta_sts.policy, None);
     let d = look(&dns, &cfg, "multitxt").await;
     assert_eq!(d.mta_sts.txt.status, TxtStatus::Multiple);
