@@ -268,6 +268,35 @@ impl ScanArgs {
             grace: self.grace,
             quiet: self.quiet,
             tls: self.tls.config(),
+            policies: self.policies.config(),
+        }
+    }
+}
+
+/// Options of the domain policies (MTA-STS, TLS-RPT), shared by `mxray scan` and `mxray probe`.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// Do not look up the MTA-STS and TLS-RPT records of domain targets (nor fetch policies).
+    #[arg(long)]
+    pub no_policies: bool,
+
+    /// Port of the MTA-STS policy fetch. RFC 8461 says 443, the default; another port is for
+    /// labs and tests only (the lab's policy server listens on 4460).
+    #[arg(long, default_value_t = 443, value_name = "PORT")]
+    pub mta_sts_port: u16,
+
+    /// Deadline of one MTA-STS policy fetch (DNS, connect, TLS, headers and body).
+    #[arg(long, default_value = "30s", value_parser = parse_timeout, value_name = "DURATION")]
+    pub mta_sts_timeout: Duration,
+}
+
+impl PolicyArgs {
+    /// The policy options of a scan.
+    pub fn config(&self) -> mxray_scan::scheduler::PolicyConfig {
+        mxray_scan::scheduler::PolicyConfig {
+            enabled: !self.no_policies,
+            mta_sts_port: self.mta_sts_port,
+            fetch_timeout: self.mta_sts_timeout,
         }
     }
 }
@@ -347,6 +376,10 @@ pub struct ProbeArgs {
     /// TLS options.
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    /// Domain policy options.
+    #[command(flatten)]
+    pub policies: PolicyArgs,
 
     /// DNS server IP:PORT (default: the system's /etc/resolv.conf).
     #[arg(long, value_name = "IP:PORT")]
@@ -535,6 +568,10 @@ pub struct ScanArgs {
     /// TLS options.
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    /// Domain policy options.
+    #[command(flatten)]
+    pub policies: PolicyArgs,
 }
 
 /// Longest duration accepted for any option (one day).
