@@ -96,6 +96,60 @@ pub fn facts<'a>(records: impl IntoIterator<Item = &'a EndpointRecord>) -> Domai
     }
 }
 
+/// The MTA-STS label of a domain in the report: the mode of a valid policy, or why there is
+/// none (`absent`, `invalid_record`, `dns_error`, `not_fetched`, `fetch_error`,
+/// `invalid_policy`), or `not_looked_up`.
+pub fn sts_label(m: Option<&MtaStsInfo>) -> &'static str {
+    let Some(m) = m else {
+        return "not_looked_up";
+    };
+    match m.txt.status {
+        TxtStatus::Valid => {}
+        TxtStatus::Absent => return "absent",
+        TxtStatus::DnsError => return "dns_error",
+        _ => return "invalid_record",
+    }
+    match &m.policy {
+        None => "not_fetched",
+        Some(p) => match p.status {
+            PolicyStatus::Valid => match p.mode.as_deref() {
+                Some("enforce") => "enforce",
+                Some("testing") => "testing",
+                _ => "none",
+            },
+            PolicyStatus::FetchError => "fetch_error",
+            _ => "invalid_policy",
+        },
+    }
+}
+
+/// The verdict's facts from a domain's aggregated state (host names are their hashes).
+pub fn facts_of_state(p: &crate::aggregate::DomainPolicyState) -> DomainFacts {
+    DomainFacts {
+        mx: p
+            .mx
+            .iter()
+            .map(|m| {
+                let reached = m.reached > 0;
+                MxFacts {
+                    host: format!("{:016x}", m.host),
+                    preference: m.preference,
+                    reached,
+                    tls: reached && m.tls == m.reached,
+                    certificate_valid: reached && m.certificate_valid == m.reached,
+                    sts_match: m.sts_match,
+                    dane: None,
+                }
+            })
+            .collect(),
+        sts: match p.mta_sts.as_str() {
+            "enforce" => StsState::Enforce,
+            "testing" => StsState::Testing,
+            _ => StsState::Absent,
+        },
+    }
+}
+
 /// How a delivery reads in a table.
 pub fn delivery_text(d: Delivery) -> &'static str {
     match d {
