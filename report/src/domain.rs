@@ -234,8 +234,8 @@ pub fn render(domain: &str, records: &[&EndpointRecord]) -> String {
     let _ = writeln!(out, "  {:<22} {}", "TLS-RPT", escape(&tlsrpt_summary(rpt)));
     let _ = writeln!(
         out,
-        "  {:<22} {:<5} {:<8} {:<4} {:<12} {}",
-        "MX", "pref", "reached", "TLS", "certificate", "MTA-STS"
+        "  {:<22} {:<5} {:<8} {:<4} {:<12} MTA-STS",
+        "MX", "pref", "reached", "TLS", "certificate"
     );
     let mut mx = f.mx.clone();
     mx.sort_by_key(|m| m.preference);
@@ -283,8 +283,8 @@ pub fn render_verdict(out: &mut String, v: &Verdict) {
     }
     let _ = writeln!(
         out,
-        "  {:<22} {:<20} {:<20} {}",
-        "attacker", "vs opportunistic", "vs MTA-STS", "vs DANE"
+        "  {:<22} {:<20} {:<20} vs DANE",
+        "attacker", "vs opportunistic", "vs MTA-STS"
     );
     for a in Attacker::ALL {
         let r = v.attacker(a);
@@ -296,5 +296,102 @@ pub fn render_verdict(out: &mut String, v: &Verdict) {
             attacker_text(r.mta_sts),
             attacker_text(r.dane)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mxray_schema::policy::{PolicyInfo, TxtInfo};
+    use mxray_schema::record::{HandshakeInfo, MxInfo, Profile, TlsInfo};
+
+    fn rec(host: &str, pref: u16, tls: bool) -> EndpointRecord {
+        let mut r = EndpointRecord::new("d.test".into(), None, 25, Profile::Quick);
+        r.domain = Some("d.test".into());
+        r.status = Status::Completed;
+        r.banner = Some(mxray_schema::record::Banner {
+            code: Some(220),
+            text: "220 x\r\n".into(),
+            complete: true,
+        });
+        r.mx = Some(MxInfo {
+            host: host.into(),
+            preference: Some(pref),
+            implicit: false,
+        });
+        r.tls = Some(TlsInfo {
+            handshake: Some(HandshakeInfo {
+                ok: tls,
+                version: None,
+                suite: None,
+                group: None,
+                alpn: None,
+                error: None,
+                chain_length: 0,
+            }),
+            ..serde_json::from_str("{\"connections\":1}").unwrap()
+        });
+        r
+    }
+
+    fn sts(mode: &str, mx: &[&str]) -> MtaStsInfo {
+        MtaStsInfo {
+            txt: TxtInfo {
+                status: TxtStatus::Valid,
+                text: Some("v=STSv1; id=1".into()),
+                error: None,
+                rcode: None,
+            },
+            policy: Some(PolicyInfo {
+                url: "https://mta-sts.d.test/.well-known/mta-sts.txt".into(),
+                status: PolicyStatus::Valid,
+                error_kind: None,
+                error: None,
+                http_status: Some(200),
+                content_type: Some("text/plain".into()),
+                bytes: Some(1),
+                mode: Some(mode.into()),
+                max_age: Some(1),
+                mx: mx.iter().map(|s| (*s).to_owned()).collect(),
+            }),
+            mx: None,
+        }
+    }
+
+    #[test]
+    fn an_mx_has_tls_only_when_every_reached_address_has_it() {
+        let mut a = rec("mx.d.test", 10, true);
+        let b = rec("mx.d.test", 10, false);
+        a.mta_sts = Some(sts("enforce", &["*.d.test"]));
+        let f = facts([&a, &b]);
+        assert_eq!(f.mx.len(), 1);
+        assert!(f.mx[0].reached && !f.mx[0].tls && f.mx[0].sts_match);
+        assert_eq!(f.sts, StsState::Enforce);
+        let f = facts([&a]);
+        assert!(f.mx[0].tls);
+    }
+
+    #[test]
+    fn labels_name_the_mode_or_why_there_is_no_policy() {
+        assert_eq!(sts_label(None), "not_looked_up");
+        assert_eq!(sts_label(Some(&sts("testing", &["a.d.test"]))), "testing");
+        let mut m = sts("enforce", &["a.d.test"]);
+        if let Some(p) = m.policy.as_mut() {
+            p.status = PolicyStatus::FetchError;
+        }
+        assert_eq!(sts_label(Some(&m)), "fetch_error");
+        assert_eq!(sts_state(Some(&m)), StsState::Absent);
+        m.txt.status = TxtStatus::Multiple;
+        assert_eq!(sts_label(Some(&m)), "invalid_record");
+    }
+
+    #[test]
+    fn the_section_escapes_record_strings_and_lists_each_mx() {
+        let mut a = rec("mx\u{1b}[31m.d.test", 10, true);
+        a.mta_sts = Some(sts("enforce", &["mx.d.test"]));
+        let text = render("d.test", &[&a]);
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(text.contains("MTA-STS                not delivered (deferred)"), "{text}");
+        assert!(text.contains("FAILS"), "{text}");
     }
 }
