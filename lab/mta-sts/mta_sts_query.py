@@ -2,12 +2,16 @@
 """postfix-mta-sts-resolver's own resolver (what its `mta-sts-query` runs) pointed at the lab.
 
 usage: mta_sts_query.py [--dns IP:PORT] [--https-port PORT] [--ca-file PEM] DOMAIN...
+       mta_sts_query.py [--dns ...] [--https-port ...] --ca-file PEM --daemon CONFIG.yml
 
 For each DOMAIN prints one JSON line: {"domain", "result" (VALID, NONE, FETCH_ERROR), "mode",
 "mx"}. The resolver code is the package's (STSResolver.resolve); only three lab settings are
 injected: its DNS queries go to the lab's knotd (--dns), its HTTPS connections for
 mta-sts.DOMAIN go to the lab's policy server port (--https-port; the URL keeps port 443 and
 the Host header, as the package builds them), and the lab CA is trusted (--ca-file).
+
+With --daemon, the package's mta-sts-daemon (Postfix's socketmap policy server) runs instead,
+with the same three settings, until killed.
 """
 import argparse
 import asyncio
@@ -31,7 +35,8 @@ def main():
     ap.add_argument("--https-port", type=int, default=4460)
     ap.add_argument("--ca-file", required=True)
     ap.add_argument("--timeout", type=float, default=4)
-    ap.add_argument("domains", nargs="+")
+    ap.add_argument("--daemon", metavar="CONFIG")
+    ap.add_argument("domains", nargs="*")
     a = ap.parse_args()
     dns_ip, dns_port = a.dns.rsplit(":", 1)
     dns_port = int(dns_port)
@@ -68,6 +73,12 @@ def main():
         return orig_session(*args, **kwargs)
 
     aiohttp.ClientSession = lab_session
+
+    if a.daemon:
+        from postfix_mta_sts_resolver import daemon
+        sys.argv = ["mta-sts-daemon", "-c", a.daemon, "--disable-uvloop"]
+        daemon.main()
+        return
 
     async def run():
         res = STSResolver(loop=asyncio.get_running_loop(), timeout=a.timeout)
