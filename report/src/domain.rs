@@ -391,7 +391,10 @@ mod tests {
         a.mta_sts = Some(sts("enforce", &["mx.d.test"]));
         let text = render("d.test", &[&a]);
         assert!(!text.contains('\u{1b}'), "{text}");
-        assert!(text.contains("MTA-STS                not delivered (deferred)"), "{text}");
+        assert!(
+            text.contains("MTA-STS                not delivered (deferred)"),
+            "{text}"
+        );
         assert!(text.contains("FAILS"), "{text}");
     }
 }
