@@ -223,7 +223,8 @@ Exit codes:
 const PROBE_HELP: &str = "\
 Examples:
   mxray probe mx.example.org            STARTTLS on port 25, the host's first address
-  mxray probe --mx example.org          the domain's most preferred MX
+  mxray probe --mx example.org          the domain first (verdict, MTA-STS, TLS-RPT, every MX),
+                                        then its most preferred MX in depth
   mxray probe 192.0.2.1:465             implicit TLS (port 465; or --tls-mode implicit)
   mxray probe 127.0.0.1:2525 --sni localhost --json
 
@@ -353,7 +354,8 @@ pub struct ProbeArgs {
     #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 
-    /// HOST is a mail domain: probe its most preferred MX host (first address).
+    /// HOST is a mail domain: probe its most preferred MX host (first address) in depth, after
+    /// the domain: its other MX hosts (quick), MTA-STS, TLS-RPT and the per-domain verdict.
     #[arg(long)]
     pub mx: bool,
 
