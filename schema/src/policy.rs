@@ -101,7 +101,7 @@ pub struct PolicyInfo {
     /// The response's Content-Type, when a response came with one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// Body bytes read.
+    /// Body bytes read (the limit plus one when the body was cut at the limit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
     /// `enforce`, `testing` or `none` (valid policies).
