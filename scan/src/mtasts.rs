@@ -13,6 +13,7 @@
 //!   `Content-Length` above it is refused before the body is read, a body that grows past it
 //!   is cut there ([`FetchError::TooLarge`]);
 //! - response headers of at most [`MAX_HEADER_BYTES`] (hyper's buffer limit);
+//! - never to an address of the scan's exclusion list ([`FetchError::Excluded`]);
 //! - timeouts on the connect, the TLS handshake, and the whole fetch: a server that sends its
 //!   answer a byte at a time, or a body without end, is cut by the deadline
 //!   ([`FetchError::Timeout`]).
@@ -22,7 +23,7 @@
 //! environment, no connection pool, no cookie, one request.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ use tokio::net::TcpStream;
 use tokio::time::{timeout, timeout_at, Instant};
 
 use crate::dns::{Dns, DnsFailure};
+use crate::exclude::ExclusionList;
 
 /// The policy port of RFC 8461 (HTTPS).
 pub const DEFAULT_POLICY_PORT: u16 = 443;
@@ -65,6 +67,9 @@ pub struct FetchConfig {
     pub max_bytes: usize,
     /// Trust anchors for the policy host's certificate.
     pub roots: Arc<rustls::RootCertStore>,
+    /// Addresses never contacted (the scan's exclusion list): a policy host only there is
+    /// [`FetchError::Excluded`].
+    pub exclude: Arc<ExclusionList>,
 }
 
 impl FetchConfig {
@@ -80,6 +85,7 @@ impl FetchConfig {
             roots: Arc::new(rustls::RootCertStore {
                 roots: store.anchors().to_vec(),
             }),
+            exclude: Arc::default(),
         }
     }
 
@@ -106,6 +112,12 @@ pub enum FetchError {
         rcode: String,
         /// Detail.
         message: String,
+    },
+    /// Every address of the policy host is on the exclusion list: nothing was sent.
+    #[error("{host}: every address is excluded (--exclude): not contacted")]
+    Excluded {
+        /// `mta-sts.DOMAIN`.
+        host: String,
     },
     /// The TCP connection failed.
     #[error("connect to {addr}: {message}")]
@@ -191,6 +203,7 @@ impl FetchError {
     pub fn kind(&self) -> &'static str {
         match self {
             FetchError::Dns { .. } => "dns",
+            FetchError::Excluded { .. } => "excluded",
             FetchError::Connect { .. } => "connect",
             FetchError::ConnectTimeout { .. } => "connect_timeout",
             FetchError::TlsCertificate { .. } => "tls_certificate",
@@ -387,9 +400,16 @@ async fn fetch_body(
             message: f.message,
         })?;
     p.phase = Phase::Connect;
+    let allowed: Vec<IpAddr> = ips
+        .into_iter()
+        .filter(|ip| !cfg.exclude.contains(*ip))
+        .collect();
+    if allowed.is_empty() {
+        return Err(FetchError::Excluded { host });
+    }
     let mut tcp = None;
     let mut last = None;
-    for ip in ips.iter().take(MAX_POLICY_ADDRESSES) {
+    for ip in allowed.iter().take(MAX_POLICY_ADDRESSES) {
         let addr = SocketAddr::new(*ip, cfg.port);
         match timeout(cfg.connect_timeout, TcpStream::connect(addr)).await {
             Ok(Ok(s)) => {

@@ -606,8 +606,12 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
         usize::try_from(args.concurrency).unwrap_or(64),
     );
     ctx.abort = Some(abort_rx.clone());
+    let fetch = args.policies.fetch_config(&ctx.config.trust).map(|mut f| {
+        f.exclude = Arc::new(exclude.clone());
+        f
+    });
     let shared = Arc::new(Shared {
-        fetch: args.policies.fetch_config(&ctx.config.trust),
+        fetch,
         ctx,
         shard,
         shard_by: args.shard_by,

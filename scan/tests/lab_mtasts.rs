@@ -196,3 +196,16 @@ async fn slow_servers_are_cut_by_the_deadline_naming_the_phase() {
     }
     server.stop();
 }
+
+#[tokio::test]
+async fn a_policy_host_on_the_exclusion_list_is_never_contacted() {
+    let (dns, mut cfg, server) = setup().await;
+    cfg.exclude = std::sync::Arc::new(mxray_scan::exclude::ExclusionList::new([
+        mxray_scan::exclude::parse_entry("127.0.0.0/8").unwrap(),
+    ]));
+    let d = look(&dns, &cfg, "enforce").await;
+    let (kind, msg) = fetch_error(&d);
+    assert_eq!(kind, "excluded", "{msg}");
+    assert_eq!(d.mta_sts.policy.as_ref().unwrap().http_status, None);
+    server.stop();
+}

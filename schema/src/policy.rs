@@ -87,7 +87,7 @@ pub struct PolicyInfo {
     pub url: String,
     /// How it ended.
     pub status: PolicyStatus,
-    /// For `fetch_error`: `dns`, `connect`, `connect_timeout`, `tls_certificate`, `tls`,
+    /// For `fetch_error`: `dns`, `excluded`, `connect`, `connect_timeout`, `tls_certificate`, `tls`,
     /// `tls_timeout`, `http`, `headers_too_large`, `redirect`, `http_status`, `content_type`,
     /// `too_large`, `timeout`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
