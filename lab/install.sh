@@ -55,11 +55,13 @@ if [ ! -x "$LAB/exim/unpacked/usr/sbin/exim4" ]; then
 fi
 getent passwd Debian-exim >/dev/null || useradd --system --no-create-home --home-dir /var/spool/exim4 --shell /usr/sbin/nologin Debian-exim
 
-# tlslite-ng (SSLv3, RC4, 3DES, NULL, small DH), sslyze and pkilint (the CA/B Forum linter
-# cert-audit's lints are compared with; pinned, since its table is committed) live in a venv.
-if ! "$LAB/venv/bin/python" -c 'import tlslite, pkilint' 2>/dev/null; then
+# tlslite-ng (SSLv3, RC4, 3DES, NULL, small DH), sslyze, pkilint (the CA/B Forum linter
+# cert-audit's lints are compared with; pinned, since its table is committed) and
+# postfix-mta-sts-resolver (the MTA-STS client lab/mta-sts/crosscheck.sh compares mxray with)
+# live in a venv.
+if ! "$LAB/venv/bin/python" -c 'import tlslite, pkilint, postfix_mta_sts_resolver' 2>/dev/null; then
   python3 -m venv "$LAB/venv"
-  "$LAB/venv/bin/pip" install -q tlslite-ng==0.8.2 sslyze pkilint==0.13.3
+  "$LAB/venv/bin/pip" install -q tlslite-ng==0.8.2 sslyze pkilint==0.13.3 postfix-mta-sts-resolver==1.5.1
 fi
 # kubernetes-validate (deploy/tests/k8s.sh: the manifests against the Kubernetes schemas, offline)
 # in its own venv: it pins its own dependencies.

@@ -15,6 +15,10 @@ rc=0
 cargo test --workspace --locked --no-fail-fast "$@" || rc=$?
 # The DNSSEC lab answers as designed (secure with AD, insecure without, bogus SERVFAIL).
 lab/dnssec/check-dnssec.sh || rc=1
+# mxray's MTA-STS policy verdicts beside postfix-mta-sts-resolver's on every lab domain.
+lab/mta-sts/crosscheck.sh || rc=1
+# ... and what Postfix, with postfix-mta-sts-resolver as its TLS policy, does when it sends.
+lab/mta-sts/postfix-sts.sh || rc=1
 # cert-audit's lints beside pkilint: the committed agreement table must match this run.
 python3 cert-audit/tests/pkilint/compare.py --check --pkilint-bin "$LAB/venv/bin" || rc=1
 # Deployment: a real single-node Slurm, the Kubernetes manifests against the schemas, the image

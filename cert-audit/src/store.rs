@@ -56,6 +56,12 @@ impl TrustStore {
         }
     }
 
+    /// The trust anchors, for a TLS client that must trust what the audit trusts (the scan's
+    /// HTTPS fetch of MTA-STS policies).
+    pub fn anchors(&self) -> &[TrustAnchor<'static>] {
+        &self.anchors
+    }
+
     /// Anchors from a PEM bundle (non-PEM sections are ignored; certificates that cannot be
     /// anchors are skipped and counted). Not public unless marked with [`TrustStore::with_public`].
     pub fn from_pem(pem: &[u8]) -> Result<Self, StoreError> {
@@ -138,9 +144,5 @@ impl TrustStore {
     /// Certificates of the input that could not be used as anchors.
     pub fn skipped(&self) -> usize {
         self.skipped
-    }
-
-    pub(crate) fn anchors(&self) -> &[TrustAnchor<'static>] {
-        &self.anchors
     }
 }

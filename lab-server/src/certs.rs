@@ -221,6 +221,25 @@ pub fn chain_for(
     Ok(Some(Chain { certs, key }))
 }
 
+/// A leaf for `names` (first name as CN), valid from yesterday for 91 days, signed by the lab
+/// CA or, with `self_signed`, by itself.
+pub fn leaf_chain(ca: &LabCa, names: &[String], self_signed: bool) -> Result<Chain, LabError> {
+    let leaf_key = KeyPair::generate().map_err(cert_err("leaf key"))?;
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+    let p = leaf_params(names, false)?;
+    let cert = if self_signed {
+        p.self_signed(&leaf_key).map_err(cert_err("self-signed"))?
+    } else {
+        let issuer = Issuer::from_params(&ca.params, &ca.key);
+        p.signed_by(&leaf_key, &issuer)
+            .map_err(cert_err("lab leaf"))?
+    };
+    Ok(Chain {
+        certs: vec![cert.der().clone()],
+        key,
+    })
+}
+
 /// A rustls server configuration (ring provider, TLS 1.2 and 1.3) presenting `chain`.
 pub fn server_config(chain: Chain) -> Result<Arc<ServerConfig>, LabError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`profiles`] | [`LabProfile`]: `good`, `no-starttls`, `self-signed`, ... and which need another TLS stack |
 //! | [`certs`] | the lab CA and per-profile chains (rcgen), rustls server configurations |
+//! | [`mtasts`] | the MTA-STS policy server (HTTPS, good and hostile policies by SNI) |
 //! | [`hello`] | ClientHello capture before the handshake, JA3/JA4 |
 //! | [`tls`] | rustls `ServerConnection` driven sans-IO over a tokio socket |
 //! | [`session`] | one SMTP session (smtp-codec's server reader) |
@@ -26,6 +27,7 @@
 
 pub mod certs;
 pub mod hello;
+pub mod mtasts;
 pub mod profiles;
 pub mod record;
 pub mod server;

@@ -96,6 +96,11 @@ impl TlsConn {
         self.tcp.flush().await
     }
 
+    /// The server name the client sent (SNI), if any.
+    pub fn sni(&self) -> Option<&str> {
+        self.conn.server_name()
+    }
+
     /// Negotiated version and suite.
     pub fn negotiated(&self) -> (Option<String>, Option<String>) {
         (
@@ -137,8 +142,12 @@ impl TlsConn {
 
     /// Writes plaintext and flushes it to the socket.
     pub async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.conn.writer().write_all(data)?;
-        self.flush().await
+        // rustls buffers at most 64 KiB of plaintext: hand it over a chunk at a time.
+        for chunk in data.chunks(CHUNK) {
+            self.conn.writer().write_all(chunk)?;
+            self.flush().await?;
+        }
+        Ok(())
     }
 
     /// Sends close_notify.

@@ -4,6 +4,8 @@
 //! - [`sts`]: MTA-STS (RFC 8461): the `_mta-sts.DOMAIN` TXT record ([`sts::StsRecord`]), the
 //!   policy file ([`sts::Policy`]) and the MX pattern match ([`sts::mx_matches`]).
 //! - [`tlsrpt`]: TLS-RPT (RFC 8460): the `_smtp._tls.DOMAIN` TXT record ([`tlsrpt::TlsRptRecord`]).
+//! - [`verdict`]: the per-domain verdict (pure): how an opportunistic, an MTA-STS and a DANE
+//!   sender deliver, and which attacker wins.
 //!
 //! Fetching (DNS, HTTPS) is the engine's job; this crate takes the bytes it got. Every input is
 //! hostile: lengths are bounded ([`limits`]), errors are typed and say what was wrong, nothing
@@ -31,3 +33,4 @@ pub mod limits;
 pub mod sts;
 pub mod tlsrpt;
 mod txt;
+pub mod verdict;

@@ -110,6 +110,83 @@ pub struct DomainState {
     pub null_mx: u32,
     /// Records with a DNS error.
     pub dns_failed: u32,
+    /// The domain's policies and the verdict's facts of each MX, when its records carry
+    /// `mta_sts` or `tls_rpt` (absent otherwise, and then not written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<DomainPolicyState>,
+}
+
+/// What the report keeps about a domain's policies (from its records' `mta_sts`, `tls_rpt`)
+/// and, per MX host, the facts of the per-domain verdict ([`crate::domain`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DomainPolicyState {
+    /// MTA-STS: `enforce`, `testing`, `none`, or why there is no usable policy
+    /// ([`crate::domain::sts_label`]).
+    pub mta_sts: String,
+    /// The policy fetch's error kind, when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_error: Option<String>,
+    /// TLS-RPT: the TXT status (`valid`, `absent`, `invalid`...).
+    pub tls_rpt: String,
+    /// Per MX host (the smallest [`MX_PER_DOMAIN`] hashes).
+    pub mx: Vec<MxPolicyState>,
+}
+
+/// One MX host of a domain, for the verdict: counts over its records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MxPolicyState {
+    /// [`fnv1a`] of the host name.
+    pub host: u64,
+    /// Its preference.
+    pub preference: u16,
+    /// It matches an `mx` pattern of the domain's valid policy.
+    pub sts_match: bool,
+    /// Its records that reached a result.
+    pub reached: u32,
+    /// Of those, with a completed handshake.
+    pub tls: u32,
+    /// Of those, with a trusted certificate valid for the MX host.
+    pub certificate_valid: u32,
+}
+
+impl DomainPolicyState {
+    fn mx_entry(
+        &mut self,
+        host: u64,
+        preference: u16,
+        sts_match: bool,
+    ) -> Option<&mut MxPolicyState> {
+        let pos = match self.mx.binary_search_by_key(&host, |m| m.host) {
+            Ok(p) => p,
+            Err(p) => {
+                if p >= MX_PER_DOMAIN {
+                    return None;
+                }
+                self.mx.insert(
+                    p,
+                    MxPolicyState {
+                        host,
+                        preference,
+                        sts_match,
+                        ..MxPolicyState::default()
+                    },
+                );
+                self.mx.truncate(MX_PER_DOMAIN);
+                p
+            }
+        };
+        self.mx.get_mut(pos)
+    }
+
+    fn merge(&mut self, o: &DomainPolicyState) {
+        for m in &o.mx {
+            if let Some(mine) = self.mx_entry(m.host, m.preference, m.sts_match) {
+                mine.reached = mine.reached.saturating_add(m.reached);
+                mine.tls = mine.tls.saturating_add(m.tls);
+                mine.certificate_valid = mine.certificate_valid.saturating_add(m.certificate_valid);
+            }
+        }
+    }
 }
 
 impl DomainState {
@@ -134,6 +211,11 @@ impl DomainState {
         self.secure = self.secure.saturating_add(o.secure);
         self.null_mx = self.null_mx.saturating_add(o.null_mx);
         self.dns_failed = self.dns_failed.saturating_add(o.dns_failed);
+        match (&mut self.policy, &o.policy) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (None, Some(theirs)) => self.policy = Some(theirs.clone()),
+            _ => {}
+        }
     }
 }
 
@@ -860,6 +942,37 @@ impl Aggregate {
         if let Some(mx) = &r.mx {
             if r.status != Status::NullMx {
                 d.add_mx(fnv1a(&mx.host.to_ascii_lowercase()));
+            }
+        }
+        if r.mta_sts.is_some() || r.tls_rpt.is_some() {
+            let p = d.policy.get_or_insert_with(|| DomainPolicyState {
+                mta_sts: crate::domain::sts_label(r.mta_sts.as_ref()).to_owned(),
+                policy_error: r
+                    .mta_sts
+                    .as_ref()
+                    .and_then(|m| m.policy.as_ref())
+                    .and_then(|p| p.error_kind.clone()),
+                tls_rpt: r
+                    .tls_rpt
+                    .as_ref()
+                    .map_or("not_looked_up", |t| t.txt.status.as_str())
+                    .to_owned(),
+                mx: Vec::new(),
+            });
+            if let (Some(mx), true) = (&r.mx, r.status != Status::NullMx) {
+                let host = mx.host.to_ascii_lowercase();
+                let facts = crate::domain::facts([r]);
+                if let Some(f) = facts.mx.first() {
+                    let (reached, tls, cert) = (f.reached, f.tls, f.certificate_valid);
+                    if let Some(m) =
+                        p.mx_entry(fnv1a(&host), mx.preference.unwrap_or(0), f.sts_match)
+                    {
+                        let inc = |n: &mut u32, b: bool| *n = n.saturating_add(u32::from(b));
+                        inc(&mut m.reached, reached);
+                        inc(&mut m.tls, reached && tls);
+                        inc(&mut m.certificate_valid, reached && cert);
+                    }
+                }
             }
         }
     }

@@ -29,6 +29,7 @@
 
 pub mod aggregate;
 pub mod counter;
+pub mod domain;
 pub mod html;
 pub mod input;
 pub mod json;

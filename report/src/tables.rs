@@ -757,11 +757,183 @@ fn domains(a: &Aggregate) -> Section {
             ep_hist.total(),
         ),
     );
+    let mut tables = policy_tables(a);
+    tables.extend([states, mx, ep]);
     Section {
         id: "domains",
         title: "7. Per domain",
-        tables: vec![states, mx, ep],
+        tables,
     }
+}
+
+/// The per-domain verdict (how each kind of sender delivers, which attacker wins), the
+/// adoption of MTA-STS and TLS-RPT, and the policy errors: at the head of the per-domain
+/// section, for the domains whose records carry their policies (none: no tables, so reports of
+/// scans without policies are unchanged).
+fn policy_tables(a: &Aggregate) -> Vec<Table> {
+    use mail_policy::verdict::{verdict, Attacker, AttackerResult, Delivery};
+    let mut keys: Vec<&u64> = a.domains.keys().collect();
+    keys.sort_unstable();
+    let states: Vec<&super::aggregate::DomainPolicyState> = keys
+        .iter()
+        .filter_map(|k| a.domains.get(*k))
+        .filter_map(|d| d.policy.as_ref())
+        .collect();
+    if states.is_empty() {
+        return Vec::new();
+    }
+    let n = states.len() as u64;
+    let mut sts = Counter::with_cap(16);
+    let mut rpt = Counter::with_cap(16);
+    let mut errors = Counter::with_cap(32);
+    let mut both = 0u64;
+    let mut neither = 0u64;
+    let deliveries = [
+        Delivery::Authenticated,
+        Delivery::EncryptedOnly,
+        Delivery::Plaintext,
+        Delivery::NotDelivered,
+        Delivery::Unknown,
+    ];
+    let mut senders = Counter::with_cap(64);
+    let mut attackers = Counter::with_cap(64);
+    for p in &states {
+        sts.add(&p.mta_sts);
+        rpt.add(&p.tls_rpt);
+        if let Some(e) = &p.policy_error {
+            errors.add(e);
+        } else if p.mta_sts == "invalid_policy" || p.mta_sts == "invalid_record" {
+            errors.add(&p.mta_sts);
+        }
+        let has_sts = matches!(p.mta_sts.as_str(), "enforce" | "testing");
+        let has_rpt = p.tls_rpt == "valid";
+        both = both.saturating_add(u64::from(has_sts && has_rpt));
+        neither = neither.saturating_add(u64::from(!has_sts && !has_rpt));
+        let v = verdict(&crate::domain::facts_of_state(p));
+        for (kind, s) in [
+            ("opportunistic", &v.opportunistic),
+            ("mta_sts", &v.mta_sts),
+            ("dane", &v.dane),
+        ] {
+            senders.add(&format!("{kind}:{}", s.delivery.as_str()));
+        }
+        for r in v.attackers {
+            for (kind, res) in [
+                ("opportunistic", r.opportunistic),
+                ("mta_sts", r.mta_sts),
+                ("dane", r.dane),
+            ] {
+                attackers.add(&format!("{:?}:{kind}:{}", r.attacker, res.as_str()));
+            }
+        }
+    }
+    let mut verdict_rows = Vec::new();
+    for (kind, label) in [
+        ("opportunistic", "opportunistic sender"),
+        ("mta_sts", "MTA-STS sender"),
+        ("dane", "DANE sender"),
+    ] {
+        for d in deliveries {
+            let key = format!("{kind}:{}", d.as_str());
+            let count = senders.get(&key);
+            if count > 0 || d != Delivery::Unknown {
+                verdict_rows.push(Row::new(
+                    &key,
+                    &format!("{label}: {}", crate::domain::delivery_text(d)),
+                    count,
+                    n,
+                ));
+            }
+        }
+    }
+    let mut verdict_table = table(
+        "verdict",
+        "Per-domain verdict: how a sender delivers (most preferred MX it accepts)",
+        "domains with policies looked up",
+        Chart::Bars,
+        verdict_rows,
+    );
+    verdict_table.note = Some(
+        "DANE is unknown until the scan looks up TLSA records; the MX hosts are tried in \
+         preference order."
+            .to_owned(),
+    );
+    let mut attacker_rows = Vec::new();
+    for a in Attacker::ALL {
+        for (kind, label) in [
+            ("opportunistic", "opportunistic"),
+            ("mta_sts", "MTA-STS"),
+            ("dane", "DANE"),
+        ] {
+            let wins = attackers.get(&format!("{a:?}:{kind}:{}", AttackerResult::Wins.as_str()));
+            let first = attackers.get(&format!(
+                "{a:?}:{kind}:{}",
+                AttackerResult::FirstContact.as_str()
+            ));
+            attacker_rows.push(Row::new(
+                &format!("{a:?}:{kind}:wins"),
+                &format!("{} wins against the {label} sender", a.as_str()),
+                wins,
+                n,
+            ));
+            if first > 0 {
+                attacker_rows.push(Row::new(
+                    &format!("{a:?}:{kind}:first_contact"),
+                    &format!("{} wins on first contact only ({label})", a.as_str()),
+                    first,
+                    n,
+                ));
+            }
+        }
+    }
+    let attackers_table = table(
+        "attackers",
+        "Which attacker wins (reads the mail)",
+        "domains with policies looked up",
+        Chart::Bars,
+        attacker_rows,
+    );
+    let adoption = table(
+        "policy_adoption",
+        "MTA-STS and TLS-RPT",
+        "domains with policies looked up",
+        Chart::Bars,
+        vec![
+            Row::new("mta_sts_enforce", "MTA-STS enforce", sts.get("enforce"), n),
+            Row::new("mta_sts_testing", "MTA-STS testing", sts.get("testing"), n),
+            Row::new("mta_sts_none", "MTA-STS none", sts.get("none"), n),
+            Row::new(
+                "mta_sts_unusable",
+                "MTA-STS record but no usable policy",
+                sts.get("invalid_record")
+                    .saturating_add(sts.get("fetch_error"))
+                    .saturating_add(sts.get("invalid_policy"))
+                    .saturating_add(sts.get("not_fetched")),
+                n,
+            ),
+            Row::new("mta_sts_absent", "no MTA-STS", sts.get("absent"), n),
+            Row::new("tls_rpt", "TLS-RPT valid", rpt.get("valid"), n),
+            Row::new(
+                "tls_rpt_invalid",
+                "TLS-RPT unusable",
+                rpt.get("invalid").saturating_add(rpt.get("multiple")),
+                n,
+            ),
+            Row::new("both", "MTA-STS (enforce or testing) and TLS-RPT", both, n),
+            Row::new("neither", "neither MTA-STS nor TLS-RPT", neither, n),
+        ],
+    );
+    let mut out = vec![verdict_table, attackers_table, adoption];
+    if errors.total() > 0 {
+        out.push(table(
+            "policy_errors",
+            "MTA-STS policy errors",
+            "domains with an unusable MTA-STS record or policy",
+            Chart::Bars,
+            top_rows(&errors, errors.total()),
+        ));
+    }
+    out
 }
 
 /// Builds the report of `a`, with the changes since `baseline` when given.

@@ -178,6 +178,54 @@ impl Dns {
     }
 }
 
+/// Most TXT records read at one name; more are ignored (a hostile zone cannot make one lookup
+/// hold more than this many texts of at most [`MAX_TXT_TEXT`] bytes each).
+pub const MAX_TXT_RECORDS: usize = 16;
+
+/// Longest TXT text kept (a record's strings joined); longer ones are cut here, and a policy
+/// parser then refuses them ([`mail_policy::limits::MAX_TXT_BYTES`] is smaller).
+pub const MAX_TXT_TEXT: usize = 8192;
+
+impl Dns {
+    /// The TXT records at `name`, each one's strings joined (lossy UTF-8), at most
+    /// [`MAX_TXT_RECORDS`]. NXDOMAIN and NOERROR without TXT give an empty list: both mean
+    /// "no record" to a policy lookup.
+    pub async fn txt(&self, name: &str) -> Result<Vec<String>, DnsFailure> {
+        let fqdn = if name.ends_with('.') {
+            name.to_owned()
+        } else {
+            format!("{name}.")
+        };
+        match self.resolver.txt_lookup(fqdn.as_str()).await {
+            Ok(lookup) => Ok(lookup
+                .iter()
+                .take(MAX_TXT_RECORDS)
+                .map(|txt| {
+                    let mut bytes = Vec::new();
+                    for s in txt.txt_data() {
+                        let room = MAX_TXT_TEXT.saturating_sub(bytes.len());
+                        bytes.extend_from_slice(s.get(..room.min(s.len())).unwrap_or_default());
+                    }
+                    String::from_utf8_lossy(&bytes).into_owned()
+                })
+                .collect()),
+            Err(e) if no_data(&e) || nx_domain(&e) => Ok(Vec::new()),
+            Err(e) => Err(failure(&e, "no_records")),
+        }
+    }
+}
+
+/// NXDOMAIN (the name does not exist).
+fn nx_domain(e: &ResolveError) -> bool {
+    matches!(
+        e.proto().map(|p| p.kind()),
+        Some(ProtoErrorKind::NoRecordsFound {
+            response_code: ResponseCode::NXDomain,
+            ..
+        })
+    )
+}
+
 /// NOERROR without data (the name exists, not this type).
 fn no_data(e: &ResolveError) -> bool {
     matches!(

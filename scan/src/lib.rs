@@ -7,7 +7,9 @@
 //!   connection per endpoint however many domains share it;
 //! - [`targets`]: target forms, target lists (files, stdin, ZMap output), lazy range expansion;
 //! - [`shard`], [`exclude`], [`resume`]: which endpoints to scan at all;
-//! - [`dns`]: MX lookup, implicit MX, null MX;
+//! - [`dns`]: MX lookup, implicit MX, null MX, TXT;
+//! - [`mtasts`]: a domain's MTA-STS and TLS-RPT records and the HTTPS policy fetch;
+//!   [`policycheck`]: a record under those policies (pure);
 //! - [`ratelimit`]: per-IP token buckets; [`budget`]: each endpoint's deadline from its profile;
 //!   [`sockets`]: the probe socket budget;
 //! - [`pipeline`]: the work at one endpoint ([`pipeline::scan_endpoint`]): [`smtp`] (EHLO and
@@ -33,8 +35,10 @@ pub mod context;
 pub mod dns;
 pub mod exclude;
 pub mod findings;
+pub mod mtasts;
 pub mod output;
 pub mod pipeline;
+pub mod policycheck;
 pub mod progress;
 pub mod ratelimit;
 pub mod resume;

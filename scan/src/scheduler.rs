@@ -38,6 +38,7 @@ use crate::audit::load_store;
 use crate::audit::StoreChoice;
 use crate::dns::{Dns, DnsFailure, DomainResolution};
 use crate::exclude::{parse_entry, ExcludeError, ExclusionList};
+use crate::mtasts::{lookup_domain, DomainPolicies, FetchConfig};
 use crate::output::{
     check_output, open_output, repair_torn_tail, spawn_writer, OutputStats, RecordSender,
     TailRepair,
@@ -161,6 +162,45 @@ pub struct ScanConfig {
 
     /// TLS options.
     pub tls: TlsConfig,
+
+    /// The domain policies (MTA-STS, TLS-RPT) of domain targets.
+    pub policies: PolicyConfig,
+}
+
+/// Whether and how the policies of domain targets are looked up (see [`crate::mtasts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyConfig {
+    /// Look them up (default: yes).
+    pub enabled: bool,
+    /// Port of the MTA-STS policy fetch: 443 as RFC 8461 says; another port for labs and tests.
+    pub mta_sts_port: u16,
+    /// Deadline of one policy fetch.
+    pub fetch_timeout: Duration,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            mta_sts_port: crate::mtasts::DEFAULT_POLICY_PORT,
+            fetch_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl PolicyConfig {
+    /// The fetch configuration, with the anchors of the scan's trust store; `None` when
+    /// disabled.
+    pub fn fetch_config(&self, store: &cert_audit::TrustStore) -> Option<FetchConfig> {
+        self.enabled.then(|| {
+            let mut f = FetchConfig::new(store);
+            f.port = self.mta_sts_port;
+            f.total_timeout = self.fetch_timeout;
+            f.connect_timeout = f.connect_timeout.min(self.fetch_timeout);
+            f.tls_timeout = f.tls_timeout.min(self.fetch_timeout);
+            f
+        })
+    }
 }
 
 /// TLS options shared by scans and probes.
@@ -337,6 +377,8 @@ struct Shared {
     shard: Shard,
     shard_by: ShardBy,
     dns: Option<Dns>,
+    /// The policy fetch of domain targets; `None`: policies are not looked up.
+    fetch: Option<FetchConfig>,
     dns_error: Option<String>,
     exclude: ExclusionList,
     resume: ResumeSet,
@@ -564,7 +606,12 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
         usize::try_from(args.concurrency).unwrap_or(64),
     );
     ctx.abort = Some(abort_rx.clone());
+    let fetch = args.policies.fetch_config(&ctx.config.trust).map(|mut f| {
+        f.exclude = Arc::new(exclude.clone());
+        f
+    });
     let shared = Arc::new(Shared {
+        fetch,
         ctx,
         shard,
         shard_by: args.shard_by,
@@ -1071,6 +1118,14 @@ fn reused(rec: &EndpointRecord, ep: &Endpoint) -> EndpointRecord {
     r
 }
 
+/// [`emit`], after putting the domain's policies on the record.
+async fn emit_with(shared: &Shared, mut rec: EndpointRecord, policies: Option<&DomainPolicies>) {
+    if let Some(p) = policies {
+        crate::policycheck::attach(&mut rec, p);
+    }
+    emit(shared, rec).await;
+}
+
 async fn emit(shared: &Shared, rec: EndpointRecord) {
     if shared.out.send(rec).await.is_err() {
         shared.output_failed.store(true, Ordering::Relaxed);
@@ -1116,7 +1171,7 @@ fn dns_record(
 
 /// Writes the record of one endpoint unit (after the exclusion and resume checks): scans the
 /// endpoint, or reuses (waiting if need be) the scan of another unit (see [`Registry`]).
-async fn scan_one(shared: &Shared, ep: Endpoint) {
+async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicies>) {
     let u = unit(
         &ep.target,
         ep.domain.as_deref(),
@@ -1130,7 +1185,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint) {
     let endpoint = (ep.addr.ip(), ep.addr.port());
     match shared.registry.claim(endpoint, u.key()) {
         Claim::Duplicate => {}
-        Claim::Done(rec) => emit(shared, reused(&rec, &ep)).await,
+        Claim::Done(rec) => emit_with(shared, reused(&rec, &ep), policies).await,
         Claim::Wait(mut rx) => {
             // The scan in flight ends by its own deadline, or by the abort after a stop.
             let rec = match rx.wait_for(Option::is_some).await {
@@ -1145,7 +1200,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint) {
                     Instant::now(),
                 ),
             };
-            emit(shared, rec).await;
+            emit_with(shared, rec, policies).await;
         }
         Claim::Scan(tx) => {
             // scan_endpoint watches `ctx.abort` itself and keeps what it saw so far.
@@ -1153,7 +1208,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint) {
             shared.registry.finish(endpoint, Arc::clone(&rec));
             let _ = tx.send(Some(Arc::clone(&rec)));
             drop(tx);
-            emit(shared, Arc::unwrap_or_clone(rec)).await;
+            emit_with(shared, Arc::unwrap_or_clone(rec), policies).await;
         }
     }
 }
@@ -1169,7 +1224,7 @@ async fn run_work(shared: &Shared, work: Work) {
                 addr,
                 dns_ms: None,
             };
-            scan_one(shared, ep).await;
+            scan_one(shared, ep, None).await;
         }
         Work::Host { target, name, port } => {
             // A recorded DNS failure finishes the host target: it is not resolved again.
@@ -1218,7 +1273,7 @@ async fn run_work(shared: &Shared, work: Work) {
                             addr: SocketAddr::new(ip, port),
                             dns_ms: Some(dns_ms),
                         };
-                        scan_one(shared, ep).await;
+                        scan_one(shared, ep, None).await;
                     }
                 }
             }
@@ -1256,6 +1311,18 @@ async fn run_work(shared: &Shared, work: Work) {
             let dns_ms = ms(t.elapsed());
             let endpoints =
                 |mx: MxInfo, ips: Vec<IpAddr>| ips.into_iter().map(move |ip| (mx.clone(), ip));
+            // The domain's policies (MTA-STS, TLS-RPT), for every record of a domain that
+            // takes mail; a stop ends the lookup (the records then go without them).
+            let policies = match (&res, &shared.fetch) {
+                (Ok(DomainResolution::Mx(_) | DomainResolution::Implicit(_)), Some(cfg)) => {
+                    tokio::select! {
+                        p = lookup_domain(dns, &domain, cfg) => Some(p),
+                        _ = aborted(shared.abort.clone()) => None,
+                    }
+                }
+                _ => None,
+            };
+            let policies = policies.as_ref();
             let list: Vec<(MxInfo, IpAddr)> = match res {
                 Err(_) if !own => return,
                 Err(f) => {
@@ -1311,7 +1378,7 @@ async fn run_work(shared: &Shared, work: Work) {
                                     f,
                                     dns_ms,
                                 );
-                                emit(shared, rec).await;
+                                emit_with(shared, rec, policies).await;
                             }
                         }
                     }
@@ -1326,7 +1393,7 @@ async fn run_work(shared: &Shared, work: Work) {
                     addr: SocketAddr::new(ip, port),
                     dns_ms: Some(dns_ms),
                 };
-                scan_one(shared, ep).await;
+                scan_one(shared, ep, policies).await;
             }
         }
     }

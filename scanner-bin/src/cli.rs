@@ -223,7 +223,8 @@ Exit codes:
 const PROBE_HELP: &str = "\
 Examples:
   mxray probe mx.example.org            STARTTLS on port 25, the host's first address
-  mxray probe --mx example.org          the domain's most preferred MX
+  mxray probe --mx example.org          the domain first (verdict, MTA-STS, TLS-RPT, every MX),
+                                        then its most preferred MX in depth
   mxray probe 192.0.2.1:465             implicit TLS (port 465; or --tls-mode implicit)
   mxray probe 127.0.0.1:2525 --sni localhost --json
 
@@ -268,6 +269,35 @@ impl ScanArgs {
             grace: self.grace,
             quiet: self.quiet,
             tls: self.tls.config(),
+            policies: self.policies.config(),
+        }
+    }
+}
+
+/// Options of the domain policies (MTA-STS, TLS-RPT), shared by `mxray scan` and `mxray probe`.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyArgs {
+    /// Do not look up the MTA-STS and TLS-RPT records of domain targets (nor fetch policies).
+    #[arg(long)]
+    pub no_policies: bool,
+
+    /// Port of the MTA-STS policy fetch. RFC 8461 says 443, the default; another port is for
+    /// labs and tests only (the lab's policy server listens on 4460).
+    #[arg(long, default_value_t = 443, value_name = "PORT")]
+    pub mta_sts_port: u16,
+
+    /// Deadline of one MTA-STS policy fetch (DNS, connect, TLS, headers and body).
+    #[arg(long, default_value = "30s", value_parser = parse_timeout, value_name = "DURATION")]
+    pub mta_sts_timeout: Duration,
+}
+
+impl PolicyArgs {
+    /// The policy options of a scan.
+    pub fn config(&self) -> mxray_scan::scheduler::PolicyConfig {
+        mxray_scan::scheduler::PolicyConfig {
+            enabled: !self.no_policies,
+            mta_sts_port: self.mta_sts_port,
+            fetch_timeout: self.mta_sts_timeout,
         }
     }
 }
@@ -324,7 +354,8 @@ pub struct ProbeArgs {
     #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 
-    /// HOST is a mail domain: probe its most preferred MX host (first address).
+    /// HOST is a mail domain: probe its most preferred MX host (first address) in depth, after
+    /// the domain: its other MX hosts (quick), MTA-STS, TLS-RPT and the per-domain verdict.
     #[arg(long)]
     pub mx: bool,
 
@@ -347,6 +378,10 @@ pub struct ProbeArgs {
     /// TLS options.
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    /// Domain policy options.
+    #[command(flatten)]
+    pub policies: PolicyArgs,
 
     /// DNS server IP:PORT (default: the system's /etc/resolv.conf).
     #[arg(long, value_name = "IP:PORT")]
@@ -535,6 +570,10 @@ pub struct ScanArgs {
     /// TLS options.
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    /// Domain policy options.
+    #[command(flatten)]
+    pub policies: PolicyArgs,
 }
 
 /// Longest duration accepted for any option (one day).

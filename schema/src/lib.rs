@@ -26,6 +26,7 @@
 
 pub mod fnv;
 pub mod lines;
+pub mod policy;
 pub mod record;
 #[cfg(feature = "synth")]
 pub mod synth;

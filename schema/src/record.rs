@@ -70,6 +70,13 @@ pub struct EndpointRecord {
     /// are that scan's facts; the value is that record's `target`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_from: Option<String>,
+    /// The domain's MTA-STS record and policy, and this MX under it (records of domain
+    /// targets, when the scan looked them up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts: Option<crate::policy::MtaStsInfo>,
+    /// The domain's TLS-RPT record (records of domain targets, when the scan looked it up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_rpt: Option<crate::policy::TlsRptInfo>,
 }
 
 impl EndpointRecord {
@@ -95,6 +102,8 @@ impl EndpointRecord {
             certificate: None,
             findings: Vec::new(),
             shared_from: None,
+            mta_sts: None,
+            tls_rpt: None,
         }
     }
 }
@@ -727,6 +736,8 @@ pub enum FindingSource {
     Tls,
     /// Certificate audit.
     Certificate,
+    /// The domain's transport policies (MTA-STS, TLS-RPT).
+    Policy,
 }
 
 #[cfg(test)]

@@ -4,6 +4,12 @@
 //! HOST is resolved as a host (A/AAAA, first address) unless `--mx` makes it a mail domain (its
 //! most preferred MX with an address). The endpoint is then scanned by the same pipeline as
 //! `mxray scan` ([`mxray_scan::pipeline::scan_endpoint`]), by default with the `full` profile.
+//!
+//! With `--mx`, the report begins with the domain: every other MX host's first address is
+//! scanned too (profile `quick`, at most [`MAX_OTHER_MX`]), the MTA-STS and TLS-RPT records are
+//! looked up and the policy fetched (unless `--no-policies`), and the per-domain verdict
+//! ([`mxray_report::domain`]) heads the output. `--json` writes the probed endpoint's record,
+//! with the domain's `mta_sts` and `tls_rpt`.
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -14,10 +20,79 @@ use crate::cli::ProbeArgs;
 use crate::exit::Exit;
 use mxray_scan::audit::load_store;
 use mxray_scan::dns::{Dns, DomainResolution};
+use mxray_scan::mtasts::lookup_domain;
 use mxray_scan::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext};
 use mxray_scan::ratelimit::RateConfig;
 use mxray_scan::targets::{parse_target, ParseOptions, Target};
-use mxray_schema::record::MxInfo;
+use mxray_schema::record::{EndpointRecord, MxInfo, Profile};
+
+/// Most MX hosts besides the probed one that `probe --mx` scans for the domain verdict.
+pub const MAX_OTHER_MX: usize = 8;
+
+/// The first address of every MX host of `domain` other than `skip`, most preferred first.
+async fn other_mx(dns: &Dns, domain: &str, skip: &Endpoint) -> Vec<Endpoint> {
+    let Ok(DomainResolution::Mx(hosts)) = dns.resolve_domain(domain).await else {
+        return Vec::new();
+    };
+    let skip_host = skip.mx.as_ref().map(|m| m.host.as_str());
+    hosts
+        .into_iter()
+        .filter(|h| Some(h.name.as_str()) != skip_host)
+        .take(MAX_OTHER_MX)
+        .filter_map(|h| {
+            let ip = h.addresses.ok()?.first().copied()?;
+            Some(Endpoint {
+                target: skip.target.clone(),
+                domain: Some(domain.to_owned()),
+                mx: Some(MxInfo {
+                    host: h.name,
+                    preference: Some(h.preference),
+                    implicit: false,
+                }),
+                addr: SocketAddr::new(ip, skip.addr.port()),
+                dns_ms: None,
+            })
+        })
+        .collect()
+}
+
+/// The domain part of `probe --mx`: scans the other MX hosts, looks up the policies, puts them
+/// on every record; returns the domain section of the report.
+async fn domain_view(
+    args: &ProbeArgs,
+    ctx: &ScanContext,
+    domain: &str,
+    ep: &Endpoint,
+    rec: &mut EndpointRecord,
+) -> Result<String, String> {
+    let dns = Dns::new(args.resolver, Duration::from_secs(5)).map_err(|e| e.to_string())?;
+    let mut quick = (*ctx.config).clone();
+    quick.profile = Profile::Quick;
+    let qctx = ScanContext::new(
+        quick,
+        RateConfig {
+            rate: args.per_ip_rate,
+            burst: f64::from(args.per_ip_burst),
+        },
+        16,
+        1,
+    );
+    let mut others = Vec::new();
+    for o in other_mx(&dns, domain, ep).await {
+        others.push(scan_endpoint(&qctx, &o).await);
+    }
+    let fetch = args.policies.config().fetch_config(&ctx.config.trust);
+    if let Some(cfg) = fetch {
+        let policies = lookup_domain(&dns, domain, &cfg).await;
+        mxray_scan::policycheck::attach(rec, &policies);
+        for o in &mut others {
+            mxray_scan::policycheck::attach(o, &policies);
+        }
+    }
+    let mut all: Vec<&EndpointRecord> = vec![&*rec];
+    all.extend(others.iter());
+    Ok(mxray_report::domain::render(domain, &all))
+}
 
 /// Resolves the probe's target to one endpoint.
 pub async fn resolve(args: &ProbeArgs) -> Result<Endpoint, String> {
@@ -156,7 +231,17 @@ pub async fn run(args: ProbeArgs) -> Exit {
         16,
         1,
     );
-    let rec = scan_endpoint(&ctx, &ep).await;
+    let mut rec = scan_endpoint(&ctx, &ep).await;
+    let mut domain_section = None;
+    if let (true, Some(domain)) = (args.mx, ep.domain.clone()) {
+        match domain_view(&args, &ctx, &domain, &ep, &mut rec).await {
+            Ok(s) => domain_section = Some(s),
+            Err(e) => {
+                eprintln!("mxray: {e}");
+                return Exit::Fatal;
+            }
+        }
+    }
     if let Err(e) = mxray_scan::output::check_stdout() {
         eprintln!("mxray: {e}");
         return Exit::Fatal;
@@ -171,7 +256,12 @@ pub async fn run(args: ProbeArgs) -> Exit {
             }
         }
     } else {
-        let text = mxray_report::terminal::render(&rec, use_colour(), started.elapsed());
+        let mut text = domain_section.map(|d| d + "\n").unwrap_or_default();
+        text.push_str(&mxray_report::terminal::render(
+            &rec,
+            use_colour(),
+            started.elapsed(),
+        ));
         out.write_all(text.as_bytes())
     };
     match written.and_then(|()| out.flush()) {
