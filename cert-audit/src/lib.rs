@@ -51,7 +51,7 @@
 //! One module per thing held: [`limits`] (bounds checked before parsing), [`facts`] (one
 //! certificate, via x509-parser), [`chain`] (issuing path by names, order problems), [`trust`]
 //! (the class, via rustls-webpki; the precedence is documented there), [`names`] (RFC 6125),
-//! [`findings`], [`dane`] (RFC 7672), [`store`], [`report`]. Test fixtures are made by
+//! [`findings`], [`dane`] (RFC 7672), [`sender`] (what a DANE sender does), [`store`], [`report`]. Test fixtures are made by
 //! `tests/fixtures/gen.sh` (openssl CLI) and committed; `tests/fixtures/capture-lab.sh` captures
 //! the lab servers' chains.
 //!
@@ -73,6 +73,7 @@ pub mod limits;
 pub mod lints;
 pub mod names;
 pub mod report;
+pub mod sender;
 pub mod store;
 pub mod time;
 pub mod trust;

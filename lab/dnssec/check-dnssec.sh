@@ -6,7 +6,7 @@ set -uo pipefail
 pass=0; fail=0
 check() { # NAME WANT-STATUS WANT-AD(yes/no)
   local out status ad
-  out=$(kdig @127.0.0.1 -p 5301 +dnssec +timeout=2 +retry=1 TLSA "$1" 2>&1)
+  out=$(kdig @127.0.0.1 -p "${DNSSEC_UNBOUND_PORT:-5301}" +dnssec +timeout=2 +retry=1 TLSA "$1" 2>&1)
   status=$(sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$out" | head -1)
   if grep -q "^;; Flags:.* ad;" <<<"$out"; then ad=yes; else ad=no; fi
   if [ "$status" = "$2" ] && [ "$ad" = "$3" ]; then

@@ -9,11 +9,23 @@
 # Each subzone has mx.<zone> A 127.0.0.1 and _25._tcp.mx.<zone> TLSA 3 1 1 <SPKI SHA-256 of the lab
 # Postfix certificate, $LAB/certs/rsa2048.crt>, plus MX records at the zone apex.
 # Keys and signatures are made anew on every start (ldns-keygen, ldns-signzone; valid 30 days).
+# The secure zone also holds the DANE variants the scanner's tests use, for ports 25 and 2527 (the
+# lab's Exim, which presents $LAB/certs/rsa2048.crt): ee301 (3 0 1), ee312 (3 1 2), ee300 (3 0 0),
+# mismatch (3 1 1 of the EC key: no match), pkix (1 1 1: unusable for SMTP), ta (2 0 1 of the
+# leaf itself: DANE-TA with no anchor in the chain), rollover (current key + next key), many (40
+# records, past the scanner's limit), tlsaloop (its TLSA name is a CNAME loop), and the domains
+# crossmx.secure.dane.test (signed MX to mx.insecure.dane.test) and
+# tosecure.insecure.dane.test (unsigned MX to mx.secure.dane.test).
+# $D/anchor.dnskey holds the DNSKEY RRset of dane.test (the same trust anchor in DNSKEY form).
 #   LAB  state directory (see lab/env.sh). Stop: lab/stop-all.sh dnssec
+#   DNSSEC_KNOT_PORT (5300), DNSSEC_UNBOUND_PORT (5301): a second instance on other ports, with
+#   its own LAB, for testing changes without restarting the shared one.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../env.sh"
 D=$LAB/dnssec
+KNOT_PORT=${DNSSEC_KNOT_PORT:-5300}
+UNBOUND_PORT=${DNSSEC_UNBOUND_PORT:-5301}
 C=$LAB/certs
 [ -f "$C/rsa2048.crt" ] || "$HERE/../certs/mkcerts.sh" >/dev/null
 for b in knotd unbound ldns-keygen ldns-signzone ldns-key2ds kdig; do
@@ -24,6 +36,10 @@ cd "$D/keys"
 
 # TLSA 3 1 1: SHA-256 of the SubjectPublicKeyInfo of the lab's RSA certificate.
 spki=$(openssl x509 -in "$C/rsa2048.crt" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
+spki512=$(openssl x509 -in "$C/rsa2048.crt" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha512 -r | cut -d' ' -f1)
+cert256=$(openssl x509 -in "$C/rsa2048.crt" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
+certfull=$(openssl x509 -in "$C/rsa2048.crt" -outform DER | od -An -v -tx1 | tr -d ' \n')
+ecspki=$(openssl x509 -in "$C/ecp256.crt" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
 
 keygen() { # ZONE -> K<zone>+alg+tag basenames of KSK then ZSK
   local ksk zsk
@@ -40,7 +56,26 @@ child_zone() { # ZONE FILE
 @   MX  10 mx.$1.
 mx  A   127.0.0.1
 _25._tcp.mx TLSA 3 1 1 $spki
+_2527._tcp.mx TLSA 3 1 1 $spki
 EOF
+}
+dane_variants() { # extra DANE hosts of the secure zone, for ports 25 and 2527
+  local h p i
+  for h in ee301 ee312 ee300 mismatch pkix ta rollover many tlsaloop tlsaloop2; do echo "$h A 127.0.0.1"; done
+  echo "crossmx MX 10 mx.insecure.dane.test."
+  for p in 25 2527; do
+    echo "_$p._tcp.ee301 TLSA 3 0 1 $cert256"
+    echo "_$p._tcp.ee312 TLSA 3 1 2 $spki512"
+    echo "_$p._tcp.ee300 TLSA 3 0 0 $certfull"
+    echo "_$p._tcp.mismatch TLSA 3 1 1 $ecspki"
+    echo "_$p._tcp.pkix TLSA 1 1 1 $spki"
+    echo "_$p._tcp.ta TLSA 2 0 1 $cert256"
+    echo "_$p._tcp.rollover TLSA 3 1 1 $spki"
+    echo "_$p._tcp.rollover TLSA 3 1 1 $ecspki"
+    for i in $(seq 1 40); do echo "_$p._tcp.many TLSA 3 1 1 $(printf '%064x' "$i")"; done
+    echo "_$p._tcp.tlsaloop CNAME _$p._tcp.tlsaloop2"
+    echo "_$p._tcp.tlsaloop2 CNAME _$p._tcp.tlsaloop"
+  done
 }
 sign() { # ZONE FILE KSK ZSK
   ldns-signzone -e "$(date -u -d '+30 days' +%Y%m%d%H%M%S)" -f "$2.signed" "$2" "$3" "$4"
@@ -49,6 +84,8 @@ sign() { # ZONE FILE KSK ZSK
 parent=dane.test
 read -r pksk pzsk < <(keygen $parent)
 for z in secure insecure bogus; do child_zone "$z.$parent" "$D/zones/$z.$parent.zone"; done
+dane_variants >> "$D/zones/secure.$parent.zone"
+echo "tosecure MX 10 mx.secure.dane.test." >> "$D/zones/insecure.$parent.zone"
 read -r sksk szsk < <(keygen secure.$parent)
 read -r bksk bzsk < <(keygen bogus.$parent)
 for k in "$sksk" "$szsk" "$bksk" "$bzsk" "$pksk" "$pzsk"; do cat "$k.key" >> "$D/zones/keys.txt"; done
@@ -75,10 +112,11 @@ ldns-key2ds -n -2 "$bksk.key" >> "$D/zones/$parent.zone"
 grep -h DNSKEY "$pksk.key" "$pzsk.key" >> "$D/zones/$parent.zone"
 sign $parent "$D/zones/$parent.zone" "$pksk" "$pzsk"
 ldns-key2ds -n -2 "$pksk.key" > "$D/anchor.ds"
+cat "$pksk.key" "$pzsk.key" > "$D/anchor.dnskey"
 
 cat > "$D/knot/knot.conf" <<EOF
 server:
-    listen: 127.0.0.1@5300
+    listen: 127.0.0.1@$KNOT_PORT
     rundir: "$D/knot"
     pidfile: "$D/knot/knot.pid"
 database:
@@ -108,8 +146,8 @@ chmod -R a+rX "$D"
 knotd -c "$D/knot/knot.conf" -d
 cat > "$D/unbound/unbound.conf" <<EOF
 server:
-    interface: 127.0.0.1@5301
-    port: 5301
+    interface: 127.0.0.1@$UNBOUND_PORT
+    port: $UNBOUND_PORT
     do-ip6: no
     do-daemonize: yes
     username: ""
@@ -129,13 +167,13 @@ server:
     local-zone: "test." nodefault
 stub-zone:
     name: "$parent"
-    stub-addr: 127.0.0.1@5300
+    stub-addr: 127.0.0.1@$KNOT_PORT
 EOF
 unbound -c "$D/unbound/unbound.conf"
 for _ in $(seq 50); do
-  kdig +short @127.0.0.1 -p 5301 SOA $parent >/dev/null 2>&1 && break
+  kdig +short @127.0.0.1 -p "$UNBOUND_PORT" SOA $parent >/dev/null 2>&1 && break
   sleep 0.1
 done
-kdig @127.0.0.1 -p 5301 +dnssec SOA $parent | grep -q "^;; Flags:.* ad;" \
+kdig @127.0.0.1 -p "$UNBOUND_PORT" +dnssec SOA $parent | grep -q "^;; Flags:.* ad;" \
   || { echo "start-dnssec.sh: unbound does not validate $parent; see $D/unbound/unbound.log" >&2; exit 1; }
-echo "dnssec lab up: knotd 127.0.0.1:5300, unbound 127.0.0.1:5301, anchor $D/anchor.ds"
+echo "dnssec lab up: knotd 127.0.0.1:$KNOT_PORT, unbound 127.0.0.1:$UNBOUND_PORT, anchor $D/anchor.ds"
