@@ -71,6 +71,12 @@ pub struct Dns {
 #[error("cannot set up the DNS resolver: {0} (use --resolver IP:PORT)")]
 pub struct DnsSetupError(String);
 
+impl DnsSetupError {
+    pub(crate) fn from_text(e: impl std::fmt::Display) -> Self {
+        Self(e.to_string())
+    }
+}
+
 impl Dns {
     /// A resolver using `server` (UDP, TCP on truncation) or, when `None`, the system
     /// configuration (`/etc/resolv.conf`). Each query times out after `timeout`, tried twice.

@@ -2,7 +2,7 @@
 //!
 //! [`record::EndpointRecord`] is the single source of truth for the output schema
 //! (`docs/SCHEMA.md` describes it field by field). Beside it: the unit of work a record finishes
-//! ([`unit`]), a line reader with a bound on the line length ([`lines`]), terminal-safe text
+//! ([`unit`]), the DANE object ([`dane`]), a line reader with a bound on the line length ([`lines`]), terminal-safe text
 //! ([`text`]) and the one FNV-1a hash of the workspace ([`fnv`]).
 //!
 //! ```
@@ -24,6 +24,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod dane;
 pub mod fnv;
 pub mod lines;
 pub mod policy;

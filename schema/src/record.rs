@@ -62,7 +62,10 @@ pub struct EndpointRecord {
     /// The certificate audit of the presented chain (the `cert-audit` crate's report).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<cert_audit::AuditReport>,
-    /// Every finding of this endpoint (STARTTLS, TLS and certificate), worst first.
+    /// DANE (RFC 7672) for this MX host and port, when the scan looked it up (`--dane`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dane: Option<crate::dane::DaneInfo>,
+    /// Every finding of this endpoint (STARTTLS, TLS, certificate and DANE), worst first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
     /// Present when this record did not connect itself: its endpoint `(ip, port)` was scanned
@@ -100,6 +103,7 @@ impl EndpointRecord {
             starttls: None,
             tls: None,
             certificate: None,
+            dane: None,
             findings: Vec::new(),
             shared_from: None,
             mta_sts: None,
@@ -738,6 +742,8 @@ pub enum FindingSource {
     Certificate,
     /// The domain's transport policies (MTA-STS, TLS-RPT).
     Policy,
+    /// DANE (RFC 7672): DNSSEC and TLSA as a validating sender judges them.
+    Dane,
 }
 
 #[cfg(test)]
