@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use cert_audit::{AuditInput, AuditReport, CertificateDer, StoreError, TrustStore};
+use cert_audit::{AuditInput, AuditReport, CertificateDer, StoreError, Tlsa, TrustStore};
 use sha2::{Digest, Sha256};
 
 /// Which trust store to audit against.
@@ -38,14 +38,16 @@ pub fn audit_chain(
     domain: Option<&str>,
     store: &TrustStore,
 ) -> AuditReport {
-    audit_chain_at(chain, mx_host, domain, store, crate::clock::now_unix())
+    audit_chain_at(chain, mx_host, domain, &[], store, crate::clock::now_unix())
 }
 
-/// [`audit_chain`] at `now` (Unix seconds).
+/// [`audit_chain`] at `now` (Unix seconds), with the TLSA records a DANE sender uses (empty:
+/// none, and no `dane` in the report).
 pub fn audit_chain_at(
     chain: &[Vec<u8>],
     mx_host: Option<&str>,
     domain: Option<&str>,
+    tlsa: &[Tlsa],
     store: &TrustStore,
     now: u64,
 ) -> AuditReport {
@@ -60,6 +62,7 @@ pub fn audit_chain_at(
     if let Some(d) = domain {
         input = input.domain(d);
     }
+    input = input.tlsa(tlsa);
     cert_audit::audit(&input, store)
 }
 
@@ -81,8 +84,8 @@ pub const AUDIT_CACHE_SECONDS: u64 = 60;
 /// let cache = AuditCache::default();
 /// let store = TrustStore::webpki_roots();
 /// let chain = vec![vec![0x30, 0x03, 1, 2, 3]];
-/// let a = cache.audit(&chain, Some("mx.test"), None, &store);
-/// let b = cache.audit(&chain, Some("mx.test"), None, &store);
+/// let a = cache.audit(&chain, Some("mx.test"), None, &[], &store);
+/// let b = cache.audit(&chain, Some("mx.test"), None, &[], &store);
 /// assert_eq!(a, b);
 /// assert_eq!((cache.hits(), cache.misses()), (1, 1));
 /// ```
@@ -94,17 +97,18 @@ pub struct AuditCache {
 }
 
 impl AuditCache {
-    /// [`audit_chain`], reusing an audit of the same chain for the same names from the last
-    /// minute.
+    /// [`audit_chain`] with TLSA records, reusing an audit of the same chain for the same names
+    /// and records from the last minute.
     pub fn audit(
         &self,
         chain: &[Vec<u8>],
         mx_host: Option<&str>,
         domain: Option<&str>,
+        tlsa: &[Tlsa],
         store: &TrustStore,
     ) -> AuditReport {
         let now = crate::clock::now_unix();
-        let key = cache_key(chain, mx_host, domain, now / AUDIT_CACHE_SECONDS);
+        let key = cache_key(chain, mx_host, domain, tlsa, now / AUDIT_CACHE_SECONDS);
         let cached = self
             .map
             .lock()
@@ -116,7 +120,7 @@ impl AuditCache {
             return report;
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let report = audit_chain_at(chain, mx_host, domain, store, now);
+        let report = audit_chain_at(chain, mx_host, domain, tlsa, store, now);
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= AUDIT_CACHE_ENTRIES {
             map.clear();
@@ -136,12 +140,14 @@ impl AuditCache {
     }
 }
 
-/// SHA-256 over the chain (each certificate length-prefixed), the names (present or not) and the
-/// time bucket, so that no two different inputs share a key by concatenation.
+/// SHA-256 over the chain (each certificate length-prefixed), the names (present or not), the
+/// TLSA records (each length-prefixed) and the time bucket, so that no two different inputs
+/// share a key by concatenation.
 fn cache_key(
     chain: &[Vec<u8>],
     mx_host: Option<&str>,
     domain: Option<&str>,
+    tlsa: &[Tlsa],
     bucket: u64,
 ) -> [u8; 32] {
     let mut h = Sha256::new();
@@ -160,6 +166,12 @@ fn cache_key(
             None => h.update([0]),
         }
     }
+    h.update((tlsa.len() as u64).to_be_bytes());
+    for t in tlsa {
+        let rdata = t.to_rdata();
+        h.update((rdata.len() as u64).to_be_bytes());
+        h.update(&rdata);
+    }
     h.update(bucket.to_be_bytes());
     h.finalize().into()
 }
@@ -174,23 +186,26 @@ mod tests {
         let cache = AuditCache::default();
         let a = vec![vec![0x30, 0x03, 1, 2, 3]];
         let b = vec![vec![0x30, 0x03, 1, 2, 4]];
-        let first = cache.audit(&a, Some("mx.test"), None, &store);
+        let first = cache.audit(&a, Some("mx.test"), None, &[], &store);
         assert_eq!(first, audit_chain(&a, Some("mx.test"), None, &store));
-        cache.audit(&a, Some("mx.test"), None, &store);
-        cache.audit(&b, Some("mx.test"), None, &store);
-        cache.audit(&a, Some("other.test"), None, &store);
-        cache.audit(&a, None, Some("mx.test"), &store);
+        cache.audit(&a, Some("mx.test"), None, &[], &store);
+        cache.audit(&b, Some("mx.test"), None, &[], &store);
+        cache.audit(&a, Some("other.test"), None, &[], &store);
+        cache.audit(&a, None, Some("mx.test"), &[], &store);
         assert_eq!((cache.hits(), cache.misses()), (1, 4));
         // Concatenation cannot collide: one certificate "ab" is not two certificates "a", "b".
         assert_ne!(
-            cache_key(&[vec![1, 2]], None, None, 0),
-            cache_key(&[vec![1], vec![2]], None, None, 0)
+            cache_key(&[vec![1, 2]], None, None, &[], 0),
+            cache_key(&[vec![1], vec![2]], None, None, &[], 0)
         );
         assert_ne!(
-            cache_key(&a, Some("x"), None, 0),
-            cache_key(&a, None, Some("x"), 0)
+            cache_key(&a, Some("x"), None, &[], 0),
+            cache_key(&a, None, Some("x"), &[], 0)
         );
-        assert_ne!(cache_key(&a, None, None, 0), cache_key(&a, None, None, 1));
+        assert_ne!(
+            cache_key(&a, None, None, &[], 0),
+            cache_key(&a, None, None, &[], 1)
+        );
     }
 
     #[test]
@@ -199,7 +214,7 @@ mod tests {
         let cache = AuditCache::default();
         for i in 0..AUDIT_CACHE_ENTRIES + 10 {
             let der = vec![0x30, 0x02, (i >> 8) as u8, i as u8];
-            cache.audit(&[der], None, None, &store);
+            cache.audit(&[der], None, None, &[], &store);
         }
         let held = cache.map.lock().unwrap().len();
         assert!(held <= AUDIT_CACHE_ENTRIES, "{held}");

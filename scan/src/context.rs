@@ -75,6 +75,9 @@ pub struct ScanContext {
     /// Turns true when in-flight endpoints must stop now (after a stop's grace period);
     /// `None`: never.
     pub abort: Option<watch::Receiver<bool>>,
+    /// The validating resolver of DANE lookups (see [`crate::dane`]); `None`: DANE is not
+    /// looked up and records have no `dane`.
+    pub dane: Option<crate::dane::DaneResolver>,
 }
 
 impl ScanContext {
@@ -92,6 +95,7 @@ impl ScanContext {
             audits: Arc::default(),
             sockets: crate::sockets::semaphore(sockets),
             abort: None,
+            dane: None,
         }
     }
 }

@@ -116,6 +116,9 @@ enum AttemptEnd {
 pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
     let mut rec = ep.new_record(ctx.config.profile);
     let start = Instant::now();
+    if let Some(resolver) = &ctx.dane {
+        crate::dane::lookup_record(resolver, &mut rec).await;
+    }
     let mut current: Option<(Instant, Duration)> = None;
     let interrupted = {
         let work = attempts(ctx, ep, &mut rec, &mut current, start);
@@ -147,6 +150,9 @@ pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
             Phase::Endpoint,
             "stopped by signal before the endpoint finished",
         ));
+    }
+    if !interrupted {
+        crate::dane::judge_record(&mut rec, crate::clock::now_unix());
     }
     rec.timings.total_ms = ms(start.elapsed());
     rec
@@ -620,9 +626,17 @@ async fn session(
         &rustls_chain
     };
     if !chain.is_empty() {
-        let report = ctx
-            .audits
-            .audit(chain, name.as_deref(), ep.domain.as_deref(), &cfg.trust);
+        let tlsa = crate::dane::usable_tlsa(rec);
+        if ctx.dane.is_some() {
+            rec.captured_chain = Some(chain.clone().into());
+        }
+        let report = ctx.audits.audit(
+            chain,
+            name.as_deref(),
+            ep.domain.as_deref(),
+            &tlsa,
+            &cfg.trust,
+        );
         findings.extend(crate::findings::from_audit(&report));
         rec.certificate = Some(report);
     }

@@ -212,6 +212,30 @@ pub struct TlsConfig {
     pub tls_timeout: Duration,
     /// The trust store certificates are audited against.
     pub store: StoreChoice,
+    /// DANE lookups (`None`: off, records have no `dane`).
+    pub dane: Option<DaneChoice>,
+}
+
+/// DANE lookups asked for: with hickory's root KSKs, or a trust anchor file (DNSKEY records).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DaneChoice {
+    /// A file of DNSKEY records (see [`crate::dane::load_trust_anchor`]); `None`: the root.
+    pub trust_anchor: Option<PathBuf>,
+}
+
+impl DaneChoice {
+    /// The validating resolver of this choice, asking `resolver` (or the system's).
+    pub fn resolver(
+        &self,
+        resolver: Option<SocketAddr>,
+        timeout: Duration,
+    ) -> Result<crate::dane::DaneResolver, String> {
+        let anchor = match &self.trust_anchor {
+            Some(p) => Some(crate::dane::load_trust_anchor(p).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        crate::dane::DaneResolver::new(resolver, anchor, timeout).map_err(|e| e.to_string())
+    }
 }
 
 /// Exit code: the scan ran to its end.
@@ -309,6 +333,9 @@ pub enum FatalError {
     /// The trust store for the certificate audit cannot be loaded.
     #[error("trust store: {0}")]
     TrustStore(String),
+    /// DANE was asked for and its resolver or trust anchor cannot be set up.
+    #[error("DANE: {0}")]
+    Dane(String),
 }
 
 impl From<ListError> for FatalError {
@@ -606,6 +633,13 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
         usize::try_from(args.concurrency).unwrap_or(64),
     );
     ctx.abort = Some(abort_rx.clone());
+    if let Some(choice) = &args.tls.dane {
+        ctx.dane = Some(
+            choice
+                .resolver(args.resolver, args.dns_timeout)
+                .map_err(FatalError::Dane)?,
+        );
+    }
     let fetch = args.policies.fetch_config(&ctx.config.trust).map(|mut f| {
         f.exclude = Arc::new(exclude.clone());
         f
@@ -1060,7 +1094,13 @@ impl Registry {
             inner.entries.remove(&endpoint);
             return;
         }
-        let size = serde_json::to_vec(&*rec).map_or(0, |v| v.len());
+        let chain_bytes: usize = rec
+            .captured_chain
+            .as_ref()
+            .map_or(0, |c| c.iter().map(Vec::len).sum());
+        let size = serde_json::to_vec(&*rec)
+            .map_or(0, |v| v.len())
+            .saturating_add(chain_bytes);
         let entry = inner.entries.entry(endpoint).or_insert_with(|| Entry {
             slot: Slot::Done(Arc::clone(&rec)),
             units: HashSet::new(),
@@ -1126,6 +1166,56 @@ async fn emit_with(shared: &Shared, mut rec: EndpointRecord, policies: Option<&D
     emit(shared, rec).await;
 }
 
+/// [`reused`], with DANE looked up for the unit's own MX host and judged again. The matching of
+/// the source's chain (`certificate.dane`) is kept when the TLSA records a sender uses are the
+/// same; otherwise it is dropped (the chain itself is not kept) and the state is
+/// `not_evaluated`.
+async fn reused_dane(shared: &Shared, src: &EndpointRecord, ep: &Endpoint) -> EndpointRecord {
+    let mut r = reused(src, ep);
+    let Some(resolver) = &shared.ctx.dane else {
+        return r;
+    };
+    r.dane = None;
+    crate::dane::lookup_record(resolver, &mut r).await;
+    let tlsa = crate::dane::usable_tlsa(&r);
+    if tlsa != crate::dane::usable_tlsa(src) {
+        let redone = r.captured_chain.as_ref().map(|chain| {
+            let cfg = &shared.ctx.config;
+            let mx = crate::dane::host_name(r.mx.as_ref()).map(str::to_owned);
+            shared
+                .ctx
+                .audits
+                .audit(chain, mx.as_deref(), r.domain.as_deref(), &tlsa, &cfg.trust)
+        });
+        r.findings
+            .retain(|f| f.source != mxray_schema::record::FindingSource::Certificate);
+        match redone {
+            Some(report) => {
+                r.findings.extend(crate::findings::from_audit(&report));
+                r.certificate = Some(report);
+            }
+            None => {
+                if let Some(c) = r.certificate.as_mut() {
+                    c.dane = None;
+                    c.findings.retain(|f| {
+                        !matches!(
+                            f.id,
+                            cert_audit::FindingId::DaneMismatch
+                                | cert_audit::FindingId::DaneUnusable
+                        )
+                    });
+                }
+                if let Some(c) = &r.certificate {
+                    r.findings.extend(crate::findings::from_audit(c));
+                }
+            }
+        }
+        crate::findings::sort(&mut r.findings);
+    }
+    crate::dane::judge_record(&mut r, crate::clock::now_unix());
+    r
+}
+
 async fn emit(shared: &Shared, rec: EndpointRecord) {
     if shared.out.send(rec).await.is_err() {
         shared.output_failed.store(true, Ordering::Relaxed);
@@ -1185,7 +1275,9 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
     let endpoint = (ep.addr.ip(), ep.addr.port());
     match shared.registry.claim(endpoint, u.key()) {
         Claim::Duplicate => {}
-        Claim::Done(rec) => emit_with(shared, reused(&rec, &ep), policies).await,
+        Claim::Done(rec) => {
+            emit_with(shared, reused_dane(shared, &rec, &ep).await, policies).await
+        }
         Claim::Wait(mut rx) => {
             // The scan in flight ends by its own deadline, or by the abort after a stop.
             let rec = match rx.wait_for(Option::is_some).await {
@@ -1193,7 +1285,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
                 Err(_) => None,
             };
             let rec = match rec {
-                Some(r) => reused(&r, &ep),
+                Some(r) => reused_dane(shared, &r, &ep).await,
                 None => interrupted_record(
                     ep.new_record(shared.ctx.config.profile),
                     Phase::Connect,

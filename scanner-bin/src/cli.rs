@@ -321,6 +321,18 @@ pub struct TlsArgs {
     /// Audit certificates against the operating system's CA bundle.
     #[arg(long)]
     pub system_roots: bool,
+
+    /// Look DANE up (RFC 7672) for every MX host and host:port target: the MX, address and
+    /// `_PORT._tcp.HOST` TLSA answers, validated with DNSSEC by mxray itself (the resolver must
+    /// pass DNSSEC records through; the root KSKs are the trust anchor unless --trust-anchor),
+    /// and judged as a DANE-validating sender would. Writes the record's `dane` object.
+    #[arg(long)]
+    pub dane: bool,
+
+    /// DNSSEC trust anchor for DANE: a file of DNSKEY records (zone-file syntax, e.g. a lab
+    /// zone's or a private root's keys) instead of the root KSKs. Implies --dane.
+    #[arg(long, value_name = "FILE")]
+    pub trust_anchor: Option<PathBuf>,
 }
 
 impl TlsArgs {
@@ -330,7 +342,15 @@ impl TlsArgs {
             tls_mode: self.tls_mode.into(),
             tls_timeout: self.tls_timeout,
             store: self.store_choice(),
+            dane: self.dane_choice(),
         }
+    }
+
+    /// DANE asked for (`--dane` or `--trust-anchor`).
+    pub fn dane_choice(&self) -> Option<mxray_scan::scheduler::DaneChoice> {
+        (self.dane || self.trust_anchor.is_some()).then(|| mxray_scan::scheduler::DaneChoice {
+            trust_anchor: self.trust_anchor.clone(),
+        })
     }
 
     /// The trust store asked for.

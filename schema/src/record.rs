@@ -68,6 +68,11 @@ pub struct EndpointRecord {
     /// Every finding of this endpoint (STARTTLS, TLS, certificate and DANE), worst first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Finding>,
+    /// The chain as presented (DER), kept in memory only when DANE is looked up, so that a unit
+    /// sharing this endpoint through another MX host name can match its own TLSA records.
+    /// Never written nor read.
+    #[serde(skip)]
+    pub captured_chain: Option<std::sync::Arc<[Vec<u8>]>>,
     /// Present when this record did not connect itself: its endpoint `(ip, port)` was scanned
     /// once for another target in the same scan (or found in the `--resume` file), and these
     /// are that scan's facts; the value is that record's `target`.
@@ -105,6 +110,7 @@ impl EndpointRecord {
             certificate: None,
             dane: None,
             findings: Vec::new(),
+            captured_chain: None,
             shared_from: None,
             mta_sts: None,
             tls_rpt: None,

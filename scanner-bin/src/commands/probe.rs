@@ -231,6 +231,16 @@ pub async fn run(args: ProbeArgs) -> Exit {
         16,
         1,
     );
+    let mut ctx = ctx;
+    if let Some(choice) = args.tls.dane_choice() {
+        match choice.resolver(args.resolver, Duration::from_secs(5)) {
+            Ok(r) => ctx.dane = Some(r),
+            Err(e) => {
+                eprintln!("mxray: DANE: {e}");
+                return Exit::Fatal;
+            }
+        }
+    }
     let mut rec = scan_endpoint(&ctx, &ep).await;
     let mut domain_section = None;
     if let (true, Some(domain)) = (args.mx, ep.domain.clone()) {
