@@ -110,6 +110,18 @@ pub struct DomainState {
     pub null_mx: u32,
     /// Records with a DNS error.
     pub dns_failed: u32,
+    /// Records with a `dane` object (DANE was looked up).
+    #[serde(skip_serializing_if = "is_zero32")]
+    pub dane_looked_up: u32,
+    /// ... where DANE applies (secure, non-empty TLSA through secure answers).
+    #[serde(skip_serializing_if = "is_zero32")]
+    pub dane_applies: u32,
+    /// ... where a DANE sender delivers authenticated.
+    #[serde(skip_serializing_if = "is_zero32")]
+    pub dane_authenticated: u32,
+    /// ... where a DANE sender defers (no match, bogus, no STARTTLS, TLS failed).
+    #[serde(skip_serializing_if = "is_zero32")]
+    pub dane_defer: u32,
     /// The domain's policies and the verdict's facts of each MX, when its records carry
     /// `mta_sts` or `tls_rpt` (absent otherwise, and then not written).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -189,6 +201,16 @@ impl DomainPolicyState {
     }
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero32(n: &u32) -> bool {
+    *n == 0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero64(n: &u64) -> bool {
+    *n == 0
+}
+
 impl DomainState {
     fn add_mx(&mut self, h: u64) {
         if let Err(pos) = self.mx.binary_search(&h) {
@@ -216,6 +238,10 @@ impl DomainState {
             (None, Some(theirs)) => self.policy = Some(theirs.clone()),
             _ => {}
         }
+        self.dane_looked_up = self.dane_looked_up.saturating_add(o.dane_looked_up);
+        self.dane_applies = self.dane_applies.saturating_add(o.dane_applies);
+        self.dane_authenticated = self.dane_authenticated.saturating_add(o.dane_authenticated);
+        self.dane_defer = self.dane_defer.saturating_add(o.dane_defer);
     }
 }
 
@@ -334,6 +360,26 @@ pub struct Aggregate {
     pub domains: HashMap<u64, DomainState>,
     /// Records of domains beyond the domain cap (not in per-domain tables).
     pub domains_overflow: u64,
+
+    // 8. DANE (only records with a `dane` object; the section is shown when there are some).
+    /// Records (units) with a `dane` object.
+    #[serde(skip_serializing_if = "is_zero64")]
+    pub dane_records: u64,
+    /// Their DANE state (`authenticated`, `no_match`, `bogus`...).
+    #[serde(skip_serializing_if = "Counter::is_empty")]
+    pub dane_state: Counter,
+    /// What a DANE sender does (`authenticated`, `encrypted`, `no_dane`, `defer`, `unknown`).
+    #[serde(skip_serializing_if = "Counter::is_empty")]
+    pub dane_delivery: Counter,
+    /// DNSSEC status per answer kind (`mx secure`, `address insecure`, `tlsa bogus`...).
+    #[serde(skip_serializing_if = "Counter::is_empty")]
+    pub dnssec_status: Counter,
+    /// TLSA records by parameters and outcome against the chain (`3 1 1 match`...).
+    #[serde(skip_serializing_if = "Counter::is_empty")]
+    pub dane_matches: Counter,
+    /// DANE findings by id (each counted once per record).
+    #[serde(skip_serializing_if = "Counter::is_empty")]
+    pub dane_findings: Counter,
     #[serde(skip)]
     domain_cap: usize,
 }
@@ -700,6 +746,12 @@ impl Aggregate {
             spki_clusters: Clusters::with_cap(cap),
             domains: HashMap::new(),
             domains_overflow: 0,
+            dane_records: 0,
+            dane_state: c(),
+            dane_delivery: c(),
+            dnssec_status: c(),
+            dane_matches: c(),
+            dane_findings: c(),
             domain_cap,
         }
     }
@@ -729,6 +781,7 @@ impl Aggregate {
                 self.input.shared = self.input.shared.saturating_add(1);
             }
             self.add_domain(r, s, secure);
+            self.add_dane(r);
         } else {
             self.input.superseded = self.input.superseded.saturating_add(1);
         }
@@ -919,6 +972,45 @@ impl Aggregate {
         is_secure(r, s)
     }
 
+    /// DANE counts of one unit's record (its own lookup and judgement, shared endpoint or not).
+    fn add_dane(&mut self, r: &EndpointRecord) {
+        let Some(d) = &r.dane else { return };
+        self.dane_records = self.dane_records.saturating_add(1);
+        self.dane_state.add(d.state.as_str());
+        self.dane_delivery.add(d.delivery.as_str());
+        if let Some(mx) = &d.mx {
+            self.dnssec_status
+                .add(&format!("mx {}", mx.status.as_str()));
+        }
+        self.dnssec_status
+            .add(&format!("address {}", d.address.status.as_str()));
+        self.dnssec_status
+            .add(&format!("tlsa {}", d.tlsa.status.as_str()));
+        if let Some(m) = r.certificate.as_ref().and_then(|c| c.dane.as_ref()) {
+            for rec in &m.records {
+                let outcome = match rec.outcome {
+                    cert_audit::DaneOutcome::Match { .. } => "match",
+                    cert_audit::DaneOutcome::NoMatch { .. } => "no match",
+                    cert_audit::DaneOutcome::Unusable { .. } => "unusable",
+                    _ => "malformed",
+                };
+                self.dane_matches.add(&format!(
+                    "{} {} {} {outcome}",
+                    rec.usage, rec.selector, rec.matching_type
+                ));
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for f in &r.findings {
+            if f.source == mxray_schema::record::FindingSource::Dane
+                && !seen.contains(&f.id.as_str())
+            {
+                seen.push(&f.id);
+                self.dane_findings.add(&f.id);
+            }
+        }
+    }
+
     fn add_domain(&mut self, r: &EndpointRecord, s: Stages, secure: bool) {
         let Some(domain) = &r.domain else { return };
         let key = fnv1a(&domain.to_ascii_lowercase());
@@ -943,6 +1035,16 @@ impl Aggregate {
             if r.status != Status::NullMx {
                 d.add_mx(fnv1a(&mx.host.to_ascii_lowercase()));
             }
+        }
+        if let Some(dane) = &r.dane {
+            use cert_audit::sender::Delivery;
+            inc(&mut d.dane_looked_up, true);
+            inc(&mut d.dane_applies, dane.state.dane_applies());
+            inc(
+                &mut d.dane_authenticated,
+                dane.delivery == Delivery::Authenticated,
+            );
+            inc(&mut d.dane_defer, dane.delivery == Delivery::Defer);
         }
         if r.mta_sts.is_some() || r.tls_rpt.is_some() {
             let p = d.policy.get_or_insert_with(|| DomainPolicyState {
@@ -1032,6 +1134,12 @@ impl Aggregate {
             }
         }
         add(&mut self.domains_overflow, o.domains_overflow);
+        add(&mut self.dane_records, o.dane_records);
+        self.dane_state.merge(&o.dane_state);
+        self.dane_delivery.merge(&o.dane_delivery);
+        self.dnssec_status.merge(&o.dnssec_status);
+        self.dane_matches.merge(&o.dane_matches);
+        self.dane_findings.merge(&o.dane_findings);
     }
 }
 

@@ -951,7 +951,7 @@ pub fn build(a: &Aggregate, baseline: Option<&Aggregate>) -> Report {
 }
 
 fn sections(a: &Aggregate) -> Vec<Section> {
-    vec![
+    let mut s = vec![
         funnel(a),
         anomalies(a),
         versions(a),
@@ -959,7 +959,120 @@ fn sections(a: &Aggregate) -> Vec<Section> {
         dh(a),
         certificates(a),
         domains(a),
-    ]
+    ];
+    // Only scans that looked DANE up (`--dane`) have the section.
+    if a.dane_records > 0 {
+        s.push(dane(a));
+    }
+    s
+}
+
+/// DANE (RFC 7672): adoption per domain and per MX endpoint, what a DANE sender does, DNSSEC
+/// status counts, the TLSA match table and the findings.
+fn dane(a: &Aggregate) -> Section {
+    let n = a.dane_records;
+    let (mut doms, mut all, mut some, mut none, mut defer) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let inc = |x: &mut u64, b: bool| *x = x.saturating_add(u64::from(b));
+    for d in a.domains.values().filter(|d| d.dane_looked_up > 0) {
+        inc(&mut doms, true);
+        inc(&mut all, d.dane_applies == d.dane_looked_up);
+        inc(
+            &mut some,
+            d.dane_applies > 0 && d.dane_applies < d.dane_looked_up,
+        );
+        inc(&mut none, d.dane_applies == 0);
+        inc(&mut defer, d.dane_defer > 0);
+    }
+    let mut adoption = table(
+        "dane_domains",
+        "DANE adoption per domain",
+        "domains with DANE looked up",
+        Chart::Bars,
+        vec![
+            Row::new("all", "DANE on every MX endpoint", all, doms),
+            Row::new("some", "DANE on some MX endpoints", some, doms),
+            Row::new("none", "no DANE", none, doms),
+            Row::new(
+                "defer",
+                "a DANE sender defers on some MX endpoint",
+                defer,
+                doms,
+            ),
+        ],
+    );
+    adoption.note = Some(
+        "DANE applies when the TLSA RRset is secure and not empty and the MX and address answers on the way are secure (RFC 7672 2.2)."
+            .to_owned(),
+    );
+    let states = table(
+        "dane_state",
+        "DANE per MX endpoint",
+        "records with DANE looked up",
+        Chart::Bars,
+        fixed_rows(
+            &a.dane_state,
+            &[
+                ("authenticated", "authenticated (a usable record matches)"),
+                ("no_match", "usable records, none matches"),
+                ("only_unusable", "only unusable records (PKIX-TA/EE...)"),
+                ("no_starttls", "TLSA published, STARTTLS not offered"),
+                ("tls_failed", "TLSA published, TLS handshake failed"),
+                ("not_evaluated", "DANE applies, endpoint not evaluated"),
+                ("bogus", "DNSSEC bogus on the way"),
+                ("indeterminate", "DNSSEC indeterminate"),
+                ("ignored", "TLSA ignored (insecure answer on the way)"),
+                ("not_published", "no TLSA"),
+            ],
+            n,
+        ),
+    );
+    let delivery = table(
+        "dane_delivery",
+        "What a DANE-validating sender does",
+        "records with DANE looked up",
+        Chart::Bars,
+        fixed_rows(
+            &a.dane_delivery,
+            &[
+                ("authenticated", "delivers, server authenticated"),
+                ("encrypted", "delivers over mandatory TLS, unauthenticated"),
+                ("no_dane", "DANE does not apply (its other policy decides)"),
+                ("defer", "does not deliver (defers)"),
+                ("unknown", "cannot be told"),
+            ],
+            n,
+        ),
+    );
+    let dnssec = table(
+        "dnssec_status",
+        "DNSSEC status of the answers",
+        "answers (MX, address, TLSA) of records with DANE looked up",
+        Chart::Bars,
+        c_all_rows(&a.dnssec_status, a.dnssec_status.total()),
+    );
+    let mut matches = table(
+        "dane_matches",
+        "TLSA records against the presented chain (usage selector matching-type outcome)",
+        "TLSA records of secure answers matched against a chain",
+        Chart::Bars,
+        c_all_rows(&a.dane_matches, a.dane_matches.total()),
+    );
+    matches.note = Some(
+        "Usages 2 (DANE-TA) and 3 (DANE-EE) are usable for SMTP; 0 (PKIX-TA) and 1 (PKIX-EE) are not (RFC 7672 3.1.3)."
+            .to_owned(),
+    );
+    let findings = table(
+        "dane_findings",
+        "DANE findings",
+        "records with DANE looked up",
+        Chart::Bars,
+        c_all_rows(&a.dane_findings, n),
+    );
+    Section {
+        id: "dane",
+        title: "8. DANE (RFC 7672)",
+        tables: vec![adoption, states, delivery, dnssec, matches, findings],
+    }
 }
 
 fn attach_baseline(new: &mut [Section], old: &[Section]) {

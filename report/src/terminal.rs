@@ -60,6 +60,83 @@ impl Out {
     }
 }
 
+/// The DANE section of `mxray probe --dane`: the DNSSEC status of each answer, the TLSA
+/// records with their outcome against the chain, and what a DANE sender does.
+fn dane_section(out: &mut Out, rec: &EndpointRecord, d: &mxray_schema::dane::DaneInfo) {
+    use cert_audit::sender::{Delivery, DnssecStatus};
+    out.heading("DANE (RFC 7672)");
+    let answer = |out: &Out, a: &mxray_schema::dane::DnssecAnswer| {
+        let col = match a.status {
+            DnssecStatus::Secure => Colour::Green,
+            DnssecStatus::Bogus => Colour::Red,
+            DnssecStatus::Indeterminate => Colour::Yellow,
+            _ => Colour::Plain,
+        };
+        let mut s = out.paint(col, a.status.as_str());
+        if let Some(r) = &a.rcode {
+            let _ = write!(s, " {}", escape(r));
+        }
+        if let Some(r) = &a.reason {
+            let _ = write!(s, " ({})", escape(r));
+        }
+        s
+    };
+    if let Some(mx) = &d.mx {
+        let v = answer(out, mx);
+        out.row("MX", &v);
+    }
+    let v = answer(out, &d.address);
+    out.row("address", &v);
+    let v = answer(out, &d.tlsa);
+    out.row(&escape(&d.tlsa_name), &v);
+    let outcomes = rec.certificate.as_ref().and_then(|c| c.dane.as_ref());
+    for (i, r) in d.records.iter().enumerate() {
+        let outcome = outcomes
+            .and_then(|m| m.records.iter().find(|x| x.index == i))
+            .map_or_else(
+                || "not matched".to_owned(),
+                |x| match &x.outcome {
+                    cert_audit::DaneOutcome::Match { cert_index } => {
+                        format!("match (certificate #{cert_index})")
+                    }
+                    cert_audit::DaneOutcome::NoMatch { reason } => format!("no match: {reason}"),
+                    cert_audit::DaneOutcome::Unusable { reason } => format!("unusable: {reason}"),
+                    cert_audit::DaneOutcome::Malformed { reason } => {
+                        format!("malformed: {reason}")
+                    }
+                    _ => "?".to_owned(),
+                },
+            );
+        let data = if r.data.len() > 24 {
+            format!("{}…", r.data.get(..24).unwrap_or(""))
+        } else {
+            r.data.clone()
+        };
+        out.row(
+            &format!("TLSA #{i}"),
+            &escape(&format!(
+                "{} {} {} {data}  {outcome}",
+                r.usage, r.selector, r.matching_type
+            )),
+        );
+    }
+    if d.records_dropped > 0 {
+        out.row("TLSA dropped", &d.records_dropped.to_string());
+    }
+    if let Some(ttl) = d.tlsa_ttl {
+        out.row("TLSA TTL", &format!("{ttl} s"));
+    }
+    out.row("state", d.state.as_str());
+    let col = match d.delivery {
+        Delivery::Authenticated => Colour::Green,
+        Delivery::Defer => Colour::Red,
+        Delivery::Unknown | Delivery::Encrypted => Colour::Yellow,
+        _ => Colour::Plain,
+    };
+    let v = out.paint(col, d.delivery.as_str());
+    out.row("a DANE sender", &v);
+}
+
 /// Colour of a suite by its classes.
 pub fn suite_colour(s: &SuiteInfo) -> Colour {
     let has = |c: &str| s.classes.iter().any(|x| x == c);
@@ -373,6 +450,10 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
         if !listed.is_empty() {
             out.row("findings", &listed.join(", "));
         }
+    }
+
+    if let Some(d) = &rec.dane {
+        dane_section(&mut out, rec, d);
     }
 
     out.heading("Findings");
