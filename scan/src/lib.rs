@@ -8,7 +8,7 @@
 //! - [`targets`]: target forms, target lists (files, stdin, ZMap output), lazy range expansion;
 //! - [`shard`], [`exclude`], [`resume`]: which endpoints to scan at all;
 //! - [`dns`]: MX lookup, implicit MX, null MX, TXT; [`dane`]: DNSSEC-validated MX, address and
-//!   TLSA lookups for DANE;
+//!   TLSA lookups for DANE, [`dane_record`]: the record's `dane` and its judgement;
 //! - [`mtasts`]: a domain's MTA-STS and TLS-RPT records and the HTTPS policy fetch;
 //!   [`policycheck`]: a record under those policies (pure);
 //! - [`ratelimit`]: per-IP token buckets; [`budget`]: each endpoint's deadline from its profile;
@@ -34,6 +34,7 @@ pub mod budget;
 pub mod clock;
 pub mod context;
 pub mod dane;
+pub mod dane_record;
 pub mod dns;
 pub mod exclude;
 pub mod findings;

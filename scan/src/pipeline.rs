@@ -117,7 +117,7 @@ pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
     let mut rec = ep.new_record(ctx.config.profile);
     let start = Instant::now();
     if let Some(resolver) = &ctx.dane {
-        crate::dane::lookup_record(resolver, &mut rec).await;
+        crate::dane_record::lookup_record(resolver, &mut rec).await;
     }
     let mut current: Option<(Instant, Duration)> = None;
     let interrupted = {
@@ -152,7 +152,7 @@ pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
         ));
     }
     if !interrupted {
-        crate::dane::judge_record(&mut rec, crate::clock::now_unix());
+        crate::dane_record::judge_record(&mut rec, crate::clock::now_unix());
     }
     rec.timings.total_ms = ms(start.elapsed());
     rec
@@ -626,7 +626,7 @@ async fn session(
         &rustls_chain
     };
     if !chain.is_empty() {
-        let tlsa = crate::dane::usable_tlsa(rec);
+        let tlsa = crate::dane_record::usable_tlsa(rec);
         if ctx.dane.is_some() {
             rec.captured_chain = Some(chain.clone().into());
         }

@@ -1176,12 +1176,12 @@ async fn reused_dane(shared: &Shared, src: &EndpointRecord, ep: &Endpoint) -> En
         return r;
     };
     r.dane = None;
-    crate::dane::lookup_record(resolver, &mut r).await;
-    let tlsa = crate::dane::usable_tlsa(&r);
-    if tlsa != crate::dane::usable_tlsa(src) {
+    crate::dane_record::lookup_record(resolver, &mut r).await;
+    let tlsa = crate::dane_record::usable_tlsa(&r);
+    if tlsa != crate::dane_record::usable_tlsa(src) {
         let redone = r.captured_chain.as_ref().map(|chain| {
             let cfg = &shared.ctx.config;
-            let mx = crate::dane::host_name(r.mx.as_ref()).map(str::to_owned);
+            let mx = crate::dane_record::host_name(r.mx.as_ref()).map(str::to_owned);
             shared
                 .ctx
                 .audits
@@ -1212,7 +1212,7 @@ async fn reused_dane(shared: &Shared, src: &EndpointRecord, ep: &Endpoint) -> En
         }
         crate::findings::sort(&mut r.findings);
     }
-    crate::dane::judge_record(&mut r, crate::clock::now_unix());
+    crate::dane_record::judge_record(&mut r, crate::clock::now_unix());
     r
 }
 

@@ -68,21 +68,24 @@ fn dane_ids(r: &EndpointRecord) -> Vec<&str> {
         .collect()
 }
 
+/// (target, MX, address, TLSA status, state, delivery, DANE finding ids).
+type Row = (
+    &'static str,
+    Option<DnssecStatus>,
+    DnssecStatus,
+    DnssecStatus,
+    State,
+    Delivery,
+    &'static [&'static str],
+);
+
 /// The lab's verdicts, one row per zone variant: (target, MX, address, TLSA status, state,
 /// delivery, DANE finding ids). Every target reaches the same Exim, so most records share its
 /// scan and are matched again from the chain kept in memory.
 #[test]
 fn lab_verdicts_match_the_zone_design() {
     use DnssecStatus::{Bogus, Indeterminate, Insecure, Secure};
-    let rows: &[(
-        &str,
-        Option<DnssecStatus>,
-        DnssecStatus,
-        DnssecStatus,
-        State,
-        Delivery,
-        &[&str],
-    )] = &[
+    let rows: &[Row] = &[
         (
             "secure.dane.test",
             Some(Secure),
