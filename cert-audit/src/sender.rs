@@ -8,7 +8,8 @@
 //!    validating sender defer the mail (section 2.1.1): "bogus" is a finding of its own, never
 //!    "no DANE".
 //! 2. An indeterminate answer (the resolver strips DNSSEC records, a lookup failed) leaves the
-//!    outcome unknown: never counted as "insecure".
+//!    outcome unknown: never counted as "insecure". A TLSA lookup that fails below secure MX
+//!    and address answers makes the sender defer (RFC 7672 2.2).
 //! 3. DANE applies only when the MX RRset (when there was one) and the host's addresses are
 //!    secure (sections 2.2.1, 2.2.2) and the TLSA RRset is secure and not empty (section 2.2.3).
 //!    TLSA records reached through an insecure MX or address answer are ignored.
@@ -322,6 +323,22 @@ pub fn judge(input: &SenderInput<'_>) -> Verdict {
             ));
             (State::Bogus, Delivery::Defer)
         }
+        DnssecStatus::Indeterminate
+            if at == "TLSA"
+                && input.address == DnssecStatus::Secure
+                && input.mx.is_none_or(|m| m == DnssecStatus::Secure) =>
+        {
+            // The resolver validates (the address answer is secure): the TLSA lookup failed
+            // in a signed zone, and a DANE sender defers rather than send unauthenticated.
+            findings.push(finding(
+                SenderFindingId::DnssecIndeterminate,
+                Severity::High,
+                "the TLSA lookup failed (SERVFAIL, timeout, a CNAME chain that does not end) \
+                 below secure MX and address answers: a DANE sender defers the mail (RFC 7672 \
+                 2.2)",
+            ));
+            (State::Indeterminate, Delivery::Defer)
+        }
         DnssecStatus::Indeterminate => {
             findings.push(finding(
                 SenderFindingId::DnssecIndeterminate,
@@ -339,7 +356,9 @@ pub fn judge(input: &SenderInput<'_>) -> Verdict {
                 Severity::Medium,
                 format!(
                     "TLSA records are published but the {at} answer is insecure: a DANE sender \
-                     ignores them (RFC 7672 2.2)"
+                     following RFC 7672 2.2 ignores them (Postfix, with \
+                     smtp_tls_dane_insecure_mx_policy = dane, still uses the TLSA records of \
+                     an MX host found through an insecure MX answer)"
                 ),
             ));
             (State::Ignored, Delivery::NoDane)
@@ -566,11 +585,20 @@ mod tests {
         let recs = [Tlsa::new(3, 1, 1, vec![0; 32])];
         let mut i = base(&recs, None);
         i.tlsa = DnssecStatus::Indeterminate;
+        // A failed TLSA lookup below secure answers: the sender defers.
+        let v = judge(&i);
+        assert_eq!(
+            (v.state, v.delivery),
+            (State::Indeterminate, Delivery::Defer)
+        );
+        // Nothing validates (a resolver without DNSSEC): unknown.
+        i.address = DnssecStatus::Indeterminate;
         let v = judge(&i);
         assert_eq!(
             (v.state, v.delivery),
             (State::Indeterminate, Delivery::Unknown)
         );
+        i.address = DnssecStatus::Secure;
         // Indeterminate outranks insecure: an insecure MX and a stripped TLSA answer.
         i.mx = Some(DnssecStatus::Insecure);
         assert_eq!(judge(&i).state, State::Indeterminate);

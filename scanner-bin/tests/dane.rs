@@ -209,7 +209,7 @@ fn lab_verdicts_match_the_zone_design() {
             Secure,
             Indeterminate,
             State::Indeterminate,
-            Delivery::Unknown,
+            Delivery::Defer,
             &["dane-dnssec-indeterminate"],
         ),
     ];
