@@ -21,6 +21,8 @@ lab/mta-sts/crosscheck.sh || rc=1
 lab/mta-sts/postfix-sts.sh || rc=1
 # mxray's DANE verdicts beside ldns-dane and OpenSSL's DANE on the lab's TLSA variants.
 lab/dnssec/dane-crosscheck.sh || rc=1
+# ... and beside Postfix's DANE client (posttls-finger -l dane through a validating unbound).
+lab/dnssec/postfix-dane-crosscheck.sh || rc=1
 # cert-audit's lints beside pkilint: the committed agreement table must match this run.
 python3 cert-audit/tests/pkilint/compare.py --check --pkilint-bin "$LAB/venv/bin" || rc=1
 # Deployment: a real single-node Slurm, the Kubernetes manifests against the schemas, the image
