@@ -25,6 +25,7 @@
 //!     address: DnssecStatus::Secure,
 //!     tlsa: DnssecStatus::Secure,
 //!     tlsa_records: &[cert_audit::Tlsa::new(3, 1, 1, vec![0; 32])],
+//!     tlsa_dropped: 0,
 //!     tlsa_ttl: Some(300),
 //!     tls: TlsReach::NotOffered,
 //!     matching: None,
@@ -95,6 +96,8 @@ pub struct SenderInput<'a> {
     pub tlsa: DnssecStatus,
     /// The TLSA records answered (empty: none, or an authenticated denial).
     pub tlsa_records: &'a [Tlsa],
+    /// TLSA records the lookup did not keep (past its limit).
+    pub tlsa_dropped: usize,
     /// The TTL of the TLSA RRset, when there is one.
     pub tlsa_ttl: Option<u32>,
     /// How far TLS got.
@@ -402,14 +405,12 @@ fn applies(input: &SenderInput<'_>, findings: &mut Vec<SenderFinding>) -> (State
     let Some(m) = input.matching else {
         return (State::NotEvaluated, Delivery::Unknown);
     };
-    if m.skipped_records > 0 {
+    let not_evaluated = m.skipped_records.saturating_add(input.tlsa_dropped);
+    if not_evaluated > 0 {
         findings.push(finding(
             SenderFindingId::TooManyRecords,
             Severity::Low,
-            format!(
-                "{} TLSA record(s) beyond the limit were not evaluated",
-                m.skipped_records
-            ),
+            format!("{not_evaluated} TLSA record(s) beyond the limit were not evaluated"),
         ));
     }
     let unusable = m
@@ -534,6 +535,7 @@ mod tests {
             address: DnssecStatus::Secure,
             tlsa: DnssecStatus::Secure,
             tlsa_records: records,
+            tlsa_dropped: 0,
             tlsa_ttl: Some(300),
             tls: TlsReach::Established,
             matching: m,

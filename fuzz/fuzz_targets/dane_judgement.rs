@@ -102,6 +102,7 @@ fuzz_target!(|data: &[u8]| {
         address,
         tlsa: tlsa_status,
         tlsa_records: &records,
+        tlsa_dropped: usize::from(head[4]),
         tlsa_ttl: Some(ttl),
         tls,
         matching: report.as_ref().and_then(|r| r.dane.as_ref()),

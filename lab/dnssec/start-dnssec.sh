@@ -12,8 +12,8 @@
 # The secure zone also holds the DANE variants the scanner's tests use, for ports 25 and 2527 (the
 # lab's Exim, which presents $LAB/certs/rsa2048.crt): ee301 (3 0 1), ee312 (3 1 2), ee300 (3 0 0),
 # mismatch (3 1 1 of the EC key: no match), pkix (1 1 1: unusable for SMTP), ta (2 0 1 of the
-# leaf itself: DANE-TA with no anchor in the chain), rollover (current key + next key), many (40
-# records, past the scanner's limit), tlsaloop (its TLSA name is a CNAME loop), and the domains
+# leaf itself: DANE-TA with no anchor in the chain), rollover (current key + next key), many (70
+# records, past the scanner's limit of 64), tlsaloop (its TLSA name is a CNAME loop), and the domains
 # crossmx.secure.dane.test (signed MX to mx.insecure.dane.test) and
 # tosecure.insecure.dane.test (unsigned MX to mx.secure.dane.test).
 # $D/anchor.dnskey holds the DNSKEY RRset of dane.test (the same trust anchor in DNSKEY form).
@@ -72,7 +72,7 @@ dane_variants() { # extra DANE hosts of the secure zone, for ports 25 and 2527
     echo "_$p._tcp.ta TLSA 2 0 1 $cert256"
     echo "_$p._tcp.rollover TLSA 3 1 1 $spki"
     echo "_$p._tcp.rollover TLSA 3 1 1 $ecspki"
-    for i in $(seq 1 40); do echo "_$p._tcp.many TLSA 3 1 1 $(printf '%064x' "$i")"; done
+    for i in $(seq 1 70); do echo "_$p._tcp.many TLSA 3 1 1 $(printf '%064x' "$i")"; done
     echo "_$p._tcp.tlsaloop CNAME _$p._tcp.tlsaloop2"
     echo "_$p._tcp.tlsaloop2 CNAME _$p._tcp.tlsaloop"
   done

@@ -36,8 +36,9 @@ use hickory_resolver::proto::ProtoErrorKind;
 use hickory_resolver::{ResolveError, TokioResolver};
 use mxray_schema::dane::{DnssecAnswer, TlsaRecord};
 
-/// Most TLSA records kept per name; more are counted in `TlsaAnswer::dropped`.
-pub const MAX_TLSA_RECORDS: usize = 64;
+/// Most TLSA records kept per name (the certificate audit's limit); more are counted in
+/// `TlsaAnswer::dropped`.
+pub const MAX_TLSA_RECORDS: usize = cert_audit::limits::MAX_TLSA_RECORDS;
 /// Largest trust anchor file read.
 pub const MAX_ANCHOR_FILE_BYTES: u64 = 1 << 20;
 /// Most keys in a trust anchor file.

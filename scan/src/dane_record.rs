@@ -93,6 +93,7 @@ pub fn judge_record(rec: &mut mxray_schema::record::EndpointRecord, now: u64) {
         address: d.address.status,
         tlsa: d.tlsa.status,
         tlsa_records: &records,
+        tlsa_dropped: d.records_dropped,
         tlsa_ttl: d.tlsa_ttl,
         tls,
         matching,

@@ -88,7 +88,7 @@ async fn hostile_answers_are_bounded() {
     let r = knot();
     let h = r.host("many.secure.dane.test", 25).await;
     assert_eq!(h.tlsa.answer.status, DnssecStatus::Secure, "{h:?}");
-    assert_eq!(h.tlsa.records.len() + h.tlsa.dropped, 40);
+    assert_eq!((h.tlsa.records.len(), h.tlsa.dropped), (64, 6));
     let t = std::time::Instant::now();
     let h = r.host("tlsaloop.secure.dane.test", 25).await;
     assert!(t.elapsed() < Duration::from_secs(10));
