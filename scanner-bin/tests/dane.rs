@@ -348,3 +348,31 @@ fn a_bad_trust_anchor_is_a_fatal_error_that_says_why() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("DS record"), "{err}");
 }
+
+#[test]
+fn probe_shows_the_dane_section() {
+    let (k, a) = (knot(), anchor());
+    let o = mxray()
+        .args([
+            "probe",
+            "--profile",
+            "quick",
+            "--resolver",
+            &k,
+            "--trust-anchor",
+            &a,
+            "mismatch.secure.dane.test:2527",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("DANE (RFC 7672)"), "{text}");
+    assert!(
+        text.contains("_2527._tcp.mismatch.secure.dane.test secure NOERROR"),
+        "{text}"
+    );
+    assert!(text.contains("no match: the leaf does not match"), "{text}");
+    assert!(text.contains("a DANE sender          defer"), "{text}");
+    assert!(text.contains("dane-no-match"), "{text}");
+}
