@@ -159,6 +159,19 @@ pub struct MxPolicyState {
     pub tls: u32,
     /// Of those, with a trusted certificate valid for the MX host.
     pub certificate_valid: u32,
+    /// Of its records with `dane`: a DANE sender authenticates, defers, finds no DANE
+    /// (`no_dane`, `encrypted`), or cannot tell (written only when not 0).
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub dane_authenticated: u32,
+    /// See `dane_authenticated`.
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub dane_fails: u32,
+    /// See `dane_authenticated`.
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub dane_no_tlsa: u32,
+    /// See `dane_authenticated`.
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub dane_unknown: u32,
 }
 
 impl DomainPolicyState {
@@ -196,6 +209,11 @@ impl DomainPolicyState {
                 mine.reached = mine.reached.saturating_add(m.reached);
                 mine.tls = mine.tls.saturating_add(m.tls);
                 mine.certificate_valid = mine.certificate_valid.saturating_add(m.certificate_valid);
+                mine.dane_authenticated =
+                    mine.dane_authenticated.saturating_add(m.dane_authenticated);
+                mine.dane_fails = mine.dane_fails.saturating_add(m.dane_fails);
+                mine.dane_no_tlsa = mine.dane_no_tlsa.saturating_add(m.dane_no_tlsa);
+                mine.dane_unknown = mine.dane_unknown.saturating_add(m.dane_unknown);
             }
         }
     }
@@ -1073,6 +1091,15 @@ impl Aggregate {
                         inc(&mut m.reached, reached);
                         inc(&mut m.tls, reached && tls);
                         inc(&mut m.certificate_valid, reached && cert);
+                        if r.dane.is_some() {
+                            use mail_policy::verdict::DaneMx;
+                            match f.dane {
+                                Some(DaneMx::Authenticated) => inc(&mut m.dane_authenticated, true),
+                                Some(DaneMx::Fails) => inc(&mut m.dane_fails, true),
+                                Some(DaneMx::NoTlsa) => inc(&mut m.dane_no_tlsa, true),
+                                _ => inc(&mut m.dane_unknown, true),
+                            }
+                        }
                     }
                 }
             }

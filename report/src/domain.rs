@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use cert_audit::{NameMatch, TrustClass};
 use mail_policy::sts::mx_matches;
 use mail_policy::verdict::{
-    verdict, Attacker, AttackerResult, Delivery, DomainFacts, MxFacts, StsState, Verdict,
+    verdict, Attacker, AttackerResult, DaneMx, Delivery, DomainFacts, MxFacts, StsState, Verdict,
 };
 use mxray_schema::policy::{MtaStsInfo, PolicyStatus, TlsRptInfo, TxtStatus};
 use mxray_schema::record::{EndpointRecord, Status};
@@ -45,6 +45,30 @@ fn certificate_valid(r: &EndpointRecord) -> bool {
     })
 }
 
+/// DANE at the MX host of one record, for the verdict (`None`: not looked up, or a DANE sender's
+/// action cannot be told). Only unusable TLSA records (`encrypted`) read as no DANE: the verdict
+/// has no mandatory-but-unauthenticated case.
+fn dane_mx(r: &EndpointRecord) -> Option<DaneMx> {
+    use cert_audit::sender::Delivery as D;
+    match r.dane.as_ref()?.delivery {
+        D::Authenticated => Some(DaneMx::Authenticated),
+        D::Defer => Some(DaneMx::Fails),
+        D::NoDane | D::Encrypted => Some(DaneMx::NoTlsa),
+        _ => None,
+    }
+}
+
+/// Two records' DANE at one MX host: a failure at any address fails the host; an unknown one
+/// leaves it unknown; authenticated only when both are.
+fn dane_both(a: Option<DaneMx>, b: Option<DaneMx>) -> Option<DaneMx> {
+    match (a, b) {
+        (Some(DaneMx::Fails), _) | (_, Some(DaneMx::Fails)) => Some(DaneMx::Fails),
+        (None, _) | (_, None) => None,
+        (Some(DaneMx::Authenticated), Some(DaneMx::Authenticated)) => Some(DaneMx::Authenticated),
+        _ => Some(DaneMx::NoTlsa),
+    }
+}
+
 /// The verdict's facts from the records of one domain (null MX and host-less records are
 /// skipped).
 pub fn facts<'a>(records: impl IntoIterator<Item = &'a EndpointRecord>) -> DomainFacts {
@@ -63,7 +87,6 @@ pub fn facts<'a>(records: impl IntoIterator<Item = &'a EndpointRecord>) -> Domai
         }
         let host = info.host.to_ascii_lowercase();
         let i = match mx.iter().position(|m| m.host == host) {
-            Some(i) => i,
             None => {
                 mx.push(MxFacts {
                     sts_match: patterns.iter().any(|p| mx_matches(p, &host)),
@@ -72,9 +95,15 @@ pub fn facts<'a>(records: impl IntoIterator<Item = &'a EndpointRecord>) -> Domai
                     reached: false,
                     tls: true,
                     certificate_valid: true,
-                    dane: None,
+                    dane: dane_mx(r),
                 });
                 mx.len() - 1
+            }
+            Some(i) => {
+                if let Some(m) = mx.get_mut(i) {
+                    m.dane = dane_both(m.dane, dane_mx(r));
+                }
+                i
             }
         };
         let Some(m) = mx.get_mut(i) else { continue };
@@ -138,7 +167,17 @@ pub fn facts_of_state(p: &crate::aggregate::DomainPolicyState) -> DomainFacts {
                     tls: reached && m.tls == m.reached,
                     certificate_valid: reached && m.certificate_valid == m.reached,
                     sts_match: m.sts_match,
-                    dane: None,
+                    dane: if m.dane_fails > 0 {
+                        Some(DaneMx::Fails)
+                    } else if m.dane_unknown > 0
+                        || m.dane_authenticated.saturating_add(m.dane_no_tlsa) == 0
+                    {
+                        None
+                    } else if m.dane_no_tlsa == 0 {
+                        Some(DaneMx::Authenticated)
+                    } else {
+                        Some(DaneMx::NoTlsa)
+                    },
                 }
             })
             .collect(),

@@ -132,3 +132,36 @@ fn probe_shows_a_dane_section_with_hostile_names_escaped() {
     );
     assert!(text.contains("\\x1b[2Jevil"), "{text}");
 }
+
+#[test]
+fn the_domain_verdict_reads_dane_from_the_aggregated_counts() {
+    use mail_policy::verdict::DaneMx;
+    use mxray_report::aggregate::{DomainPolicyState, MxPolicyState};
+    let mx = |auth, fails, no, unknown| MxPolicyState {
+        host: 1,
+        preference: 10,
+        reached: 1,
+        tls: 1,
+        dane_authenticated: auth,
+        dane_fails: fails,
+        dane_no_tlsa: no,
+        dane_unknown: unknown,
+        ..MxPolicyState::default()
+    };
+    for (m, want) in [
+        (mx(2, 0, 0, 0), Some(DaneMx::Authenticated)),
+        (mx(1, 1, 0, 0), Some(DaneMx::Fails)),
+        (mx(0, 0, 1, 0), Some(DaneMx::NoTlsa)),
+        (mx(1, 0, 0, 1), None),
+        (mx(0, 0, 0, 0), None),
+    ] {
+        let state = DomainPolicyState {
+            mta_sts: "absent".into(),
+            tls_rpt: "absent".into(),
+            mx: vec![m.clone()],
+            ..DomainPolicyState::default()
+        };
+        let facts = mxray_report::domain::facts_of_state(&state);
+        assert_eq!(facts.mx[0].dane, want, "{m:?}");
+    }
+}

@@ -1275,9 +1275,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
     let endpoint = (ep.addr.ip(), ep.addr.port());
     match shared.registry.claim(endpoint, u.key()) {
         Claim::Duplicate => {}
-        Claim::Done(rec) => {
-            emit_with(shared, reused_dane(shared, &rec, &ep).await, policies).await
-        }
+        Claim::Done(rec) => emit_with(shared, reused_dane(shared, &rec, &ep).await, policies).await,
         Claim::Wait(mut rx) => {
             // The scan in flight ends by its own deadline, or by the abort after a stop.
             let rec = match rx.wait_for(Option::is_some).await {

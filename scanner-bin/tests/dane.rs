@@ -376,3 +376,38 @@ fn probe_shows_the_dane_section() {
     assert!(text.contains("a DANE sender          defer"), "{text}");
     assert!(text.contains("dane-no-match"), "{text}");
 }
+
+/// The per-domain verdict of `probe --mx` gets DANE from the lookups: authenticated for the
+/// secure domain, not delivered for the bogus one.
+#[test]
+fn the_domain_verdict_takes_dane_from_the_lookups() {
+    let (k, a) = (knot(), anchor());
+    for (domain, want) in [
+        ("secure.dane.test", "encrypted and authenticated"),
+        ("bogus.dane.test", "not delivered (deferred)"),
+    ] {
+        let o = mxray()
+            .args([
+                "probe",
+                "--mx",
+                "--profile",
+                "quick",
+                "--port",
+                "2527",
+                "--resolver",
+                &k,
+                "--trust-anchor",
+                &a,
+                domain,
+            ])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("DANE "))
+            .unwrap_or_else(|| panic!("{domain}: no DANE sender line: {text}"));
+        assert!(line.contains(want), "{domain}: {line}");
+    }
+}
