@@ -13,8 +13,15 @@ pub const SESSION_KIND: &str = "lab-session";
 pub struct SessionRecord {
     /// Always [`SESSION_KIND`].
     pub kind: String,
-    /// The profile served on the port.
+    /// The profile served on the port (or chosen by the server name, see `profile_rule`).
     pub profile: Option<LabProfile>,
+    /// Which rule chose the profile: `port` (`--profile`/`--all`), `listen` (`--listen
+    /// ADDR=PROFILE`) or `sni` (`--sni-profile NAME=PROFILE`, the ClientHello's server name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_rule: Option<String>,
+    /// Who sent it: the sender's reverse DNS, forward-confirmed (with `--resolver`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<crate::identity::SenderIdentity>,
     /// The lab's address (`ip:port`).
     pub server: String,
     /// The client's address (`ip:port`).
