@@ -26,10 +26,14 @@ use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
-use hickory_resolver::name_server::TokioConnectionProvider;
-use hickory_resolver::proto::xfer::Protocol;
-use hickory_resolver::TokioResolver;
+use futures_util::StreamExt;
+use hickory_resolver::config::{
+    NameServerConfig, NameServerConfigGroup, ResolverConfig, ResolverOpts,
+};
+use hickory_resolver::name_server::{NameServerPool, TokioConnectionProvider};
+use hickory_resolver::proto::op::{Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::proto::xfer::{DnsHandle, DnsRequestOptions, Protocol};
 use serde::{Deserialize, Serialize};
 
 use super::LabError;
@@ -80,45 +84,78 @@ pub struct SenderIdentity {
     pub ptr: Option<String>,
     /// The PTR name resolves back to the sender's address (A or AAAA).
     pub forward_confirmed: bool,
-    /// Why there is no PTR name (`NXDOMAIN`, `timeout`, ...).
+    /// Why there is no PTR name (`no record`, `NXDomain`, `timeout`, ...).
     pub error: Option<String>,
 }
 
 /// Looks up senders' reverse DNS, with a bounded cache.
+///
+/// Queries go to the name servers directly (hickory's name-server pool), not through the
+/// caching resolver, which answers every `127.in-addr.arpa` and `localhost` question itself
+/// (RFC 6761): the tests' senders are on loopback addresses standing for public ones, and
+/// their PTR records are served by a test zone.
 pub struct Identify {
-    resolver: TokioResolver,
+    pool: NameServerPool<TokioConnectionProvider>,
     cache: Mutex<HashMap<IpAddr, (Instant, SenderIdentity)>>,
 }
 
-fn short_error(e: &hickory_resolver::ResolveError) -> String {
-    if e.is_no_records_found() {
-        return "no PTR record".to_owned();
+/// The answer of one query: the records' data, or the failure in a word.
+async fn query(
+    pool: &NameServerPool<TokioConnectionProvider>,
+    name: &Name,
+    rtype: RecordType,
+) -> Result<Vec<RData>, String> {
+    let q = Query::query(name.clone(), rtype);
+    let mut opts = DnsRequestOptions::default();
+    opts.use_edns = true;
+    let mut stream = pool.lookup(q, opts);
+    match tokio::time::timeout(LOOKUP_TIMEOUT * 2, stream.next()).await {
+        Err(_) => Err("timeout".to_owned()),
+        Ok(None) => Err("no answer".to_owned()),
+        Ok(Some(Err(e))) => {
+            let t = e.to_string();
+            if t.to_ascii_lowercase().contains("timed out") {
+                Err("timeout".to_owned())
+            } else if t.contains("no records found") {
+                Err("no record".to_owned())
+            } else {
+                Err(t.chars().take(200).collect())
+            }
+        }
+        Ok(Some(Ok(resp))) => match resp.response_code() {
+            ResponseCode::NoError => Ok(resp
+                .answers()
+                .iter()
+                .filter(|r| r.record_type() == rtype)
+                .map(|r| r.data().clone())
+                .collect()),
+            code => Err(code.to_string()),
+        },
     }
-    let t = e.to_string();
-    if t.to_ascii_lowercase().contains("timed out") || t.to_ascii_lowercase().contains("timeout") {
-        return "timeout".to_owned();
-    }
-    t.chars().take(200).collect()
 }
 
 impl Identify {
-    /// A resolver per `spec`.
+    /// Name servers per `spec` (`system`: those of `/etc/resolv.conf`).
     pub fn new(spec: &ResolverSpec) -> Result<Identify, LabError> {
         let mut opts = ResolverOpts::default();
         opts.timeout = LOOKUP_TIMEOUT;
         opts.attempts = 2;
-        let builder = match spec {
-            ResolverSpec::At(addr) => {
-                let mut config = ResolverConfig::new();
-                config.add_name_server(NameServerConfig::new(*addr, Protocol::Udp));
-                config.add_name_server(NameServerConfig::new(*addr, Protocol::Tcp));
-                TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
+        let servers: NameServerConfigGroup = match spec {
+            ResolverSpec::At(addr) => vec![
+                NameServerConfig::new(*addr, Protocol::Udp),
+                NameServerConfig::new(*addr, Protocol::Tcp),
+            ]
+            .into(),
+            ResolverSpec::System => {
+                let (config, _): (ResolverConfig, _) =
+                    hickory_resolver::system_conf::read_system_conf().map_err(|e| {
+                        LabError::Usage(format!("cannot read the system resolver: {e}"))
+                    })?;
+                config.name_servers().to_vec().into()
             }
-            ResolverSpec::System => TokioResolver::builder_tokio()
-                .map_err(|e| LabError::Usage(format!("cannot set up the resolver: {e}")))?,
         };
         Ok(Identify {
-            resolver: builder.with_options(opts).build(),
+            pool: NameServerPool::from_config(servers, opts, TokioConnectionProvider::default()),
             cache: Mutex::new(HashMap::new()),
         })
     }
@@ -147,42 +184,43 @@ impl Identify {
     }
 
     async fn lookup(&self, ip: IpAddr) -> SenderIdentity {
-        let names: Vec<String> = match tokio::time::timeout(
-            LOOKUP_TIMEOUT * 2,
-            self.resolver.reverse_lookup(ip),
-        )
-        .await
-        {
-            Err(_) => {
-                return SenderIdentity {
-                    error: Some("timeout".into()),
-                    ..SenderIdentity::default()
-                }
-            }
-            Ok(Err(e)) => {
-                return SenderIdentity {
-                    error: Some(short_error(&e)),
-                    ..SenderIdentity::default()
-                }
-            }
-            Ok(Ok(l)) => l
+        let fail = |e: String| SenderIdentity {
+            error: Some(e),
+            ..SenderIdentity::default()
+        };
+        let rev = Name::from(ip);
+        let names: Vec<String> = match query(&self.pool, &rev, RecordType::PTR).await {
+            Err(e) => return fail(e),
+            Ok(data) => data
                 .iter()
+                .filter_map(|d| match d {
+                    RData::PTR(p) => {
+                        Some(p.0.to_ascii().trim_end_matches('.').to_ascii_lowercase())
+                    }
+                    _ => None,
+                })
                 .take(MAX_PTR_NAMES)
-                .map(|n| n.to_ascii().trim_end_matches('.').to_ascii_lowercase())
                 .collect(),
         };
         let Some(first) = names.first().cloned() else {
-            return SenderIdentity {
-                error: Some("no PTR record".into()),
-                ..SenderIdentity::default()
-            };
+            return fail("no record".to_owned());
+        };
+        let rtype = if ip.is_ipv4() {
+            RecordType::A
+        } else {
+            RecordType::AAAA
         };
         for name in &names {
-            let fqdn = format!("{name}.");
-            if let Ok(Ok(addrs)) =
-                tokio::time::timeout(LOOKUP_TIMEOUT * 2, self.resolver.lookup_ip(fqdn)).await
-            {
-                if addrs.iter().any(|a| a == ip) {
+            let Ok(fqdn) = Name::from_ascii(format!("{name}.")) else {
+                continue;
+            };
+            if let Ok(data) = query(&self.pool, &fqdn, rtype).await {
+                let back = data.iter().any(|d| match d {
+                    RData::A(a) => IpAddr::from(a.0) == ip,
+                    RData::AAAA(a) => IpAddr::from(a.0) == ip,
+                    _ => false,
+                });
+                if back {
                     return SenderIdentity {
                         ptr: Some(name.clone()),
                         forward_confirmed: true,
