@@ -378,6 +378,71 @@ mod tests {
     }
 
     #[test]
+    fn cert_specs_and_real_chains() {
+        let s: CertSpec = "good=/a/chain.pem,/a/key.pem".parse().unwrap();
+        assert_eq!(s.profile, LabProfile::Good);
+        assert_eq!(s.key, PathBuf::from("/a/key.pem"));
+        assert!("wrong-host=c.pem,k.pem".parse::<CertSpec>().is_ok());
+        let e = "self-signed=c.pem,k.pem".parse::<CertSpec>().unwrap_err();
+        assert!(e.contains("broken by construction"), "{e}");
+        for bad in ["good=c.pem", "good=,k.pem", "good", "nope=c,k"] {
+            assert!(bad.parse::<CertSpec>().is_err(), "{bad}");
+        }
+
+        // A chain written out, loaded back; a key of another certificate is refused.
+        let dir = std::env::temp_dir().join(format!("mxray-lab-realcert-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let ca = LabCa::load_or_create(&dir).unwrap();
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        let key = KeyPair::generate().unwrap();
+        let leaf = leaf_params(&["mx.good.lab.test".to_owned()], false)
+            .unwrap()
+            .signed_by(&key, &Issuer::from_params(&ca.params, &ca.key))
+            .unwrap();
+        let chain_path = dir.join("chain.pem");
+        let key_path = dir.join("key.pem");
+        fs::write(&chain_path, leaf.pem()).unwrap();
+        fs::write(&key_path, key.serialize_pem()).unwrap();
+        let spec = CertSpec {
+            profile: LabProfile::Good,
+            chain: chain_path.clone(),
+            key: key_path,
+        };
+        let chain = load_chain(&spec).unwrap();
+        assert_eq!(chain.certs.len(), 1);
+        let verdict = public_trust(&chain, "mx.good.lab.test");
+        assert!(
+            verdict.starts_with("NOT trusted by public senders"),
+            "{verdict}"
+        );
+        assert!(
+            verdict.ends_with("name matches mx.good.lab.test"),
+            "{verdict}"
+        );
+        assert!(public_trust(&chain, "mx.other.test").contains("does not match"));
+        let other = dir.join("other-key.pem");
+        fs::write(&other, KeyPair::generate().unwrap().serialize_pem()).unwrap();
+        let wrong = CertSpec {
+            key: other,
+            ..spec.clone()
+        };
+        assert!(
+            load_chain(&wrong).is_err(),
+            "a key that does not fit the leaf"
+        );
+        let empty = dir.join("empty.pem");
+        fs::write(&empty, "").unwrap();
+        let none = CertSpec {
+            chain: empty,
+            ..spec
+        };
+        let e = load_chain(&none).err().unwrap().to_string();
+        assert!(e.contains("no CERTIFICATE"), "{e}");
+        let _ = chain_for(LabProfile::Good, &ca, "x.test", ip).unwrap();
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn ca_is_kept_between_runs_and_chains_mint() {
         let dir = std::env::temp_dir().join(format!("mxray-lab-certs-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);

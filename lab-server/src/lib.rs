@@ -573,6 +573,129 @@ mod tests {
         assert!(a.ports().is_err());
     }
 
+    #[test]
+    fn bindings_from_listen_rules_and_their_checks() {
+        let a = LabConfig {
+            listeners: vec![
+                "127.0.0.2=good".parse().unwrap(),
+                "[::1]:2625=expired".parse().unwrap(),
+            ],
+            ..LabConfig::default()
+        };
+        let b = a.bindings().unwrap();
+        assert_eq!(
+            b.len(),
+            2,
+            "no --profile/--all: only the --listen addresses"
+        );
+        assert_eq!(b[0].addr.to_string(), "127.0.0.2:25");
+        assert_eq!(b[0].rule, listen::rule::LISTEN);
+        assert_eq!(b[1].profile, LabProfile::Expired);
+        // With --profile as well, both.
+        let both = LabConfig {
+            profiles: vec!["tarpit=2700".parse().unwrap()],
+            ..a.clone()
+        };
+        let b = both.bindings().unwrap();
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[0].rule, listen::rule::PORT);
+        assert_eq!(b[0].addr.to_string(), "127.0.0.1:2700");
+        // The same address twice.
+        let twice = LabConfig {
+            listeners: vec![
+                "127.0.0.2=good".parse().unwrap(),
+                "127.0.0.2:25=tarpit".parse().unwrap(),
+            ],
+            ..LabConfig::default()
+        };
+        let e = twice.bindings().unwrap_err().to_string();
+        assert!(e.contains("127.0.0.2:25 given twice"), "{e}");
+        // An SNI rule needs an address whose profile SNI can replace.
+        let no_sni = LabConfig {
+            listeners: vec!["127.0.0.2=no-starttls".parse().unwrap()],
+            sni_profiles: vec!["mx.a.test=expired".parse().unwrap()],
+            ..LabConfig::default()
+        };
+        assert!(no_sni.bindings().is_err());
+        let dup = LabConfig {
+            listeners: vec!["127.0.0.2=good".parse().unwrap()],
+            sni_profiles: vec![
+                "mx.a.test=expired".parse().unwrap(),
+                "MX.A.test=self-signed".parse().unwrap(),
+            ],
+            ..LabConfig::default()
+        };
+        assert!(dup.bindings().is_err());
+        // --domain: host names and recipient domains per profile.
+        let d = LabConfig {
+            domain: Some("lab.example.org".into()),
+            ..LabConfig::default()
+        };
+        assert_eq!(
+            d.hostname_for(LabProfile::Expired),
+            "mx.expired.lab.example.org"
+        );
+        assert!(d
+            .accepted_domains()
+            .contains(&"no-starttls.lab.example.org".to_owned()));
+        assert!(!d.accepted_domains().contains(&"lab.test".to_owned()));
+        assert_eq!(LabConfig::default().accepted_domains(), ["lab.test"]);
+    }
+
+    /// Per-IP limit: the second session at once from one address gets 421 and is recorded.
+    #[tokio::test]
+    async fn a_second_session_from_one_ip_gets_421() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let dir = std::env::temp_dir().join(format!("mxray-lab-perip-{}", std::process::id()));
+        let a = LabConfig {
+            listeners: vec!["127.0.0.1:0=no-starttls".parse().unwrap()],
+            max_sessions_per_ip: 1,
+            state: dir.clone(),
+            ..LabConfig::default()
+        };
+        let lab = start(&a, Box::new(std::io::sink())).await.unwrap();
+        let addr = lab.addr(LabProfile::NoStarttls).unwrap();
+        let mut first = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut greeting = [0u8; 64];
+        let n = first.read(&mut greeting).await.unwrap();
+        assert!(greeting[..n].starts_with(b"220 "));
+        let mut second = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut out = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), second.read_to_end(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            text.starts_with("421 4.7.0 Too many sessions from your address"),
+            "{text}"
+        );
+        first.write_all(b"QUIT\r\n").await.unwrap();
+        let mut rest = Vec::new();
+        first.read_to_end(&mut rest).await.unwrap();
+        // The slot is given back: a new session is served.
+        let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let n = third.read(&mut greeting).await.unwrap();
+        assert!(greeting[..n].starts_with(b"220 "), "slot not given back");
+        let mut records = Vec::new();
+        for _ in 0..100 {
+            records = lab.records();
+            if records.len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            records.iter().any(|r| r.end == "per-ip-limit"),
+            "{records:?}"
+        );
+        assert!(records
+            .iter()
+            .all(|r| r.profile_rule.as_deref() == Some(listen::rule::LISTEN)));
+        lab.stop();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[tokio::test]
     async fn in_process_lab_serves_and_records() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
