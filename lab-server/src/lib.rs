@@ -147,6 +147,9 @@ pub struct LabConfig {
 
     /// Look up each sender's reverse DNS (forward-confirmed) with this resolver.
     pub resolver: Option<identity::ResolverSpec>,
+
+    /// Most bytes of message bodies `--store` writes in one run; beyond, 451.
+    pub store_max_bytes: u64,
 }
 
 impl Default for LabConfig {
@@ -174,6 +177,7 @@ impl Default for LabConfig {
             domain: None,
             max_sessions_per_ip: 8,
             resolver: None,
+            store_max_bytes: 1 << 30,
         }
     }
 }
@@ -331,7 +335,8 @@ pub fn plan(a: &LabConfig) -> Result<Plan, LabError> {
     let ca = certs::LabCa::load_or_create(&a.state)?;
     let store = match &a.store {
         Some(dir) => Some(Arc::new(
-            store::Maildir::create(dir).map_err(|e| LabError::Io(dir.clone(), e))?,
+            store::Maildir::with_limit(dir, a.store_max_bytes)
+                .map_err(|e| LabError::Io(dir.clone(), e))?,
         )),
         None => None,
     };

@@ -250,6 +250,7 @@ impl ScanArgs {
             profile: self.profile.into(),
             ehlo_name: self.ehlo_name.clone(),
             resolver: self.resolver,
+            store_max_bytes: self.store_max_bytes,
             dns_timeout: self.dns_timeout,
             connect_timeout: self.connect_timeout,
             read_timeout: self.read_timeout,
@@ -618,13 +619,23 @@ serves NAME on each PORT):
 Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
   tls10-only, tls11-only  need OpenSSL or GnuTLS (openssl s_server has no SMTP STARTTLS mode)
   sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
+Real senders (the providers experiment, docs/PROVIDERS.md): --listen ADDR=PROFILE puts a profile
+on port 25 of its own address (IPv4 or IPv6; ADDR:PORT for another port); --sni-profile
+NAME=PROFILE picks good, self-signed, expired, wrong-host, untrusted-ca or handshake-fails by the
+ClientHello's server name on a shared address; --cert PROFILE=CHAIN.pem,KEY.pem gives good or
+wrong-host a real chain (the start says which profiles a public sender will trust); --domain D
+names profile P mx.P.D and accepts recipients in P.D (see `mxray lab dns`); --resolver adds the
+sender's forward-confirmed reverse DNS to each record; --dry-run checks addresses, ports,
+certificates and the published DNS, then exits.
 The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
 lab-ca.pem in a sender to test certificate verification.
 Log: one JSON object per session (kind lab-session), flushed per line; each message with its
 size (data_size) and SHA-256 (data_sha256). Ctrl-C, SIGTERM or SIGHUP stops the lab and prints
 the sender-behaviour table of this run on stderr.
   mxray lab summary FILE   prints the sender-behaviour table of a log (exit 1 if FILE cannot be
-                           read or stdout is closed).";
+                           read or stdout is closed); --by provider groups by the senders'
+                           registered domains.
+  mxray lab dns --domain D --address PROFILE=ADDR...   prints the records to publish.";
 
 /// `mxray lab`: serve profiles, or `mxray lab summary FILE`.
 #[derive(Debug, Clone, Args)]
@@ -759,6 +770,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "system|IP[:PORT]")]
     pub resolver: Option<ResolverSpec>,
 
+    /// Most bytes of message bodies --store writes in one run; beyond, 451 4.3.0.
+    #[arg(long, default_value_t = 1 << 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub store_max_bytes: u64,
+
     /// Check addresses (bind and release), ports, certificates (and, with --domain and
     /// --resolver, the published DNS), print what would be served, and exit.
     #[arg(long)]
@@ -851,6 +866,7 @@ impl ServeArgs {
             domain: self.domain.clone(),
             max_sessions_per_ip: self.max_sessions_per_ip,
             resolver: self.resolver,
+            store_max_bytes: self.store_max_bytes,
             profiles: self.profiles.clone(),
             all: self.all,
             base_port: self.base_port,
