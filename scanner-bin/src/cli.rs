@@ -250,7 +250,6 @@ impl ScanArgs {
             profile: self.profile.into(),
             ehlo_name: self.ehlo_name.clone(),
             resolver: self.resolver,
-            store_max_bytes: self.store_max_bytes,
             dns_timeout: self.dns_timeout,
             connect_timeout: self.connect_timeout,
             read_timeout: self.read_timeout,

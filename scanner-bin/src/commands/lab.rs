@@ -198,7 +198,11 @@ fn banner(a: &LabConfig) {
     eprintln!(
         "mxray lab: message bodies are {}; at most {} sessions ({} per client IP)",
         match &a.store {
-            Some(d) => format!("KEPT in {}", d.display()),
+            Some(d) => format!(
+                "KEPT in {} (at most {} bytes)",
+                d.display(),
+                a.store_max_bytes
+            ),
             None => "hashed and counted, not kept".to_owned(),
         },
         a.max_sessions,
