@@ -142,7 +142,7 @@ pub struct LabConfig {
     /// recipients in `P.D` (the zone `mxray lab dns --domain D` prints).
     pub domain: Option<String>,
 
-    /// Sessions at the same time from one client IP; more get 421.
+    /// Sessions at the same time from one client IP on one listening address; more get 421.
     pub max_sessions_per_ip: u32,
 
     /// Look up each sender's reverse DNS (forward-confirmed) with this resolver.

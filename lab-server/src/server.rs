@@ -54,12 +54,15 @@ impl FallbackTracker {
     }
 }
 
-/// Sessions in progress per client IP (`--max-sessions-per-ip`); at most [`MAX_TRACKED`]
-/// addresses are tracked at once (beyond that a new address is refused, as when busy).
+/// Sessions in progress per client IP on each listening address (`--max-sessions-per-ip`):
+/// one sender cannot hold more than `max` sessions of one profile's address, while a sender
+/// delivering to every profile at once (a provider's relay, the demo's scanner) is not held
+/// back by the number of profiles. The total stays bounded by `--max-sessions`. At most
+/// [`MAX_TRACKED`] pairs are tracked at once (beyond that a new pair is refused, as when busy).
 #[derive(Debug)]
 pub struct PerIp {
     max: u32,
-    open: HashMap<IpAddr, u32>,
+    open: HashMap<(IpAddr, SocketAddr), u32>,
 }
 
 impl PerIp {
@@ -71,12 +74,13 @@ impl PerIp {
         }
     }
 
-    /// Takes a session slot for `ip`, or refuses.
-    pub fn enter(&mut self, ip: IpAddr) -> bool {
-        if !self.open.contains_key(&ip) && self.open.len() >= MAX_TRACKED {
+    /// Takes a session slot for `ip` on `local`, or refuses.
+    pub fn enter(&mut self, ip: IpAddr, local: SocketAddr) -> bool {
+        let key = (ip, local);
+        if !self.open.contains_key(&key) && self.open.len() >= MAX_TRACKED {
             return false;
         }
-        let n = self.open.entry(ip).or_insert(0);
+        let n = self.open.entry(key).or_insert(0);
         if *n >= self.max {
             return false;
         }
@@ -85,11 +89,12 @@ impl PerIp {
     }
 
     /// Gives back a slot taken by [`PerIp::enter`].
-    pub fn leave(&mut self, ip: IpAddr) {
-        if let Some(n) = self.open.get_mut(&ip) {
+    pub fn leave(&mut self, ip: IpAddr, local: SocketAddr) {
+        let key = (ip, local);
+        if let Some(n) = self.open.get_mut(&key) {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                self.open.remove(&ip);
+                self.open.remove(&key);
             }
         }
     }
@@ -99,12 +104,13 @@ impl PerIp {
 struct IpSlot {
     shared: Arc<Shared>,
     ip: IpAddr,
+    local: SocketAddr,
 }
 
 impl Drop for IpSlot {
     fn drop(&mut self) {
         if let Ok(mut p) = self.shared.per_ip.lock() {
-            p.leave(self.ip);
+            p.leave(self.ip, self.local);
         }
     }
 }
@@ -187,10 +193,11 @@ async fn handle(
         ..SessionRecord::default()
     };
     rec.profile_rule = Some(cfg.rule.to_owned());
+    let here = local.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
     let ip_ok = shared
         .per_ip
         .lock()
-        .map(|mut p| p.enter(peer.ip()))
+        .map(|mut p| p.enter(peer.ip(), here))
         .unwrap_or(false);
     if !ip_ok {
         let _ = tcp
@@ -204,6 +211,7 @@ async fn handle(
     let _slot = IpSlot {
         shared: shared.clone(),
         ip: peer.ip(),
+        local: here,
     };
     let Ok(_permit) = shared.sessions.clone().try_acquire_owned() else {
         let _ = tcp
@@ -227,8 +235,9 @@ async fn handle(
         rec.end = "timeout".to_owned();
     }
     rec.timings.total_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let profile = rec.profile.unwrap_or(cfg.profile);
-    note_fallback(&mut rec, peer.ip(), profile, &shared);
+    // Keyed by the address's own profile, not one chosen by SNI: a plaintext comeback has no
+    // ClientHello, so it lands on the address's profile.
+    note_fallback(&mut rec, peer.ip(), cfg.profile, &shared);
     if let Some(id) = &shared.identity {
         rec.sender = Some(id.identify(peer.ip()).await);
     }
@@ -263,21 +272,27 @@ mod tests {
         let mut p = PerIp::new(2);
         let a = IpAddr::from([192, 0, 2, 1]);
         let b = IpAddr::from([192, 0, 2, 2]);
-        assert!(p.enter(a) && p.enter(a));
-        assert!(!p.enter(a), "third session from one IP");
-        assert!(p.enter(b), "another IP is not affected");
-        p.leave(a);
-        assert!(p.enter(a));
-        p.leave(a);
-        p.leave(a);
-        p.leave(a);
-        assert!(!p.open.contains_key(&a), "emptied entries are removed");
+        let l1 = SocketAddr::from(([198, 51, 100, 1], 25));
+        let l2 = SocketAddr::from(([198, 51, 100, 2], 25));
+        assert!(p.enter(a, l1) && p.enter(a, l1));
+        assert!(!p.enter(a, l1), "third session from one IP on one address");
+        assert!(p.enter(b, l1), "another IP is not affected");
+        assert!(p.enter(a, l2), "nor another listening address");
+        p.leave(a, l1);
+        assert!(p.enter(a, l1));
+        p.leave(a, l1);
+        p.leave(a, l1);
+        p.leave(a, l1);
+        assert!(
+            !p.open.contains_key(&(a, l1)),
+            "emptied entries are removed"
+        );
         let mut p = PerIp::new(1);
         for i in 0..MAX_TRACKED {
             let ip = IpAddr::from(u32::try_from(i).unwrap_or(0).to_be_bytes());
-            assert!(p.enter(ip));
+            assert!(p.enter(ip, l1));
         }
-        assert!(!p.enter(IpAddr::from([203, 0, 113, 1])), "tracker full");
+        assert!(!p.enter(IpAddr::from([203, 0, 113, 1]), l1), "tracker full");
     }
 
     #[test]

@@ -760,7 +760,7 @@ pub struct ServeArgs {
     #[arg(long, value_parser = parse_hostname)]
     pub domain: Option<String>,
 
-    /// Sessions at the same time from one client IP; more get 421.
+    /// Sessions at the same time from one client IP on one listening address; more get 421.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_sessions_per_ip: u32,
 

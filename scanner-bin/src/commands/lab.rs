@@ -196,7 +196,7 @@ fn banner(a: &LabConfig) {
         a.accepted_domains().join(", ")
     );
     eprintln!(
-        "mxray lab: message bodies are {}; at most {} sessions ({} per client IP)",
+        "mxray lab: message bodies are {}; at most {} sessions ({} per client IP and address)",
         match &a.store {
             Some(d) => format!(
                 "KEPT in {} (at most {} bytes)",
