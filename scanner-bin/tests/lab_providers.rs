@@ -4,9 +4,11 @@
 //! `[::1]:25`), with one profile chosen by SNI on a shared address, and two sending Postfix
 //! instances (lab/providers/mx-sender.sh) deliver through MX lookups, as a provider's relays
 //! would: "provider A" at `may` with SNI from 127.0.22.21, "provider B" at `verify` trusting the
-//! lab CA, without SNI, from 127.0.22.22. swaks plays a sender with a PTR that is not
+//! lab CA, without SNI, from 127.0.22.22; "provider D" is Exim (GnuTLS, opportunistic TLS,
+//! lab/providers/exim-sender.sh) from 127.0.22.24. swaks plays a sender with a PTR that is not
 //! forward-confirmed. The records, the per-provider summary and Postfix's queues are asserted.
-//! Needs MXRAY_LAB (scripts/test.sh), root, knotd, kdig, postfix, swaks, unshare.
+//! Needs MXRAY_LAB (scripts/test.sh: the unpacked Exim lives there), root, knotd, kdig, postfix,
+//! swaks, unshare.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod lab_server_util;
@@ -203,7 +205,11 @@ fn write_zones(dir: &Path) -> Vec<String> {
     );
     let lab = format!("{}ns.{DOMAIN}. A 127.0.22.53\n{printed}", soa(DOMAIN));
     std::fs::write(dir.join(format!("{DOMAIN}.zone")), lab).unwrap();
-    for (zone, ip) in [("provider-a.test", "21"), ("provider-b.test", "22")] {
+    for (zone, ip) in [
+        ("provider-a.test", "21"),
+        ("provider-b.test", "22"),
+        ("provider-d.test", "24"),
+    ] {
         std::fs::write(
             dir.join(format!("{zone}.zone")),
             format!("{}mta.{zone}. A 127.0.22.{ip}\n", soa(zone)),
@@ -215,7 +221,7 @@ fn write_zones(dir: &Path) -> Vec<String> {
         dir.join(format!("{rev}.zone")),
         format!(
             "{}21.{rev}. PTR mta.provider-a.test.\n22.{rev}. PTR mta.provider-b.test.\n\
-             23.{rev}. PTR mail.bigmail.test.\n",
+             23.{rev}. PTR mail.bigmail.test.\n24.{rev}. PTR mta.provider-d.test.\n",
             soa(rev)
         ),
     )
@@ -253,7 +259,7 @@ fn wait_for(log: &Path, what: &str, pred: impl Fn(&[SessionRecord]) -> bool) -> 
 #[test]
 fn providers_deliver_by_mx_to_one_address_per_profile() {
     require_lab();
-    for tool in ["knotd", "kdig", "postfix", "swaks", "unshare"] {
+    for tool in ["knotd", "kdig", "postfix", "swaks", "unshare", "mount"] {
         require_tool(tool);
     }
     let dir = state_dir();
@@ -330,6 +336,20 @@ fn providers_deliver_by_mx_to_one_address_per_profile() {
         b.send(&to);
     }
 
+    // Provider D: Exim, which delivers at once (exim -odi) or keeps the message in its spool.
+    for p in [Good, NoStarttls, Expired] {
+        run(Command::new(script("exim-sender.sh"))
+            .args(["send", &format!("pd{}", std::process::id())])
+            .args([
+                "mta.provider-d.test",
+                "127.0.22.24",
+                "probe@provider-d.test",
+            ])
+            .arg(format!("probe-{p}-{TOKEN}@{p}.{DOMAIN}"))
+            .env("PROVIDERS_LAB", state_dir())
+            .env("LAB", std::env::var_os("MXRAY_LAB").unwrap()));
+    }
+
     // Never an open relay: a foreign recipient gets a 5xx, on every address.
     for server in ["127.0.22.2", "127.0.22.3"] {
         let out = Command::new("swaks")
@@ -377,17 +397,22 @@ fn providers_deliver_by_mx_to_one_address_per_profile() {
     assert!(out.status.success(), "{out:?}");
 
     // Provider A (may, SNI) delivers everywhere; wait for all of it.
-    let recs = wait_for(&log, "provider A's deliveries", |r| {
-        profiles.iter().all(|p| {
+    let recs = wait_for(&log, "provider A's and D's deliveries", |r| {
+        let exim_done = [Good, NoStarttls, Expired].iter().all(|p| {
             r.iter()
-                .any(|s| from(s, "127.0.22.21") && s.profile == Some(*p) && s.delivered)
-                || (*p == WrongHost
-                    && r.iter().any(|s| {
-                        s.profile == Some(WrongHost)
-                            && s.ehlo.as_deref() == Some("mta.provider-a.test")
-                            && s.delivered
-                    }))
-        })
+                .any(|s| from(s, "127.0.22.24") && s.profile == Some(*p) && s.delivered)
+        });
+        exim_done
+            && profiles.iter().all(|p| {
+                r.iter()
+                    .any(|s| from(s, "127.0.22.21") && s.profile == Some(*p) && s.delivered)
+                    || (*p == WrongHost
+                        && r.iter().any(|s| {
+                            s.profile == Some(WrongHost)
+                                && s.ehlo.as_deref() == Some("mta.provider-a.test")
+                                && s.delivered
+                        }))
+            })
     });
     // The shared address: provider A named mx.self-signed... in its ClientHello and got the
     // self-signed profile; the record says an SNI rule chose it.
@@ -475,12 +500,27 @@ fn providers_deliver_by_mx_to_one_address_per_profile() {
     assert_eq!(row("provider-b.test", Expired).delivered, "no");
     assert_eq!(row("provider-b.test", NoStarttls).delivered, "no");
     assert_eq!(row("provider-c.test", Good).delivered, "tls");
+    // Exim (GnuTLS) at its defaults: TLS when offered, no verification, plaintext otherwise.
+    assert_eq!(row("provider-d.test", Good).delivered, "tls");
+    assert_eq!(row("provider-d.test", Expired).certificate, "accepted");
+    assert_eq!(row("provider-d.test", NoStarttls).delivered, "plain");
+    let exim = recs
+        .iter()
+        .find(|s| from(s, "127.0.22.24") && s.profile == Some(Good))
+        .unwrap();
+    assert_eq!(exim.ehlo.as_deref(), Some("mta.provider-d.test"));
+    assert!(exim.sender.as_ref().unwrap().forward_confirmed);
     let out = run(mxray()
         .args(["lab", "summary", "--by", "provider"])
         .arg(&log));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("provider "), "{text}");
-    for p in ["provider-a.test", "provider-b.test", "provider-c.test"] {
+    for p in [
+        "provider-a.test",
+        "provider-b.test",
+        "provider-c.test",
+        "provider-d.test",
+    ] {
         assert!(text.contains(p), "{text}");
     }
     drop(a);
