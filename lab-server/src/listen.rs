@@ -182,6 +182,24 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn listen_specs_round_trip(
+            v4 in proptest::prelude::any::<[u8; 4]>(),
+            v6 in proptest::prelude::any::<[u16; 8]>(),
+            six in proptest::prelude::any::<bool>(),
+            port in proptest::prelude::any::<u16>(),
+            i in 0usize..LabProfile::ALL.len(),
+        ) {
+            let ip = if six { IpAddr::from(v6) } else { IpAddr::from(v4) };
+            let l = ListenSpec {
+                addr: SocketAddr::new(ip, port),
+                profile: LabProfile::ALL[i],
+            };
+            proptest::prop_assert_eq!(l.to_string().parse::<ListenSpec>(), Ok(l));
+        }
+    }
+
     #[test]
     fn sni_rules_take_only_profiles_that_differ_after_the_hello() {
         let r: SniRule = "mx.expired.lab.example.org.=expired".parse().unwrap();

@@ -292,6 +292,85 @@ mod tests {
     }
 
     #[test]
+    fn listen_takes_an_address_or_address_profile_pairs() {
+        let cli = Cli::try_parse_from([
+            "mxray",
+            "lab",
+            "--listen",
+            "127.0.0.2",
+            "--profile",
+            "good=2641",
+            "--listen",
+            "127.0.0.3=no-starttls",
+            "--listen",
+            "[::1]:2600=expired",
+            "--sni-profile",
+            "mx.self-signed.lab.test=self-signed",
+            "--domain",
+            "Lab.Test",
+            "--resolver",
+            "127.0.0.1:5330",
+            "--max-sessions-per-ip",
+            "2",
+        ])
+        .unwrap();
+        let Command::Lab(a) = cli.command else {
+            panic!("not lab")
+        };
+        let c = a.serve.config();
+        assert_eq!(c.listen, std::net::IpAddr::from([127, 0, 0, 2]));
+        assert_eq!(c.listeners.len(), 2);
+        assert_eq!(c.listeners[0].addr.to_string(), "127.0.0.3:25");
+        assert_eq!(c.listeners[1].addr.to_string(), "[::1]:2600");
+        assert_eq!(c.sni_profiles.len(), 1);
+        assert_eq!(c.domain.as_deref(), Some("lab.test"));
+        assert_eq!(c.max_sessions_per_ip, 2);
+        let b = c.bindings().unwrap();
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[0].addr.to_string(), "127.0.0.2:2641");
+        for bad in [
+            vec!["mxray", "lab", "--listen", "127.0.0.2=nope"],
+            vec!["mxray", "lab", "--listen", "host.example=good"],
+            vec!["mxray", "lab", "--sni-profile", "a.test=tarpit"],
+            vec!["mxray", "lab", "--cert", "expired=c.pem,k.pem"],
+            vec!["mxray", "lab", "--resolver", "dns.example"],
+        ] {
+            assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?}");
+        }
+        let d = Cli::try_parse_from([
+            "mxray",
+            "lab",
+            "dns",
+            "--domain",
+            "lab.example.org",
+            "--address",
+            "good=[2001:db8::1]",
+            "--address",
+            "expired=192.0.2.1",
+        ])
+        .unwrap();
+        let Command::Lab(a) = d.command else {
+            panic!("not lab")
+        };
+        let Some(LabAction::Dns(d)) = a.action else {
+            panic!("not lab dns")
+        };
+        assert_eq!(d.addresses.len(), 2);
+        assert!(Cli::try_parse_from(["mxray", "lab", "dns", "--domain", "x.test"]).is_err());
+        let s = Cli::try_parse_from(["mxray", "lab", "summary", "--by", "provider", "f"]).unwrap();
+        let Command::Lab(a) = s.command else {
+            panic!("not lab")
+        };
+        assert!(matches!(
+            a.action,
+            Some(LabAction::Summary {
+                by: SummaryBy::Provider,
+                ..
+            })
+        ));
+    }
+
+    #[test]
     fn hostname_must_be_a_dns_name() {
         assert_eq!(
             crate::cli::parse_hostname("MX.Lab.Test").unwrap(),
