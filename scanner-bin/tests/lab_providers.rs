@@ -145,7 +145,7 @@ fn start_lab(args: &[String], state: &Path, log: &Path) -> LabProc {
         .arg(state)
         .arg("--log")
         .arg(log)
-        .args(["--resolver", "127.0.0.1:5330", "--idle-timeout", "20s"])
+        .args(["--idle-timeout", "20s"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -307,7 +307,9 @@ fn providers_deliver_by_mx_to_one_address_per_profile() {
         "{err}"
     );
 
-    let lab = start_lab(&args, &state, &log);
+    let mut with_dns = args.clone();
+    with_dns.extend(["--resolver".to_owned(), "127.0.0.1:5330".to_owned()]);
+    let lab = start_lab(&with_dns, &state, &log);
     let ca = state.join("lab-ca.pem");
     let a = Sender::start(
         &format!("pa{}", std::process::id()),
@@ -527,5 +529,103 @@ fn providers_deliver_by_mx_to_one_address_per_profile() {
     drop(b);
     drop(lab);
     drop(dns);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--cert`: the lab serves the given chain (the lab's own RSA certificate, made by
+/// lab/certs/mkcerts.sh, CN=localhost) and says, before listening, that a public sender will
+/// not trust it; a key that does not fit the chain is refused before any port is bound.
+#[test]
+fn cert_serves_the_given_chain_and_says_how_it_looks() {
+    require_lab();
+    require_tool("openssl");
+    let certs = PathBuf::from(std::env::var_os("MXRAY_LAB").unwrap()).join("certs");
+    let dir = std::env::temp_dir().join(format!("mxray-lab-cert-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let port = std::net::TcpListener::bind("127.0.22.9:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cert = |key: &str| {
+        format!(
+            "good={},{}",
+            certs.join("rsa2048.crt").display(),
+            certs.join(key).display()
+        )
+    };
+    let base = |c: &str| -> Vec<String> {
+        vec![
+            "--listen".into(),
+            format!("127.0.22.9:{port}=good"),
+            "--hostname".into(),
+            "localhost".into(),
+            "--cert".into(),
+            c.into(),
+        ]
+    };
+    let out = mxray()
+        .arg("lab")
+        .args(base(&cert("ecp256.key")))
+        .arg("--state")
+        .arg(dir.join("state"))
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a key of another certificate: {err}");
+    assert!(err.contains("TLS configuration"), "{err}");
+
+    let out = mxray()
+        .arg("lab")
+        .args(base(&cert("rsa2048.key")))
+        .arg("--state")
+        .arg(dir.join("state"))
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "certificate good (localhost): --cert chain, NOT trusted by public senders \
+             (SelfSigned), name matches localhost"
+        ),
+        "{err}"
+    );
+
+    let log = dir.join("log.jsonl");
+    let lab = start_lab(&base(&cert("rsa2048.key")), &dir.join("state"), &log);
+    let mut s_client = Command::new("openssl")
+        .args(["s_client", "-starttls", "smtp", "-connect"])
+        .arg(format!("127.0.22.9:{port}"))
+        .args(["-showcerts"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = s_client.stdin.take().unwrap();
+        let _ = stdin.write_all(b"QUIT\r\n");
+    }
+    let out = s_client.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let served = text
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)
+        .and_then(|c| c.split("-----END CERTIFICATE-----").next())
+        .map(|c| c.split_whitespace().collect::<String>())
+        .expect("a certificate in s_client's output");
+    let pem = std::fs::read_to_string(certs.join("rsa2048.crt")).unwrap();
+    let given = pem
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)
+        .and_then(|c| c.split("-----END CERTIFICATE-----").next())
+        .map(|c| c.split_whitespace().collect::<String>())
+        .unwrap();
+    assert_eq!(served, given, "the lab serves the --cert chain");
+    drop(lab);
     let _ = std::fs::remove_dir_all(&dir);
 }
