@@ -262,7 +262,8 @@ impl std::str::FromStr for CertSpec {
         let profile: LabProfile = profile.parse()?;
         if !profile.takes_real_cert() {
             return Err(format!(
-                "{profile} is broken by construction and mints its own certificate                  (--cert is for good and wrong-host)"
+                "{profile} is broken by construction and mints its own certificate \
+                 (--cert is for good and wrong-host)"
             ));
         }
         let Some((chain, key)) = files.split_once(',') else {
