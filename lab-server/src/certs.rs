@@ -240,6 +240,120 @@ pub fn leaf_chain(ca: &LabCa, names: &[String], self_signed: bool) -> Result<Cha
     })
 }
 
+/// `--cert PROFILE=CHAIN.pem,KEY.pem`: a real chain (leaf first) and its key for a profile that
+/// should look trusted to a public sender ([`LabProfile::takes_real_cert`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertSpec {
+    /// The profile.
+    pub profile: LabProfile,
+    /// The chain, PEM, leaf first.
+    pub chain: PathBuf,
+    /// The leaf's private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+impl std::str::FromStr for CertSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let Some((profile, files)) = s.split_once('=') else {
+            return Err(format!("expected PROFILE=CHAIN.pem,KEY.pem, got {s:?}"));
+        };
+        let profile: LabProfile = profile.parse()?;
+        if !profile.takes_real_cert() {
+            return Err(format!(
+                "{profile} is broken by construction and mints its own certificate \
+                 (--cert is for good and wrong-host)"
+            ));
+        }
+        let Some((chain, key)) = files.split_once(',') else {
+            return Err(format!("expected PROFILE=CHAIN.pem,KEY.pem, got {s:?}"));
+        };
+        if chain.is_empty() || key.is_empty() {
+            return Err(format!("empty file name in {s:?}"));
+        }
+        Ok(CertSpec {
+            profile,
+            chain: PathBuf::from(chain),
+            key: PathBuf::from(key),
+        })
+    }
+}
+
+/// Most certificates read from a `--cert` chain file.
+pub const MAX_CHAIN: usize = 10;
+/// Largest `--cert` file read.
+pub const MAX_PEM_FILE: u64 = 1 << 20;
+
+fn read_pem(path: &Path) -> Result<Vec<u8>, LabError> {
+    use std::io::Read;
+    let f = fs::File::open(path).map_err(|e| LabError::Io(path.to_path_buf(), e))?;
+    let mut out = Vec::new();
+    f.take(MAX_PEM_FILE.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| LabError::Io(path.to_path_buf(), e))?;
+    if u64::try_from(out.len()).unwrap_or(u64::MAX) > MAX_PEM_FILE {
+        return Err(LabError::Cert(format!(
+            "{}: larger than {MAX_PEM_FILE} bytes",
+            path.display()
+        )));
+    }
+    Ok(out)
+}
+
+/// Loads a `--cert` chain and key (at most [`MAX_CHAIN`] certificates, files of at most
+/// [`MAX_PEM_FILE`] bytes), and checks that rustls accepts the key for the leaf.
+pub fn load_chain(spec: &CertSpec) -> Result<Chain, LabError> {
+    use rustls::pki_types::pem::PemObject;
+    let pem = read_pem(&spec.chain)?;
+    let mut certs = Vec::new();
+    for c in CertificateDer::pem_slice_iter(&pem) {
+        let c = c.map_err(|e| LabError::Cert(format!("{}: {e}", spec.chain.display())))?;
+        if certs.len() >= MAX_CHAIN {
+            return Err(LabError::Cert(format!(
+                "{}: more than {MAX_CHAIN} certificates",
+                spec.chain.display()
+            )));
+        }
+        certs.push(c);
+    }
+    if certs.is_empty() {
+        return Err(LabError::Cert(format!(
+            "{}: no CERTIFICATE in the file",
+            spec.chain.display()
+        )));
+    }
+    let key_pem = read_pem(&spec.key)?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem)
+        .map_err(|e| LabError::Cert(format!("{}: {e}", spec.key.display())))?;
+    let chain = Chain { certs, key };
+    // A key that does not fit the leaf fails here, before any listener is bound.
+    server_config(Chain {
+        certs: chain.certs.clone(),
+        key: chain.key.clone_key(),
+    })?;
+    Ok(chain)
+}
+
+/// How a public sender (Mozilla's roots, via cert-audit and rustls-webpki) would judge a chain
+/// presented for `host` now: `trusted, name matches`, or what is wrong.
+pub fn public_trust(chain: &Chain, host: &str) -> String {
+    let now = mxray_schema::time::unix_now().as_secs();
+    let input = cert_audit::AuditInput::new(&chain.certs, now).mx_host(host);
+    let report = cert_audit::audit(&input, &cert_audit::TrustStore::webpki_roots());
+    let trust = match report.trust {
+        cert_audit::TrustClass::Trusted => "trusted by public senders".to_owned(),
+        other => format!("NOT trusted by public senders ({other:?})"),
+    };
+    let name = match report.names.result {
+        cert_audit::NameMatch::MxHost | cert_audit::NameMatch::MailDomain => {
+            format!("name matches {host}")
+        }
+        _ => format!("name does not match {host}"),
+    };
+    format!("{trust}, {name}")
+}
+
 /// A rustls server configuration (ring provider, TLS 1.2 and 1.3) presenting `chain`.
 pub fn server_config(chain: Chain) -> Result<Arc<ServerConfig>, LabError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -262,6 +376,71 @@ mod tests {
         assert_eq!(n, ["mx.lab.test", "localhost", "127.0.0.2"]);
         let n = right_names("mx.lab.test", IpAddr::from([0, 0, 0, 0]));
         assert_eq!(n.get(2).map(String::as_str), Some("127.0.0.1"));
+    }
+
+    #[test]
+    fn cert_specs_and_real_chains() {
+        let s: CertSpec = "good=/a/chain.pem,/a/key.pem".parse().unwrap();
+        assert_eq!(s.profile, LabProfile::Good);
+        assert_eq!(s.key, PathBuf::from("/a/key.pem"));
+        assert!("wrong-host=c.pem,k.pem".parse::<CertSpec>().is_ok());
+        let e = "self-signed=c.pem,k.pem".parse::<CertSpec>().unwrap_err();
+        assert!(e.contains("broken by construction"), "{e}");
+        for bad in ["good=c.pem", "good=,k.pem", "good", "nope=c,k"] {
+            assert!(bad.parse::<CertSpec>().is_err(), "{bad}");
+        }
+
+        // A chain written out, loaded back; a key of another certificate is refused.
+        let dir = std::env::temp_dir().join(format!("mxray-lab-realcert-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let ca = LabCa::load_or_create(&dir).unwrap();
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        let key = KeyPair::generate().unwrap();
+        let leaf = leaf_params(&["mx.good.lab.test".to_owned()], false)
+            .unwrap()
+            .signed_by(&key, &Issuer::from_params(&ca.params, &ca.key))
+            .unwrap();
+        let chain_path = dir.join("chain.pem");
+        let key_path = dir.join("key.pem");
+        fs::write(&chain_path, leaf.pem()).unwrap();
+        fs::write(&key_path, key.serialize_pem()).unwrap();
+        let spec = CertSpec {
+            profile: LabProfile::Good,
+            chain: chain_path.clone(),
+            key: key_path,
+        };
+        let chain = load_chain(&spec).unwrap();
+        assert_eq!(chain.certs.len(), 1);
+        let verdict = public_trust(&chain, "mx.good.lab.test");
+        assert!(
+            verdict.starts_with("NOT trusted by public senders"),
+            "{verdict}"
+        );
+        assert!(
+            verdict.ends_with("name matches mx.good.lab.test"),
+            "{verdict}"
+        );
+        assert!(public_trust(&chain, "mx.other.test").contains("does not match"));
+        let other = dir.join("other-key.pem");
+        fs::write(&other, KeyPair::generate().unwrap().serialize_pem()).unwrap();
+        let wrong = CertSpec {
+            key: other,
+            ..spec.clone()
+        };
+        assert!(
+            load_chain(&wrong).is_err(),
+            "a key that does not fit the leaf"
+        );
+        let empty = dir.join("empty.pem");
+        fs::write(&empty, "").unwrap();
+        let none = CertSpec {
+            chain: empty,
+            ..spec
+        };
+        let e = load_chain(&none).err().unwrap().to_string();
+        assert!(e.contains("no CERTIFICATE"), "{e}");
+        let _ = chain_for(LabProfile::Good, &ca, "x.test", ip).unwrap();
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -9,7 +9,10 @@
 //! | [`hello`] | ClientHello capture before the handshake, JA3/JA4 |
 //! | [`tls`] | rustls `ServerConnection` driven sans-IO over a tokio socket |
 //! | [`session`] | one SMTP session (smtp-codec's server reader) |
-//! | [`server`] | listeners, session limit, JSON Lines log, plaintext-fallback tracker |
+//! | [`listen`] | `--listen ADDR=PROFILE` and `--sni-profile NAME=PROFILE` |
+//! | [`zone`] | `mxray lab dns`: the records to publish and a recipient per profile |
+//! | [`identity`] | who sent it: forward-confirmed reverse DNS of the sender |
+//! | [`server`] | listeners, session limits (total, per IP), JSON Lines log, plaintext-fallback tracker |
 //! | [`record`] | the per-session JSON record |
 //! | [`store`] | `--store` Maildir |
 //! | [`summary`] | the sender-behaviour table of a log (`mxray lab summary`) |
@@ -27,6 +30,8 @@
 
 pub mod certs;
 pub mod hello;
+pub mod identity;
+pub mod listen;
 pub mod mtasts;
 pub mod profiles;
 pub mod record;
@@ -35,6 +40,7 @@ pub mod session;
 pub mod store;
 pub mod summary;
 pub mod tls;
+pub mod zone;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -45,6 +51,8 @@ use smtp_codec::Limits;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+pub use certs::CertSpec;
+pub use listen::{ListenSpec, SniRule};
 pub use profiles::{LabProfile, ProfileSpec};
 
 /// Errors of the lab.
@@ -119,6 +127,29 @@ pub struct LabConfig {
 
     /// Interval between greeting bytes of the tarpit profile.
     pub tarpit_interval: Duration,
+
+    /// `--listen ADDR=PROFILE`: one profile per address (port 25 unless given).
+    pub listeners: Vec<ListenSpec>,
+
+    /// `--sni-profile NAME=PROFILE`: on addresses whose profile can be chosen by SNI, a
+    /// ClientHello naming NAME gets PROFILE.
+    pub sni_profiles: Vec<SniRule>,
+
+    /// `--cert PROFILE=CHAIN.pem,KEY.pem`: real chains for `good` and `wrong-host`.
+    pub certs: Vec<CertSpec>,
+
+    /// `--domain D`: profile P answers as `mx.P.D` (greeting, certificates) and accepts
+    /// recipients in `P.D` (the zone `mxray lab dns --domain D` prints).
+    pub domain: Option<String>,
+
+    /// Sessions at the same time from one client IP on one listening address; more get 421.
+    pub max_sessions_per_ip: u32,
+
+    /// Look up each sender's reverse DNS (forward-confirmed) with this resolver.
+    pub resolver: Option<identity::ResolverSpec>,
+
+    /// Most bytes of message bodies `--store` writes in one run; beyond, 451.
+    pub store_max_bytes: u64,
 }
 
 impl Default for LabConfig {
@@ -140,8 +171,26 @@ impl Default for LabConfig {
             idle_timeout: Duration::from_secs(60),
             fallback_window: Duration::from_secs(600),
             tarpit_interval: Duration::from_secs(1),
+            listeners: Vec::new(),
+            sni_profiles: Vec::new(),
+            certs: Vec::new(),
+            domain: None,
+            max_sessions_per_ip: 8,
+            resolver: None,
+            store_max_bytes: 1 << 30,
         }
     }
+}
+
+/// One listening socket and the profile it serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding {
+    /// The profile served (unless an SNI rule chooses another).
+    pub profile: LabProfile,
+    /// The address.
+    pub addr: SocketAddr,
+    /// Which rule gave it: [`listen::rule::PORT`] or [`listen::rule::LISTEN`].
+    pub rule: &'static str,
 }
 
 impl LabConfig {
@@ -171,7 +220,8 @@ impl LabConfig {
         }
         if out.is_empty() {
             return Err(LabError::Usage(
-                "nothing to serve: give --profile NAME[=PORT] or --all".into(),
+                "nothing to serve: give --profile NAME[=PORT], --all or --listen ADDR=PROFILE"
+                    .into(),
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -184,12 +234,217 @@ impl LabConfig {
     }
 }
 
+impl LabConfig {
+    /// Every socket to listen on: `--profile`/`--all` ports on `listen`, then `--listen`
+    /// addresses. The same address and port twice is refused.
+    pub fn bindings(&self) -> Result<Vec<Binding>, LabError> {
+        let mut out = Vec::new();
+        if self.all || !self.profiles.is_empty() || self.listeners.is_empty() {
+            for (profile, port) in self.ports()? {
+                out.push(Binding {
+                    profile,
+                    addr: SocketAddr::new(self.listen, port),
+                    rule: listen::rule::PORT,
+                });
+            }
+        }
+        for l in &self.listeners {
+            out.push(Binding {
+                profile: l.profile,
+                addr: l.addr,
+                rule: listen::rule::LISTEN,
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        for b in &out {
+            if b.addr.port() != 0 && !seen.insert(b.addr) {
+                return Err(LabError::Usage(format!(
+                    "{} given twice ({})",
+                    b.addr, b.profile
+                )));
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for r in &self.sni_profiles {
+            if !names.insert(r.name.as_str()) {
+                return Err(LabError::Usage(format!(
+                    "--sni-profile {} given twice",
+                    r.name
+                )));
+            }
+        }
+        if !self.sni_profiles.is_empty() && !out.iter().any(|b| b.profile.by_sni()) {
+            return Err(LabError::Usage(
+                "--sni-profile needs an address whose profile can be chosen by SNI \
+                 (good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails)"
+                    .into(),
+            ));
+        }
+        let mut cert_profiles = std::collections::HashSet::new();
+        for c in &self.certs {
+            if !cert_profiles.insert(c.profile) {
+                return Err(LabError::Usage(format!("--cert {} given twice", c.profile)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The host name profile `p` answers as: `mx.P.D` with `--domain D`, else `--hostname`.
+    pub fn hostname_for(&self, p: LabProfile) -> String {
+        match &self.domain {
+            Some(d) => zone::mx_host(p, d),
+            None => self.hostname.clone(),
+        }
+    }
+
+    /// The recipient domains accepted: `--accept-domain`s, `P.D` for every profile with
+    /// `--domain D`, `lab.test` when neither is given.
+    pub fn accepted_domains(&self) -> Vec<String> {
+        let mut accept: Vec<String> = self
+            .accept_domains
+            .iter()
+            .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+            .collect();
+        if let Some(d) = &self.domain {
+            for p in LabProfile::ALL {
+                accept.push(zone::profile_domain(p, d));
+            }
+        }
+        if accept.is_empty() {
+            accept.push("lab.test".to_owned());
+        }
+        accept
+    }
+}
+
+/// What a lab will serve, checked but not yet listening (certificates loaded or minted).
+pub struct Plan {
+    /// The sockets, each with its session configuration.
+    pub bindings: Vec<(Binding, Arc<session::SessionConfig>)>,
+    /// The lab CA certificate.
+    pub ca_pem: PathBuf,
+    /// One line per profile served: how a public sender will see its certificate.
+    pub trust: Vec<String>,
+}
+
+/// Checks a configuration and prepares what [`start`] serves: loads the `--cert` chains
+/// (refusing a key that does not fit), mints the others, builds the SNI tables, and says per
+/// profile whether a public sender will trust it. Binds nothing.
+pub fn plan(a: &LabConfig) -> Result<Plan, LabError> {
+    let bindings = a.bindings()?;
+    let ca = certs::LabCa::load_or_create(&a.state)?;
+    let store = match &a.store {
+        Some(dir) => Some(Arc::new(
+            store::Maildir::with_limit(dir, a.store_max_bytes)
+                .map_err(|e| LabError::Io(dir.clone(), e))?,
+        )),
+        None => None,
+    };
+    let accept = a.accepted_domains();
+    let limits = Limits {
+        message_bytes: usize::try_from(a.max_message_size).unwrap_or(usize::MAX),
+        ..Limits::default()
+    };
+    let mut real: Vec<(LabProfile, certs::Chain)> = Vec::new();
+    for c in &a.certs {
+        real.push((c.profile, certs::load_chain(c)?));
+    }
+    let config_for = |p: LabProfile, host: &str, ip: IpAddr| -> Result<_, LabError> {
+        if let Some((_, chain)) = real.iter().find(|(q, _)| *q == p) {
+            if !p.serves_tls() {
+                return Ok(None);
+            }
+            return certs::server_config(certs::Chain {
+                certs: chain.certs.clone(),
+                key: chain.key.clone_key(),
+            })
+            .map(Some);
+        }
+        match certs::chain_for(p, &ca, host, ip)? {
+            Some(chain) => certs::server_config(chain).map(Some),
+            None => Ok(None),
+        }
+    };
+    let mut out = Vec::new();
+    let mut trust = Vec::new();
+    let mut said = std::collections::HashSet::new();
+    let mut say = |p: LabProfile, host: &str, trust: &mut Vec<String>| {
+        if !p.serves_tls() || !said.insert((p, host.to_owned())) {
+            return;
+        }
+        let line = match real.iter().find(|(q, _)| *q == p) {
+            Some((_, chain)) => format!(
+                "{p} ({host}): --cert chain, {}",
+                certs::public_trust(chain, host)
+            ),
+            None => format!(
+                "{p} ({host}): minted by the lab, NOT trusted by public senders{}",
+                if matches!(p, LabProfile::Good | LabProfile::WrongHost) {
+                    " (lab CA; give --cert for a real chain)"
+                } else {
+                    " (broken by construction)"
+                }
+            ),
+        };
+        trust.push(line);
+    };
+    for b in bindings {
+        let host = a.hostname_for(b.profile);
+        let ip = b.addr.ip();
+        say(b.profile, &host, &mut trust);
+        let mut sni = Vec::new();
+        if b.profile.by_sni() {
+            for r in &a.sni_profiles {
+                say(r.profile, &r.name, &mut trust);
+                sni.push(session::SniChoice {
+                    name: r.name.clone(),
+                    profile: r.profile,
+                    tls: config_for(r.profile, &r.name, ip)?,
+                });
+            }
+        }
+        let cfg = Arc::new(session::SessionConfig {
+            profile: b.profile,
+            hostname: host.clone(),
+            tls: config_for(b.profile, &host, ip)?,
+            accept_domains: accept.clone(),
+            limits,
+            idle_timeout: a.idle_timeout,
+            tarpit_interval: a.tarpit_interval,
+            store: store.clone(),
+            rule: b.rule,
+            sni,
+        });
+        out.push((b, cfg));
+    }
+    Ok(Plan {
+        bindings: out,
+        ca_pem: ca.pem_path,
+        trust,
+    })
+}
+
+/// `--dry-run`: [`plan`], then binds every address and lets it go again (a port in use, an
+/// address not on this machine, or port 25 without the right fail here). Returns the plan.
+pub async fn dry_run(a: &LabConfig) -> Result<Plan, LabError> {
+    let p = plan(a)?;
+    for (b, _) in &p.bindings {
+        let l = TcpListener::bind(b.addr)
+            .await
+            .map_err(|e| LabError::Bind(b.addr, e))?;
+        drop(l);
+    }
+    Ok(p)
+}
+
 /// A lab running in this process (what `mxray lab` serves, and what `mxray demo` can start).
 pub struct RunningLab {
     /// Each profile and the address it listens on (port 0 in the arguments: the port chosen).
     pub addrs: Vec<(LabProfile, SocketAddr)>,
     /// The lab CA certificate.
     pub ca_pem: PathBuf,
+    /// One line per profile served: how a public sender will see its certificate.
+    pub trust: Vec<String>,
     shared: Arc<server::Shared>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -223,25 +478,10 @@ pub async fn start(
     a: &LabConfig,
     log: Box<dyn std::io::Write + Send>,
 ) -> Result<RunningLab, LabError> {
-    let ports = a.ports()?;
-    let ca = certs::LabCa::load_or_create(&a.state)?;
-    let store = match &a.store {
-        Some(dir) => Some(Arc::new(
-            store::Maildir::create(dir).map_err(|e| LabError::Io(dir.clone(), e))?,
-        )),
+    let plan = plan(a)?;
+    let identity = match &a.resolver {
+        Some(spec) => Some(Arc::new(identity::Identify::new(spec)?)),
         None => None,
-    };
-    let mut accept: Vec<String> = a
-        .accept_domains
-        .iter()
-        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
-        .collect();
-    if accept.is_empty() {
-        accept.push("lab.test".to_owned());
-    }
-    let limits = Limits {
-        message_bytes: usize::try_from(a.max_message_size).unwrap_or(usize::MAX),
-        ..Limits::default()
     };
     let shared = Arc::new(server::Shared {
         log: Mutex::new(log),
@@ -252,40 +492,28 @@ pub async fn start(
             usize::try_from(a.max_sessions).unwrap_or(64),
         )),
         session_timeout: a.session_timeout,
+        per_ip: Mutex::new(server::PerIp::new(a.max_sessions_per_ip)),
+        identity,
     });
     let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let mut addrs = Vec::new();
-    for (profile, port) in ports {
-        let tls = match certs::chain_for(profile, &ca, &a.hostname, a.listen)? {
-            Some(chain) => Some(certs::server_config(chain)?),
-            None => None,
-        };
-        let cfg = Arc::new(session::SessionConfig {
-            profile,
-            hostname: a.hostname.clone(),
-            tls,
-            accept_domains: accept.clone(),
-            limits,
-            idle_timeout: a.idle_timeout,
-            tarpit_interval: a.tarpit_interval,
-            store: store.clone(),
-        });
-        let addr = SocketAddr::new(a.listen, port);
-        let listener = match TcpListener::bind(addr).await {
+    for (b, cfg) in plan.bindings {
+        let listener = match TcpListener::bind(b.addr).await {
             Ok(l) => l,
             Err(e) => {
                 for t in &tasks {
                     t.abort();
                 }
-                return Err(LabError::Bind(addr, e));
+                return Err(LabError::Bind(b.addr, e));
             }
         };
-        addrs.push((profile, listener.local_addr().unwrap_or(addr)));
+        addrs.push((b.profile, listener.local_addr().unwrap_or(b.addr)));
         tasks.push(tokio::spawn(server::serve(listener, cfg, shared.clone())));
     }
     Ok(RunningLab {
         addrs,
-        ca_pem: ca.pem_path,
+        ca_pem: plan.ca_pem,
+        trust: plan.trust,
         shared,
         tasks,
     })
@@ -348,6 +576,129 @@ mod tests {
             ..LabConfig::default()
         };
         assert!(a.ports().is_err());
+    }
+
+    #[test]
+    fn bindings_from_listen_rules_and_their_checks() {
+        let a = LabConfig {
+            listeners: vec![
+                "127.0.0.2=good".parse().unwrap(),
+                "[::1]:2625=expired".parse().unwrap(),
+            ],
+            ..LabConfig::default()
+        };
+        let b = a.bindings().unwrap();
+        assert_eq!(
+            b.len(),
+            2,
+            "no --profile/--all: only the --listen addresses"
+        );
+        assert_eq!(b[0].addr.to_string(), "127.0.0.2:25");
+        assert_eq!(b[0].rule, listen::rule::LISTEN);
+        assert_eq!(b[1].profile, LabProfile::Expired);
+        // With --profile as well, both.
+        let both = LabConfig {
+            profiles: vec!["tarpit=2700".parse().unwrap()],
+            ..a.clone()
+        };
+        let b = both.bindings().unwrap();
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[0].rule, listen::rule::PORT);
+        assert_eq!(b[0].addr.to_string(), "127.0.0.1:2700");
+        // The same address twice.
+        let twice = LabConfig {
+            listeners: vec![
+                "127.0.0.2=good".parse().unwrap(),
+                "127.0.0.2:25=tarpit".parse().unwrap(),
+            ],
+            ..LabConfig::default()
+        };
+        let e = twice.bindings().unwrap_err().to_string();
+        assert!(e.contains("127.0.0.2:25 given twice"), "{e}");
+        // An SNI rule needs an address whose profile SNI can replace.
+        let no_sni = LabConfig {
+            listeners: vec!["127.0.0.2=no-starttls".parse().unwrap()],
+            sni_profiles: vec!["mx.a.test=expired".parse().unwrap()],
+            ..LabConfig::default()
+        };
+        assert!(no_sni.bindings().is_err());
+        let dup = LabConfig {
+            listeners: vec!["127.0.0.2=good".parse().unwrap()],
+            sni_profiles: vec![
+                "mx.a.test=expired".parse().unwrap(),
+                "MX.A.test=self-signed".parse().unwrap(),
+            ],
+            ..LabConfig::default()
+        };
+        assert!(dup.bindings().is_err());
+        // --domain: host names and recipient domains per profile.
+        let d = LabConfig {
+            domain: Some("lab.example.org".into()),
+            ..LabConfig::default()
+        };
+        assert_eq!(
+            d.hostname_for(LabProfile::Expired),
+            "mx.expired.lab.example.org"
+        );
+        assert!(d
+            .accepted_domains()
+            .contains(&"no-starttls.lab.example.org".to_owned()));
+        assert!(!d.accepted_domains().contains(&"lab.test".to_owned()));
+        assert_eq!(LabConfig::default().accepted_domains(), ["lab.test"]);
+    }
+
+    /// Per-IP limit: the second session at once from one address gets 421 and is recorded.
+    #[tokio::test]
+    async fn a_second_session_from_one_ip_gets_421() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let dir = std::env::temp_dir().join(format!("mxray-lab-perip-{}", std::process::id()));
+        let a = LabConfig {
+            listeners: vec!["127.0.0.1:0=no-starttls".parse().unwrap()],
+            max_sessions_per_ip: 1,
+            state: dir.clone(),
+            ..LabConfig::default()
+        };
+        let lab = start(&a, Box::new(std::io::sink())).await.unwrap();
+        let addr = lab.addr(LabProfile::NoStarttls).unwrap();
+        let mut first = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut greeting = [0u8; 64];
+        let n = first.read(&mut greeting).await.unwrap();
+        assert!(greeting[..n].starts_with(b"220 "));
+        let mut second = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut out = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), second.read_to_end(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            text.starts_with("421 4.7.0 Too many sessions from your address"),
+            "{text}"
+        );
+        first.write_all(b"QUIT\r\n").await.unwrap();
+        let mut rest = Vec::new();
+        first.read_to_end(&mut rest).await.unwrap();
+        // The slot is given back: a new session is served.
+        let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let n = third.read(&mut greeting).await.unwrap();
+        assert!(greeting[..n].starts_with(b"220 "), "slot not given back");
+        let mut records = Vec::new();
+        for _ in 0..100 {
+            records = lab.records();
+            if records.len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            records.iter().any(|r| r.end == "per-ip-limit"),
+            "{records:?}"
+        );
+        assert!(records
+            .iter()
+            .all(|r| r.profile_rule.as_deref() == Some(listen::rule::LISTEN)));
+        lab.stop();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

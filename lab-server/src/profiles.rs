@@ -80,6 +80,28 @@ impl LabProfile {
         !matches!(self, LabProfile::NoStarttls)
     }
 
+    /// Whether the profile can be chosen by the server name in the ClientHello
+    /// (`--sni-profile`): it behaves like the others until the ClientHello (STARTTLS offered,
+    /// `220`, nothing smuggled) and differs only in its certificate or handshake.
+    pub const fn by_sni(self) -> bool {
+        matches!(
+            self,
+            LabProfile::Good
+                | LabProfile::SelfSigned
+                | LabProfile::Expired
+                | LabProfile::WrongHost
+                | LabProfile::UntrustedCa
+                | LabProfile::HandshakeFails
+        )
+    }
+
+    /// Whether `--cert` may give this profile's chain: the profiles a public sender should
+    /// find trusted (`good`) or trusted for another name (`wrong-host`). The others are broken
+    /// by construction and always mint their own.
+    pub const fn takes_real_cert(self) -> bool {
+        matches!(self, LabProfile::Good | LabProfile::WrongHost)
+    }
+
     /// Whether a rustls handshake follows the `220` to STARTTLS.
     pub const fn serves_tls(self) -> bool {
         !matches!(

@@ -13,8 +13,15 @@ pub const SESSION_KIND: &str = "lab-session";
 pub struct SessionRecord {
     /// Always [`SESSION_KIND`].
     pub kind: String,
-    /// The profile served on the port.
+    /// The profile served on the port (or chosen by the server name, see `profile_rule`).
     pub profile: Option<LabProfile>,
+    /// Which rule chose the profile: `port` (`--profile`/`--all`), `listen` (`--listen
+    /// ADDR=PROFILE`) or `sni` (`--sni-profile NAME=PROFILE`, the ClientHello's server name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_rule: Option<String>,
+    /// Who sent it: the sender's reverse DNS, forward-confirmed (with `--resolver`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<crate::identity::SenderIdentity>,
     /// The lab's address (`ip:port`).
     pub server: String,
     /// The client's address (`ip:port`).
@@ -198,6 +205,10 @@ mod tests {
         assert!(s.contains("\"profile\":\"self-signed\""), "{s}");
         assert!(s.contains("\"unknown_ca\""), "{s}");
         let back: SessionRecord = serde_json::from_str(&s).unwrap();
+        assert!(
+            !s.contains("profile_rule") && !s.contains("\"sender\""),
+            "absent new fields are not written: {s}"
+        );
         assert_eq!(back.tls.unwrap().alert.unwrap().code, 48);
         assert_eq!(alert_name(42), "bad_certificate");
         assert_eq!(alert_name(255), "unknown");
@@ -211,10 +222,19 @@ mod tests {
             code in proptest::prelude::any::<u8>(),
             sizes in proptest::collection::vec(proptest::prelude::any::<usize>(), 0..4),
             delivered in proptest::prelude::any::<bool>(),
+            rule in proptest::option::of("[a-z]{1,8}"),
+            ptr in proptest::option::of("\\PC{0,40}"),
+            confirmed in proptest::prelude::any::<bool>(),
         ) {
             let r = SessionRecord {
                 kind: SESSION_KIND.into(),
                 profile: Some(LabProfile::Injection),
+                profile_rule: rule,
+                sender: Some(crate::identity::SenderIdentity {
+                    ptr,
+                    forward_confirmed: confirmed,
+                    error: None,
+                }),
                 client,
                 ehlo,
                 delivered,

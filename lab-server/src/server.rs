@@ -54,6 +54,67 @@ impl FallbackTracker {
     }
 }
 
+/// Sessions in progress per client IP on each listening address (`--max-sessions-per-ip`):
+/// one sender cannot hold more than `max` sessions of one profile's address, while a sender
+/// delivering to every profile at once (a provider's relay, the demo's scanner) is not held
+/// back by the number of profiles. The total stays bounded by `--max-sessions`. At most
+/// [`MAX_TRACKED`] pairs are tracked at once (beyond that a new pair is refused, as when busy).
+#[derive(Debug)]
+pub struct PerIp {
+    max: u32,
+    open: HashMap<(IpAddr, SocketAddr), u32>,
+}
+
+impl PerIp {
+    /// A tracker allowing `max` sessions per IP.
+    pub fn new(max: u32) -> PerIp {
+        PerIp {
+            max,
+            open: HashMap::new(),
+        }
+    }
+
+    /// Takes a session slot for `ip` on `local`, or refuses.
+    pub fn enter(&mut self, ip: IpAddr, local: SocketAddr) -> bool {
+        let key = (ip, local);
+        if !self.open.contains_key(&key) && self.open.len() >= MAX_TRACKED {
+            return false;
+        }
+        let n = self.open.entry(key).or_insert(0);
+        if *n >= self.max {
+            return false;
+        }
+        *n = n.saturating_add(1);
+        true
+    }
+
+    /// Gives back a slot taken by [`PerIp::enter`].
+    pub fn leave(&mut self, ip: IpAddr, local: SocketAddr) {
+        let key = (ip, local);
+        if let Some(n) = self.open.get_mut(&key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.open.remove(&key);
+            }
+        }
+    }
+}
+
+/// A slot of [`PerIp`], given back when dropped.
+struct IpSlot {
+    shared: Arc<Shared>,
+    ip: IpAddr,
+    local: SocketAddr,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        if let Ok(mut p) = self.shared.per_ip.lock() {
+            p.leave(self.ip, self.local);
+        }
+    }
+}
+
 /// Everything the listeners share.
 pub struct Shared {
     /// The log (stdout or `--log FILE`), one JSON object per line, flushed per record.
@@ -68,6 +129,10 @@ pub struct Shared {
     pub sessions: Arc<Semaphore>,
     /// Deadline of one session.
     pub session_timeout: Duration,
+    /// Sessions per client IP.
+    pub per_ip: Mutex<PerIp>,
+    /// Reverse DNS of senders, with `--resolver`.
+    pub identity: Option<Arc<crate::identity::Identify>>,
 }
 
 impl Shared {
@@ -127,6 +192,27 @@ async fn handle(
         started_unix_ms: unix_ms(),
         ..SessionRecord::default()
     };
+    rec.profile_rule = Some(cfg.rule.to_owned());
+    let here = local.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let ip_ok = shared
+        .per_ip
+        .lock()
+        .map(|mut p| p.enter(peer.ip(), here))
+        .unwrap_or(false);
+    if !ip_ok {
+        let _ = tcp
+            .write_all(b"421 4.7.0 Too many sessions from your address, try again later\r\n")
+            .await;
+        let _ = tcp.shutdown().await;
+        rec.end = "per-ip-limit".to_owned();
+        shared.write(&rec);
+        return;
+    }
+    let _slot = IpSlot {
+        shared: shared.clone(),
+        ip: peer.ip(),
+        local: here,
+    };
     let Ok(_permit) = shared.sessions.clone().try_acquire_owned() else {
         let _ = tcp
             .write_all(&smtp_codec::Encode::to_bytes(
@@ -149,7 +235,12 @@ async fn handle(
         rec.end = "timeout".to_owned();
     }
     rec.timings.total_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+    // Keyed by the address's own profile, not one chosen by SNI: a plaintext comeback has no
+    // ClientHello, so it lands on the address's profile.
     note_fallback(&mut rec, peer.ip(), cfg.profile, &shared);
+    if let Some(id) = &shared.identity {
+        rec.sender = Some(id.identify(peer.ip()).await);
+    }
     shared.write(&rec);
 }
 
@@ -175,6 +266,34 @@ fn note_fallback(rec: &mut SessionRecord, ip: IpAddr, profile: LabProfile, share
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn per_ip_slots_are_bounded_and_given_back() {
+        let mut p = PerIp::new(2);
+        let a = IpAddr::from([192, 0, 2, 1]);
+        let b = IpAddr::from([192, 0, 2, 2]);
+        let l1 = SocketAddr::from(([198, 51, 100, 1], 25));
+        let l2 = SocketAddr::from(([198, 51, 100, 2], 25));
+        assert!(p.enter(a, l1) && p.enter(a, l1));
+        assert!(!p.enter(a, l1), "third session from one IP on one address");
+        assert!(p.enter(b, l1), "another IP is not affected");
+        assert!(p.enter(a, l2), "nor another listening address");
+        p.leave(a, l1);
+        assert!(p.enter(a, l1));
+        p.leave(a, l1);
+        p.leave(a, l1);
+        p.leave(a, l1);
+        assert!(
+            !p.open.contains_key(&(a, l1)),
+            "emptied entries are removed"
+        );
+        let mut p = PerIp::new(1);
+        for i in 0..MAX_TRACKED {
+            let ip = IpAddr::from(u32::try_from(i).unwrap_or(0).to_be_bytes());
+            assert!(p.enter(ip, l1));
+        }
+        assert!(!p.enter(IpAddr::from([203, 0, 113, 1]), l1), "tracker full");
+    }
 
     #[test]
     fn tracker_window_and_bound() {

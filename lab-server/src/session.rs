@@ -52,6 +52,37 @@ pub struct SessionConfig {
     pub tarpit_interval: Duration,
     /// Maildir for message bodies, with `--store`.
     pub store: Option<std::sync::Arc<Maildir>>,
+    /// Which rule put `profile` on this socket ([`crate::listen::rule`]).
+    pub rule: &'static str,
+    /// `--sni-profile` choices on this socket (empty unless its profile can be chosen by SNI).
+    pub sni: Vec<SniChoice>,
+}
+
+/// A profile chosen by the server name in the ClientHello, with its TLS configuration.
+pub struct SniChoice {
+    /// The server name (lower case).
+    pub name: String,
+    /// The profile.
+    pub profile: LabProfile,
+    /// Its TLS configuration (`None`: `handshake-fails`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl SessionConfig {
+    /// The profile and TLS configuration for a ClientHello naming `sni`: an SNI rule's, or
+    /// the socket's own. Returns whether a rule chose it.
+    pub fn for_sni(
+        &self,
+        sni: Option<&str>,
+    ) -> (LabProfile, Option<&Arc<rustls::ServerConfig>>, bool) {
+        if let Some(name) = sni {
+            let name = name.trim_end_matches('.');
+            if let Some(c) = self.sni.iter().find(|c| c.name.eq_ignore_ascii_case(name)) {
+                return (c.profile, c.tls.as_ref(), true);
+            }
+        }
+        (self.profile, self.tls.as_ref(), false)
+    }
 }
 
 enum Conn {
@@ -731,7 +762,13 @@ async fn starttls(
         });
         return Ok(Flow::End("tls-failed".to_owned()));
     }
-    let tls_config = match (&cfg.tls, cfg.profile) {
+    let sni = rec.client_hello.as_ref().and_then(|h| h.sni.clone());
+    let (profile, tls, by_sni) = cfg.for_sni(sni.as_deref());
+    if by_sni {
+        rec.profile = Some(profile);
+        rec.profile_rule = Some(crate::listen::rule::SNI.to_owned());
+    }
+    let tls_config = match (tls, profile) {
         (_, LabProfile::HandshakeFails) | (None, _) => {
             // A fatal handshake_failure alert (TLS 1.0 record version), then close.
             conn.write_all(&[21, 3, 1, 0, 2, 2, 40]).await?;
@@ -873,6 +910,8 @@ mod tests {
             idle_timeout: Duration::from_secs(20),
             tarpit_interval: Duration::from_secs(1),
             store,
+            rule: crate::listen::rule::PORT,
+            sni: Vec::new(),
         };
         let peer = tokio::spawn(async move {
             let s = TcpStream::connect(addr).await.unwrap();

@@ -6,13 +6,20 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-/// A Maildir.
+/// A Maildir, with a bound on the bytes it takes in one run (`--store-max-bytes`): a body that
+/// would pass it fails to store (the lab answers 451), and an abandoned one gives its bytes back.
 #[derive(Debug)]
 pub struct Maildir {
     root: PathBuf,
     counter: AtomicU64,
+    /// Bytes that may still be written.
+    room: Arc<AtomicU64>,
 }
+
+/// The error text when the store's limit is reached.
+pub const FULL: &str = "store limit reached (--store-max-bytes)";
 
 impl Maildir {
     /// Creates `tmp/`, `new/` and `cur/` under `root`.
@@ -23,7 +30,15 @@ impl Maildir {
         Ok(Maildir {
             root: root.to_path_buf(),
             counter: AtomicU64::new(0),
+            room: Arc::new(AtomicU64::new(u64::MAX)),
         })
+    }
+
+    /// The same, writing at most `max_bytes` of bodies in this run.
+    pub fn with_limit(root: &Path, max_bytes: u64) -> io::Result<Maildir> {
+        let m = Maildir::create(root)?;
+        m.room.store(max_bytes, Ordering::SeqCst);
+        Ok(m)
     }
 
     /// Writes a message to `tmp/`, then renames it into `new/`; returns the final path.
@@ -47,6 +62,8 @@ impl Maildir {
             file: Some(file),
             tmp,
             new: self.root.join("new").join(&name),
+            room: self.room.clone(),
+            taken: 0,
         })
     }
 }
@@ -57,11 +74,19 @@ pub struct Pending {
     file: Option<fs::File>,
     tmp: PathBuf,
     new: PathBuf,
+    room: Arc<AtomicU64>,
+    /// Bytes taken from `room` by this message.
+    taken: u64,
 }
 
 impl Pending {
     /// Appends body bytes.
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let n = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        self.room
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |r| r.checked_sub(n))
+            .map_err(|_| io::Error::other(FULL))?;
+        self.taken = self.taken.saturating_add(n);
         match &mut self.file {
             Some(f) => f.write_all(bytes),
             None => Err(io::Error::other("message already committed")),
@@ -85,6 +110,12 @@ impl Drop for Pending {
     fn drop(&mut self) {
         if self.file.take().is_some() {
             let _ = fs::remove_file(&self.tmp);
+            let taken = self.taken;
+            let _ = self
+                .room
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |r| {
+                    Some(r.saturating_add(taken))
+                });
         }
     }
 }
@@ -115,6 +146,25 @@ mod tests {
         drop(gone);
         assert_eq!(fs::read_dir(dir.join("tmp")).unwrap().count(), 0);
         assert_eq!(fs::read_dir(dir.join("new")).unwrap().count(), 3);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_limit_bounds_the_bytes_written() {
+        let dir = std::env::temp_dir().join(format!("mxray-maildir-max-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let md = Maildir::with_limit(&dir, 10).unwrap();
+        md.deliver(b"123456").unwrap();
+        let e = md.deliver(b"12345").unwrap_err();
+        assert_eq!(e.to_string(), FULL);
+        assert_eq!(fs::read_dir(dir.join("tmp")).unwrap().count(), 0);
+        // An abandoned message gives its bytes back.
+        let mut p = md.begin().unwrap();
+        p.write(b"1234").unwrap();
+        assert!(p.write(b"1").is_err(), "10 bytes used");
+        drop(p);
+        md.deliver(b"abcd").unwrap();
+        assert_eq!(fs::read_dir(dir.join("new")).unwrap().count(), 2);
         let _ = fs::remove_dir_all(&dir);
     }
 }

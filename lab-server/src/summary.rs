@@ -256,6 +256,190 @@ pub fn table(records: &[SessionRecord]) -> Table {
     Table { profiles, rows }
 }
 
+/// One row of `mxray lab summary --by provider`: a provider's sessions on one profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderRow {
+    /// [`crate::identity::provider`] of the sessions.
+    pub provider: String,
+    /// The profile.
+    pub profile: LabProfile,
+    /// Sessions.
+    pub sessions: usize,
+    /// `k/n`: sessions that sent STARTTLS, of all.
+    pub starttls: String,
+    /// Version and suite of the first completed handshake, or `-`.
+    pub tls: String,
+    /// `accepted` (mail sent inside TLS), `handshake only` (completed, then no mail: a check
+    /// after the handshake failed), `aborted (ALERT)`, `aborted` (closed without an alert),
+    /// `-` (no handshake).
+    pub certificate: String,
+    /// `yes` when it came back in plaintext after a TLS failure (see the record's
+    /// `plaintext_fallback`).
+    pub fallback: String,
+    /// Sessions after the first, and the gaps between session starts (`+30s,+5m`).
+    pub retries: String,
+    /// `tls`, `plain` or `no`.
+    pub delivered: String,
+}
+
+/// Most retry gaps listed in a row.
+pub const MAX_GAPS: usize = 6;
+
+fn gap(ms: u64) -> String {
+    let s = ms / 1000;
+    if s < 120 {
+        format!("+{s}s")
+    } else if s < 7200 {
+        format!("+{}m", s / 60)
+    } else {
+        format!("+{}h", s / 3600)
+    }
+}
+
+fn provider_row(provider: String, profile: LabProfile, sessions: &[&SessionRecord]) -> ProviderRow {
+    let tried = sessions.iter().filter(|s| s.starttls_tried).count();
+    let completed = sessions
+        .iter()
+        .filter_map(|s| s.tls.as_ref())
+        .find(|t| t.result == "completed");
+    let tls = completed.map_or("-".to_owned(), |t| {
+        format!(
+            "{} {}",
+            t.version.as_deref().unwrap_or("?"),
+            t.suite.as_deref().unwrap_or("?")
+        )
+    });
+    let mail_in_tls = sessions
+        .iter()
+        .any(|s| s.delivered_tls || s.mails.iter().any(|m| m.tls));
+    let alert = sessions
+        .iter()
+        .filter_map(|s| s.tls.as_ref().and_then(|t| t.alert.as_ref()))
+        .map(|a| a.name.clone())
+        .next();
+    let certificate = if mail_in_tls {
+        "accepted".to_owned()
+    } else if completed.is_some() {
+        "handshake only".to_owned()
+    } else if let Some(a) = alert {
+        format!("aborted ({a})")
+    } else if sessions.iter().any(|s| {
+        s.tls
+            .as_ref()
+            .is_some_and(|t| matches!(t.result.as_str(), "client-closed" | "not-tls"))
+    }) {
+        "aborted".to_owned()
+    } else {
+        "-".to_owned()
+    };
+    let mut starts: Vec<u64> = sessions.iter().map(|s| s.started_unix_ms).collect();
+    starts.sort_unstable();
+    let gaps: Vec<String> = starts
+        .windows(2)
+        .filter_map(|w| match w {
+            [a, b] => Some(gap(b.saturating_sub(*a))),
+            _ => None,
+        })
+        .collect();
+    let retries = if gaps.is_empty() {
+        "0".to_owned()
+    } else {
+        let mut shown: Vec<String> = gaps.iter().take(MAX_GAPS).cloned().collect();
+        if gaps.len() > MAX_GAPS {
+            shown.push("...".to_owned());
+        }
+        format!("{} ({})", gaps.len(), shown.join(","))
+    };
+    let delivered = if sessions.iter().any(|s| s.delivered_tls) {
+        "tls"
+    } else if sessions.iter().any(|s| s.delivered) {
+        "plain"
+    } else {
+        "no"
+    };
+    ProviderRow {
+        provider,
+        profile,
+        sessions: sessions.len(),
+        starttls: format!("{tried}/{}", sessions.len()),
+        tls,
+        certificate,
+        fallback: if sessions.iter().any(|s| s.plaintext_fallback) {
+            "yes".to_owned()
+        } else {
+            "no".to_owned()
+        },
+        retries,
+        delivered: delivered.to_owned(),
+    }
+}
+
+/// `mxray lab summary --by provider`: a row per provider and profile, sorted by provider and
+/// then profile. Sessions refused for a limit (`busy`, `per-ip-limit`) count as sessions.
+pub fn by_provider(records: &[SessionRecord]) -> Vec<ProviderRow> {
+    let mut groups: BTreeMap<(String, LabProfile), Vec<&SessionRecord>> = BTreeMap::new();
+    for r in records {
+        let Some(p) = r.profile else { continue };
+        let prov = crate::identity::provider(r.sender.as_ref(), r.ehlo.as_deref(), &r.client);
+        groups.entry((prov, p)).or_default().push(r);
+    }
+    groups
+        .into_iter()
+        .map(|((prov, p), sessions)| provider_row(prov, p, &sessions))
+        .collect()
+}
+
+/// Renders [`by_provider`] as aligned text, every cell escaped.
+pub fn render_by_provider(rows: &[ProviderRow]) -> String {
+    const HEAD: [&str; 9] = [
+        "provider",
+        "profile",
+        "sessions",
+        "starttls",
+        "tls",
+        "certificate",
+        "fallback",
+        "retries",
+        "delivered",
+    ];
+    let cells: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            [
+                escape(&r.provider),
+                r.profile.name().to_owned(),
+                r.sessions.to_string(),
+                escape(&r.starttls),
+                escape(&r.tls),
+                escape(&r.certificate),
+                r.fallback.clone(),
+                escape(&r.retries),
+                r.delivered.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = HEAD.map(str::len);
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cols: Vec<&str>| {
+        let mut l = String::new();
+        for (c, w) in cols.iter().zip(widths.iter()) {
+            let _ = write!(l, "{c:<w$}  ", w = *w);
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(HEAD.to_vec());
+    for row in &cells {
+        line(row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,6 +523,80 @@ mod tests {
         let text = t.render();
         assert!(text.starts_with("client"), "{text}");
         assert_eq!(text.lines().count(), 3);
+    }
+
+    #[test]
+    fn providers_are_grouped_by_registered_domain() {
+        use crate::identity::SenderIdentity;
+        let google = |ip: &str, t: u64| {
+            let mut r = rec(ip, "mail-a.google.com", LabProfile::StarttlsRefused);
+            r.sender = Some(SenderIdentity {
+                ptr: Some("mail-a.google.com".into()),
+                forward_confirmed: true,
+                error: None,
+            });
+            r.starttls_tried = true;
+            r.started_unix_ms = t;
+            r
+        };
+        let a = google("192.0.2.1:1", 1_000);
+        let b = google("192.0.2.2:1", 31_000);
+        let mut c = google("192.0.2.1:2", 331_000);
+        c.starttls_tried = false;
+        c.delivered = true;
+        c.plaintext_fallback = true;
+        // The EHLO name of another sender, no PTR.
+        let mut d = rec(
+            "198.51.100.7:4",
+            "relay2.corp.example.co.uk",
+            LabProfile::Good,
+        );
+        d.starttls_tried = true;
+        d.tls = Some(TlsResult {
+            result: "completed".into(),
+            version: Some("TLSv1_3".into()),
+            suite: Some("TLS13_AES_256_GCM_SHA384".into()),
+            ..TlsResult::default()
+        });
+        d.end = "quit".into();
+        let mut e = rec(
+            "198.51.100.8:4",
+            "relay1.corp.example.co.uk",
+            LabProfile::SelfSigned,
+        );
+        e.starttls_tried = true;
+        e.tls = Some(TlsResult {
+            result: "client-alert".into(),
+            alert: Some(AlertInfo {
+                code: 48,
+                name: "unknown_ca".into(),
+            }),
+            ..TlsResult::default()
+        });
+        let rows = by_provider(&[a, b, c, d, e]);
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        let g = &rows[2];
+        assert_eq!(
+            (g.provider.as_str(), g.profile),
+            ("google.com", LabProfile::StarttlsRefused)
+        );
+        assert_eq!(g.sessions, 3);
+        assert_eq!(g.starttls, "2/3");
+        assert_eq!(g.retries, "2 (+30s,+5m)");
+        assert_eq!(g.fallback, "yes");
+        assert_eq!(g.delivered, "plain");
+        assert_eq!(g.certificate, "-");
+        let good = &rows[0];
+        assert_eq!(good.provider, "example.co.uk");
+        assert_eq!(good.profile, LabProfile::Good);
+        assert_eq!(good.tls, "TLSv1_3 TLS13_AES_256_GCM_SHA384");
+        assert_eq!(good.certificate, "handshake only");
+        assert_eq!(good.delivered, "no");
+        assert_eq!(rows[1].certificate, "aborted (unknown_ca)");
+        let text = render_by_provider(&rows);
+        assert!(text.starts_with("provider"), "{text}");
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert!(text.contains("google.com"), "{text}");
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use mxray_lab::{LabConfig, ProfileSpec};
+use mxray_lab::identity::ResolverSpec;
+use mxray_lab::{CertSpec, LabConfig, LabProfile, ListenSpec, ProfileSpec, SniRule};
 use mxray_scan::pipeline::TlsModeChoice;
 use mxray_scan::shard::{Shard, ShardBy};
 use mxray_schema::record::Profile;
@@ -637,13 +638,23 @@ serves NAME on each PORT):
 Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
   tls10-only, tls11-only  need OpenSSL or GnuTLS (openssl s_server has no SMTP STARTTLS mode)
   sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
+Real senders (the providers experiment, docs/PROVIDERS.md): --listen ADDR=PROFILE puts a profile
+on port 25 of its own address (IPv4 or IPv6; ADDR:PORT for another port); --sni-profile
+NAME=PROFILE picks good, self-signed, expired, wrong-host, untrusted-ca or handshake-fails by the
+ClientHello's server name on a shared address; --cert PROFILE=CHAIN.pem,KEY.pem gives good or
+wrong-host a real chain (the start says which profiles a public sender will trust); --domain D
+names profile P mx.P.D and accepts recipients in P.D (see `mxray lab dns`); --resolver adds the
+sender's forward-confirmed reverse DNS to each record; --dry-run checks addresses, ports,
+certificates and the published DNS, then exits.
 The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
 lab-ca.pem in a sender to test certificate verification.
 Log: one JSON object per session (kind lab-session), flushed per line; each message with its
 size (data_size) and SHA-256 (data_sha256). Ctrl-C, SIGTERM or SIGHUP stops the lab and prints
 the sender-behaviour table of this run on stderr.
   mxray lab summary FILE   prints the sender-behaviour table of a log (exit 1 if FILE cannot be
-                           read or stdout is closed).";
+                           read or stdout is closed); --by provider groups by the senders'
+                           registered domains.
+  mxray lab dns --domain D --address PROFILE=ADDR...   prints the records to publish.";
 
 /// `mxray lab`: serve profiles, or `mxray lab summary FILE`.
 #[derive(Debug, Clone, Args)]
@@ -665,15 +676,127 @@ pub enum LabAction {
     Summary {
         /// The log written by `mxray lab --log FILE`.
         file: PathBuf,
+        /// `client`: a row per sender (EHLO name and address), a column per profile;
+        /// `provider`: a row per provider (registered domain of the forward-confirmed PTR, else
+        /// of the EHLO name) and profile, with STARTTLS, TLS version and suite, certificate
+        /// accepted or aborted, plaintext fallback, retries and delivery.
+        #[arg(long, value_enum, default_value_t = SummaryBy::Client)]
+        by: SummaryBy,
     },
+    /// Print the DNS records to publish for a lab on public addresses (a mail domain per
+    /// profile, with its MX and A/AAAA) and one recipient address per profile.
+    Dns(LabDnsArgs),
+}
+
+/// How `mxray lab summary` groups sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum SummaryBy {
+    /// A row per sending client.
+    Client,
+    /// A row per provider and profile.
+    Provider,
+}
+
+/// `mxray lab dns`.
+#[derive(Debug, Clone, Args)]
+pub struct LabDnsArgs {
+    /// The parent domain: profile P becomes the mail domain P.DOMAIN with MX mx.P.DOMAIN.
+    #[arg(long, value_parser = parse_hostname)]
+    pub domain: String,
+
+    /// PROFILE=ADDR (repeatable; IPv4 or IPv6; a profile may have several addresses; profiles
+    /// sharing an address are told apart by SNI).
+    #[arg(long = "address", value_name = "PROFILE=ADDR", value_parser = parse_profile_addr, required = true)]
+    pub addresses: Vec<(LabProfile, IpAddr)>,
+
+    /// The token in the recipient addresses (default: derived from the time).
+    #[arg(long)]
+    pub token: Option<String>,
+}
+
+/// `--address PROFILE=ADDR` of `mxray lab dns`.
+pub fn parse_profile_addr(s: &str) -> Result<(LabProfile, IpAddr), String> {
+    let Some((p, a)) = s.split_once('=') else {
+        return Err(format!("expected PROFILE=ADDR, got {s:?}"));
+    };
+    let a = a.trim();
+    let bare = a
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(a);
+    let ip: IpAddr = bare
+        .parse()
+        .map_err(|_| format!("invalid address {a:?} in {s:?}"))?;
+    Ok((p.parse()?, ip))
+}
+
+/// `--listen`: `ADDR` (the address of `--profile`/`--all` ports) or `ADDR=PROFILE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListenArg {
+    /// Where `--profile` and `--all` listen.
+    Addr(IpAddr),
+    /// A profile on its own address.
+    Rule(ListenSpec),
+}
+
+impl std::str::FromStr for ListenArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.contains('=') {
+            s.parse().map(ListenArg::Rule)
+        } else {
+            s.trim()
+                .parse()
+                .map(ListenArg::Addr)
+                .map_err(|_| format!("invalid address {s:?} (IP, or ADDR=PROFILE)"))
+        }
+    }
 }
 
 /// Options of `mxray lab` when serving.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (loopback unless you give another).
-    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
-    pub listen: IpAddr,
+    /// ADDR=PROFILE: serve PROFILE on ADDR (IP, IP:PORT, [IPv6], [IPv6]:PORT; port 25 when
+    /// not given; repeatable). A bare IP is the address of the --profile/--all ports
+    /// (default 127.0.0.1).
+    #[arg(long = "listen", value_name = "ADDR[=PROFILE]")]
+    pub listen: Vec<ListenArg>,
+
+    /// NAME=PROFILE: on an address whose profile can be chosen by SNI, a ClientHello naming
+    /// NAME gets PROFILE (good, self-signed, expired, wrong-host, untrusted-ca,
+    /// handshake-fails). The session record says which rule chose the profile.
+    #[arg(long = "sni-profile", value_name = "NAME=PROFILE")]
+    pub sni_profiles: Vec<SniRule>,
+
+    /// PROFILE=CHAIN.pem,KEY.pem: a real certificate chain for good or wrong-host (the other
+    /// profiles are broken by construction and mint their own).
+    #[arg(long = "cert", value_name = "PROFILE=CHAIN,KEY")]
+    pub certs: Vec<CertSpec>,
+
+    /// Profile P answers as mx.P.DOMAIN and accepts recipients in P.DOMAIN (the zone printed
+    /// by `mxray lab dns --domain DOMAIN`).
+    #[arg(long, value_parser = parse_hostname)]
+    pub domain: Option<String>,
+
+    /// Sessions at the same time from one client IP on one listening address; more get 421.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_sessions_per_ip: u32,
+
+    /// Look up each sender's reverse DNS (forward-confirmed): `system` or IP[:PORT]. Also
+    /// used by --dry-run to compare the published MX and A/AAAA with the addresses.
+    #[arg(long, value_name = "system|IP[:PORT]")]
+    pub resolver: Option<ResolverSpec>,
+
+    /// Most bytes of message bodies --store writes in one run; beyond, 451 4.3.0.
+    #[arg(long, default_value_t = 1 << 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub store_max_bytes: u64,
+
+    /// Check addresses (bind and release), ports, certificates (and, with --domain and
+    /// --resolver, the published DNS), print what would be served, and exit.
+    #[arg(long)]
+    pub dry_run: bool,
 
     /// Profile to serve, NAME or NAME=PORT (repeatable; a profile given several times listens on
     /// each of its ports); without a port: base-port + index.
@@ -738,8 +861,31 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The lab's configuration.
     pub fn config(&self) -> LabConfig {
+        let listen = self
+            .listen
+            .iter()
+            .filter_map(|l| match l {
+                ListenArg::Addr(a) => Some(*a),
+                ListenArg::Rule(_) => None,
+            })
+            .next_back()
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
         LabConfig {
-            listen: self.listen,
+            listen,
+            listeners: self
+                .listen
+                .iter()
+                .filter_map(|l| match l {
+                    ListenArg::Rule(r) => Some(*r),
+                    ListenArg::Addr(_) => None,
+                })
+                .collect(),
+            sni_profiles: self.sni_profiles.clone(),
+            certs: self.certs.clone(),
+            domain: self.domain.clone(),
+            max_sessions_per_ip: self.max_sessions_per_ip,
+            resolver: self.resolver,
+            store_max_bytes: self.store_max_bytes,
             profiles: self.profiles.clone(),
             all: self.all,
             base_port: self.base_port,
