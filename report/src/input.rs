@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::aggregate::Aggregate;
+use super::aggregate::{Aggregate, InputStats};
 use mxray_schema::lines::{BoundedLines, Line};
 use mxray_schema::record::{EndpointRecord, Status, SCHEMA_VERSION};
 
@@ -229,6 +229,26 @@ impl Dedup {
     }
 }
 
+/// Where [`read_files_into`] puts what it reads: the [`Aggregate`], or a per-record output
+/// ([`crate::records`]).
+pub trait Sink {
+    /// The input counters (lines, malformed, problems kept).
+    fn input(&mut self) -> &mut InputStats;
+    /// One record: `unit` when it is the record of its unit of work, `endpoint_facts` when its
+    /// endpoint's facts are counted from it (see [`Aggregate::add_counted`]).
+    fn add_counted(&mut self, r: &EndpointRecord, unit: bool, endpoint_facts: bool);
+}
+
+impl Sink for Aggregate {
+    fn input(&mut self) -> &mut InputStats {
+        &mut self.input
+    }
+
+    fn add_counted(&mut self, r: &EndpointRecord, unit: bool, endpoint_facts: bool) {
+        Aggregate::add_counted(self, r, unit, endpoint_facts);
+    }
+}
+
 /// Folds every line of `reader` (named `file` in messages) into `agg`.
 pub fn read_into<R: BufRead>(
     agg: &mut Aggregate,
@@ -240,24 +260,24 @@ pub fn read_into<R: BufRead>(
 }
 
 /// Folds the lines of `reader` into `agg`; with a plan, only what it says counts.
-fn read_counted<R: BufRead>(
-    agg: &mut Aggregate,
+fn read_counted<R: BufRead, S: Sink>(
+    agg: &mut S,
     file: &str,
     reader: R,
     max_line: usize,
     plan: Option<(&Dedup, u64)>,
 ) -> Result<(), ReportError> {
-    agg.input.files = agg.input.files.saturating_add(1);
+    agg.input().files = agg.input().files.saturating_add(1);
     for line in BoundedLines::new(reader, max_line) {
         let line = line.map_err(|source| ReportError::Read {
             file: file.to_owned(),
             source,
         })?;
-        agg.input.lines = agg.input.lines.saturating_add(1);
+        agg.input().lines = agg.input().lines.saturating_add(1);
         match line {
             Line::TooLong { number } => {
-                agg.input.too_long = agg.input.too_long.saturating_add(1);
-                agg.input.note(
+                agg.input().too_long = agg.input().too_long.saturating_add(1);
+                agg.input().note(
                     LineError::TooLong {
                         file: file.to_owned(),
                         line: number,
@@ -268,18 +288,18 @@ fn read_counted<R: BufRead>(
             }
             Line::Text { number, text, .. } => {
                 if text.trim().is_empty() {
-                    agg.input.blank = agg.input.blank.saturating_add(1);
+                    agg.input().blank = agg.input().blank.saturating_add(1);
                     continue;
                 }
                 let plan = plan.map(|(d, i)| (d, position(i, number)));
                 if let Err(e) = parse_line(agg, file, number, &text, plan) {
                     match e {
                         LineError::OtherSchema { .. } => {
-                            agg.input.other_schema = agg.input.other_schema.saturating_add(1);
+                            agg.input().other_schema = agg.input().other_schema.saturating_add(1);
                         }
-                        _ => agg.input.malformed = agg.input.malformed.saturating_add(1),
+                        _ => agg.input().malformed = agg.input().malformed.saturating_add(1),
                     }
-                    agg.input.note(e.to_string());
+                    agg.input().note(e.to_string());
                 }
             }
         }
@@ -332,9 +352,9 @@ fn without_unknown_values(text: &str) -> Option<(EndpointRecord, Vec<&'static st
     None
 }
 
-fn add_planned(agg: &mut Aggregate, r: &EndpointRecord, plan: Option<(&Dedup, u64)>) {
+fn add_planned<S: Sink>(agg: &mut S, r: &EndpointRecord, plan: Option<(&Dedup, u64)>) {
     match plan {
-        None => agg.add(r),
+        None => agg.add_counted(r, true, true),
         Some((d, pos)) => {
             let (unit, endpoint) = d.counts(pos, r);
             agg.add_counted(r, unit, endpoint);
@@ -342,8 +362,8 @@ fn add_planned(agg: &mut Aggregate, r: &EndpointRecord, plan: Option<(&Dedup, u6
     }
 }
 
-fn parse_line(
-    agg: &mut Aggregate,
+fn parse_line<S: Sink>(
+    agg: &mut S,
     file: &str,
     line: u64,
     text: &str,
@@ -357,8 +377,8 @@ fn parse_line(
         Err(e) if e.to_string().starts_with("unknown variant") => {
             match without_unknown_values(text) {
                 Some((r, dropped)) if r.schema_version == SCHEMA_VERSION => {
-                    agg.input.degraded = agg.input.degraded.saturating_add(1);
-                    agg.input.note(format!(
+                    agg.input().degraded = agg.input().degraded.saturating_add(1);
+                    agg.input().note(format!(
                         "{file}:{line}: {e}; counted without {}",
                         dropped.join(", ")
                     ));
@@ -416,6 +436,16 @@ fn spool(reader: &mut dyn io::Read) -> io::Result<File> {
 /// and each endpoint's facts once (see [`Dedup`]).
 pub fn read_files(paths: &[PathBuf], max_line: usize) -> Result<Aggregate, ReportError> {
     let mut agg = Aggregate::default();
+    read_files_into(paths, max_line, &mut agg)?;
+    Ok(agg)
+}
+
+/// Reads the files as [`read_files`] does, into any [`Sink`].
+pub fn read_files_into<S: Sink>(
+    paths: &[PathBuf],
+    max_line: usize,
+    agg: &mut S,
+) -> Result<(), ReportError> {
     let mut stdin_used = false;
     let mut inputs: Vec<(String, File)> = Vec::new();
     for p in paths {
@@ -456,12 +486,12 @@ pub fn read_files(paths: &[PathBuf], max_line: usize) -> Result<Aggregate, Repor
                 source,
             })?;
         read_counted(
-            &mut agg,
+            agg,
             &name,
             BufReader::with_capacity(1 << 16, f),
             max_line,
             Some((&dedup, i)),
         )?;
     }
-    Ok(agg)
+    Ok(())
 }

@@ -29,12 +29,16 @@
 
 pub mod aggregate;
 pub mod counter;
+pub mod csv_out;
 pub mod domain;
 pub mod html;
 pub mod input;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod markup;
+pub mod records;
+pub mod sarif;
 pub mod svg;
 pub mod tables;
 pub mod terminal;
@@ -84,6 +88,48 @@ pub fn build_report(files: &[PathBuf], baseline: &[PathBuf]) -> Result<Report, R
         Some(input::read_files(baseline, input::MAX_LINE_BYTES)?)
     };
     Ok(tables::build(&agg, base.as_ref()))
+}
+
+/// Folds records into the aggregate and notes their severities ([`records::Seen`]).
+struct Tracking {
+    agg: Aggregate,
+    seen: records::Seen,
+}
+
+impl input::Sink for Tracking {
+    fn input(&mut self) -> &mut aggregate::InputStats {
+        &mut self.agg.input
+    }
+
+    fn add_counted(&mut self, r: &mxray_schema::record::EndpointRecord, unit: bool, e: bool) {
+        if unit {
+            self.seen.add(r);
+        }
+        self.agg.add_counted(r, unit, e);
+    }
+}
+
+/// [`build_report`], and the severities of the findings of the records that count for their
+/// unit (for `--fail-on`; the baseline's are not counted).
+pub fn build_report_seen(
+    files: &[PathBuf],
+    baseline: &[PathBuf],
+) -> Result<(Report, records::Seen), ReportError> {
+    let stdin = |v: &[PathBuf]| v.iter().any(|p| p == Path::new("-"));
+    if stdin(files) && stdin(baseline) {
+        return Err(ReportError::StdinTwice);
+    }
+    let mut t = Tracking {
+        agg: Aggregate::default(),
+        seen: records::Seen::default(),
+    };
+    input::read_files_into(files, input::MAX_LINE_BYTES, &mut t)?;
+    let base = if baseline.is_empty() {
+        None
+    } else {
+        Some(input::read_files(baseline, input::MAX_LINE_BYTES)?)
+    };
+    Ok((tables::build(&t.agg, base.as_ref()), t.seen))
 }
 
 /// The README's example, run as a doctest.

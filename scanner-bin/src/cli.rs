@@ -61,6 +61,58 @@ impl From<FormatArg> for mxray_report::Format {
     }
 }
 
+/// Output format of `mxray report`: the study's report ([`FormatArg`]) or a per-record output
+/// for pipelines ([`mxray_report::records::RecordFormat`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum ReportFormatArg {
+    /// Aligned columns for a terminal.
+    Text,
+    /// GitHub Markdown tables.
+    Markdown,
+    /// Machine-readable JSON with stable keys.
+    Json,
+    /// One self-contained HTML file with inline SVG charts.
+    Html,
+    /// CSV, one row per endpoint record (columns in docs/CSV.md).
+    Csv,
+    /// CSV, one row per mail domain (columns in docs/CSV.md).
+    CsvDomains,
+    /// SARIF 2.1.0, each finding a result (for code-scanning dashboards).
+    Sarif,
+    /// JUnit XML, a test suite per endpoint, a failed test case per finding at or above
+    /// --fail-on (medium when not given).
+    Junit,
+}
+
+/// A finding severity on the command line (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[non_exhaustive]
+pub enum SeverityArg {
+    /// Worth knowing, not a weakness.
+    Info,
+    /// A hygiene problem.
+    Low,
+    /// A weakness some senders or policies act on.
+    Medium,
+    /// Authentication or confidentiality fails or is weak.
+    High,
+    /// Broken.
+    Critical,
+}
+
+impl From<SeverityArg> for mxray_schema::record::Severity {
+    fn from(s: SeverityArg) -> Self {
+        match s {
+            SeverityArg::Info => Self::Info,
+            SeverityArg::Low => Self::Low,
+            SeverityArg::Medium => Self::Medium,
+            SeverityArg::High => Self::High,
+            SeverityArg::Critical => Self::Critical,
+        }
+    }
+}
+
 /// How TLS is reached, on the command line ([`TlsModeChoice`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 #[non_exhaustive]
@@ -215,11 +267,15 @@ Exit codes:
 const REPORT_HELP: &str = "\
 Lines that are not records of this schema are skipped and counted on stderr.
 
+Formats csv, csv-domains, sarif and junit list each unit of work's record (its last final
+record); docs/CSV.md documents the CSV columns.
+
 Exit codes:
-  0    the report was written
+  0    the report was written (and, with --fail-on, nothing at or above it was found)
   1    no input line is a valid record, a file cannot be read, or the report cannot be
        written (output not writable, stdout closed)
-  2    invalid command line";
+  2    invalid command line
+  3    --fail-on SEVERITY: a finding at SEVERITY or above (the report is still written)";
 
 const PROBE_HELP: &str = "\
 Examples:
@@ -238,6 +294,28 @@ Exit codes:
   0    the probe ran (the report says what was found, failures included)
   1    fatal error (name does not resolve, trust store unreadable, stdout closed)
   2    invalid command line";
+
+impl ReportArgs {
+    /// What `--format` (and `--fail-on`, JUnit's threshold) ask `mxray report` to write.
+    pub fn output_format(&self) -> crate::commands::report::Output {
+        use crate::commands::report::Output;
+        use mxray_report::records::RecordFormat;
+        match self.format {
+            ReportFormatArg::Text => Output::Report(mxray_report::Format::Text),
+            ReportFormatArg::Markdown => Output::Report(mxray_report::Format::Markdown),
+            ReportFormatArg::Json => Output::Report(mxray_report::Format::Json),
+            ReportFormatArg::Html => Output::Report(mxray_report::Format::Html),
+            ReportFormatArg::Csv => Output::Records(RecordFormat::Csv),
+            ReportFormatArg::CsvDomains => Output::Records(RecordFormat::CsvDomains),
+            ReportFormatArg::Sarif => Output::Records(RecordFormat::Sarif),
+            ReportFormatArg::Junit => Output::Records(RecordFormat::Junit {
+                threshold: self
+                    .fail_on
+                    .map_or(mxray_schema::record::Severity::Medium, Into::into),
+            }),
+        }
+    }
+}
 
 impl ScanArgs {
     /// The scan this command line asks for.
@@ -437,8 +515,13 @@ pub struct ReportArgs {
     pub files: Vec<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    pub format: FormatArg,
+    #[arg(long, value_enum, default_value_t = ReportFormatArg::Text)]
+    pub format: ReportFormatArg,
+
+    /// Exit with code 3 when a record's finding is at SEVERITY or above (a severity this
+    /// version does not know counts); also the least severity of a failed JUnit test case.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
 
     /// Write the report to FILE instead of stdout. An existing non-empty FILE is refused
     /// unless --force is given; one of the inputs (FILE..., --baseline) is always refused.

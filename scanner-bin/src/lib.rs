@@ -41,8 +41,9 @@ pub fn run_cli(cli: Cli) -> i32 {
         Command::Demo(args) => runtime.block_on(commands::demo::run(*args)),
         Command::Lab(args) => runtime.block_on(commands::lab::run(*args)),
         Command::Report(args) => commands::report::run(&commands::report::Options {
+            format: args.output_format(),
             files: args.files,
-            format: args.format.into(),
+            fail_on: args.fail_on.map(Into::into),
             output: args.output,
             baseline: args.baseline,
             force: args.force,

@@ -1,9 +1,22 @@
-//! `mxray report`: reads result files, writes the report (text, Markdown, JSON or HTML).
+//! `mxray report`: reads result files, writes the report (text, Markdown, JSON or HTML) or a
+//! per-record output for pipelines (CSV, SARIF, JUnit XML).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use mxray_report::{build_report, render, Format, ReportError};
+use mxray_report::records::{render_files, RecordFormat, Seen};
+use mxray_report::{build_report_seen, render, Format, ReportError};
+use mxray_schema::record::Severity;
+
+/// What `mxray report` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Output {
+    /// The study's report.
+    Report(Format),
+    /// A per-record output.
+    Records(RecordFormat),
+}
 
 /// What `mxray report` needs to run.
 #[derive(Debug, Clone)]
@@ -11,7 +24,9 @@ pub struct Options {
     /// Result files (`-` is stdin).
     pub files: Vec<PathBuf>,
     /// Output format.
-    pub format: Format,
+    pub format: Output,
+    /// Exit with [`crate::exit::Exit::Findings`] when a finding is at this severity or above.
+    pub fail_on: Option<Severity>,
     /// Output file (stdout when `None` or `-`).
     pub output: Option<PathBuf>,
     /// Result files of an earlier scan to compare with.
@@ -42,8 +57,32 @@ fn files_list(files: &[PathBuf]) -> String {
     names.join(", ")
 }
 
+/// The study's report in `format`, and the severities seen; `Err` is the exit code after the
+/// message is printed.
+fn report_text(opts: &Options, format: Format) -> Result<(String, Seen), crate::exit::Exit> {
+    let (report, seen) = match build_report_seen(&opts.files, &opts.baseline) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mxray report: {e}");
+            return Err(crate::exit::Exit::Fatal);
+        }
+    };
+    warn_problems("", &report.input);
+    if let Some(b) = &report.baseline_input {
+        warn_problems("baseline: ", b);
+    }
+    if report.input.records == 0 {
+        eprintln!(
+            "mxray report: no valid record in {} (nothing to report)",
+            files_list(&opts.files)
+        );
+        return Err(crate::exit::Exit::Fatal);
+    }
+    Ok((render(&report, format), seen))
+}
+
 /// Runs `mxray report`; returns the process exit code: 0, or 1 on an I/O error, when no input
-/// line is a valid record, or when stdout is closed.
+/// line is a valid record, or when stdout is closed, or 3 when `fail_on` is reached.
 pub fn run(opts: &Options) -> crate::exit::Exit {
     if let Some(output) = opts.output.as_deref() {
         let inputs: Vec<&Path> = opts
@@ -57,25 +96,29 @@ pub fn run(opts: &Options) -> crate::exit::Exit {
             return crate::exit::Exit::Fatal;
         }
     }
-    let report = match build_report(&opts.files, &opts.baseline) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("mxray report: {e}");
-            return crate::exit::Exit::Fatal;
-        }
+    let (out, seen) = match opts.format {
+        Output::Report(format) => match report_text(opts, format) {
+            Ok(v) => v,
+            Err(code) => return code,
+        },
+        Output::Records(format) => match render_files(&opts.files, format) {
+            Ok(r) => {
+                warn_problems("", &r.input);
+                if r.input.records == 0 {
+                    eprintln!(
+                        "mxray report: no valid record in {} (nothing to report)",
+                        files_list(&opts.files)
+                    );
+                    return crate::exit::Exit::Fatal;
+                }
+                (r.text, r.seen)
+            }
+            Err(e) => {
+                eprintln!("mxray report: {e}");
+                return crate::exit::Exit::Fatal;
+            }
+        },
     };
-    warn_problems("", &report.input);
-    if let Some(b) = &report.baseline_input {
-        warn_problems("baseline: ", b);
-    }
-    if report.input.records == 0 {
-        eprintln!(
-            "mxray report: no valid record in {} (nothing to report)",
-            files_list(&opts.files)
-        );
-        return crate::exit::Exit::Fatal;
-    }
-    let out = render(&report, opts.format);
     let written = match opts.output.as_deref() {
         Some(p) if p != Path::new("-") => {
             std::fs::write(p, out.as_bytes()).map_err(|source| ReportError::Write {
@@ -95,7 +138,10 @@ pub fn run(opts: &Options) -> crate::exit::Exit {
         }
     };
     match written {
-        Ok(()) => crate::exit::Exit::Ok,
+        Ok(()) => match opts.fail_on {
+            Some(t) if seen.reaches(t) => crate::exit::Exit::Findings,
+            _ => crate::exit::Exit::Ok,
+        },
         Err(e) => {
             eprintln!("mxray report: {e}");
             crate::exit::Exit::Fatal

@@ -1,0 +1,244 @@
+//! CSV outputs (RFC 4180, through the `csv` crate): one row per endpoint record, or one row
+//! per mail domain. The columns are documented in `docs/CSV.md`; empty means "not known /
+//! not reached".
+
+use std::collections::BTreeMap;
+
+use mxray_schema::record::{EndpointRecord, Severity, StarttlsOutcome, Status};
+
+use crate::aggregate::InputStats;
+use crate::records::{wire, worst};
+
+/// Columns of the per-endpoint CSV, in order.
+pub const ENDPOINT_COLUMNS: &[&str] = &[
+    "target",
+    "domain",
+    "mx",
+    "mx_preference",
+    "ip",
+    "port",
+    "profile",
+    "status",
+    "error_kind",
+    "starttls",
+    "tls_version",
+    "tls_suite",
+    "certificate_trust",
+    "findings",
+    "worst_severity",
+    "finding_ids",
+    "shared_from",
+];
+
+/// Columns of the per-domain CSV, in order.
+pub const DOMAIN_COLUMNS: &[&str] = &[
+    "domain",
+    "endpoints",
+    "completed",
+    "starttls_ready",
+    "tls_ok",
+    "findings",
+    "worst_severity",
+    "mta_sts",
+];
+
+/// The record's fields in [`ENDPOINT_COLUMNS`] order.
+///
+/// ```
+/// use mxray_schema::record::{EndpointRecord, Profile};
+/// let r = EndpointRecord::new("mx.example".into(), Some("192.0.2.1".parse().unwrap()), 25,
+///     Profile::Quick);
+/// let row = mxray_report::csv_out::endpoint_row(&r);
+/// assert_eq!(row[0], "mx.example");
+/// assert_eq!(row[4], "192.0.2.1");
+/// assert_eq!(row[7], "failed");
+/// ```
+pub fn endpoint_row(r: &EndpointRecord) -> Vec<String> {
+    let hs = r.tls.as_ref().and_then(|t| t.handshake.as_ref());
+    let ok_hs = hs.filter(|h| h.ok);
+    let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
+    vec![
+        r.target.clone(),
+        r.domain.clone().unwrap_or_default(),
+        r.mx.as_ref().map(|m| m.host.clone()).unwrap_or_default(),
+        r.mx.as_ref()
+            .and_then(|m| m.preference)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        r.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+        r.port.to_string(),
+        r.profile.as_str().to_owned(),
+        wire(&r.status),
+        r.error.as_ref().map(|e| wire(&e.kind)).unwrap_or_default(),
+        r.starttls
+            .as_ref()
+            .map(|s| wire(&s.outcome))
+            .unwrap_or_default(),
+        ok_hs.and_then(|h| h.version.clone()).unwrap_or_default(),
+        ok_hs
+            .and_then(|h| h.suite.as_ref())
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+        r.certificate
+            .as_ref()
+            .map(|c| wire(&c.trust))
+            .unwrap_or_default(),
+        r.findings.len().to_string(),
+        worst(r)
+            .map(Severity::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        ids.join(" "),
+        r.shared_from.clone().unwrap_or_default(),
+    ]
+}
+
+/// Writes the per-endpoint CSV into memory.
+#[derive(Debug)]
+pub struct EndpointWriter {
+    w: csv::Writer<Vec<u8>>,
+}
+
+impl Default for EndpointWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A CSV writer into memory, with the header written. Writing into a `Vec` cannot fail for
+/// I/O; a record of the wrong length cannot happen (rows are built from fixed columns).
+fn writer(header: &[&str]) -> csv::Writer<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let _ = w.write_record(header);
+    w
+}
+
+/// The text of a finished writer.
+fn text(w: csv::Writer<Vec<u8>>) -> String {
+    let bytes = w
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner().get_ref().clone());
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+impl EndpointWriter {
+    /// A writer with the header row written.
+    pub fn new() -> Self {
+        Self {
+            w: writer(ENDPOINT_COLUMNS),
+        }
+    }
+
+    /// Adds the row of one record.
+    pub fn row(&mut self, r: &EndpointRecord) {
+        let _ = self.w.write_record(endpoint_row(r));
+    }
+
+    /// The CSV document.
+    pub fn finish(self) -> String {
+        text(self.w)
+    }
+}
+
+/// Counters of one domain.
+#[derive(Debug, Default, Clone)]
+struct DomainRow {
+    endpoints: u64,
+    completed: u64,
+    starttls_ready: u64,
+    tls_ok: u64,
+    findings: u64,
+    worst: Option<Severity>,
+    mta_sts: Option<&'static str>,
+}
+
+/// The per-domain CSV: counters per mail domain (records without a domain are not in it).
+#[derive(Debug)]
+pub struct Domains {
+    rows: BTreeMap<String, DomainRow>,
+    max: usize,
+    dropped: u64,
+}
+
+impl Domains {
+    /// Keeps at most `max` domains.
+    pub fn new(max: usize) -> Self {
+        Self {
+            rows: BTreeMap::new(),
+            max,
+            dropped: 0,
+        }
+    }
+
+    /// Counts one record in its domain's row.
+    pub fn add(&mut self, r: &EndpointRecord, input: &mut InputStats) {
+        let Some(domain) = r.domain.as_deref() else {
+            return;
+        };
+        if !self.rows.contains_key(domain) && self.rows.len() >= self.max {
+            if self.dropped == 0 {
+                input.note(format!(
+                    "more than {} domains: the per-domain CSV leaves out the rest",
+                    self.max
+                ));
+            }
+            self.dropped = self.dropped.saturating_add(1);
+            return;
+        }
+        let row = self.rows.entry(domain.to_owned()).or_default();
+        row.endpoints = row.endpoints.saturating_add(1);
+        if r.status == Status::Completed {
+            row.completed = row.completed.saturating_add(1);
+        }
+        if r.starttls.as_ref().is_some_and(|s| {
+            matches!(
+                s.outcome,
+                StarttlsOutcome::Ready | StarttlsOutcome::ImplicitTls
+            )
+        }) {
+            row.starttls_ready = row.starttls_ready.saturating_add(1);
+        }
+        if r.tls
+            .as_ref()
+            .and_then(|t| t.handshake.as_ref())
+            .is_some_and(|h| h.ok)
+        {
+            row.tls_ok = row.tls_ok.saturating_add(1);
+        }
+        row.findings = row
+            .findings
+            .saturating_add(u64::try_from(r.findings.len()).unwrap_or(u64::MAX));
+        row.worst = row.worst.max(worst(r));
+        if r.mta_sts.is_some() && row.mta_sts.is_none() {
+            row.mta_sts = Some(crate::domain::sts_label(r.mta_sts.as_ref()));
+        }
+    }
+
+    /// Records of domains past the limit.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// The CSV document, domains in byte order.
+    pub fn finish(self) -> String {
+        let mut w = writer(DOMAIN_COLUMNS);
+        for (d, row) in self.rows {
+            let _ = w.write_record([
+                d,
+                row.endpoints.to_string(),
+                row.completed.to_string(),
+                row.starttls_ready.to_string(),
+                row.tls_ok.to_string(),
+                row.findings.to_string(),
+                row.worst
+                    .map(Severity::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                row.mta_sts.unwrap_or("not_looked_up").to_owned(),
+            ]);
+        }
+        text(w)
+    }
+}

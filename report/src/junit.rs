@@ -1,0 +1,111 @@
+//! JUnit XML for CI: a `<testsuite>` per endpoint record (named by its endpoint URI), a
+//! `<testcase>` per finding, failed (`<failure>`) when its severity is at or above the
+//! threshold (a severity this version does not know fails); a record without findings has one
+//! passing test case `scan`, a record whose scan did not complete one skipped `scan`.
+
+use std::fmt::Write as _;
+
+use mxray_schema::record::{EndpointRecord, Severity, Status};
+
+use crate::records::wire;
+use crate::sarif::endpoint_uri;
+
+/// Text made safe for XML content and attributes: control characters made visible, markup
+/// escaped.
+fn x(s: &str) -> String {
+    crate::markup::escape(&mxray_schema::text::escape(s))
+}
+
+/// Builds the JUnit document.
+#[derive(Debug)]
+pub struct Junit {
+    threshold: Severity,
+    suites: String,
+    tests: u64,
+    failures: u64,
+}
+
+impl Junit {
+    /// Findings at or above `threshold` fail.
+    pub fn new(threshold: Severity) -> Self {
+        Self {
+            threshold,
+            suites: String::new(),
+            tests: 0,
+            failures: 0,
+        }
+    }
+
+    /// Adds the record's test suite.
+    pub fn add(&mut self, r: &EndpointRecord) {
+        let class = r
+            .domain
+            .clone()
+            .or_else(|| r.mx.as_ref().map(|m| m.host.clone()))
+            .unwrap_or_else(|| r.target.clone());
+        let mut cases = String::new();
+        let mut tests = 0u64;
+        let mut failures = 0u64;
+        let mut skipped = 0u64;
+        if !matches!(r.status, Status::Completed | Status::Partial) {
+            tests += 1;
+            skipped += 1;
+            let why = r
+                .error
+                .as_ref()
+                .map(|e| format!("{}: {}", wire(&e.kind), e.message))
+                .unwrap_or_else(|| wire(&r.status));
+            let _ = writeln!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"scan\"><skipped message=\"{}\"/></testcase>",
+                x(&class),
+                x(&why)
+            );
+        } else if r.findings.is_empty() {
+            tests += 1;
+            let _ = writeln!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"scan\"/>",
+                x(&class)
+            );
+        }
+        for f in &r.findings {
+            tests += 1;
+            let fails = f.severity().is_none_or(|s| s >= self.threshold);
+            if fails {
+                failures += 1;
+                let _ = writeln!(
+                    cases,
+                    "    <testcase classname=\"{}\" name=\"{}\"><failure type=\"{}\" message=\"{}\">{}</failure></testcase>",
+                    x(&class),
+                    x(&f.id),
+                    x(&f.severity),
+                    x(&f.message),
+                    x(&format!("{} ({}, {})", f.message, f.severity, wire(&f.source)))
+                );
+            } else {
+                let _ = writeln!(
+                    cases,
+                    "    <testcase classname=\"{}\" name=\"{}\"/>",
+                    x(&class),
+                    x(&f.id)
+                );
+            }
+        }
+        self.tests = self.tests.saturating_add(tests);
+        self.failures = self.failures.saturating_add(failures);
+        let _ = write!(
+            self.suites,
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n",
+            x(&endpoint_uri(r))
+        );
+    }
+
+    /// The XML document.
+    pub fn finish(self) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mxray\" tests=\"{}\" failures=\"{}\">\n{}</testsuites>\n",
+            self.tests, self.failures, self.suites
+        )
+    }
+}

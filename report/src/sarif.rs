@@ -1,0 +1,161 @@
+//! SARIF 2.1.0 (OASIS) for code-scanning dashboards: one run of the tool `mxray`, each
+//! finding of each record a result whose rule is the finding id, located at the endpoint
+//! (`smtp://IP:PORT` as the artifact URI, the MX host or target as a logical location).
+//!
+//! Levels: `critical` and `high` are `error`, `medium` is `warning`, `low` and `info` are
+//! `note`, a severity this version does not know is `warning`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use mxray_schema::record::{EndpointRecord, Severity};
+use serde_json::{json, Value};
+
+use crate::records::wire;
+
+/// The SARIF level of a severity (`None`: a severity this version does not know).
+///
+/// ```
+/// use mxray_schema::record::Severity;
+/// assert_eq!(mxray_report::sarif::level(Some(Severity::High)), "error");
+/// assert_eq!(mxray_report::sarif::level(Some(Severity::Low)), "note");
+/// ```
+pub fn level(s: Option<Severity>) -> &'static str {
+    match s {
+        Some(Severity::Critical | Severity::High) => "error",
+        Some(Severity::Low | Severity::Info) => "note",
+        _ => "warning",
+    }
+}
+
+/// The `security-severity` score GitHub code scanning ranks by (0.0 to 10.0).
+fn score(s: Option<Severity>) -> &'static str {
+    match s {
+        Some(Severity::Critical) => "9.5",
+        Some(Severity::High) => "8.0",
+        Some(Severity::Medium) => "5.5",
+        Some(Severity::Low) => "2.0",
+        _ => "0.0",
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The endpoint's URI: `smtp://IP:PORT` (`smtp://[IPv6]:PORT`), or the target's when the
+/// record has no address.
+///
+/// ```
+/// use mxray_schema::record::{EndpointRecord, Profile};
+/// let r = EndpointRecord::new("x".into(), Some("2001:db8::1".parse().unwrap()), 25, Profile::Quick);
+/// assert_eq!(mxray_report::sarif::endpoint_uri(&r), "smtp://[2001:db8::1]:25");
+/// ```
+pub fn endpoint_uri(r: &EndpointRecord) -> String {
+    match r.ip {
+        Some(std::net::IpAddr::V6(ip)) => format!("smtp://[{ip}]:{}", r.port),
+        Some(ip) => format!("smtp://{ip}:{}", r.port),
+        None => format!("smtp://{}:{}", encode(&r.target), r.port),
+    }
+}
+
+/// Builds the SARIF log.
+#[derive(Debug, Default)]
+pub struct Sarif {
+    /// Rule id to (index, severity of its first occurrence, source).
+    rules: BTreeMap<String, (usize, Option<Severity>, String)>,
+    rule_order: Vec<String>,
+    results: Vec<Value>,
+}
+
+impl Sarif {
+    /// Adds one result per finding of the record.
+    pub fn add(&mut self, r: &EndpointRecord) {
+        let uri = endpoint_uri(r);
+        let name =
+            r.mx.as_ref()
+                .map(|m| m.host.clone())
+                .unwrap_or_else(|| r.target.clone());
+        for f in &r.findings {
+            let sev = f.severity();
+            let next = self.rule_order.len();
+            let index = match self.rules.get(&f.id) {
+                Some((i, _, _)) => *i,
+                None => {
+                    self.rules
+                        .insert(f.id.clone(), (next, sev, wire(&f.source)));
+                    self.rule_order.push(f.id.clone());
+                    next
+                }
+            };
+            let mut props = json!({
+                "severity": f.severity,
+                "source": wire(&f.source),
+                "target": r.target,
+            });
+            if let Some(d) = &r.domain {
+                props["domain"] = json!(d);
+            }
+            self.results.push(json!({
+                "ruleId": f.id,
+                "ruleIndex": index,
+                "level": level(sev),
+                "message": { "text": if f.message.is_empty() { f.id.clone() } else { f.message.clone() } },
+                "locations": [{
+                    "physicalLocation": { "artifactLocation": { "uri": uri } },
+                    "logicalLocations": [{
+                        "name": name,
+                        "fullyQualifiedName": format!("{name}/{uri}"),
+                        "kind": "resource",
+                    }],
+                }],
+                "properties": props,
+            }));
+        }
+    }
+
+    /// The SARIF document (pretty JSON).
+    pub fn finish(self) -> String {
+        let rules: Vec<Value> = self
+            .rule_order
+            .iter()
+            .filter_map(|id| self.rules.get(id).map(|r| (id, r)))
+            .map(|(id, (_, sev, source))| {
+                json!({
+                    "id": id,
+                    "name": id,
+                    "shortDescription": { "text": id },
+                    "defaultConfiguration": { "level": level(*sev) },
+                    "properties": {
+                        "security-severity": score(*sev),
+                        "tags": ["security", "smtp", source],
+                    },
+                })
+            })
+            .collect();
+        let log = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": { "driver": {
+                    "name": "mxray",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }},
+                "results": self.results,
+            }],
+        });
+        let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
