@@ -1,5 +1,5 @@
 //! CSV outputs (RFC 4180, through the `csv` crate): one row per endpoint record, or one row
-//! per mail domain. The columns are documented in `docs/CSV.md`; empty means "not known /
+//! per mail domain. The columns are documented in `docs/OUTPUTS.md`; empty means "not known /
 //! not reached".
 
 use std::collections::BTreeMap;

@@ -74,9 +74,9 @@ pub enum ReportFormatArg {
     Json,
     /// One self-contained HTML file with inline SVG charts.
     Html,
-    /// CSV, one row per endpoint record (columns in docs/CSV.md).
+    /// CSV, one row per endpoint record (columns in docs/OUTPUTS.md).
     Csv,
-    /// CSV, one row per mail domain (columns in docs/CSV.md).
+    /// CSV, one row per mail domain (columns in docs/OUTPUTS.md).
     CsvDomains,
     /// SARIF 2.1.0, each finding a result (for code-scanning dashboards).
     Sarif,
@@ -268,7 +268,7 @@ const REPORT_HELP: &str = "\
 Lines that are not records of this schema are skipped and counted on stderr.
 
 Formats csv, csv-domains, sarif and junit list each unit of work's record (its last final
-record); docs/CSV.md documents the CSV columns.
+record); docs/OUTPUTS.md documents them.
 
 Exit codes:
   0    the report was written (and, with --fail-on, nothing at or above it was found)
