@@ -242,3 +242,59 @@ impl Domains {
         text(w)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use mxray_schema::record::{Finding, FindingSource, MxInfo, Profile};
+    use proptest::prelude::*;
+
+    fn read_back(text: &str) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect()
+    }
+
+    proptest! {
+        /// Whatever the strings, a row written reads back as the same fields.
+        #[test]
+        fn endpoint_rows_round_trip(
+            target in any::<String>(),
+            mx in "\\PC{0,40}",
+            id in any::<String>(),
+            port in any::<u16>(),
+        ) {
+            let mut r = EndpointRecord::new(target, None, port, Profile::Full);
+            r.mx = Some(MxInfo { host: mx, preference: Some(port), implicit: false });
+            r.findings.push(Finding::new(id, FindingSource::Tls, Severity::Low, "m"));
+            let mut w = EndpointWriter::new();
+            w.row(&r);
+            let rows = read_back(&w.finish());
+            prop_assert_eq!(rows.len(), 2);
+            prop_assert_eq!(&rows[0], &ENDPOINT_COLUMNS.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+            prop_assert_eq!(&rows[1], &endpoint_row(&r));
+        }
+    }
+
+    #[test]
+    fn domains_past_the_limit_are_left_out_and_said() {
+        let mut d = Domains::new(2);
+        let mut input = InputStats::default();
+        for name in ["c.test", "a.test", "b.test", "a.test", "d.test"] {
+            let mut r = EndpointRecord::new(name.into(), None, 25, Profile::Quick);
+            r.domain = Some(name.into());
+            d.add(&r, &mut input);
+        }
+        assert_eq!(d.dropped(), 2);
+        assert_eq!(input.problems.len(), 1);
+        assert!(input.problems[0].contains("more than 2 domains"));
+        let rows = read_back(&d.finish());
+        let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(names, ["domain", "a.test", "c.test"]);
+        assert_eq!(rows[1][1], "2");
+    }
+}

@@ -97,13 +97,12 @@ impl Sarif {
                     next
                 }
             };
-            let mut props = json!({
-                "severity": f.severity,
-                "source": wire(&f.source),
-                "target": r.target,
-            });
+            let mut props = serde_json::Map::new();
+            props.insert("severity".into(), json!(f.severity));
+            props.insert("source".into(), json!(wire(&f.source)));
+            props.insert("target".into(), json!(r.target));
             if let Some(d) = &r.domain {
-                props["domain"] = json!(d);
+                props.insert("domain".into(), json!(d));
             }
             self.results.push(json!({
                 "ruleId": f.id,
