@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use tokio::sync::mpsc;
 
 use crate::progress::Progress;
-use mxray_schema::record::{EndpointRecord, Status};
+use mxray_schema::record::{EndpointRecord, Severity, Status};
 
 /// Counts of what was written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +32,11 @@ pub struct OutputStats {
     pub partial: u64,
     /// Failed records by error kind (its JSON name).
     pub errors_by_kind: BTreeMap<String, u64>,
+    /// The worst severity this version knows among the findings of the records written
+    /// (`mxray scan --fail-on`).
+    pub worst_finding: Option<Severity>,
+    /// Findings written with a severity this version does not know.
+    pub unknown_severity: u64,
 }
 
 /// The sending side: give it records.
@@ -91,6 +96,12 @@ pub fn spawn_writer(
                         .and_then(|v| v.as_str().map(str::to_owned))
                         .unwrap_or_else(|| "unknown".to_owned());
                     *stats.errors_by_kind.entry(kind).or_insert(0) += 1;
+                }
+            }
+            for f in &rec.findings {
+                match f.severity() {
+                    Some(sev) => stats.worst_finding = stats.worst_finding.max(Some(sev)),
+                    None => stats.unknown_severity = stats.unknown_severity.saturating_add(1),
                 }
             }
             progress.inc(stats.failed);

@@ -143,7 +143,8 @@ Exit codes:
   1    fatal usage or I/O error (bad target line, no target at all, unreadable file, output
        not writable or stdout closed)
   2    invalid command line (from the argument parser)
-  3    mxray audit: a finding at high severity or above
+  3    mxray audit: a finding at high severity or above; scan, probe and report with
+       --fail-on SEVERITY: a finding at SEVERITY or above
   130  interrupted by Ctrl-C / SIGTERM / SIGHUP (finished records are kept and flushed)";
 
 /// mxray: how well do mail servers protect server-to-server email with STARTTLS?
@@ -262,6 +263,7 @@ Exit codes:
   1    fatal usage or I/O error (bad target line, no target at all, unreadable file, output
        not writable or stdout closed)
   2    invalid command line (from the argument parser)
+  3    --fail-on SEVERITY: a record written has a finding at SEVERITY or above
   130  interrupted by Ctrl-C / SIGTERM / SIGHUP (finished records are kept and flushed)";
 
 const REPORT_HELP: &str = "\
@@ -293,7 +295,8 @@ A RATE is from 0.001 to 1000000 per second; timeouts (DURATION) from 1ms to one 
 Exit codes:
   0    the probe ran (the report says what was found, failures included)
   1    fatal error (name does not resolve, trust store unreadable, stdout closed)
-  2    invalid command line";
+  2    invalid command line
+  3    --fail-on SEVERITY: the probed endpoint has a finding at SEVERITY or above";
 
 impl ReportArgs {
     /// What `--format` (and `--fail-on`, JUnit's threshold) ask `mxray report` to write.
@@ -469,6 +472,11 @@ pub struct ProbeArgs {
     /// Print the JSON record instead of the report.
     #[arg(long)]
     pub json: bool,
+
+    /// Exit with code 3 when the probed endpoint has a finding at SEVERITY or above (a
+    /// severity this version does not know counts); the report is printed all the same.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
 
     /// Scan depth (default: everything).
     #[arg(long, value_enum, default_value_t = ProfileArg::Full)]
@@ -670,6 +678,11 @@ pub struct ScanArgs {
     /// No progress bar and no summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Exit with code 3 when a record written by this run has a finding at SEVERITY or above
+    /// (a severity this version does not know counts; records kept from --resume do not).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
 
     /// TLS options.
     #[command(flatten)]

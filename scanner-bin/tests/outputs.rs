@@ -438,3 +438,42 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     let (ok, _) = sarif_valid(&lab, &v.to_string());
     assert!(!ok, "a log without version passed");
 }
+
+/// `mxray scan` and `mxray probe --fail-on`: a server without STARTTLS (one `high` finding,
+/// `starttls_not_offered`) on 127.0.0.1: exit 3 at or below high, 0 above; the record or the
+/// report is written all the same.
+#[test]
+fn scan_and_probe_fail_on_the_threshold() {
+    let srv = common::TestServer::start(common::Behaviour::Banner("220 plain.test ESMTP\r\n"));
+    for (threshold, code) in [("medium", 3), ("high", 3), ("critical", 0)] {
+        let out = common::scan(&[&srv.target(), "--quiet", "--fail-on", threshold]);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "scan --fail-on {threshold}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let recs = common::stdout_records(&out);
+        assert_eq!(recs.len(), 1);
+        let r = &recs[0];
+        assert_eq!(r.findings[0].id, "starttls_not_offered");
+        assert_eq!(r.findings[0].severity, "high");
+        let out = common::mxray()
+            .args(["probe", "--profile", "quick", "--fail-on", threshold])
+            .arg(srv.target())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code), "probe --fail-on {threshold}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("starttls_not_offered"));
+    }
+    let out = common::scan(&[&srv.target(), "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "no --fail-on: 0");
+    for cmd in ["scan", "probe"] {
+        let help = common::mxray().args([cmd, "--help"]).output().unwrap();
+        let help = String::from_utf8(help.stdout).unwrap();
+        assert!(
+            help.contains("3    --fail-on SEVERITY"),
+            "{cmd} --help: {help}"
+        );
+    }
+}

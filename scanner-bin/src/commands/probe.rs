@@ -274,7 +274,14 @@ pub async fn run(args: ProbeArgs) -> Exit {
         ));
         out.write_all(text.as_bytes())
     };
+    let fail_on: Option<mxray_schema::record::Severity> = args.fail_on.map(Into::into);
+    let reached = fail_on.is_some_and(|t| {
+        rec.findings
+            .iter()
+            .any(|f| f.severity().is_none_or(|s| s >= t))
+    });
     match written.and_then(|()| out.flush()) {
+        Ok(()) if reached => Exit::Findings,
         Ok(()) => Exit::Ok,
         Err(e) => {
             eprintln!("mxray: stdout: {e}");
