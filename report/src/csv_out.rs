@@ -3,11 +3,12 @@
 //! not reached".
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use mxray_schema::record::{EndpointRecord, Severity, StarttlsOutcome, Status};
 
 use crate::aggregate::InputStats;
-use crate::records::{wire, worst};
+use crate::records::{wire, worst, Body};
 
 /// Columns of the per-endpoint CSV, in order.
 pub const ENDPOINT_COLUMNS: &[&str] = &[
@@ -93,52 +94,45 @@ pub fn endpoint_row(r: &EndpointRecord) -> Vec<String> {
     ]
 }
 
-/// Writes the per-endpoint CSV into memory.
+/// Writes the per-endpoint CSV, row by row, into a body file.
 #[derive(Debug)]
 pub struct EndpointWriter {
-    w: csv::Writer<Vec<u8>>,
+    w: csv::Writer<Body>,
 }
 
-impl Default for EndpointWriter {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// A CSV writer into memory, with the header written. Writing into a `Vec` cannot fail for
-/// I/O; a record of the wrong length cannot happen (rows are built from fixed columns).
-fn writer(header: &[&str]) -> csv::Writer<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new()
+/// A CSV writer (RFC 4180, CRLF line ends) on `out`.
+fn writer<W: Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let _ = w.write_record(header);
-    w
-}
-
-/// The text of a finished writer.
-fn text(w: csv::Writer<Vec<u8>>) -> String {
-    let bytes = w
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner().get_ref().clone());
-    String::from_utf8_lossy(&bytes).into_owned()
+        .from_writer(out)
 }
 
 impl EndpointWriter {
-    /// A writer with the header row written.
-    pub fn new() -> Self {
-        Self {
-            w: writer(ENDPOINT_COLUMNS),
-        }
+    /// A writer without the header row.
+    pub fn new(out: Body) -> Self {
+        Self { w: writer(out) }
+    }
+
+    fn header(&mut self) -> io::Result<()> {
+        Ok(self.w.write_record(ENDPOINT_COLUMNS)?)
     }
 
     /// Adds the row of one record.
-    pub fn row(&mut self, r: &EndpointRecord) {
-        let _ = self.w.write_record(endpoint_row(r));
+    pub fn row(&mut self, r: &EndpointRecord) -> io::Result<()> {
+        Ok(self.w.write_record(endpoint_row(r))?)
     }
 
-    /// The CSV document.
-    pub fn finish(self) -> String {
-        text(self.w)
+    /// Flushes the rows; returns the body.
+    pub fn finish(mut self) -> io::Result<Body> {
+        self.w.flush()?;
+        self.w.into_inner().map_err(|e| e.into_error())
+    }
+
+    /// A writer with the header row written.
+    pub fn with_header(out: Body) -> io::Result<Self> {
+        let mut w = Self::new(out);
+        w.header()?;
+        Ok(w)
     }
 }
 
@@ -221,11 +215,12 @@ impl Domains {
         self.dropped
     }
 
-    /// The CSV document, domains in byte order.
-    pub fn finish(self) -> String {
-        let mut w = writer(DOMAIN_COLUMNS);
+    /// Writes the CSV document (header, then domains in byte order) to `out`.
+    pub fn finish(self, out: &mut Body) -> io::Result<()> {
+        let mut w = writer(out);
+        w.write_record(DOMAIN_COLUMNS)?;
         for (d, row) in self.rows {
-            let _ = w.write_record([
+            w.write_record([
                 d,
                 row.endpoints.to_string(),
                 row.completed.to_string(),
@@ -237,9 +232,9 @@ impl Domains {
                     .unwrap_or_default()
                     .to_owned(),
                 row.mta_sts.unwrap_or("not_looked_up").to_owned(),
-            ]);
+            ])?;
         }
-        text(w)
+        w.flush()
     }
 }
 
@@ -249,6 +244,19 @@ mod tests {
     use super::*;
     use mxray_schema::record::{Finding, FindingSource, MxInfo, Profile};
     use proptest::prelude::*;
+    use std::io::{Read, Seek, SeekFrom};
+
+    fn body() -> Body {
+        Body::new(crate::input::temp_file().unwrap())
+    }
+
+    fn text(b: Body) -> String {
+        let mut f = b.into_inner().unwrap();
+        f.seek(SeekFrom::Start(0)).unwrap();
+        let mut s = String::new();
+        f.read_to_string(&mut s).unwrap();
+        s
+    }
 
     fn read_back(text: &str) -> Vec<Vec<String>> {
         csv::ReaderBuilder::new()
@@ -271,9 +279,9 @@ mod tests {
             let mut r = EndpointRecord::new(target, None, port, Profile::Full);
             r.mx = Some(MxInfo { host: mx, preference: Some(port), implicit: false });
             r.findings.push(Finding::new(id, FindingSource::Tls, Severity::Low, "m"));
-            let mut w = EndpointWriter::new();
-            w.row(&r);
-            let rows = read_back(&w.finish());
+            let mut w = EndpointWriter::with_header(body()).unwrap();
+            w.row(&r).unwrap();
+            let rows = read_back(&text(w.finish().unwrap()));
             prop_assert_eq!(rows.len(), 2);
             prop_assert_eq!(&rows[0], &ENDPOINT_COLUMNS.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
             prop_assert_eq!(&rows[1], &endpoint_row(&r));
@@ -292,7 +300,9 @@ mod tests {
         assert_eq!(d.dropped(), 2);
         assert_eq!(input.problems.len(), 1);
         assert!(input.problems[0].contains("more than 2 domains"));
-        let rows = read_back(&d.finish());
+        let mut b = body();
+        d.finish(&mut b).unwrap();
+        let rows = read_back(&text(b));
         let names: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
         assert_eq!(names, ["domain", "a.test", "c.test"]);
         assert_eq!(rows[1][1], "2");

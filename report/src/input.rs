@@ -415,17 +415,27 @@ fn not_a_record(file: &str, line: u64, text: &str, e: &serde_json::Error) -> Lin
     }
 }
 
-/// Copies `reader` to a temporary file that is unlinked at once, to read it twice.
-fn spool(reader: &mut dyn io::Read) -> io::Result<File> {
+/// A new temporary file, unlinked at once (read-write).
+pub(crate) fn temp_file() -> io::Result<File> {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nanos = mxray_schema::time::unix_now().as_nanos();
-    let path =
-        std::env::temp_dir().join(format!("mxray-report-spool-{}-{nanos}", std::process::id()));
-    let mut f = OpenOptions::new()
+    let path = std::env::temp_dir().join(format!(
+        "mxray-report-spool-{}-{nanos}-{seq}",
+        std::process::id()
+    ));
+    let f = OpenOptions::new()
         .read(true)
         .write(true)
         .create_new(true)
         .open(&path)?;
     let _ = std::fs::remove_file(&path);
+    Ok(f)
+}
+
+/// Copies `reader` to a temporary file that is unlinked at once, to read it twice.
+fn spool(reader: &mut dyn io::Read) -> io::Result<File> {
+    let mut f = temp_file()?;
     io::copy(reader, &mut f)?;
     f.seek(SeekFrom::Start(0))?;
     Ok(f)

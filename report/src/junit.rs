@@ -4,10 +4,11 @@
 //! passing test case `scan`, a record whose scan did not complete one skipped `scan`.
 
 use std::fmt::Write as _;
+use std::io::{self, Write as _};
 
 use mxray_schema::record::{EndpointRecord, Severity, Status};
 
-use crate::records::wire;
+use crate::records::{wire, Body};
 use crate::sarif::endpoint_uri;
 
 /// Text made safe for XML content and attributes: control characters made visible, markup
@@ -16,28 +17,29 @@ fn x(s: &str) -> String {
     crate::markup::escape(&mxray_schema::text::escape(s))
 }
 
-/// Builds the JUnit document.
+/// Builds the JUnit document: the test suites are written to the body as they come, the root
+/// element with the totals around them.
 #[derive(Debug)]
 pub struct Junit {
     threshold: Severity,
-    suites: String,
+    out: Body,
     tests: u64,
     failures: u64,
 }
 
 impl Junit {
-    /// Findings at or above `threshold` fail.
-    pub fn new(threshold: Severity) -> Self {
+    /// Findings at or above `threshold` fail; the suites go to `out`.
+    pub fn new(threshold: Severity, out: Body) -> Self {
         Self {
             threshold,
-            suites: String::new(),
+            out,
             tests: 0,
             failures: 0,
         }
     }
 
-    /// Adds the record's test suite.
-    pub fn add(&mut self, r: &EndpointRecord) {
+    /// Writes the record's test suite.
+    pub fn add(&mut self, r: &EndpointRecord) -> io::Result<()> {
         let class = r
             .domain
             .clone()
@@ -94,18 +96,19 @@ impl Junit {
         }
         self.tests = self.tests.saturating_add(tests);
         self.failures = self.failures.saturating_add(failures);
-        let _ = write!(
-            self.suites,
+        write!(
+            self.out,
             "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n",
             x(&endpoint_uri(r))
-        );
+        )
     }
 
-    /// The XML document.
-    pub fn finish(self) -> String {
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mxray\" tests=\"{}\" failures=\"{}\">\n{}</testsuites>\n",
-            self.tests, self.failures, self.suites
-        )
+    /// Head (the XML declaration and the root with the totals), body (the suites) and tail.
+    pub fn finish(self) -> (String, Body, String) {
+        let head = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mxray\" tests=\"{}\" failures=\"{}\">\n",
+            self.tests, self.failures
+        );
+        (head, self.out, "</testsuites>\n".to_owned())
     }
 }

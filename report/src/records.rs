@@ -3,16 +3,20 @@
 //!
 //! Unlike the study's tables, these list each unit of work's record (the one
 //! [`input::read_files`](crate::input::read_files) counts for it: its last final record), so
-//! their size grows with the input; only the per-domain CSV keeps state per domain, at most
-//! [`MAX_DOMAINS`] of them.
+//! their size grows with the input. It goes to an unlinked temporary file as it is made
+//! ([`Rendered::body`]), not to memory; in memory stay only the per-domain CSV's counters (at
+//! most [`MAX_DOMAINS`] domains), SARIF's rules (one per distinct finding id) and JUnit's
+//! totals.
 
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 use mxray_schema::record::{EndpointRecord, Severity};
 use serde::Serialize;
 
 use crate::aggregate::InputStats;
-use crate::input::{read_files_into, ReportError, Sink, MAX_LINE_BYTES};
+use crate::input::{read_files_into, temp_file, ReportError, Sink, MAX_LINE_BYTES};
 
 /// Most domains the per-domain CSV keeps; records of further domains are counted in
 /// [`Rendered::domains_dropped`] and noted in the input problems.
@@ -36,17 +40,37 @@ pub enum RecordFormat {
     },
 }
 
-/// A rendered per-record output.
+/// A rendered per-record output: the document is `head`, then `body`, then `tail`.
 #[derive(Debug)]
 pub struct Rendered {
-    /// The document.
-    pub text: String,
+    /// What comes before the body.
+    pub head: String,
+    /// The bulk of the document, in an unlinked temporary file, positioned at its start.
+    pub body: File,
+    /// What comes after the body.
+    pub tail: String,
     /// What was read.
     pub input: InputStats,
     /// Records of domains past [`MAX_DOMAINS`] (per-domain CSV only).
     pub domains_dropped: u64,
     /// The severities of the findings of the records written.
     pub seen: Seen,
+}
+
+impl Rendered {
+    /// Writes the whole document to `out`.
+    pub fn write_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(self.head.as_bytes())?;
+        io::copy(&mut self.body, out)?;
+        out.write_all(self.tail.as_bytes())
+    }
+
+    /// The whole document as text (for tests and small inputs).
+    pub fn to_text(&mut self) -> io::Result<String> {
+        let mut v = Vec::new();
+        self.write_to(&mut v)?;
+        Ok(String::from_utf8_lossy(&v).into_owned())
+    }
 }
 
 /// The severities found in the records that count for their unit (for `--fail-on`).
@@ -101,88 +125,115 @@ pub fn worst(r: &EndpointRecord) -> Option<Severity> {
     r.findings.iter().filter_map(|f| f.severity()).max()
 }
 
-/// Collects the records that count for their unit, in input order.
-struct Collect<F: FnMut(&EndpointRecord, &mut InputStats)> {
-    input: InputStats,
-    each: F,
+/// The body file's writer.
+pub(crate) type Body = BufWriter<File>;
+
+/// One per-record format being written.
+enum Builder {
+    Csv(Box<crate::csv_out::EndpointWriter>),
+    Domains(crate::csv_out::Domains, Body),
+    Sarif(crate::sarif::Sarif),
+    Junit(crate::junit::Junit),
 }
 
-impl<F: FnMut(&EndpointRecord, &mut InputStats)> Sink for Collect<F> {
+impl Builder {
+    fn add(&mut self, r: &EndpointRecord, input: &mut InputStats) -> io::Result<()> {
+        match self {
+            Builder::Csv(w) => w.row(r),
+            Builder::Domains(d, _) => {
+                d.add(r, input);
+                Ok(())
+            }
+            Builder::Sarif(s) => s.add(r),
+            Builder::Junit(j) => j.add(r),
+        }
+    }
+
+    /// Head, body file (flushed) and tail.
+    fn finish(self) -> io::Result<(String, File, String)> {
+        let (head, body, tail) = match self {
+            Builder::Csv(w) => (String::new(), (*w).finish()?, String::new()),
+            Builder::Domains(d, mut body) => {
+                d.finish(&mut body)?;
+                (String::new(), body, String::new())
+            }
+            Builder::Sarif(s) => s.finish(),
+            Builder::Junit(j) => j.finish(),
+        };
+        let mut file = body.into_inner().map_err(io::IntoInnerError::into_error)?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok((head, file, tail))
+    }
+}
+
+/// The sink that hands each unit's record to the builder, keeping the first write error.
+struct Collect {
+    input: InputStats,
+    seen: Seen,
+    builder: Builder,
+    error: Option<io::Error>,
+}
+
+impl Sink for Collect {
     fn input(&mut self) -> &mut InputStats {
         &mut self.input
     }
 
     fn add_counted(&mut self, r: &EndpointRecord, unit: bool, _endpoint_facts: bool) {
-        if unit {
-            self.input.records = self.input.records.saturating_add(1);
-            (self.each)(r, &mut self.input);
+        if !unit || self.error.is_some() {
+            return;
         }
+        self.input.records = self.input.records.saturating_add(1);
+        self.seen.add(r);
+        if let Err(e) = self.builder.add(r, &mut self.input) {
+            self.error = Some(e);
+        }
+    }
+}
+
+fn tmp_error(source: io::Error) -> ReportError {
+    ReportError::Write {
+        path: "a temporary file".to_owned(),
+        source,
     }
 }
 
 /// Reads result files (`-` is stdin) and renders each unit's record in `format`.
 pub fn render_files(files: &[PathBuf], format: RecordFormat) -> Result<Rendered, ReportError> {
-    let mut seen = Seen::default();
-    let mut note_worst = |r: &EndpointRecord| seen.add(r);
-    let (text, input, dropped) = match format {
-        RecordFormat::Csv => {
-            let mut w = crate::csv_out::EndpointWriter::new();
-            let mut c = Collect {
-                input: InputStats::default(),
-                each: |r: &EndpointRecord, _: &mut InputStats| {
-                    note_worst(r);
-                    w.row(r);
-                },
-            };
-            read_files_into(files, MAX_LINE_BYTES, &mut c)?;
-            let input = c.input;
-            (w.finish(), input, 0)
-        }
+    let body = BufWriter::with_capacity(1 << 16, temp_file().map_err(tmp_error)?);
+    let builder = match format {
+        RecordFormat::Csv => Builder::Csv(Box::new(
+            crate::csv_out::EndpointWriter::with_header(body).map_err(tmp_error)?,
+        )),
         RecordFormat::CsvDomains => {
-            let mut d = crate::csv_out::Domains::new(MAX_DOMAINS);
-            let mut c = Collect {
-                input: InputStats::default(),
-                each: |r: &EndpointRecord, i: &mut InputStats| {
-                    note_worst(r);
-                    d.add(r, i);
-                },
-            };
-            read_files_into(files, MAX_LINE_BYTES, &mut c)?;
-            let input = c.input;
-            let dropped = d.dropped();
-            (d.finish(), input, dropped)
+            Builder::Domains(crate::csv_out::Domains::new(MAX_DOMAINS), body)
         }
-        RecordFormat::Sarif => {
-            let mut s = crate::sarif::Sarif::default();
-            let mut c = Collect {
-                input: InputStats::default(),
-                each: |r: &EndpointRecord, _: &mut InputStats| {
-                    note_worst(r);
-                    s.add(r);
-                },
-            };
-            read_files_into(files, MAX_LINE_BYTES, &mut c)?;
-            let input = c.input;
-            (s.finish(), input, 0)
-        }
+        RecordFormat::Sarif => Builder::Sarif(crate::sarif::Sarif::new(body)),
         RecordFormat::Junit { threshold } => {
-            let mut j = crate::junit::Junit::new(threshold);
-            let mut c = Collect {
-                input: InputStats::default(),
-                each: |r: &EndpointRecord, _: &mut InputStats| {
-                    note_worst(r);
-                    j.add(r);
-                },
-            };
-            read_files_into(files, MAX_LINE_BYTES, &mut c)?;
-            let input = c.input;
-            (j.finish(), input, 0)
+            Builder::Junit(crate::junit::Junit::new(threshold, body))
         }
     };
+    let mut c = Collect {
+        input: InputStats::default(),
+        seen: Seen::default(),
+        builder,
+        error: None,
+    };
+    read_files_into(files, MAX_LINE_BYTES, &mut c)?;
+    if let Some(e) = c.error {
+        return Err(tmp_error(e));
+    }
+    let domains_dropped = match &c.builder {
+        Builder::Domains(d, _) => d.dropped(),
+        _ => 0,
+    };
+    let (head, body, tail) = c.builder.finish().map_err(tmp_error)?;
     Ok(Rendered {
-        text,
-        input,
-        domains_dropped: dropped,
-        seen,
+        head,
+        body,
+        tail,
+        input: c.input,
+        domains_dropped,
+        seen: c.seen,
     })
 }

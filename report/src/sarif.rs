@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::{self, Write as _};
 
 use mxray_schema::record::{EndpointRecord, Severity};
 use serde_json::{json, Value};
 
-use crate::records::wire;
+use crate::records::{wire, Body};
 
 /// The SARIF level of a severity (`None`: a severity this version does not know).
 ///
@@ -68,18 +69,33 @@ pub fn endpoint_uri(r: &EndpointRecord) -> String {
     }
 }
 
-/// Builds the SARIF log.
-#[derive(Debug, Default)]
+/// The SARIF log before the results.
+const HEAD: &str = "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{\"results\":[\n";
+
+/// Builds the SARIF log: the results are written to the body as they come (one a line), the
+/// rules (one per distinct finding id) after them.
+#[derive(Debug)]
 pub struct Sarif {
+    out: Body,
     /// Rule id to (index, severity of its first occurrence, source).
     rules: BTreeMap<String, (usize, Option<Severity>, String)>,
     rule_order: Vec<String>,
-    results: Vec<Value>,
+    results: u64,
 }
 
 impl Sarif {
-    /// Adds one result per finding of the record.
-    pub fn add(&mut self, r: &EndpointRecord) {
+    /// A log whose results go to `out`.
+    pub fn new(out: Body) -> Self {
+        Self {
+            out,
+            rules: BTreeMap::new(),
+            rule_order: Vec::new(),
+            results: 0,
+        }
+    }
+
+    /// Writes one result per finding of the record.
+    pub fn add(&mut self, r: &EndpointRecord) -> io::Result<()> {
         let uri = endpoint_uri(r);
         let name =
             r.mx.as_ref()
@@ -104,7 +120,7 @@ impl Sarif {
             if let Some(d) = &r.domain {
                 props.insert("domain".into(), json!(d));
             }
-            self.results.push(json!({
+            let result = json!({
                 "ruleId": f.id,
                 "ruleIndex": index,
                 "level": level(sev),
@@ -118,12 +134,18 @@ impl Sarif {
                     }],
                 }],
                 "properties": props,
-            }));
+            });
+            if self.results > 0 {
+                self.out.write_all(b",\n")?;
+            }
+            serde_json::to_writer(&mut self.out, &result)?;
+            self.results = self.results.saturating_add(1);
         }
+        Ok(())
     }
 
-    /// The SARIF document (pretty JSON).
-    pub fn finish(self) -> String {
+    /// Head, body (the results) and tail (the tool and its rules).
+    pub fn finish(self) -> (String, Body, String) {
         let rules: Vec<Value> = self
             .rule_order
             .iter()
@@ -141,20 +163,12 @@ impl Sarif {
                 })
             })
             .collect();
-        let log = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": { "driver": {
-                    "name": "mxray",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }},
-                "results": self.results,
-            }],
-        });
-        let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
-        s.push('\n');
-        s
+        let tool = json!({ "driver": {
+            "name": "mxray",
+            "version": env!("CARGO_PKG_VERSION"),
+            "rules": rules,
+        }});
+        let tail = format!("\n],\"tool\":{tool}}}]}}\n");
+        (HEAD.to_owned(), self.out, tail)
     }
 }

@@ -428,7 +428,7 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     let (ok, words) = sarif_valid(&lab, &stdout_of(&clean, &["--format", "sarif"]));
     assert!(ok, "{words}");
     // A broken document fails: a level SARIF does not have, and no version.
-    let broken = doc.replacen("\"level\": \"error\"", "\"level\": \"fatal\"", 1);
+    let broken = doc.replacen("\"level\":\"error\"", "\"level\":\"fatal\"", 1);
     assert_ne!(broken, doc);
     let (ok, words) = sarif_valid(&lab, &broken);
     assert!(!ok, "a level of fatal passed: {words}");
@@ -475,5 +475,28 @@ fn scan_and_probe_fail_on_the_threshold() {
             help.contains("3    --fail-on SEVERITY"),
             "{cmd} --help: {help}"
         );
+    }
+}
+
+/// A per-record format read from stdin and written to --output is the same document as on
+/// stdout.
+#[test]
+fn records_formats_from_stdin_to_a_file() {
+    let file = write_records("stdin", &records());
+    let input = std::fs::read(&file).unwrap();
+    for format in ["csv", "csv-domains", "sarif", "junit"] {
+        let want = stdout_of(&file, &["--format", format]);
+        let dest = file.with_extension(format);
+        let _ = std::fs::remove_file(&dest);
+        let out = common::output_with_stdin(
+            common::mxray()
+                .args(["report", "--format", format, "-o"])
+                .arg(&dest)
+                .arg("-"),
+            &input,
+        );
+        assert!(out.status.success(), "{format}: {out:?}");
+        assert!(out.stdout.is_empty());
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), want, "{format}");
     }
 }

@@ -18,6 +18,21 @@ pub enum Output {
     Records(RecordFormat),
 }
 
+/// A finished document: the study's report as text, or a per-record output.
+enum Doc {
+    Text(String),
+    Rendered(Box<mxray_report::records::Rendered>),
+}
+
+impl Doc {
+    fn write_to(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        match self {
+            Doc::Text(t) => out.write_all(t.as_bytes()),
+            Doc::Rendered(r) => r.write_to(out),
+        }
+    }
+}
+
 /// What `mxray report` needs to run.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -96,9 +111,9 @@ pub fn run(opts: &Options) -> crate::exit::Exit {
             return crate::exit::Exit::Fatal;
         }
     }
-    let (out, seen) = match opts.format {
+    let (mut doc, seen) = match opts.format {
         Output::Report(format) => match report_text(opts, format) {
-            Ok(v) => v,
+            Ok((text, seen)) => (Doc::Text(text), seen),
             Err(code) => return code,
         },
         Output::Records(format) => match render_files(&opts.files, format) {
@@ -111,7 +126,8 @@ pub fn run(opts: &Options) -> crate::exit::Exit {
                     );
                     return crate::exit::Exit::Fatal;
                 }
-                (r.text, r.seen)
+                let seen = r.seen;
+                (Doc::Rendered(Box::new(r)), seen)
             }
             Err(e) => {
                 eprintln!("mxray report: {e}");
@@ -120,16 +136,20 @@ pub fn run(opts: &Options) -> crate::exit::Exit {
         },
     };
     let written = match opts.output.as_deref() {
-        Some(p) if p != Path::new("-") => {
-            std::fs::write(p, out.as_bytes()).map_err(|source| ReportError::Write {
+        Some(p) if p != Path::new("-") => std::fs::File::create(p)
+            .and_then(|f| {
+                let mut w = std::io::BufWriter::new(f);
+                doc.write_to(&mut w)?;
+                w.flush()
+            })
+            .map_err(|source| ReportError::Write {
                 path: p.display().to_string(),
                 source,
-            })
-        }
+            }),
         _ => {
             let mut so = std::io::stdout().lock();
             mxray_scan::output::check_stdout()
-                .and_then(|()| so.write_all(out.as_bytes()))
+                .and_then(|()| doc.write_to(&mut so))
                 .and_then(|()| so.flush())
                 .map_err(|source| ReportError::Write {
                     path: "-".to_owned(),
