@@ -11,10 +11,19 @@ use mxray_schema::record::{EndpointRecord, Severity, Status};
 use crate::records::{wire, Body};
 use crate::sarif::endpoint_uri;
 
-/// Text made safe for XML content and attributes: control characters made visible, markup
-/// escaped.
+/// Text made safe for XML content and attributes: control characters made visible, the two
+/// non-characters XML 1.0 forbids (U+FFFE, U+FFFF) too, markup escaped.
 fn x(s: &str) -> String {
-    crate::markup::escape(&mxray_schema::text::escape(s))
+    let visible = mxray_schema::text::escape(s)
+        .replace('\u{fffe}', "\\u{fffe}")
+        .replace('\u{ffff}', "\\u{ffff}");
+    crate::markup::escape(&visible)
+}
+
+/// Whether `c` is a character XML 1.0 allows (its `Char` production).
+#[cfg(test)]
+fn xml_char(c: char) -> bool {
+    matches!(u32::from(c), 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
 }
 
 /// Builds the JUnit document: the test suites are written to the body as they come, the root
@@ -110,5 +119,26 @@ impl Junit {
             self.tests, self.failures
         );
         (head, self.out, "</testsuites>\n".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a server sent, the text is XML 1.0 characters with no markup left.
+        #[test]
+        fn escaped_text_is_xml_characters_without_markup(s in any::<String>()) {
+            let e = x(&s);
+            prop_assert!(e.chars().all(xml_char), "{:?}", e);
+            prop_assert!(!e.contains('<') && !e.contains('"') && !e.contains('>'));
+        }
+    }
+
+    #[test]
+    fn non_characters_and_controls_are_made_visible() {
+        assert_eq!(x("a\u{ffff}b\u{1b}<"), "a\\u{ffff}b\\x1b&lt;");
     }
 }

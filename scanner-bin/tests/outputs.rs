@@ -39,7 +39,7 @@ fn records() -> Vec<Value> {
         "tls": tls13(),
         "findings": [
             finding("self-signed", "certificate", "high", "self-signed, \"quoted\", comma"),
-            finding("starttls_injection", "starttls", "medium", "line\nbreak <b>&</b>"),
+            finding("starttls_injection", "starttls", "medium", "line\nbreak <b>&</b>\u{ffff}"),
         ]}),
         json!({"schema_version": 1, "target": "a.test", "domain": "a.test",
             "mx": {"host": "mx2.a.test", "preference": 20}, "ip": "2001:db8::2", "port": 25,
@@ -270,7 +270,7 @@ fn junit_parses_and_fails_findings_at_the_threshold() {
                 "a.test",
                 "starttls_injection",
                 "medium",
-                "line\\nbreak <b>&</b>",
+                "line\\nbreak <b>&</b>\\u{ffff}",
                 false
             ]
         ])
@@ -373,7 +373,10 @@ fn sarif_results_carry_rules_levels_and_endpoints() {
             "mx1.a.test"
         );
     }
-    assert_eq!(results[1]["message"]["text"], "line\nbreak <b>&</b>");
+    assert_eq!(
+        results[1]["message"]["text"],
+        "line\nbreak <b>&</b>\u{ffff}"
+    );
 }
 
 /// Validates a document against the committed SARIF 2.1.0 schema with the lab venv's
