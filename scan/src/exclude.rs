@@ -113,6 +113,12 @@ impl ExclusionList {
         Ok(())
     }
 
+    /// The excluded ranges: disjoint, sorted (IPv4 first), IPv4-mapped entries also in their
+    /// IPv4 form.
+    pub fn ranges(&self) -> &[IpNet] {
+        &self.nets
+    }
+
     /// Whether `ip` is excluded.
     pub fn contains(&self, ip: IpAddr) -> bool {
         // IPv4-mapped IPv6 addresses reach the IPv4 host: check both forms.

@@ -6,6 +6,7 @@
 //! - [`scheduler`]: a whole scan ([`scheduler::run`]): concurrency, stop requests, one
 //!   connection per endpoint however many domains share it;
 //! - [`targets`]: target forms, target lists (files, stdin, ZMap output), lazy range expansion;
+//!   [`delegation`]: a country's ranges from the registries' delegation files;
 //! - [`shard`], [`exclude`], [`resume`]: which endpoints to scan at all;
 //! - [`dns`]: MX lookup, implicit MX, null MX, TXT; [`dane`]: DNSSEC-validated MX, address and
 //!   TLSA lookups for DANE, [`dane_record`]: the record's `dane` and its judgement;
@@ -35,6 +36,7 @@ pub mod clock;
 pub mod context;
 pub mod dane;
 pub mod dane_record;
+pub mod delegation;
 pub mod dns;
 pub mod exclude;
 pub mod findings;
