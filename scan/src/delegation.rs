@@ -484,6 +484,18 @@ impl CountryRanges {
             })
     }
 
+    /// Only the IPv4 blocks (`v4`) or only the IPv6 blocks.
+    pub fn only(&self, v4: bool) -> Self {
+        let want = if v4 { Family::V4 } else { Family::V6 };
+        let kept = self
+            .intervals
+            .iter()
+            .copied()
+            .filter(|i| i.0 == want)
+            .collect();
+        Self::from_intervals(self.country.clone(), kept, self.records)
+    }
+
     /// The ranges less the excluded addresses (an exclusion inside a block splits it).
     pub fn without(&self, exclude: &ExclusionList) -> Self {
         let mut cut: Vec<(Family, u128, u128)> = exclude
@@ -636,7 +648,8 @@ impl Iterator for Cidrs {
         };
         let host = align.min(fit).min(max_bits);
         let prefix = u8::try_from(max_bits - host).unwrap_or(0);
-        let last = start + ((1u128 << host) - 1).min(u128::MAX);
+        let mask = 1u128.checked_shl(host).map_or(u128::MAX, |n| n - 1);
+        let last = start.saturating_add(mask);
         self.next = if last >= self.end {
             None
         } else {
@@ -694,6 +707,9 @@ ripencc|DE|ipv6|2001:db8::|32|20100101|allocated|x|e-stats
         assert_eq!(r.ipv4_addresses(), 1024);
         assert_eq!(r.ipv6_addresses(), 1u128 << 96);
         assert_eq!(r.records(), 3);
+        assert_eq!(strs(&r.only(true)), ["10.0.0.0/22"]);
+        assert_eq!(strs(&r.only(false)), ["2001:db8::/32"]);
+        assert_eq!(r.only(false).ipv4_addresses(), 0);
     }
 
     #[test]
@@ -707,6 +723,11 @@ ripencc|DE|ipv6|2001:db8::|32|20100101|allocated|x|e-stats
         assert_eq!(r.ipv4_addresses(), 6);
         let all = "arin|DE|ipv4|0.0.0.0|4294967296|20000101|assigned\n";
         assert_eq!(strs(&read(&[(all, "a")]).unwrap()), ["0.0.0.0/0"]);
+        // Two halves of the IPv6 space merge into ::/0, whose size u128 cannot hold.
+        let halves = "x|DE|ipv6|::|1|0|assigned\nx|DE|ipv6|8000::|1|0|assigned\n";
+        let r = read(&[(halves, "h")]).unwrap();
+        assert_eq!(strs(&r), ["::/0"]);
+        assert_eq!(r.ipv6_addresses(), u128::MAX);
     }
 
     #[test]

@@ -153,6 +153,11 @@ pub struct ScanConfig {
     /// Allow ranges of more than 2^24 addresses.
     pub allow_large: bool,
 
+    /// A country's ranges from delegation files (`--country`, [`crate::delegation`]), scanned
+    /// after the other targets, each range expanded lazily; the range cap does not apply (the
+    /// binary asks for `--yes` above its size threshold instead).
+    pub country: Option<crate::delegation::CountryRanges>,
+
     /// After Ctrl-C (or SIGTERM, SIGHUP), how long in-flight endpoints may finish before being
     /// recorded as interrupted.
     pub grace: Duration,
@@ -479,6 +484,16 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
             text: text.trim().to_owned(),
             target,
         }));
+    }
+    if let Some(country) = &args.country {
+        for net in country.nets() {
+            let target = Target::Range(*net);
+            count_target(&target, &mut total, &mut names_seen);
+            sources.push(Source::Arg(SourcedTarget {
+                text: net.to_string(),
+                target,
+            }));
+        }
     }
     // Target files are opened now (a missing file is fatal before any packet) and read once,
     // as a stream, by the reader thread: a pipe or /dev/stdin cannot be read twice. A bad line

@@ -180,7 +180,22 @@ pub enum Command {
     /// same certificate findings as a scan; exit 3 when one is high or critical.
     #[command(after_help = AUDIT_HELP)]
     Audit(Box<AuditArgs>),
+    /// Print what a scan would contact: each target with its address count, a country's
+    /// ranges from registry files after the exclusions, and the total; sends no packet.
+    #[command(after_help = TARGETS_HELP)]
+    Targets(Box<TargetsArgs>),
 }
+
+const TARGETS_HELP: &str = "\
+Example:
+  mxray targets --country DE --delegation-file delegated-ripencc-extended-latest \\
+      --exclude-file blocklist.txt
+
+Output: one line per range or target, `TARGET<TAB>ADDRESSES` (`-` for a name, resolved only
+when scanning), then a `# total` line. The same as `mxray scan --dry-run`.
+
+Exit codes: 0 printed; 1 a bad target, a bad or unreadable file, or a country with no block;
+2 invalid command line.";
 
 const AUDIT_HELP: &str = "\
 Example:
@@ -254,6 +269,15 @@ failure or null MX in the shard that owns the name; --shard-by name assigns a na
 name before DNS instead (all its records on one machine, but domains sharing an MX address may
 then be scanned by several). N machines with the same list, the same resolver and shards
 0/N..N-1/N cover each exactly once (docs/SCALE.md).
+
+Country scans: --country CC --delegation-file FILE (repeatable) reads the registries'
+delegated-extended statistics files (ftp.ripe.net/pub/stats/ripencc/, and the same for afrinic,
+apnic, arin, lacnic), keeps the country's allocated and assigned IPv4 and IPv6 blocks (--ip-version
+4 or 6 for one family), splits IPv4 address counts into CIDRs, merges them and cuts out the
+exclusions; the ranges are expanded lazily, one address at a time, and --shard splits them by IP.
+Above 65536 addresses the scan asks for confirmation on a terminal, and otherwise needs --yes;
+--dry-run (or `mxray targets`) prints the ranges and the count without scanning. A malformed
+line stops with its file and line; a code that matches no block says so.
 
 Values: a DURATION is 500ms, 5s, 2m or plain seconds, at most one day; timeouts must be at
 least 1ms (zero is refused). A RATE is connections per second, from 0.001 to 1000000.
@@ -348,6 +372,8 @@ impl ScanArgs {
             retries: self.retries,
             retry_delay: self.retry_delay,
             allow_large: self.allow_large,
+            // Read by `mxray scan` (commands::targets::country_ranges) after the size check.
+            country: None,
             grace: self.grace,
             quiet: self.quiet,
             tls: self.tls.config(),
@@ -670,6 +696,19 @@ pub struct ScanArgs {
     #[arg(long)]
     pub allow_large: bool,
 
+    /// A country's address space from registry files (see "Country scans" below).
+    #[command(flatten)]
+    pub country: CountryArgs,
+
+    /// Scan a --country selection above the size threshold without asking.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Print the targets (ranges with their address counts, the country's ranges after the
+    /// exclusions) and the total, as `mxray targets` does, and exit without scanning.
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// After Ctrl-C (or SIGTERM, SIGHUP), how long in-flight endpoints may finish before being
     /// recorded as interrupted.
     #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
@@ -691,6 +730,53 @@ pub struct ScanArgs {
     /// Domain policy options.
     #[command(flatten)]
     pub policies: PolicyArgs,
+}
+
+/// A country's address space from the registries' delegated-extended statistics files, shared
+/// by `mxray scan` and `mxray targets`.
+#[derive(Debug, Clone, Args)]
+pub struct CountryArgs {
+    /// Scan the allocated and assigned address blocks of this country (two letters, e.g. DE)
+    /// listed in the --delegation-file files.
+    #[arg(long, value_name = "CC", requires = "delegation_file")]
+    pub country: Option<mxray_scan::delegation::Country>,
+
+    /// A registry's delegated-extended statistics file (repeatable: one per registry, e.g.
+    /// delegated-ripencc-extended-latest), read for --country.
+    #[arg(long, value_name = "FILE", requires = "country")]
+    pub delegation_file: Vec<PathBuf>,
+
+    /// Only the country's IPv4 (4) or IPv6 (6) blocks (default: both).
+    #[arg(long, value_name = "4|6", value_parser = ["4", "6"], requires = "country")]
+    pub ip_version: Option<String>,
+}
+
+/// Options of `mxray targets`.
+#[derive(Debug, Clone, Args)]
+pub struct TargetsArgs {
+    /// Targets, as for `mxray scan` (names are listed, not resolved); `-` reads stdin.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Read targets from FILE (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub targets_file: Vec<PathBuf>,
+
+    /// A country's address space from registry files.
+    #[command(flatten)]
+    pub country: CountryArgs,
+
+    /// Cut this address or range out of the country's ranges (repeatable).
+    #[arg(long, value_name = "CIDR")]
+    pub exclude: Vec<String>,
+
+    /// Cut the addresses and ranges listed in FILE out of the country's ranges (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub exclude_file: Vec<PathBuf>,
+
+    /// Allow ranges of more than 2^24 addresses among the targets.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 /// Longest duration accepted for any option (one day).

@@ -3,7 +3,7 @@
 //! and calls [`run_cli`].
 //!
 //! - [`cli`]: every clap type, and their conversion into the libraries' configurations;
-//! - [`commands`]: `scan`, `probe`, `report`, `lab`, `demo`, `audit`;
+//! - [`commands`]: `scan`, `probe`, `report`, `lab`, `demo`, `audit`, `targets`;
 //! - [`signals`]: Ctrl-C, SIGTERM, SIGHUP; [`exit`]: the exit codes.
 //!
 //! ```
@@ -50,6 +50,7 @@ pub fn run_cli(cli: Cli) -> i32 {
         }),
         Command::Scan(args) => runtime.block_on(commands::scan::run(*args)),
         Command::Audit(args) => commands::audit::run(&args),
+        Command::Targets(args) => commands::targets::run(&args),
     };
     // Do not wait for a reader thread blocked on stdin.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));

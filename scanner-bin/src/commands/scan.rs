@@ -8,6 +8,50 @@ use crate::exit::Exit;
 pub async fn run(args: ScanArgs) -> Exit {
     let quiet = args.quiet;
     let fail_on: Option<mxray_schema::record::Severity> = args.fail_on.map(Into::into);
+    let country = match super::targets::exclusions(&args.exclude, &args.exclude_file)
+        .and_then(|ex| super::targets::country_ranges(&args.country, &ex))
+    {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("mxray: {e}");
+            return Exit::Fatal;
+        }
+    };
+    if args.dry_run {
+        let opts = mxray_scan::targets::ParseOptions {
+            names_are_hosts: args.hosts,
+            range_cap: if args.allow_large {
+                u128::MAX
+            } else {
+                mxray_scan::targets::DEFAULT_RANGE_CAP
+            },
+        };
+        return match super::targets::list(
+            &mut std::io::stdout().lock(),
+            &args.targets,
+            &args.targets_file,
+            opts,
+            country.as_ref(),
+        ) {
+            Ok(_) => Exit::Ok,
+            Err(e) => {
+                eprintln!("mxray: {e}");
+                Exit::Fatal
+            }
+        };
+    }
+    if let Some(c) = &country {
+        let stdin_is_a_target = args.targets.iter().any(|t| t == "-");
+        if let Err(e) = super::targets::confirm(c, args.yes, stdin_is_a_target) {
+            eprintln!("mxray: {e}");
+            return Exit::Fatal;
+        }
+        if !quiet {
+            eprintln!("mxray: {}", super::targets::describe(c));
+        }
+    }
+    let mut config = args.config();
+    config.country = country;
     let stops = match crate::signals::stop_requests() {
         Ok(s) => s,
         Err(e) => {
@@ -15,7 +59,7 @@ pub async fn run(args: ScanArgs) -> Exit {
             return Exit::Fatal;
         }
     };
-    match mxray_scan::scheduler::run(args.config(), stops).await {
+    match mxray_scan::scheduler::run(config, stops).await {
         Ok(summary) => {
             if !quiet {
                 eprintln!("{}", summary.line());
