@@ -16,6 +16,7 @@ use std::time::Duration;
 use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
 use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use hickory_resolver::proto::xfer::Protocol;
 use hickory_resolver::proto::ProtoErrorKind;
 use hickory_resolver::{ResolveError, TokioResolver};
@@ -64,6 +65,12 @@ pub enum DomainResolution {
 #[derive(Debug, Clone)]
 pub struct Dns {
     resolver: TokioResolver,
+    /// The same servers, never the hosts file: PTR names and their forward check must be what
+    /// the DNS says, not this machine's /etc/hosts.
+    dns_only: TokioResolver,
+    /// The server given (`--resolver`), asked directly for PTR names ([`crate::rawdns`]).
+    server: Option<SocketAddr>,
+    timeout: Duration,
 }
 
 /// The resolver could not be set up.
@@ -85,17 +92,24 @@ impl Dns {
         opts.timeout = timeout;
         opts.attempts = 2;
         opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
-        let builder = match server {
-            Some(addr) => {
-                let mut config = ResolverConfig::new();
-                config.add_name_server(NameServerConfig::new(addr, Protocol::Udp));
-                config.add_name_server(NameServerConfig::new(addr, Protocol::Tcp));
-                TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
-            }
-            None => TokioResolver::builder_tokio().map_err(|e| DnsSetupError(e.to_string()))?,
+        let builder = || -> Result<_, DnsSetupError> {
+            Ok(match server {
+                Some(addr) => {
+                    let mut config = ResolverConfig::new();
+                    config.add_name_server(NameServerConfig::new(addr, Protocol::Udp));
+                    config.add_name_server(NameServerConfig::new(addr, Protocol::Tcp));
+                    TokioResolver::builder_with_config(config, TokioConnectionProvider::default())
+                }
+                None => TokioResolver::builder_tokio().map_err(|e| DnsSetupError(e.to_string()))?,
+            })
         };
+        let mut dns_opts = opts.clone();
+        dns_opts.use_hosts_file = hickory_resolver::config::ResolveHosts::Never;
         Ok(Self {
-            resolver: builder.with_options(opts).build(),
+            resolver: builder()?.with_options(opts).build(),
+            dns_only: builder()?.with_options(dns_opts).build(),
+            server,
+            timeout,
         })
     }
 
@@ -180,6 +194,78 @@ impl Dns {
                 rcode: "no_addresses".into(),
                 message: format!("{name} has no A or AAAA record"),
             }),
+        }
+    }
+}
+
+/// Most PTR names read for one address.
+pub const MAX_PTR_RECORDS: usize = 16;
+
+impl Dns {
+    /// The addresses of `name` from the DNS alone (never the hosts file), A then AAAA; empty
+    /// when there is none or the lookup failed.
+    pub async fn forward_addresses(&self, name: &str) -> Vec<IpAddr> {
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        if let (Some(server), Ok(n)) = (self.server, Name::from_ascii(&fqdn)) {
+            let (v4, v6) = tokio::join!(
+                crate::rawdns::query(server, &n, RecordType::A, self.timeout),
+                crate::rawdns::query(server, &n, RecordType::AAAA, self.timeout)
+            );
+            let mut out: Vec<IpAddr> = Vec::new();
+            for rdata in v4.into_iter().chain(v6).flatten() {
+                match rdata {
+                    RData::A(a) => out.push(IpAddr::V4(a.0)),
+                    RData::AAAA(a) => out.push(IpAddr::V6(a.0)),
+                    _ => {}
+                }
+            }
+            out.truncate(MAX_ADDRESSES_PER_HOST);
+            return out;
+        }
+        let (v4, v6) = tokio::join!(
+            self.dns_only.ipv4_lookup(fqdn.as_str()),
+            self.dns_only.ipv6_lookup(fqdn.as_str())
+        );
+        let mut out: Vec<IpAddr> = Vec::new();
+        if let Ok(l) = v4 {
+            out.extend(l.iter().map(|a| IpAddr::V4(a.0)));
+        }
+        if let Ok(l) = v6 {
+            out.extend(l.iter().map(|a| IpAddr::V6(a.0)));
+        }
+        out.truncate(MAX_ADDRESSES_PER_HOST);
+        out
+    }
+
+    /// The PTR names of `ip` (lower case, no trailing dot), at most [`MAX_PTR_RECORDS`], from
+    /// the DNS alone (never the hosts file).
+    pub async fn ptr(&self, ip: IpAddr) -> Result<Vec<String>, DnsFailure> {
+        if let Some(server) = self.server {
+            let names =
+                crate::rawdns::query(server, &Name::from(ip), RecordType::PTR, self.timeout)
+                    .await
+                    .map_err(|rcode| DnsFailure {
+                        message: format!("PTR of {ip}: {rcode}"),
+                        rcode,
+                    })?;
+            return Ok(names
+                .into_iter()
+                .filter_map(|r| match r {
+                    RData::PTR(p) => {
+                        Some(p.0.to_ascii().trim_end_matches('.').to_ascii_lowercase())
+                    }
+                    _ => None,
+                })
+                .take(MAX_PTR_RECORDS)
+                .collect());
+        }
+        match self.dns_only.reverse_lookup(ip).await {
+            Ok(lookup) => Ok(lookup
+                .iter()
+                .take(MAX_PTR_RECORDS)
+                .map(|n| n.0.to_ascii().trim_end_matches('.').to_ascii_lowercase())
+                .collect()),
+            Err(e) => Err(failure(&e, "no_records")),
         }
     }
 }

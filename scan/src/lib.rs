@@ -17,6 +17,8 @@
 //! - [`pipeline`]: the work at one endpoint ([`pipeline::scan_endpoint`]): [`smtp`] (EHLO and
 //!   STARTTLS through `smtp-codec`'s session), [`tlsprobe`] (rustls handshake, `tls-probe`'s
 //!   plans, the injection test), [`audit`] (`cert-audit`), [`findings`];
+//! - [`selfnames`]: an address target's own names (PTR, greeting, EHLO) and the certificate's
+//!   match against them; [`rawdns`]: one question to the `--resolver` server, unfiltered;
 //! - [`output`], [`progress`]: where records go and what is shown meanwhile.
 //!
 //! ```
@@ -46,8 +48,10 @@ pub mod pipeline;
 pub mod policycheck;
 pub mod progress;
 pub mod ratelimit;
+pub mod rawdns;
 pub mod resume;
 pub mod scheduler;
+pub mod selfnames;
 pub mod shard;
 pub mod smtp;
 pub mod sockets;

@@ -158,6 +158,12 @@ pub struct ScanConfig {
     /// binary asks for `--yes` above its size threshold instead).
     pub country: Option<crate::delegation::CountryRanges>,
 
+    /// For address targets (no MX host name to check the certificate against): look up the
+    /// PTR names (confirmed forward), read the greeting's and EHLO's host names, and record
+    /// which the certificate covers (`server_names`, [`crate::selfnames`]). Only for endpoints
+    /// that sent a greeting.
+    pub server_names: bool,
+
     /// After Ctrl-C (or SIGTERM, SIGHUP), how long in-flight endpoints may finish before being
     /// recorded as interrupted.
     pub grace: Duration,
@@ -406,6 +412,8 @@ impl ScanSummary {
 /// State shared by the scheduler and its tasks.
 struct Shared {
     ctx: ScanContext,
+    /// `--server-names`: address targets get their own names checked.
+    server_names: bool,
     shard: Shard,
     shard_by: ShardBy,
     dns: Option<Dns>,
@@ -660,6 +668,7 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
         f
     });
     let shared = Arc::new(Shared {
+        server_names: args.server_names,
         fetch,
         ctx,
         shard,
@@ -1309,7 +1318,20 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
         }
         Claim::Scan(tx) => {
             // scan_endpoint watches `ctx.abort` itself and keeps what it saw so far.
-            let rec = Arc::new(scan_endpoint(&shared.ctx, &ep).await);
+            let mut rec = scan_endpoint(&shared.ctx, &ep).await;
+            if shared.server_names && ep.mx.is_none() && ep.domain.is_none() && rec.banner.is_some()
+            {
+                let ptr = match &shared.dns {
+                    Some(dns) => crate::selfnames::lookup_ptr(dns, ep.addr.ip()).await,
+                    None => Err("no_resolver".to_owned()),
+                };
+                let (ptr, err) = match ptr {
+                    Ok(p) => (p, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
+                rec.server_names = Some(crate::selfnames::from_record(&rec, ptr, err));
+            }
+            let rec = Arc::new(rec);
             shared.registry.finish(endpoint, Arc::clone(&rec));
             let _ = tx.send(Some(Arc::clone(&rec)));
             drop(tx);

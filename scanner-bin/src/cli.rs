@@ -374,6 +374,7 @@ impl ScanArgs {
             allow_large: self.allow_large,
             // Read by `mxray scan` (commands::targets::country_ranges) after the size check.
             country: None,
+            server_names: self.server_names,
             grace: self.grace,
             quiet: self.quiet,
             tls: self.tls.config(),
@@ -699,6 +700,12 @@ pub struct ScanArgs {
     /// A country's address space from registry files (see "Country scans" below).
     #[command(flatten)]
     pub country: CountryArgs,
+
+    /// Address targets: look up the PTR names (confirmed forward), read the host names of the
+    /// 220 greeting and the EHLO reply, and record which the certificate covers
+    /// (`server_names` in the record; only for endpoints that sent a greeting).
+    #[arg(long)]
+    pub server_names: bool,
 
     /// Scan a --country selection above the size threshold without asking.
     #[arg(long)]

@@ -85,6 +85,10 @@ pub struct EndpointRecord {
     /// The domain's TLS-RPT record (records of domain targets, when the scan looked it up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_rpt: Option<crate::policy::TlsRptInfo>,
+    /// An address target's own names and the certificate's match against them
+    /// (`--server-names`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_names: Option<crate::names::ServerNames>,
 }
 
 impl EndpointRecord {
@@ -114,6 +118,7 @@ impl EndpointRecord {
             shared_from: None,
             mta_sts: None,
             tls_rpt: None,
+            server_names: None,
         }
     }
 }

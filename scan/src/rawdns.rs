@@ -1,0 +1,84 @@
+//! One DNS question over UDP to a given server, answered as the server gives it: used for the
+//! names of address targets (PTR and its forward check) when `--resolver` names a server.
+//!
+//! hickory's resolver answers special-use names itself (RFC 6761: every `127.in-addr.arpa` PTR
+//! is `localhost.`, `localhost.` is 127.0.0.1) and may read the hosts file; a PTR name taken
+//! from a server must come from the server. Small answers only: a truncated reply (TC) is an
+//! error rather than a retry over TCP.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use tokio::net::UdpSocket;
+
+/// Largest reply read (the EDNS-less UDP limit is 512; room for servers that send more).
+const MAX_REPLY: usize = 4096;
+
+/// Asks `server` for `rtype` at `name` (an absolute name); the answer's records of that type,
+/// or the response code's name (`NXDOMAIN`, `SERVFAIL`, …), `timeout`, `truncated` or `error`.
+pub async fn query(
+    server: SocketAddr,
+    name: &Name,
+    rtype: RecordType,
+    timeout: Duration,
+) -> Result<Vec<RData>, String> {
+    let bind: SocketAddr = if server.is_ipv4() {
+        (IpAddr::from([0u8, 0, 0, 0]), 0).into()
+    } else {
+        (IpAddr::from([0u16; 8]), 0).into()
+    };
+    // An unpredictable id (std's per-process random hash keys), so that a forged reply must
+    // guess it; the reply must also come from the server (connected socket).
+    let id = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write(name.to_ascii().as_bytes());
+        (h.finish() & 0xffff) as u16
+    };
+    let mut msg = Message::new();
+    msg.set_id(id)
+        .set_message_type(MessageType::Query)
+        .set_op_code(OpCode::Query)
+        .set_recursion_desired(true)
+        .add_query(Query::query(name.clone(), rtype));
+    let bytes = msg.to_vec().map_err(|_| "error".to_owned())?;
+    let exchange = async {
+        let sock = UdpSocket::bind(bind)
+            .await
+            .map_err(|_| "error".to_owned())?;
+        sock.connect(server).await.map_err(|_| "error".to_owned())?;
+        sock.send(&bytes).await.map_err(|_| "error".to_owned())?;
+        let mut buf = vec![0u8; MAX_REPLY];
+        loop {
+            let n = sock.recv(&mut buf).await.map_err(|_| "error".to_owned())?;
+            let Some(reply) = buf.get(..n).and_then(|b| Message::from_vec(b).ok()) else {
+                continue;
+            };
+            // Not ours (a stray or late datagram): keep waiting, within the timeout.
+            if reply.id() != id || reply.message_type() != MessageType::Response {
+                continue;
+            }
+            return Ok::<Message, String>(reply);
+        }
+    };
+    let reply: Message = tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| "timeout".to_owned())??;
+    if reply.truncated() {
+        return Err("truncated".to_owned());
+    }
+    match reply.response_code() {
+        ResponseCode::NoError => Ok(reply
+            .answers()
+            .iter()
+            .filter(|r| r.record_type() == rtype)
+            .map(|r| r.data().clone())
+            .collect()),
+        ResponseCode::NXDomain => Err("NXDOMAIN".to_owned()),
+        ResponseCode::ServFail => Err("SERVFAIL".to_owned()),
+        ResponseCode::Refused => Err("REFUSED".to_owned()),
+        other => Err(format!("{other:?}").to_ascii_uppercase()),
+    }
+}
