@@ -400,6 +400,15 @@ pub struct Aggregate {
     pub dane_findings: Counter,
     #[serde(skip)]
     domain_cap: usize,
+
+    // 10. The server's own names (address targets scanned with `--server-names`).
+    /// Records with `server_names` and a certificate.
+    #[serde(skip_serializing_if = "is_zero64")]
+    pub own_names: u64,
+    /// Of those: which names the certificate matched (`ptr`, `banner`, `ehlo`, `any`, `none`),
+    /// and which names there were (`has_ptr_confirmed`, `has_banner`, `has_ehlo`).
+    #[serde(skip_serializing_if = "Counter::is_empty")]
+    pub own_name_rows: Counter,
 }
 
 impl Default for Aggregate {
@@ -771,6 +780,8 @@ impl Aggregate {
             dane_matches: c(),
             dane_findings: c(),
             domain_cap,
+            own_names: 0,
+            own_name_rows: c(),
         }
     }
 
@@ -789,6 +800,7 @@ impl Aggregate {
             self.add_funnel(r, s);
             self.add_anomalies(r);
             self.add_tls(r);
+            self.add_own_names(r);
             self.add_certificate(r, s)
         } else {
             is_secure(r, s)
@@ -1167,6 +1179,37 @@ impl Aggregate {
         self.dnssec_status.merge(&o.dnssec_status);
         self.dane_matches.merge(&o.dane_matches);
         self.dane_findings.merge(&o.dane_findings);
+        add(&mut self.own_names, o.own_names);
+        self.own_name_rows.merge(&o.own_name_rows);
+    }
+
+    /// The certificate against the server's own names: only records with `server_names` and a
+    /// certificate count.
+    fn add_own_names(&mut self, r: &EndpointRecord) {
+        let (Some(n), Some(_)) = (&r.server_names, &r.certificate) else {
+            return;
+        };
+        self.own_names = self.own_names.saturating_add(1);
+        let confirmed: Vec<&str> = n
+            .ptr
+            .iter()
+            .filter(|p| p.forward_confirmed)
+            .map(|p| p.name.as_str())
+            .collect();
+        let matched = |name: Option<&str>| name.is_some_and(|x| n.matched.iter().any(|m| m == x));
+        let mut row = |key: &str, yes: bool| {
+            if yes {
+                self.own_name_rows.add(key);
+            }
+        };
+        row("has_ptr_confirmed", !confirmed.is_empty());
+        row("has_banner", n.banner.is_some());
+        row("has_ehlo", n.ehlo.is_some());
+        row("ptr", confirmed.iter().any(|c| matched(Some(c))));
+        row("banner", matched(n.banner.as_deref()));
+        row("ehlo", matched(n.ehlo.as_deref()));
+        row("any", !n.matched.is_empty());
+        row("none", n.matched.is_empty());
     }
 }
 

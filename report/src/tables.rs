@@ -964,7 +964,42 @@ fn sections(a: &Aggregate) -> Vec<Section> {
     if a.dane_records > 0 {
         s.push(dane(a));
     }
+    // Only scans of address targets with `--server-names` have this one.
+    if a.own_names > 0 {
+        s.push(own_names(a));
+    }
     s
+}
+
+/// The study's "certificate matches the server's own name" for address scans: which names the
+/// servers give (PTR confirmed forward, greeting, EHLO) and which the certificate covers.
+fn own_names(a: &Aggregate) -> Section {
+    let n = a.own_names;
+    let c = &a.own_name_rows;
+    let rows = [
+        ("has_ptr_confirmed", "has a forward-confirmed PTR name"),
+        ("has_banner", "names itself in the greeting"),
+        ("has_ehlo", "names itself in the EHLO reply"),
+        ("ptr", "certificate matches a forward-confirmed PTR name"),
+        ("banner", "certificate matches the greeting's name"),
+        ("ehlo", "certificate matches the EHLO name"),
+        ("any", "certificate matches one of the server's names"),
+        ("none", "certificate matches none of them"),
+    ]
+    .iter()
+    .map(|(k, l)| Row::new(k, l, c.get(k), n))
+    .collect();
+    Section {
+        id: "own_names",
+        title: "Certificate and the server's own names",
+        tables: vec![table(
+            "own_name_match",
+            "Certificate matches the server's own name",
+            "address-target endpoints with a certificate",
+            Chart::Bars,
+            rows,
+        )],
+    }
 }
 
 /// DANE (RFC 7672): adoption per domain and per MX endpoint, what a DANE sender does, DNSSEC
