@@ -162,7 +162,7 @@ impl Record {
     ///
     /// ```
     /// use mxray_scan::delegation::{parse_line, Parsed};
-    /// let Ok(Parsed::Record(r)) = parse_line("arin|US|ipv4|10.0.0.0|1536|20000101|assigned")
+    /// let Ok(Parsed::Record(r)) = parse_line("arin|US|ipv4|10.0.0.0|768|20000101|assigned")
     /// else { panic!() };
     /// let nets: Vec<String> = r.nets().iter().map(|n| n.to_string()).collect();
     /// assert_eq!(nets, ["10.0.0.0/23", "10.0.2.0/24"]);
