@@ -276,7 +276,9 @@ apnic, arin, lacnic), keeps the country's allocated and assigned IPv4 and IPv6 b
 4 or 6 for one family), splits IPv4 address counts into CIDRs, merges them and cuts out the
 exclusions; the ranges are expanded lazily, one address at a time, and --shard splits them by IP.
 Above 65536 addresses the scan asks for confirmation on a terminal, and otherwise needs --yes;
---dry-run (or `mxray targets`) prints the ranges and the count without scanning. A malformed
+--dry-run (or `mxray targets`) prints the ranges and the count without scanning (the whole
+selection: --shard is not applied to the listing). --output never overwrites a delegation file.
+A malformed
 line stops with its file and line; a code that matches no block says so.
 
 Values: a DURATION is 500ms, 5s, 2m or plain seconds, at most one day; timeouts must be at

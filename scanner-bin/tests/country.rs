@@ -243,6 +243,23 @@ fn bad_files_and_unknown_countries_are_named() {
             && e.contains("(5 address records read"),
         "{e}"
     );
+    let o = run(&[
+        "scan",
+        "--country",
+        "LO",
+        "--delegation-file",
+        good.to_str().unwrap(),
+        "-o",
+        good.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("it is a --delegation-file input"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&good).unwrap(), DELEGATED);
     let o = run(&["targets", "--country", "DEU", "--delegation-file", fs]);
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["targets", "--country", "LO"]);

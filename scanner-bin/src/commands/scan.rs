@@ -8,6 +8,20 @@ use crate::exit::Exit;
 pub async fn run(args: ScanArgs) -> Exit {
     let quiet = args.quiet;
     let fail_on: Option<mxray_schema::record::Severity> = args.fail_on.map(Into::into);
+    if let Some(out) = &args.output {
+        let same =
+            |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize()) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => a == b,
+            };
+        if let Some(f) = args.country.delegation_file.iter().find(|f| same(f, out)) {
+            eprintln!(
+                "mxray: refusing to write records to {}: it is a --delegation-file input",
+                f.display()
+            );
+            return Exit::Fatal;
+        }
+    }
     let country = match super::targets::exclusions(&args.exclude, &args.exclude_file)
         .and_then(|ex| super::targets::country_ranges(&args.country, &ex))
     {
