@@ -30,9 +30,6 @@ use mxray_schema::record::{
     Status, TlsInfo, TlsMode,
 };
 
-/// Largest greeting read, in bytes; a longer greeting is a protocol error.
-pub const MAX_GREETING: usize = 4096;
-
 /// Implicit TLS: how long to wait for the SMTP greeting inside TLS after a completed handshake,
 /// in durations of that handshake. A real SMTPS server greets as soon as the handshake is over
 /// (one round trip, well within a handshake's duration); a TLS peer that is not an SMTP server
@@ -292,151 +289,54 @@ async fn attempt_once(
         }
         Ok(Ok(s)) => s,
     };
-    if cfg.tls_mode.resolve(addr.port()) == TlsMode::Implicit {
-        // Implicit TLS: the server waits for our ClientHello; the greeting comes inside TLS.
-        rec.error = None;
-        return session(ctx, ep, &mut stream, deadline, rec, None).await;
-    }
-
-    let t = Instant::now();
-    let (limit, by_deadline) = phase_limit(cfg.read_timeout, deadline);
-    let read = read_reply(&mut stream, limit, MAX_GREETING).await;
-    rec.timings.banner_ms = Some(ms(t.elapsed()));
-    let text = String::from_utf8_lossy(&read.bytes).into_owned();
-    let complete = matches!(read.end, ReadEnd::Complete(_));
-    let code = match read.end {
-        ReadEnd::Complete(code) => code,
-        _ => None,
-    };
-    if !read.bytes.is_empty() {
-        rec.banner = Some(Banner {
-            code,
-            text,
-            complete,
-        });
-    }
-    let fail = |rec: &mut EndpointRecord, err: ScanError, outcome| {
-        rec.error = Some(err);
-        rec.status = Status::Failed;
-        AttemptEnd::Done(outcome)
-    };
-    match read.end {
-        ReadEnd::Timeout => fail(
-            rec,
-            timeout_error(Phase::Banner, by_deadline, "reading the greeting"),
-            AttemptOutcome::Timeout,
-        ),
-        ReadEnd::Closed => fail(
-            rec,
-            ScanError::new(
-                ErrorKind::SmtpProtocol,
-                Phase::Banner,
-                if read.bytes.is_empty() {
-                    "connection closed without a greeting".to_owned()
-                } else {
-                    "connection closed in the middle of the greeting".to_owned()
-                },
-            ),
-            AttemptOutcome::Error,
-        ),
-        ReadEnd::TooLong => fail(
-            rec,
-            ScanError::new(
-                ErrorKind::SmtpProtocol,
-                Phase::Banner,
-                format!("greeting longer than {MAX_GREETING} bytes"),
-            ),
-            AttemptOutcome::Error,
-        ),
-        ReadEnd::Io(e) => fail(
-            rec,
-            ScanError::new(ErrorKind::Io, Phase::Banner, e.to_string()),
-            AttemptOutcome::Error,
-        ),
-        ReadEnd::Complete(None) => fail(
-            rec,
-            ScanError::new(
-                ErrorKind::GreetingUnexpected,
-                Phase::Banner,
-                "greeting does not start with a 3-digit reply code",
-            ),
-            AttemptOutcome::Error,
-        ),
-        ReadEnd::Complete(Some(421)) => {
-            // Be polite even to a busy server; its answer does not matter.
-            quit(cfg, &mut stream, deadline).await;
-            AttemptEnd::Retry(
-                ScanError::new(
-                    ErrorKind::Busy421,
-                    Phase::Banner,
-                    "server busy: 421 greeting",
-                ),
-                AttemptOutcome::Busy421,
-            )
-        }
-        ReadEnd::Complete(Some(c)) if !(200..300).contains(&c) => {
-            let t = Instant::now();
-            quit(cfg, &mut stream, deadline).await;
-            rec.timings.quit_ms = Some(ms(t.elapsed()));
-            // By code class: 4xx is a temporary failure, 5xx a refusal; any other class (1xx,
-            // 3xx such as 354, 6xx and above) is no greeting a server should send.
-            let (kind, what) = match c / 100 {
-                4 => (
-                    ErrorKind::GreetingTemporary,
-                    "a temporary failure, try again later",
-                ),
-                5 => (ErrorKind::GreetingRejected, "the server refuses service"),
-                _ => (
-                    ErrorKind::GreetingUnexpected,
-                    "not a code a greeting can have",
-                ),
-            };
-            fail(
-                rec,
-                ScanError::new(
-                    kind,
-                    Phase::Banner,
-                    format!("greeting with code {c}: {what}"),
-                ),
-                AttemptOutcome::Ok,
-            )
-        }
-        ReadEnd::Complete(Some(_)) => {
-            rec.error = None;
-            session(ctx, ep, &mut stream, deadline, rec, Some(&read.bytes)).await
-        }
-    }
+    // Implicit TLS: the server waits for our ClientHello; the greeting comes inside TLS.
+    let starttls = cfg.tls_mode.resolve(addr.port()) != TlsMode::Implicit;
+    rec.error = None;
+    session(ctx, ep, &mut stream, deadline, rec, starttls).await
 }
 
-/// The session after the greeting (`greeting`: its bytes, `None` for implicit TLS): EHLO and
-/// STARTTLS, the modern handshake on this connection, then the probes of the profile over fresh
-/// connections, the certificate audit and the findings. Every phase has its time limit, capped
-/// by `deadline`.
+/// The session on a connected stream: the greeting, EHLO and STARTTLS (`starttls`; else
+/// implicit TLS, where they come inside TLS), the modern handshake on this connection, then the
+/// probes of the profile over fresh connections, the certificate audit and the findings. Every
+/// phase has its time limit, capped by `deadline`.
 async fn session(
     ctx: &ScanContext,
     ep: &Endpoint,
     stream: &mut TcpStream,
     deadline: Instant,
     rec: &mut EndpointRecord,
-    greeting: Option<&[u8]>,
+    starttls: bool,
 ) -> AttemptEnd {
     let cfg = &ctx.config;
     let mode = cfg.tls_mode.resolve(ep.addr.port());
     let prober = Prober::new(ctx, ep.addr, mode, deadline);
     let mut findings: Vec<Finding> = Vec::new();
 
-    // 1. SMTP: EHLO and STARTTLS (smtp-codec's session, fed the greeting already read). With
-    // `standard` and `full`, STARTTLS goes out as `STARTTLS\r\nNOOP\r\n` for the injection test,
-    // which then takes one round trip after the handshake on this same connection.
+    // 1. SMTP: the greeting, EHLO and STARTTLS (smtp-codec's session). With `standard` and
+    // `full`, STARTTLS goes out as `STARTTLS\r\nNOOP\r\n` for the injection test, which then
+    // takes one round trip after the handshake on this same connection.
     let inject = mode == TlsMode::Starttls && cfg.profile != Profile::Quick;
     let mut injection_check = None;
-    match greeting {
-        Some(greeting) => {
+    match starttls {
+        true => {
             let t = Instant::now();
             let mut s = ClientSession::new(smtp::session_config(&cfg.ehlo_name, inject));
-            s.feed(greeting);
             let r = smtp::drive(stream, &mut s, cfg.read_timeout, deadline).await;
-            rec.timings.smtp_ms = Some(ms(t.elapsed()));
+            let greeted = r.greeting_at.unwrap_or_else(Instant::now);
+            rec.timings.banner_ms = Some(ms(greeted.saturating_duration_since(t)));
+            if r.greeting_at.is_some()
+                && s.transcript()
+                    .banner
+                    .as_ref()
+                    .is_some_and(|b| b.code().is_success())
+            {
+                rec.timings.smtp_ms = Some(ms(greeted.elapsed()));
+            }
+            let outcome = match &r.end {
+                Driven::Done(o) => Some(o),
+                Driven::Ready(_) => None,
+            };
+            rec.banner = smtp::banner(&r.greeting, s.transcript(), outcome);
             rec.ehlo = smtp::ehlo_info(s.transcript());
             match r.end {
                 Driven::Ready(mut h) => {
@@ -458,7 +358,7 @@ async fn session(
                         mode: TlsMode::Starttls,
                         outcome: StarttlsOutcome::Ready,
                         reply: Some(smtp::reply_text(&h.starttls_reply)),
-                        bytes_after_220: after.map(smtp::lossy_bounded),
+                        bytes_after_220: after.map(|b| smtp::lossy_bounded(b, 1024)),
                         injection: None,
                     });
                 }
@@ -470,7 +370,20 @@ async fn session(
                         return AttemptEnd::Done(AttemptOutcome::Ok);
                     }
                     SessionVerdict::Busy(e) => {
+                        if e.phase == Phase::Banner {
+                            // Be polite even to a busy server; its answer does not matter.
+                            smtp::quit(stream, phase_limit(cfg.read_timeout, deadline).0).await;
+                        }
                         return AttemptEnd::Retry(e, AttemptOutcome::Busy421);
+                    }
+                    SessionVerdict::Refused(e) => {
+                        // The session sent QUIT; wait for its answer.
+                        let t = Instant::now();
+                        smtp::await_reply(stream, phase_limit(cfg.read_timeout, deadline).0).await;
+                        rec.timings.quit_ms = Some(ms(t.elapsed()));
+                        rec.error = Some(e);
+                        rec.status = Status::Failed;
+                        return AttemptEnd::Done(AttemptOutcome::Ok);
                     }
                     SessionVerdict::Error(e) => {
                         let outcome = if e.kind == ErrorKind::Timeout {
@@ -485,7 +398,7 @@ async fn session(
                 },
             }
         }
-        None => {
+        false => {
             rec.starttls = Some(StarttlsInfo {
                 mode: TlsMode::Implicit,
                 outcome: StarttlsOutcome::ImplicitTls,
@@ -513,7 +426,7 @@ async fn session(
             let result = d.result();
             let handshake_time = t.elapsed();
             rec.timings.tls_ms = Some(ms(handshake_time));
-            if greeting.is_none() && result.completed {
+            if !starttls && result.completed {
                 // Implicit TLS: the greeting and EHLO come inside TLS.
                 smtp_inside_tls(cfg, stream, &mut d, handshake_time, deadline, rec).await;
             }
@@ -736,7 +649,7 @@ async fn smtp_inside_tls(
                 format!("{}{sep}{}\r\n", b.code().get(), String::from_utf8_lossy(l))
             })
             .collect::<String>();
-        text.truncate(MAX_GREETING);
+        smtp::truncate_on_char(&mut text, smtp::MAX_GREETING);
         rec.banner = Some(Banner {
             code: Some(b.code().get()),
             text,
@@ -769,161 +682,5 @@ async fn first_plaintext(
             }
             _ => return None,
         }
-    }
-}
-
-/// Sends QUIT and reads (and ignores) the reply, within the read timeout and the deadline.
-async fn quit(cfg: &PipelineConfig, stream: &mut TcpStream, deadline: Instant) {
-    let (limit, _) = phase_limit(cfg.read_timeout, deadline);
-    let _ = tokio::time::timeout(limit, async {
-        if stream.write_all(b"QUIT\r\n").await.is_ok() {
-            let _ = read_reply(stream, limit, 1024).await;
-        }
-        let _ = stream.shutdown().await;
-    })
-    .await;
-}
-
-/// How reading a reply ended.
-#[derive(Debug)]
-pub enum ReadEnd {
-    /// A complete reply; the code of its last line when it has one.
-    Complete(Option<u16>),
-    /// The time limit passed first.
-    Timeout,
-    /// The peer closed the connection first.
-    Closed,
-    /// The size limit was reached first.
-    TooLong,
-    /// A read error.
-    Io(std::io::Error),
-}
-
-/// The bytes of a reply and how reading ended.
-#[derive(Debug)]
-pub struct ReplyRead {
-    /// What was read, up to the end of the reply's last line (or everything, when incomplete).
-    pub bytes: Vec<u8>,
-    /// How it ended.
-    pub end: ReadEnd,
-}
-
-/// Reads one SMTP reply (possibly multi-line) of at most `max` bytes within `limit`.
-///
-/// The limit covers the whole reply, so a server that trickles one byte at a time cannot hold
-/// the scanner longer than `limit`.
-pub async fn read_reply<S: tokio::io::AsyncRead + Unpin>(
-    stream: &mut S,
-    limit: Duration,
-    max: usize,
-) -> ReplyRead {
-    let until = tokio::time::Instant::from_std(later(Instant::now(), limit));
-    let mut bytes: Vec<u8> = Vec::new();
-    let mut chunk = [0u8; 512];
-    loop {
-        if let Some((end, code)) = reply_end(&bytes) {
-            bytes.truncate(end);
-            return ReplyRead {
-                bytes,
-                end: ReadEnd::Complete(code),
-            };
-        }
-        if bytes.len() >= max {
-            return ReplyRead {
-                bytes,
-                end: ReadEnd::TooLong,
-            };
-        }
-        let room = max.saturating_sub(bytes.len()).min(chunk.len());
-        let buf = chunk.get_mut(..room).unwrap_or_default();
-        match tokio::time::timeout_at(until, stream.read(buf)).await {
-            Err(_) => {
-                return ReplyRead {
-                    bytes,
-                    end: ReadEnd::Timeout,
-                }
-            }
-            Ok(Ok(0)) => {
-                return ReplyRead {
-                    bytes,
-                    end: ReadEnd::Closed,
-                }
-            }
-            Ok(Ok(n)) => bytes.extend_from_slice(chunk.get(..n).unwrap_or_default()),
-            Ok(Err(e)) => {
-                return ReplyRead {
-                    bytes,
-                    end: ReadEnd::Io(e),
-                }
-            }
-        }
-    }
-}
-
-/// Finds the end of a complete SMTP reply in `buf`: the index after the newline of its last
-/// line, and that line's code. A line `DDD-...` continues the reply; any other complete line
-/// ends it (`None` code when it does not start with three digits). `None` while incomplete.
-///
-/// ```
-/// use mxray_scan::pipeline::reply_end;
-/// assert_eq!(reply_end(b"220-a\r\n220 b\r\nrest"), Some((14, Some(220))));
-/// assert_eq!(reply_end(b"220-a\r\n220 b"), None);
-/// assert_eq!(reply_end(b"hello\n"), Some((6, None)));
-/// ```
-pub fn reply_end(buf: &[u8]) -> Option<(usize, Option<u16>)> {
-    let mut start = 0usize;
-    while let Some(rel) = buf.get(start..)?.iter().position(|&b| b == b'\n') {
-        let end = start + rel + 1;
-        let line = buf.get(start..end)?;
-        let code = line
-            .get(..3)
-            .filter(|d| d.iter().all(u8::is_ascii_digit))
-            .and_then(|d| std::str::from_utf8(d).ok())
-            .and_then(|d| d.parse::<u16>().ok());
-        match (code, line.get(3)) {
-            (Some(_), Some(b'-')) => start = end,
-            (code, _) => return Some((end, code)),
-        }
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reply_end_handles_multiline_bare_lf_and_garbage() {
-        assert_eq!(reply_end(b""), None);
-        assert_eq!(reply_end(b"220 mx ESMTP\r\n"), Some((14, Some(220))));
-        assert_eq!(reply_end(b"220\n"), Some((4, Some(220))));
-        assert_eq!(
-            reply_end(b"421-busy\n421-still\n421 bye\n"),
-            Some((27, Some(421)))
-        );
-        assert_eq!(reply_end(b"220-partial\r\n"), None);
-        assert_eq!(reply_end(b"SSH-2.0-OpenSSH\r\n"), Some((17, None)));
-        assert_eq!(reply_end(b"22\n"), Some((3, None)));
-    }
-
-    #[tokio::test]
-    async fn read_reply_bounds_size_and_time() {
-        let (mut client, mut server) = tokio::io::duplex(64);
-        server.write_all(b"220-a\r\n").await.unwrap();
-        let r = read_reply(&mut client, Duration::from_millis(100), 4096).await;
-        assert!(matches!(r.end, ReadEnd::Timeout));
-        assert_eq!(r.bytes, b"220-a\r\n");
-
-        let (mut client, mut server) = tokio::io::duplex(8192);
-        server.write_all(&[b'x'; 5000]).await.unwrap();
-        let r = read_reply(&mut client, Duration::from_secs(5), 4096).await;
-        assert!(matches!(r.end, ReadEnd::TooLong));
-        assert_eq!(r.bytes.len(), 4096);
-
-        let (mut client, mut server) = tokio::io::duplex(64);
-        server.write_all(b"554 no\r\n").await.unwrap();
-        drop(server);
-        let r = read_reply(&mut client, Duration::from_secs(5), 4096).await;
-        assert!(matches!(r.end, ReadEnd::Complete(Some(554))));
     }
 }

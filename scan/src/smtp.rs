@@ -10,17 +10,20 @@
 use std::time::{Duration, Instant};
 
 use smtp_codec::{ClientSession, Encode, Outcome, Phase as SmtpPhase, SessionConfig, Step};
-use smtp_codec::{StartTlsMode, TlsHandover, Transcript};
+use smtp_codec::{ReplyError, StartTlsMode, TlsHandover, Transcript};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::clock::later;
 use mxray_schema::record::{
-    EhloInfo, ErrorKind, Finding, FindingSource, Phase, ScanError, Severity, StarttlsInfo,
+    Banner, EhloInfo, ErrorKind, Finding, FindingSource, Phase, ScanError, Severity, StarttlsInfo,
     StarttlsOutcome, TlsMode,
 };
 
 /// Bytes read at a time.
 const READ_CHUNK: usize = 4096;
+
+/// Largest greeting text kept in the record, in bytes (the session's limits bound what is read).
+pub const MAX_GREETING: usize = 4096;
 
 /// How driving the session ended.
 #[derive(Debug)]
@@ -41,6 +44,11 @@ pub struct DriveResult {
     pub io_error: Option<String>,
     /// A timeout was caused by the endpoint deadline rather than the phase's own limit.
     pub by_deadline: bool,
+    /// When the session decoded the greeting (`None`: it never did, or it was fed before).
+    pub greeting_at: Option<Instant>,
+    /// The greeting as received: exactly its bytes once decoded, else every byte read before
+    /// the session ended (bounded by the session's reply size limit).
+    pub greeting: Vec<u8>,
 }
 
 /// A session configuration for the scanner.
@@ -52,8 +60,48 @@ pub fn session_config(ehlo_name: &str, injection: bool) -> SessionConfig {
     cfg
 }
 
-/// Drives `session` over `stream` until it hands over to TLS or ends. Every phase (from a
-/// command sent to its complete reply) has `read_timeout`, capped by `deadline`.
+/// Bytes read before the greeting was decoded, and when it was.
+struct GreetingWatch {
+    at: Option<Instant>,
+    bytes: Vec<u8>,
+    cap: usize,
+}
+
+impl GreetingWatch {
+    fn new(session: &ClientSession) -> GreetingWatch {
+        GreetingWatch {
+            at: session.transcript().banner.as_ref().map(|_| Instant::now()),
+            bytes: Vec::new(),
+            cap: session.config().limits.reply_bytes,
+        }
+    }
+
+    fn read(&mut self, bytes: &[u8]) {
+        if self.at.is_none() {
+            let room = self.cap.saturating_sub(self.bytes.len()).min(bytes.len());
+            self.bytes
+                .extend_from_slice(bytes.get(..room).unwrap_or_default());
+        }
+    }
+
+    /// After a poll: notes the moment the session decoded the greeting, and keeps exactly
+    /// its bytes (smtp-codec's decoder says how many there were).
+    fn polled(&mut self, session: &ClientSession) {
+        if self.at.is_none() && session.transcript().banner.is_some() {
+            self.at = Some(Instant::now());
+            if let Ok(Some((_, used))) =
+                smtp_codec::decode_reply(&self.bytes, &session.config().limits)
+            {
+                self.bytes.truncate(used);
+            }
+        }
+    }
+}
+
+/// Drives `session` over `stream` until it hands over to TLS or ends: from the greeting (a
+/// fresh session) or from wherever the session is (one fed bytes already). Every phase (from a
+/// command sent to its complete reply, or the greeting) has `read_timeout`, capped by
+/// `deadline`.
 pub async fn drive<S>(
     stream: &mut S,
     session: &mut ClientSession,
@@ -66,6 +114,7 @@ where
     let mut buf = vec![0u8; READ_CHUNK];
     let mut io_error = None;
     let mut by_deadline = false;
+    let mut greeting = GreetingWatch::new(session);
     let phase_end = || {
         let t = later(Instant::now(), read_timeout);
         if t >= deadline {
@@ -75,8 +124,10 @@ where
         }
     };
     let (mut until, mut until_is_deadline) = phase_end();
-    loop {
-        match session.poll() {
+    let end = loop {
+        let step = session.poll();
+        greeting.polled(session);
+        match step {
             Step::Send(bytes) => {
                 (until, until_is_deadline) = phase_end();
                 match tokio::time::timeout_at(until.into(), stream.write_all(&bytes)).await {
@@ -94,7 +145,11 @@ where
             Step::NeedMore => {
                 match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
                     Ok(Ok(0)) => session.feed_eof(),
-                    Ok(Ok(n)) => session.feed(buf.get(..n).unwrap_or_default()),
+                    Ok(Ok(n)) => {
+                        let got = buf.get(..n).unwrap_or_default();
+                        greeting.read(got);
+                        session.feed(got);
+                    }
                     Ok(Err(e)) => {
                         io_error = Some(e.to_string());
                         session.feed_eof();
@@ -105,30 +160,86 @@ where
                     }
                 }
             }
-            Step::ReadyForTls(h) => {
-                return DriveResult {
-                    end: Driven::Ready(h),
-                    io_error,
-                    by_deadline,
-                }
-            }
-            Step::Done(o) => {
-                return DriveResult {
-                    end: Driven::Done(o),
-                    io_error,
-                    by_deadline,
-                }
-            }
+            Step::ReadyForTls(h) => break Driven::Ready(h),
+            Step::Done(o) => break Driven::Done(o),
             // `Step` is non-exhaustive; a future step this driver does not know ends the session.
             _ => {
-                return DriveResult {
-                    end: Driven::Done(Outcome::NoGreeting),
-                    io_error: Some("unknown session step".to_owned()),
-                    by_deadline,
-                }
+                io_error = Some("unknown session step".to_owned());
+                break Driven::Done(Outcome::NoGreeting);
             }
         }
+    };
+    DriveResult {
+        end,
+        io_error,
+        by_deadline,
+        greeting_at: greeting.at,
+        greeting: greeting.bytes,
     }
+}
+
+/// The greeting as a record section: `bytes` as received (see [`DriveResult::greeting`]),
+/// its text bounded to [`MAX_GREETING`] bytes; `None` when nothing was received.
+///
+/// A greeting the session decoded is complete and has its code. One it could not decode
+/// (not SMTP) keeps the three digits it starts with, if any, and is complete when its line
+/// ended; one cut by a timeout or the peer closing is incomplete and has no code.
+pub fn banner(bytes: &[u8], t: &Transcript, o: Option<&Outcome>) -> Option<Banner> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let text = lossy_bounded(bytes, MAX_GREETING);
+    let (code, complete) = match (&t.banner, o) {
+        (Some(b), _) => (Some(b.code().get()), true),
+        (None, Some(Outcome::NotSmtp { .. })) => (
+            bytes
+                .get(..3)
+                .filter(|d| d.iter().all(u8::is_ascii_digit))
+                .map(|d| d.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'))),
+            bytes.contains(&b'\n'),
+        ),
+        (None, _) => (None, false),
+    };
+    Some(Banner {
+        code,
+        text,
+        complete,
+    })
+}
+
+/// Largest reply to QUIT read, in bytes.
+const MAX_QUIT_REPLY: usize = 1024;
+
+/// Waits, at most `limit`, for one reply (framed by smtp-codec's decoder, at most 1 KiB) and
+/// ignores it: the answer to a QUIT the session sent.
+pub async fn await_reply<S: AsyncRead + Unpin>(stream: &mut S, limit: Duration) {
+    let limits = smtp_codec::Limits {
+        reply_bytes: MAX_QUIT_REPLY,
+        ..smtp_codec::Limits::default()
+    };
+    let _ = tokio::time::timeout(limit, async {
+        let mut bytes = Vec::new();
+        let mut chunk = [0u8; 256];
+        while let Ok(n @ 1..) = stream.read(&mut chunk).await {
+            bytes.extend_from_slice(chunk.get(..n).unwrap_or_default());
+            if !matches!(smtp_codec::decode_reply(&bytes, &limits), Ok(None)) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+/// Sends QUIT and waits for (and ignores) its reply, at most `limit` in all, then shuts the
+/// stream down: the polite end of a session smtp-codec's session ended without one (a 421).
+pub async fn quit<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, limit: Duration) {
+    let _ = tokio::time::timeout(limit, async {
+        if stream.write_all(b"QUIT\r\n").await.is_ok() {
+            await_reply(stream, limit).await;
+        }
+        let _ = stream.shutdown().await;
+    })
+    .await;
 }
 
 /// The EHLO exchange as a record section, when EHLO (or HELO) got an answer.
@@ -179,8 +290,11 @@ pub enum SessionVerdict {
     /// STARTTLS could not be used, a finding rather than an error: the STARTTLS section and
     /// the finding to record.
     NoTls(StarttlsInfo, Finding),
-    /// 421 after the greeting: retry later.
+    /// 421 (to the greeting or after it): retry later.
     Busy(ScanError),
+    /// The greeting refuses service (or has a code no greeting can have): the server answered,
+    /// so the attempt is over, but the endpoint failed.
+    Refused(ScanError),
     /// The session failed.
     Error(ScanError),
 }
@@ -206,8 +320,112 @@ fn phase_name(p: SmtpPhase) -> &'static str {
     }
 }
 
+/// A session that ended at the greeting: the errors of the `banner` phase.
+fn greeting_verdict(
+    o: &Outcome,
+    io_error: Option<&str>,
+    by_deadline: bool,
+) -> Option<SessionVerdict> {
+    let banner = |kind, message: String| ScanError::new(kind, Phase::Banner, message);
+    let closed = |partial: bool| {
+        banner(
+            ErrorKind::SmtpProtocol,
+            if partial {
+                "connection closed in the middle of the greeting".to_owned()
+            } else {
+                "connection closed without a greeting".to_owned()
+            },
+        )
+    };
+    Some(match o {
+        Outcome::Timeout {
+            phase: SmtpPhase::Greeting,
+            ..
+        } => SessionVerdict::Error(if by_deadline {
+            ScanError::new(
+                ErrorKind::Timeout,
+                Phase::Endpoint,
+                "endpoint deadline reached during reading the greeting",
+            )
+        } else {
+            banner(
+                ErrorKind::Timeout,
+                "reading the greeting timed out".to_owned(),
+            )
+        }),
+        Outcome::NoGreeting => SessionVerdict::Error(match io_error {
+            Some(e) => banner(ErrorKind::Io, e.to_owned()),
+            None => closed(false),
+        }),
+        Outcome::ConnectionClosed {
+            phase: SmtpPhase::Greeting,
+            ..
+        } => SessionVerdict::Error(match io_error {
+            Some(e) => banner(ErrorKind::Io, e.to_owned()),
+            None => closed(true),
+        }),
+        Outcome::Busy {
+            phase: SmtpPhase::Greeting,
+            ..
+        } => SessionVerdict::Busy(banner(
+            ErrorKind::Busy421,
+            "server busy: 421 greeting".to_owned(),
+        )),
+        Outcome::GreetingRejected { reply }
+        | Outcome::UnexpectedReply {
+            phase: SmtpPhase::Greeting,
+            reply,
+        } => {
+            let c = reply.code().get();
+            // By code class: 4xx is a temporary failure, 5xx a refusal; any other class (3xx
+            // such as 354) is no greeting a server should send.
+            let (kind, what) = match c / 100 {
+                4 => (
+                    ErrorKind::GreetingTemporary,
+                    "a temporary failure, try again later",
+                ),
+                5 => (ErrorKind::GreetingRejected, "the server refuses service"),
+                _ => (
+                    ErrorKind::GreetingUnexpected,
+                    "not a code a greeting can have",
+                ),
+            };
+            SessionVerdict::Refused(banner(kind, format!("greeting with code {c}: {what}")))
+        }
+        Outcome::NotSmtp { kind, error, .. } => SessionVerdict::Error(match error {
+            // A greeting without a reply code (or with one outside 2xx-5xx, such as 150) is of
+            // no class: its own cause, not a protocol error.
+            ReplyError::NoCode => banner(
+                ErrorKind::GreetingUnexpected,
+                "greeting does not start with a 3-digit reply code".to_owned(),
+            ),
+            ReplyError::InvalidCode(d) => banner(
+                ErrorKind::GreetingUnexpected,
+                format!(
+                    "greeting with code {}: not a code a greeting can have",
+                    String::from_utf8_lossy(d)
+                ),
+            ),
+            ReplyError::LineTooLong { .. }
+            | ReplyError::TooManyLines { .. }
+            | ReplyError::TooLarge { .. } => banner(
+                ErrorKind::SmtpProtocol,
+                format!("greeting longer than the session's limits: {error}"),
+            ),
+            _ => banner(
+                ErrorKind::SmtpProtocol,
+                format!("not an SMTP greeting ({kind:?}): {error}"),
+            ),
+        }),
+        _ => return None,
+    })
+}
+
 /// Classifies the end of a plaintext session (anything but the hand-over to TLS).
 pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> SessionVerdict {
+    if let Some(v) = greeting_verdict(o, io_error, by_deadline) {
+        return v;
+    }
     let starttls = |outcome, reply: Option<String>| StarttlsInfo {
         mode: TlsMode::Starttls,
         outcome,
@@ -306,24 +524,6 @@ pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> Sessio
                 ),
             ),
         }),
-        Outcome::NoGreeting => SessionVerdict::Error(ScanError::new(
-            ErrorKind::SmtpProtocol,
-            Phase::Banner,
-            io_error.map_or_else(
-                || "connection closed without a greeting".to_owned(),
-                |e| format!("connection error before the greeting: {e}"),
-            ),
-        )),
-        Outcome::GreetingRejected { reply } => SessionVerdict::Error(ScanError::new(
-            ErrorKind::GreetingRejected,
-            Phase::Banner,
-            format!("greeting refuses service: {}", reply_text(reply)),
-        )),
-        Outcome::NotSmtp { kind, error, .. } => SessionVerdict::Error(ScanError::new(
-            ErrorKind::SmtpProtocol,
-            Phase::Banner,
-            format!("not an SMTP greeting ({kind:?}): {error}"),
-        )),
         Outcome::ProtocolError { phase, error } => SessionVerdict::Error(ScanError::new(
             ErrorKind::SmtpProtocol,
             phase_of(*phase),
@@ -371,19 +571,24 @@ pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> Sessio
 pub fn reply_text(r: &smtp_codec::Reply<'_>) -> String {
     let text = r.text_lossy().replace('\n', " ");
     let mut s = format!("{} {}", r.code().get(), text);
-    if s.len() > 512 {
-        let mut cut = 512;
+    truncate_on_char(&mut s, 512);
+    s.trim_end().to_owned()
+}
+
+/// Cuts `s` to at most `max` bytes, on a character boundary.
+pub fn truncate_on_char(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut cut = max;
         while !s.is_char_boundary(cut) {
             cut -= 1;
         }
         s.truncate(cut);
     }
-    s.trim_end().to_owned()
 }
 
-/// Lossy text of plaintext bytes, bounded to 1024 bytes.
-pub fn lossy_bounded(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes.get(..bytes.len().min(1024)).unwrap_or_default()).into_owned()
+/// Lossy text of the first `max` bytes of `bytes`.
+pub fn lossy_bounded(bytes: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(bytes.get(..bytes.len().min(max)).unwrap_or_default()).into_owned()
 }
 
 #[cfg(test)]
@@ -470,7 +675,7 @@ mod tests {
                 }
                 match &r.end {
                     Driven::Ready(h) => {
-                        assert!(lossy_bounded(h.plaintext_after_starttls.as_deref().unwrap_or_default()).len() <= 4096);
+                        assert!(lossy_bounded(h.plaintext_after_starttls.as_deref().unwrap_or_default(), 1024).len() <= 4096);
                         assert!(reply_text(&h.starttls_reply).len() <= 512);
                     }
                     Driven::Done(o) => match verdict(o, r.io_error.as_deref(), r.by_deadline) {
@@ -478,10 +683,22 @@ mod tests {
                             assert!(!f.id.is_empty());
                             assert!(info.reply.map_or(0, |t| t.len()) <= 512);
                         }
-                        SessionVerdict::Busy(e) | SessionVerdict::Error(e) => {
+                        SessionVerdict::Busy(e) | SessionVerdict::Error(e) | SessionVerdict::Refused(e) => {
                             assert!(!e.message.is_empty());
                         }
                     },
+                }
+                let b = banner(&r.greeting, s.transcript(), match &r.end {
+                    Driven::Done(o) => Some(o),
+                    Driven::Ready(_) => None,
+                });
+                assert_eq!(b.is_some(), !bytes.is_empty());
+                if let Some(b) = b {
+                    assert!(b.text.len() <= MAX_GREETING * 3);
+                    assert!(bytes.starts_with(&r.greeting));
+                    // Complete means a line ended; an incomplete greeting has no code.
+                    assert!(!b.complete || b.text.contains('\n'));
+                    assert!(b.complete || b.code.is_none());
                 }
             });
         }
@@ -494,6 +711,159 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(reply_text(&r).len(), 512);
-        assert_eq!(lossy_bounded(&[b'a'; 5000]).len(), 1024);
+        assert_eq!(lossy_bounded(&[b'a'; 5000], 1024).len(), 1024);
+        let mut s = "aé".repeat(10);
+        truncate_on_char(&mut s, 4);
+        assert_eq!(s, "aéa");
+    }
+
+    /// Drives a fresh session against `server_bytes` (then EOF or silence); returns the result,
+    /// the session and the record's banner.
+    async fn greet(
+        server_bytes: &[u8],
+        close: bool,
+    ) -> (DriveResult, ClientSession, Option<Banner>) {
+        let (mut client, mut server) = tokio::io::duplex(1 << 17);
+        server.write_all(server_bytes).await.unwrap();
+        let keep = if close {
+            drop(server);
+            None
+        } else {
+            Some(server)
+        };
+        let mut s = ClientSession::new(session_config("scanner.test", false));
+        let deadline = later(Instant::now(), Duration::from_secs(5));
+        let r = drive(&mut client, &mut s, Duration::from_millis(300), deadline).await;
+        drop(keep);
+        let o = match &r.end {
+            Driven::Done(o) => Some(o.clone()),
+            Driven::Ready(_) => None,
+        };
+        let b = banner(&r.greeting, s.transcript(), o.as_ref());
+        (r, s, b)
+    }
+
+    fn error_of(r: &DriveResult) -> (ErrorKind, Phase, String) {
+        let Driven::Done(o) = &r.end else {
+            panic!("{r:?}")
+        };
+        match verdict(o, r.io_error.as_deref(), r.by_deadline) {
+            SessionVerdict::Busy(e) | SessionVerdict::Error(e) | SessionVerdict::Refused(e) => {
+                (e.kind, e.phase, e.message)
+            }
+            SessionVerdict::NoTls(i, _) => panic!("{i:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_greeting_goes_through_the_session_and_keeps_its_exact_bytes() {
+        // Bare LF, a code without text and a multi-line greeting: the record keeps the bytes as
+        // sent, not the decoder's reading of them; what follows the greeting is not part of it.
+        let (r, s, b) = greet(b"220-first\n220\r\n250-not yet\r\n", true).await;
+        let b = b.unwrap();
+        assert_eq!(b.text, "220-first\n220\r\n");
+        assert_eq!((b.code, b.complete), (Some(220), true));
+        assert!(r.greeting_at.is_some());
+        assert_eq!(s.transcript().banner.as_ref().unwrap().lines().len(), 2);
+        // The session went on to EHLO, whose reply was cut by the close.
+        assert_eq!(error_of(&r).1, Phase::Ehlo);
+    }
+
+    #[tokio::test]
+    async fn greetings_are_classified_by_the_session() {
+        let (r, _, b) = greet(b"554 5.7.1 no SMTP service here\r\n", false).await;
+        let (kind, phase, msg) = error_of(&r);
+        assert_eq!((kind, phase), (ErrorKind::GreetingRejected, Phase::Banner));
+        assert_eq!(msg, "greeting with code 554: the server refuses service");
+        assert_eq!(b.unwrap().code, Some(554));
+        let Driven::Done(o) = &r.end else { panic!() };
+        assert!(matches!(
+            verdict(o, None, false),
+            SessionVerdict::Refused(_)
+        ));
+
+        let (r, _, _) = greet(b"450 4.3.2 later\r\n", false).await;
+        assert_eq!(error_of(&r).0, ErrorKind::GreetingTemporary);
+        let (r, _, b) = greet(b"354 go ahead\r\n", false).await;
+        assert_eq!(
+            error_of(&r).2,
+            "greeting with code 354: not a code a greeting can have"
+        );
+        assert_eq!(b.unwrap().code, Some(354));
+
+        let (r, _, b) = greet(b"150 preliminary\r\n", false).await;
+        let (kind, _, msg) = error_of(&r);
+        assert_eq!(kind, ErrorKind::GreetingUnexpected);
+        assert_eq!(
+            msg,
+            "greeting with code 150: not a code a greeting can have"
+        );
+        let b = b.unwrap();
+        assert_eq!((b.code, b.complete), (Some(150), true));
+
+        let (r, _, b) = greet(b"SSH-2.0-OpenSSH_9.6\r\n", false).await;
+        assert_eq!(error_of(&r).0, ErrorKind::GreetingUnexpected);
+        assert_eq!(b.unwrap().code, None);
+
+        let (r, _, _) = greet(b"421 busy\r\n", false).await;
+        let Driven::Done(o) = &r.end else { panic!() };
+        let SessionVerdict::Busy(e) = verdict(o, None, false) else {
+            panic!("{o:?}")
+        };
+        assert_eq!((e.kind, e.phase), (ErrorKind::Busy421, Phase::Banner));
+        assert_eq!(e.message, "server busy: 421 greeting");
+
+        let mut long = b"220 ".to_vec();
+        long.extend_from_slice(&[b'x'; 5000]);
+        let (r, _, b) = greet(&long, false).await;
+        let (kind, phase, msg) = error_of(&r);
+        assert_eq!((kind, phase), (ErrorKind::SmtpProtocol, Phase::Banner));
+        assert!(msg.starts_with("greeting longer than"), "{msg}");
+        assert!(b.unwrap().text.len() <= MAX_GREETING);
+    }
+
+    #[tokio::test]
+    async fn a_cut_or_missing_greeting_is_incomplete_or_absent() {
+        let (r, _, b) = greet(b"220-a\r\n", false).await;
+        let (kind, phase, msg) = error_of(&r);
+        assert_eq!((kind, phase), (ErrorKind::Timeout, Phase::Banner));
+        assert_eq!(msg, "reading the greeting timed out");
+        let b = b.unwrap();
+        assert_eq!(
+            (b.code, b.complete, b.text.as_str()),
+            (None, false, "220-a\r\n")
+        );
+        assert!(r.greeting_at.is_none());
+
+        let (r, _, b) = greet(b"220-a\r\n", true).await;
+        assert_eq!(
+            error_of(&r).2,
+            "connection closed in the middle of the greeting"
+        );
+        assert!(!b.unwrap().complete);
+        let (r, _, b) = greet(b"", true).await;
+        assert_eq!(error_of(&r).2, "connection closed without a greeting");
+        assert!(b.is_none());
+    }
+
+    #[tokio::test]
+    async fn quit_waits_for_the_reply_within_its_limit() {
+        let (mut client, mut server) = tokio::io::duplex(4096);
+        let srv = tokio::spawn(async move {
+            let mut buf = [0u8; 64];
+            let n = server.read(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"QUIT\r\n");
+            server.write_all(b"221 bye\r\n").await.unwrap();
+            server
+        });
+        let t = Instant::now();
+        quit(&mut client, Duration::from_secs(5)).await;
+        assert!(t.elapsed() < Duration::from_secs(2));
+        drop(srv.await.unwrap());
+        // A silent peer costs the limit, no more.
+        let (mut client, _server) = tokio::io::duplex(4096);
+        let t = Instant::now();
+        quit(&mut client, Duration::from_millis(200)).await;
+        assert!(t.elapsed() < Duration::from_secs(2));
     }
 }

@@ -205,7 +205,9 @@ impl<'a> Prober<'a> {
             Driven::Done(o) => Err(
                 match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
                     smtp::SessionVerdict::Busy(e) => (e.message, true),
-                    smtp::SessionVerdict::Error(e) => (e.message, false),
+                    smtp::SessionVerdict::Error(e) | smtp::SessionVerdict::Refused(e) => {
+                        (e.message, false)
+                    }
                     smtp::SessionVerdict::NoTls(s, _) => {
                         (format!("STARTTLS {:?}", s.outcome), false)
                     }

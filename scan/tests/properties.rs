@@ -4,7 +4,6 @@
 
 use std::net::IpAddr;
 
-use mxray_scan::pipeline::reply_end;
 use mxray_scan::resume::ResumeSet;
 use mxray_scan::targets::{parse_target, ParseOptions, TargetList};
 use mxray_schema::lines::{BoundedLines, Line};
@@ -105,17 +104,6 @@ proptest! {
     #[test]
     fn resume_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
         let _ = ResumeSet::read(&bytes[..], "fuzz");
-    }
-
-    #[test]
-    fn reply_end_is_within_bounds(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
-        if let Some((end, code)) = reply_end(&bytes) {
-            prop_assert!(end <= bytes.len());
-            prop_assert_eq!(bytes.get(end - 1), Some(&b'\n'));
-            if let Some(c) = code {
-                prop_assert!(c <= 999);
-            }
-        }
     }
 
     #[test]
