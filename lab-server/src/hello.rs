@@ -1,87 +1,10 @@
 //! The client's ClientHello, captured before rustls sees it: record reassembly, the facts the
 //! lab logs (versions, suites, SNI, groups, ALPN) and the JA3 and JA4 fingerprints.
 //!
-//! - JA3 (Salesforce): `md5("SSLVersion,Ciphers,Extensions,EllipticCurves,EcPointFormats")`,
-//!   decimal values joined by `-`, GREASE values removed, version = `legacy_version`.
-//! - JA4 (FoxIO, TCP): `t` + highest offered version (`13`, `12`, `11`, `10`, `s3`) + `d`/`i`
-//!   (SNI or not) + two-digit suite count + two-digit extension count + first and last character
-//!   of the first ALPN value (`00` if none), `_`, the first 12 hex digits of sha256 of the sorted
-//!   suites (4-hex, comma-joined), `_`, the first 12 hex digits of sha256 of the sorted
-//!   extensions without SNI and ALPN, then `_` and the signature algorithms in order. GREASE
-//!   values are ignored everywhere; empty lists hash to `000000000000`.
-
-use md5::Md5;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use tls_probe::hello::Extension;
 use tls_probe::{ClientHello, Suite, Version};
 
-/// Largest ClientHello message the lab reassembles (it fits one 16-bit record length).
-pub const MAX_HELLO: usize = 65_000;
-
-/// Result of looking at the first bytes the client sent after the `220` to STARTTLS.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HelloScan {
-    /// More bytes are needed.
-    NeedMore,
-    /// The ClientHello is complete: a single record holding the whole message (for
-    /// [`ClientHello::parse`]).
-    Complete(Vec<u8>),
-    /// Not a TLS handshake record (e.g. plaintext, or an SSLv2 hello), or beyond the limit.
-    NotTls(&'static str),
-}
-
-/// Reassembles the ClientHello from one or more handshake records at the start of `buf`.
-pub fn scan_hello(buf: &[u8]) -> HelloScan {
-    let mut frag: Vec<u8> = Vec::new();
-    let mut rest = buf;
-    let mut version = [3u8, 1u8];
-    loop {
-        let Some((header, body)) = rest.split_at_checked(5) else {
-            return HelloScan::NeedMore;
-        };
-        let (typ, v0, v1, l0, l1) = match header {
-            [t, a, b, c, d] => (*t, *a, *b, *c, *d),
-            _ => return HelloScan::NeedMore,
-        };
-        if typ != 22 {
-            return HelloScan::NotTls(if frag.is_empty() {
-                "first record is not a TLS handshake record"
-            } else {
-                "ClientHello interrupted by another record type"
-            });
-        }
-        if frag.is_empty() {
-            version = [v0, v1];
-        }
-        let len = usize::from(u16::from_be_bytes([l0, l1]));
-        let Some((fragment, after)) = body.split_at_checked(len) else {
-            return HelloScan::NeedMore;
-        };
-        if frag.len().saturating_add(len) > MAX_HELLO {
-            return HelloScan::NotTls("ClientHello larger than the lab's limit");
-        }
-        frag.extend_from_slice(fragment);
-        rest = after;
-        if let [_, a, b, c, ..] = frag.as_slice() {
-            let msg = usize::from(*a) << 16 | usize::from(*b) << 8 | usize::from(*c);
-            let total = msg.saturating_add(4);
-            if total > MAX_HELLO {
-                return HelloScan::NotTls("ClientHello larger than the lab's limit");
-            }
-            if frag.len() >= total {
-                frag.truncate(total);
-                let Ok(l) = u16::try_from(total) else {
-                    return HelloScan::NotTls("ClientHello larger than the lab's limit");
-                };
-                let mut record = vec![22, version[0], version[1]];
-                record.extend_from_slice(&l.to_be_bytes());
-                record.extend_from_slice(&frag);
-                return HelloScan::Complete(record);
-            }
-        }
-    }
-}
+pub use tls_probe::capture::{scan_hello, HelloScan, MAX_HELLO};
 
 /// What the lab logs about a ClientHello.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,9 +31,6 @@ pub struct HelloInfo {
     pub ja4: String,
 }
 
-/// GREASE values (RFC 8701): `0x?a?a` with equal bytes (tls-probe's, the workspace's one).
-pub use tls_probe::suites::is_grease;
-
 fn version_name(v: u16) -> String {
     Version::from_wire(v)
         .map(|v| v.name().to_owned())
@@ -123,142 +43,22 @@ fn suite_name(id: u16) -> String {
         .unwrap_or_else(|| tls_probe::code_point(id))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn sha12(items: &[u16]) -> String {
-    if items.is_empty() {
-        return "000000000000".to_owned();
-    }
-    let s: Vec<String> = items.iter().map(|v| format!("{v:04x}")).collect();
-    let mut h = hex(&Sha256::digest(s.join(",").as_bytes()));
-    h.truncate(12);
-    h
-}
-
-fn joined(items: &[u16]) -> String {
-    items
-        .iter()
-        .map(u16::to_string)
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// The facts and fingerprints of a parsed ClientHello.
+/// The facts and fingerprints of a parsed ClientHello, by name (tls-probe's
+/// [`describe`](tls_probe::capture::describe)).
 pub fn describe(ch: &ClientHello) -> HelloInfo {
-    let exts: &[Extension] = ch.extensions.as_deref().unwrap_or_default();
-    let mut sni = None;
-    let mut groups: Vec<u16> = Vec::new();
-    let mut formats: Vec<u8> = Vec::new();
-    let mut alpn: Vec<String> = Vec::new();
-    let mut sigalgs: Vec<u16> = Vec::new();
-    let mut supported: Vec<u16> = Vec::new();
-    for e in exts {
-        match e {
-            Extension::ServerName(n) => sni = Some(n.clone()),
-            Extension::SupportedGroups(g) => {
-                groups = g.iter().copied().filter(|v| !is_grease(*v)).collect()
-            }
-            Extension::EcPointFormats(f) => formats.clone_from(f),
-            Extension::Alpn(p) => {
-                alpn = p
-                    .iter()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .collect()
-            }
-            Extension::SignatureAlgorithms(s) => {
-                sigalgs = s.iter().copied().filter(|v| !is_grease(*v)).collect()
-            }
-            Extension::SupportedVersions(v) => {
-                supported = v.iter().copied().filter(|v| !is_grease(*v)).collect()
-            }
-            _ => {}
-        }
-    }
-    let ext_types: Vec<u16> = exts.iter().map(Extension::typ).collect();
-    let ext_ng: Vec<u16> = ext_types
-        .iter()
-        .copied()
-        .filter(|v| !is_grease(*v))
-        .collect();
-    let suites: Vec<u16> = ch
-        .cipher_suites
-        .iter()
-        .copied()
-        .filter(|v| !is_grease(*v))
-        .collect();
-
-    let ja3_string = format!(
-        "{},{},{},{},{}",
-        ch.legacy_version,
-        joined(&suites),
-        joined(&ext_ng),
-        joined(&groups),
-        formats
-            .iter()
-            .map(u8::to_string)
-            .collect::<Vec<_>>()
-            .join("-")
-    );
-    let ja3 = hex(&Md5::digest(ja3_string.as_bytes()));
-
-    let top = supported.iter().copied().max().unwrap_or(ch.legacy_version);
-    let v = match top {
-        0x0304 => "13",
-        0x0303 => "12",
-        0x0302 => "11",
-        0x0301 => "10",
-        0x0300 => "s3",
-        _ => "00",
-    };
-    let alpn_chars = match alpn.first().map(String::as_bytes) {
-        Some(p) if !p.is_empty() => {
-            let c = |b: Option<&u8>| match b {
-                Some(b) if b.is_ascii_alphanumeric() => char::from(*b),
-                _ => '9',
-            };
-            format!("{}{}", c(p.first()), c(p.last()))
-        }
-        _ => "00".to_owned(),
-    };
-    let mut sorted_suites = suites.clone();
-    sorted_suites.sort_unstable();
-    let mut sorted_exts: Vec<u16> = ext_ng
-        .iter()
-        .copied()
-        .filter(|t| *t != 0 && *t != 16)
-        .collect();
-    sorted_exts.sort_unstable();
-    let mut ext_part = sha12(&sorted_exts);
-    if !sigalgs.is_empty() {
-        let mut with_sig: Vec<String> = sorted_exts.iter().map(|v| format!("{v:04x}")).collect();
-        let sig: Vec<String> = sigalgs.iter().map(|v| format!("{v:04x}")).collect();
-        let input = format!("{}_{}", with_sig.join(","), sig.join(","));
-        with_sig.clear();
-        let mut h = hex(&Sha256::digest(input.as_bytes()));
-        h.truncate(12);
-        ext_part = h;
-    }
-    let ja4 = format!(
-        "t{v}{}{:02}{:02}{alpn_chars}_{}_{ext_part}",
-        if sni.is_some() { 'd' } else { 'i' },
-        suites.len().min(99),
-        ext_ng.len().min(99),
-        sha12(&sorted_suites),
-    );
-
-    let versions = if supported.is_empty() {
-        vec![version_name(ch.legacy_version)]
+    let f = tls_probe::capture::describe(ch);
+    let versions = if f.versions.is_empty() {
+        vec![version_name(f.legacy_version)]
     } else {
-        supported.iter().map(|v| version_name(*v)).collect()
+        f.versions.iter().map(|v| version_name(*v)).collect()
     };
     HelloInfo {
-        legacy_version: version_name(ch.legacy_version),
+        legacy_version: version_name(f.legacy_version),
         versions,
-        suites: suites.iter().map(|s| suite_name(*s)).collect(),
-        sni,
-        groups: groups
+        suites: f.suites.iter().map(|s| suite_name(*s)).collect(),
+        sni: f.sni,
+        groups: f
+            .groups
             .iter()
             .map(|g| {
                 tls_probe::hello::groups::name(*g)
@@ -266,11 +66,11 @@ pub fn describe(ch: &ClientHello) -> HelloInfo {
                     .unwrap_or_else(|| tls_probe::code_point(*g))
             })
             .collect(),
-        alpn,
-        extensions: ext_types,
-        ja3_string,
-        ja3,
-        ja4,
+        alpn: f.alpn,
+        extensions: f.extensions,
+        ja3_string: f.ja3_string,
+        ja3: f.ja3,
+        ja4: f.ja4,
     }
 }
 
@@ -318,95 +118,5 @@ mod tests {
             scan_hello(b"EHLO x\r\n"),
             HelloScan::NotTls("first record is not a TLS handshake record")
         );
-    }
-
-    /// A Chrome 143 ClientHello as published by a fingerprinting service (ja4 and ja4_ro,
-    /// ja3_text and ja3_hash): suites, extensions and signature algorithms in wire order.
-    #[test]
-    fn ja3_and_ja4_match_a_published_chrome_fingerprint() {
-        let suites = vec![
-            0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014,
-            0x009c, 0x009d, 0x002f, 0x0035,
-        ];
-        let raw = |typ: u16, data: &[u8]| Extension::Raw {
-            typ,
-            data: data.to_vec(),
-        };
-        let ch = ClientHello::new(0x0303, suites)
-            .with(Extension::PskKeyExchangeModes(vec![1]))
-            .with(Extension::KeyShare(vec![
-                tls_probe::hello::KeyShareEntry::x25519(),
-            ]))
-            .with(Extension::Alpn(vec![b"h2".to_vec(), b"http/1.1".to_vec()]))
-            .with(raw(0xfe0d, &[0, 0, 1, 0, 1, 0x42, 0, 0, 0, 0]))
-            .with(Extension::ExtendedMasterSecret)
-            .with(raw(0x44cd, &[0, 3, 2, b'h', b'2']))
-            .with(Extension::ServerName("tls.browserleaks.com".into()))
-            .with(Extension::EcPointFormats(vec![0]))
-            .with(Extension::SupportedGroups(vec![4588, 29, 23, 24]))
-            .with(Extension::SupportedVersions(vec![0x0304, 0x0303]))
-            .with(Extension::RenegotiationInfo(vec![]))
-            .with(Extension::SessionTicket(vec![]))
-            .with(raw(0x0012, &[]))
-            .with(Extension::StatusRequest)
-            .with(Extension::SignatureAlgorithms(vec![
-                0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601,
-            ]))
-            .with(raw(0x001b, &[2, 0, 2]));
-        let parsed = ClientHello::parse(&ch.to_bytes().unwrap()).unwrap();
-        let info = describe(&parsed);
-        assert_eq!(
-            info.ja3_string,
-            "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,\
-             45-51-16-65037-23-17613-0-11-10-43-65281-35-18-5-13-27,4588-29-23-24,0"
-        );
-        assert_eq!(info.ja3, "98487aa16281980e7d1120d399efb6a4");
-        assert_eq!(info.ja4, "t13d1516h2_8daaf6152771_d8a2da3f94cd");
-    }
-
-    #[test]
-    fn grease_is_recognised() {
-        assert!(is_grease(0x0a0a));
-        assert!(is_grease(0xfafa));
-        assert!(!is_grease(0x0a1a));
-        assert!(!is_grease(0x1301));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn scan_never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
-            if let HelloScan::Complete(r) = scan_hello(&bytes) {
-                if let Ok(ch) = ClientHello::parse(&r) {
-                    let _ = describe(&ch);
-                }
-            }
-        }
-
-        #[test]
-        fn any_record_split_reassembles(
-            suites in proptest::collection::vec(proptest::prelude::any::<u16>(), 1..40),
-            sni in "[a-z]{1,20}\\.test",
-            cuts in proptest::collection::vec(1usize..50, 0..6),
-        ) {
-            let ch = ClientHello::new(0x0303, suites)
-                .with(Extension::ServerName(sni.clone()));
-            let rec = ch.to_bytes().unwrap();
-            let mut body = &rec[5..];
-            let mut split = Vec::new();
-            for c in cuts {
-                if body.len() <= c { break; }
-                let (a, b) = body.split_at(c);
-                split.extend_from_slice(&[22, 3, 1, 0, u8::try_from(a.len()).unwrap()]);
-                split.extend_from_slice(a);
-                body = b;
-            }
-            split.extend_from_slice(&[22, 3, 1]);
-            split.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
-            split.extend_from_slice(body);
-            let HelloScan::Complete(whole) = scan_hello(&split) else { panic!("incomplete") };
-            let back = ClientHello::parse(&whole).unwrap();
-            proptest::prop_assert_eq!(&back.cipher_suites, &ch.cipher_suites);
-            proptest::prop_assert_eq!(describe(&back).sni, Some(sni));
-        }
     }
 }

@@ -152,10 +152,6 @@ impl Shared {
     }
 }
 
-fn unix_ms() -> u64 {
-    mxray_schema::record::unix_ms_now()
-}
-
 /// Accepts connections on `listener` forever.
 pub async fn serve(listener: TcpListener, cfg: Arc<SessionConfig>, shared: Arc<Shared>) {
     loop {
@@ -189,7 +185,7 @@ async fn handle(
         profile: Some(cfg.profile),
         server: local.map(|a| a.to_string()).unwrap_or_default(),
         client: peer.to_string(),
-        started_unix_ms: unix_ms(),
+        started_unix_ms: mxray_schema::record::unix_ms_now(),
         ..SessionRecord::default()
     };
     rec.profile_rule = Some(cfg.rule.to_owned());

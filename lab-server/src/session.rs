@@ -440,7 +440,7 @@ fn finish_message(
     };
     mail.data_size = Some(body.size);
     let digest = sha2::Digest::finalize(body.hasher);
-    mail.data_sha256 = Some(digest.iter().map(|x| format!("{x:02x}")).collect());
+    mail.data_sha256 = Some(tls_probe::hex(&digest));
     mail.message_id = message_id(&body.head);
     mail.accepted = true;
     mail.tls = tls;
@@ -884,10 +884,7 @@ mod tests {
 
     fn sha256_hex(b: &[u8]) -> String {
         use sha2::Digest;
-        sha2::Sha256::digest(b)
-            .iter()
-            .map(|x| format!("{x:02x}"))
-            .collect()
+        tls_probe::hex(&sha2::Sha256::digest(b))
     }
 
     /// Runs one plaintext session of the `no-starttls` profile fed `client` at once; returns

@@ -5,6 +5,7 @@
 //! - [`record`] and [`flight`]: reassembly of records and handshake messages, and a parser of the
 //!   server's first flight (ServerHello/HRR, Certificate, ServerKeyExchange, CertificateRequest,
 //!   ServerHelloDone, Alert, SSLv2 SERVER-HELLO), tolerant of any split, with explicit limits;
+//! - [`capture`]: a client's ClientHello as a server sees it: reassembly, JA3 and JA4;
 //! - [`suites`]: cipher-suite classification from `tls-parser`'s IANA table;
 //! - [`plan`]: sans-IO probe plans (versions, suites by the removal loop, groups, DH sizes,
 //!   signature algorithms, features, fingerprints) and weakness findings;
@@ -43,6 +44,7 @@
 
 extern crate alloc;
 
+pub mod capture;
 #[cfg(feature = "std")]
 pub mod driver;
 pub mod error;
@@ -72,4 +74,23 @@ pub use version::Version;
 /// ```
 pub fn code_point(v: u16) -> alloc::string::String {
     alloc::format!("0x{v:04X}")
+}
+
+/// Bytes as lowercase hex, the spelling of digests in fingerprints (JA3, JA4, JA3S, JA4S) and
+/// of the lab's hashes.
+///
+/// ```
+/// assert_eq!(tls_probe::hex(&[0x00, 0xab, 0x7f]), "00ab7f");
+/// ```
+pub fn hex(bytes: &[u8]) -> alloc::string::String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = alloc::string::String::with_capacity(bytes.len().saturating_mul(2));
+    for b in bytes {
+        for nibble in [b >> 4, b & 0x0f] {
+            s.push(char::from(
+                DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
+    }
+    s
 }

@@ -26,6 +26,45 @@ pub const fn is_signalling(id: u16) -> bool {
     id == 0x0000 || id == SCSV_RENEGOTIATION || id == SCSV_FALLBACK || is_grease(id)
 }
 
+/// The key exchange class of a suite ([`Suite::kx_class`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KxClass {
+    /// Static RSA key transport.
+    Rsa,
+    /// Ephemeral finite-field Diffie-Hellman.
+    Dhe,
+    /// Ephemeral elliptic-curve Diffie-Hellman.
+    Ecdhe,
+    /// Anonymous (unauthenticated) finite-field Diffie-Hellman.
+    DhAnon,
+    /// Anonymous (unauthenticated) elliptic-curve Diffie-Hellman.
+    EcdhAnon,
+    /// A TLS 1.3 suite (the key exchange is negotiated apart).
+    Tls13,
+    /// Pre-shared keys or SRP.
+    Psk,
+    /// Anything else (static DH/ECDH, Kerberos, GOST, ECCPWD, ...).
+    Other,
+}
+
+impl KxClass {
+    /// The name in mxray's record (`rsa`, `dhe`, `ecdhe`, `dh_anon`, `ecdh_anon`, `tls13`,
+    /// `psk`, `other`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KxClass::Rsa => "rsa",
+            KxClass::Dhe => "dhe",
+            KxClass::Ecdhe => "ecdhe",
+            KxClass::DhAnon => "dh_anon",
+            KxClass::EcdhAnon => "ecdh_anon",
+            KxClass::Tls13 => "tls13",
+            KxClass::Psk => "psk",
+            KxClass::Other => "other",
+        }
+    }
+}
+
 /// Properties derived from a suite's registry entry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -96,6 +135,41 @@ impl Suite {
                 !self.flags.tls13 && !self.flags.tls12_only
             }
             Version::Ssl2 => false,
+        }
+    }
+
+    /// How the suite exchanges keys, from `tls-parser`'s key exchange and authentication
+    /// fields (one rule for the workspace: the record's `kx` is [`KxClass::as_str`] of it).
+    ///
+    /// ```
+    /// use tls_probe::suites::{KxClass, Suite};
+    /// let kx = |id| Suite::from_id(id).map(|s| s.kx_class());
+    /// assert_eq!(kx(0xc02f), Some(KxClass::Ecdhe));
+    /// assert_eq!(kx(0x0034), Some(KxClass::DhAnon));
+    /// assert_eq!(kx(0x1301).map(KxClass::as_str), Some("tls13"));
+    /// ```
+    pub fn kx_class(&self) -> KxClass {
+        let i = self.info;
+        let psk = matches!(i.kx, TlsCipherKx::Psk | TlsCipherKx::Srp)
+            || matches!(
+                i.au,
+                TlsCipherAu::Psk | TlsCipherAu::Srp | TlsCipherAu::Srp_Dss | TlsCipherAu::Srp_Rsa
+            );
+        if self.flags.tls13 {
+            KxClass::Tls13
+        } else if self.flags.anonymous && self.is_ecdhe() {
+            KxClass::EcdhAnon
+        } else if self.flags.anonymous {
+            KxClass::DhAnon
+        } else if psk {
+            KxClass::Psk
+        } else {
+            match i.kx {
+                TlsCipherKx::Ecdhe => KxClass::Ecdhe,
+                TlsCipherKx::Dhe => KxClass::Dhe,
+                TlsCipherKx::Rsa => KxClass::Rsa,
+                _ => KxClass::Other,
+            }
         }
     }
 
@@ -297,5 +371,39 @@ mod tests {
         assert!(pos(0xcca8) > pos(0xc02f));
         assert!(pos(0x008c) > pos(0xcca8)); // PSK_WITH_AES_128_CBC_SHA
         assert!(is_grease(0x1a1a) && !is_grease(0x1a2a));
+    }
+
+    /// The class from tls-parser's fields agrees, for every suite of the registry, with the
+    /// rule by IANA name the record was first written with (kept here as the oracle).
+    #[test]
+    fn kx_class_agrees_with_the_iana_names() {
+        fn by_name(s: &Suite) -> &'static str {
+            let (f, name) = (s.flags, s.name());
+            if f.tls13 {
+                "tls13"
+            } else if f.anonymous && name.contains("ECDH_anon") {
+                "ecdh_anon"
+            } else if f.anonymous {
+                "dh_anon"
+            } else if name.contains("PSK") || name.contains("SRP") {
+                "psk"
+            } else if name.starts_with("TLS_ECDHE_") {
+                "ecdhe"
+            } else if name.starts_with("TLS_DHE_") {
+                "dhe"
+            } else if name.starts_with("TLS_RSA_") {
+                "rsa"
+            } else {
+                "other"
+            }
+        }
+        let mut n = 0;
+        for id in 0..=u16::MAX {
+            if let Some(s) = Suite::from_id(id) {
+                assert_eq!(s.kx_class().as_str(), by_name(&s), "{}", s.name());
+                n += 1;
+            }
+        }
+        assert!(n > 300, "{n} suites");
     }
 }

@@ -35,10 +35,6 @@ pub struct Fingerprints {
     pub ja4s: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The JA3S string and hash of a ServerHello.
 pub fn ja3s(sh: &ServerHelloInfo) -> (String, String) {
     let exts: Vec<String> = sh.extensions.iter().map(|(t, _)| format!("{t}")).collect();
@@ -49,7 +45,7 @@ pub fn ja3s(sh: &ServerHelloInfo) -> (String, String) {
         exts.join("-")
     );
     let digest = Md5::digest(s.as_bytes());
-    let h = hex(&digest);
+    let h = crate::hex(&digest);
     (s, h)
 }
 
@@ -89,7 +85,7 @@ pub fn ja4s(sh: &ServerHelloInfo) -> String {
             .map(|(t, _)| format!("{t:04x}"))
             .collect();
         let digest = Sha256::digest(list.join(",").as_bytes());
-        hex(digest.get(..6).unwrap_or(&[]))
+        crate::hex(digest.get(..6).unwrap_or(&[]))
     };
     format!(
         "t{version}{count:02}{alpn}_{:04x}_{ext_hash}",
