@@ -689,23 +689,7 @@ pub fn suite_info(id: u16) -> SuiteInfo {
     };
     let f = s.flags;
     let name = s.name();
-    let kx = if f.tls13 {
-        "tls13"
-    } else if f.anonymous && name.contains("ECDH_anon") {
-        "ecdh_anon"
-    } else if f.anonymous {
-        "dh_anon"
-    } else if name.contains("PSK") || name.contains("SRP") {
-        "psk"
-    } else if name.starts_with("TLS_ECDHE_") {
-        "ecdhe"
-    } else if name.starts_with("TLS_DHE_") {
-        "dhe"
-    } else if name.starts_with("TLS_RSA_") {
-        "rsa"
-    } else {
-        "other"
-    };
+    let kx = s.kx_class().as_str();
     let mut classes = Vec::new();
     for (on, class) in [
         (f.null_cipher, "null"),
