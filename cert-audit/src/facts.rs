@@ -30,6 +30,20 @@ pub enum KeyAlgorithm {
     Other,
 }
 
+impl KeyAlgorithm {
+    /// The snake_case name (the serde form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rsa => "rsa",
+            Self::Ec => "ec",
+            Self::Ed25519 => "ed25519",
+            Self::Ed448 => "ed448",
+            Self::Dsa => "dsa",
+            Self::Other => "other",
+        }
+    }
+}
+
 /// The subject public key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -32,6 +32,18 @@ pub enum NameMatch {
     NotChecked,
 }
 
+impl NameMatch {
+    /// The snake_case name (the serde form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MxHost => "mx_host",
+            Self::MailDomain => "mail_domain",
+            Self::Mismatch => "mismatch",
+            Self::NotChecked => "not_checked",
+        }
+    }
+}
+
 /// The name check of the leaf, with the names found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

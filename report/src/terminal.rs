@@ -169,18 +169,6 @@ fn version_colour(v: &str, supported: bool) -> Colour {
     }
 }
 
-/// The snake_case tag of a serde enum (a string, or an object's `class`).
-fn tag<T: serde::Serialize>(t: &T) -> String {
-    match serde_json::to_value(t) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Object(o)) => o
-            .get("class")
-            .and_then(|c| c.as_str())
-            .map_or_else(|| "?".to_owned(), str::to_owned),
-        _ => "?".to_owned(),
-    }
-}
-
 fn suite_line(out: &Out, s: &SuiteInfo) -> String {
     let name = out.paint(suite_colour(s), &format!("{:<48}", escape(&s.name)));
     format!(
@@ -213,7 +201,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     if let Some(d) = &rec.domain {
         out.row("mail domain", &escape(d));
     }
-    out.row("profile", &tag(&rec.profile));
+    out.row("profile", &rec.profile.as_str());
 
     out.heading("SMTP");
     match &rec.banner {
@@ -250,8 +238,8 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
         }
     }
     if let Some(st) = &rec.starttls {
-        let outcome = tag(&st.outcome);
-        let col = match outcome.as_str() {
+        let outcome = st.outcome.as_str();
+        let col = match outcome {
             "ready" | "implicit_tls" => Colour::Green,
             _ => Colour::Red,
         };
@@ -259,19 +247,19 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
         if let Some(r) = &st.reply {
             let _ = write!(v, " ({})", escape(r));
         }
-        out.row(&format!("{} mode", tag(&st.mode)), &v);
+        out.row(&format!("{} mode", st.mode.as_str()), &v);
         if let Some(b) = &st.bytes_after_220 {
             let b = out.paint(Colour::Red, &escape(&format!("{b:?}")));
             out.row("bytes after 220", &b);
         }
         if let Some(i) = st.injection {
-            let t = tag(&i);
-            let col = match t.as_str() {
+            let t = i.as_str();
+            let col = match t {
                 "vulnerable" => Colour::Red,
                 "not_vulnerable" => Colour::Green,
                 _ => Colour::Yellow,
             };
-            let t = out.paint(col, &t);
+            let t = out.paint(col, t);
             out.row("STARTTLS injection", &t);
         }
     }
@@ -409,7 +397,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
                     leaf.not_before, leaf.not_after, leaf.validity_days
                 )),
             );
-            let mut key = format!("{} {} bits", tag(&leaf.key.algorithm), leaf.key.bits);
+            let mut key = format!("{} {} bits", leaf.key.algorithm.as_str(), leaf.key.bits);
             if let Some(curve) = &leaf.key.curve {
                 let _ = write!(key, " {curve}");
             }
@@ -427,8 +415,8 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
         };
         let t = out.paint(col, trust);
         out.row("trust", &t);
-        let names = tag(&c.names.result);
-        let col = match names.as_str() {
+        let names = c.names.result.as_str();
+        let col = match names {
             "mx_host" | "mail_domain" => Colour::Green,
             "mismatch" => Colour::Red,
             _ => Colour::Plain,
@@ -471,10 +459,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     }
     if let Some(e) = &rec.error {
         out.heading("Error");
-        let v = out.paint(
-            Colour::Red,
-            &format!("{} in {}", tag(&e.kind), tag(&e.phase)),
-        );
+        let v = out.paint(Colour::Red, &format!("{} in {}", e.kind, e.phase));
         out.row(&v, &escape(&e.message));
     }
 
@@ -489,7 +474,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     {
         out.row("failed connections", &failed.to_string());
     }
-    out.row("status", &tag(&rec.status));
+    out.row("status", &rec.status.as_str());
     out.row("wall time", &format!("{:.1} s", wall.as_secs_f64()));
     out.text
 }

@@ -91,10 +91,7 @@ pub fn spawn_writer(
             }
             if let Some(err) = &rec.error {
                 if rec.status == Status::Failed {
-                    let kind = serde_json::to_value(err.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_else(|| "unknown".to_owned());
+                    let kind = err.kind.as_str().to_owned();
                     *stats.errors_by_kind.entry(kind).or_insert(0) += 1;
                 }
             }

@@ -145,6 +145,102 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// `as_str()` for a wire enum: its name in the record, the same string serde writes (a test
+/// checks every variant against serde, so the two cannot drift apart).
+macro_rules! wire_names {
+    ($t:ident { $($v:ident => $n:literal),+ $(,)? }) => {
+        impl $t {
+            /// The name in the record (the serde form), without a serde round trip.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($t::$v => $n,)+
+                }
+            }
+
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$t] = &[$($t::$v),+];
+        }
+
+        impl core::fmt::Display for $t {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_names!(Status {
+    Completed => "completed",
+    Failed => "failed",
+    NullMx => "null_mx",
+    Interrupted => "interrupted",
+    Partial => "partial",
+});
+
+wire_names!(Phase {
+    Dns => "dns",
+    Connect => "connect",
+    Banner => "banner",
+    Ehlo => "ehlo",
+    Starttls => "starttls",
+    Tls => "tls",
+    Quit => "quit",
+    Endpoint => "endpoint",
+});
+
+wire_names!(ErrorKind {
+    Dns => "dns",
+    ConnectRefused => "connect_refused",
+    ConnectTimeout => "connect_timeout",
+    ConnectError => "connect_error",
+    Timeout => "timeout",
+    Busy421 => "busy_421",
+    GreetingRejected => "greeting_rejected",
+    GreetingTemporary => "greeting_temporary",
+    GreetingUnexpected => "greeting_unexpected",
+    SmtpProtocol => "smtp_protocol",
+    Tls => "tls",
+    Io => "io",
+    Interrupted => "interrupted",
+});
+
+wire_names!(AttemptOutcome {
+    Ok => "ok",
+    ConnectRefused => "connect_refused",
+    ConnectTimeout => "connect_timeout",
+    ConnectError => "connect_error",
+    Busy421 => "busy_421",
+    Timeout => "timeout",
+    Error => "error",
+    Interrupted => "interrupted",
+});
+
+wire_names!(TlsMode {
+    Starttls => "starttls",
+    Implicit => "implicit",
+});
+
+wire_names!(StarttlsOutcome {
+    Ready => "ready",
+    NotOffered => "not_offered",
+    Stripped => "stripped",
+    Refused => "refused",
+    UnexpectedReply => "unexpected_reply",
+    ImplicitTls => "implicit_tls",
+});
+
+wire_names!(InjectionResult {
+    Vulnerable => "vulnerable",
+    NotVulnerable => "not_vulnerable",
+    Inconclusive => "inconclusive",
+});
+
+wire_names!(FindingSource {
+    Starttls => "starttls",
+    Tls => "tls",
+    Certificate => "certificate",
+});
+
 /// Scan depth: which TLS probes run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -760,6 +856,45 @@ pub enum FindingSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `as_str()` is the serde name of every variant of every wire enum.
+    #[test]
+    fn as_str_is_the_serde_name() {
+        fn check<T: Serialize + Copy>(all: &[T], name: fn(T) -> &'static str) {
+            assert!(!all.is_empty());
+            for v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), name(*v));
+            }
+        }
+        check(Status::ALL, Status::as_str);
+        check(Phase::ALL, Phase::as_str);
+        check(ErrorKind::ALL, ErrorKind::as_str);
+        check(AttemptOutcome::ALL, AttemptOutcome::as_str);
+        check(TlsMode::ALL, TlsMode::as_str);
+        check(StarttlsOutcome::ALL, StarttlsOutcome::as_str);
+        check(InjectionResult::ALL, InjectionResult::as_str);
+        check(FindingSource::ALL, FindingSource::as_str);
+        let profiles = [Profile::Quick, Profile::Standard, Profile::Full];
+        check(&profiles, Profile::as_str);
+        let severities = [
+            Severity::Info,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ];
+        check(&severities, Severity::as_str);
+        assert_eq!(ErrorKind::Busy421.to_string(), "busy_421");
+        use cert_audit::{KeyAlgorithm as K, NameMatch as N};
+        check(
+            &[K::Rsa, K::Ec, K::Ed25519, K::Ed448, K::Dsa, K::Other],
+            K::as_str,
+        );
+        check(
+            &[N::MxHost, N::MailDomain, N::Mismatch, N::NotChecked],
+            N::as_str,
+        );
+    }
 
     #[test]
     fn absent_placeholders_are_not_written_and_round_trip() {

@@ -201,8 +201,8 @@ pub fn per_server_table(results: &[(LabProfile, EndpointRecord)]) -> String {
             .unwrap_or_else(|| "-".into());
         let (class, name) = match &r.certificate {
             Some(c) => (
-                enum_word(&c.trust),
-                enum_word(&c.names.result).replace("mx_host", "matches"),
+                c.trust.as_str().to_owned(),
+                c.names.result.as_str().replace("mx_host", "matches"),
             ),
             None => ("-".to_owned(), "-".to_owned()),
         };
@@ -237,18 +237,5 @@ fn starttls_word(o: StarttlsOutcome) -> &'static str {
         StarttlsOutcome::UnexpectedReply => "unexpected-reply",
         StarttlsOutcome::ImplicitTls => "implicit",
         _ => "other",
-    }
-}
-
-/// The serde name of an enum value: its JSON string, the `class` tag of an internally tagged
-/// value (cert-audit's trust class), or the key of an externally tagged struct variant.
-fn enum_word<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Object(m)) => match m.get("class") {
-            Some(serde_json::Value::String(c)) => c.clone(),
-            _ => m.keys().next().cloned().unwrap_or_default(),
-        },
-        _ => "?".to_owned(),
     }
 }
