@@ -2,12 +2,8 @@
 //! first. Severities are the strings `critical`, `high`, `medium`, `low`, `info`.
 
 use cert_audit::AuditReport;
-use tls_probe::weakness::Weakness;
-
-use tls_probe::plan::params::DhClass;
-
-use crate::tlsprobe::suite_info;
 use mxray_schema::record::{Finding, FindingSource, Severity};
+use tls_probe::weakness::{Severity as WeaknessSeverity, Weakness};
 
 /// Rank of a severity string (higher is worse; unknown strings rank lowest).
 pub fn severity_rank(s: &str) -> u8 {
@@ -54,91 +50,16 @@ pub fn sort(findings: &mut [Finding]) {
     findings.sort_by_key(|f| std::cmp::Reverse(severity_rank(&f.severity)));
 }
 
-/// A weakness's stable id, severity and explanation.
+/// A weakness's stable id, severity and explanation (tls-probe's, the severity as the record's).
 pub fn weakness_finding(w: &Weakness) -> (&'static str, Severity, String) {
-    let names = |ids: &[u16]| {
-        ids.iter()
-            .map(|id| suite_info(*id).name)
-            .collect::<Vec<_>>()
-            .join(", ")
+    let severity = match w.severity() {
+        WeaknessSeverity::Critical => Severity::Critical,
+        WeaknessSeverity::High => Severity::High,
+        WeaknessSeverity::Medium => Severity::Medium,
+        WeaknessSeverity::Low => Severity::Low,
+        _ => Severity::Info,
     };
-    match w {
-        Weakness::Sslv2 => (
-            "sslv2",
-            Severity::Critical,
-            "SSLv2 accepted (DROWN)".to_owned(),
-        ),
-        Weakness::Sslv3Poodle => (
-            "sslv3",
-            Severity::High,
-            "SSLv3 accepted (POODLE)".to_owned(),
-        ),
-        Weakness::Rc4(ids) => (
-            "rc4",
-            Severity::High,
-            format!("RC4 suites accepted: {}", names(ids)),
-        ),
-        Weakness::Sweet32(ids) => (
-            "sweet32",
-            Severity::Medium,
-            format!(
-                "64-bit block cipher suites accepted (SWEET32): {}",
-                names(ids)
-            ),
-        ),
-        Weakness::Export(ids) => (
-            "export",
-            Severity::Critical,
-            format!(
-                "export-grade suites accepted (FREAK/Logjam): {}",
-                names(ids)
-            ),
-        ),
-        Weakness::WeakDh { bits, class } => (
-            "weak_dh",
-            match class {
-                DhClass::Bits512 => Severity::Critical,
-                DhClass::Bits768 => Severity::High,
-                DhClass::Bits1024 => Severity::Medium,
-                _ => Severity::Low,
-            },
-            format!("DHE with a {bits}-bit prime (Logjam class)"),
-        ),
-        Weakness::NullCipher(ids) => (
-            "null_cipher",
-            Severity::Critical,
-            format!("NULL-encryption suites accepted: {}", names(ids)),
-        ),
-        Weakness::Anonymous(ids) => (
-            "anonymous",
-            Severity::Medium,
-            format!(
-                "anonymous (unauthenticated) suites accepted: {}",
-                names(ids)
-            ),
-        ),
-        Weakness::NoForwardSecrecy(ids) => (
-            "no_forward_secrecy",
-            Severity::Low,
-            format!("{} suites without forward secrecy accepted", ids.len()),
-        ),
-        Weakness::NoTls12OrLater => (
-            "no_tls12_or_later",
-            Severity::High,
-            "neither TLS 1.2 nor TLS 1.3 is accepted".to_owned(),
-        ),
-        Weakness::Compression => (
-            "compression",
-            Severity::Medium,
-            "TLS compression accepted (CRIME)".to_owned(),
-        ),
-        Weakness::NoSecureRenegotiation => (
-            "no_secure_renegotiation",
-            Severity::Medium,
-            "no secure renegotiation (RFC 5746)".to_owned(),
-        ),
-        _ => ("other", Severity::Info, format!("{w:?}")),
-    }
+    (w.id(), severity, w.message())
 }
 
 #[cfg(test)]
@@ -170,6 +91,7 @@ mod tests {
 
     #[test]
     fn weakness_ids() {
+        use tls_probe::plan::params::DhClass;
         let (id, sev, _) = weakness_finding(&Weakness::WeakDh {
             bits: 1024,
             class: DhClass::Bits1024,

@@ -15,14 +15,15 @@ use std::time::{Duration, Instant};
 
 use smtp_codec::{ClientSession, InjectionCheck, InjectionVerdict, Step, TlsHandover};
 use tls_probe::driver::RustlsDriver;
-use tls_probe::flight::{KeyExchange, ServerFlight};
+use tls_probe::flight::KeyExchange;
 use tls_probe::hello::{groups, sigalgs};
+use tls_probe::plan::chain::ChainProbe;
 use tls_probe::plan::features::{FeatureProbe, Features};
 use tls_probe::plan::fingerprint::{FingerprintProbe, Fingerprints};
 use tls_probe::plan::hellos::HelloOptions;
 use tls_probe::plan::params::{DhClass, DhProbe, DhResult, GroupProbe, GroupScan, SigAlgProbe};
 use tls_probe::plan::suites::{Preference, SuiteProbe, SuiteScan, SuiteScanConfig, SCAN_ORDER};
-use tls_probe::plan::versions::{version_hello, VersionProbe, VersionSupport};
+use tls_probe::plan::versions::{VersionProbe, VersionSupport};
 use tls_probe::plan::{Plan, Probe};
 use tls_probe::weakness::Weakness;
 use tls_probe::{Suite, Version};
@@ -465,39 +466,6 @@ where
             Step::Done(o) => return Driven::Done(o),
             _ => return Driven::Done(smtp_codec::Outcome::NoGreeting),
         }
-    }
-}
-
-/// One hello for a legacy version, keeping the certificates the server sends (TLS ≤ 1.2 sends
-/// them in clear): the chain when rustls cannot complete a handshake (SSLv3 to TLS 1.1 servers).
-#[derive(Debug, Clone)]
-pub struct ChainProbe {
-    hello: Option<Vec<u8>>,
-    chain: Vec<Vec<u8>>,
-}
-
-impl ChainProbe {
-    /// A probe asking with `version`'s default hello.
-    pub fn new(version: Version, opts: &HelloOptions) -> Self {
-        ChainProbe {
-            hello: Some(version_hello(version, opts)),
-            chain: Vec::new(),
-        }
-    }
-}
-
-impl Probe for ChainProbe {
-    type Output = Vec<Vec<u8>>;
-
-    fn next(&mut self, answer: Option<ServerFlight>) -> Option<Vec<u8>> {
-        if let Some(f) = answer {
-            self.chain = f.certificates;
-        }
-        self.hello.take()
-    }
-
-    fn output(&self) -> Vec<Vec<u8>> {
-        self.chain.clone()
     }
 }
 

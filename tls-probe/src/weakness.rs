@@ -1,5 +1,16 @@
-//! Named weaknesses derived from the facts the plans found.
+//! Named weaknesses derived from the facts the plans found, with their stable ids, severities
+//! and explanations (the record's TLS findings are made from these).
+//!
+//! ```
+//! use tls_probe::weakness::{Severity, Weakness};
+//! let w = Weakness::Rc4(vec![0x0005]);
+//! assert_eq!((w.id(), w.severity()), ("rc4", Severity::High));
+//! assert_eq!(w.message(), "RC4 suites accepted: TLS_RSA_WITH_RC4_128_SHA");
+//! ```
 
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::plan::features::Features;
@@ -42,6 +53,106 @@ pub enum Weakness {
     Compression,
     /// No secure renegotiation (RFC 5746).
     NoSecureRenegotiation,
+}
+
+/// How bad a weakness is, worst last (the same five levels as mxray's record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Severity {
+    /// Worth knowing, not a weakness.
+    Info,
+    /// A hygiene problem.
+    Low,
+    /// A weakness some senders or policies act on.
+    Medium,
+    /// Confidentiality fails or is weak.
+    High,
+    /// Broken.
+    Critical,
+}
+
+/// IANA names of `ids` (a code point where the registry has none), comma-separated.
+fn suite_names(ids: &[u16]) -> String {
+    ids.iter()
+        .map(|id| {
+            Suite::from_id(*id).map_or_else(|| crate::code_point(*id), |s| s.name().to_owned())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Weakness {
+    /// The stable id (`sslv2`, `sslv3`, `rc4`, `sweet32`, `export`, `weak_dh`, `null_cipher`,
+    /// `anonymous`, `no_forward_secrecy`, `no_tls12_or_later`, `compression`,
+    /// `no_secure_renegotiation`).
+    pub fn id(&self) -> &'static str {
+        match self {
+            Weakness::Sslv2 => "sslv2",
+            Weakness::Sslv3Poodle => "sslv3",
+            Weakness::Rc4(_) => "rc4",
+            Weakness::Sweet32(_) => "sweet32",
+            Weakness::Export(_) => "export",
+            Weakness::WeakDh { .. } => "weak_dh",
+            Weakness::NullCipher(_) => "null_cipher",
+            Weakness::Anonymous(_) => "anonymous",
+            Weakness::NoForwardSecrecy(_) => "no_forward_secrecy",
+            Weakness::NoTls12OrLater => "no_tls12_or_later",
+            Weakness::Compression => "compression",
+            Weakness::NoSecureRenegotiation => "no_secure_renegotiation",
+        }
+    }
+
+    /// How bad it is (a weak DH prime by its Logjam class).
+    pub fn severity(&self) -> Severity {
+        match self {
+            Weakness::Sslv2 | Weakness::Export(_) | Weakness::NullCipher(_) => Severity::Critical,
+            Weakness::Sslv3Poodle | Weakness::Rc4(_) | Weakness::NoTls12OrLater => Severity::High,
+            Weakness::Sweet32(_)
+            | Weakness::Anonymous(_)
+            | Weakness::Compression
+            | Weakness::NoSecureRenegotiation => Severity::Medium,
+            Weakness::NoForwardSecrecy(_) => Severity::Low,
+            Weakness::WeakDh { class, .. } => match class {
+                DhClass::Bits512 => Severity::Critical,
+                DhClass::Bits768 => Severity::High,
+                DhClass::Bits1024 => Severity::Medium,
+                _ => Severity::Low,
+            },
+        }
+    }
+
+    /// The explanation, naming the suites that show it.
+    pub fn message(&self) -> String {
+        match self {
+            Weakness::Sslv2 => "SSLv2 accepted (DROWN)".to_owned(),
+            Weakness::Sslv3Poodle => "SSLv3 accepted (POODLE)".to_owned(),
+            Weakness::Rc4(ids) => format!("RC4 suites accepted: {}", suite_names(ids)),
+            Weakness::Sweet32(ids) => format!(
+                "64-bit block cipher suites accepted (SWEET32): {}",
+                suite_names(ids)
+            ),
+            Weakness::Export(ids) => format!(
+                "export-grade suites accepted (FREAK/Logjam): {}",
+                suite_names(ids)
+            ),
+            Weakness::WeakDh { bits, .. } => {
+                format!("DHE with a {bits}-bit prime (Logjam class)")
+            }
+            Weakness::NullCipher(ids) => {
+                format!("NULL-encryption suites accepted: {}", suite_names(ids))
+            }
+            Weakness::Anonymous(ids) => format!(
+                "anonymous (unauthenticated) suites accepted: {}",
+                suite_names(ids)
+            ),
+            Weakness::NoForwardSecrecy(ids) => {
+                format!("{} suites without forward secrecy accepted", ids.len())
+            }
+            Weakness::NoTls12OrLater => "neither TLS 1.2 nor TLS 1.3 is accepted".to_owned(),
+            Weakness::Compression => "TLS compression accepted (CRIME)".to_owned(),
+            Weakness::NoSecureRenegotiation => "no secure renegotiation (RFC 5746)".to_owned(),
+        }
+    }
 }
 
 /// Derives the weaknesses from whatever facts are available.
@@ -115,4 +226,33 @@ pub fn weaknesses(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn ids_severities_and_messages() {
+        let dh = |class| Weakness::WeakDh { bits: 1024, class };
+        assert_eq!(dh(DhClass::Bits1024).id(), "weak_dh");
+        assert_eq!(dh(DhClass::Bits512).severity(), Severity::Critical);
+        assert_eq!(dh(DhClass::Bits768).severity(), Severity::High);
+        assert_eq!(dh(DhClass::Bits1024).severity(), Severity::Medium);
+        assert_eq!(
+            dh(DhClass::Bits1024).message(),
+            "DHE with a 1024-bit prime (Logjam class)"
+        );
+        let w = Weakness::Sweet32(vec![0x000a, 0xfefe]);
+        assert_eq!((w.id(), w.severity()), ("sweet32", Severity::Medium));
+        assert_eq!(
+            w.message(),
+            "64-bit block cipher suites accepted (SWEET32): TLS_RSA_WITH_3DES_EDE_CBC_SHA, 0xFEFE"
+        );
+        let w = Weakness::NoForwardSecrecy(vec![0x002f, 0x0035]);
+        assert_eq!(w.message(), "2 suites without forward secrecy accepted");
+        assert_eq!(w.severity(), Severity::Low);
+        assert_eq!(Weakness::Sslv3Poodle.id(), "sslv3");
+    }
 }

@@ -29,6 +29,7 @@ use alloc::vec::Vec;
 
 use crate::flight::{FlightParser, ServerFlight};
 
+pub mod chain;
 pub mod features;
 pub mod fingerprint;
 pub mod hellos;
