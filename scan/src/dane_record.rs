@@ -120,7 +120,7 @@ pub fn judge_record(rec: &mut mxray_schema::record::EndpointRecord, now: u64) {
             f.message.clone(),
         )
     }));
-    crate::findings::sort(&mut rec.findings);
+    crate::assemble::sort(&mut rec.findings);
     if let Some(d) = rec.dane.as_mut() {
         d.state = v.state;
         d.delivery = v.delivery;

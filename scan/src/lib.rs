@@ -16,7 +16,8 @@
 //!   [`sockets`]: the probe socket budget;
 //! - [`pipeline`]: the work at one endpoint ([`pipeline::scan_endpoint`]): [`smtp`] (EHLO and
 //!   STARTTLS through `smtp-codec`'s session), [`tlsprobe`] (rustls handshake, `tls-probe`'s
-//!   plans, the injection test), [`audit`] (`cert-audit`), [`findings`];
+//!   plans, the injection test), [`audit`] (`cert-audit`); [`assemble`], the pure side branch where
+//!   the facts become the record's findings, status and error;
 //! - [`selfnames`]: an address target's own names (PTR, greeting, EHLO) and the certificate's
 //!   match against them; [`rawdns`]: one question to the `--resolver` server, unfiltered;
 //! - [`output`], [`progress`]: where records go and what is shown meanwhile.
@@ -32,6 +33,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod assemble;
 pub mod audit;
 pub mod budget;
 pub mod clock;
@@ -41,7 +43,6 @@ pub mod dane_record;
 pub mod delegation;
 pub mod dns;
 pub mod exclude;
-pub mod findings;
 pub mod mtasts;
 pub mod output;
 pub mod pipeline;

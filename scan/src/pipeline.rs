@@ -1,12 +1,13 @@
 //! What is done at one endpoint.
 //!
 //! [`scan_endpoint`] owns the socket and the clock: rate limiting, connect, greeting, retries with
-//! backoff, and every timeout. After a 2xx greeting (or right after connect for implicit TLS),
-//! `session` runs the pipeline: EHLO and STARTTLS ([`crate::smtp`], `smtp-codec`'s session),
-//! the modern rustls handshake on the same connection, the probe plans of the profile over
-//! fresh connections ([`crate::tlsprobe`]), the certificate audit ([`crate::audit`]) and the
-//! findings ([`crate::findings`]), filling `ehlo`, `starttls`, `tls`, `certificate` and
-//! `findings`. A 421 to the greeting or to EHLO is retried with backoff like a refused connect.
+//! backoff, and every timeout. Once connected, `session` runs the pipeline: the greeting, EHLO
+//! and STARTTLS ([`crate::smtp`], `smtp-codec`'s session; for implicit TLS they come inside
+//! TLS), the modern rustls handshake on the same connection, the probe plans of the profile over
+//! fresh connections ([`crate::tlsprobe`]) and the certificate audit ([`crate::audit`]); the
+//! facts then go to [`crate::assemble`], where the findings, status and error are made. It
+//! fills `banner`, `ehlo`, `starttls`, `tls`, `certificate` and `findings`. A 421 to the
+//! greeting or to EHLO is retried with backoff like a refused connect.
 //!
 //! Every phase has a timeout, and the whole endpoint has a deadline (`--endpoint-timeout`) that
 //! caps every phase's timeout, so the function always returns in bounded time.
@@ -20,14 +21,14 @@ use tls_probe::plan::hellos::HelloOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::assemble::{self, TlsFacts};
 pub use crate::clock::{later, ms};
 pub use crate::context::{PipelineConfig, ScanContext, TlsModeChoice};
 use crate::smtp::{self, Driven, SessionVerdict};
 use crate::tlsprobe::{self, Prober};
 use mxray_schema::record::{
-    Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, Finding, FindingSource,
-    InjectionResult, MxInfo, Phase, Profile, ScanError, Severity, StarttlsInfo, StarttlsOutcome,
-    Status, TlsInfo, TlsMode,
+    Attempt, AttemptOutcome, Banner, EndpointRecord, ErrorKind, InjectionResult, MxInfo, Phase,
+    Profile, ScanError, StarttlsInfo, StarttlsOutcome, Status, TlsInfo, TlsMode,
 };
 
 /// Implicit TLS: how long to wait for the SMTP greeting inside TLS after a completed handshake,
@@ -310,7 +311,7 @@ async fn session(
     let cfg = &ctx.config;
     let mode = cfg.tls_mode.resolve(ep.addr.port());
     let prober = Prober::new(ctx, ep.addr, mode, deadline);
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut bytes_after_starttls = None;
 
     // 1. SMTP: the greeting, EHLO and STARTTLS (smtp-codec's session). With `standard` and
     // `full`, STARTTLS goes out as `STARTTLS\r\nNOOP\r\n` for the injection test, which then
@@ -342,18 +343,7 @@ async fn session(
                 Driven::Ready(mut h) => {
                     injection_check = h.injection.take();
                     let after = h.plaintext_after_starttls.as_deref();
-                    if let Some(bytes) = after {
-                        findings.push(Finding::new(
-                            "bytes_after_starttls".to_owned(),
-                            FindingSource::Starttls,
-                            Severity::Medium,
-                            format!(
-                                "{} plaintext bytes after the 220 to STARTTLS: the server \
-                                 buffers plaintext across the upgrade (or a middlebox injects it)",
-                                bytes.len()
-                            ),
-                        ));
-                    }
+                    bytes_after_starttls = after.map(<[u8]>::len);
                     rec.starttls = Some(StarttlsInfo {
                         mode: TlsMode::Starttls,
                         outcome: StarttlsOutcome::Ready,
@@ -363,9 +353,15 @@ async fn session(
                     });
                 }
                 Driven::Done(o) => match smtp::verdict(&o, r.io_error.as_deref(), r.by_deadline) {
-                    SessionVerdict::NoTls(info, finding) => {
-                        rec.starttls = Some(info);
-                        rec.findings = vec![finding];
+                    SessionVerdict::NoTls(n) => {
+                        rec.starttls = Some(StarttlsInfo {
+                            mode: TlsMode::Starttls,
+                            outcome: n.outcome(),
+                            reply: n.reply().map(str::to_owned),
+                            bytes_after_220: None,
+                            injection: None,
+                        });
+                        rec.findings = vec![assemble::no_tls_finding(&n)];
                         rec.status = Status::Completed;
                         return AttemptEnd::Done(AttemptOutcome::Ok);
                     }
@@ -486,21 +482,13 @@ async fn session(
     if cfg.profile != Profile::Quick {
         rec.timings.probes_ms = Some(ms(t.elapsed()));
     }
-    if let Some((result, message)) = injection {
+    if let Some((result, _)) = &injection {
         if let Some(st) = rec.starttls.as_mut() {
-            st.injection = Some(result);
-        }
-        if result == InjectionResult::Vulnerable {
-            findings.push(Finding::new(
-                "starttls_injection".to_owned(),
-                FindingSource::Starttls,
-                Severity::High,
-                format!("STARTTLS command injection (CVE-2011-0411 class): {message}"),
-            ));
+            st.injection = Some(*result);
         }
     }
 
-    // 4. Facts, weaknesses, certificate audit, findings.
+    // 4. Facts, weaknesses, certificate audit; then the findings, status and error.
     tlsprobe::fill(
         &mut tls,
         &facts,
@@ -508,100 +496,54 @@ async fn session(
         hs.as_ref().and_then(|r| r.suite),
     );
     let weaknesses = tlsprobe::weaknesses_of(&facts);
-    let weak_findings = crate::findings::from_weaknesses(&weaknesses);
-    tls.weaknesses = weak_findings.iter().map(|f| f.id.clone()).collect();
-    if !handshake_ok {
-        findings.push(Finding::new(
-            "modern_handshake_failed".to_owned(),
-            FindingSource::Tls,
-            Severity::High,
-            format!("a current client (rustls, TLS 1.2/1.3) cannot connect: {hs_error}"),
-        ));
-    }
-    if mode == TlsMode::Starttls
-        && !handshake_ok
-        && !facts.versions.is_empty()
-        && !tlsprobe::any_version_accepted(&facts)
-    {
-        findings.push(Finding::new(
-            "tls_not_started".to_owned(),
-            FindingSource::Starttls,
-            Severity::High,
-            "the server answered 220 to STARTTLS, but no TLS handshake completed and \
-                      no protocol version was accepted: TLS never started"
-                .to_owned(),
-        ));
-    }
-    findings.extend(weak_findings);
     let chain = if rustls_chain.is_empty() {
         &facts.legacy_chain
     } else {
         &rustls_chain
     };
-    if !chain.is_empty() {
+    let audit = (!chain.is_empty()).then(|| {
         let tlsa = crate::dane_record::usable_tlsa(rec);
         if ctx.dane.is_some() {
             rec.captured_chain = Some(chain.clone().into());
         }
-        let report = ctx.audits.audit(
+        ctx.audits.audit(
             chain,
             name.as_deref(),
             ep.domain.as_deref(),
             &tlsa,
             &cfg.trust,
-        );
-        findings.extend(crate::findings::from_audit(&report));
-        rec.certificate = Some(report);
-    }
+        )
+    });
     tls.connections = prober.connections();
     let (failed, last) = prober.failures();
     tls.failed_connections = failed;
     tls.retried_connections = prober.retried();
-    if let Some(why) = last.filter(|_| failed > 0) {
-        findings.push(Finding::new(
-            "probe_connections_failed".to_owned(),
-            FindingSource::Tls,
-            Severity::Info,
-            format!(
-                "{failed} probe connection(s) did not reach TLS (results may be incomplete); \
-                 last: {why}"
-            ),
-        ));
-    }
-    let learned = handshake_ok || tls.versions.iter().any(|v| v.supported);
+    let assembled = assemble::assemble(&TlsFacts {
+        starttls: mode == TlsMode::Starttls,
+        bytes_after_starttls,
+        injection: injection.as_ref().map(|(r, m)| (*r, m.as_str())),
+        handshake_ok,
+        handshake_error: &hs_error,
+        versions_probed: !facts.versions.is_empty(),
+        any_version_accepted: tlsprobe::any_version_accepted(&facts),
+        learned: handshake_ok || tls.versions.iter().any(|v| v.supported),
+        weaknesses: &weaknesses,
+        audit: audit.as_ref(),
+        failed_connections: failed,
+        last_failure: last.as_deref(),
+        cut: &facts.cut,
+        endpoint_timeout_ms: ms(cfg.endpoint_timeout),
+        past_deadline: Instant::now() >= deadline,
+    });
+    tls.weaknesses = assembled.weaknesses;
     rec.tls = Some(tls);
-    crate::findings::sort(&mut findings);
-    rec.findings = findings;
-    if learned && !facts.cut.is_empty() {
-        // Never present what the deadline cut short as the answer.
-        rec.status = Status::Partial;
-        rec.error = Some(ScanError::new(
-            ErrorKind::Timeout,
-            Phase::Endpoint,
-            format!(
-                "endpoint deadline ({} ms) or a probe's hello budget reached before these \
-                 probes finished: {}; their results are incomplete",
-                ms(cfg.endpoint_timeout),
-                facts.cut.join(", ")
-            ),
-        ));
-        AttemptEnd::Done(AttemptOutcome::Ok)
-    } else if learned {
-        rec.status = Status::Completed;
-        AttemptEnd::Done(AttemptOutcome::Ok)
-    } else {
-        rec.status = Status::Failed;
-        rec.error = Some(if Instant::now() >= deadline {
-            ScanError::new(
-                ErrorKind::Timeout,
-                Phase::Endpoint,
-                format!("endpoint deadline reached during TLS: {hs_error}"),
-            )
-        } else {
-            ScanError::new(ErrorKind::Tls, Phase::Tls, hs_error)
-        });
-        AttemptEnd::Done(AttemptOutcome::Ok)
+    rec.certificate = audit;
+    rec.findings = assembled.findings;
+    rec.status = assembled.status;
+    if assembled.error.is_some() {
+        rec.error = assembled.error;
     }
+    AttemptEnd::Done(AttemptOutcome::Ok)
 }
 
 /// The modern handshake on a fresh connection with a plain `STARTTLS` (no pipelined `NOOP`):

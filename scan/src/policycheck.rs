@@ -67,7 +67,7 @@ pub fn attach(rec: &mut EndpointRecord, d: &DomainPolicies) {
     rec.mta_sts = Some(sts);
     rec.tls_rpt = Some(d.tls_rpt.clone());
     rec.findings.extend(found);
-    crate::findings::sort(&mut rec.findings);
+    crate::assemble::sort(&mut rec.findings);
 }
 
 fn policy_finding(id: &str, severity: Severity, message: String) -> Finding {

@@ -1174,8 +1174,8 @@ fn reused(rec: &EndpointRecord, ep: &Endpoint) -> EndpointRecord {
         if redone.findings != cert.findings {
             r.findings
                 .retain(|f| f.source != mxray_schema::record::FindingSource::Certificate);
-            r.findings.extend(crate::findings::from_audit(&redone));
-            crate::findings::sort(&mut r.findings);
+            r.findings.extend(crate::assemble::from_audit(&redone));
+            crate::assemble::sort(&mut r.findings);
         }
         r.certificate = Some(redone);
     }
@@ -1215,7 +1215,7 @@ async fn reused_dane(shared: &Shared, src: &EndpointRecord, ep: &Endpoint) -> En
             .retain(|f| f.source != mxray_schema::record::FindingSource::Certificate);
         match redone {
             Some(report) => {
-                r.findings.extend(crate::findings::from_audit(&report));
+                r.findings.extend(crate::assemble::from_audit(&report));
                 r.certificate = Some(report);
             }
             None => {
@@ -1230,11 +1230,11 @@ async fn reused_dane(shared: &Shared, src: &EndpointRecord, ep: &Endpoint) -> En
                     });
                 }
                 if let Some(c) = &r.certificate {
-                    r.findings.extend(crate::findings::from_audit(c));
+                    r.findings.extend(crate::assemble::from_audit(c));
                 }
             }
         }
-        crate::findings::sort(&mut r.findings);
+        crate::assemble::sort(&mut r.findings);
     }
     crate::dane_record::judge_record(&mut r, crate::clock::now_unix());
     r
@@ -1635,7 +1635,7 @@ mod tests {
         let store = cert_audit::TrustStore::webpki_roots();
         let mut first = rec("a.test", "127.0.0.1", Status::Completed);
         let audit = crate::audit::audit_chain(&ders, Some("mx.a.test"), Some("a.test"), &store);
-        first.findings = crate::findings::from_audit(&audit);
+        first.findings = crate::assemble::from_audit(&audit);
         first.certificate = Some(audit);
         assert!(!first.findings.iter().any(|f| f.id == "name-mismatch"));
         let e = Endpoint {

@@ -13,11 +13,9 @@ use smtp_codec::{ClientSession, Encode, Outcome, Phase as SmtpPhase, SessionConf
 use smtp_codec::{ReplyError, StartTlsMode, TlsHandover, Transcript};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use crate::assemble::NoTls;
 use crate::clock::later;
-use mxray_schema::record::{
-    Banner, EhloInfo, ErrorKind, Finding, FindingSource, Phase, ScanError, Severity, StarttlsInfo,
-    StarttlsOutcome, TlsMode,
-};
+use mxray_schema::record::{Banner, EhloInfo, ErrorKind, Phase, ScanError};
 
 /// Bytes read at a time.
 const READ_CHUNK: usize = 4096;
@@ -287,9 +285,9 @@ fn first_word(s: &str) -> Option<String> {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum SessionVerdict {
-    /// STARTTLS could not be used, a finding rather than an error: the STARTTLS section and
-    /// the finding to record.
-    NoTls(StarttlsInfo, Finding),
+    /// STARTTLS could not be used, a finding rather than an error: why (the STARTTLS section
+    /// and the finding come from it, [`crate::assemble`]).
+    NoTls(NoTls),
     /// 421 (to the greeting or after it): retry later.
     Busy(ScanError),
     /// The greeting refuses service (or has a code no greeting can have): the server answered,
@@ -426,56 +424,16 @@ pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> Sessio
     if let Some(v) = greeting_verdict(o, io_error, by_deadline) {
         return v;
     }
-    let starttls = |outcome, reply: Option<String>| StarttlsInfo {
-        mode: TlsMode::Starttls,
-        outcome,
-        reply,
-        bytes_after_220: None,
-        injection: None,
-    };
     match o {
-        Outcome::StartTlsNotOffered { via_helo } => SessionVerdict::NoTls(
-            starttls(StarttlsOutcome::NotOffered, None),
-            Finding::new(
-                "starttls_not_offered".to_owned(),
-                FindingSource::Starttls,
-                Severity::High,
-                if *via_helo {
-                    "EHLO refused, HELO accepted: no extensions, so no STARTTLS; mail to this \
-                     server travels in plaintext"
-                        .to_owned()
-                } else {
-                    "STARTTLS is not among the EHLO capabilities: mail to this server travels \
-                     in plaintext"
-                        .to_owned()
-                },
-            ),
-        ),
-        Outcome::StartTlsStripped { masked } => SessionVerdict::NoTls(
-            starttls(StarttlsOutcome::Stripped, None),
-            Finding::new(
-                "starttls_stripped".to_owned(),
-                FindingSource::Starttls,
-                Severity::Critical,
-                format!(
-                    "STARTTLS masked by a middlebox (capability {}): TLS is being stripped on the \
-                     path",
-                    masked.join(", ")
-                ),
-            ),
-        ),
-        Outcome::StartTlsRefused { reply } => {
-            let text = reply_text(reply);
-            SessionVerdict::NoTls(
-                starttls(StarttlsOutcome::Refused, Some(text.clone())),
-                Finding::new(
-                    "starttls_refused".to_owned(),
-                    FindingSource::Starttls,
-                    Severity::High,
-                    format!("STARTTLS offered but refused: {text}"),
-                ),
-            )
-        }
+        Outcome::StartTlsNotOffered { via_helo } => SessionVerdict::NoTls(NoTls::NotOffered {
+            via_helo: *via_helo,
+        }),
+        Outcome::StartTlsStripped { masked } => SessionVerdict::NoTls(NoTls::Stripped {
+            masked: masked.clone(),
+        }),
+        Outcome::StartTlsRefused { reply } => SessionVerdict::NoTls(NoTls::Refused {
+            reply: reply_text(reply),
+        }),
         Outcome::Busy { phase, reply } => SessionVerdict::Busy(ScanError::new(
             ErrorKind::Busy421,
             phase_of(*phase),
@@ -534,22 +492,9 @@ pub fn verdict(o: &Outcome, io_error: Option<&str>, by_deadline: bool) -> Sessio
         Outcome::UnexpectedReply {
             phase: SmtpPhase::StartTls,
             reply,
-        } => {
-            let text = reply_text(reply);
-            SessionVerdict::NoTls(
-                starttls(StarttlsOutcome::UnexpectedReply, Some(text.clone())),
-                Finding::new(
-                    "starttls_unexpected_reply".to_owned(),
-                    FindingSource::Starttls,
-                    Severity::High,
-                    format!(
-                        "STARTTLS answered with neither 220 nor a refusal: {text} (a \
-                         middlebox may be stripping TLS); mail to this server travels in \
-                         plaintext"
-                    ),
-                ),
-            )
-        }
+        } => SessionVerdict::NoTls(NoTls::UnexpectedReply {
+            reply: reply_text(reply),
+        }),
         Outcome::UnexpectedReply { phase, reply } => SessionVerdict::Error(ScanError::new(
             ErrorKind::SmtpProtocol,
             phase_of(*phase),
@@ -679,9 +624,9 @@ mod tests {
                         assert!(reply_text(&h.starttls_reply).len() <= 512);
                     }
                     Driven::Done(o) => match verdict(o, r.io_error.as_deref(), r.by_deadline) {
-                        SessionVerdict::NoTls(info, f) => {
-                            assert!(!f.id.is_empty());
-                            assert!(info.reply.map_or(0, |t| t.len()) <= 512);
+                        SessionVerdict::NoTls(n) => {
+                            assert!(!crate::assemble::no_tls_finding(&n).id.is_empty());
+                            assert!(n.reply().map_or(0, str::len) <= 512);
                         }
                         SessionVerdict::Busy(e) | SessionVerdict::Error(e) | SessionVerdict::Refused(e) => {
                             assert!(!e.message.is_empty());
@@ -751,7 +696,7 @@ mod tests {
             SessionVerdict::Busy(e) | SessionVerdict::Error(e) | SessionVerdict::Refused(e) => {
                 (e.kind, e.phase, e.message)
             }
-            SessionVerdict::NoTls(i, _) => panic!("{i:?}"),
+            SessionVerdict::NoTls(n) => panic!("{n:?}"),
         }
     }
 

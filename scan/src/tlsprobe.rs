@@ -209,8 +209,8 @@ impl<'a> Prober<'a> {
                     smtp::SessionVerdict::Error(e) | smtp::SessionVerdict::Refused(e) => {
                         (e.message, false)
                     }
-                    smtp::SessionVerdict::NoTls(s, _) => {
-                        (format!("STARTTLS {:?}", s.outcome), false)
+                    smtp::SessionVerdict::NoTls(n) => {
+                        (format!("STARTTLS {:?}", n.outcome()), false)
                     }
                 },
             ),

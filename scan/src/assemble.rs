@@ -1,0 +1,451 @@
+//! The pure side branch of the engine: what the I/O layers found goes in, the record's
+//! findings, status and error come out. Every finding of a record is made here, from one
+//! catalogue with a typed [`Severity`]: the STARTTLS findings ([`no_tls_finding`], [`assemble`]),
+//! the TLS weaknesses (ids, severities and text are tls-probe's) and the certificate audit's
+//! findings (cert-audit's). Nothing here reads a socket or the clock, so every rule is tested
+//! with plain values.
+//!
+//! ```
+//! use mxray_scan::assemble::{assemble, TlsFacts};
+//! use mxray_schema::record::{ErrorKind, Status};
+//!
+//! let facts = TlsFacts {
+//!     starttls: true,
+//!     handshake_ok: false,
+//!     handshake_error: "handshake_failure alert",
+//!     versions_probed: true,
+//!     ..TlsFacts::default()
+//! };
+//! let a = assemble(&facts);
+//! let ids: Vec<&str> = a.findings.iter().map(|f| f.id.as_str()).collect();
+//! assert_eq!(ids, ["modern_handshake_failed", "tls_not_started"]);
+//! assert_eq!(a.status, Status::Failed);
+//! assert_eq!(a.error.unwrap().kind, ErrorKind::Tls);
+//! ```
+
+use cert_audit::AuditReport;
+use mxray_schema::record::{
+    ErrorKind, Finding, FindingSource, InjectionResult, Phase, ScanError, Severity,
+    StarttlsOutcome, Status,
+};
+use tls_probe::weakness::{Severity as WeaknessSeverity, Weakness};
+
+/// Why a plaintext session ended without TLS: a finding, not an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoTls {
+    /// STARTTLS is not among the capabilities (`via_helo`: EHLO was refused, HELO accepted).
+    NotOffered {
+        /// Only HELO worked.
+        via_helo: bool,
+    },
+    /// STARTTLS was masked by a middlebox.
+    Stripped {
+        /// The masked keywords as sent.
+        masked: Vec<String>,
+    },
+    /// STARTTLS was offered but refused.
+    Refused {
+        /// The reply, `CODE text`.
+        reply: String,
+    },
+    /// STARTTLS was answered with neither 220 nor a refusal.
+    UnexpectedReply {
+        /// The reply, `CODE text`.
+        reply: String,
+    },
+}
+
+impl NoTls {
+    /// The record's STARTTLS outcome.
+    pub fn outcome(&self) -> StarttlsOutcome {
+        match self {
+            NoTls::NotOffered { .. } => StarttlsOutcome::NotOffered,
+            NoTls::Stripped { .. } => StarttlsOutcome::Stripped,
+            NoTls::Refused { .. } => StarttlsOutcome::Refused,
+            NoTls::UnexpectedReply { .. } => StarttlsOutcome::UnexpectedReply,
+        }
+    }
+
+    /// The reply to STARTTLS, when one came.
+    pub fn reply(&self) -> Option<&str> {
+        match self {
+            NoTls::Refused { reply } | NoTls::UnexpectedReply { reply } => Some(reply),
+            NoTls::NotOffered { .. } | NoTls::Stripped { .. } => None,
+        }
+    }
+}
+
+/// The one finding of a session that ended without TLS.
+pub fn no_tls_finding(n: &NoTls) -> Finding {
+    let starttls = |id: &str, severity, message: String| {
+        Finding::new(id, FindingSource::Starttls, severity, message)
+    };
+    match n {
+        NoTls::NotOffered { via_helo: true } => starttls(
+            "starttls_not_offered",
+            Severity::High,
+            "EHLO refused, HELO accepted: no extensions, so no STARTTLS; mail to this server \
+             travels in plaintext"
+                .to_owned(),
+        ),
+        NoTls::NotOffered { via_helo: false } => starttls(
+            "starttls_not_offered",
+            Severity::High,
+            "STARTTLS is not among the EHLO capabilities: mail to this server travels in \
+             plaintext"
+                .to_owned(),
+        ),
+        NoTls::Stripped { masked } => starttls(
+            "starttls_stripped",
+            Severity::Critical,
+            format!(
+                "STARTTLS masked by a middlebox (capability {}): TLS is being stripped on the \
+                 path",
+                masked.join(", ")
+            ),
+        ),
+        NoTls::Refused { reply } => starttls(
+            "starttls_refused",
+            Severity::High,
+            format!("STARTTLS offered but refused: {reply}"),
+        ),
+        // The classic stripping proxy's "invalid response code".
+        NoTls::UnexpectedReply { reply } => starttls(
+            "starttls_unexpected_reply",
+            Severity::High,
+            format!(
+                "STARTTLS answered with neither 220 nor a refusal: {reply} (a middlebox may be \
+                 stripping TLS); mail to this server travels in plaintext"
+            ),
+        ),
+    }
+}
+
+/// What an endpoint's TLS part found: the input of [`assemble`].
+#[derive(Debug, Clone, Default)]
+pub struct TlsFacts<'a> {
+    /// TLS was reached with STARTTLS (not implicit TLS).
+    pub starttls: bool,
+    /// Plaintext bytes the server sent after its 220 to STARTTLS, when any: how many.
+    pub bytes_after_starttls: Option<usize>,
+    /// The injection test's result and its explanation, when it ran.
+    pub injection: Option<(InjectionResult, &'a str)>,
+    /// The modern (rustls) handshake completed.
+    pub handshake_ok: bool,
+    /// Why the modern handshake failed (or how it ended).
+    pub handshake_error: &'a str,
+    /// The version probe ran (standard and full profiles).
+    pub versions_probed: bool,
+    /// The version probe found a version accepted.
+    pub any_version_accepted: bool,
+    /// TLS facts were learned: the handshake completed or a version is known supported.
+    pub learned: bool,
+    /// The weaknesses derived from the probes' facts.
+    pub weaknesses: &'a [Weakness],
+    /// The certificate audit, when a chain was seen.
+    pub audit: Option<&'a AuditReport>,
+    /// Probe connections that did not reach TLS.
+    pub failed_connections: u32,
+    /// The last reason a probe connection failed.
+    pub last_failure: Option<&'a str>,
+    /// The probes the deadline (or a hello budget) cut short.
+    pub cut: &'a [String],
+    /// The endpoint deadline, in milliseconds (for the message of a partial record).
+    pub endpoint_timeout_ms: u64,
+    /// The endpoint deadline had passed when the TLS part ended.
+    pub past_deadline: bool,
+}
+
+/// What [`assemble`] makes of the facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assembled {
+    /// Every finding, worst first.
+    pub findings: Vec<Finding>,
+    /// The ids of the TLS weaknesses (the record's `tls.weaknesses`).
+    pub weaknesses: Vec<String>,
+    /// The record's status.
+    pub status: Status,
+    /// The record's error (`None` when completed).
+    pub error: Option<ScanError>,
+}
+
+/// The findings, status and error of an endpoint whose TLS part ran. Findings keep the order
+/// STARTTLS, TLS, certificate within a severity, worst first.
+pub fn assemble(f: &TlsFacts<'_>) -> Assembled {
+    let mut findings = Vec::new();
+    if let Some(n) = f.bytes_after_starttls {
+        findings.push(Finding::new(
+            "bytes_after_starttls",
+            FindingSource::Starttls,
+            Severity::Medium,
+            format!(
+                "{n} plaintext bytes after the 220 to STARTTLS: the server buffers plaintext \
+                 across the upgrade (or a middlebox injects it)"
+            ),
+        ));
+    }
+    if let Some((InjectionResult::Vulnerable, message)) = f.injection {
+        findings.push(Finding::new(
+            "starttls_injection",
+            FindingSource::Starttls,
+            Severity::High,
+            format!("STARTTLS command injection (CVE-2011-0411 class): {message}"),
+        ));
+    }
+    if !f.handshake_ok {
+        findings.push(Finding::new(
+            "modern_handshake_failed",
+            FindingSource::Tls,
+            Severity::High,
+            format!(
+                "a current client (rustls, TLS 1.2/1.3) cannot connect: {}",
+                f.handshake_error
+            ),
+        ));
+    }
+    if f.starttls && !f.handshake_ok && f.versions_probed && !f.any_version_accepted {
+        findings.push(Finding::new(
+            "tls_not_started",
+            FindingSource::Starttls,
+            Severity::High,
+            "the server answered 220 to STARTTLS, but no TLS handshake completed and no \
+             protocol version was accepted: TLS never started",
+        ));
+    }
+    let weak = from_weaknesses(f.weaknesses);
+    let weaknesses = weak.iter().map(|w| w.id.clone()).collect();
+    findings.extend(weak);
+    if let Some(report) = f.audit {
+        findings.extend(from_audit(report));
+    }
+    if let Some(why) = f.last_failure.filter(|_| f.failed_connections > 0) {
+        findings.push(Finding::new(
+            "probe_connections_failed",
+            FindingSource::Tls,
+            Severity::Info,
+            format!(
+                "{} probe connection(s) did not reach TLS (results may be incomplete); last: \
+                 {why}",
+                f.failed_connections
+            ),
+        ));
+    }
+    sort(&mut findings);
+    let (status, error) = if f.learned && !f.cut.is_empty() {
+        // Never present what the deadline cut short as the answer.
+        (
+            Status::Partial,
+            Some(ScanError::new(
+                ErrorKind::Timeout,
+                Phase::Endpoint,
+                format!(
+                    "endpoint deadline ({} ms) or a probe's hello budget reached before these \
+                     probes finished: {}; their results are incomplete",
+                    f.endpoint_timeout_ms,
+                    f.cut.join(", ")
+                ),
+            )),
+        )
+    } else if f.learned {
+        (Status::Completed, None)
+    } else if f.past_deadline {
+        (
+            Status::Failed,
+            Some(ScanError::new(
+                ErrorKind::Timeout,
+                Phase::Endpoint,
+                format!(
+                    "endpoint deadline reached during TLS: {}",
+                    f.handshake_error
+                ),
+            )),
+        )
+    } else {
+        (
+            Status::Failed,
+            Some(ScanError::new(
+                ErrorKind::Tls,
+                Phase::Tls,
+                f.handshake_error,
+            )),
+        )
+    };
+    Assembled {
+        findings,
+        weaknesses,
+        status,
+        error,
+    }
+}
+
+/// Rank of a severity string (higher is worse; unknown strings rank lowest).
+pub fn severity_rank(s: &str) -> u8 {
+    match Severity::parse(s) {
+        Some(Severity::Critical) => 4,
+        Some(Severity::High) => 3,
+        Some(Severity::Medium) => 2,
+        Some(Severity::Low) => 1,
+        _ => 0,
+    }
+}
+
+/// The certificate audit's findings as record findings (also when a shared endpoint's record
+/// is redone for another domain's names).
+pub fn from_audit(report: &AuditReport) -> Vec<Finding> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            Finding::new(
+                f.id.as_str(),
+                FindingSource::Certificate,
+                Severity::from(f.severity),
+                match f.cert_index {
+                    Some(i) if i > 0 => format!("certificate #{i}: {}", f.message),
+                    _ => f.message.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// TLS weaknesses as record findings.
+fn from_weaknesses(ws: &[Weakness]) -> Vec<Finding> {
+    ws.iter()
+        .map(|w| {
+            let (id, severity, message) = weakness_finding(w);
+            Finding::new(id, FindingSource::Tls, severity, message)
+        })
+        .collect()
+}
+
+/// Sorts findings worst first; equal severities keep their order (STARTTLS, TLS, certificate).
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by_key(|f| std::cmp::Reverse(severity_rank(&f.severity)));
+}
+
+/// A weakness's stable id, severity and explanation (tls-probe's, the severity as the record's).
+pub fn weakness_finding(w: &Weakness) -> (&'static str, Severity, String) {
+    let severity = match w.severity() {
+        WeaknessSeverity::Critical => Severity::Critical,
+        WeaknessSeverity::High => Severity::High,
+        WeaknessSeverity::Medium => Severity::Medium,
+        WeaknessSeverity::Low => Severity::Low,
+        _ => Severity::Info,
+    };
+    (w.id(), severity, w.message())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(id: &str, sev: &str) -> Finding {
+        Finding {
+            id: id.into(),
+            source: FindingSource::Tls,
+            severity: sev.into(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn worst_first_and_stable() {
+        let mut v = vec![
+            f("a", "low"),
+            f("b", "critical"),
+            f("c", "low"),
+            f("d", "high"),
+        ];
+        sort(&mut v);
+        let ids: Vec<&str> = v.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, ["b", "d", "a", "c"]);
+        assert_eq!(severity_rank("nonsense"), 0);
+    }
+
+    #[test]
+    fn no_tls_findings_name_their_cause() {
+        let f = no_tls_finding(&NoTls::Refused {
+            reply: "454 4.7.0 TLS not available".into(),
+        });
+        assert_eq!(
+            (f.id.as_str(), f.severity.as_str()),
+            ("starttls_refused", "high")
+        );
+        assert!(f.message.ends_with("454 4.7.0 TLS not available"));
+        let n = NoTls::Stripped {
+            masked: vec!["XXXXXXXA".into()],
+        };
+        assert_eq!(n.outcome(), StarttlsOutcome::Stripped);
+        assert_eq!(no_tls_finding(&n).severity, "critical");
+        assert!(no_tls_finding(&NoTls::NotOffered { via_helo: true })
+            .message
+            .starts_with("EHLO refused"));
+    }
+
+    #[test]
+    fn assemble_orders_findings_and_decides_the_status() {
+        let ws = [Weakness::Rc4(vec![5]), Weakness::NoForwardSecrecy(vec![5])];
+        let cut = ["suites TLSv1.2".to_owned()];
+        let facts = TlsFacts {
+            starttls: true,
+            bytes_after_starttls: Some(3),
+            injection: Some((InjectionResult::Vulnerable, "a reply inside TLS")),
+            handshake_ok: true,
+            learned: true,
+            weaknesses: &ws,
+            failed_connections: 2,
+            last_failure: Some("connect timed out"),
+            cut: &cut,
+            endpoint_timeout_ms: 5000,
+            ..TlsFacts::default()
+        };
+        let a = assemble(&facts);
+        let ids: Vec<&str> = a.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "starttls_injection",
+                "rc4",
+                "bytes_after_starttls",
+                "no_forward_secrecy",
+                "probe_connections_failed"
+            ]
+        );
+        assert_eq!(a.weaknesses, ["rc4", "no_forward_secrecy"]);
+        assert_eq!(a.status, Status::Partial);
+        assert!(a.error.unwrap().message.contains("(5000 ms)"));
+        let a = assemble(&TlsFacts {
+            cut: &[],
+            ..facts.clone()
+        });
+        assert_eq!((a.status, a.error), (Status::Completed, None));
+        // Nothing learned: the handshake's error, or the deadline's when it had passed.
+        let failed = TlsFacts {
+            handshake_error: "alert 40",
+            past_deadline: true,
+            ..TlsFacts::default()
+        };
+        let e = assemble(&failed).error.unwrap();
+        assert_eq!((e.kind, e.phase), (ErrorKind::Timeout, Phase::Endpoint));
+        let e = assemble(&TlsFacts {
+            past_deadline: false,
+            ..failed
+        })
+        .error
+        .unwrap();
+        assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Tls, "alert 40"));
+    }
+
+    #[test]
+    fn weakness_ids() {
+        use tls_probe::plan::params::DhClass;
+        let (id, sev, _) = weakness_finding(&Weakness::WeakDh {
+            bits: 1024,
+            class: DhClass::Bits1024,
+        });
+        assert_eq!((id, sev), ("weak_dh", Severity::Medium));
+        assert_eq!(weakness_finding(&Weakness::Rc4(vec![5])).0, "rc4");
+    }
+}
