@@ -333,3 +333,8 @@ mod tests {
         assert_eq!(super::hex(&[]), "");
     }
 }
+
+/// The README's example, run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

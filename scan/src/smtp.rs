@@ -189,13 +189,14 @@ pub fn banner(bytes: &[u8], t: &Transcript, o: Option<&Outcome>) -> Option<Banne
     let text = lossy_bounded(bytes, MAX_GREETING);
     let (code, complete) = match (&t.banner, o) {
         (Some(b), _) => (Some(b.code().get()), true),
-        (None, Some(Outcome::NotSmtp { .. })) => (
-            bytes
+        (None, Some(Outcome::NotSmtp { .. })) => {
+            let complete = bytes.contains(&b'\n');
+            let code = bytes
                 .get(..3)
-                .filter(|d| d.iter().all(u8::is_ascii_digit))
-                .map(|d| d.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'))),
-            bytes.contains(&b'\n'),
-        ),
+                .filter(|d| complete && d.iter().all(u8::is_ascii_digit))
+                .map(|d| d.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')));
+            (code, complete)
+        }
         (None, _) => (None, false),
     };
     Some(Banner {
@@ -764,7 +765,13 @@ mod tests {
         let (kind, phase, msg) = error_of(&r);
         assert_eq!((kind, phase), (ErrorKind::SmtpProtocol, Phase::Banner));
         assert!(msg.starts_with("greeting longer than"), "{msg}");
-        assert!(b.unwrap().text.len() <= MAX_GREETING);
+        let b = b.unwrap();
+        assert!(b.text.len() <= MAX_GREETING);
+        assert_eq!(
+            (b.code, b.complete),
+            (None, false),
+            "cut before its line ended"
+        );
     }
 
     #[tokio::test]

@@ -118,3 +118,8 @@ pub use session::{
     SessionConfig, StartTlsMode, Step, TlsHandover, Transcript,
 };
 pub use status::{EnhancedStatus, StatusClass};
+
+/// The README's example, run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -94,3 +94,8 @@ pub fn hex(bytes: &[u8]) -> alloc::string::String {
     }
     s
 }
+
+/// The README's example, run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
