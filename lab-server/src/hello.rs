@@ -101,7 +101,10 @@ mod tests {
         assert_eq!(info.versions, ["TLSv1.3", "TLSv1.2"]);
         assert_eq!(
             info.suites,
-            ["TLS_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"],
+            [
+                "TLS_AES_128_GCM_SHA256",
+                "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+            ],
             "GREASE removed"
         );
         assert_eq!(info.groups, ["x25519"]);

@@ -201,7 +201,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     if let Some(d) = &rec.domain {
         out.row("mail domain", &escape(d));
     }
-    out.row("profile", &rec.profile.as_str());
+    out.row("profile", rec.profile.as_str());
 
     out.heading("SMTP");
     match &rec.banner {
@@ -243,7 +243,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             "ready" | "implicit_tls" => Colour::Green,
             _ => Colour::Red,
         };
-        let mut v = out.paint(col, &outcome);
+        let mut v = out.paint(col, outcome);
         if let Some(r) = &st.reply {
             let _ = write!(v, " ({})", escape(r));
         }
@@ -421,7 +421,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             "mismatch" => Colour::Red,
             _ => Colour::Plain,
         };
-        let n = out.paint(col, &names);
+        let n = out.paint(col, names);
         out.row("name match", &n);
         out.row("chain length", &c.chain.length.to_string());
         if let Some(cert) = c.certificates.first() {
@@ -474,7 +474,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     {
         out.row("failed connections", &failed.to_string());
     }
-    out.row("status", &rec.status.as_str());
+    out.row("status", rec.status.as_str());
     out.row("wall time", &format!("{:.1} s", wall.as_secs_f64()));
     out.text
 }
