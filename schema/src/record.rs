@@ -239,6 +239,7 @@ wire_names!(FindingSource {
     Starttls => "starttls",
     Tls => "tls",
     Certificate => "certificate",
+    Policy => "policy",
 });
 
 /// Scan depth: which TLS probes run.
@@ -894,6 +895,12 @@ mod tests {
             &[N::MxHost, N::MailDomain, N::Mismatch, N::NotChecked],
             N::as_str,
         );
+        use crate::policy::{PolicyStatus as P, TxtStatus as T};
+        check(
+            &[T::Valid, T::Absent, T::Invalid, T::Multiple, T::DnsError],
+            T::as_str,
+        );
+        check(&[P::Valid, P::FetchError, P::Invalid], P::as_str);
     }
 
     #[test]
