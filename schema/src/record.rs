@@ -240,6 +240,7 @@ wire_names!(FindingSource {
     Tls => "tls",
     Certificate => "certificate",
     Policy => "policy",
+    Dane => "dane",
 });
 
 /// Scan depth: which TLS probes run.
