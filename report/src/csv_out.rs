@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use mxray_schema::record::{EndpointRecord, Severity, StarttlsOutcome, Status};
 
 use crate::aggregate::InputStats;
-use crate::records::{wire, worst, Body};
+use crate::records::{worst, Body};
 
 /// Columns of the per-endpoint CSV, in order.
 pub const ENDPOINT_COLUMNS: &[&str] = &[
@@ -69,11 +69,14 @@ pub fn endpoint_row(r: &EndpointRecord) -> Vec<String> {
         r.ip.map(|ip| ip.to_string()).unwrap_or_default(),
         r.port.to_string(),
         r.profile.as_str().to_owned(),
-        wire(&r.status),
-        r.error.as_ref().map(|e| wire(&e.kind)).unwrap_or_default(),
+        r.status.as_str().to_owned(),
+        r.error
+            .as_ref()
+            .map(|e| e.kind.as_str().to_owned())
+            .unwrap_or_default(),
         r.starttls
             .as_ref()
-            .map(|s| wire(&s.outcome))
+            .map(|s| s.outcome.as_str().to_owned())
             .unwrap_or_default(),
         ok_hs.and_then(|h| h.version.clone()).unwrap_or_default(),
         ok_hs
@@ -82,7 +85,7 @@ pub fn endpoint_row(r: &EndpointRecord) -> Vec<String> {
             .unwrap_or_default(),
         r.certificate
             .as_ref()
-            .map(|c| wire(&c.trust))
+            .map(|c| c.trust.as_str().to_owned())
             .unwrap_or_default(),
         r.findings.len().to_string(),
         worst(r)

@@ -8,7 +8,7 @@ use std::io::{self, Write as _};
 
 use mxray_schema::record::{EndpointRecord, Severity, Status};
 
-use crate::records::{wire, Body};
+use crate::records::Body;
 use crate::sarif::endpoint_uri;
 
 /// Text made safe for XML content and attributes: control characters made visible, the two
@@ -64,8 +64,8 @@ impl Junit {
             let why = r
                 .error
                 .as_ref()
-                .map(|e| format!("{}: {}", wire(&e.kind), e.message))
-                .unwrap_or_else(|| wire(&r.status));
+                .map(|e| format!("{}: {}", e.kind.as_str().to_owned(), e.message))
+                .unwrap_or_else(|| r.status.as_str().to_owned());
             let _ = writeln!(
                 cases,
                 "    <testcase classname=\"{}\" name=\"scan\"><skipped message=\"{}\"/></testcase>",
@@ -92,7 +92,7 @@ impl Junit {
                     x(&f.id),
                     x(&f.severity),
                     x(&f.message),
-                    x(&format!("{} ({}, {})", f.message, f.severity, wire(&f.source)))
+                    x(&format!("{} ({}, {})", f.message, f.severity, f.source.as_str().to_owned()))
                 );
             } else {
                 let _ = writeln!(

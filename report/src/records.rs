@@ -13,7 +13,6 @@ use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 use mxray_schema::record::{EndpointRecord, Severity};
-use serde::Serialize;
 
 use crate::aggregate::InputStats;
 use crate::input::{read_files_into, temp_file, ReportError, Sink, MAX_LINE_BYTES};
@@ -104,19 +103,6 @@ impl Seen {
     /// ```
     pub fn reaches(&self, threshold: Severity) -> bool {
         self.unknown > 0 || self.worst.is_some_and(|w| w >= threshold)
-    }
-}
-
-/// The wire name of a serialisable enum (`"completed"`), or of a tagged enum's `class`.
-pub(crate) fn wire<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Object(o)) => o
-            .get("class")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        _ => String::new(),
     }
 }
 

@@ -12,7 +12,7 @@ use std::io::{self, Write as _};
 use mxray_schema::record::{EndpointRecord, Severity};
 use serde_json::{json, Value};
 
-use crate::records::{wire, Body};
+use crate::records::Body;
 
 /// The SARIF level of a severity (`None`: a severity this version does not know).
 ///
@@ -108,14 +108,14 @@ impl Sarif {
                 Some((i, _, _)) => *i,
                 None => {
                     self.rules
-                        .insert(f.id.clone(), (next, sev, wire(&f.source)));
+                        .insert(f.id.clone(), (next, sev, f.source.as_str().to_owned()));
                     self.rule_order.push(f.id.clone());
                     next
                 }
             };
             let mut props = serde_json::Map::new();
             props.insert("severity".into(), json!(f.severity));
-            props.insert("source".into(), json!(wire(&f.source)));
+            props.insert("source".into(), json!(f.source.as_str().to_owned()));
             props.insert("target".into(), json!(r.target));
             if let Some(d) = &r.domain {
                 props.insert("domain".into(), json!(d));
