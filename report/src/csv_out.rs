@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use mxray_schema::record::{EndpointRecord, Severity, StarttlsOutcome, Status};
 
 use crate::aggregate::InputStats;
-use crate::records::{worst, Body};
+use crate::endpoint::{worst, Body};
 
 /// Columns of the per-endpoint CSV, in order.
 pub const ENDPOINT_COLUMNS: &[&str] = &[

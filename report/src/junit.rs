@@ -8,8 +8,7 @@ use std::io::{self, Write as _};
 
 use mxray_schema::record::{EndpointRecord, Severity, Status};
 
-use crate::records::Body;
-use crate::sarif::endpoint_uri;
+use crate::endpoint::{endpoint_uri, Body};
 
 /// Text made safe for XML content and attributes: control characters made visible, the two
 /// non-characters XML 1.0 forbids (U+FFFE, U+FFFF) too, markup escaped.

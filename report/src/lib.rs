@@ -31,6 +31,7 @@ pub mod aggregate;
 pub mod counter;
 pub mod csv_out;
 pub mod domain;
+pub mod endpoint;
 pub mod html;
 pub mod input;
 pub mod json;

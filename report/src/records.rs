@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use mxray_schema::record::{EndpointRecord, Severity};
 
 use crate::aggregate::InputStats;
+use crate::endpoint::Body;
 use crate::input::{read_files_into, temp_file, ReportError, Sink, MAX_LINE_BYTES};
 
 /// Most domains the per-domain CSV keeps; records of further domains are counted in
@@ -105,14 +106,6 @@ impl Seen {
         self.unknown > 0 || self.worst.is_some_and(|w| w >= threshold)
     }
 }
-
-/// The worst known severity of a record's findings.
-pub fn worst(r: &EndpointRecord) -> Option<Severity> {
-    r.findings.iter().filter_map(|f| f.severity()).max()
-}
-
-/// The body file's writer.
-pub(crate) type Body = BufWriter<File>;
 
 /// One per-record format being written.
 enum Builder {

@@ -6,13 +6,12 @@
 //! `note`, a severity this version does not know is `warning`.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::io::{self, Write as _};
 
 use mxray_schema::record::{EndpointRecord, Severity};
 use serde_json::{json, Value};
 
-use crate::records::Body;
+use crate::endpoint::{endpoint_uri, Body};
 
 /// The SARIF level of a severity (`None`: a severity this version does not know).
 ///
@@ -37,35 +36,6 @@ fn score(s: Option<Severity>) -> &'static str {
         Some(Severity::Medium) => "5.5",
         Some(Severity::Low) => "2.0",
         _ => "0.0",
-    }
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
-/// The endpoint's URI: `smtp://IP:PORT` (`smtp://[IPv6]:PORT`), or the target's when the
-/// record has no address.
-///
-/// ```
-/// use mxray_schema::record::{EndpointRecord, Profile};
-/// let r = EndpointRecord::new("x".into(), Some("2001:db8::1".parse().unwrap()), 25, Profile::Quick);
-/// assert_eq!(mxray_report::sarif::endpoint_uri(&r), "smtp://[2001:db8::1]:25");
-/// ```
-pub fn endpoint_uri(r: &EndpointRecord) -> String {
-    match r.ip {
-        Some(std::net::IpAddr::V6(ip)) => format!("smtp://[{ip}]:{}", r.port),
-        Some(ip) => format!("smtp://{ip}:{}", r.port),
-        None => format!("smtp://{}:{}", encode(&r.target), r.port),
     }
 }
 
