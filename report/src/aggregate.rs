@@ -24,6 +24,9 @@ pub const MX_PER_DOMAIN: usize = 32;
 /// Default cap on distinct domains.
 pub const DEFAULT_DOMAIN_CAP: usize = 2_000_000;
 
+/// Characters of a domain's name kept for its per-domain row (a DNS name has at most 253).
+pub const DOMAIN_NAME_KEPT: usize = 253;
+
 /// Problems remembered (the first ones) for the report; all are counted.
 pub const PROBLEMS_KEPT: usize = 10;
 
@@ -132,6 +135,10 @@ pub struct DomainState {
 /// and, per MX host, the facts of the per-domain verdict ([`crate::domain`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DomainPolicyState {
+    /// The domain's name (lower case, at most [`DOMAIN_NAME_KEPT`] characters): kept only for
+    /// domains with policies, so the report can name its worst domains
+    /// ([`crate::tables::DomainRows`]); memory stays bounded by the domain cap.
+    pub domain: String,
     /// MTA-STS: `enforce`, `testing`, `none`, or why there is no usable policy
     /// ([`crate::domain::sts_label`]).
     pub mta_sts: String,
@@ -409,6 +416,10 @@ pub struct Aggregate {
     /// and which names there were (`has_ptr_confirmed`, `has_banner`, `has_ehlo`).
     #[serde(skip_serializing_if = "Counter::is_empty")]
     pub own_name_rows: Counter,
+    /// How many per-domain rows the report shows (the worst domains first,
+    /// [`crate::tables::DomainRows`]); default [`crate::tables::DEFAULT_DOMAIN_ROWS`].
+    #[serde(skip)]
+    pub domain_rows: usize,
 }
 
 impl Default for Aggregate {
@@ -782,6 +793,7 @@ impl Aggregate {
             domain_cap,
             own_names: 0,
             own_name_rows: c(),
+            domain_rows: crate::tables::DEFAULT_DOMAIN_ROWS,
         }
     }
 
@@ -1078,6 +1090,11 @@ impl Aggregate {
         }
         if r.mta_sts.is_some() || r.tls_rpt.is_some() {
             let p = d.policy.get_or_insert_with(|| DomainPolicyState {
+                domain: domain
+                    .chars()
+                    .take(DOMAIN_NAME_KEPT)
+                    .collect::<String>()
+                    .to_ascii_lowercase(),
                 mta_sts: crate::domain::sts_label(r.mta_sts.as_ref()).to_owned(),
                 policy_error: r
                     .mta_sts

@@ -4,8 +4,8 @@
 //! The facts of an MX host are taken over all its records (addresses): it is reached when one
 //! of them completed its scan, and it has TLS (a valid certificate) only when every reached
 //! address has it, since a sender may land on any of them. The MTA-STS state and the `mx`
-//! patterns come from the records' `mta_sts`. DANE is not in the records yet: its column is
-//! `unknown` until the DANE lookup fills it.
+//! patterns come from the records' `mta_sts`. DANE comes from the records' `dane` (a scan or
+//! probe with `--dane`); without it the DANE sender's column is `unknown`.
 
 use std::fmt::Write as _;
 

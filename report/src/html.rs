@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::svg;
-use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, Chart, Report};
+use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, Chart, DomainRows, Report};
 
 pub use crate::markup::escape;
 
@@ -94,8 +94,36 @@ pub fn render(r: &Report) -> String {
                 let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(n));
             }
         }
+        if s.id == "domains" {
+            if let Some(d) = &r.domain_rows {
+                render_domain_rows(&mut out, s.id, d);
+            }
+        }
         out.push_str("</section>\n");
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// The per-domain rows as one HTML table, every cell escaped.
+fn render_domain_rows(out: &mut String, section: &str, d: &DomainRows) {
+    let _ = writeln!(
+        out,
+        "<h3 id=\"{section}-domain_rows\">Domains, worst first</h3>\n<table class=\"rows\">"
+    );
+    out.push_str("<tr>");
+    for c in DomainRows::COLUMNS {
+        let _ = write!(out, "<th>{}</th>", escape(c));
+    }
+    out.push_str("</tr>\n");
+    for row in d.cells() {
+        out.push_str("<tr>");
+        for (i, c) in row.iter().enumerate() {
+            let class = if i == 1 { "n" } else { "l" };
+            let _ = write!(out, "<td class=\"{class}\">{}</td>", escape(c));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(&d.note()));
 }

@@ -3,13 +3,15 @@
 //! Shape: `{"report_version": 1, "input": {...}, "baseline_input": {...}?, "sections": [{"id",
 //! "title", "tables": [{"id", "title", "denominator", "note"?, "chart", "rows": [{"key",
 //! "label", "count", "total", "share"?, "baseline_count"?, "baseline_total"?, "delta_count"?,
-//! "delta_pp"?}]}]}]}`. Shares are percentages rounded to 4 decimals; absent when the total
-//! is 0.
+//! "delta_pp"?}]}], "domain_rows"?: {"limit", "domains", "not_shown", "rows": [{"domain", "mx",
+//! "opportunistic", "mta_sts_sender", "dane_sender", "attackers", "wins", "mta_sts", "tls_rpt",
+//! "dane"}]}}]}` (`domain_rows` only in the `domains` section, when records carry policies).
+//! Shares are percentages rounded to 4 decimals; absent when the total is 0.
 
 use serde::Serialize;
 
 use super::aggregate::InputStats;
-use super::tables::{Chart, Report};
+use super::tables::{Chart, DomainRows, Report};
 
 /// Version of this JSON shape.
 pub const REPORT_VERSION: u32 = 1;
@@ -28,6 +30,8 @@ struct JsonSection<'a> {
     id: &'a str,
     title: &'a str,
     tables: Vec<JsonTable<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domain_rows: Option<&'a DomainRows>,
 }
 
 #[derive(Serialize)]
@@ -75,6 +79,7 @@ pub fn render(r: &Report) -> String {
             .map(|s| JsonSection {
                 id: s.id,
                 title: s.title,
+                domain_rows: r.domain_rows.as_ref().filter(|_| s.id == "domains"),
                 tables: s
                     .tables
                     .iter()

@@ -111,17 +111,21 @@ impl input::Sink for Tracking {
 }
 
 /// [`build_report`], and the severities of the findings of the records that count for their
-/// unit (for `--fail-on`; the baseline's are not counted).
+/// unit (for `--fail-on`; the baseline's are not counted), with at most `domain_rows`
+/// per-domain rows ([`tables::DomainRows`]).
 pub fn build_report_seen(
     files: &[PathBuf],
     baseline: &[PathBuf],
+    domain_rows: usize,
 ) -> Result<(Report, records::Seen), ReportError> {
     let stdin = |v: &[PathBuf]| v.iter().any(|p| p == Path::new("-"));
     if stdin(files) && stdin(baseline) {
         return Err(ReportError::StdinTwice);
     }
+    let mut agg = Aggregate::default();
+    agg.domain_rows = domain_rows;
     let mut t = Tracking {
-        agg: Aggregate::default(),
+        agg,
         seen: records::Seen::default(),
     };
     input::read_files_into(files, input::MAX_LINE_BYTES, &mut t)?;

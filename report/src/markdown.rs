@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, Report};
+use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, DomainRows, Report};
 
 /// Escapes text for a GitHub Markdown table cell: ASCII punctuation that means something
 /// (`|`, `*`, `_`, `<`, ...) is backslash-escaped, so record strings stay text.
@@ -76,6 +76,32 @@ pub fn render(r: &Report) -> String {
             }
             out.push('\n');
         }
+        if s.id == "domains" {
+            if let Some(d) = &r.domain_rows {
+                render_domain_rows(&mut out, d);
+            }
+        }
     }
     out
+}
+
+/// The per-domain rows as one Markdown table, every cell escaped.
+fn render_domain_rows(out: &mut String, d: &DomainRows) {
+    out.push_str("### Domains, worst first\n\n|");
+    for c in DomainRows::COLUMNS {
+        let _ = write!(out, " {} |", escape(c));
+    }
+    out.push_str("\n|");
+    for i in 0..DomainRows::COLUMNS.len() {
+        out.push_str(if i == 1 { "---:|" } else { "---|" });
+    }
+    out.push('\n');
+    for row in d.cells() {
+        out.push('|');
+        for c in &row {
+            let _ = write!(out, " {} |", escape(c));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "\n{}\n", escape(&d.note()));
 }

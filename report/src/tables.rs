@@ -17,6 +17,9 @@ use super::counter::{Counter, IPS_PER_CLUSTER};
 /// Rows shown in "top" tables; the rest is summed in one row.
 pub const TOP_N: usize = 15;
 
+/// Per-domain rows shown by default (`mxray report --domain-rows N`): the worst domains first.
+pub const DEFAULT_DOMAIN_ROWS: usize = 50;
+
 /// Longest label shown, in characters.
 pub const MAX_LABEL_CHARS: usize = 72;
 
@@ -145,6 +148,197 @@ pub struct Report {
     pub baseline_input: Option<super::aggregate::InputStats>,
     /// The sections, in order.
     pub sections: Vec<Section>,
+    /// The per-domain rows (the worst domains), shown at the end of the per-domain section;
+    /// `None` when no record carries policies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain_rows: Option<DomainRows>,
+}
+
+/// One domain of the per-domain rows: its verdict and policies. Strings are machine ids
+/// (`Delivery::as_str`, [`crate::domain::sts_label`]...) except `domain` (escaped, cut) and
+/// `attackers`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct DomainRow {
+    /// The domain (escaped and cut like every label).
+    pub domain: String,
+    /// Its MX hosts (at most [`super::aggregate::MX_PER_DOMAIN`]).
+    pub mx: usize,
+    /// How an opportunistic sender delivers (`authenticated`, `encrypted_only`, `plaintext`,
+    /// `not_delivered`, `unknown`).
+    pub opportunistic: &'static str,
+    /// How an MTA-STS sender delivers.
+    pub mta_sts_sender: &'static str,
+    /// How a DANE sender delivers.
+    pub dane_sender: &'static str,
+    /// The attackers that win, each with the senders it wins against
+    /// (`passive eavesdropper: opportunistic, MTA-STS`), `;`-separated, or `none`.
+    pub attackers: String,
+    /// Attacker-sender pairs where the attacker wins (first contact only counts as a half
+    /// win, rounded down; used for the order).
+    pub wins: u32,
+    /// MTA-STS: the mode of a valid policy or why there is none ([`crate::domain::sts_label`]).
+    pub mta_sts: String,
+    /// TLS-RPT: the TXT status (`valid`, `absent`, ...).
+    pub tls_rpt: String,
+    /// DANE: `applies` (secure, non-empty TLSA at some MX), `none`, or `not_looked_up`.
+    pub dane: &'static str,
+}
+
+/// The per-domain rows: at most `limit` domains, worst first, and how many are not shown.
+///
+/// Order: domains where some sender does not deliver at all (a failing MTA-STS enforce policy
+/// or DANE) first, then by the number of attacker-sender pairs the attacker wins, then by name.
+/// Selection keeps only `limit` rows in memory at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DomainRows {
+    /// The most rows shown.
+    pub limit: usize,
+    /// Domains with policies looked up (the rows' population).
+    pub domains: u64,
+    /// Of those, not shown.
+    pub not_shown: u64,
+    /// The rows shown, worst first.
+    pub rows: Vec<DomainRow>,
+}
+
+impl DomainRows {
+    /// Column headers of [`DomainRows::cells`].
+    pub const COLUMNS: [&'static str; 9] = [
+        "domain",
+        "MX",
+        "opportunistic",
+        "MTA-STS sender",
+        "DANE sender",
+        "attackers that win",
+        "MTA-STS",
+        "TLS-RPT",
+        "DANE",
+    ];
+
+    /// The rows as text cells, in the order of [`DomainRows::COLUMNS`] (not yet escaped for
+    /// Markdown or HTML).
+    pub fn cells(&self) -> Vec<[String; 9]> {
+        self.rows
+            .iter()
+            .map(|r| {
+                [
+                    r.domain.clone(),
+                    r.mx.to_string(),
+                    r.opportunistic.to_owned(),
+                    r.mta_sts_sender.to_owned(),
+                    r.dane_sender.to_owned(),
+                    r.attackers.clone(),
+                    r.mta_sts.clone(),
+                    r.tls_rpt.clone(),
+                    r.dane.to_owned(),
+                ]
+            })
+            .collect()
+    }
+
+    /// The line under the rows: how many are shown, of how many, and the order.
+    pub fn note(&self) -> String {
+        format!(
+            "{} of {} domains with policies looked up shown ({} not shown; at most {}, \
+             `--domain-rows`), worst first: a sender that does not deliver, then the number of \
+             attacker-sender pairs the attacker wins, then by name.",
+            self.rows.len(),
+            self.domains,
+            self.not_shown,
+            self.limit
+        )
+    }
+}
+
+/// Ordering key of a row: smaller is worse.
+type RowKey = (std::cmp::Reverse<u32>, std::cmp::Reverse<u32>, String);
+
+/// The per-domain rows of `a` (`None` when no domain has policies).
+fn domain_rows(a: &Aggregate) -> Option<DomainRows> {
+    use mail_policy::verdict::{verdict, AttackerResult, Delivery};
+    use std::collections::BinaryHeap;
+    let limit = a.domain_rows;
+    let mut heap: BinaryHeap<(RowKey, DomainRow)> = BinaryHeap::new();
+    let mut domains = 0u64;
+    for d in a.domains.values() {
+        let Some(p) = &d.policy else { continue };
+        domains = domains.saturating_add(1);
+        if limit == 0 {
+            continue;
+        }
+        let v = verdict(&crate::domain::facts_of_state(p));
+        let not_delivered = [&v.opportunistic, &v.mta_sts, &v.dane]
+            .iter()
+            .filter(|s| s.delivery == Delivery::NotDelivered)
+            .count();
+        let mut wins = 0u32;
+        let mut attackers = Vec::new();
+        for r in &v.attackers {
+            let mut against = Vec::new();
+            for (label, res) in [
+                ("opportunistic", r.opportunistic),
+                ("MTA-STS", r.mta_sts),
+                ("DANE", r.dane),
+            ] {
+                match res {
+                    AttackerResult::Wins => {
+                        wins = wins.saturating_add(2);
+                        against.push(label.to_owned());
+                    }
+                    AttackerResult::FirstContact => {
+                        wins = wins.saturating_add(1);
+                        against.push(format!("{label} (first contact)"));
+                    }
+                    _ => {}
+                }
+            }
+            if !against.is_empty() {
+                attackers.push(format!("{}: {}", r.attacker.as_str(), against.join(", ")));
+            }
+        }
+        let domain = clean_label(&p.domain);
+        let row = DomainRow {
+            domain: domain.clone(),
+            mx: d.mx.len(),
+            opportunistic: v.opportunistic.delivery.as_str(),
+            mta_sts_sender: v.mta_sts.delivery.as_str(),
+            dane_sender: v.dane.delivery.as_str(),
+            attackers: if attackers.is_empty() {
+                "none".to_owned()
+            } else {
+                attackers.join("; ")
+            },
+            wins: wins / 2,
+            mta_sts: clean_label(&p.mta_sts),
+            tls_rpt: clean_label(&p.tls_rpt),
+            dane: if d.dane_looked_up == 0 {
+                "not_looked_up"
+            } else if d.dane_applies > 0 {
+                "applies"
+            } else {
+                "none"
+            },
+        };
+        let key: RowKey = (
+            std::cmp::Reverse(u32::try_from(not_delivered).unwrap_or(u32::MAX)),
+            std::cmp::Reverse(wins),
+            domain,
+        );
+        heap.push((key, row));
+        if heap.len() > limit {
+            heap.pop();
+        }
+    }
+    if domains == 0 {
+        return None;
+    }
+    let rows: Vec<DomainRow> = heap.into_sorted_vec().into_iter().map(|(_, r)| r).collect();
+    Some(DomainRows {
+        limit,
+        domains,
+        not_shown: domains.saturating_sub(rows.len() as u64),
+        rows,
+    })
 }
 
 /// A label safe to print anywhere: control characters (ANSI escapes, newlines) and bidi
@@ -774,10 +968,10 @@ fn policy_tables(a: &Aggregate) -> Vec<Table> {
     use mail_policy::verdict::{verdict, Attacker, AttackerResult, Delivery};
     let mut keys: Vec<&u64> = a.domains.keys().collect();
     keys.sort_unstable();
-    let states: Vec<&super::aggregate::DomainPolicyState> = keys
+    let states: Vec<(&DomainState, &super::aggregate::DomainPolicyState)> = keys
         .iter()
         .filter_map(|k| a.domains.get(*k))
-        .filter_map(|d| d.policy.as_ref())
+        .filter_map(|d| Some((d, d.policy.as_ref()?)))
         .collect();
     if states.is_empty() {
         return Vec::new();
@@ -786,7 +980,10 @@ fn policy_tables(a: &Aggregate) -> Vec<Table> {
     let mut sts = Counter::with_cap(16);
     let mut rpt = Counter::with_cap(16);
     let mut errors = Counter::with_cap(32);
-    let mut both = 0u64;
+    let mut sts_and_rpt = 0u64;
+    let mut dane = 0u64;
+    let mut dane_unknown = 0u64;
+    let mut sts_and_dane = 0u64;
     let mut neither = 0u64;
     let deliveries = [
         Delivery::Authenticated,
@@ -797,7 +994,7 @@ fn policy_tables(a: &Aggregate) -> Vec<Table> {
     ];
     let mut senders = Counter::with_cap(64);
     let mut attackers = Counter::with_cap(64);
-    for p in &states {
+    for (d, p) in &states {
         sts.add(&p.mta_sts);
         rpt.add(&p.tls_rpt);
         if let Some(e) = &p.policy_error {
@@ -807,8 +1004,13 @@ fn policy_tables(a: &Aggregate) -> Vec<Table> {
         }
         let has_sts = matches!(p.mta_sts.as_str(), "enforce" | "testing");
         let has_rpt = p.tls_rpt == "valid";
-        both = both.saturating_add(u64::from(has_sts && has_rpt));
-        neither = neither.saturating_add(u64::from(!has_sts && !has_rpt));
+        let has_dane = d.dane_applies > 0;
+        let inc = |x: &mut u64, b: bool| *x = x.saturating_add(u64::from(b));
+        inc(&mut sts_and_rpt, has_sts && has_rpt);
+        inc(&mut dane, has_dane);
+        inc(&mut dane_unknown, d.dane_looked_up == 0);
+        inc(&mut sts_and_dane, has_sts && has_dane);
+        inc(&mut neither, !has_sts && !has_dane);
         let v = verdict(&crate::domain::facts_of_state(p));
         for (kind, s) in [
             ("opportunistic", &v.opportunistic),
@@ -854,7 +1056,8 @@ fn policy_tables(a: &Aggregate) -> Vec<Table> {
         verdict_rows,
     );
     verdict_table.note = Some(
-        "DANE is unknown until the scan looks up TLSA records; the MX hosts are tried in \
+        "The DANE sender's verdict is known when the scan ran with --dane (TLSA records looked \
+         up through a validating resolver), unknown otherwise; the MX hosts are tried in \
          preference order."
             .to_owned(),
     );
@@ -893,9 +1096,9 @@ fn policy_tables(a: &Aggregate) -> Vec<Table> {
         Chart::Bars,
         attacker_rows,
     );
-    let adoption = table(
+    let mut adoption = table(
         "policy_adoption",
-        "MTA-STS and TLS-RPT",
+        "Adoption: MTA-STS, TLS-RPT and DANE",
         "domains with policies looked up",
         Chart::Bars,
         vec![
@@ -919,9 +1122,37 @@ fn policy_tables(a: &Aggregate) -> Vec<Table> {
                 rpt.get("invalid").saturating_add(rpt.get("multiple")),
                 n,
             ),
-            Row::new("both", "MTA-STS (enforce or testing) and TLS-RPT", both, n),
-            Row::new("neither", "neither MTA-STS nor TLS-RPT", neither, n),
+            Row::new("dane", "DANE (secure, non-empty TLSA at some MX)", dane, n),
+            Row::new(
+                "dane_not_looked_up",
+                "DANE not looked up (scan without --dane)",
+                dane_unknown,
+                n,
+            ),
+            Row::new(
+                "mta_sts_and_tls_rpt",
+                "MTA-STS (enforce or testing) and TLS-RPT valid",
+                sts_and_rpt,
+                n,
+            ),
+            Row::new(
+                "mta_sts_and_dane",
+                "MTA-STS (enforce or testing) and DANE",
+                sts_and_dane,
+                n,
+            ),
+            Row::new(
+                "neither_mta_sts_nor_dane",
+                "neither MTA-STS (enforce or testing) nor DANE",
+                neither,
+                n,
+            ),
         ],
+    );
+    adoption.note = Some(
+        "DANE counts only domains whose records were scanned with --dane; without it, \
+         \"neither\" counts every domain without MTA-STS."
+            .to_owned(),
     );
     let mut out = vec![verdict_table, attackers_table, adoption];
     if errors.total() > 0 {
@@ -942,6 +1173,7 @@ pub fn build(a: &Aggregate, baseline: Option<&Aggregate>) -> Report {
         input: a.input.clone(),
         baseline_input: baseline.map(|b| b.input.clone()),
         sections: sections(a),
+        domain_rows: domain_rows(a),
     };
     if let Some(b) = baseline {
         let old = sections(b);

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, Report, Table};
+use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, DomainRows, Report, Table};
 
 fn width(s: &str) -> usize {
     s.chars().count()
@@ -79,6 +79,40 @@ pub fn render(r: &Report) -> String {
         for t in &s.tables {
             render_table(&mut out, t, with_baseline);
         }
+        if s.id == "domains" {
+            if let Some(d) = &r.domain_rows {
+                render_domain_rows(&mut out, d);
+            }
+        }
     }
     out
+}
+
+/// The per-domain rows as aligned columns (cells are already escaped labels).
+fn render_domain_rows(out: &mut String, d: &DomainRows) {
+    let _ = writeln!(out, "Domains, worst first");
+    let mut rows: Vec<Vec<String>> = vec![DomainRows::COLUMNS
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect()];
+    rows.extend(d.cells().into_iter().map(Vec::from));
+    let widths: Vec<usize> = (0..DomainRows::COLUMNS.len())
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| width(c))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in &rows {
+        let mut line = String::from(" ");
+        for (c, w) in r.iter().zip(&widths) {
+            line.push(' ');
+            line.push_str(&pad_right(c, *w));
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    let _ = writeln!(out, "  note: {}", d.note());
+    out.push('\n');
 }

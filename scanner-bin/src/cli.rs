@@ -572,6 +572,16 @@ pub struct ReportArgs {
     /// Overwrite an existing --output file (never one of the inputs: that is always refused).
     #[arg(long)]
     pub force: bool,
+
+    /// Per-domain rows shown (text, Markdown, JSON, HTML), the worst domains first; the rest
+    /// are counted. Only records with MTA-STS/TLS-RPT looked up have rows.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 50,
+        value_parser = clap::value_parser!(u32).range(0..=100_000)
+    )]
+    pub domain_rows: u32,
 }
 
 /// Options of `mxray scan`.

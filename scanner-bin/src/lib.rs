@@ -47,6 +47,8 @@ pub fn run_cli(cli: Cli) -> i32 {
             output: args.output,
             baseline: args.baseline,
             force: args.force,
+            domain_rows: usize::try_from(args.domain_rows)
+                .unwrap_or(mxray_report::tables::DEFAULT_DOMAIN_ROWS),
         }),
         Command::Scan(args) => runtime.block_on(commands::scan::run(*args)),
         Command::Audit(args) => commands::audit::run(&args),

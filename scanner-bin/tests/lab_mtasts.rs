@@ -251,6 +251,54 @@ fn scan_records_policies_mx_checks_findings_and_the_verdict_and_report_counts_th
     );
     assert_eq!(row("verdict", "mta_sts:authenticated"), 2, "enforce, badmx");
     assert_eq!(row("policy_errors", "tls_certificate"), 1);
+    assert_eq!(row("policy_adoption", "dane_not_looked_up"), 7, "no --dane");
+    assert_eq!(
+        row("policy_adoption", "neither_mta_sts_nor_dane"),
+        2,
+        "badcert, notxt"
+    );
+
+    // The per-domain rows, bounded: the two domains whose mail MTA-STS senders defer first.
+    let rep = mxray()
+        .args(["report", "--format", "json", "--domain-rows", "2"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_exit_ok(&rep);
+    let json: serde_json::Value = serde_json::from_slice(&rep.stdout).unwrap();
+    let rows = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "domains")
+        .map(|s| s["domain_rows"].clone())
+        .unwrap();
+    assert_eq!(rows["limit"], 2, "{rows}");
+    assert_eq!(rows["domains"], 7, "{rows}");
+    assert_eq!(rows["not_shown"], 5, "{rows}");
+    let names: Vec<&str> = rows["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["domain"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["allfail.sts.test", "mxmiss.sts.test"], "{rows}");
+    for r in rows["rows"].as_array().unwrap() {
+        assert_eq!(r["mta_sts_sender"], "not_delivered", "{r}");
+        assert_eq!(r["mta_sts"], "enforce", "{r}");
+        assert_eq!(r["dane"], "not_looked_up", "{r}");
+    }
+    let text = mxray()
+        .args(["report", "--domain-rows", "0"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_exit_ok(&text);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("0 of 7 domains with policies looked up shown (7 not shown"),
+        "{text}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -48,6 +48,8 @@ pub struct Options {
     pub baseline: Vec<PathBuf>,
     /// Overwrite an existing output file (an input is always refused).
     pub force: bool,
+    /// Per-domain rows shown ([`mxray_report::tables::DomainRows`]).
+    pub domain_rows: usize,
 }
 
 fn warn_problems(label: &str, i: &mxray_report::aggregate::InputStats) {
@@ -75,7 +77,7 @@ fn files_list(files: &[PathBuf]) -> String {
 /// The study's report in `format`, and the severities seen; `Err` is the exit code after the
 /// message is printed.
 fn report_text(opts: &Options, format: Format) -> Result<(String, Seen), crate::exit::Exit> {
-    let (report, seen) = match build_report_seen(&opts.files, &opts.baseline) {
+    let (report, seen) = match build_report_seen(&opts.files, &opts.baseline, opts.domain_rows) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("mxray report: {e}");
