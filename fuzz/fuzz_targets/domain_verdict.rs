@@ -1,5 +1,5 @@
 //! The per-domain verdict (`mail_policy::verdict::verdict`) on arbitrary facts, and on the facts
-//! the report rebuilds from a domain's aggregated counts (`mxray_report::domain::facts_of_state`):
+//! the report rebuilds from a domain's aggregated counts (`DomainPolicyState::facts`):
 //! no panic, and the verdict's rules hold (RFC 8461 and RFC 7672 senders, the attackers).
 //!
 //! Input format: byte 0 = MTA-STS state (0 absent, 1 testing, 2+ enforce); then each MX as 4
@@ -149,7 +149,7 @@ fuzz_target!(|data: &[u8]| {
     check(&facts, &v);
     // The same facts twice: the same verdict (pure).
     assert_eq!(verdict(&facts), v);
-    let from_state = mxray_report::domain::facts_of_state(&state);
+    let from_state = state.facts();
     assert_eq!(from_state.mx.len(), state.mx.len());
     check(&from_state, &verdict(&from_state));
 });

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use cert_audit::{HashAlgorithm, KeyAlgorithm, NameMatch, TrustClass};
+use mail_policy::verdict::{DaneMx, DomainFacts, MxFacts, StsState};
 use serde::Serialize;
 
 use super::counter::{Clusters, Counter};
@@ -20,6 +21,9 @@ use mxray_schema::record::{
 
 /// MX hosts remembered per domain (the scanner scans at most 32).
 pub const MX_PER_DOMAIN: usize = 32;
+
+/// Per-domain rows shown by default (`mxray report --domain-rows N`): the worst domains first.
+pub const DEFAULT_DOMAIN_ROWS: usize = 50;
 
 /// Default cap on distinct domains.
 pub const DEFAULT_DOMAIN_CAP: usize = 2_000_000;
@@ -182,6 +186,44 @@ pub struct MxPolicyState {
 }
 
 impl DomainPolicyState {
+    /// The verdict's facts from the domain's aggregated state (host names are their hashes).
+    pub fn facts(&self) -> DomainFacts {
+        let p = self;
+        DomainFacts {
+            mx: p
+                .mx
+                .iter()
+                .map(|m| {
+                    let reached = m.reached > 0;
+                    MxFacts {
+                        host: format!("{:016x}", m.host),
+                        preference: m.preference,
+                        reached,
+                        tls: reached && m.tls == m.reached,
+                        certificate_valid: reached && m.certificate_valid == m.reached,
+                        sts_match: m.sts_match,
+                        dane: if m.dane_fails > 0 {
+                            Some(DaneMx::Fails)
+                        } else if m.dane_unknown > 0
+                            || m.dane_authenticated.saturating_add(m.dane_no_tlsa) == 0
+                        {
+                            None
+                        } else if m.dane_no_tlsa == 0 {
+                            Some(DaneMx::Authenticated)
+                        } else {
+                            Some(DaneMx::NoTlsa)
+                        },
+                    }
+                })
+                .collect(),
+            sts: match p.mta_sts.as_str() {
+                "enforce" => StsState::Enforce,
+                "testing" => StsState::Testing,
+                _ => StsState::Absent,
+            },
+        }
+    }
+
     fn mx_entry(
         &mut self,
         host: u64,
@@ -417,7 +459,7 @@ pub struct Aggregate {
     #[serde(skip_serializing_if = "Counter::is_empty")]
     pub own_name_rows: Counter,
     /// How many per-domain rows the report shows (the worst domains first,
-    /// [`crate::tables::DomainRows`]); default [`crate::tables::DEFAULT_DOMAIN_ROWS`].
+    /// [`crate::tables::DomainRows`]); default [`DEFAULT_DOMAIN_ROWS`].
     #[serde(skip)]
     pub domain_rows: usize,
 }
@@ -793,7 +835,7 @@ impl Aggregate {
             domain_cap,
             own_names: 0,
             own_name_rows: c(),
-            domain_rows: crate::tables::DEFAULT_DOMAIN_ROWS,
+            domain_rows: DEFAULT_DOMAIN_ROWS,
         }
     }
 

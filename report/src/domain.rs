@@ -152,43 +152,6 @@ pub fn sts_label(m: Option<&MtaStsInfo>) -> &'static str {
     }
 }
 
-/// The verdict's facts from a domain's aggregated state (host names are their hashes).
-pub fn facts_of_state(p: &crate::aggregate::DomainPolicyState) -> DomainFacts {
-    DomainFacts {
-        mx: p
-            .mx
-            .iter()
-            .map(|m| {
-                let reached = m.reached > 0;
-                MxFacts {
-                    host: format!("{:016x}", m.host),
-                    preference: m.preference,
-                    reached,
-                    tls: reached && m.tls == m.reached,
-                    certificate_valid: reached && m.certificate_valid == m.reached,
-                    sts_match: m.sts_match,
-                    dane: if m.dane_fails > 0 {
-                        Some(DaneMx::Fails)
-                    } else if m.dane_unknown > 0
-                        || m.dane_authenticated.saturating_add(m.dane_no_tlsa) == 0
-                    {
-                        None
-                    } else if m.dane_no_tlsa == 0 {
-                        Some(DaneMx::Authenticated)
-                    } else {
-                        Some(DaneMx::NoTlsa)
-                    },
-                }
-            })
-            .collect(),
-        sts: match p.mta_sts.as_str() {
-            "enforce" => StsState::Enforce,
-            "testing" => StsState::Testing,
-            _ => StsState::Absent,
-        },
-    }
-}
-
 /// How a delivery reads in a table.
 pub fn delivery_text(d: Delivery) -> &'static str {
     match d {

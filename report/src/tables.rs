@@ -17,8 +17,7 @@ use super::counter::{Counter, IPS_PER_CLUSTER};
 /// Rows shown in "top" tables; the rest is summed in one row.
 pub const TOP_N: usize = 15;
 
-/// Per-domain rows shown by default (`mxray report --domain-rows N`): the worst domains first.
-pub const DEFAULT_DOMAIN_ROWS: usize = 50;
+pub use crate::aggregate::DEFAULT_DOMAIN_ROWS;
 
 /// Longest label shown, in characters.
 pub const MAX_LABEL_CHARS: usize = 72;
@@ -266,7 +265,7 @@ fn domain_rows(a: &Aggregate) -> Option<DomainRows> {
         if limit == 0 {
             continue;
         }
-        let v = verdict(&crate::domain::facts_of_state(p));
+        let v = verdict(&p.facts());
         let not_delivered = [&v.opportunistic, &v.mta_sts, &v.dane]
             .iter()
             .filter(|s| s.delivery == Delivery::NotDelivered)
@@ -1011,7 +1010,7 @@ fn policy_tables(a: &Aggregate) -> Vec<Table> {
         inc(&mut dane_unknown, d.dane_looked_up == 0);
         inc(&mut sts_and_dane, has_sts && has_dane);
         inc(&mut neither, !has_sts && !has_dane);
-        let v = verdict(&crate::domain::facts_of_state(p));
+        let v = verdict(&p.facts());
         for (kind, s) in [
             ("opportunistic", &v.opportunistic),
             ("mta_sts", &v.mta_sts),

@@ -161,7 +161,7 @@ fn the_domain_verdict_reads_dane_from_the_aggregated_counts() {
             mx: vec![m.clone()],
             ..DomainPolicyState::default()
         };
-        let facts = mxray_report::domain::facts_of_state(&state);
+        let facts = state.facts();
         assert_eq!(facts.mx[0].dane, want, "{m:?}");
     }
 }
