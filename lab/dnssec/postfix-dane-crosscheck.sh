@@ -17,12 +17,18 @@
 # answer (tosecure.insecure.dane.test): mxray follows RFC 7672 2.2 (TLSA ignored), Postfix's
 # smtp_tls_dane_insecure_mx_policy = dane uses the TLSA records ("MX RRset insecure: log
 # verified as trusted").
+# The lab server's DANE receivers (dane-good, dane-mismatch, dane-bogus) are started here with
+# `mxray lab` on DNSSEC_DANE_PORT (2631) and the two ports after it, presenting the key the zone
+# digests ($LAB/certs/rsa2048.crt), and stopped at the end: Postfix must deliver to dane-good
+# and defer the other two.
 # Prints the table and "N agree, N disagree"; exits 1 on a disagreement.
-#   LAB, DNSSEC_KNOT_PORT (5300), PF_RESOLVER (127.0.53.53), MXRAY (default: built here)
+#   LAB, DNSSEC_KNOT_PORT (5300), DNSSEC_DANE_PORT (2631), PF_RESOLVER (127.0.53.53),
+#   MXRAY (default: built here)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../env.sh"
 KNOT_PORT=${DNSSEC_KNOT_PORT:-5300}
+DANE_PORT=${DNSSEC_DANE_PORT:-2631}
 PF_RESOLVER=${PF_RESOLVER:-127.0.53.53}
 ROOT=$(cd "$HERE/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "postfix-dane-crosscheck: needs root (unshare -m, port 53)" >&2; exit 1; }
@@ -46,7 +52,23 @@ stop_unbound() {
   local pid; pid=$(cat "$D/unbound.pid" 2>/dev/null) || return 0
   [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = unbound ] && kill "$pid"
 }
-trap stop_unbound EXIT
+# The DANE receivers, with the key the zone's TLSA records digest.
+C=$LAB/certs
+lab_args=(lab --state "$D/lab-state" --log "$D/lab.jsonl")
+i=0
+for p in dane-good dane-mismatch dane-bogus; do
+  lab_args+=(--profile "$p=$((DANE_PORT + i))" --cert "$p=$C/rsa2048.crt,$C/rsa2048.key")
+  i=$((i + 1))
+done
+"$MXRAY" "${lab_args[@]}" 2> "$D/lab.err" &
+LAB_PID=$!
+stop_all() {
+  stop_unbound
+  kill "$LAB_PID" 2>/dev/null; wait "$LAB_PID" 2>/dev/null
+}
+trap stop_all EXIT
+for _ in $(seq 100); do grep -q "mxray lab: ready" "$D/lab.err" && break; sleep 0.1; done
+grep -q "mxray lab: ready" "$D/lab.err" || { echo "postfix-dane-crosscheck: mxray lab did not start; see $D/lab.err" >&2; exit 1; }
 for _ in $(seq 50); do kdig +short +timeout=1 @"$PF_RESOLVER" SOA dane.test >/dev/null 2>&1 && break; sleep 0.1; done
 printf 'nameserver %s\noptions trust-ad\n' "$PF_RESOLVER" > "$D/resolv.conf"
 
@@ -67,6 +89,9 @@ rows=(
   "many.secure.dane.test:2527|[many.secure.dane.test]:2527"
   "tlsaloop.secure.dane.test:2527|[tlsaloop.secure.dane.test]:2527"
   "mx.secure.dane.test:2525|[mx.secure.dane.test]:2525"
+  "mx.dane-good.secure.dane.test:$DANE_PORT|[mx.dane-good.secure.dane.test]:$DANE_PORT"
+  "mx.dane-mismatch.secure.dane.test:$((DANE_PORT + 1))|[mx.dane-mismatch.secure.dane.test]:$((DANE_PORT + 1))"
+  "mx.dane-bogus.bogus.dane.test:$((DANE_PORT + 2))|[mx.dane-bogus.bogus.dane.test]:$((DANE_PORT + 2))"
 )
 targets=(); dests=()
 for r in "${rows[@]}"; do targets+=("${r%%|*}"); dests+=("${r##*|}"); done
