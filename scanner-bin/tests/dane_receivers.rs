@@ -46,17 +46,22 @@ fn cert_arg(p: &str) -> String {
 }
 
 fn start_receivers(base: u16) -> Receivers {
-    let state = tempdir("dane-receivers");
-    let mut cmd = mxray();
-    cmd.arg("lab").arg("--state").arg(&state);
+    let mut args = Vec::new();
     for (i, p) in ["dane-good", "dane-mismatch", "dane-bogus"]
         .iter()
         .enumerate()
     {
         let port = base + u16::try_from(i).unwrap();
-        cmd.arg("--profile").arg(format!("{p}={port}"));
-        cmd.arg("--cert").arg(cert_arg(p));
+        args.extend(["--profile".to_owned(), format!("{p}={port}")]);
+        args.extend(["--cert".to_owned(), cert_arg(p)]);
     }
+    start_lab("dane-receivers", &args)
+}
+
+fn start_lab(name: &str, args: &[String]) -> Receivers {
+    let state = tempdir(name);
+    let mut cmd = mxray();
+    cmd.arg("lab").arg("--state").arg(&state).args(args);
     cmd.stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("start mxray lab");
     let stderr = child.stderr.take().unwrap();
@@ -73,10 +78,7 @@ fn start_receivers(base: u16) -> Receivers {
     let r = Receivers(child);
     rx.recv_timeout(Duration::from_secs(60))
         .unwrap_or_else(|_| {
-            panic!(
-                "mxray lab did not say ready within 60 s (ports {base}..{} in use?)",
-                base + 2
-            )
+            panic!("mxray lab {args:?} did not say ready within 60 s (ports in use?)")
         });
     r
 }
@@ -173,5 +175,66 @@ fn a_dane_sender_delivers_to_dane_good_and_refuses_mismatch_and_bogus() {
         // The zone publishes what `mxray lab dns` prints for the same key.
         let data: Vec<&str> = d.records.iter().map(|x| x.data.as_str()).collect();
         assert_eq!(data, [lab_dns_tlsa(profile).as_str()], "{t}");
+    }
+}
+
+/// DANE-TA(2): the zone publishes `2 1 1` of a CA made by start-dnssec.sh (`$LAB/dnssec/ta/`) for
+/// `mx.dane-ta` and `mx.dane-ta-badname`; the lab serves leaf + CA chains under it on
+/// MXRAY_DANE_PORT + 3 and + 4. The leaf naming the MX host is authenticated; the leaf for
+/// `other.invalid` is refused by RFC 7672 section 3.2.2's name check although the anchor matches.
+#[test]
+fn dane_ta_matches_the_lab_ca_and_checks_the_leaf_name() {
+    let knot = format!("127.0.0.1:{}", env_or("MXRAY_DNSSEC_PORT", 5300));
+    let anchor = format!("{}/dnssec/anchor.dnskey", lab());
+    let base = env_or("MXRAY_DANE_PORT", 2631) + 3;
+    let ta = format!("{}/dnssec/ta", lab());
+    assert!(
+        std::path::Path::new(&format!("{ta}/chain.pem")).exists(),
+        "{ta}/chain.pem is missing: the DNSSEC lab predates the DANE-TA receivers; restart it"
+    );
+    let args: Vec<String> = vec![
+        "--profile".to_owned(),
+        format!("good={base}"),
+        "--cert".to_owned(),
+        format!("good={ta}/chain.pem,{ta}/leaf.key"),
+        "--profile".to_owned(),
+        format!("wrong-host={}", base + 1),
+        "--cert".to_owned(),
+        format!("wrong-host={ta}/badname-chain.pem,{ta}/badname.key"),
+    ];
+    let _lab = start_lab("dane-ta", &args);
+    let good = format!("mx.dane-ta.secure.dane.test:{base}");
+    let bad = format!("mx.dane-ta-badname.secure.dane.test:{}", base + 1);
+    let o = scan(&[
+        "--quiet",
+        "--profile",
+        "quick",
+        "--resolver",
+        &knot,
+        "--trust-anchor",
+        &anchor,
+        &good,
+        &bad,
+    ]);
+    assert_exit_ok(&o);
+    let recs = stdout_records(&o);
+    for (t, state, delivery) in [
+        (&good, State::Authenticated, Delivery::Authenticated),
+        (&bad, State::NoMatch, Delivery::Defer),
+    ] {
+        let r = recs.iter().find(|r| &r.target == t).unwrap();
+        assert_eq!(
+            r.tls
+                .as_ref()
+                .and_then(|x| x.handshake.as_ref())
+                .map(|h| h.chain_length),
+            Some(2),
+            "{t}: leaf + CA"
+        );
+        let d = r.dane.as_ref().unwrap();
+        assert_eq!(d.tlsa.status, DnssecStatus::Secure, "{t}: {d:?}");
+        let usages: Vec<u8> = d.records.iter().map(|x| x.usage).collect();
+        assert_eq!(usages, [2], "{t}");
+        assert_eq!((d.state, d.delivery), (state, delivery), "{t}: {d:?}");
     }
 }
