@@ -158,10 +158,10 @@ fn a_dane_sender_delivers_to_dane_good_and_refuses_mismatch_and_bogus() {
             .iter()
             .find(|r| &r.target == t)
             .unwrap_or_else(|| panic!("no record for {t}"));
-        assert!(r.tls.is_some(), "{t}: the receiver served TLS");
         let d = r.dane.as_ref().unwrap_or_else(|| {
             panic!("{t}: no dane object; does the DNSSEC lab predate the DANE receivers? restart it (lab/stop-all.sh dnssec; lab/up.sh dnssec)")
         });
+        assert!(r.tls.is_some(), "{t}: the receiver served TLS");
         assert_eq!(d.tlsa.status, tlsa, "{t}: {d:?}");
         assert_eq!(d.state, state, "{t}: {d:?}");
         assert_eq!(d.delivery, delivery, "{t}: {d:?}");
