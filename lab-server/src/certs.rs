@@ -263,7 +263,7 @@ impl std::str::FromStr for CertSpec {
         if !profile.takes_real_cert() {
             return Err(format!(
                 "{profile} is broken by construction and mints its own certificate \
-                 (--cert is for good and wrong-host)"
+                 (--cert is for good, wrong-host and the dane-* receivers)"
             ));
         }
         let Some((chain, key)) = files.split_once(',') else {
@@ -333,6 +333,18 @@ pub fn load_chain(spec: &CertSpec) -> Result<Chain, LabError> {
         key: chain.key.clone_key(),
     })?;
     Ok(chain)
+}
+
+/// The SHA-256 of the leaf's SubjectPublicKeyInfo, lower-case hex: the data of a TLSA
+/// `3 1 1` record for this chain (DANE-EE, SPKI, SHA-256). An error if the leaf does not parse.
+pub fn spki_sha256(chain: &Chain) -> Result<String, LabError> {
+    let now = mxray_schema::time::unix_now().as_secs();
+    let input = cert_audit::AuditInput::new(&chain.certs, now);
+    let report = cert_audit::audit(&input, &cert_audit::TrustStore::webpki_roots());
+    report
+        .leaf()
+        .map(|f| f.spki_sha256.clone())
+        .ok_or_else(|| LabError::Cert("the leaf certificate does not parse".into()))
 }
 
 /// How a public sender (Mozilla's roots, via cert-audit and rustls-webpki) would judge a chain

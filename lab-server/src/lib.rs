@@ -276,7 +276,7 @@ impl LabConfig {
         if !self.sni_profiles.is_empty() && !out.iter().any(|b| b.profile.by_sni()) {
             return Err(LabError::Usage(
                 "--sni-profile needs an address whose profile can be chosen by SNI \
-                 (good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails)"
+                 (good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails, dane-*)"
                     .into(),
             ));
         }
@@ -306,7 +306,7 @@ impl LabConfig {
             .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
             .collect();
         if let Some(d) = &self.domain {
-            for p in LabProfile::ALL {
+            for p in LabProfile::known() {
                 accept.push(zone::profile_domain(p, d));
             }
         }
@@ -379,7 +379,7 @@ pub fn plan(a: &LabConfig) -> Result<Plan, LabError> {
             ),
             None => format!(
                 "{p} ({host}): minted by the lab, NOT trusted by public senders{}",
-                if matches!(p, LabProfile::Good | LabProfile::WrongHost) {
+                if p.takes_real_cert() {
                     " (lab CA; give --cert for a real chain)"
                 } else {
                     " (broken by construction)"

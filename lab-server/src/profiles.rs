@@ -30,6 +30,15 @@ pub enum LabProfile {
     Injection,
     /// Slow replies: the greeting one byte per interval (bounded by its length).
     Tarpit,
+    /// Like `good`, for a zone whose TLSA (`3 1 1`) matches the served key in a DNSSEC-secure
+    /// answer: a DANE sender delivers. Means something only with that zone published.
+    DaneGood,
+    /// Like `good`, for a zone whose secure TLSA matches no key served: a DANE sender refuses
+    /// (even though the chain may be trusted by PKIX).
+    DaneMismatch,
+    /// Like `good`, for a zone whose TLSA matches the key but whose signatures fail
+    /// validation (bogus): a DANE sender refuses.
+    DaneBogus,
 }
 
 impl LabProfile {
@@ -60,13 +69,39 @@ impl LabProfile {
             LabProfile::HandshakeFails => "handshake-fails",
             LabProfile::Injection => "injection",
             LabProfile::Tarpit => "tarpit",
+            LabProfile::DaneGood => "dane-good",
+            LabProfile::DaneMismatch => "dane-mismatch",
+            LabProfile::DaneBogus => "dane-bogus",
         }
     }
 
-    /// Index in [`LabProfile::ALL`] (the offset from `--base-port`).
+    /// The DANE receivers. They are not in [`LabProfile::ALL`] (`--all`, the demo): without a
+    /// DNSSEC-signed zone publishing their TLSA records they are just `good`. `mxray lab dns`
+    /// prints their TLSA records.
+    pub const DANE: [LabProfile; 3] = [
+        LabProfile::DaneGood,
+        LabProfile::DaneMismatch,
+        LabProfile::DaneBogus,
+    ];
+
+    /// Every profile the lab knows: [`LabProfile::ALL`] then [`LabProfile::DANE`].
+    pub fn known() -> impl Iterator<Item = LabProfile> {
+        LabProfile::ALL.into_iter().chain(LabProfile::DANE)
+    }
+
+    /// Whether this is a DANE receiver (its meaning lies in the TLSA records published for it).
+    pub const fn is_dane(self) -> bool {
+        matches!(
+            self,
+            LabProfile::DaneGood | LabProfile::DaneMismatch | LabProfile::DaneBogus
+        )
+    }
+
+    /// Offset from `--base-port`: the index in [`LabProfile::ALL`], the DANE receivers after
+    /// them (10, 11, 12).
     pub fn index(self) -> u16 {
         let mut i = 0u16;
-        for p in LabProfile::ALL {
+        for p in LabProfile::known() {
             if p == self {
                 return i;
             }
@@ -92,14 +127,25 @@ impl LabProfile {
                 | LabProfile::WrongHost
                 | LabProfile::UntrustedCa
                 | LabProfile::HandshakeFails
+                | LabProfile::DaneGood
+                | LabProfile::DaneMismatch
+                | LabProfile::DaneBogus
         )
     }
 
     /// Whether `--cert` may give this profile's chain: the profiles a public sender should
-    /// find trusted (`good`) or trusted for another name (`wrong-host`). The others are broken
-    /// by construction and always mint their own.
+    /// find trusted (`good`) or trusted for another name (`wrong-host`), and the DANE receivers
+    /// (whose TLSA records are digests of a key fixed in advance). The others are broken by
+    /// construction and always mint their own.
     pub const fn takes_real_cert(self) -> bool {
-        matches!(self, LabProfile::Good | LabProfile::WrongHost)
+        matches!(
+            self,
+            LabProfile::Good
+                | LabProfile::WrongHost
+                | LabProfile::DaneGood
+                | LabProfile::DaneMismatch
+                | LabProfile::DaneBogus
+        )
     }
 
     /// Whether a rustls handshake follows the `220` to STARTTLS.
@@ -149,16 +195,13 @@ impl FromStr for LabProfile {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        if let Some(p) = LabProfile::ALL
-            .iter()
-            .find(|p| p.name().eq_ignore_ascii_case(s))
-        {
-            return Ok(*p);
+        if let Some(p) = LabProfile::known().find(|p| p.name().eq_ignore_ascii_case(s)) {
+            return Ok(p);
         }
         if let Some((name, why)) = UNSUPPORTED.iter().find(|(n, _)| n.starts_with(s)) {
             return Err(format!("profile {name} is not served by this lab: {why}"));
         }
-        let names: Vec<&str> = LabProfile::ALL.iter().map(|p| p.name()).collect();
+        let names: Vec<&str> = LabProfile::known().map(|p| p.name()).collect();
         Err(format!(
             "unknown profile {s:?} (known: {})",
             names.join(", ")
@@ -198,7 +241,21 @@ mod tests {
         for p in LabProfile::ALL {
             assert_eq!(p.name().parse::<LabProfile>().unwrap(), p);
             assert_eq!(LabProfile::ALL[usize::from(p.index())], p);
+            assert!(!p.is_dane(), "{p}");
         }
+        for (i, p) in LabProfile::DANE.into_iter().enumerate() {
+            assert_eq!(p.name().parse::<LabProfile>().unwrap(), p);
+            assert_eq!(usize::from(p.index()), LabProfile::ALL.len() + i);
+            assert!(p.is_dane() && p.serves_tls() && p.offers_starttls(), "{p}");
+            assert!(p.takes_real_cert() && p.by_sni(), "{p}");
+        }
+        assert_eq!(
+            "dane-mismatch=2632".parse::<ProfileSpec>().unwrap(),
+            ProfileSpec {
+                profile: LabProfile::DaneMismatch,
+                port: Some(2632)
+            }
+        );
         let s: ProfileSpec = "self-signed=2602".parse().unwrap();
         assert_eq!(s.profile, LabProfile::SelfSigned);
         assert_eq!(s.port, Some(2602));

@@ -47,6 +47,31 @@ pub struct Zone {
     pub token: String,
     /// Each profile and its address (a profile may have several).
     pub addresses: Vec<(LabProfile, IpAddr)>,
+    /// The SHA-256 of the SubjectPublicKeyInfo each DANE receiver serves (lower-case hex, 64
+    /// digits), from its `--cert`: the data of its TLSA record.
+    pub dane_keys: Vec<(LabProfile, String)>,
+}
+
+/// The TLSA owner name of profile `p` under `domain` on port 25: `_25._tcp.mx.P.D`.
+pub fn tlsa_name(p: LabProfile, domain: &str) -> String {
+    format!("_25._tcp.{}", mx_host(p, domain))
+}
+
+/// A digest that matches no key: `spki` (hex) with every bit of its last byte flipped. What
+/// `dane-mismatch` publishes, so that its record is well-formed DANE-EE yet matches nothing
+/// the lab serves.
+pub fn mismatched_digest(spki: &str) -> String {
+    let mut out = spki.to_ascii_lowercase();
+    if let Some(last) = out
+        .len()
+        .checked_sub(2)
+        .and_then(|i| out.get(i..))
+        .and_then(|h| u8::from_str_radix(h, 16).ok())
+    {
+        out.truncate(out.len().saturating_sub(2));
+        let _ = write!(out, "{:02x}", !last);
+    }
+    out
 }
 
 /// Longest run token.
@@ -78,7 +103,23 @@ impl Zone {
             domain,
             token: token.to_ascii_lowercase(),
             addresses,
+            dane_keys: Vec::new(),
         })
+    }
+
+    /// Adds the SPKI SHA-256 (64 hex digits) a DANE receiver serves; anything else is refused.
+    pub fn with_dane_key(mut self, p: LabProfile, spki_sha256: &str) -> Result<Zone, String> {
+        if !p.is_dane() {
+            return Err(format!("{p} is not a DANE receiver"));
+        }
+        if spki_sha256.len() != 64 || !spki_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "{p}: a SHA-256 digest is 64 hex digits, got {spki_sha256:?}"
+            ));
+        }
+        self.dane_keys.retain(|(q, _)| *q != p);
+        self.dane_keys.push((p, spki_sha256.to_ascii_lowercase()));
+        Ok(self)
     }
 
     /// The profiles, each once, in the order given.
@@ -92,20 +133,56 @@ impl Zone {
         out
     }
 
-    /// Zone-file lines (absolute names): per profile, `P.D MX 10 mx.P.D` and `mx.P.D A/AAAA`.
+    /// Zone-file lines (absolute names): per profile, `P.D MX 10 mx.P.D` and `mx.P.D A/AAAA`;
+    /// for a DANE receiver also its TLSA record `_25._tcp.mx.P.D TLSA 3 1 1 DIGEST` (the
+    /// served key's digest for `dane-good` and `dane-bogus`, [`mismatched_digest`] for
+    /// `dane-mismatch`), or a comment saying the key is needed when none was given.
     pub fn records(&self) -> String {
         let mut out = String::new();
         for p in self.profiles() {
             let dom = profile_domain(p, &self.domain);
             let mx = mx_host(p, &self.domain);
             let _ = writeln!(out, "; {p}");
+            if p == LabProfile::DaneBogus {
+                let _ = writeln!(
+                    out,
+                    "; {dom} must be a delegated, DNSSEC-signed child zone whose signatures \
+                     fail validation (e.g. damaged RRSIGs, or a DS matching no DNSKEY)"
+                );
+            }
             let _ = writeln!(out, "{dom}. {TTL} IN MX 10 {mx}.");
             for (_, ip) in self.addresses.iter().filter(|(q, _)| *q == p) {
                 let t = if ip.is_ipv4() { "A" } else { "AAAA" };
                 let _ = writeln!(out, "{mx}. {TTL} IN {t} {ip}");
             }
+            if p.is_dane() {
+                let tlsa = tlsa_name(p, &self.domain);
+                match self.dane_keys.iter().find(|(q, _)| *q == p) {
+                    Some((_, spki)) => {
+                        let data = if p == LabProfile::DaneMismatch {
+                            mismatched_digest(spki)
+                        } else {
+                            spki.clone()
+                        };
+                        let _ = writeln!(out, "{tlsa}. {TTL} IN TLSA 3 1 1 {data}");
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "; {tlsa}. TLSA 3 1 1 needs the served key: give --cert \
+                             {p}=CHAIN.pem,KEY.pem (and serve it with the same --cert)"
+                        );
+                    }
+                }
+            }
         }
         out
+    }
+
+    /// Whether any DANE receiver is in the zone (its TLSA records count only when the zone is
+    /// DNSSEC-signed).
+    pub fn has_dane(&self) -> bool {
+        self.addresses.iter().any(|(p, _)| p.is_dane())
     }
 
     /// The recipient for one test mail to profile `p`: `probe-P-TOKEN@P.D`.
@@ -212,6 +289,64 @@ mod tests {
              --sni-profile mx.self-signed.lab.example.org=self-signed \
              --listen 192.0.2.11=no-starttls"
         );
+    }
+
+    #[test]
+    fn dane_receivers_get_tlsa_records() {
+        let key = "ab".repeat(32);
+        let z = Zone::new(
+            "lab.example.org",
+            "t",
+            vec![
+                (LabProfile::DaneGood, ip("192.0.2.20")),
+                (LabProfile::DaneMismatch, ip("192.0.2.21")),
+                (LabProfile::DaneBogus, ip("192.0.2.22")),
+                (LabProfile::Good, ip("192.0.2.23")),
+            ],
+        )
+        .unwrap();
+        assert!(z.has_dane());
+        let without = z.records();
+        assert!(
+            without.contains(
+                "; _25._tcp.mx.dane-good.lab.example.org. TLSA 3 1 1 needs the served key: \
+                 give --cert dane-good=CHAIN.pem,KEY.pem"
+            ),
+            "{without}"
+        );
+        assert!(!without.contains("IN TLSA"), "{without}");
+        let z = z
+            .with_dane_key(LabProfile::DaneGood, &key.to_ascii_uppercase())
+            .unwrap()
+            .with_dane_key(LabProfile::DaneMismatch, &key)
+            .unwrap()
+            .with_dane_key(LabProfile::DaneBogus, &key)
+            .unwrap();
+        let text = z.records();
+        let mism = format!("{}54", "ab".repeat(31));
+        for line in [
+            format!("_25._tcp.mx.dane-good.lab.example.org. 3600 IN TLSA 3 1 1 {key}\n"),
+            format!("_25._tcp.mx.dane-mismatch.lab.example.org. 3600 IN TLSA 3 1 1 {mism}\n"),
+            format!("_25._tcp.mx.dane-bogus.lab.example.org. 3600 IN TLSA 3 1 1 {key}\n"),
+            "; dane-bogus.lab.example.org must be a delegated, DNSSEC-signed child zone".into(),
+        ] {
+            assert!(text.contains(&line), "{line} in {text}");
+        }
+        assert_eq!(text.matches("IN TLSA").count(), 3, "none for good: {text}");
+        assert!(z
+            .clone()
+            .with_dane_key(LabProfile::Good, &key)
+            .unwrap_err()
+            .contains("not a DANE receiver"));
+        assert!(z
+            .clone()
+            .with_dane_key(LabProfile::DaneGood, "abc")
+            .is_err());
+        assert!(z
+            .with_dane_key(LabProfile::DaneGood, &"zz".repeat(32))
+            .is_err());
+        assert_eq!(mismatched_digest("00ff"), "0000");
+        assert_eq!(mismatched_digest(""), "");
     }
 
     #[test]

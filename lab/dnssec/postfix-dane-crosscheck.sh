@@ -9,7 +9,8 @@
 #   "Verified TLS connection" or "Matched DANE" + "Trusted TLS connection"  -> authenticated
 #   "unsupported TLSA certificate usage" + "Untrusted TLS connection"       -> encrypted
 #   "Untrusted TLS connection" otherwise                                     -> no_dane
-#   "no matching DANE TLSA records", an MX or TLSA lookup failure             -> defer
+#   "no matching DANE TLSA records", an MX or TLSA lookup failure, a DANE-TA match whose
+#   leaf fails the name check ("verification failed ... hostname mismatch") -> defer
 #   (posttls-finger, a diagnostic, goes on after a failed DANE verification; the smtp client
 #   defers. A PKIX failure, "self-signed certificate", does not stop a dane-level sender
 #   without usable TLSA records: it is not a deferral.)
@@ -17,12 +18,18 @@
 # answer (tosecure.insecure.dane.test): mxray follows RFC 7672 2.2 (TLSA ignored), Postfix's
 # smtp_tls_dane_insecure_mx_policy = dane uses the TLSA records ("MX RRset insecure: log
 # verified as trusted").
+# The lab server's DANE receivers (dane-good, dane-mismatch, dane-bogus) are started here with
+# `mxray lab` on DNSSEC_DANE_PORT (2631) and the two ports after it, presenting the key the zone
+# digests ($LAB/certs/rsa2048.crt), and stopped at the end: Postfix must deliver to dane-good
+# and defer the other two.
 # Prints the table and "N agree, N disagree"; exits 1 on a disagreement.
-#   LAB, DNSSEC_KNOT_PORT (5300), PF_RESOLVER (127.0.53.53), MXRAY (default: built here)
+#   LAB, DNSSEC_KNOT_PORT (5300), DNSSEC_DANE_PORT (2631), PF_RESOLVER (127.0.53.53),
+#   MXRAY (default: built here)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../env.sh"
 KNOT_PORT=${DNSSEC_KNOT_PORT:-5300}
+DANE_PORT=${DNSSEC_DANE_PORT:-2631}
 PF_RESOLVER=${PF_RESOLVER:-127.0.53.53}
 ROOT=$(cd "$HERE/../.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "postfix-dane-crosscheck: needs root (unshare -m, port 53)" >&2; exit 1; }
@@ -46,7 +53,32 @@ stop_unbound() {
   local pid; pid=$(cat "$D/unbound.pid" 2>/dev/null) || return 0
   [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = unbound ] && kill "$pid"
 }
-trap stop_unbound EXIT
+# The DANE receivers, with the key the zone's TLSA records digest.
+C=$LAB/certs
+lab_args=(lab --state "$D/lab-state" --log "$D/lab.jsonl")
+i=0
+for p in dane-good dane-mismatch dane-bogus; do
+  lab_args+=(--profile "$p=$((DANE_PORT + i))" --cert "$p=$C/rsa2048.crt,$C/rsa2048.key")
+  i=$((i + 1))
+done
+"$MXRAY" "${lab_args[@]}" 2> "$D/lab.err" &
+LAB_PID=$!
+# DANE-TA: leaf + lab-made CA chains (start-dnssec.sh, $LAB/dnssec/ta) on DNSSEC_DANE_PORT+3/+4.
+T=$LAB/dnssec/ta
+"$MXRAY" lab --state "$D/lab-state-ta" --log "$D/lab-ta.jsonl" \
+  --profile "good=$((DANE_PORT + 3))" --cert "good=$T/chain.pem,$T/leaf.key" \
+  --profile "wrong-host=$((DANE_PORT + 4))" --cert "wrong-host=$T/badname-chain.pem,$T/badname.key" \
+  2> "$D/lab-ta.err" &
+LAB_TA_PID=$!
+stop_all() {
+  stop_unbound
+  kill "$LAB_PID" "$LAB_TA_PID" 2>/dev/null; wait "$LAB_PID" "$LAB_TA_PID" 2>/dev/null
+}
+trap stop_all EXIT
+for e in lab.err lab-ta.err; do
+  for _ in $(seq 100); do grep -q "mxray lab: ready" "$D/$e" && break; sleep 0.1; done
+  grep -q "mxray lab: ready" "$D/$e" || { echo "postfix-dane-crosscheck: mxray lab did not start; see $D/$e" >&2; exit 1; }
+done
 for _ in $(seq 50); do kdig +short +timeout=1 @"$PF_RESOLVER" SOA dane.test >/dev/null 2>&1 && break; sleep 0.1; done
 printf 'nameserver %s\noptions trust-ad\n' "$PF_RESOLVER" > "$D/resolv.conf"
 
@@ -67,6 +99,11 @@ rows=(
   "many.secure.dane.test:2527|[many.secure.dane.test]:2527"
   "tlsaloop.secure.dane.test:2527|[tlsaloop.secure.dane.test]:2527"
   "mx.secure.dane.test:2525|[mx.secure.dane.test]:2525"
+  "mx.dane-good.secure.dane.test:$DANE_PORT|[mx.dane-good.secure.dane.test]:$DANE_PORT"
+  "mx.dane-mismatch.secure.dane.test:$((DANE_PORT + 1))|[mx.dane-mismatch.secure.dane.test]:$((DANE_PORT + 1))"
+  "mx.dane-bogus.bogus.dane.test:$((DANE_PORT + 2))|[mx.dane-bogus.bogus.dane.test]:$((DANE_PORT + 2))"
+  "mx.dane-ta.secure.dane.test:$((DANE_PORT + 3))|[mx.dane-ta.secure.dane.test]:$((DANE_PORT + 3))"
+  "mx.dane-ta-badname.secure.dane.test:$((DANE_PORT + 4))|[mx.dane-ta-badname.secure.dane.test]:$((DANE_PORT + 4))"
 )
 targets=(); dests=()
 for r in "${rows[@]}"; do targets+=("${r%%|*}"); dests+=("${r##*|}"); done
@@ -90,7 +127,7 @@ for i in "${!targets[@]}"; do
   t=${targets[$i]}; log=$D/finger.$i
   if grep -q "Verified TLS connection established" "$log" \
      || { grep -q "Matched DANE" "$log" && grep -q "Trusted TLS connection established" "$log"; }; then pf=authenticated
-  elif grep -q "no matching DANE TLSA records\|TLSA lookup error\|address lookup failed\|Failed to establish session" "$log"; then pf=defer
+  elif grep -q "no matching DANE TLSA records\|TLSA lookup error\|address lookup failed\|Failed to establish session\|verification failed for .*: num=62:hostname mismatch" "$log"; then pf=defer
   elif grep -q "unsupported TLSA certificate usage" "$log" && grep -q "Untrusted TLS connection" "$log"; then pf=encrypted
   elif grep -q "Untrusted TLS connection established" "$log"; then pf=no_dane
   else pf=unknown; fi

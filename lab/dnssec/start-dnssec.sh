@@ -16,6 +16,19 @@
 # records, past the scanner's limit of 64), tlsaloop (its TLSA name is a CNAME loop), and the domains
 # crossmx.secure.dane.test (signed MX to mx.insecure.dane.test) and
 # tosecure.insecure.dane.test (unsigned MX to mx.secure.dane.test).
+# The lab server's DANE receivers (mxray lab --profile dane-good=P --profile dane-mismatch=P+1
+# --profile dane-bogus=P+2 --cert dane-*=$LAB/certs/rsa2048.crt,$LAB/certs/rsa2048.key; P is
+# DNSSEC_DANE_PORT, default 2631): mx.dane-good.secure.dane.test (TLSA 3 1 1 of the served key),
+# mx.dane-mismatch.secure.dane.test (3 1 1 of that digest with its last byte flipped: matches no
+# key, as `mxray lab dns` prints it) and mx.dane-bogus.bogus.dane.test (the served key, in the bogus
+# zone), each with TLSA for ports 25 and its own port, and MX records dane-*.<zone>.
+# DANE-TA(2): $D/ta/ holds a CA made here (ca.crt) and two leaves under it, each with its chain
+# (leaf + CA): chain.pem/leaf.key for mx.dane-ta.secure.dane.test and badname-chain.pem/badname.key
+# for other.invalid only. TLSA 2 1 1 of the CA's key is published for mx.dane-ta (port 25 and
+# DNSSEC_DANE_PORT+3) and mx.dane-ta-badname (port 25 and DNSSEC_DANE_PORT+4): served by mxray
+# lab --profile good=P+3 --cert good=$D/ta/chain.pem,$D/ta/leaf.key --profile wrong-host=P+4
+# --cert wrong-host=$D/ta/badname-chain.pem,$D/ta/badname.key, the first is a DANE-TA match
+# whose leaf names the MX host, the second fails RFC 7672 3.2.2's name check.
 # $D/anchor.dnskey holds the DNSKEY RRset of dane.test (the same trust anchor in DNSKEY form).
 #   LAB  state directory (see lab/env.sh). Stop: lab/stop-all.sh dnssec
 #   DNSSEC_KNOT_PORT (5300), DNSSEC_UNBOUND_PORT (5301): a second instance on other ports, with
@@ -26,6 +39,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 D=$LAB/dnssec
 KNOT_PORT=${DNSSEC_KNOT_PORT:-5300}
 UNBOUND_PORT=${DNSSEC_UNBOUND_PORT:-5301}
+DANE_PORT=${DNSSEC_DANE_PORT:-2631}
 C=$LAB/certs
 [ -f "$C/rsa2048.crt" ] || "$HERE/../certs/mkcerts.sh" >/dev/null
 for b in knotd unbound ldns-keygen ldns-signzone ldns-key2ds kdig; do
@@ -39,7 +53,27 @@ spki=$(openssl x509 -in "$C/rsa2048.crt" -noout -pubkey | openssl pkey -pubin -o
 spki512=$(openssl x509 -in "$C/rsa2048.crt" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha512 -r | cut -d' ' -f1)
 cert256=$(openssl x509 -in "$C/rsa2048.crt" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
 certfull=$(openssl x509 -in "$C/rsa2048.crt" -outform DER | od -An -v -tx1 | tr -d ' \n')
+# dane-mismatch: the served key's digest with every bit of its last byte flipped.
+spkimism=${spki:0:62}$(printf '%02x' $((0xff ^ 0x${spki:62:2})))
 ecspki=$(openssl x509 -in "$C/ecp256.crt" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
+
+# The DANE-TA CA and its leaves (ECDSA P-256, 30 days).
+mkdir -p "$D/ta"
+ta_leaf() { # NAME SAN-DNS-NAME
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$D/ta/$1.key" \
+    -out "$D/ta/$1.csr" -subj "/CN=$2" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' "$2" > "$D/ta/$1.ext"
+  openssl x509 -req -in "$D/ta/$1.csr" -CA "$D/ta/ca.crt" -CAkey "$D/ta/ca.key" -CAcreateserial \
+    -days 30 -extfile "$D/ta/$1.ext" -out "$D/ta/$1.crt" 2>/dev/null
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$D/ta/ca.key" \
+  -out "$D/ta/ca.crt" -subj "/CN=mxray lab DANE-TA CA" -days 30 \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+ta_leaf leaf mx.dane-ta.secure.dane.test
+ta_leaf badname other.invalid
+cat "$D/ta/leaf.crt" "$D/ta/ca.crt" > "$D/ta/chain.pem"
+cat "$D/ta/badname.crt" "$D/ta/ca.crt" > "$D/ta/badname-chain.pem"
+taspki=$(openssl x509 -in "$D/ta/ca.crt" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
 
 keygen() { # ZONE -> K<zone>+alg+tag basenames of KSK then ZSK
   local ksk zsk
@@ -77,6 +111,12 @@ dane_variants() { # extra DANE hosts of the secure zone, for ports 25 and 2527
     echo "_$p._tcp.tlsaloop2 CNAME _$p._tcp.tlsaloop"
   done
 }
+dane_receiver() { # NAME PORT DIGEST: a lab-server DANE receiver in the current zone
+  echo "$1 MX 10 mx.$1"
+  echo "mx.$1 A 127.0.0.1"
+  echo "_25._tcp.mx.$1 TLSA 3 1 1 $3"
+  echo "_$2._tcp.mx.$1 TLSA 3 1 1 $3"
+}
 sign() { # ZONE FILE KSK ZSK
   ldns-signzone -e "$(date -u -d '+30 days' +%Y%m%d%H%M%S)" -f "$2.signed" "$2" "$3" "$4"
 }
@@ -85,6 +125,15 @@ parent=dane.test
 read -r pksk pzsk < <(keygen $parent)
 for z in secure insecure bogus; do child_zone "$z.$parent" "$D/zones/$z.$parent.zone"; done
 dane_variants >> "$D/zones/secure.$parent.zone"
+dane_receiver dane-good "$DANE_PORT" "$spki" >> "$D/zones/secure.$parent.zone"
+dane_receiver dane-mismatch $((DANE_PORT + 1)) "$spkimism" >> "$D/zones/secure.$parent.zone"
+dane_receiver dane-bogus $((DANE_PORT + 2)) "$spki" >> "$D/zones/bogus.$parent.zone"
+for h in dane-ta:3 dane-ta-badname:4; do
+  n=${h%%:*}; off=${h##*:}
+  { echo "mx.$n A 127.0.0.1"
+    echo "_25._tcp.mx.$n TLSA 2 1 1 $taspki"
+    echo "_$((DANE_PORT + off))._tcp.mx.$n TLSA 2 1 1 $taspki"; } >> "$D/zones/secure.$parent.zone"
+done
 echo "tosecure MX 10 mx.secure.dane.test." >> "$D/zones/insecure.$parent.zone"
 read -r sksk szsk < <(keygen secure.$parent)
 read -r bksk bzsk < <(keygen bogus.$parent)

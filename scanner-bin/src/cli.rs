@@ -836,14 +836,20 @@ serves NAME on each PORT):
   handshake-fails   220 to STARTTLS, then a fatal handshake_failure alert after the ClientHello
   injection         a plaintext '250' smuggled right after the 220 to STARTTLS
   tarpit            greeting sent one byte per --tarpit-interval
+DANE receivers (not in --all; base-port + 10, 11, 12): served like good, they differ only in the
+TLSA records published for them in a DNSSEC-signed zone (`mxray lab dns` prints them; give each a
+fixed key with --cert so the records stay true across restarts):
+  dane-good         TLSA 3 1 1 of the served key, secure: a DANE sender delivers
+  dane-mismatch     TLSA 3 1 1 of no served key, secure: a DANE sender refuses
+  dane-bogus        TLSA 3 1 1 of the served key in a zone that fails validation: refused
 Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
   tls10-only, tls11-only  need OpenSSL or GnuTLS (openssl s_server has no SMTP STARTTLS mode)
   sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
 Real senders (the providers experiment, docs/PROVIDERS.md): --listen ADDR=PROFILE puts a profile
 on port 25 of its own address (IPv4 or IPv6; ADDR:PORT for another port); --sni-profile
-NAME=PROFILE picks good, self-signed, expired, wrong-host, untrusted-ca or handshake-fails by the
-ClientHello's server name on a shared address; --cert PROFILE=CHAIN.pem,KEY.pem gives good or
-wrong-host a real chain (the start says which profiles a public sender will trust); --domain D
+NAME=PROFILE picks good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails or dane-* by
+the ClientHello's server name on a shared address; --cert PROFILE=CHAIN.pem,KEY.pem gives good,
+wrong-host or dane-* a real chain (the start says which profiles a public sender will trust); --domain D
 names profile P mx.P.D and accepts recipients in P.D (see `mxray lab dns`); --resolver adds the
 sender's forward-confirmed reverse DNS to each record; --dry-run checks addresses, ports,
 certificates and the published DNS, then exits.
@@ -914,6 +920,11 @@ pub struct LabDnsArgs {
     /// The token in the recipient addresses (default: derived from the time).
     #[arg(long)]
     pub token: Option<String>,
+
+    /// PROFILE=CHAIN.pem,KEY.pem of a DANE receiver (repeatable): the chain it will serve (give
+    /// `mxray lab` the same --cert), whose key's SHA-256 becomes its TLSA 3 1 1 record.
+    #[arg(long = "cert", value_name = "PROFILE=CHAIN,KEY")]
+    pub certs: Vec<CertSpec>,
 }
 
 /// `--address PROFILE=ADDR` of `mxray lab dns`.
@@ -967,7 +978,7 @@ pub struct ServeArgs {
 
     /// NAME=PROFILE: on an address whose profile can be chosen by SNI, a ClientHello naming
     /// NAME gets PROFILE (good, self-signed, expired, wrong-host, untrusted-ca,
-    /// handshake-fails). The session record says which rule chose the profile.
+    /// handshake-fails, dane-*). The session record says which rule chose the profile.
     #[arg(long = "sni-profile", value_name = "NAME=PROFILE")]
     pub sni_profiles: Vec<SniRule>,
 

@@ -57,11 +57,28 @@ fn default_token() -> String {
 
 fn dns_cmd(d: &LabDnsArgs) -> Result<(), LabError> {
     let token = d.token.clone().unwrap_or_else(default_token);
-    let z = zone::Zone::new(&d.domain, &token, d.addresses.clone()).map_err(LabError::Usage)?;
+    let mut z = zone::Zone::new(&d.domain, &token, d.addresses.clone()).map_err(LabError::Usage)?;
+    for c in &d.certs {
+        if !c.profile.is_dane() {
+            return Err(LabError::Usage(format!(
+                "--cert {} of mxray lab dns is for the dane-* receivers (their TLSA records)",
+                c.profile
+            )));
+        }
+        let chain = mxray_lab::certs::load_chain(c)?;
+        let spki = mxray_lab::certs::spki_sha256(&chain)?;
+        z = z.with_dane_key(c.profile, &spki).map_err(LabError::Usage)?;
+    }
     println!(
         "; mxray lab: records to publish in the zone of {}",
         z.domain
     );
+    if z.has_dane() {
+        println!(
+            "; the TLSA records count only if the zone is DNSSEC-signed (a DANE sender uses TLSA \
+             from secure answers only; dane-bogus needs a child zone that fails validation)"
+        );
+    }
     print!("{}", z.records());
     println!();
     println!("; one test mail per profile (the recipient names the profile and this run):");
@@ -84,10 +101,17 @@ fn dns_cmd(d: &LabDnsArgs) -> Result<(), LabError> {
     }
     println!();
     println!("; serve it with:");
-    println!(
-        ";   mxray lab {} --log sessions.jsonl",
-        z.serve_args().join(" ")
-    );
+    let mut serve = z.serve_args();
+    for c in &d.certs {
+        serve.push("--cert".to_owned());
+        serve.push(format!(
+            "{}={},{}",
+            c.profile,
+            c.chain.display(),
+            c.key.display()
+        ));
+    }
+    println!(";   mxray lab {} --log sessions.jsonl", serve.join(" "));
     Ok(())
 }
 
