@@ -11,6 +11,7 @@
 //! | [`session`] | one SMTP session (smtp-codec's server reader) |
 //! | [`listen`] | `--listen ADDR=PROFILE` and `--sni-profile NAME=PROFILE` |
 //! | [`zone`] | `mxray lab dns`: the records to publish and a recipient per profile |
+//! | [`dnscheck`] | `--dry-run`: the published MX and addresses of each profile against what is served |
 //! | [`identity`] | who sent it: forward-confirmed reverse DNS of the sender |
 //! | [`server`] | listeners, session limits (total, per IP), JSON Lines log, plaintext-fallback tracker |
 //! | [`record`] | the per-session JSON record |
@@ -29,6 +30,7 @@
 //! ```
 
 pub mod certs;
+pub mod dnscheck;
 pub mod hello;
 pub mod identity;
 pub mod listen;
@@ -297,6 +299,31 @@ impl LabConfig {
         }
     }
 
+    /// What every start says (on stderr): that this is a test receiver, which recipient
+    /// domains it accepts, whether message bodies are kept, and the session limits.
+    pub fn banner(&self) -> [String; 2] {
+        [
+            format!(
+                "a TEST receiver with deliberately broken STARTTLS; it relays nothing and \
+                 accepts recipients only in: {}",
+                self.accepted_domains().join(", ")
+            ),
+            format!(
+                "message bodies are {}; at most {} sessions ({} per client IP and address)",
+                match &self.store {
+                    Some(d) => format!(
+                        "KEPT in {} (at most {} bytes)",
+                        d.display(),
+                        self.store_max_bytes
+                    ),
+                    None => "hashed and counted, not kept".to_owned(),
+                },
+                self.max_sessions,
+                self.max_sessions_per_ip
+            ),
+        ]
+    }
+
     /// The recipient domains accepted: `--accept-domain`s, `P.D` for every profile with
     /// `--domain D`, `lab.test` when neither is given.
     pub fn accepted_domains(&self) -> Vec<String> {
@@ -325,6 +352,28 @@ pub struct Plan {
     pub ca_pem: PathBuf,
     /// One line per profile served: how a public sender will see its certificate.
     pub trust: Vec<String>,
+}
+
+impl Plan {
+    /// What `--dry-run` says of the plan, a line each: every socket with its profile, host
+    /// name and rule, its SNI rules, then how each certificate will be seen.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (b, cfg) in &self.bindings {
+            out.push(format!(
+                "would serve {:<16} on {} as {} ({})",
+                b.profile.name(),
+                b.addr,
+                cfg.hostname,
+                b.rule
+            ));
+            for c in &cfg.sni {
+                out.push(format!("  SNI {} -> {}", c.name, c.profile.name()));
+            }
+        }
+        out.extend(self.trust.iter().map(|t| format!("certificate {t}")));
+        out
+    }
 }
 
 /// Checks a configuration and prepares what [`start`] serves: loads the `--cert` chains
@@ -462,6 +511,20 @@ impl RunningLab {
             .lock()
             .map(|k| k.clone())
             .unwrap_or_default()
+    }
+
+    /// What a started lab says, a line each: the CA to trust, every profile's address, and
+    /// how each certificate will be seen.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out = vec![format!(
+            "lab CA certificate {} (trust it to test verifying senders)",
+            self.ca_pem.display()
+        )];
+        for (profile, addr) in &self.addrs {
+            out.push(format!("{:<16} {addr}", profile.name()));
+        }
+        out.extend(self.trust.iter().map(|t| format!("certificate {t}")));
+        out
     }
 
     /// Stops accepting connections (sessions in progress are dropped).
@@ -730,7 +793,72 @@ mod tests {
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].ehlo.as_deref(), Some("inproc.test"));
         assert!(!records[0].starttls_offered);
+        let said = lab.describe();
+        assert_eq!(
+            said[0],
+            format!(
+                "lab CA certificate {} (trust it to test verifying senders)",
+                lab.ca_pem.display()
+            )
+        );
+        assert!(
+            said.contains(&format!("{:<16} {addr}", "no-starttls")),
+            "{said:?}"
+        );
+        assert_eq!(said.len(), 3 + lab.trust.len(), "{said:?}");
         lab.stop();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn banner_says_what_is_accepted_and_kept() {
+        let a = LabConfig {
+            domain: Some("lab.example.org".into()),
+            max_sessions: 5,
+            max_sessions_per_ip: 2,
+            ..LabConfig::default()
+        };
+        let [accept, kept] = a.banner();
+        assert!(accept.starts_with(
+            "a TEST receiver with deliberately broken STARTTLS; it relays nothing and accepts \
+             recipients only in: good.lab.example.org, "
+        ));
+        assert_eq!(
+            kept,
+            "message bodies are hashed and counted, not kept; at most 5 sessions (2 per client \
+             IP and address)"
+        );
+        let stored = LabConfig {
+            store: Some(PathBuf::from("/srv/mail")),
+            store_max_bytes: 100,
+            ..LabConfig::default()
+        };
+        let [accept, kept] = stored.banner();
+        assert!(accept.ends_with("only in: lab.test"), "{accept}");
+        assert!(kept.starts_with("message bodies are KEPT in /srv/mail (at most 100 bytes);"));
+    }
+
+    #[test]
+    fn plan_describes_sockets_sni_rules_and_certificates() {
+        let dir = std::env::temp_dir().join(format!("mxray-lab-plan-{}", std::process::id()));
+        let a = LabConfig {
+            profiles: vec!["good=2677".parse().unwrap()],
+            sni_profiles: vec!["mx.expired.lab.test=expired".parse().unwrap()],
+            state: dir.clone(),
+            ..LabConfig::default()
+        };
+        let p = plan(&a).unwrap();
+        let lines = p.describe();
+        assert_eq!(
+            lines[0],
+            format!(
+                "would serve {:<16} on 127.0.0.1:2677 as mx.lab.test (port)",
+                "good"
+            )
+        );
+        assert_eq!(lines[1], "  SNI mx.expired.lab.test -> expired");
+        assert_eq!(lines.len(), 2 + p.trust.len(), "{lines:?}");
+        assert!(lines[2..].iter().all(|l| l.starts_with("certificate ")));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -440,10 +440,75 @@ pub fn render_by_provider(rows: &[ProviderRow]) -> String {
     out
 }
 
+/// How `mxray lab summary` groups a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SummaryBy {
+    /// A row per client, a column per profile ([`table`]), then the ClientHellos seen.
+    #[default]
+    Client,
+    /// A row per (provider, profile) ([`by_provider`]).
+    Provider,
+}
+
+/// What `mxray lab summary` prints for `records`: [`table`] followed by the ClientHellos seen
+/// ([`render_fingerprints`], if any), or [`render_by_provider`].
+pub fn render(records: &[SessionRecord], by: SummaryBy) -> String {
+    match by {
+        SummaryBy::Provider => render_by_provider(&by_provider(records)),
+        SummaryBy::Client => {
+            let mut out = table(records).render();
+            let fp = render_fingerprints(records);
+            if !fp.is_empty() {
+                let _ = write!(out, "\nClientHellos seen:\n{fp}");
+            }
+            out
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::record::{AlertInfo, TlsResult};
+
+    #[test]
+    fn render_gives_the_table_and_hellos_or_the_provider_rows() {
+        let mut a = rec("127.0.0.1:1000", "postfix", LabProfile::Good);
+        a.delivered = true;
+        a.delivered_tls = true;
+        let plain = render(std::slice::from_ref(&a), SummaryBy::Client);
+        assert_eq!(plain, table(std::slice::from_ref(&a)).render());
+        assert!(!plain.contains("ClientHellos seen"));
+        a.client_hello = Some(crate::hello::HelloInfo {
+            legacy_version: "TLSv1.2".into(),
+            versions: vec!["TLSv1.3".into()],
+            suites: vec![],
+            sni: None,
+            groups: vec![],
+            alpn: vec![],
+            extensions: vec![],
+            ja3_string: String::new(),
+            ja3: "j3".into(),
+            ja4: "t13i_x".into(),
+        });
+        let with = render(std::slice::from_ref(&a), SummaryBy::Client);
+        let fp = render_fingerprints(std::slice::from_ref(&a));
+        assert!(!fp.is_empty());
+        assert_eq!(
+            with,
+            format!(
+                "{}\nClientHellos seen:\n{fp}",
+                table(std::slice::from_ref(&a)).render()
+            )
+        );
+        let prov = render(std::slice::from_ref(&a), SummaryBy::Provider);
+        assert_eq!(
+            prov,
+            render_by_provider(&by_provider(std::slice::from_ref(&a)))
+        );
+        assert!(prov.starts_with("provider"), "{prov}");
+    }
 
     fn rec(client: &str, ehlo: &str, p: LabProfile) -> SessionRecord {
         SessionRecord {

@@ -22,8 +22,10 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use super::certs::{load_chain, spki_sha256, CertSpec};
 use super::listen::dns_name;
 use super::profiles::LabProfile;
+use super::LabError;
 
 /// TTL of the records printed.
 pub const TTL: u32 = 3600;
@@ -77,6 +79,19 @@ pub fn mismatched_digest(spki: &str) -> String {
 /// Longest run token.
 pub const MAX_TOKEN: usize = 32;
 
+/// The run token used when none is given: 8 hex digits derived from `unix_ms` (the time).
+///
+/// ```
+/// assert_eq!(mxray_lab::zone::default_token(0).len(), 8);
+/// assert_ne!(mxray_lab::zone::default_token(1), mxray_lab::zone::default_token(2));
+/// ```
+pub fn default_token(unix_ms: u64) -> String {
+    format!(
+        "{:08x}",
+        mxray_schema::fnv::fnv1a64(&unix_ms.to_le_bytes()) & 0xffff_ffff
+    )
+}
+
 impl Zone {
     /// Checks the domain (a DNS name) and the token (1 to [`MAX_TOKEN`] letters, digits or
     /// `-`); at least one address.
@@ -120,6 +135,86 @@ impl Zone {
         self.dane_keys.retain(|(q, _)| *q != p);
         self.dane_keys.push((p, spki_sha256.to_ascii_lowercase()));
         Ok(self)
+    }
+
+    /// Adds the key of each `--cert` (which must be for a `dane-*` receiver): the SPKI SHA-256
+    /// of its leaf, read from the chain file.
+    pub fn with_certs(mut self, certs: &[CertSpec]) -> Result<Zone, LabError> {
+        for c in certs {
+            if !c.profile.is_dane() {
+                return Err(LabError::Usage(format!(
+                    "--cert {} of mxray lab dns is for the dane-* receivers (their TLSA records)",
+                    c.profile
+                )));
+            }
+            let chain = load_chain(c)?;
+            let spki = spki_sha256(&chain)?;
+            self = self
+                .with_dane_key(c.profile, &spki)
+                .map_err(LabError::Usage)?;
+        }
+        Ok(self)
+    }
+
+    /// What `mxray lab dns` prints: the records, a recipient per profile, the addresses
+    /// shared by several profiles, and the `mxray lab` command line that serves the zone
+    /// (with the `--cert` options in `certs`).
+    pub fn publication(&self, certs: &[CertSpec]) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "; mxray lab: records to publish in the zone of {}",
+            self.domain
+        );
+        if self.has_dane() {
+            let _ = writeln!(
+                out,
+                "; the TLSA records count only if the zone is DNSSEC-signed (a DANE sender uses \
+                 TLSA from secure answers only; dane-bogus needs a child zone that fails validation)"
+            );
+        }
+        out.push_str(&self.records());
+        out.push('\n');
+        out.push_str(
+            "; one test mail per profile (the recipient names the profile and this run):\n",
+        );
+        for p in self.profiles() {
+            let _ = writeln!(out, ";   {:<16} {}", p.name(), self.recipient(p));
+        }
+        for (ip, ps) in self.shared_addresses() {
+            let names: Vec<&str> = ps.iter().map(|p| p.name()).collect();
+            let _ = writeln!(
+                out,
+                "; {ip} is shared by {}: the first is served on the address, the others only to \
+                 senders that send SNI (--sni-profile)",
+                names.join(", ")
+            );
+            if ps.iter().any(|p| !p.by_sni()) {
+                let _ = writeln!(
+                    out,
+                    ";   WARNING: only good, self-signed, expired, wrong-host, untrusted-ca and \
+                     handshake-fails can share an address"
+                );
+            }
+        }
+        out.push('\n');
+        out.push_str("; serve it with:\n");
+        let mut serve = self.serve_args();
+        for c in certs {
+            serve.push("--cert".to_owned());
+            serve.push(format!(
+                "{}={},{}",
+                c.profile,
+                c.chain.display(),
+                c.key.display()
+            ));
+        }
+        let _ = writeln!(
+            out,
+            ";   mxray lab {} --log sessions.jsonl",
+            serve.join(" ")
+        );
+        out
     }
 
     /// The profiles, each once, in the order given.
@@ -347,6 +442,95 @@ mod tests {
             .is_err());
         assert_eq!(mismatched_digest("00ff"), "0000");
         assert_eq!(mismatched_digest(""), "");
+    }
+
+    #[test]
+    fn publication_says_records_recipients_sharing_and_how_to_serve() {
+        let z = Zone::new(
+            "lab.example.org",
+            "r1",
+            vec![
+                (LabProfile::Good, ip("192.0.2.10")),
+                (LabProfile::NoStarttls, ip("192.0.2.10")),
+                (LabProfile::DaneGood, ip("192.0.2.12")),
+            ],
+        )
+        .unwrap();
+        let cert = CertSpec {
+            profile: LabProfile::DaneGood,
+            chain: "c.pem".into(),
+            key: "k.pem".into(),
+        };
+        let text = z.publication(std::slice::from_ref(&cert));
+        assert!(text.starts_with(
+            "; mxray lab: records to publish in the zone of lab.example.org\n\
+             ; the TLSA records count only if the zone is DNSSEC-signed (a DANE sender uses TLSA \
+             from secure answers only;"
+        ));
+        assert!(text.contains(&z.records()), "{text}");
+        assert!(text.contains(";   good             probe-good-r1@good.lab.example.org\n"));
+        assert!(text.contains(
+            "; 192.0.2.10 is shared by good, no-starttls: the first is served on the address"
+        ));
+        assert!(
+            text.contains(";   WARNING: only good, self-signed"),
+            "{text}"
+        );
+        assert!(text.ends_with(
+            "; serve it with:\n;   mxray lab --domain lab.example.org --listen 192.0.2.10=good \
+             --sni-profile mx.no-starttls.lab.example.org=no-starttls \
+             --listen 192.0.2.12=dane-good --cert dane-good=c.pem,k.pem --log sessions.jsonl\n"
+        ));
+        let plain = Zone::new(
+            "lab.example.org",
+            "r1",
+            vec![(LabProfile::Good, ip("192.0.2.1"))],
+        )
+        .unwrap()
+        .publication(&[]);
+        assert!(!plain.contains("DNSSEC"), "{plain}");
+        assert!(!plain.contains("shared by"), "{plain}");
+    }
+
+    #[test]
+    fn certs_are_for_dane_receivers_and_must_load() {
+        let z = Zone::new(
+            "lab.example.org",
+            "t",
+            vec![(LabProfile::Good, ip("192.0.2.1"))],
+        )
+        .unwrap();
+        let not_dane = CertSpec {
+            profile: LabProfile::Expired,
+            chain: "c.pem".into(),
+            key: "k.pem".into(),
+        };
+        let e = z.clone().with_certs(&[not_dane]).unwrap_err().to_string();
+        assert!(
+            e.contains("--cert expired of mxray lab dns is for the dane-*"),
+            "{e}"
+        );
+        let missing = CertSpec {
+            profile: LabProfile::DaneGood,
+            chain: "/nonexistent/mxray/chain.pem".into(),
+            key: "/nonexistent/mxray/key.pem".into(),
+        };
+        assert!(matches!(
+            z.clone().with_certs(&[missing]),
+            Err(LabError::Io(..) | LabError::Cert(_))
+        ));
+        assert_eq!(z.clone().with_certs(&[]).unwrap(), z);
+    }
+
+    #[test]
+    fn default_token_is_eight_hex_digits_of_the_time() {
+        for ms in [0, 1, 1_700_000_000_000, u64::MAX] {
+            let t = default_token(ms);
+            assert_eq!(t.len(), 8, "{t}");
+            assert!(t.bytes().all(|b| b.is_ascii_hexdigit()), "{t}");
+            assert!(Zone::new("lab.test", &t, vec![(LabProfile::Good, ip("192.0.2.1"))]).is_ok());
+        }
+        assert_eq!(default_token(7), default_token(7));
     }
 
     #[test]

@@ -905,6 +905,15 @@ pub enum SummaryBy {
     Provider,
 }
 
+impl From<SummaryBy> for mxray_lab::summary::SummaryBy {
+    fn from(b: SummaryBy) -> Self {
+        match b {
+            SummaryBy::Client => mxray_lab::summary::SummaryBy::Client,
+            SummaryBy::Provider => mxray_lab::summary::SummaryBy::Provider,
+        }
+    }
+}
+
 /// `mxray lab dns`.
 #[derive(Debug, Clone, Args)]
 pub struct LabDnsArgs {

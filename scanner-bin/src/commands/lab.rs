@@ -1,7 +1,9 @@
-//! `mxray lab`: serve the lab's profiles until Ctrl-C, or `mxray lab summary FILE`.
+//! `mxray lab`: serve the lab's profiles until Ctrl-C, or `mxray lab summary FILE`, or
+//! `mxray lab dns`. What is said is made by [`mxray_lab`]; this module prints it.
 
 use std::path::PathBuf;
 
+use mxray_lab::dnscheck::{self, Published, PublishedMx};
 use mxray_lab::{start, summary, zone, LabConfig, LabError};
 
 use crate::cli::{LabAction, LabArgs, LabDnsArgs, ServeArgs, SummaryBy};
@@ -25,98 +27,28 @@ pub async fn run(args: LabArgs) -> crate::exit::Exit {
 fn summary_cmd(file: &std::path::Path, by: SummaryBy) -> Result<(), LabError> {
     mxray_scan::output::check_stdout().map_err(|e| LabError::Io(PathBuf::from("stdout"), e))?;
     let (records, skipped) = summary::read_log(file)?;
-    if by == SummaryBy::Provider {
-        print!(
-            "{}",
-            summary::render_by_provider(&summary::by_provider(&records))
-        );
-        if skipped > 0 {
-            eprintln!("mxray lab summary: {skipped} line(s) skipped (not lab-session records)");
-        }
-        return Ok(());
-    }
-    print!("{}", summary::table(&records).render());
-    let fp = summary::render_fingerprints(&records);
-    if !fp.is_empty() {
-        print!("\nClientHellos seen:\n{fp}");
-    }
+    print!("{}", summary::render(&records, by.into()));
     if skipped > 0 {
         eprintln!("mxray lab summary: {skipped} line(s) skipped (not lab-session records)");
     }
     Ok(())
 }
 
-/// The token of `mxray lab dns` when none is given: 8 hex digits of the time.
-fn default_token() -> String {
-    let ms = mxray_schema::record::unix_ms_now();
-    format!(
-        "{:08x}",
-        mxray_schema::fnv::fnv1a64(&ms.to_le_bytes()) & 0xffff_ffff
-    )
-}
-
 fn dns_cmd(d: &LabDnsArgs) -> Result<(), LabError> {
-    let token = d.token.clone().unwrap_or_else(default_token);
-    let mut z = zone::Zone::new(&d.domain, &token, d.addresses.clone()).map_err(LabError::Usage)?;
-    for c in &d.certs {
-        if !c.profile.is_dane() {
-            return Err(LabError::Usage(format!(
-                "--cert {} of mxray lab dns is for the dane-* receivers (their TLSA records)",
-                c.profile
-            )));
-        }
-        let chain = mxray_lab::certs::load_chain(c)?;
-        let spki = mxray_lab::certs::spki_sha256(&chain)?;
-        z = z.with_dane_key(c.profile, &spki).map_err(LabError::Usage)?;
-    }
-    println!(
-        "; mxray lab: records to publish in the zone of {}",
-        z.domain
-    );
-    if z.has_dane() {
-        println!(
-            "; the TLSA records count only if the zone is DNSSEC-signed (a DANE sender uses TLSA \
-             from secure answers only; dane-bogus needs a child zone that fails validation)"
-        );
-    }
-    print!("{}", z.records());
-    println!();
-    println!("; one test mail per profile (the recipient names the profile and this run):");
-    for p in z.profiles() {
-        println!(";   {:<16} {}", p.name(), z.recipient(p));
-    }
-    for (ip, ps) in z.shared_addresses() {
-        let names: Vec<&str> = ps.iter().map(|p| p.name()).collect();
-        println!(
-            "; {ip} is shared by {}: the first is served on the address, the others only to \
-             senders that send SNI (--sni-profile)",
-            names.join(", ")
-        );
-        if ps.iter().any(|p| !p.by_sni()) {
-            println!(
-                ";   WARNING: only good, self-signed, expired, wrong-host, untrusted-ca and \
-                 handshake-fails can share an address"
-            );
-        }
-    }
-    println!();
-    println!("; serve it with:");
-    let mut serve = z.serve_args();
-    for c in &d.certs {
-        serve.push("--cert".to_owned());
-        serve.push(format!(
-            "{}={},{}",
-            c.profile,
-            c.chain.display(),
-            c.key.display()
-        ));
-    }
-    println!(";   mxray lab {} --log sessions.jsonl", serve.join(" "));
+    let token = d
+        .token
+        .clone()
+        .unwrap_or_else(|| zone::default_token(mxray_schema::record::unix_ms_now()));
+    let z = zone::Zone::new(&d.domain, &token, d.addresses.clone())
+        .map_err(LabError::Usage)?
+        .with_certs(&d.certs)?;
+    print!("{}", z.publication(&d.certs));
     Ok(())
 }
 
 /// `--dry-run` with `--domain` and `--resolver`: the published MX and A/AAAA of each served
-/// profile compared with the addresses it listens on. Returns the lines and whether all match.
+/// profile compared with the addresses it listens on ([`dnscheck`]). Returns the lines and
+/// whether all match.
 async fn check_dns(a: &LabConfig) -> Result<(Vec<String>, bool), LabError> {
     use mxray_lab::identity::ResolverSpec;
     use mxray_scan::dns::{Dns, DomainResolution};
@@ -132,132 +64,43 @@ async fn check_dns(a: &LabConfig) -> Result<(Vec<String>, bool), LabError> {
     };
     let dns = Dns::new(server, std::time::Duration::from_secs(5))
         .map_err(|e| LabError::Usage(e.to_string()))?;
-    let mut lines = Vec::new();
-    let mut ok = true;
-    let mut profiles: Vec<(mxray_lab::LabProfile, Vec<std::net::IpAddr>)> = Vec::new();
-    for l in &a.listeners {
-        match profiles.iter_mut().find(|(p, _)| *p == l.profile) {
-            Some((_, ips)) => ips.push(l.addr.ip()),
-            None => profiles.push((l.profile, vec![l.addr.ip()])),
-        }
-    }
-    for r in &a.sni_profiles {
-        if let Some(l) = a.listeners.iter().find(|l| l.profile.by_sni()) {
-            if !profiles.iter().any(|(p, _)| *p == r.profile) {
-                profiles.push((r.profile, vec![l.addr.ip()]));
-            }
-        }
-    }
-    for (p, want) in profiles {
-        let dom = zone::profile_domain(p, domain);
-        let mx = zone::mx_host(p, domain);
-        let got = dns.resolve_domain(&dom).await;
-        let line = match got {
-            Ok(DomainResolution::Mx(hosts)) => {
-                let host = hosts.iter().find(|h| h.name == mx);
-                match host.map(|h| h.addresses.clone()) {
-                    Some(Ok(ips)) => {
-                        let missing: Vec<String> = want
-                            .iter()
-                            .filter(|ip| !ips.contains(ip))
-                            .map(|ip| ip.to_string())
-                            .collect();
-                        let extra: Vec<String> = ips
-                            .iter()
-                            .filter(|ip| !want.contains(ip))
-                            .map(|ip| ip.to_string())
-                            .collect();
-                        if missing.is_empty() && extra.is_empty() {
-                            format!("DNS ok: {dom} MX {mx} -> {}", fmt_ips(&ips))
-                        } else {
-                            ok = false;
-                            format!(
-                                "DNS MISMATCH: {dom} MX {mx} -> {} (not published: [{}]; \
-                                 published but not served: [{}])",
-                                fmt_ips(&ips),
-                                missing.join(" "),
-                                extra.join(" ")
-                            )
-                        }
-                    }
-                    Some(Err(e)) => {
-                        ok = false;
-                        format!("DNS MISMATCH: {mx}: {} {}", e.rcode, e.message)
-                    }
-                    None => {
-                        ok = false;
-                        let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
-                        format!("DNS MISMATCH: {dom} MX is [{}], not {mx}", names.join(" "))
-                    }
-                }
-            }
-            Ok(_) => {
-                ok = false;
-                format!("DNS MISMATCH: {dom} has no MX {mx}")
-            }
-            Err(e) => {
-                ok = false;
-                format!("DNS MISMATCH: {dom}: {} {}", e.rcode, e.message)
-            }
+    let (mut lines, mut ok) = (Vec::new(), true);
+    for (p, want) in dnscheck::expected(a) {
+        let published = match dns.resolve_domain(&zone::profile_domain(p, domain)).await {
+            Ok(DomainResolution::Mx(hosts)) => Published::Mx(
+                hosts
+                    .into_iter()
+                    .map(|h| PublishedMx {
+                        name: h.name,
+                        addresses: h
+                            .addresses
+                            .map_err(|e| format!("{} {}", e.rcode, e.message)),
+                    })
+                    .collect(),
+            ),
+            Ok(_) => Published::NoMx,
+            Err(e) => Published::Failed(format!("{} {}", e.rcode, e.message)),
         };
+        let (line, matched) = dnscheck::check(p, domain, &want, &published);
+        ok &= matched;
         lines.push(line);
     }
     Ok((lines, ok))
 }
 
-fn fmt_ips(ips: &[std::net::IpAddr]) -> String {
-    ips.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// What every start says on stderr: that this is a test receiver and what it keeps.
-fn banner(a: &LabConfig) {
-    eprintln!(
-        "mxray lab: a TEST receiver with deliberately broken STARTTLS; it relays nothing and \
-         accepts recipients only in: {}",
-        a.accepted_domains().join(", ")
-    );
-    eprintln!(
-        "mxray lab: message bodies are {}; at most {} sessions ({} per client IP and address)",
-        match &a.store {
-            Some(d) => format!(
-                "KEPT in {} (at most {} bytes)",
-                d.display(),
-                a.store_max_bytes
-            ),
-            None => "hashed and counted, not kept".to_owned(),
-        },
-        a.max_sessions,
-        a.max_sessions_per_ip
-    );
+fn say(lines: impl IntoIterator<Item = String>) {
+    for l in lines {
+        eprintln!("mxray lab: {l}");
+    }
 }
 
 async fn serve(args: ServeArgs) -> Result<(), LabError> {
     let a = args.config();
-    banner(&a);
+    say(a.banner());
     if args.dry_run {
-        let plan = mxray_lab::dry_run(&a).await?;
-        for (b, cfg) in &plan.bindings {
-            eprintln!(
-                "mxray lab: would serve {:<16} on {} as {} ({})",
-                b.profile.name(),
-                b.addr,
-                cfg.hostname,
-                b.rule
-            );
-            for c in &cfg.sni {
-                eprintln!("mxray lab:   SNI {} -> {}", c.name, c.profile.name());
-            }
-        }
-        for t in &plan.trust {
-            eprintln!("mxray lab: certificate {t}");
-        }
+        say(mxray_lab::dry_run(&a).await?.describe());
         let (lines, ok) = check_dns(&a).await?;
-        for l in lines {
-            eprintln!("mxray lab: {l}");
-        }
+        say(lines);
         if !ok {
             return Err(LabError::Usage(
                 "dry run: the published DNS does not match the addresses".into(),
@@ -269,16 +112,7 @@ async fn serve(args: ServeArgs) -> Result<(), LabError> {
     let log = mxray_scan::output::open_output(a.log.as_deref(), true)
         .map_err(|e| LabError::Io(a.log.clone().unwrap_or_else(|| PathBuf::from("-")), e))?;
     let lab = start(&a, log).await?;
-    eprintln!(
-        "mxray lab: lab CA certificate {} (trust it to test verifying senders)",
-        lab.ca_pem.display()
-    );
-    for (profile, addr) in &lab.addrs {
-        eprintln!("mxray lab: {:<16} {addr}", profile.name());
-    }
-    for t in &lab.trust {
-        eprintln!("mxray lab: certificate {t}");
-    }
+    say(lab.describe());
     eprintln!("mxray lab: ready");
     crate::signals::wait_for_stop().await;
     let records = lab.records();
