@@ -7,7 +7,8 @@
 //!   connection per endpoint however many domains share it;
 //! - [`targets`]: target forms, target lists (files, stdin, ZMap output), lazy range expansion;
 //!   [`delegation`]: a country's ranges from the registries' delegation files;
-//! - [`shard`], [`exclude`], [`resume`]: which endpoints to scan at all;
+//! - [`shard`], [`exclude`], [`resume`]: which endpoints to scan at all; [`listing`]: what a
+//!   scan would contact, with its address counts, before any packet;
 //! - [`dns`]: MX lookup, implicit MX, null MX, TXT; [`dane`]: DNSSEC-validated MX, address and
 //!   TLSA lookups for DANE, [`dane_record`]: the record's `dane` and its judgement;
 //! - [`mtasts`]: a domain's MTA-STS and TLS-RPT records and the HTTPS policy fetch;
@@ -43,6 +44,7 @@ pub mod dane_record;
 pub mod delegation;
 pub mod dns;
 pub mod exclude;
+pub mod listing;
 pub mod mtasts;
 pub mod output;
 pub mod pipeline;

@@ -22,7 +22,7 @@ pub async fn run(args: ScanArgs) -> Exit {
             return Exit::Fatal;
         }
     }
-    let country = match super::targets::exclusions(&args.exclude, &args.exclude_file)
+    let country = match mxray_scan::listing::exclusions(&args.exclude, &args.exclude_file)
         .and_then(|ex| super::targets::country_ranges(&args.country, &ex))
     {
         Ok(c) => c,
@@ -40,8 +40,9 @@ pub async fn run(args: ScanArgs) -> Exit {
                 mxray_scan::targets::DEFAULT_RANGE_CAP
             },
         };
-        return match super::targets::list(
+        return match mxray_scan::listing::list(
             &mut std::io::stdout().lock(),
+            &mut std::io::stdin().lock(),
             &args.targets,
             &args.targets_file,
             opts,
@@ -61,7 +62,7 @@ pub async fn run(args: ScanArgs) -> Exit {
             return Exit::Fatal;
         }
         if !quiet {
-            eprintln!("mxray: {}", super::targets::describe(c));
+            eprintln!("mxray: {}", mxray_scan::listing::describe(c));
         }
     }
     let mut config = args.config();
