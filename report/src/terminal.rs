@@ -179,6 +179,26 @@ fn suite_line(out: &Out, s: &SuiteInfo) -> String {
     )
 }
 
+/// What `mxray probe` prints: with `domain` (`probe --mx`: the mail domain and the records of
+/// its other MX hosts), the domain section ([`crate::domain::render`] over `rec` and those
+/// records) and a blank line first; then [`render`] of `rec`.
+pub fn render_probe(
+    rec: &EndpointRecord,
+    domain: Option<(&str, &[EndpointRecord])>,
+    colour: bool,
+    wall: Duration,
+) -> String {
+    let mut text = String::new();
+    if let Some((name, others)) = domain {
+        let mut all: Vec<&EndpointRecord> = vec![rec];
+        all.extend(others.iter());
+        text.push_str(&crate::domain::render(name, &all));
+        text.push('\n');
+    }
+    text.push_str(&render(rec, colour, wall));
+    text
+}
+
 /// Renders the report of one record. `wall`: the probe's wall time.
 pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     let mut out = Out {
@@ -494,6 +514,37 @@ mod tests {
         }
     }
     use mxray_schema::record::{Finding, FindingSource, Profile};
+
+    #[test]
+    fn probe_output_is_the_domain_section_then_the_endpoint() {
+        let mut rec = EndpointRecord::new("mx.example.org".into(), None, 25, Profile::Quick);
+        rec.domain = Some("example.org".into());
+        rec.mx = Some(mxray_schema::record::MxInfo {
+            host: "mx1.example.org".into(),
+            preference: Some(10),
+            implicit: false,
+        });
+        let mut other = rec.clone();
+        other.target = "mx2.example.org".into();
+        other.mx = Some(mxray_schema::record::MxInfo {
+            host: "mx2.example.org".into(),
+            preference: Some(20),
+            implicit: false,
+        });
+        let wall = Duration::from_millis(5);
+        let alone = render_probe(&rec, None, false, wall);
+        assert_eq!(alone, render(&rec, false, wall));
+        let others = [other.clone()];
+        let both = render_probe(&rec, Some(("example.org", &others)), false, wall);
+        let section = crate::domain::render("example.org", &[&rec, &other]);
+        assert!(!section.is_empty());
+        assert_eq!(both, format!("{section}\n{}", render(&rec, false, wall)));
+        assert_ne!(
+            section,
+            crate::domain::render("example.org", &[&rec]),
+            "the other MX hosts count in the domain section"
+        );
+    }
 
     #[test]
     fn plain_and_coloured_reports() {

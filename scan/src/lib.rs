@@ -19,6 +19,8 @@
 //!   STARTTLS through `smtp-codec`'s session), [`tlsprobe`] (rustls handshake, `tls-probe`'s
 //!   plans, the injection test), [`audit`] (`cert-audit`); [`assemble`], the pure side branch where
 //!   the facts become the record's findings, status and error;
+//! - [`probe`]: `mxray probe`'s endpoint and, with `--mx`, the domain's other MX hosts and
+//!   policies;
 //! - [`selfnames`]: an address target's own names (PTR, greeting, EHLO) and the certificate's
 //!   match against them; [`rawdns`]: one question to the `--resolver` server, unfiltered;
 //! - [`output`], [`progress`]: where records go and what is shown meanwhile.
@@ -49,6 +51,7 @@ pub mod mtasts;
 pub mod output;
 pub mod pipeline;
 pub mod policycheck;
+pub mod probe;
 pub mod progress;
 pub mod ratelimit;
 pub mod rawdns;
