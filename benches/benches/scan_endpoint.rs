@@ -30,19 +30,15 @@ fn endpoint(addr: SocketAddr) -> Endpoint {
 
 fn context(profile: Profile, ca: &std::path::Path) -> ScanContext {
     let trust = load_store(&StoreChoice::PemFile(ca.to_path_buf())).expect("lab CA");
-    let config = PipelineConfig {
-        connect_timeout: Duration::from_secs(3),
-        read_timeout: Duration::from_secs(3),
-        endpoint_timeout: Duration::from_secs(60),
-        retries: 0,
-        retry_delay: Duration::from_millis(100),
-        profile,
-        ehlo_name: "mxray-bench.invalid".to_owned(),
-        tls_mode: TlsModeChoice::Starttls,
-        tls_timeout: Duration::from_secs(5),
-        trust: std::sync::Arc::new(trust),
-        sni: None,
-    };
+    let config = PipelineConfig::for_profile(profile, std::sync::Arc::new(trust))
+        .with_timeouts(
+            Duration::from_secs(3),
+            Duration::from_secs(3),
+            Duration::from_secs(60),
+        )
+        .with_retries(0, Duration::from_millis(100))
+        .with_ehlo_name("mxray-bench.invalid")
+        .with_tls(TlsModeChoice::Starttls, Duration::from_secs(5));
     // Loopback: the limiter stays in the path but never waits.
     let rate = RateConfig {
         rate: 1_000_000.0,

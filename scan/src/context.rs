@@ -36,6 +36,91 @@ pub struct PipelineConfig {
     pub sni: Option<String>,
 }
 
+impl PipelineConfig {
+    /// Default TCP connect timeout (`mxray scan --connect-timeout`).
+    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default timeout of each read phase (`--read-timeout`).
+    pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Default deadline of one endpoint (`mxray probe --endpoint-timeout`).
+    pub const ENDPOINT_TIMEOUT: Duration = Duration::from_secs(300);
+    /// Default retries after a 421 greeting or a refused connection (`--retries`).
+    pub const RETRIES: u32 = 2;
+    /// Default backoff before the first retry (`--retry-delay`).
+    pub const RETRY_DELAY: Duration = Duration::from_secs(2);
+    /// Default EHLO name (`--ehlo-name`).
+    pub const EHLO_NAME: &'static str = "mxray.invalid";
+    /// Default time limit of each TLS exchange (`--tls-timeout`).
+    pub const TLS_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// The command line's defaults for `profile`, auditing against `trust`: the constants
+    /// above, TLS mode `auto`, no SNI override. Change what differs with the `with_*` methods.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use mxray_scan::pipeline::{PipelineConfig, TlsModeChoice};
+    /// use mxray_schema::record::Profile;
+    ///
+    /// let trust = Arc::new(cert_audit::TrustStore::webpki_roots());
+    /// let c = PipelineConfig::for_profile(Profile::Quick, trust)
+    ///     .with_retries(0, Duration::from_millis(100))
+    ///     .with_tls(TlsModeChoice::Starttls, Duration::from_secs(5));
+    /// assert_eq!((c.profile, c.retries), (Profile::Quick, 0));
+    /// assert_eq!(c.connect_timeout, PipelineConfig::CONNECT_TIMEOUT);
+    /// assert_eq!(c.ehlo_name, "mxray.invalid");
+    /// ```
+    pub fn for_profile(profile: Profile, trust: Arc<cert_audit::TrustStore>) -> Self {
+        PipelineConfig {
+            connect_timeout: Self::CONNECT_TIMEOUT,
+            read_timeout: Self::READ_TIMEOUT,
+            endpoint_timeout: Self::ENDPOINT_TIMEOUT,
+            retries: Self::RETRIES,
+            retry_delay: Self::RETRY_DELAY,
+            profile,
+            ehlo_name: Self::EHLO_NAME.to_owned(),
+            tls_mode: TlsModeChoice::Auto,
+            tls_timeout: Self::TLS_TIMEOUT,
+            trust,
+            sni: None,
+        }
+    }
+
+    /// With these connect, read-phase and whole-endpoint timeouts.
+    pub fn with_timeouts(mut self, connect: Duration, read: Duration, endpoint: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.read_timeout = read;
+        self.endpoint_timeout = endpoint;
+        self
+    }
+
+    /// With `retries` retries, the first after `delay` (doubled for each further one).
+    pub fn with_retries(mut self, retries: u32, delay: Duration) -> Self {
+        self.retries = retries;
+        self.retry_delay = delay;
+        self
+    }
+
+    /// With this EHLO name.
+    pub fn with_ehlo_name(mut self, name: impl Into<String>) -> Self {
+        self.ehlo_name = name.into();
+        self
+    }
+
+    /// With this way of reaching TLS and time limit per TLS exchange.
+    pub fn with_tls(mut self, mode: TlsModeChoice, timeout: Duration) -> Self {
+        self.tls_mode = mode;
+        self.tls_timeout = timeout;
+        self
+    }
+
+    /// With this server name for SNI and the name check instead of the MX host's (`None`: the
+    /// MX host's).
+    pub fn with_sni(mut self, sni: Option<String>) -> Self {
+        self.sni = sni;
+        self
+    }
+}
+
 /// How TLS is reached, as asked on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]

@@ -635,19 +635,11 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
     watch_stops(stops, stop_tx.clone(), abort_tx, args.grace);
 
     let mut ctx = ScanContext::new(
-        PipelineConfig {
-            connect_timeout: args.connect_timeout,
-            read_timeout: args.read_timeout,
-            endpoint_timeout: budget.deadline,
-            retries: args.retries,
-            retry_delay: args.retry_delay,
-            profile: args.profile,
-            ehlo_name: args.ehlo_name.clone(),
-            tls_mode: args.tls.tls_mode,
-            tls_timeout: args.tls.tls_timeout,
-            trust: Arc::new(trust),
-            sni: None,
-        },
+        PipelineConfig::for_profile(args.profile, Arc::new(trust))
+            .with_timeouts(args.connect_timeout, args.read_timeout, budget.deadline)
+            .with_retries(args.retries, args.retry_delay)
+            .with_ehlo_name(args.ehlo_name.clone())
+            .with_tls(args.tls.tls_mode, args.tls.tls_timeout),
         RateConfig {
             rate: args.per_ip_rate,
             burst: f64::from(args.per_ip_burst),

@@ -1215,6 +1215,42 @@ mod tests {
     }
 
     #[test]
+    fn pipeline_defaults_are_the_command_lines() {
+        use mxray_scan::pipeline::PipelineConfig as P;
+        let Command::Probe(p) = Cli::try_parse_from(["mxray", "probe", "x.test"])
+            .unwrap()
+            .command
+        else {
+            panic!("not probe")
+        };
+        assert_eq!(
+            (p.connect_timeout, p.read_timeout, p.endpoint_timeout),
+            (P::CONNECT_TIMEOUT, P::READ_TIMEOUT, P::ENDPOINT_TIMEOUT)
+        );
+        assert_eq!(
+            (p.ehlo_name.as_str(), p.tls.tls_timeout),
+            (P::EHLO_NAME, P::TLS_TIMEOUT)
+        );
+        let Command::Scan(s) = Cli::try_parse_from(["mxray", "scan", "x.test"])
+            .unwrap()
+            .command
+        else {
+            panic!("not scan")
+        };
+        let c = s.config();
+        assert_eq!(
+            (c.connect_timeout, c.read_timeout, c.retries, c.retry_delay),
+            (
+                P::CONNECT_TIMEOUT,
+                P::READ_TIMEOUT,
+                P::RETRIES,
+                P::RETRY_DELAY
+            )
+        );
+        assert_eq!(c.ehlo_name, P::EHLO_NAME);
+    }
+
+    #[test]
     fn ehlo_names_are_checked() {
         assert_eq!(
             parse_ehlo_name("Scanner.Example.org").unwrap(),

@@ -72,19 +72,15 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
     // 2. The scan, trusting the lab CA, each server as the MX of its own domain.
     let trust = load_store(&StoreChoice::PemFile(lab.ca_pem.clone()))
         .map_err(|e| format!("cannot load the lab CA {}: {e}", lab.ca_pem.display()))?;
-    let config = PipelineConfig {
-        connect_timeout: Duration::from_secs(3),
-        read_timeout: args.read_timeout,
-        endpoint_timeout: Duration::from_secs(40),
-        retries: 0,
-        retry_delay: Duration::from_millis(100),
-        profile: args.profile.into(),
-        ehlo_name: "mxray-demo.invalid".to_owned(),
-        tls_mode: TlsModeChoice::Starttls,
-        tls_timeout: Duration::from_secs(5),
-        trust: Arc::new(trust),
-        sni: None,
-    };
+    let config = PipelineConfig::for_profile(args.profile.into(), Arc::new(trust))
+        .with_timeouts(
+            Duration::from_secs(3),
+            args.read_timeout,
+            Duration::from_secs(40),
+        )
+        .with_retries(0, Duration::from_millis(100))
+        .with_ehlo_name("mxray-demo.invalid")
+        .with_tls(TlsModeChoice::Starttls, Duration::from_secs(5));
     // Loopback lab servers: no need to be polite, but keep the limiter in the path.
     let rate = RateConfig {
         rate: 1000.0,

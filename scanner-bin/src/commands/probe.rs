@@ -49,19 +49,16 @@ pub async fn run(args: ProbeArgs) -> Exit {
         burst: f64::from(args.per_ip_burst),
     };
     let ctx = ScanContext::new(
-        PipelineConfig {
-            connect_timeout: args.connect_timeout,
-            read_timeout: args.read_timeout,
-            endpoint_timeout: args.endpoint_timeout,
-            retries: 2,
-            retry_delay: Duration::from_secs(2),
-            profile: args.profile.into(),
-            ehlo_name: args.ehlo_name.clone(),
-            tls_mode: args.tls.tls_mode.into(),
-            tls_timeout: args.tls.tls_timeout,
-            trust: Arc::new(trust),
-            sni: args.sni.clone(),
-        },
+        PipelineConfig::for_profile(args.profile.into(), Arc::new(trust))
+            .with_timeouts(
+                args.connect_timeout,
+                args.read_timeout,
+                args.endpoint_timeout,
+            )
+            .with_retries(2, Duration::from_secs(2))
+            .with_ehlo_name(args.ehlo_name.clone())
+            .with_tls(args.tls.tls_mode.into(), args.tls.tls_timeout)
+            .with_sni(args.sni.clone()),
         rate,
         16,
         1,
