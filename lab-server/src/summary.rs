@@ -480,18 +480,7 @@ mod tests {
         let plain = render(std::slice::from_ref(&a), SummaryBy::Client);
         assert_eq!(plain, table(std::slice::from_ref(&a)).render());
         assert!(!plain.contains("ClientHellos seen"));
-        a.client_hello = Some(crate::hello::HelloInfo {
-            legacy_version: "TLSv1.2".into(),
-            versions: vec!["TLSv1.3".into()],
-            suites: vec![],
-            sni: None,
-            groups: vec![],
-            alpn: vec![],
-            extensions: vec![],
-            ja3_string: String::new(),
-            ja3: "j3".into(),
-            ja4: "t13i_x".into(),
-        });
+        a.client_hello = Some(hello(&["TLSv1.3"], "j3"));
         let with = render(std::slice::from_ref(&a), SummaryBy::Client);
         let fp = render_fingerprints(std::slice::from_ref(&a));
         assert!(!fp.is_empty());
@@ -508,6 +497,22 @@ mod tests {
             render_by_provider(&by_provider(std::slice::from_ref(&a)))
         );
         assert!(prov.starts_with("provider"), "{prov}");
+    }
+
+    /// A TLS 1.2 ClientHello offering `versions`, with JA3 `ja3`.
+    fn hello(versions: &[&str], ja3: &str) -> crate::hello::HelloInfo {
+        crate::hello::HelloInfo {
+            legacy_version: "TLSv1.2".into(),
+            versions: versions.iter().map(|v| (*v).to_owned()).collect(),
+            suites: vec![],
+            sni: None,
+            groups: vec![],
+            alpn: vec![],
+            extensions: vec![],
+            ja3_string: String::new(),
+            ja3: ja3.into(),
+            ja4: "t13i_x".into(),
+        }
     }
 
     fn rec(client: &str, ehlo: &str, p: LabProfile) -> SessionRecord {
@@ -569,18 +574,7 @@ mod tests {
             Some("deferred")
         );
         let mut h = rec("127.0.0.1:9", "curl", LabProfile::Good);
-        h.client_hello = Some(crate::hello::HelloInfo {
-            legacy_version: "TLSv1.2".into(),
-            versions: vec!["TLSv1.3".into(), "TLSv1.2".into()],
-            suites: vec![],
-            sni: None,
-            groups: vec![],
-            alpn: vec![],
-            extensions: vec![],
-            ja3_string: String::new(),
-            ja3: "j3".into(),
-            ja4: "t13i_x".into(),
-        });
+        h.client_hello = Some(hello(&["TLSv1.3", "TLSv1.2"], "j3"));
         let fp = render_fingerprints(&[h.clone(), h]);
         assert_eq!(fp.lines().count(), 2, "one row per distinct hello: {fp}");
         assert!(fp.contains("curl [127.0.0.1]  t13i_x"), "{fp}");
@@ -668,18 +662,7 @@ mod tests {
     fn a_hostile_ehlo_name_cannot_drive_the_terminal() {
         let evil = "x\x1b]0;owned\x07\x1b[2J\u{9b}1m\u{202e}";
         let mut a = rec("127.0.0.1:1000", evil, LabProfile::Good);
-        a.client_hello = Some(crate::hello::HelloInfo {
-            legacy_version: "TLSv1.2".into(),
-            versions: vec!["TLSv1.3\x1b[2J".into()],
-            suites: vec![],
-            sni: None,
-            groups: vec![],
-            alpn: vec![],
-            extensions: vec![],
-            ja3_string: String::new(),
-            ja3: "j3\x07".into(),
-            ja4: "t13i_x".into(),
-        });
+        a.client_hello = Some(hello(&["TLSv1.3\x1b[2J"], "j3\x07"));
         let mut b = rec("bad\x1b[31m", "ok", LabProfile::Good);
         b.ehlo = None;
         let records = [a, b];
