@@ -2,7 +2,7 @@
 //! lab logs (versions, suites, SNI, groups, ALPN) and the JA3 and JA4 fingerprints.
 //!
 use serde::{Deserialize, Serialize};
-use tls_probe::{ClientHello, Suite, Version};
+use tls_probe::{group_name, suite_name, version_name, ClientHello};
 
 pub use tls_probe::capture::{scan_hello, HelloScan, MAX_HELLO};
 
@@ -31,18 +31,6 @@ pub struct HelloInfo {
     pub ja4: String,
 }
 
-fn version_name(v: u16) -> String {
-    Version::from_wire(v)
-        .map(|v| v.name().to_owned())
-        .unwrap_or_else(|| tls_probe::code_point(v))
-}
-
-fn suite_name(id: u16) -> String {
-    Suite::from_id(id)
-        .map(|s| s.name().to_owned())
-        .unwrap_or_else(|| tls_probe::code_point(id))
-}
-
 /// The facts and fingerprints of a parsed ClientHello, by name (tls-probe's
 /// [`describe`](tls_probe::capture::describe)).
 pub fn describe(ch: &ClientHello) -> HelloInfo {
@@ -57,15 +45,7 @@ pub fn describe(ch: &ClientHello) -> HelloInfo {
         versions,
         suites: f.suites.iter().map(|s| suite_name(*s)).collect(),
         sni: f.sni,
-        groups: f
-            .groups
-            .iter()
-            .map(|g| {
-                tls_probe::hello::groups::name(*g)
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| tls_probe::code_point(*g))
-            })
-            .collect(),
+        groups: f.groups.iter().map(|g| group_name(*g)).collect(),
         alpn: f.alpn,
         extensions: f.extensions,
         ja3_string: f.ja3_string,

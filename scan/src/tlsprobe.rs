@@ -683,15 +683,7 @@ pub fn suite_info(id: u16) -> SuiteInfo {
     }
 }
 
-/// A version's name from its wire value.
-pub fn version_name(wire: u16) -> String {
-    Version::from_wire(wire).map_or_else(|| tls_probe::code_point(wire), |v| v.name().to_owned())
-}
-
-/// A group's name from its code point.
-pub fn group_name(g: u16) -> String {
-    groups::name(g).map_or_else(|| tls_probe::code_point(g), str::to_owned)
-}
+pub use tls_probe::{group_name, version_name};
 
 /// The modern handshake as a record section.
 pub fn handshake_info(

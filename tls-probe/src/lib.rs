@@ -76,6 +76,36 @@ pub fn code_point(v: u16) -> alloc::string::String {
     alloc::format!("0x{v:04X}")
 }
 
+/// A protocol version's name from its wire value, or its [`code_point`] when it has none.
+///
+/// ```
+/// assert_eq!(tls_probe::version_name(0x0303), "TLSv1.2");
+/// assert_eq!(tls_probe::version_name(0x7a7a), "0x7A7A");
+/// ```
+pub fn version_name(v: u16) -> alloc::string::String {
+    Version::from_wire(v).map_or_else(|| code_point(v), |v| v.name().into())
+}
+
+/// A cipher suite's IANA name, or its [`code_point`] when the registry has none.
+///
+/// ```
+/// assert_eq!(tls_probe::suite_name(0x1301), "TLS_AES_128_GCM_SHA256");
+/// assert_eq!(tls_probe::suite_name(0xfefe), "0xFEFE");
+/// ```
+pub fn suite_name(id: u16) -> alloc::string::String {
+    Suite::from_id(id).map_or_else(|| code_point(id), |s| s.name().into())
+}
+
+/// A supported group's name, or its [`code_point`] when it has none.
+///
+/// ```
+/// assert_eq!(tls_probe::group_name(29), "x25519");
+/// assert_eq!(tls_probe::group_name(0x0a0a), "0x0A0A");
+/// ```
+pub fn group_name(g: u16) -> alloc::string::String {
+    hello::groups::name(g).map_or_else(|| code_point(g), Into::into)
+}
+
 /// Bytes as lowercase hex, the spelling of digests in fingerprints (JA3, JA4, JA3S, JA4S) and
 /// of the lab's hashes.
 ///

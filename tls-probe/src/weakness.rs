@@ -74,9 +74,7 @@ pub enum Severity {
 /// IANA names of `ids` (a code point where the registry has none), comma-separated.
 fn suite_names(ids: &[u16]) -> String {
     ids.iter()
-        .map(|id| {
-            Suite::from_id(*id).map_or_else(|| crate::code_point(*id), |s| s.name().to_owned())
-        })
+        .map(|id| crate::suite_name(*id))
         .collect::<Vec<_>>()
         .join(", ")
 }
