@@ -15,6 +15,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 . "$HERE/../env.sh"
+. "$HERE/../lib/postfix-sender.sh"
 PORT=${MTA_STS_PORT:-4460}
 CA=$LAB/mta-sts/lab-ca.pem
 PY=$LAB/venv/bin/python
@@ -32,8 +33,7 @@ MXRAY=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | sed -n 's/.*
 
 # domain ip port
 domains=(enforce testing none mxmiss badcert notxt allfail)
-rm -rf "$W"; mkdir -p "$W/queue" "$W/data"
-chmod 755 "$W" "$W/queue"; chown postfix "$W/data"; chmod 700 "$W/data"
+postfix_sender_dirs "$W"
 : > "$W/transport"; : > "$W/port2domain"
 pids=()
 cleanup() {
@@ -67,59 +67,20 @@ pids+=($!)
 for _ in $(seq 100); do ss -ltnH "sport = :$DAEMON_PORT" | grep -q . && ss -ltnH "sport = :$BASE" | grep -q . && break; sleep 0.1; done
 ss -ltnH "sport = :$DAEMON_PORT" | grep -q . || { echo "postfix-sts.sh: mta-sts-daemon did not start; see $W/daemon.log" >&2; cat "$W/daemon.log" >&2; exit 1; }
 
-cat > "$W/master.cf" <<'MASTER'
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-MASTER
-cat > "$W/main.cf" <<MAIN
-compatibility_level = 3.6
-config_directory = $W
-queue_directory = $W/queue
-data_directory = $W/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mta-sts.sender.test
+postfix_sender_config "$W" mta-sts.sender.test "$LAB" <<MAIN
 mydomain = sender.test
-myorigin = \$myhostname
-mydestination =
 inet_interfaces = loopback-only
 inet_protocols = ipv4
-relayhost =
 transport_maps = texthash:$W/transport
 default_transport = error:no route in the sender lab
-local_transport = error:no local delivery in the sender lab
-alias_maps =
-alias_database =
 smtp_dns_support_level = disabled
 smtp_host_lookup = native
 smtp_tls_security_level = may
 smtp_tls_policy_maps = pipemap:{texthash:$W/port2domain, socketmap:inet:127.0.0.1:$DAEMON_PORT:postfix}
 smtp_tls_CAfile = $CA
-smtp_tls_loglevel = 1
 smtp_connect_timeout = 10s
 queue_run_delay = 300s
 minimal_backoff_time = 300s
-maillog_file_prefixes = $LAB
-maillog_file = $W/maillog
 MAIN
 postfix -c "$W" check || exit 1
 postfix -c "$W" start >/dev/null 2>&1 || { echo "postfix-sts.sh: the sender Postfix did not start" >&2; exit 1; }

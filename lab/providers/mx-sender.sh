@@ -19,6 +19,7 @@
 # Retries are fast (queue_run_delay and minimal_backoff_time 3s) so a test sees them.
 # Needs root (unshare, mount; Postfix drops privileges itself).
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/../lib/postfix-sender.sh"
 BASE=${PROVIDERS_LAB:-/tmp/providers-lab}/senders
 NS=${DNS_ADDR53:-127.0.22.53}
 cmd=${1:?usage: $0 start|send|flush|queue|log|stop NAME ...}
@@ -34,51 +35,14 @@ start)
   [ "$ca" = - ] && ca=
   case "$bind" in 127.*) ;; *) echo "bind address must be loopback: $bind" >&2; exit 2;; esac
   [ -f "$DIR/main.cf" ] && postfix -c "$DIR" stop >/dev/null 2>&1 || true
-  rm -rf "$DIR"; mkdir -p "$DIR/queue" "$DIR/data"
-  chmod 755 "$BASE" "$DIR" "$DIR/queue"; chown postfix "$DIR/data"; chmod 700 "$DIR/data"
+  postfix_sender_dirs "$DIR"; chmod 755 "$BASE"
   echo "nameserver $NS" > "$DIR/resolv.conf"
   echo "options timeout:2 attempts:1" >> "$DIR/resolv.conf"
-  cat > "$DIR/master.cf" <<'MASTER'
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-MASTER
   servername=
   [ "$sni" = yes ] && servername=hostname
-  cat > "$DIR/main.cf" <<MAIN
-compatibility_level = 3.6
-config_directory = $DIR
-queue_directory = $DIR/queue
-data_directory = $DIR/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = $host
-myorigin = \$myhostname
-mydestination =
+  postfix_sender_config "$DIR" "$host" "$BASE" <<MAIN
 inet_interfaces = 127.0.0.1
 inet_protocols = all
-relayhost =
-alias_maps =
-alias_database =
-local_transport = error:no local delivery in the sender lab
 smtp_bind_address = $bind
 smtp_bind_address6 = ::1
 smtp_dns_support_level = enabled
@@ -86,14 +50,11 @@ smtp_host_lookup = dns
 smtp_tls_security_level = $level
 smtp_tls_CAfile = ${ca:-}
 smtp_tls_servername = $servername
-smtp_tls_loglevel = 1
 smtp_connect_timeout = 10s
 smtp_helo_timeout = 20s
 queue_run_delay = 3s
 minimal_backoff_time = 3s
 maximal_backoff_time = 6s
-maillog_file_prefixes = $BASE
-maillog_file = $DIR/maillog
 MAIN
   postfix -c "$DIR" check
   unshare -m sh -c "mount --bind '$DIR/resolv.conf' /etc/resolv.conf && postfix -c '$DIR' start"

@@ -18,6 +18,7 @@
 # The EHLO name is NAME.sender.test, so the lab's summary has one row per instance.
 # Needs root (Postfix drops privileges to the postfix user itself).
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/../lib/postfix-sender.sh"
 SENDERS=${SENDERS:-/tmp/mxray-senders}
 cmd=${1:?usage: $0 start|send|flush|queue|log|stop NAME ...}
 name=${2:?instance name}
@@ -33,8 +34,7 @@ start)
   [ "$ca" = - ] && ca=
   match=${MATCH:-mx.lab.test}
   [ -f "$DIR/main.cf" ] && postfix -c "$DIR" stop >/dev/null 2>&1 || true
-  rm -rf "$DIR"; mkdir -p "$DIR/queue" "$DIR/data"
-  chmod 755 "$DIR" "$DIR/queue"; chown postfix "$DIR/data"; chmod 700 "$DIR/data"
+  postfix_sender_dirs "$DIR"
   : > "$DIR/transport"; : > "$DIR/tls_policy"
   for route in "$@"; do
     domain=${route%%=*}; port=${route#*=}
@@ -45,60 +45,21 @@ start)
       *) printf '[127.0.0.1]:%s %s\n' "$port" "$level" >> "$DIR/tls_policy" ;;
     esac
   done
-  cat > "$DIR/master.cf" <<'MASTER'
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-MASTER
-  cat > "$DIR/main.cf" <<MAIN
-compatibility_level = 3.6
-config_directory = $DIR
-queue_directory = $DIR/queue
-data_directory = $DIR/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = $name.sender.test
+  postfix_sender_config "$DIR" "$name.sender.test" "$SENDERS" <<MAIN
 mydomain = sender.test
-myorigin = \$myhostname
-mydestination =
 inet_interfaces = loopback-only
 inet_protocols = ipv4
-relayhost =
 transport_maps = texthash:$DIR/transport
 default_transport = error:no route in the sender lab
-local_transport = error:no local delivery in the sender lab
-alias_maps =
-alias_database =
 smtp_dns_support_level = disabled
 smtp_host_lookup = native
 smtp_tls_security_level = $level
 smtp_tls_policy_maps = texthash:$DIR/tls_policy
 smtp_tls_CAfile = ${ca:-}
-smtp_tls_loglevel = 1
 smtp_connect_timeout = 10s
 smtp_helo_timeout = 20s
 queue_run_delay = 300s
 minimal_backoff_time = 300s
-maillog_file_prefixes = $SENDERS
-maillog_file = $DIR/maillog
 MAIN
   postfix -c "$DIR" check
   postfix -c "$DIR" start
