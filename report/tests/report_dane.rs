@@ -3,66 +3,13 @@
 //! section of `mxray probe`'s terminal report, escaped like every terminal output.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
 use cert_audit::sender::{Delivery, DnssecStatus, State};
+use common::{row, with_dane};
 use mxray_report::aggregate::Aggregate;
 use mxray_report::tables::build;
-use mxray_schema::dane::{DaneInfo, DnssecAnswer, TlsaRecord};
-use mxray_schema::record::{EndpointRecord, Finding, FindingSource, Severity};
 use mxray_schema::synth::{self, Ident};
-
-fn answer(status: DnssecStatus) -> DnssecAnswer {
-    DnssecAnswer {
-        status,
-        rcode: Some("NOERROR".into()),
-        reason: None,
-    }
-}
-
-fn with_dane(
-    mut r: EndpointRecord,
-    s: DnssecStatus,
-    state: State,
-    delivery: Delivery,
-) -> EndpointRecord {
-    r.dane = Some(DaneInfo {
-        mx: Some(answer(s)),
-        address: answer(s),
-        tlsa_name: "_25._tcp.mx.example".into(),
-        tlsa: answer(s),
-        records: vec![TlsaRecord {
-            usage: 3,
-            selector: 1,
-            matching_type: 1,
-            data: "00".repeat(32),
-        }],
-        records_dropped: 0,
-        tlsa_ttl: Some(300),
-        state,
-        delivery,
-    });
-    if delivery == Delivery::Defer {
-        r.findings.push(Finding::new(
-            "dane-no-match",
-            FindingSource::Dane,
-            Severity::Critical,
-            "none matches",
-        ));
-    }
-    r
-}
-
-fn row(report: &mxray_report::tables::Report, table: &str, key: &str) -> u64 {
-    report
-        .sections
-        .iter()
-        .flat_map(|s| &s.tables)
-        .find(|t| t.id == table)
-        .unwrap_or_else(|| panic!("no table {table}"))
-        .rows
-        .iter()
-        .find(|r| r.key == key)
-        .map_or(0, |r| r.count)
-}
 
 #[test]
 fn dane_section_counts_domains_endpoints_and_answers() {

@@ -3,14 +3,17 @@
 //! those not shown, in every format, names escaped; adoption counts with DANE.
 #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
 use cert_audit::sender::{Delivery, DnssecStatus, State};
 use mxray_report::aggregate::Aggregate;
 use mxray_report::tables::{build, Report};
 use mxray_report::{render, Format};
-use mxray_schema::dane::{DaneInfo, DnssecAnswer, TlsaRecord};
 use mxray_schema::policy::{MtaStsInfo, PolicyInfo, PolicyStatus, TlsRptInfo, TxtInfo, TxtStatus};
 use mxray_schema::record::EndpointRecord;
 use mxray_schema::synth::{self, Ident};
+
+use common::{row, with_dane};
 
 fn txt(status: TxtStatus) -> TxtInfo {
     TxtInfo {
@@ -54,34 +57,6 @@ fn rec(domain: &str, mx: &str, ip: &str, sts_info: Option<MtaStsInfo>) -> Endpoi
     r
 }
 
-fn answer() -> DnssecAnswer {
-    DnssecAnswer {
-        status: DnssecStatus::Secure,
-        rcode: Some("NOERROR".into()),
-        reason: None,
-    }
-}
-
-fn with_dane(mut r: EndpointRecord) -> EndpointRecord {
-    r.dane = Some(DaneInfo {
-        mx: Some(answer()),
-        address: answer(),
-        tlsa_name: "_25._tcp.mx".into(),
-        tlsa: answer(),
-        records: vec![TlsaRecord {
-            usage: 3,
-            selector: 1,
-            matching_type: 1,
-            data: "00".repeat(32),
-        }],
-        records_dropped: 0,
-        tlsa_ttl: Some(300),
-        state: State::Authenticated,
-        delivery: Delivery::Authenticated,
-    });
-    r
-}
-
 /// Three domains: an enforce policy whose `mx` patterns miss the MX (MTA-STS senders defer), no
 /// policy at all, and an enforce policy that matches, with DANE.
 fn three() -> Vec<EndpointRecord> {
@@ -93,12 +68,17 @@ fn three() -> Vec<EndpointRecord> {
             "192.0.2.2",
             Some(sts("enforce", &["other.example"])),
         ),
-        with_dane(rec(
-            "good.example",
-            "mx.good.example",
-            "192.0.2.3",
-            Some(sts("enforce", &["mx.good.example"])),
-        )),
+        with_dane(
+            rec(
+                "good.example",
+                "mx.good.example",
+                "192.0.2.3",
+                Some(sts("enforce", &["mx.good.example"])),
+            ),
+            DnssecStatus::Secure,
+            State::Authenticated,
+            Delivery::Authenticated,
+        ),
     ]
 }
 
@@ -109,20 +89,6 @@ fn report_of(records: &[EndpointRecord], limit: usize) -> Report {
         a.add(r);
     }
     build(&a, None)
-}
-
-fn row(report: &Report, table: &str, key: &str) -> u64 {
-    report
-        .sections
-        .iter()
-        .flat_map(|s| &s.tables)
-        .find(|t| t.id == table)
-        .unwrap_or_else(|| panic!("no table {table}"))
-        .rows
-        .iter()
-        .find(|r| r.key == key)
-        .unwrap_or_else(|| panic!("no row {key} in {table}"))
-        .count
 }
 
 #[test]

@@ -7,10 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod lab_server_util;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::process::Child;
 use std::time::Duration;
 
 use cert_audit::sender::{Delivery, DnssecStatus, State};
@@ -62,24 +61,12 @@ fn start_lab(name: &str, args: &[String]) -> Receivers {
     let state = tempdir(name);
     let mut cmd = mxray();
     cmd.arg("lab").arg("--state").arg(&state).args(args);
-    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("start mxray lab");
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if line.contains("mxray lab: ready") {
-                let _ = tx.send(());
-            }
-            eprintln!("[lab] {line}");
-        }
-    });
+    let (child, ready) = lab_server_util::spawn_until_ready(cmd, Duration::from_secs(60));
     let r = Receivers(child);
-    rx.recv_timeout(Duration::from_secs(60))
-        .unwrap_or_else(|_| {
-            panic!("mxray lab {args:?} did not say ready within 60 s (ports in use?)")
-        });
+    assert!(
+        ready,
+        "mxray lab {args:?} did not say ready within 60 s (ports in use?)"
+    );
     r
 }
 

@@ -13,10 +13,8 @@
 
 mod lab_server_util;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use lab_server_util::{require_lab, require_tool};
@@ -138,32 +136,18 @@ impl Drop for LabProc {
 }
 
 fn start_lab(args: &[String], state: &Path, log: &Path) -> LabProc {
-    let mut child = mxray()
-        .arg("lab")
+    let mut cmd = mxray();
+    cmd.arg("lab")
         .args(args)
         .arg("--state")
         .arg(state)
         .arg("--log")
         .arg(log)
-        .args(["--idle-timeout", "20s"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if line.contains("mxray lab: ready") {
-                let _ = tx.send(());
-            }
-            eprintln!("[lab] {line}");
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("mxray lab did not say ready");
-    LabProc(child)
+        .args(["--idle-timeout", "20s"]);
+    let (child, ready) = lab_server_util::spawn_until_ready(cmd, Duration::from_secs(60));
+    let lab = LabProc(child);
+    assert!(ready, "mxray lab did not say ready");
+    lab
 }
 
 fn soa(zone: &str) -> String {

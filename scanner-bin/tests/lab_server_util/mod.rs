@@ -67,6 +67,27 @@ pub struct Lab {
     ports: Vec<(LabProfile, u16)>,
 }
 
+/// Spawns `cmd`, an `mxray lab` command line (stdout discarded, stderr echoed as `[lab] ...`),
+/// and waits up to `timeout` for it to say `mxray lab: ready`. Returns the child and whether it
+/// did; the caller decides what a lab that is not ready means (and kills it).
+pub fn spawn_until_ready(mut cmd: Command, timeout: Duration) -> (Child, bool) {
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start mxray lab");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("mxray lab: ready") {
+                let _ = tx.send(());
+            }
+            eprintln!("[lab] {line}");
+        }
+    });
+    let ready = rx.recv_timeout(timeout).is_ok();
+    (child, ready)
+}
+
 impl Lab {
     /// Starts the lab serving `profiles`, each on a free port.
     pub fn start(profiles: &[LabProfile], extra: &[&str]) -> Lab {
@@ -91,21 +112,8 @@ impl Lab {
             cmd.arg("--profile").arg(format!("{}={port}", p.name()));
         }
         cmd.args(extra);
-        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("start mxray lab");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if line.contains("mxray lab: ready") {
-                    let _ = tx.send(());
-                }
-                eprintln!("[lab] {line}");
-            }
-        });
-        rx.recv_timeout(Duration::from_secs(60))
-            .expect("mxray lab did not say ready within 60 s");
+        let (child, ready) = spawn_until_ready(cmd, Duration::from_secs(60));
+        assert!(ready, "mxray lab did not say ready within 60 s");
         Lab {
             child,
             dir: dir.clone(),
