@@ -36,6 +36,7 @@ pub mod html;
 pub mod input;
 pub mod json;
 pub mod junit;
+pub mod lab_servers;
 pub mod markdown;
 pub mod markup;
 pub mod records;

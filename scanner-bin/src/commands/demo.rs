@@ -4,12 +4,11 @@
 //! profile, on ephemeral loopback ports), scans every one of them with the scanner's pipeline
 //! (the `standard` profile by default) as if each were the MX host `mx.lab.test` of its own
 //! mail domain, writes the records as JSON Lines, and prints the report of [`mxray_report`]
-//! followed by one line per lab server. Nothing leaves the machine: every address is loopback.
+//! followed by one line per lab server ([`mxray_report::lab_servers`]). Nothing leaves the machine: every address is loopback.
 //!
 //! The certificate audit trusts the lab's own CA (minted for the run), so the `good` server
 //! shows what a correct configuration looks like and every other profile shows its defect.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -21,7 +20,7 @@ use mxray_report::{self as report, Format};
 use mxray_scan::audit::{load_store, StoreChoice};
 use mxray_scan::pipeline::{scan_endpoint, Endpoint, PipelineConfig, ScanContext, TlsModeChoice};
 use mxray_scan::ratelimit::RateConfig;
-use mxray_schema::record::{EndpointRecord, MxInfo, StarttlsOutcome};
+use mxray_schema::record::{EndpointRecord, MxInfo};
 
 /// Host name of the lab servers (greeting, certificates) and of the MX every demo domain uses.
 pub const DEMO_MX: &str = "mx.lab.test";
@@ -112,7 +111,9 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
     let mut text = report::render(&rep, format);
     if format == Format::Text {
         text.push('\n');
-        text.push_str(&per_server_table(&results));
+        let rows: Vec<(&str, &EndpointRecord)> =
+            results.iter().map(|(p, r)| (p.name(), r)).collect();
+        text.push_str(&report::lab_servers::render(&rows));
     }
     let mut stdout = std::io::stdout().lock();
     stdout
@@ -170,68 +171,4 @@ fn write_records<'a>(
         buf.push(b'\n');
     }
     std::fs::write(path, buf).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// One line per lab server: what a sender meets there.
-pub fn per_server_table(results: &[(LabProfile, EndpointRecord)]) -> String {
-    let mut s = String::from("Lab servers (one misconfiguration each)\n");
-    let _ = writeln!(
-        s,
-        "  {:<17} {:<12} {:<9} {:<8} {:<18} {:<9} findings",
-        "profile", "starttls", "tls", "version", "certificate", "name"
-    );
-    for (p, r) in results {
-        let starttls = match (&r.starttls, &r.error) {
-            (Some(st), _) => starttls_word(st.outcome).to_owned(),
-            (None, Some(e)) => format!("{:?}", e.kind).to_lowercase(),
-            (None, None) => "-".to_owned(),
-        };
-        let hs = r.tls.as_ref().and_then(|t| t.handshake.as_ref());
-        let tls = match hs {
-            Some(h) if h.ok => "ok",
-            Some(_) => "failed",
-            None => "-",
-        };
-        let version = hs
-            .and_then(|h| h.version.clone())
-            .unwrap_or_else(|| "-".into());
-        let (class, name) = match &r.certificate {
-            Some(c) => (
-                c.trust.as_str().to_owned(),
-                c.names.result.as_str().replace("mx_host", "matches"),
-            ),
-            None => ("-".to_owned(), "-".to_owned()),
-        };
-        let findings: Vec<&str> = r.findings.iter().take(3).map(|f| f.id.as_str()).collect();
-        let more = r.findings.len().saturating_sub(3);
-        let _ = writeln!(
-            s,
-            "  {:<17} {:<12} {:<9} {:<8} {:<18} {:<9} {}{}",
-            p.name(),
-            starttls,
-            tls,
-            version,
-            class,
-            name,
-            findings.join(", "),
-            if more > 0 {
-                format!(" (+{more})")
-            } else {
-                String::new()
-            }
-        );
-    }
-    s
-}
-
-fn starttls_word(o: StarttlsOutcome) -> &'static str {
-    match o {
-        StarttlsOutcome::Ready => "ready",
-        StarttlsOutcome::NotOffered => "not-offered",
-        StarttlsOutcome::Stripped => "stripped",
-        StarttlsOutcome::Refused => "refused",
-        StarttlsOutcome::UnexpectedReply => "unexpected-reply",
-        StarttlsOutcome::ImplicitTls => "implicit",
-        _ => "other",
-    }
 }
