@@ -28,6 +28,7 @@
 //! ```
 
 pub mod aggregate;
+pub mod audit;
 pub mod counter;
 pub mod csv_out;
 pub mod domain;

@@ -1,13 +1,12 @@
 //! `mxray audit CHAIN.pem`: a certificate chain audited offline, as an operator would before
 //! deploying it on a mail server: the same `cert-audit` report and findings as a scan, as a
 //! terminal view or as JSON, and an exit code that says whether anything at high severity or
-//! above was found.
+//! above was found. The terminal view is [`mxray_report::audit`].
 
 use std::io::Write;
 use std::path::Path;
 
 use cert_audit::{audit, AuditInput, AuditReport, CertificateDer, PemObject, Severity, TrustStore};
-use mxray_schema::text::escape;
 
 use crate::cli::AuditArgs;
 use crate::exit::Exit;
@@ -71,7 +70,17 @@ pub fn audit_file(args: &AuditArgs) -> Result<(AuditReport, String), String> {
         s.push('\n');
         s
     } else {
-        render(&report, args)
+        let names: Vec<&str> = [args.name.as_deref(), args.domain.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        mxray_report::audit::render(
+            &report,
+            &args.chain.display().to_string(),
+            args.ca_file.is_some(),
+            &names,
+            args.all_lints,
+        )
     };
     Ok((report, text))
 }
@@ -113,107 +122,4 @@ pub fn parse_time(text: &str) -> Result<u64, String> {
             format!("--at {text:?}: not Unix seconds or an RFC 3339 time like 2026-03-15T00:00:00Z ({e})")
         })?;
     u64::try_from(t.unix_timestamp()).map_err(|_| format!("--at {text:?}: before 1970"))
-}
-
-/// The terminal view: trust, names, chain, findings worst first with their references.
-fn render(r: &AuditReport, args: &AuditArgs) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Certificate chain {}",
-        escape(&args.chain.display().to_string())
-    );
-    let _ = writeln!(
-        s,
-        "  audited at    {} ({})",
-        cert_audit::time::rfc3339(i64::try_from(r.now).unwrap_or(i64::MAX)),
-        if args.ca_file.is_some() {
-            "trust store: --ca-file"
-        } else {
-            "trust store: Mozilla's roots"
-        }
-    );
-    let _ = writeln!(s, "  trust         {}", r.trust.as_str());
-    let _ = writeln!(
-        s,
-        "  names         {:?}{}",
-        r.names.result,
-        match (&args.name, &args.domain) {
-            (None, None) => " (give --name MX-HOST to check them)".to_string(),
-            (n, d) => format!(
-                " (checked against {})",
-                [n.as_deref(), d.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .map(escape)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
-    );
-    let _ = writeln!(s, "\nChain ({} certificates)", r.certificates.len());
-    for c in &r.certificates {
-        match &c.facts {
-            Some(f) => {
-                let _ = writeln!(s, "  #{} {}", c.index, escape(&f.subject));
-                let _ = writeln!(s, "      issuer    {}", escape(&f.issuer));
-                let _ = writeln!(
-                    s,
-                    "      valid     {} .. {} ({} days)",
-                    f.not_before,
-                    f.not_after,
-                    f.validity_days.saturating_add(1)
-                );
-                let _ = writeln!(
-                    s,
-                    "      key       {:?} {} bits{}; signed {}",
-                    f.key.algorithm,
-                    f.key.bits,
-                    f.key
-                        .curve
-                        .as_deref()
-                        .map(|c| format!(" ({})", escape(c)))
-                        .unwrap_or_default(),
-                    escape(&f.signature.algorithm)
-                );
-                if !f.dns_names.is_empty() || !f.ip_addresses.is_empty() {
-                    let mut names: Vec<String> = f.dns_names.iter().map(|n| escape(n)).collect();
-                    names.extend(f.ip_addresses.iter().map(ToString::to_string));
-                    let _ = writeln!(s, "      names     {}", names.join(", "));
-                }
-                let _ = writeln!(s, "      sha256    {}", c.sha256);
-            }
-            None => {
-                let _ = writeln!(
-                    s,
-                    "  #{} does not parse: {}",
-                    c.index,
-                    escape(c.parse_error.as_deref().unwrap_or("?"))
-                );
-            }
-        }
-    }
-    let _ = writeln!(s, "\nFindings ({})", r.findings.len());
-    if r.findings.is_empty() {
-        let _ = writeln!(s, "  none");
-    }
-    for f in &r.findings {
-        let _ = writeln!(
-            s,
-            "  {:<8} {:<24} {}",
-            mxray_schema::record::Severity::from(f.severity).as_str(),
-            f.id.as_str(),
-            escape(&f.message)
-        );
-        let _ = writeln!(s, "  {:<8} {:<24} ({})", "", "", f.id.reference());
-    }
-    if !args.all_lints {
-        let _ = writeln!(
-            s,
-            "\nCA/B Forum issuance lints are shown where they bind the issuer (a chain trusted under \
-             a public store); --all-lints shows them all."
-        );
-    }
-    s
 }
