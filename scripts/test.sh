@@ -23,6 +23,8 @@ lab/mta-sts/postfix-sts.sh || rc=1
 lab/dnssec/dane-crosscheck.sh || rc=1
 # ... and beside Postfix's DANE client (posttls-finger -l dane through a validating unbound).
 lab/dnssec/postfix-dane-crosscheck.sh || rc=1
+# ... and what a real DANE sender does: Postfix (dane, dnssec) delivering to the DANE receivers.
+lab/dnssec/postfix-dane-delivery.sh || rc=1
 # cert-audit's lints beside pkilint: the committed agreement table must match this run.
 python3 cert-audit/tests/pkilint/compare.py --check --pkilint-bin "$LAB/venv/bin" || rc=1
 # Deployment: a real single-node Slurm, the Kubernetes manifests against the schemas, the image

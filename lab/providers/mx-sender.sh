@@ -17,6 +17,9 @@
 # NAME/resolv.conf: `nameserver 127.0.22.53` (dns.sh). The machine's resolver configuration is
 # not changed. Every name it can resolve is in the test zones, whose addresses are loopback.
 # Retries are fast (queue_run_delay and minimal_backoff_time 3s) so a test sees them.
+# MX_SENDER_RESOLV_OPTIONS: more resolv.conf options (e.g. trust-ad, so that glibc passes the
+# AD bit of a validating resolver on). MX_SENDER_SET: main.cf settings applied after the
+# defaults, one "name = value" a line (postconf -e), e.g. smtp_dns_support_level = dnssec.
 # Needs root (unshare, mount; Postfix drops privileges itself).
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/../lib/postfix-sender.sh"
@@ -37,7 +40,7 @@ start)
   [ -f "$DIR/main.cf" ] && postfix -c "$DIR" stop >/dev/null 2>&1 || true
   postfix_sender_dirs "$DIR"; chmod 755 "$BASE"
   echo "nameserver $NS" > "$DIR/resolv.conf"
-  echo "options timeout:2 attempts:1" >> "$DIR/resolv.conf"
+  echo "options timeout:2 attempts:1${MX_SENDER_RESOLV_OPTIONS:+ $MX_SENDER_RESOLV_OPTIONS}" >> "$DIR/resolv.conf"
   servername=
   [ "$sni" = yes ] && servername=hostname
   postfix_sender_config "$DIR" "$host" "$BASE" <<MAIN
@@ -56,6 +59,9 @@ queue_run_delay = 3s
 minimal_backoff_time = 3s
 maximal_backoff_time = 6s
 MAIN
+  printf '%s\n' "${MX_SENDER_SET:-}" | while IFS= read -r kv; do
+    [ -z "$kv" ] || postconf -c "$DIR" -e "$kv"
+  done
   postfix -c "$DIR" check
   unshare -m sh -c "mount --bind '$DIR/resolv.conf' /etc/resolv.conf && postfix -c '$DIR' start"
   ;;
