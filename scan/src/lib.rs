@@ -42,6 +42,7 @@ pub mod budget;
 pub mod clock;
 pub mod context;
 pub mod dane;
+pub mod dane_anchor;
 pub mod dane_record;
 pub mod delegation;
 pub mod dns;

@@ -5,13 +5,18 @@
 //! is `localhost.`, `localhost.` is 127.0.0.1) and may read the hosts file; a PTR name taken
 //! from a server must come from the server. Small answers only: a truncated reply (TC) is an
 //! error rather than a retry over TCP.
+//!
+//! [`query_dnssec`] asks with the DO bit and returns the whole reply (records and RRSIGs), over
+//! UDP and then TCP when the reply is truncated: the DNSKEY RRset of a DS trust anchor's zone.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use hickory_resolver::proto::op::Edns;
 use hickory_resolver::proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
-use tokio::net::UdpSocket;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
 
 /// Largest reply read (the EDNS-less UDP limit is 512; room for servers that send more).
 const MAX_REPLY: usize = 4096;
@@ -81,4 +86,87 @@ pub async fn query(
         ResponseCode::Refused => Err("REFUSED".to_owned()),
         other => Err(format!("{other:?}").to_ascii_uppercase()),
     }
+}
+
+/// The EDNS payload size [`query_dnssec`] announces (and the largest UDP reply it reads).
+const DNSSEC_UDP_PAYLOAD: u16 = 4096;
+
+/// Asks `server` for `rtype` at `name` with the DO bit set (RFC 3225), over UDP and again over
+/// TCP when the reply is truncated; the reply as given (answers with their RRSIGs), whatever
+/// its response code, or `timeout` / `error` / `truncated`. `timeout` bounds the whole
+/// exchange; a TCP reply is at most 65,535 bytes (its length prefix).
+pub async fn query_dnssec(
+    server: SocketAddr,
+    name: &Name,
+    rtype: RecordType,
+    timeout: Duration,
+) -> Result<Message, String> {
+    let id = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write(name.to_ascii().as_bytes());
+        h.write_u16(u16::from(rtype));
+        (h.finish() & 0xffff) as u16
+    };
+    let mut msg = Message::new();
+    msg.set_id(id)
+        .set_message_type(MessageType::Query)
+        .set_op_code(OpCode::Query)
+        .set_recursion_desired(true)
+        .add_query(Query::query(name.clone(), rtype));
+    let mut edns = Edns::new();
+    edns.set_dnssec_ok(true).set_max_payload(DNSSEC_UDP_PAYLOAD);
+    msg.set_edns(edns);
+    let bytes = msg.to_vec().map_err(|_| "error".to_owned())?;
+    let ours =
+        move |reply: &Message| reply.id() == id && reply.message_type() == MessageType::Response;
+    let exchange = async {
+        let bind: SocketAddr = if server.is_ipv4() {
+            (IpAddr::from([0u8, 0, 0, 0]), 0).into()
+        } else {
+            (IpAddr::from([0u16; 8]), 0).into()
+        };
+        let sock = UdpSocket::bind(bind)
+            .await
+            .map_err(|_| "error".to_owned())?;
+        sock.connect(server).await.map_err(|_| "error".to_owned())?;
+        sock.send(&bytes).await.map_err(|_| "error".to_owned())?;
+        let mut buf = vec![0u8; usize::from(DNSSEC_UDP_PAYLOAD)];
+        let udp = loop {
+            let n = sock.recv(&mut buf).await.map_err(|_| "error".to_owned())?;
+            match buf.get(..n).and_then(|b| Message::from_vec(b).ok()) {
+                Some(reply) if ours(&reply) => break reply,
+                _ => continue,
+            }
+        };
+        if !udp.truncated() {
+            return Ok::<Message, String>(udp);
+        }
+        let mut tcp = TcpStream::connect(server)
+            .await
+            .map_err(|_| "error".to_owned())?;
+        let len = u16::try_from(bytes.len()).map_err(|_| "error".to_owned())?;
+        let mut framed = Vec::with_capacity(bytes.len().saturating_add(2));
+        framed.extend_from_slice(&len.to_be_bytes());
+        framed.extend_from_slice(&bytes);
+        tcp.write_all(&framed)
+            .await
+            .map_err(|_| "error".to_owned())?;
+        let mut prefix = [0u8; 2];
+        tcp.read_exact(&mut prefix)
+            .await
+            .map_err(|_| "error".to_owned())?;
+        let mut body = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+        tcp.read_exact(&mut body)
+            .await
+            .map_err(|_| "error".to_owned())?;
+        match Message::from_vec(&body) {
+            Ok(reply) if ours(&reply) && !reply.truncated() => Ok(reply),
+            Ok(reply) if ours(&reply) => Err("truncated".to_owned()),
+            _ => Err("error".to_owned()),
+        }
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| "timeout".to_owned())?
 }

@@ -227,10 +227,11 @@ pub struct TlsConfig {
     pub dane: Option<DaneChoice>,
 }
 
-/// DANE lookups asked for: with hickory's root KSKs, or a trust anchor file (DNSKEY records).
+/// DANE lookups asked for: with hickory's root KSKs, or a trust anchor file (DNSKEY or DS
+/// records, or root-anchors.xml).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DaneChoice {
-    /// A file of DNSKEY records (see [`crate::dane::load_trust_anchor`]); `None`: the root.
+    /// A trust anchor file (see [`crate::dane::load_trust_anchor`]); `None`: the root.
     pub trust_anchor: Option<PathBuf>,
 }
 

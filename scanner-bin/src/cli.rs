@@ -435,13 +435,16 @@ pub struct TlsArgs {
 
     /// Look DANE up (RFC 7672) for every MX host and host:port target: the MX, address and
     /// `_PORT._tcp.HOST` TLSA answers, validated with DNSSEC by mxray itself (the resolver must
-    /// pass DNSSEC records through; the root KSKs are the trust anchor unless --trust-anchor),
+    /// pass DNSSEC records through; the root KSKs KSK-2017 (20326) and KSK-2024 (38696) are
+    /// the trust anchor unless --trust-anchor),
     /// and judged as a DANE-validating sender would. Writes the record's `dane` object.
     #[arg(long)]
     pub dane: bool,
 
-    /// DNSSEC trust anchor for DANE: a file of DNSKEY records (zone-file syntax, e.g. a lab
-    /// zone's or a private root's keys) instead of the root KSKs. Implies --dane.
+    /// DNSSEC trust anchor for DANE instead of the root KSKs: a file of DNSKEY records or of
+    /// DS records (zone-file syntax: a lab zone's keys, `ldns-key2ds` or `keymgr ds` output,
+    /// /usr/share/dns/root.ds), or IANA's root-anchors.xml. A DS anchor's zone DNSKEY set is
+    /// fetched from the resolver and used when a key the DS digests signs it. Implies --dane.
     #[arg(long, value_name = "FILE")]
     pub trust_anchor: Option<PathBuf>,
 }
