@@ -31,8 +31,36 @@ pub const DEFAULT_DOMAIN_CAP: usize = 2_000_000;
 /// Characters of a domain's name kept for its per-domain row (a DNS name has at most 253).
 pub const DOMAIN_NAME_KEPT: usize = 253;
 
+/// TLSA names whose served leaf keys a baseline aggregate remembers
+/// ([`Aggregate::remember_served_keys`]); more are counted in `dane_served_overflow`.
+pub const DANE_SERVED_CAP: usize = 1 << 18;
+
+/// Leaf keys remembered per TLSA name (the addresses behind one name may serve several).
+pub const DANE_SERVED_PER_NAME: usize = 4;
+
+/// `no_match` records remembered for the stale-key comparison; more are counted in
+/// `dane_no_match_overflow`.
+pub const DANE_NO_MATCH_CAP: usize = 1 << 16;
+
+/// TLSA records remembered per `no_match` record (the scanner keeps at most 64).
+pub const DANE_NO_MATCH_RECORDS: usize = 64;
+
 /// Problems remembered (the first ones) for the report; all are counted.
 pub const PROBLEMS_KEPT: usize = 10;
+
+/// The stale-key comparison of a scan with its baseline ([`Aggregate::stale_keys`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StaleKeys {
+    /// `no_match` records with a DANE-EE SHA-256 record (`3 0 1`, `3 1 1`) that matches the
+    /// leaf the baseline saw at the same TLSA name.
+    pub stale: u64,
+    /// `no_match` records compared.
+    pub compared: u64,
+    /// `no_match` records past [`DANE_NO_MATCH_CAP`], not compared.
+    pub not_compared: u64,
+    /// The baseline had more TLSA names than [`DANE_SERVED_CAP`]: some served keys are missing.
+    pub baseline_partial: bool,
+}
 
 /// What was read: lines, records, and the lines that were not records.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -449,6 +477,25 @@ pub struct Aggregate {
     pub dane_findings: Counter,
     #[serde(skip)]
     domain_cap: usize,
+    /// Remember the leaf key each TLSA name served (set on the aggregate of a baseline, `mxray
+    /// report --baseline`, before reading), for [`crate::tables`]' stale-key comparison.
+    #[serde(skip)]
+    pub remember_served_keys: bool,
+    /// With `remember_served_keys`: per TLSA name ([`fnv1a`] of `_PORT._tcp.host`, lower
+    /// case), the [`fnv1a`] of `"S:HEX"` of the leaf served there, S the TLSA selector (0: the
+    /// certificate's SHA-256, 1: the SPKI's SHA-256). At most [`DANE_SERVED_CAP`] names.
+    #[serde(skip)]
+    pub dane_served: HashMap<u64, Vec<u64>>,
+    /// Records whose served keys were not remembered (past [`DANE_SERVED_CAP`]).
+    #[serde(skip)]
+    pub dane_served_overflow: u64,
+    /// Records judged `no_match`: their TLSA name and the [`fnv1a`] of `"S:HEX"` of each
+    /// DANE-EE SHA-256 record (`3 S 1`). At most [`DANE_NO_MATCH_CAP`].
+    #[serde(skip)]
+    pub dane_no_match: Vec<(u64, Vec<u64>)>,
+    /// `no_match` records not remembered (past [`DANE_NO_MATCH_CAP`]).
+    #[serde(skip)]
+    pub dane_no_match_overflow: u64,
 
     // 10. The server's own names (address targets scanned with `--server-names`).
     /// Records with `server_names` and a certificate.
@@ -833,6 +880,11 @@ impl Aggregate {
             dane_matches: c(),
             dane_findings: c(),
             domain_cap,
+            remember_served_keys: false,
+            dane_served: HashMap::new(),
+            dane_served_overflow: 0,
+            dane_no_match: Vec::new(),
+            dane_no_match_overflow: 0,
             own_names: 0,
             own_name_rows: c(),
             domain_rows: DEFAULT_DOMAIN_ROWS,
@@ -1084,6 +1136,7 @@ impl Aggregate {
                 ));
             }
         }
+        self.add_dane_keys(r, d);
         let mut seen: Vec<&str> = Vec::new();
         for f in &r.findings {
             if f.source == mxray_schema::record::FindingSource::Dane
@@ -1092,6 +1145,72 @@ impl Aggregate {
                 seen.push(&f.id);
                 self.dane_findings.add(&f.id);
             }
+        }
+    }
+
+    /// The keys for the stale-key comparison: the leaf served at the TLSA name (a baseline),
+    /// the DANE-EE SHA-256 records of a `no_match` record.
+    fn add_dane_keys(&mut self, r: &EndpointRecord, d: &mxray_schema::dane::DaneInfo) {
+        let name = fnv1a(&d.tlsa_name.to_ascii_lowercase());
+        if self.remember_served_keys {
+            if let Some(c) = r.certificate.as_ref().and_then(|c| c.certificates.first()) {
+                let mut keys = vec![fnv1a(&format!("0:{}", c.sha256.to_ascii_lowercase()))];
+                if let Some(f) = &c.facts {
+                    keys.push(fnv1a(&format!("1:{}", f.spki_sha256.to_ascii_lowercase())));
+                }
+                let full = self.dane_served.len() >= DANE_SERVED_CAP;
+                match self.dane_served.get_mut(&name) {
+                    Some(v) => {
+                        for k in keys {
+                            if !v.contains(&k) && v.len() < DANE_SERVED_PER_NAME * 2 {
+                                v.push(k);
+                            }
+                        }
+                    }
+                    None if !full => {
+                        self.dane_served.insert(name, keys);
+                    }
+                    None => {
+                        self.dane_served_overflow = self.dane_served_overflow.saturating_add(1);
+                    }
+                }
+            }
+        }
+        if d.state == cert_audit::sender::State::NoMatch {
+            let digests: Vec<u64> = d
+                .records
+                .iter()
+                .filter(|t| t.usage == 3 && t.matching_type == 1 && t.selector <= 1)
+                .take(DANE_NO_MATCH_RECORDS)
+                .map(|t| fnv1a(&format!("{}:{}", t.selector, t.data.to_ascii_lowercase())))
+                .collect();
+            if self.dane_no_match.len() < DANE_NO_MATCH_CAP {
+                self.dane_no_match.push((name, digests));
+            } else {
+                self.dane_no_match_overflow = self.dane_no_match_overflow.saturating_add(1);
+            }
+        }
+    }
+
+    /// Of the `no_match` records: how many have a DANE-EE SHA-256 record matching the leaf
+    /// that `baseline` saw served at the same TLSA name (a key no longer served: the key was
+    /// changed before the TLSA records were), see [`StaleKeys`].
+    pub fn stale_keys(&self, baseline: &Aggregate) -> StaleKeys {
+        let stale = self
+            .dane_no_match
+            .iter()
+            .filter(|(name, digests)| {
+                baseline
+                    .dane_served
+                    .get(name)
+                    .is_some_and(|served| digests.iter().any(|d| served.contains(d)))
+            })
+            .count();
+        StaleKeys {
+            stale: u64::try_from(stale).unwrap_or(u64::MAX),
+            compared: u64::try_from(self.dane_no_match.len()).unwrap_or(u64::MAX),
+            not_compared: self.dane_no_match_overflow,
+            baseline_partial: baseline.dane_served_overflow > 0,
         }
     }
 
@@ -1238,6 +1357,28 @@ impl Aggregate {
         self.dnssec_status.merge(&o.dnssec_status);
         self.dane_matches.merge(&o.dane_matches);
         self.dane_findings.merge(&o.dane_findings);
+        for (k, v) in &o.dane_served {
+            if let Some(mine) = self.dane_served.get_mut(k) {
+                for d in v {
+                    if !mine.contains(d) && mine.len() < DANE_SERVED_PER_NAME * 2 {
+                        mine.push(*d);
+                    }
+                }
+            } else if self.dane_served.len() < DANE_SERVED_CAP {
+                self.dane_served.insert(*k, v.clone());
+            } else {
+                add(&mut self.dane_served_overflow, 1);
+            }
+        }
+        add(&mut self.dane_served_overflow, o.dane_served_overflow);
+        for m in &o.dane_no_match {
+            if self.dane_no_match.len() < DANE_NO_MATCH_CAP {
+                self.dane_no_match.push(m.clone());
+            } else {
+                add(&mut self.dane_no_match_overflow, 1);
+            }
+        }
+        add(&mut self.dane_no_match_overflow, o.dane_no_match_overflow);
         add(&mut self.own_names, o.own_names);
         self.own_name_rows.merge(&o.own_name_rows);
     }

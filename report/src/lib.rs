@@ -85,12 +85,20 @@ pub fn build_report(files: &[PathBuf], baseline: &[PathBuf]) -> Result<Report, R
         return Err(ReportError::StdinTwice);
     }
     let agg = input::read_files(files, input::MAX_LINE_BYTES)?;
-    let base = if baseline.is_empty() {
-        None
-    } else {
-        Some(input::read_files(baseline, input::MAX_LINE_BYTES)?)
-    };
+    let base = read_baseline(baseline)?;
     Ok(tables::build(&agg, base.as_ref()))
+}
+
+/// The baseline's aggregate (none without files), remembering the keys served per TLSA name
+/// for the stale-key comparison ([`Aggregate::remember_served_keys`]).
+fn read_baseline(baseline: &[PathBuf]) -> Result<Option<Aggregate>, ReportError> {
+    if baseline.is_empty() {
+        return Ok(None);
+    }
+    let mut agg = Aggregate::default();
+    agg.remember_served_keys = true;
+    input::read_files_into(baseline, input::MAX_LINE_BYTES, &mut agg)?;
+    Ok(Some(agg))
 }
 
 /// Folds records into the aggregate and notes their severities ([`records::Seen`]).
@@ -131,11 +139,7 @@ pub fn build_report_seen(
         seen: records::Seen::default(),
     };
     input::read_files_into(files, input::MAX_LINE_BYTES, &mut t)?;
-    let base = if baseline.is_empty() {
-        None
-    } else {
-        Some(input::read_files(baseline, input::MAX_LINE_BYTES)?)
-    };
+    let base = read_baseline(baseline)?;
     Ok((tables::build(&t.agg, base.as_ref()), t.seen))
 }
 

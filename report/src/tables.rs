@@ -1177,8 +1177,50 @@ pub fn build(a: &Aggregate, baseline: Option<&Aggregate>) -> Report {
     if let Some(b) = baseline {
         let old = sections(b);
         attach_baseline(&mut report.sections, &old);
+        if let Some(s) = report.sections.iter_mut().find(|s| s.id == "dane") {
+            s.tables.push(stale_keys(&a.stale_keys(b)));
+        }
     }
     report
+}
+
+/// Rollover with a baseline: of the records where no usable TLSA record matches the served
+/// chain (`no_match`), those where a DANE-EE SHA-256 record matches the leaf the baseline scan
+/// saw at the same TLSA name: the key changed and the TLSA records still name the old one.
+fn stale_keys(k: &crate::aggregate::StaleKeys) -> Table {
+    let n = k.compared.saturating_add(k.not_compared);
+    let mut t = table(
+        "dane_stale_keys",
+        "DANE rollover against the baseline: TLSA records naming a key no longer served",
+        "records where no usable TLSA record matches (no_match)",
+        Chart::Bars,
+        vec![
+            Row::new(
+                "stale_key",
+                "a DANE-EE record matches the key served here in the baseline",
+                k.stale,
+                n,
+            ),
+            Row::new(
+                "other",
+                "no record matches a key served here in the baseline",
+                k.compared.saturating_sub(k.stale),
+                n,
+            ),
+            Row::new(
+                "not_compared",
+                "not compared (past the limit)",
+                k.not_compared,
+                n,
+            ),
+        ],
+    );
+    let mut note = "Compared: DANE-EE records with SHA-256 matching (3 0 1, 3 1 1) against the leaf certificate and key the baseline scan saw at the same TLSA name (_PORT._tcp.HOST). Other matching types and DANE-TA records are not compared.".to_owned();
+    if k.baseline_partial {
+        note.push_str(" The baseline had more TLSA names than could be remembered: some of its keys are missing, and a stale key may be counted as other.");
+    }
+    t.note = Some(note);
+    t
 }
 
 fn sections(a: &Aggregate) -> Vec<Section> {

@@ -93,8 +93,14 @@ fn lab_dns_tlsa(profile: &str) -> String {
     line.rsplit(' ').next().unwrap().to_owned()
 }
 
+/// The tests that serve `dane-good` on MXRAY_DANE_PORT take turns.
+static DANE_GOOD_PORT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_dane_sender_delivers_to_dane_good_and_refuses_mismatch_and_bogus() {
+    let _port = DANE_GOOD_PORT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let knot = format!("127.0.0.1:{}", env_or("MXRAY_DNSSEC_PORT", 5300));
     let anchor = format!("{}/dnssec/anchor.dnskey", lab());
     let base = env_or("MXRAY_DANE_PORT", 2631);
@@ -224,4 +230,101 @@ fn dane_ta_matches_the_lab_ca_and_checks_the_leaf_name() {
         assert_eq!(usages, [2], "{t}");
         assert_eq!((d.state, d.delivery), (state, delivery), "{t}: {d:?}");
     }
+}
+
+/// Rollover with a baseline (issue 15): `dane-good` first serves the key its TLSA record
+/// digests (the baseline scan: authenticated), then a new key while the TLSA record still
+/// names the old one (no_match). `mxray report NEW --baseline OLD` counts it as a stale key;
+/// without the baseline scan's key (the report of the new scan against a baseline where
+/// dane-good served the new key), it is not.
+#[test]
+fn a_key_changed_before_its_tlsa_record_is_a_stale_key_against_the_baseline() {
+    let _port = DANE_GOOD_PORT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let knot = format!("127.0.0.1:{}", env_or("MXRAY_DNSSEC_PORT", 5300));
+    let anchor = format!("{}/dnssec/anchor.dnskey", lab());
+    let base = env_or("MXRAY_DANE_PORT", 2631);
+    let target = format!("mx.dane-good.secure.dane.test:{base}");
+    let dir = tempdir("dane-stale-key");
+    let c = format!("{}/certs", lab());
+    let scan_with = |key: &str, out: &str| {
+        let _rx = start_lab(
+            "dane-stale-key-lab",
+            &[
+                "--profile".to_owned(),
+                format!("dane-good={base}"),
+                "--cert".to_owned(),
+                format!("dane-good={c}/{key}.crt,{c}/{key}.key"),
+            ],
+        );
+        let path = dir.join(out);
+        let o = scan(&[
+            "--quiet",
+            "--profile",
+            "quick",
+            "--resolver",
+            &knot,
+            "--trust-anchor",
+            &anchor,
+            "-o",
+            path.to_str().unwrap(),
+            &target,
+        ]);
+        assert_exit_ok(&o);
+        let recs = records(&read(&path));
+        assert_eq!(recs.len(), 1);
+        recs[0].dane.as_ref().unwrap().state
+    };
+    assert_eq!(scan_with("rsa2048", "old.jsonl"), State::Authenticated);
+    assert_eq!(scan_with("ecp256", "new.jsonl"), State::NoMatch);
+    let stale = |new: &str, old: &str| -> (u64, u64) {
+        let o = mxray()
+            .arg("report")
+            .arg(dir.join(new))
+            .arg("--baseline")
+            .arg(dir.join(old))
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert_exit_ok(&o);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let table = v["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "dane")
+            .and_then(|s| {
+                s["tables"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|t| t["id"] == "dane_stale_keys")
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no dane_stale_keys table: {v}"));
+        let row = |k: &str| {
+            table["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["key"] == k)
+                .unwrap()["count"]
+                .as_u64()
+                .unwrap()
+        };
+        (row("stale_key"), row("other"))
+    };
+    assert_eq!(stale("new.jsonl", "old.jsonl"), (1, 0));
+    // Against itself: the key the TLSA names was never served there.
+    assert_eq!(stale("new.jsonl", "new.jsonl"), (0, 1));
+    // Without a baseline there is no such table.
+    let o = mxray()
+        .arg("report")
+        .arg(dir.join("new.jsonl"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_exit_ok(&o);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("dane_stale_keys"));
 }
