@@ -8,7 +8,10 @@
 //! reach (0 not reached, 1 not offered, 2 failed, 3+ established) and chain (bit 2: the lab's
 //! Exim leaf alone; bit 3: leaf-good with its intermediate; neither: no chain), bytes 4-7 = TLSA
 //! TTL, bytes 8-15 = the time; then TLSA records as `u8 length || RDATA` (at most 80). When
-//! byte 3 has bit 7 set, the rest after byte 3 is a trust anchor file instead.
+//! byte 3 has bit 7 set, the rest after byte 3 is a trust anchor file instead; with bits 7 and 6
+//! set, bytes 8-15 are the time and the rest after byte 15 a DNSKEY reply (wire format) that a
+//! DS trust anchor (the root's, or the lab zone's) must authenticate
+//! (`mxray_scan::dane_anchor::authenticate_wire`).
 #![no_main]
 
 use cert_audit::sender::{judge, Delivery, DnssecStatus, SenderInput, State, TlsReach};
@@ -58,10 +61,35 @@ fn tlsa_records(mut data: &[u8]) -> Vec<Tlsa> {
     out
 }
 
+/// DS anchors: the root's (IANA) and a lab zone's (`ldns-key2ds` output).
+fn anchors() -> &'static [(&'static str, mxray_scan::dane::TrustAnchor)] {
+    static A: OnceLock<Vec<(&'static str, mxray_scan::dane::TrustAnchor)>> = OnceLock::new();
+    A.get_or_init(|| {
+        [
+            (".", ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n. IN DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16"),
+            ("dane.test.", "dane.test. 3600 IN DS 6417 13 2 77cc8ff10a314f08f8850177c76eba638769b8ab5b00006baab877d258ecbb1d"),
+        ]
+        .into_iter()
+        .filter_map(|(z, t)| Some((z, mxray_scan::dane::parse_trust_anchor(t).ok()?)))
+        .collect()
+    })
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((head, rest)) = data.split_first_chunk::<16>() else {
         return;
     };
+    if head[3] & 0xc0 == 0xc0 {
+        let now = i64::from_be_bytes([
+            head[8], head[9], head[10], head[11], head[12], head[13], head[14], head[15],
+        ]);
+        for (zone, anchor) in anchors() {
+            if let Ok(n) = mxray_scan::dane_anchor::authenticate_wire(zone, anchor.ds(), rest, now) {
+                assert!(n > 0 && n <= mxray_scan::dane_anchor::MAX_ANCHOR_KEYS);
+            }
+        }
+        return;
+    }
     if head[3] & 0x80 != 0 {
         let text = String::from_utf8_lossy(data.get(4..).unwrap_or(&[]));
         let _ = mxray_scan::dane::parse_trust_anchor(&text);

@@ -29,7 +29,8 @@
 # lab --profile good=P+3 --cert good=$D/ta/chain.pem,$D/ta/leaf.key --profile wrong-host=P+4
 # --cert wrong-host=$D/ta/badname-chain.pem,$D/ta/badname.key, the first is a DANE-TA match
 # whose leaf names the MX host, the second fails RFC 7672 3.2.2's name check.
-# $D/anchor.dnskey holds the DNSKEY RRset of dane.test (the same trust anchor in DNSKEY form).
+# $D/anchor.dnskey holds the DNSKEY RRset of dane.test (the same trust anchor in DNSKEY form);
+# both files work with mxray --trust-anchor.
 #   LAB  state directory (see lab/env.sh). Stop: lab/stop-all.sh dnssec
 #   DNSSEC_KNOT_PORT (5300), DNSSEC_UNBOUND_PORT (5301): a second instance on other ports, with
 #   its own LAB, for testing changes without restarting the shared one.

@@ -424,6 +424,9 @@ pub enum AnchorAuthError {
         /// DS anchors valid now.
         ds: usize,
     },
+    /// The reply given to [`authenticate_wire`] is not a DNS message, or the zone not a name.
+    #[error("not a DNS reply or zone name: {0}")]
+    Malformed(String),
     /// A key matches a DS, but no RRSIG by a matching key validates the DNSKEY RRset now.
     #[error("the DNSKEY RRset of {zone} is not signed by a key its DS anchor digests ({reason})")]
     NotSigned {
@@ -524,6 +527,23 @@ pub fn authenticate(
         zone: zone_text,
         reason,
     })
+}
+
+/// [`authenticate`] on a reply in wire format (its answer section) for `zone` (text), for
+/// callers without hickory's types (the `dane_judgement` fuzz target); the number of keys of
+/// the authenticated RRset.
+pub fn authenticate_wire(
+    zone: &str,
+    anchors: &[DsAnchor],
+    reply: &[u8],
+    now: i64,
+) -> Result<usize, AnchorAuthError> {
+    let zone = Name::from_ascii(zone)
+        .map_err(|e| AnchorAuthError::Malformed(e.to_string()))?
+        .to_lowercase();
+    let msg = hickory_resolver::proto::op::Message::from_vec(reply)
+        .map_err(|e| AnchorAuthError::Malformed(e.to_string()))?;
+    authenticate(&zone, anchors, msg.answers(), now).map(|k| k.len())
 }
 
 fn dnskey(r: &Record) -> Option<&DNSKEY> {
@@ -694,6 +714,59 @@ mod tests {
         ] {
             assert_eq!(xml_time(bad), None, "{bad}");
         }
+    }
+
+    /// A real DNSKEY reply of the lab's dane.test (Knot DNS, signed by ldns-signzone from
+    /// 2026-11-30 00:55:23 to 2026-12-30 00:55:23 UTC), and the zone's DS (`ldns-key2ds`).
+    const LAB_REPLY: &[u8] = include_bytes!("../tests/fixtures/dane.test-dnskey-reply.bin");
+    const LAB_DS: &str = "dane.test.\t3600\tIN\tDS\t6417 13 2 77cc8ff10a314f08f8850177c76eba638769b8ab5b00006baab877d258ecbb1d\n";
+    const LAB_NOW: i64 = 1_796_001_427;
+
+    #[test]
+    fn a_real_dnskey_reply_is_authenticated_by_its_ds_and_not_otherwise() {
+        let ds = parse_trust_anchor(LAB_DS).unwrap();
+        assert_eq!(
+            authenticate_wire("dane.test.", ds.ds(), LAB_REPLY, LAB_NOW),
+            Ok(2)
+        );
+        // Once the signature has expired (and before it began), no.
+        for t in [LAB_NOW + 31 * 86_400, LAB_NOW - 86_400] {
+            let e = authenticate_wire("dane.test.", ds.ds(), LAB_REPLY, t).unwrap_err();
+            assert!(e.to_string().contains("not valid now"), "{e}");
+        }
+        // Another zone's name: its DNSKEY records are not in the answer.
+        assert!(matches!(
+            authenticate_wire("other.test.", ds.ds(), LAB_REPLY, LAB_NOW),
+            Err(AnchorAuthError::NoKeys(_))
+        ));
+        // A DS with one digest bit changed matches no key.
+        let bad = parse_trust_anchor(&LAB_DS.replace("ecbb1d", "ecbb1c")).unwrap();
+        assert!(matches!(
+            authenticate_wire("dane.test.", bad.ds(), LAB_REPLY, LAB_NOW),
+            Err(AnchorAuthError::NoMatch { keys: 2, ds: 1, .. })
+        ));
+        // The signature's last byte changed: the key matches, the signature does not verify.
+        let mut forged = LAB_REPLY.to_vec();
+        let msg = hickory_resolver::proto::op::Message::from_vec(LAB_REPLY).unwrap();
+        let sig = msg
+            .answers()
+            .iter()
+            .find_map(|r| match r.data() {
+                RData::DNSSEC(DNSSECRData::RRSIG(s)) => Some(s.sig().to_vec()),
+                _ => None,
+            })
+            .unwrap();
+        let at = forged
+            .windows(sig.len())
+            .position(|w| w == sig.as_slice())
+            .unwrap();
+        forged[at + sig.len() - 1] ^= 1;
+        let e = authenticate_wire("dane.test.", ds.ds(), &forged, LAB_NOW).unwrap_err();
+        assert!(e.to_string().contains("does not verify"), "{e}");
+        assert!(matches!(
+            authenticate_wire("dane.test.", ds.ds(), b"\x00\x01", LAB_NOW),
+            Err(AnchorAuthError::Malformed(_))
+        ));
     }
 
     #[test]
