@@ -122,11 +122,15 @@ for r in "${rows[@]}"; do
     || { echo "$me: sendmail failed for $name@$dom" >&2; exit 1; }
 done
 # Every message sent or deferred (at most 60 s).
-for _ in $(seq 120); do
-  n=$(grep -cE 'status=(sent|deferred|bounced)' "$D/senders/dane/maillog" 2>/dev/null || true)
-  [ "${n:-0}" -ge ${#rows[@]} ] && break; sleep 0.5
-done
 LOG=$D/senders/dane/maillog
+for _ in $(seq 120); do
+  missing=0
+  for r in "${rows[@]}"; do
+    IFS='|' read -r name dom _ _ _ <<< "$r"
+    grep -qE "to=<$name@$dom>.*status=" "$LOG" 2>/dev/null || missing=$((missing + 1))
+  done
+  [ "$missing" -eq 0 ] && break; sleep 0.5
+done
 
 agree=0; disagree=0
 printf '%-16s %-14s %-14s %-20s %s\n' receiver mxray-state mxray postfix "verdict / Postfix's reason"
