@@ -346,7 +346,48 @@ fn a_bad_trust_anchor_is_a_fatal_error_that_says_why() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("DS record"), "{err}");
+    assert!(
+        err.contains("trust anchor line 1") && err.contains("32 bytes"),
+        "{err}"
+    );
+}
+
+/// `--trust-anchor` with the lab zone's DS (`anchor.ds`, as `ldns-key2ds` writes it) judges
+/// as the DNSKEY file does.
+#[test]
+fn a_ds_trust_anchor_file_gives_the_same_verdicts_as_the_dnskey_file() {
+    let ds = format!("{}/dnssec/anchor.ds", lab());
+    let k = knot();
+    let targets = [
+        "mx.secure.dane.test:2527",
+        "mx.bogus.dane.test:2527",
+        "mx.insecure.dane.test:2527",
+    ];
+    let mut args = vec![
+        "--quiet",
+        "--profile",
+        "quick",
+        "--resolver",
+        &k,
+        "--trust-anchor",
+        &ds,
+    ];
+    args.extend_from_slice(&targets);
+    let o = scan(&args);
+    assert_exit_ok(&o);
+    let with_ds = stdout_records(&o);
+    let with_keys = dane_scan(&targets);
+    for t in targets {
+        let (a, b) = (by_target(&with_ds, t), by_target(&with_keys, t));
+        let (a, b) = (a.dane.as_ref().unwrap(), b.dane.as_ref().unwrap());
+        assert_eq!((a.state, a.delivery), (b.state, b.delivery), "{t}");
+        assert_eq!(a.tlsa.status, b.tlsa.status, "{t}");
+    }
+    let secure = by_target(&with_ds, "mx.secure.dane.test:2527");
+    assert_eq!(
+        secure.dane.as_ref().unwrap().delivery,
+        Delivery::Authenticated
+    );
 }
 
 #[test]
