@@ -24,6 +24,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod catalogue;
 pub mod dane;
 pub mod fnv;
 pub mod lines;
