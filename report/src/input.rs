@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::aggregate::{Aggregate, InputStats};
 use mxray_schema::lines::{BoundedLines, Line};
-use mxray_schema::record::{EndpointRecord, Status, SCHEMA_VERSION};
+use mxray_schema::record::{readable_schema_version, EndpointRecord, Status, SCHEMA_VERSION};
 
 /// Longest line read (16 MiB); longer lines are skipped and counted.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -173,7 +173,7 @@ impl Dedup {
             let Ok(f) = serde_json::from_str::<UnitFields>(&text) else {
                 continue;
             };
-            if f.schema_version != u64::from(SCHEMA_VERSION) {
+            if !readable_schema_version(f.schema_version) {
                 continue;
             }
             let pos = position(file_index, number);
@@ -370,13 +370,15 @@ fn parse_line<S: Sink>(
     plan: Option<(&Dedup, u64)>,
 ) -> Result<(), LineError> {
     match serde_json::from_str::<EndpointRecord>(text) {
-        Ok(r) if r.schema_version == SCHEMA_VERSION => {
+        Ok(mut r) if readable_schema_version(u64::from(r.schema_version)) => {
+            r.upgrade();
             add_planned(agg, &r, plan);
             Ok(())
         }
         Err(e) if e.to_string().starts_with("unknown variant") => {
             match without_unknown_values(text) {
-                Some((r, dropped)) if r.schema_version == SCHEMA_VERSION => {
+                Some((mut r, dropped)) if readable_schema_version(u64::from(r.schema_version)) => {
+                    r.upgrade();
                     agg.input().degraded = agg.input().degraded.saturating_add(1);
                     agg.input().note(format!(
                         "{file}:{line}: {e}; counted without {}",
@@ -401,7 +403,7 @@ fn parse_line<S: Sink>(
 /// Why a line that does not parse as a record is not one: another schema version, or malformed.
 fn not_a_record(file: &str, line: u64, text: &str, e: &serde_json::Error) -> LineError {
     match serde_json::from_str::<VersionOnly>(text) {
-        Ok(v) if v.schema_version != u64::from(SCHEMA_VERSION) => LineError::OtherSchema {
+        Ok(v) if !readable_schema_version(v.schema_version) => LineError::OtherSchema {
             file: file.to_owned(),
             line,
             found: v.schema_version,

@@ -18,7 +18,7 @@
 //! };
 //! let a = assemble(&facts);
 //! let ids: Vec<&str> = a.findings.iter().map(|f| f.id.as_str()).collect();
-//! assert_eq!(ids, ["modern_handshake_failed", "tls_not_started"]);
+//! assert_eq!(ids, ["modern-handshake-failed", "tls-not-started"]);
 //! assert_eq!(a.status, Status::Failed);
 //! assert_eq!(a.error.unwrap().kind, ErrorKind::Tls);
 //! ```
@@ -29,6 +29,78 @@ use mxray_schema::record::{
     StarttlsOutcome, Status,
 };
 use tls_probe::weakness::{Severity as WeaknessSeverity, Weakness};
+
+/// The finding ids this module emits, one constant each (the findings catalogue,
+/// `mxray_schema::catalogue`, has an entry for every one; a test checks it).
+pub mod ids {
+    /// `starttls-not-offered`.
+    pub const STARTTLS_NOT_OFFERED: &str = "starttls-not-offered";
+    /// `starttls-stripped`.
+    pub const STARTTLS_STRIPPED: &str = "starttls-stripped";
+    /// `starttls-refused`.
+    pub const STARTTLS_REFUSED: &str = "starttls-refused";
+    /// `starttls-unexpected-reply`.
+    pub const STARTTLS_UNEXPECTED_REPLY: &str = "starttls-unexpected-reply";
+    /// `bytes-after-starttls`.
+    pub const BYTES_AFTER_STARTTLS: &str = "bytes-after-starttls";
+    /// `starttls-injection`.
+    pub const STARTTLS_INJECTION: &str = "starttls-injection";
+    /// `modern-handshake-failed`.
+    pub const MODERN_HANDSHAKE_FAILED: &str = "modern-handshake-failed";
+    /// `tls-not-started`.
+    pub const TLS_NOT_STARTED: &str = "tls-not-started";
+    /// `probe-connections-failed`.
+    pub const PROBE_CONNECTIONS_FAILED: &str = "probe-connections-failed";
+}
+
+/// Every id above, in the order of the catalogue.
+pub const IDS: &[&str] = &[
+    ids::STARTTLS_NOT_OFFERED,
+    ids::STARTTLS_STRIPPED,
+    ids::STARTTLS_REFUSED,
+    ids::STARTTLS_UNEXPECTED_REPLY,
+    ids::BYTES_AFTER_STARTTLS,
+    ids::STARTTLS_INJECTION,
+    ids::MODERN_HANDSHAKE_FAILED,
+    ids::TLS_NOT_STARTED,
+    ids::PROBE_CONNECTIONS_FAILED,
+];
+
+/// Every finding id a record can carry, with the source that emits it: this module's
+/// ([`IDS`]), tls-probe's weaknesses, cert-audit's certificate and DANE-sender findings, and
+/// the policy check's. The findings catalogue (`mxray_schema::catalogue`) must have an entry
+/// for each (`tests/catalogue.rs`).
+pub fn all_ids() -> Vec<(FindingSource, &'static str)> {
+    let mut out: Vec<(FindingSource, &'static str)> = IDS
+        .iter()
+        .map(|id| {
+            let source =
+                if *id == ids::MODERN_HANDSHAKE_FAILED || *id == ids::PROBE_CONNECTIONS_FAILED {
+                    FindingSource::Tls
+                } else {
+                    FindingSource::Starttls
+                };
+            (source, *id)
+        })
+        .collect();
+    out.extend(Weakness::IDS.iter().map(|id| (FindingSource::Tls, *id)));
+    out.extend(
+        cert_audit::FindingId::ALL
+            .iter()
+            .map(|id| (FindingSource::Certificate, id.as_str())),
+    );
+    out.extend(
+        cert_audit::sender::SenderFindingId::ALL
+            .iter()
+            .map(|id| (FindingSource::Dane, id.as_str())),
+    );
+    out.extend(
+        crate::policycheck::IDS
+            .iter()
+            .map(|id| (FindingSource::Policy, *id)),
+    );
+    out
+}
 
 /// Why a plaintext session ended without TLS: a finding, not an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,21 +155,21 @@ pub fn no_tls_finding(n: &NoTls) -> Finding {
     };
     match n {
         NoTls::NotOffered { via_helo: true } => starttls(
-            "starttls_not_offered",
+            ids::STARTTLS_NOT_OFFERED,
             Severity::High,
             "EHLO refused, HELO accepted: no extensions, so no STARTTLS; mail to this server \
              travels in plaintext"
                 .to_owned(),
         ),
         NoTls::NotOffered { via_helo: false } => starttls(
-            "starttls_not_offered",
+            ids::STARTTLS_NOT_OFFERED,
             Severity::High,
             "STARTTLS is not among the EHLO capabilities: mail to this server travels in \
              plaintext"
                 .to_owned(),
         ),
         NoTls::Stripped { masked } => starttls(
-            "starttls_stripped",
+            ids::STARTTLS_STRIPPED,
             Severity::Critical,
             format!(
                 "STARTTLS masked by a middlebox (capability {}): TLS is being stripped on the \
@@ -106,13 +178,13 @@ pub fn no_tls_finding(n: &NoTls) -> Finding {
             ),
         ),
         NoTls::Refused { reply } => starttls(
-            "starttls_refused",
+            ids::STARTTLS_REFUSED,
             Severity::High,
             format!("STARTTLS offered but refused: {reply}"),
         ),
         // The classic stripping proxy's "invalid response code".
         NoTls::UnexpectedReply { reply } => starttls(
-            "starttls_unexpected_reply",
+            ids::STARTTLS_UNEXPECTED_REPLY,
             Severity::High,
             format!(
                 "STARTTLS answered with neither 220 nor a refusal: {reply} (a middlebox may be \
@@ -176,7 +248,7 @@ pub fn assemble(f: &TlsFacts<'_>) -> Assembled {
     let mut findings = Vec::new();
     if let Some(n) = f.bytes_after_starttls {
         findings.push(Finding::new(
-            "bytes_after_starttls",
+            ids::BYTES_AFTER_STARTTLS,
             FindingSource::Starttls,
             Severity::Medium,
             format!(
@@ -187,7 +259,7 @@ pub fn assemble(f: &TlsFacts<'_>) -> Assembled {
     }
     if let Some((InjectionResult::Vulnerable, message)) = f.injection {
         findings.push(Finding::new(
-            "starttls_injection",
+            ids::STARTTLS_INJECTION,
             FindingSource::Starttls,
             Severity::High,
             format!("STARTTLS command injection (CVE-2011-0411 class): {message}"),
@@ -195,7 +267,7 @@ pub fn assemble(f: &TlsFacts<'_>) -> Assembled {
     }
     if !f.handshake_ok {
         findings.push(Finding::new(
-            "modern_handshake_failed",
+            ids::MODERN_HANDSHAKE_FAILED,
             FindingSource::Tls,
             Severity::High,
             format!(
@@ -206,7 +278,7 @@ pub fn assemble(f: &TlsFacts<'_>) -> Assembled {
     }
     if f.starttls && !f.handshake_ok && f.versions_probed && !f.any_version_accepted {
         findings.push(Finding::new(
-            "tls_not_started",
+            ids::TLS_NOT_STARTED,
             FindingSource::Starttls,
             Severity::High,
             "the server answered 220 to STARTTLS, but no TLS handshake completed and no \
@@ -221,7 +293,7 @@ pub fn assemble(f: &TlsFacts<'_>) -> Assembled {
     }
     if let Some(why) = f.last_failure.filter(|_| f.failed_connections > 0) {
         findings.push(Finding::new(
-            "probe_connections_failed",
+            ids::PROBE_CONNECTIONS_FAILED,
             FindingSource::Tls,
             Severity::Info,
             format!(
@@ -371,7 +443,7 @@ mod tests {
         });
         assert_eq!(
             (f.id.as_str(), f.severity.as_str()),
-            ("starttls_refused", "high")
+            ("starttls-refused", "high")
         );
         assert!(f.message.ends_with("454 4.7.0 TLS not available"));
         let n = NoTls::Stripped {
@@ -406,14 +478,14 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "starttls_injection",
+                "starttls-injection",
                 "rc4",
-                "bytes_after_starttls",
-                "no_forward_secrecy",
-                "probe_connections_failed"
+                "bytes-after-starttls",
+                "no-forward-secrecy",
+                "probe-connections-failed"
             ]
         );
-        assert_eq!(a.weaknesses, ["rc4", "no_forward_secrecy"]);
+        assert_eq!(a.weaknesses, ["rc4", "no-forward-secrecy"]);
         assert_eq!(a.status, Status::Partial);
         assert!(a.error.unwrap().message.contains("(5000 ms)"));
         let a = assemble(&TlsFacts {
@@ -445,7 +517,7 @@ mod tests {
             bits: 1024,
             class: DhClass::Bits1024,
         });
-        assert_eq!((id, sev), ("weak_dh", Severity::Medium));
+        assert_eq!((id, sev), ("weak-dh", Severity::Medium));
         assert_eq!(weakness_finding(&Weakness::Rc4(vec![5])).0, "rc4");
     }
 }

@@ -6,16 +6,16 @@
 //!
 //! | id | severity | when |
 //! | --- | --- | --- |
-//! | `mta_sts_txt_invalid` | medium | the `_mta-sts` record does not parse: senders ignore MTA-STS |
-//! | `mta_sts_txt_multiple` | medium | several `v=STSv1` records: senders ignore MTA-STS |
-//! | `mta_sts_policy_fetch_failed` | high | the TXT record announces a policy that cannot be fetched as RFC 8461 says |
-//! | `mta_sts_policy_invalid` | high | the policy file does not parse |
-//! | `mta_sts_testing` | info | a valid policy in mode `testing`: failures are reported, not enforced |
-//! | `mta_sts_mx_not_in_policy` | high (enforce) / medium (testing) | this MX matches no `mx` pattern |
-//! | `mta_sts_mx_no_tls` | high / medium | this MX does not complete STARTTLS |
-//! | `mta_sts_mx_certificate_invalid` | high / medium | this MX's certificate is untrusted or not valid for its name |
-//! | `mta_sts_enforce_mx_fails` | high | mode `enforce` and this MX fails the policy: MTA-STS senders will not deliver to it, and defer the mail when no MX passes |
-//! | `tlsrpt_invalid` | low | the `_smtp._tls` record does not parse or is repeated |
+//! | `mta-sts-txt-invalid` | medium | the `_mta-sts` record does not parse: senders ignore MTA-STS |
+//! | `mta-sts-txt-multiple` | medium | several `v=STSv1` records: senders ignore MTA-STS |
+//! | `mta-sts-policy-fetch-failed` | high | the TXT record announces a policy that cannot be fetched as RFC 8461 says |
+//! | `mta-sts-policy-invalid` | high | the policy file does not parse |
+//! | `mta-sts-testing` | info | a valid policy in mode `testing`: failures are reported, not enforced |
+//! | `mta-sts-mx-not-in-policy` | high (enforce) / medium (testing) | this MX matches no `mx` pattern |
+//! | `mta-sts-mx-no-tls` | high / medium | this MX does not complete STARTTLS |
+//! | `mta-sts-mx-certificate-invalid` | high / medium | this MX's certificate is untrusted or not valid for its name |
+//! | `mta-sts-enforce-mx-fails` | high | mode `enforce` and this MX fails the policy: MTA-STS senders will not deliver to it, and defer the mail when no MX passes |
+//! | `tlsrpt-invalid` | low | the `_smtp._tls` record does not parse or is repeated |
 
 use cert_audit::{NameMatch, TrustClass};
 use mail_policy::sts::{Mode, Policy};
@@ -23,6 +23,45 @@ use mxray_schema::policy::{PolicyStatus, StsMxCheck, TxtStatus};
 use mxray_schema::record::{EndpointRecord, Finding, FindingSource, Severity, Status};
 
 use crate::mtasts::DomainPolicies;
+
+/// The finding ids this module emits, one constant each (the findings catalogue,
+/// `mxray_schema::catalogue`, has an entry for every one; a test checks it).
+pub mod ids {
+    /// `mta-sts-txt-invalid`.
+    pub const MTA_STS_TXT_INVALID: &str = "mta-sts-txt-invalid";
+    /// `mta-sts-txt-multiple`.
+    pub const MTA_STS_TXT_MULTIPLE: &str = "mta-sts-txt-multiple";
+    /// `mta-sts-policy-fetch-failed`.
+    pub const MTA_STS_POLICY_FETCH_FAILED: &str = "mta-sts-policy-fetch-failed";
+    /// `mta-sts-policy-invalid`.
+    pub const MTA_STS_POLICY_INVALID: &str = "mta-sts-policy-invalid";
+    /// `mta-sts-testing`.
+    pub const MTA_STS_TESTING: &str = "mta-sts-testing";
+    /// `mta-sts-mx-not-in-policy`.
+    pub const MTA_STS_MX_NOT_IN_POLICY: &str = "mta-sts-mx-not-in-policy";
+    /// `mta-sts-mx-no-tls`.
+    pub const MTA_STS_MX_NO_TLS: &str = "mta-sts-mx-no-tls";
+    /// `mta-sts-mx-certificate-invalid`.
+    pub const MTA_STS_MX_CERTIFICATE_INVALID: &str = "mta-sts-mx-certificate-invalid";
+    /// `mta-sts-enforce-mx-fails`.
+    pub const MTA_STS_ENFORCE_MX_FAILS: &str = "mta-sts-enforce-mx-fails";
+    /// `tlsrpt-invalid`.
+    pub const TLSRPT_INVALID: &str = "tlsrpt-invalid";
+}
+
+/// Every id above.
+pub const IDS: &[&str] = &[
+    ids::MTA_STS_TXT_INVALID,
+    ids::MTA_STS_TXT_MULTIPLE,
+    ids::MTA_STS_POLICY_FETCH_FAILED,
+    ids::MTA_STS_POLICY_INVALID,
+    ids::MTA_STS_TESTING,
+    ids::MTA_STS_MX_NOT_IN_POLICY,
+    ids::MTA_STS_MX_NO_TLS,
+    ids::MTA_STS_MX_CERTIFICATE_INVALID,
+    ids::MTA_STS_ENFORCE_MX_FAILS,
+    ids::TLSRPT_INVALID,
+];
 
 /// This record's MX under `policy`; `None` when the record did not reach a result (DNS
 /// failure, no connection), or has no MX host.
@@ -81,12 +120,12 @@ pub fn domain_findings(d: &DomainPolicies) -> Vec<Finding> {
     let why = txt.error.clone().unwrap_or_default();
     match txt.status {
         TxtStatus::Invalid => out.push(policy_finding(
-            "mta_sts_txt_invalid",
+            ids::MTA_STS_TXT_INVALID,
             Severity::Medium,
             format!("the _mta-sts TXT record is invalid ({why}): senders ignore MTA-STS"),
         )),
         TxtStatus::Multiple => out.push(policy_finding(
-            "mta_sts_txt_multiple",
+            ids::MTA_STS_TXT_MULTIPLE,
             Severity::Medium,
             format!("more than one v=STSv1 TXT record ({why}): senders ignore MTA-STS"),
         )),
@@ -96,7 +135,7 @@ pub fn domain_findings(d: &DomainPolicies) -> Vec<Finding> {
         let why = p.error.clone().unwrap_or_default();
         match p.status {
             PolicyStatus::FetchError => out.push(policy_finding(
-                "mta_sts_policy_fetch_failed",
+                ids::MTA_STS_POLICY_FETCH_FAILED,
                 Severity::High,
                 format!(
                     "the MTA-STS record announces a policy, but {} cannot be fetched as RFC 8461 \
@@ -106,7 +145,7 @@ pub fn domain_findings(d: &DomainPolicies) -> Vec<Finding> {
                 ),
             )),
             PolicyStatus::Invalid => out.push(policy_finding(
-                "mta_sts_policy_invalid",
+                ids::MTA_STS_POLICY_INVALID,
                 Severity::High,
                 format!("the MTA-STS policy at {} is invalid: {why}", p.url),
             )),
@@ -115,14 +154,14 @@ pub fn domain_findings(d: &DomainPolicies) -> Vec<Finding> {
     }
     if d.policy.as_ref().is_some_and(|p| p.mode == Mode::Testing) {
         out.push(policy_finding(
-            "mta_sts_testing",
+            ids::MTA_STS_TESTING,
             Severity::Info,
             "MTA-STS policy in mode testing: senders report failures but deliver anyway".into(),
         ));
     }
     match d.tls_rpt.txt.status {
         TxtStatus::Invalid | TxtStatus::Multiple => out.push(policy_finding(
-            "tlsrpt_invalid",
+            ids::TLSRPT_INVALID,
             Severity::Low,
             format!(
                 "the _smtp._tls TXT record is unusable ({}): senders send no TLS reports",
@@ -146,7 +185,7 @@ pub fn mx_findings(check: &StsMxCheck, mode: Mode, host: &str) -> Vec<Finding> {
     if !check.matches_policy {
         reasons.push("it matches no mx pattern");
         out.push(policy_finding(
-            "mta_sts_mx_not_in_policy",
+            ids::MTA_STS_MX_NOT_IN_POLICY,
             severity,
             format!("MX {host} matches no mx pattern of the MTA-STS policy"),
         ));
@@ -154,14 +193,14 @@ pub fn mx_findings(check: &StsMxCheck, mode: Mode, host: &str) -> Vec<Finding> {
     if !check.tls {
         reasons.push("STARTTLS does not complete");
         out.push(policy_finding(
-            "mta_sts_mx_no_tls",
+            ids::MTA_STS_MX_NO_TLS,
             severity,
             format!("MX {host} does not complete STARTTLS, which its MTA-STS policy requires"),
         ));
     } else if !check.certificate_valid {
         reasons.push("its certificate is untrusted or not valid for its name");
         out.push(policy_finding(
-            "mta_sts_mx_certificate_invalid",
+            ids::MTA_STS_MX_CERTIFICATE_INVALID,
             severity,
             format!(
                 "MX {host}'s certificate is not trusted or not valid for {host}, which its \
@@ -171,7 +210,7 @@ pub fn mx_findings(check: &StsMxCheck, mode: Mode, host: &str) -> Vec<Finding> {
     }
     if mode == Mode::Enforce && !check.passes {
         out.push(policy_finding(
-            "mta_sts_enforce_mx_fails",
+            ids::MTA_STS_ENFORCE_MX_FAILS,
             Severity::High,
             format!(
                 "enforce policy, but MX {host} fails it ({}): MTA-STS senders will not deliver \
@@ -243,11 +282,11 @@ mod tests {
         let check = r.mta_sts.as_ref().unwrap().mx.clone().unwrap();
         assert!(!check.matches_policy && check.tls && !check.passes);
         let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
-        assert!(ids.contains(&"mta_sts_mx_not_in_policy"), "{ids:?}");
+        assert!(ids.contains(&"mta-sts-mx-not-in-policy"), "{ids:?}");
         let defer = r
             .findings
             .iter()
-            .find(|f| f.id == "mta_sts_enforce_mx_fails")
+            .find(|f| f.id == "mta-sts-enforce-mx-fails")
             .unwrap();
         assert!(defer.message.contains("defer mail"), "{}", defer.message);
         assert_eq!(defer.severity, "high");
@@ -259,13 +298,13 @@ mod tests {
         let mut r = record("mx.example.org", false);
         attach(&mut r, &d);
         let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
-        assert!(ids.contains(&"mta_sts_testing"));
-        assert!(ids.contains(&"mta_sts_mx_no_tls"));
-        assert!(!ids.contains(&"mta_sts_enforce_mx_fails"));
+        assert!(ids.contains(&"mta-sts-testing"));
+        assert!(ids.contains(&"mta-sts-mx-no-tls"));
+        assert!(!ids.contains(&"mta-sts-enforce-mx-fails"));
         assert!(r
             .findings
             .iter()
-            .filter(|f| f.id == "mta_sts_mx_no_tls")
+            .filter(|f| f.id == "mta-sts-mx-no-tls")
             .all(|f| f.severity == "medium"));
     }
 

@@ -862,7 +862,7 @@ pub fn any_version_accepted(facts: &ProbeFacts) -> bool {
 /// The weaknesses derivable from the facts.
 ///
 /// A claim about versions needs a version that was accepted: when the probes saw none (a
-/// peer that never speaks TLS, or probes that all failed), `no_tls12_or_later` is not
+/// peer that never speaks TLS, or probes that all failed), `no-tls12-or-later` is not
 /// claimed; nor while TLS 1.2 or 1.3 was not determined (probes cut short). A weakness seen is
 /// a fact even when probes were cut short.
 pub fn weaknesses_of(facts: &ProbeFacts) -> Vec<Weakness> {

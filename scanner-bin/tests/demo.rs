@@ -78,7 +78,7 @@ fn demo_scans_every_lab_profile_and_reports_its_defect() {
         r.starttls.as_ref().unwrap().outcome,
         StarttlsOutcome::NotOffered
     );
-    assert!(has_finding(r, "starttls_not_offered"));
+    assert!(has_finding(r, "starttls-not-offered"));
 
     assert_eq!(trust(record(&records, "self-signed")), "self_signed");
     assert_eq!(trust(record(&records, "expired")), "expired");
@@ -98,7 +98,7 @@ fn demo_scans_every_lab_profile_and_reports_its_defect() {
 
     let r = record(&records, "injection");
     assert!(r.starttls.as_ref().unwrap().bytes_after_220.is_some());
-    assert!(has_finding(r, "bytes_after_starttls"));
+    assert!(has_finding(r, "bytes-after-starttls"));
 
     let r = record(&records, "tarpit");
     assert!(r.error.is_some(), "the tarpit greeting times out: {r:?}");

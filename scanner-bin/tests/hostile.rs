@@ -268,9 +268,9 @@ fn every_hostile_server_gets_a_typed_record_and_the_scan_goes_on() {
     // STARTTLS refused / not offered / stripped: findings, not errors, never "no STARTTLS"
     // for the refusal.
     for (k, outcome, id) in [
-        (5, StarttlsOutcome::Refused, "starttls_refused"),
-        (6, StarttlsOutcome::NotOffered, "starttls_not_offered"),
-        (7, StarttlsOutcome::Stripped, "starttls_stripped"),
+        (5, StarttlsOutcome::Refused, "starttls-refused"),
+        (6, StarttlsOutcome::NotOffered, "starttls-not-offered"),
+        (7, StarttlsOutcome::Stripped, "starttls-stripped"),
     ] {
         let rec = r(k);
         assert_eq!(rec.status, Status::Completed, "{rec:?}");
@@ -295,7 +295,7 @@ fn every_hostile_server_gets_a_typed_record_and_the_scan_goes_on() {
         b.starttls.as_ref().unwrap().bytes_after_220.as_deref(),
         Some("250 smuggled reply\r\n")
     );
-    assert!(b.findings.iter().any(|f| f.id == "bytes_after_starttls"));
+    assert!(b.findings.iter().any(|f| f.id == "bytes-after-starttls"));
     assert_eq!(error_of(b), (ErrorKind::Tls, Phase::Tls));
 
     // TLS alert, reset, garbage records: typed TLS errors after a ready STARTTLS.
@@ -458,7 +458,7 @@ fn injection_test_tells_a_vulnerable_server_from_a_correct_one() {
     let f = v
         .findings
         .iter()
-        .find(|f| f.id == "starttls_injection")
+        .find(|f| f.id == "starttls-injection")
         .unwrap();
     assert!(f.message.contains("250 2.0.0 Ok"), "{}", f.message);
     let c = find(&recs, correct);
@@ -466,7 +466,7 @@ fn injection_test_tells_a_vulnerable_server_from_a_correct_one() {
         c.starttls.as_ref().unwrap().injection,
         Some(InjectionResult::NotVulnerable)
     );
-    assert!(!c.findings.iter().any(|f| f.id == "starttls_injection"));
+    assert!(!c.findings.iter().any(|f| f.id == "starttls-injection"));
     // Both verdicts came from replies: the probe command reached each server inside TLS, and
     // the correct one answered it with 502 (the vulnerable one answered the NOOP first).
     for seen in [&vulnerable_seen, &correct_seen] {
@@ -557,7 +557,7 @@ fn probe_connections_that_get_421_are_retried_not_read_as_unsupported() {
     assert!(r
         .findings
         .iter()
-        .any(|f| f.id == "probe_connections_failed"));
+        .any(|f| f.id == "probe-connections-failed"));
 }
 
 // ---- Implicit TLS (SMTPS): the greeting and EHLO inside TLS ---------------------------------
@@ -769,7 +769,7 @@ fn starttls_answered_with_an_unexpected_code_is_recorded_in_starttls() {
         let st = r.starttls.as_ref().unwrap();
         assert_eq!(st.outcome, StarttlsOutcome::UnexpectedReply);
         assert!(st.reply.as_deref().unwrap().starts_with(code), "{st:?}");
-        assert_eq!(r.findings[0].id, "starttls_unexpected_reply");
+        assert_eq!(r.findings[0].id, "starttls-unexpected-reply");
     }
 }
 
@@ -791,8 +791,8 @@ fn tls_never_started_after_220_is_its_own_finding_not_a_version_weakness() {
     assert!(tls.versions.iter().all(|v| !v.supported), "{tls:?}");
     assert!(tls.weaknesses.is_empty(), "{:?}", tls.weaknesses);
     let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
-    assert!(!ids.contains(&"no_tls12_or_later"), "{ids:?}");
-    assert!(ids.contains(&"tls_not_started"), "{ids:?}");
+    assert!(!ids.contains(&"no-tls12-or-later"), "{ids:?}");
+    assert!(ids.contains(&"tls-not-started"), "{ids:?}");
 }
 
 #[test]
@@ -822,7 +822,7 @@ fn ehlo_530_must_issue_starttls_first_gets_starttls_tried() {
     let st = r.starttls.as_ref().unwrap();
     assert_eq!(st.outcome, StarttlsOutcome::Refused, "{r:?}");
     assert!(st.reply.as_deref().unwrap().starts_with("454"));
-    assert_eq!(r.findings[0].id, "starttls_refused");
+    assert_eq!(r.findings[0].id, "starttls-refused");
 }
 
 // ---- The endpoint deadline cuts a full scan short ------------------------------------------
@@ -906,7 +906,7 @@ fn the_standard_profile_finds_starttls_injection_without_an_extra_connection() {
         Some(InjectionResult::Vulnerable),
         "{v:?}"
     );
-    assert!(v.findings.iter().any(|f| f.id == "starttls_injection"));
+    assert!(v.findings.iter().any(|f| f.id == "starttls-injection"));
     let c = find(&recs, correct);
     assert_eq!(
         c.starttls.as_ref().unwrap().injection,
@@ -934,7 +934,7 @@ fn a_server_that_reads_the_pipelined_noop_as_tls_still_gets_its_modern_handshake
     let tls = r.tls.as_ref().unwrap();
     assert!(tls.handshake.as_ref().unwrap().ok, "{tls:?}");
     assert!(
-        !r.findings.iter().any(|f| f.id == "modern_handshake_failed"),
+        !r.findings.iter().any(|f| f.id == "modern-handshake-failed"),
         "{:?}",
         r.findings
     );
@@ -979,7 +979,7 @@ fn version_probes_cut_by_the_deadline_are_not_determined_not_unsupported() {
         .all(|v| !v.supported));
     // TLS 1.2/1.3 were not determined: no "neither TLS 1.2 nor 1.3" claim.
     assert!(
-        !tls.weaknesses.contains(&"no_tls12_or_later".to_owned()),
+        !tls.weaknesses.contains(&"no-tls12-or-later".to_owned()),
         "{tls:?}"
     );
     let why = &rec.error.as_ref().unwrap().message;

@@ -158,14 +158,14 @@ fn scan_records_policies_mx_checks_findings_and_the_verdict_and_report_counts_th
     let f = bad
         .findings
         .iter()
-        .find(|f| f.id == "mta_sts_enforce_mx_fails")
+        .find(|f| f.id == "mta-sts-enforce-mx-fails")
         .unwrap();
     assert!(
         f.message.contains("MTA-STS senders will not deliver"),
         "{}",
         f.message
     );
-    assert!(ids(bad).contains(&"mta_sts_mx_certificate_invalid"));
+    assert!(ids(bad).contains(&"mta-sts-mx-certificate-invalid"));
     let v = verdict(&mxray_report::domain::facts(b.iter().copied()));
     assert_eq!(v.mta_sts.delivery, Delivery::Authenticated);
     assert_eq!(v.mta_sts.mx.as_deref(), Some("mx.sts.test"));
@@ -177,16 +177,16 @@ fn scan_records_policies_mx_checks_findings_and_the_verdict_and_report_counts_th
         assert_eq!(v.mta_sts.delivery, Delivery::NotDelivered, "{d}");
         assert_eq!(v.opportunistic.delivery, Delivery::EncryptedOnly, "{d}");
     }
-    assert!(ids(of(&recs, "mxmiss.sts.test")[0]).contains(&"mta_sts_mx_not_in_policy"));
+    assert!(ids(of(&recs, "mxmiss.sts.test")[0]).contains(&"mta-sts-mx-not-in-policy"));
 
     // testing: reported, not enforced; badcert: the policy cannot be fetched.
     let t = of(&recs, "testing.sts.test")[0];
-    assert!(ids(t).contains(&"mta_sts_testing"));
-    assert!(ids(t).contains(&"tlsrpt_invalid"));
+    assert!(ids(t).contains(&"mta-sts-testing"));
+    assert!(ids(t).contains(&"tlsrpt-invalid"));
     let bc = of(&recs, "badcert.sts.test")[0];
     let p = bc.mta_sts.as_ref().unwrap().policy.as_ref().unwrap();
     assert_eq!(p.error_kind.as_deref(), Some("tls_certificate"));
-    assert!(ids(bc).contains(&"mta_sts_policy_fetch_failed"));
+    assert!(ids(bc).contains(&"mta-sts-policy-fetch-failed"));
 
     // notxt: looked up, nothing there, no finding.
     let n = of(&recs, "notxt.sts.test")[0];
@@ -236,7 +236,7 @@ fn scan_records_policies_mx_checks_findings_and_the_verdict_and_report_counts_th
         4,
         "enforce, badmx, allfail, mxmiss"
     );
-    assert_eq!(row("policy_adoption", "mta_sts_testing"), 1);
+    assert_eq!(row("policy_adoption", "mta-sts-testing"), 1);
     assert_eq!(row("policy_adoption", "mta_sts_unusable"), 1, "badcert");
     assert_eq!(row("policy_adoption", "mta_sts_absent"), 1, "notxt");
     assert_eq!(

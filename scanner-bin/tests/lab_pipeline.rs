@@ -150,7 +150,7 @@ fn postfix_weak_2526_has_null_suites_and_dh1024() {
     assert_eq!(kx.dh_bits, Some(1024));
     assert_eq!(kx.dh_class.as_deref(), Some("1024"));
     let w = weaknesses(&r);
-    for id in ["weak_dh", "null_cipher"] {
+    for id in ["weak-dh", "null-cipher"] {
         assert!(w.contains(&id.to_owned()), "{id} not in {w:?}");
     }
     // Without --sni there is no name to check.
@@ -191,7 +191,7 @@ fn standard_scan_of_both_postfix_ports() {
         );
     }
     let weak = recs.iter().find(|r| r.port == 2526).unwrap();
-    assert!(weaknesses(weak).contains(&"weak_dh".to_owned()));
+    assert!(weaknesses(weak).contains(&"weak-dh".to_owned()));
 }
 
 #[test]
@@ -206,7 +206,7 @@ fn implicit_tls_openssl_4451_tls10_only_weak_certificate() {
     // rustls (TLS 1.2+) cannot connect; the chain comes from a TLS 1.0 hello.
     assert!(!r.tls.as_ref().unwrap().handshake.as_ref().unwrap().ok);
     let ids = finding_ids(&r);
-    for id in ["modern_handshake_failed", "no_tls12_or_later"] {
+    for id in ["modern-handshake-failed", "no-tls12-or-later"] {
         assert!(ids.contains(&id.to_owned()), "{id} not in {ids:?}");
     }
     let c = r.certificate.as_ref().unwrap();
@@ -225,7 +225,7 @@ fn implicit_tls_gnutls_4443_rc4_3des_dh512() {
     let r = probe("127.0.0.1:4443", &["--tls-mode", "implicit"]);
     assert_eq!(r.status, Status::Completed, "{r:?}");
     let w = weaknesses(&r);
-    for id in ["rc4", "sweet32", "weak_dh"] {
+    for id in ["rc4", "sweet32", "weak-dh"] {
         assert!(w.contains(&id.to_owned()), "{id} not in {w:?}");
     }
     let kx = r.tls.as_ref().unwrap().key_exchange.as_ref().unwrap();
@@ -259,7 +259,7 @@ fn tlslite_2530_sslv3_and_dh512_without_ffdhe() {
     let kx = r.tls.as_ref().unwrap().key_exchange.as_ref().unwrap();
     assert_eq!(kx.dh_bits, Some(512), "{kx:?}");
     let w = weaknesses(&r);
-    for id in ["sslv3", "weak_dh"] {
+    for id in ["sslv3", "weak-dh"] {
         assert!(w.contains(&id.to_owned()), "{id} not in {w:?}");
     }
 }

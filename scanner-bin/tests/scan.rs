@@ -31,7 +31,7 @@ fn records_the_banner_and_sends_quit() {
     );
     assert_eq!(r.ehlo.as_ref().unwrap().capabilities, vec!["8BITMIME"]);
     assert!(r.tls.is_none());
-    assert_eq!(r.findings[0].id, "starttls_not_offered");
+    assert_eq!(r.findings[0].id, "starttls-not-offered");
     // The server saw our QUIT.
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(srv.quits.load(std::sync::atomic::Ordering::SeqCst), 1);

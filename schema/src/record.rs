@@ -10,7 +10,20 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 /// Version of the record schema written in every record's `schema_version`.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// Version 2 renamed the snake_case finding ids of version 1 to kebab-case (the findings
+/// catalogue, [`crate::catalogue`], keeps the mapping); nothing else changed, so a version-1
+/// record reads as a version-2 one after [`EndpointRecord::upgrade`].
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest `schema_version` this version reads (through [`EndpointRecord::upgrade`]).
+pub const OLDEST_READABLE_SCHEMA_VERSION: u32 = 1;
+
+/// True when a record of `version` can be read by this version (after
+/// [`EndpointRecord::upgrade`]).
+pub fn readable_schema_version(version: u64) -> bool {
+    (u64::from(OLDEST_READABLE_SCHEMA_VERSION)..=u64::from(SCHEMA_VERSION)).contains(&version)
+}
 
 /// What mxray found at one endpoint (an IP address and port), or why it found nothing.
 ///
@@ -92,6 +105,41 @@ pub struct EndpointRecord {
 }
 
 impl EndpointRecord {
+    /// Brings a record of an older readable schema version to [`SCHEMA_VERSION`]: a version-1
+    /// record's snake_case finding ids (in `findings` and `tls.weaknesses`) become today's
+    /// kebab-case ids. A current record is left as it is.
+    ///
+    /// ```
+    /// use mxray_schema::record::{EndpointRecord, SCHEMA_VERSION};
+    /// let old = r#"{"schema_version":1,"target":"a","port":25,"profile":"quick","status":"completed","started_unix_ms":1,"timings":{"total_ms":1},"findings":[{"id":"starttls_not_offered","source":"starttls","severity":"high","message":"m"}]}"#;
+    /// let mut r: EndpointRecord = serde_json::from_str(old).unwrap();
+    /// r.upgrade();
+    /// assert_eq!(r.findings[0].id, "starttls-not-offered");
+    /// assert_eq!(r.schema_version, SCHEMA_VERSION);
+    /// ```
+    pub fn upgrade(&mut self) {
+        if self.schema_version >= SCHEMA_VERSION
+            || !readable_schema_version(u64::from(self.schema_version))
+        {
+            return;
+        }
+        for f in &mut self.findings {
+            let new = crate::catalogue::canonical_id(&f.id);
+            if new != f.id {
+                f.id = new.to_owned();
+            }
+        }
+        if let Some(tls) = self.tls.as_mut() {
+            for w in &mut tls.weaknesses {
+                let new = crate::catalogue::canonical_id(w);
+                if new != w.as_str() {
+                    *w = new.to_owned();
+                }
+            }
+        }
+        self.schema_version = SCHEMA_VERSION;
+    }
+
     /// A record with the given identity, status `failed`, and nothing observed yet.
     pub fn new(target: String, ip: Option<IpAddr>, port: u16, profile: Profile) -> Self {
         Self {
@@ -565,8 +613,8 @@ pub struct TlsInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub features: Option<FeaturesInfo>,
     /// Named weaknesses derived from the facts (stable ids, e.g. `sslv3`, `rc4`, `sweet32`,
-    /// `export`, `weak_dh`, `null_cipher`, `anonymous`, `no_forward_secrecy`,
-    /// `no_tls12_or_later`, `compression`, `no_secure_renegotiation`).
+    /// `export`, `weak-dh`, `null-cipher`, `anonymous`, `no-forward-secrecy`,
+    /// `no-tls12-or-later`, `compression`, `no-secure-renegotiation`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub weaknesses: Vec<String>,
     /// JA3S / JA4S fingerprints of the answer to a fixed ClientHello.
@@ -798,9 +846,9 @@ impl From<cert_audit::Severity> for Severity {
 /// A finding about the endpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    /// Stable id (`starttls_not_offered`, `starttls_stripped`, `starttls_refused`,
-    /// `starttls_unexpected_reply`, `tls_not_started`, `starttls_injection`,
-    /// `bytes_after_starttls`, a TLS weakness id, or a certificate finding id).
+    /// Stable id (`starttls-not-offered`, `starttls-stripped`, `starttls-refused`,
+    /// `starttls-unexpected-reply`, `tls-not-started`, `starttls-injection`,
+    /// `bytes-after-starttls`, a TLS weakness id, or a certificate finding id).
     pub id: String,
     /// Where it comes from.
     pub source: FindingSource,
@@ -815,7 +863,7 @@ impl Finding {
     ///
     /// ```
     /// use mxray_schema::record::{Finding, FindingSource, Severity};
-    /// let f = Finding::new("starttls_refused", FindingSource::Starttls, Severity::High, "454");
+    /// let f = Finding::new("starttls-refused", FindingSource::Starttls, Severity::High, "454");
     /// assert_eq!(f.severity, "high");
     /// ```
     pub fn new(

@@ -80,9 +80,25 @@ fn suite_names(ids: &[u16]) -> String {
 }
 
 impl Weakness {
-    /// The stable id (`sslv2`, `sslv3`, `rc4`, `sweet32`, `export`, `weak_dh`, `null_cipher`,
-    /// `anonymous`, `no_forward_secrecy`, `no_tls12_or_later`, `compression`,
-    /// `no_secure_renegotiation`).
+    /// Every id [`Weakness::id`] can return (mxray's findings catalogue has an entry for each).
+    pub const IDS: &'static [&'static str] = &[
+        "sslv2",
+        "sslv3",
+        "rc4",
+        "sweet32",
+        "export",
+        "weak-dh",
+        "null-cipher",
+        "anonymous",
+        "no-forward-secrecy",
+        "no-tls12-or-later",
+        "compression",
+        "no-secure-renegotiation",
+    ];
+
+    /// The stable id (`sslv2`, `sslv3`, `rc4`, `sweet32`, `export`, `weak-dh`, `null-cipher`,
+    /// `anonymous`, `no-forward-secrecy`, `no-tls12-or-later`, `compression`,
+    /// `no-secure-renegotiation`).
     pub fn id(&self) -> &'static str {
         match self {
             Weakness::Sslv2 => "sslv2",
@@ -90,13 +106,13 @@ impl Weakness {
             Weakness::Rc4(_) => "rc4",
             Weakness::Sweet32(_) => "sweet32",
             Weakness::Export(_) => "export",
-            Weakness::WeakDh { .. } => "weak_dh",
-            Weakness::NullCipher(_) => "null_cipher",
+            Weakness::WeakDh { .. } => "weak-dh",
+            Weakness::NullCipher(_) => "null-cipher",
             Weakness::Anonymous(_) => "anonymous",
-            Weakness::NoForwardSecrecy(_) => "no_forward_secrecy",
-            Weakness::NoTls12OrLater => "no_tls12_or_later",
+            Weakness::NoForwardSecrecy(_) => "no-forward-secrecy",
+            Weakness::NoTls12OrLater => "no-tls12-or-later",
             Weakness::Compression => "compression",
-            Weakness::NoSecureRenegotiation => "no_secure_renegotiation",
+            Weakness::NoSecureRenegotiation => "no-secure-renegotiation",
         }
     }
 
@@ -234,7 +250,7 @@ mod tests {
     #[test]
     fn ids_severities_and_messages() {
         let dh = |class| Weakness::WeakDh { bits: 1024, class };
-        assert_eq!(dh(DhClass::Bits1024).id(), "weak_dh");
+        assert_eq!(dh(DhClass::Bits1024).id(), "weak-dh");
         assert_eq!(dh(DhClass::Bits512).severity(), Severity::Critical);
         assert_eq!(dh(DhClass::Bits768).severity(), Severity::High);
         assert_eq!(dh(DhClass::Bits1024).severity(), Severity::Medium);
@@ -252,5 +268,34 @@ mod tests {
         assert_eq!(w.message(), "2 suites without forward secrecy accepted");
         assert_eq!(w.severity(), Severity::Low);
         assert_eq!(Weakness::Sslv3Poodle.id(), "sslv3");
+    }
+
+    /// `IDS` lists exactly the ids of the variants, kebab-case.
+    #[test]
+    fn ids_lists_every_variant() {
+        let all = [
+            Weakness::Sslv2,
+            Weakness::Sslv3Poodle,
+            Weakness::Rc4(vec![]),
+            Weakness::Sweet32(vec![]),
+            Weakness::Export(vec![]),
+            Weakness::WeakDh {
+                bits: 512,
+                class: DhClass::Bits512,
+            },
+            Weakness::NullCipher(vec![]),
+            Weakness::Anonymous(vec![]),
+            Weakness::NoForwardSecrecy(vec![]),
+            Weakness::NoTls12OrLater,
+            Weakness::Compression,
+            Weakness::NoSecureRenegotiation,
+        ];
+        let ids: Vec<&str> = all.iter().map(Weakness::id).collect();
+        assert_eq!(ids, Weakness::IDS);
+        for id in ids {
+            assert!(id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+        }
     }
 }
