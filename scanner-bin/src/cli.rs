@@ -184,6 +184,50 @@ pub enum Command {
     /// ranges from registry files after the exclusions, and the total; sends no packet.
     #[command(after_help = TARGETS_HELP)]
     Targets(Box<TargetsArgs>),
+    /// Explain a finding id: severity, why it matters, references and fix advice for
+    /// Postfix, Exim and OpenSMTPD (`--all`: every finding).
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
+}
+
+const EXPLAIN_HELP: &str = "\
+Examples:
+  mxray explain starttls-not-offered
+  mxray explain weak-dh --format json
+  mxray explain --all --format markdown > docs/FINDINGS.md
+
+Old (schema version 1) ids such as starttls_not_offered are accepted. Exit codes: 0 printed;
+1 an unknown id (the message lists close ids); 2 invalid command line.";
+
+/// Options of `mxray explain`.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The finding id (as in a record's `findings[].id`).
+    #[arg(
+        value_name = "ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub id: Option<String>,
+
+    /// Every finding in the catalogue.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+/// How `mxray explain` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// Plain text.
+    Text,
+    /// JSON (an array with `--all`).
+    Json,
+    /// Markdown (`--all`: the whole docs/FINDINGS.md).
+    Markdown,
 }
 
 const TARGETS_HELP: &str = "\

@@ -53,6 +53,7 @@ pub fn run_cli(cli: Cli) -> i32 {
         Command::Scan(args) => runtime.block_on(commands::scan::run(*args)),
         Command::Audit(args) => commands::audit::run(&args),
         Command::Targets(args) => commands::targets::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
     };
     // Do not wait for a reader thread blocked on stdin.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));

@@ -444,6 +444,102 @@ pub fn markdown_document() -> String {
     s
 }
 
+/// How [`explain`] prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExplainFormat {
+    /// Plain text ([`Entry::to_text`]).
+    Text,
+    /// JSON: one entry as an object, `--all` as an array.
+    Json,
+    /// Markdown ([`Entry::to_markdown`]; `--all` is `docs/FINDINGS.md`).
+    Markdown,
+}
+
+/// Why [`explain`] has nothing to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExplainError {
+    /// No entry has this id; the close matches, best first (maybe none).
+    Unknown {
+        /// The id asked for (cut to [`MAX_QUERY_LEN`] characters).
+        id: String,
+        /// Close ids.
+        close: Vec<&'static str>,
+    },
+}
+
+impl std::fmt::Display for ExplainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExplainError::Unknown { id, close } if close.is_empty() => write!(
+                f,
+                "no finding {id:?} in the catalogue (`mxray explain --all` lists them)"
+            ),
+            ExplainError::Unknown { id, close } => write!(
+                f,
+                "no finding {id:?} in the catalogue; did you mean: {}?",
+                close.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ExplainError {}
+
+/// What `mxray explain` prints: the entry of `id` (today's or a schema-1 id), or every entry
+/// when `id` is `None`; an unknown id is an error listing the close matches.
+///
+/// ```
+/// use mxray_schema::catalogue::{explain, ExplainFormat};
+/// let text = explain(Some("rc4"), ExplainFormat::Text).unwrap();
+/// assert!(text.starts_with("rc4 [high] RC4 suites accepted"));
+/// let err = explain(Some("self_signd"), ExplainFormat::Text).unwrap_err();
+/// assert!(err.to_string().contains("did you mean: self-signed"));
+/// ```
+pub fn explain(id: Option<&str>, format: ExplainFormat) -> Result<String, ExplainError> {
+    let Some(id) = id else {
+        return Ok(match format {
+            ExplainFormat::Text => all().map(Entry::to_text).collect::<Vec<_>>().join("\n"),
+            ExplainFormat::Json => {
+                let v: Vec<&Entry> = all().collect();
+                serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+            }
+            ExplainFormat::Markdown => markdown_document(),
+        });
+    };
+    let Some(e) = entry(id) else {
+        return Err(ExplainError::Unknown {
+            id: id.chars().take(MAX_QUERY_LEN).collect(),
+            close: close_matches(id),
+        });
+    };
+    Ok(match format {
+        ExplainFormat::Text => e.to_text(),
+        ExplainFormat::Json => serde_json::to_string_pretty(e).unwrap_or_default() + "\n",
+        ExplainFormat::Markdown => e.to_markdown(),
+    })
+}
+
+/// `docs/FINDINGS.md` is [`markdown_document`]'s output (`MXRAY_BLESS=1` rewrites it).
+#[cfg(test)]
+mod doc_file {
+    #[test]
+    fn findings_md_is_generated_from_the_catalogue() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/FINDINGS.md");
+        let want = super::markdown_document();
+        if std::env::var_os("MXRAY_BLESS").is_some_and(|v| v == "1") {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let got = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            got == want,
+            "docs/FINDINGS.md is stale: run `MXRAY_BLESS=1 cargo test -p mxray-schema --lib catalogue` \
+             or `mxray explain --all --format markdown > docs/FINDINGS.md`"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod explain;
 pub mod lab;
 pub mod probe;
 pub mod report;
