@@ -439,6 +439,9 @@ pub struct Aggregate {
     pub self_signed_subjects: Counter,
     /// Certificate findings by id, each counted once per audited certificate chain.
     pub cert_findings: Counter,
+    /// Every finding id of the records (today's ids, see `mxray_schema::catalogue`), each
+    /// counted once per endpoint.
+    pub findings: Counter,
     /// Leaf key types and sizes.
     pub key_types: Counter,
     /// Leaf signature hashes.
@@ -866,6 +869,7 @@ impl Aggregate {
             issuers: c(),
             self_signed_subjects: c(),
             cert_findings: c(),
+            findings: c(),
             key_types: c(),
             sig_hashes: c(),
             validity: c(),
@@ -907,6 +911,7 @@ impl Aggregate {
             self.add_anomalies(r);
             self.add_tls(r);
             self.add_own_names(r);
+            self.add_findings(r);
             self.add_certificate(r, s)
         } else {
             is_secure(r, s)
@@ -920,6 +925,20 @@ impl Aggregate {
             self.add_dane(r);
         } else {
             self.input.superseded = self.input.superseded.saturating_add(1);
+        }
+    }
+
+    /// Each finding id once per endpoint (an old id counted under today's).
+    fn add_findings(&mut self, r: &EndpointRecord) {
+        let mut ids: Vec<&str> = r
+            .findings
+            .iter()
+            .map(|f| mxray_schema::catalogue::canonical_id(&f.id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            self.findings.add(id);
         }
     }
 
@@ -1336,6 +1355,7 @@ impl Aggregate {
         self.issuers.merge(&o.issuers);
         self.self_signed_subjects.merge(&o.self_signed_subjects);
         self.cert_findings.merge(&o.cert_findings);
+        self.findings.merge(&o.findings);
         self.key_types.merge(&o.key_types);
         self.sig_hashes.merge(&o.sig_hashes);
         self.validity.merge(&o.validity);

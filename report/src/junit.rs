@@ -91,7 +91,7 @@ impl Junit {
                     x(&f.id),
                     x(&f.severity),
                     x(&f.message),
-                    x(&format!("{} ({}, {})", f.message, f.severity, f.source.as_str().to_owned()))
+                    x(&failure_body(f))
                 );
             } else {
                 let _ = writeln!(
@@ -140,4 +140,19 @@ mod tests {
     fn non_characters_and_controls_are_made_visible() {
         assert_eq!(x("a\u{ffff}b\u{1b}<"), "a\\u{ffff}b\\x1b&lt;");
     }
+}
+
+/// A failure's text: the message, severity and source, then the catalogue's fix advice.
+fn failure_body(f: &mxray_schema::record::Finding) -> String {
+    let mut s = format!("{} ({}, {})", f.message, f.severity, f.source.as_str());
+    if let Some(e) = mxray_schema::catalogue::entry(&f.id) {
+        s.push_str(&format!("\nfix: {}", e.fix.generic));
+        for (mta, lines) in [("postfix", e.fix.postfix), ("exim", e.fix.exim)] {
+            for l in lines {
+                s.push_str(&format!("\n{mta}: {l}"));
+            }
+        }
+        s.push_str(&format!("\nmore: mxray explain {}", e.id));
+    }
+    s
 }

@@ -39,6 +39,52 @@ fn score(s: Option<Severity>) -> &'static str {
     }
 }
 
+/// A rule's metadata: from the findings catalogue when it has the id (title, why it matters,
+/// the fix advice as help text and Markdown, references and the attackers it helps as tags),
+/// else the id alone with the severity of its first result.
+fn rule(id: &str, sev: Option<Severity>, source: &str) -> Value {
+    let Some(e) = mxray_schema::catalogue::entry(id) else {
+        return json!({
+            "id": id,
+            "name": id,
+            "shortDescription": { "text": id },
+            "defaultConfiguration": { "level": level(sev) },
+            "properties": {
+                "security-severity": score(sev),
+                "tags": ["security", "smtp", source],
+            },
+        });
+    };
+    let mut help = format!("{}\n", e.fix.generic);
+    for (mta, lines) in [
+        ("Postfix (main.cf)", e.fix.postfix),
+        ("Exim", e.fix.exim),
+        ("OpenSMTPD (smtpd.conf)", e.fix.opensmtpd),
+    ] {
+        if !lines.is_empty() {
+            help.push_str(&format!("{mta}:\n"));
+            for l in lines {
+                help.push_str(&format!("  {l}\n"));
+            }
+        }
+    }
+    let mut tags: Vec<&str> = vec!["security", "smtp", source];
+    tags.extend(e.attackers.iter().map(|a| a.as_str()));
+    json!({
+        "id": id,
+        "name": id,
+        "shortDescription": { "text": e.title },
+        "fullDescription": { "text": e.why },
+        "help": { "text": help, "markdown": e.to_markdown() },
+        "defaultConfiguration": { "level": level(Some(e.severity)) },
+        "properties": {
+            "security-severity": score(Some(e.severity)),
+            "tags": tags,
+            "references": e.references,
+        },
+    })
+}
+
 /// The SARIF log before the results.
 const HEAD: &str = "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{\"results\":[\n";
 
@@ -120,18 +166,7 @@ impl Sarif {
             .rule_order
             .iter()
             .filter_map(|id| self.rules.get(id).map(|r| (id, r)))
-            .map(|(id, (_, sev, source))| {
-                json!({
-                    "id": id,
-                    "name": id,
-                    "shortDescription": { "text": id },
-                    "defaultConfiguration": { "level": level(*sev) },
-                    "properties": {
-                        "security-severity": score(*sev),
-                        "tags": ["security", "smtp", source],
-                    },
-                })
-            })
+            .map(|(id, (_, sev, source))| rule(id, *sev, source))
             .collect();
         let tool = json!({ "driver": {
             "name": "mxray",

@@ -1241,7 +1241,61 @@ fn sections(a: &Aggregate) -> Vec<Section> {
     if a.own_names > 0 {
         s.push(own_names(a));
     }
+    // Only records with findings have the findings section (with the pointer to the fixes).
+    if !a.findings.is_empty() {
+        s.push(findings(a));
+    }
     s
+}
+
+/// Every finding id present, worst first, labelled with the catalogue's severity and title; the
+/// note says where the fix advice is (`mxray explain ID`, `docs/FINDINGS.md`).
+fn findings(a: &Aggregate) -> Section {
+    use mxray_schema::catalogue;
+    let total = a.targeted;
+    let mut rows: Vec<(u8, Row)> = a
+        .findings
+        .by_count()
+        .iter()
+        .map(|(id, n)| {
+            let (rank, label) = match catalogue::entry(id) {
+                Some(e) => (
+                    e.severity as u8,
+                    format!("[{}] {}", e.severity.as_str(), e.title),
+                ),
+                None => (0, (*id).to_owned()),
+            };
+            (rank, Row::new(id, &label, *n, total))
+        })
+        .collect();
+    // Worst first; by_count's order (count, then id) within a severity.
+    rows.sort_by(|x, y| y.0.cmp(&x.0));
+    let mut rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
+    if a.findings.other() > 0 {
+        rows.push(Row::new(
+            "(other)",
+            "(other values)",
+            a.findings.other(),
+            total,
+        ));
+    }
+    let mut t = table(
+        "findings",
+        "Findings (endpoints with each id)",
+        "endpoints",
+        Chart::Bars,
+        rows,
+    );
+    t.note = Some(
+        "fix advice for each id (Postfix, Exim, OpenSMTPD lines): `mxray explain ID`, or \
+         docs/FINDINGS.md#ID"
+            .to_owned(),
+    );
+    Section {
+        id: "findings",
+        title: "Findings and their fixes",
+        tables: vec![t],
+    }
 }
 
 /// The study's "certificate matches the server's own name" for address scans: which names the
@@ -1498,5 +1552,35 @@ mod tests {
         let long = "a".repeat(MAX_LABEL_CHARS + 5);
         assert_eq!(clean_label(&long).chars().count(), MAX_LABEL_CHARS);
         assert!(clean_label(&long).ends_with('…'));
+    }
+
+    /// The findings section: one row per id (a schema-1 id counted under today's), worst
+    /// severity first, the catalogue's title as label, the pointer to the fixes in the note;
+    /// absent without findings.
+    #[test]
+    fn findings_section_lists_ids_worst_first_with_the_pointer_to_the_fixes() {
+        use mxray_schema::record::{EndpointRecord, Finding, FindingSource, Profile, Severity};
+        let mut a = Aggregate::default();
+        let rec = |ids: &[&str]| {
+            let mut r = EndpointRecord::new("t".into(), None, 25, Profile::Quick);
+            for id in ids {
+                r.findings.push(Finding::new(*id, FindingSource::Tls, Severity::Low, "m"));
+            }
+            r
+        };
+        a.add(&rec(&[]));
+        assert!(!sections(&a).iter().any(|s| s.id == "findings"));
+        a.add(&rec(&["no-forward-secrecy", "rc4"]));
+        a.add(&rec(&["no_forward_secrecy", "unknown-later-id"]));
+        let all = sections(&a);
+        let s = all.iter().find(|s| s.id == "findings").unwrap();
+        let t = &s.tables[0];
+        let keys: Vec<(&str, u64)> = t.rows.iter().map(|r| (r.key.as_str(), r.count)).collect();
+        assert_eq!(
+            keys,
+            [("rc4", 1), ("no-forward-secrecy", 2), ("unknown-later-id", 1)]
+        );
+        assert_eq!(t.rows[0].label, "[high] RC4 suites accepted");
+        assert!(t.note.as_deref().unwrap().contains("mxray explain ID"));
     }
 }

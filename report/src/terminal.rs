@@ -476,6 +476,14 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             escape(&f.id),
             escape(&f.message)
         );
+        // The catalogue's advice: the generic line, and where the MTA lines are.
+        if let Some(e) = mxray_schema::catalogue::entry(&f.id) {
+            let _ = writeln!(
+                out.text,
+                "  {:<8} {:<28} fix: {} (`mxray explain {}`)",
+                "", "", e.fix.generic, e.id
+            );
+        }
     }
     if let Some(e) = &rec.error {
         out.heading("Error");
@@ -564,6 +572,11 @@ mod tests {
         assert!(!plain.contains('\x1b'));
         assert!(plain.contains("SMTP") && plain.contains("Findings") && plain.contains("1.5 s"));
         assert!(plain.contains("high     rc4"));
+        // The catalogue's fix advice follows the finding, with the pointer to the MTA lines.
+        assert!(
+            plain.contains("fix: Remove every RC4 suite from the server's cipher list. (`mxray explain rc4`)"),
+            "{plain}"
+        );
         let coloured = render(&r, true, Duration::ZERO);
         assert!(coloured.contains("\x1b[31mhigh"));
     }

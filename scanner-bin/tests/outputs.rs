@@ -39,7 +39,7 @@ fn records() -> Vec<Value> {
         "tls": tls13(),
         "findings": [
             finding("self-signed", "certificate", "high", "self-signed, \"quoted\", comma"),
-            finding("starttls_injection", "starttls", "medium", "line\nbreak <b>&</b>\u{ffff}"),
+            finding("starttls-injection", "starttls", "medium", "line\nbreak <b>&</b>\u{ffff}"),
         ]}),
         json!({"schema_version": 1, "target": "a.test", "domain": "a.test",
             "mx": {"host": "mx2.a.test", "preference": 20}, "ip": "2001:db8::2", "port": 25,
@@ -242,7 +242,15 @@ print(json.dumps(out))
 #[test]
 fn junit_parses_and_fails_findings_at_the_threshold() {
     let file = write_records("junit", &records());
-    let default = junit_parsed(&stdout_of(&file, &["--format", "junit"]));
+    let xml = stdout_of(&file, &["--format", "junit"]);
+    // A failure's text carries the catalogue's fix advice.
+    assert!(
+        xml.contains("fix: Get a certificate from a publicly trusted CA"),
+        "{xml}"
+    );
+    assert!(xml.contains("postfix: smtpd_tls_chain_files = "), "{xml}");
+    assert!(xml.contains("more: mxray explain self-signed"), "{xml}");
+    let default = junit_parsed(&xml);
     assert_eq!(default["tests"], "5");
     assert_eq!(default["failures"], "2", "{default}");
     let suites = default["suites"].as_array().unwrap();
@@ -268,7 +276,7 @@ fn junit_parses_and_fails_findings_at_the_threshold() {
             ],
             [
                 "a.test",
-                "starttls_injection",
+                "starttls-injection",
                 "medium",
                 "line\\nbreak <b>&</b>\\u{ffff}",
                 false
@@ -292,7 +300,7 @@ fn junit_parses_and_fails_findings_at_the_threshold() {
     assert_eq!(high["suites"][0]["failures"], "1");
     assert_eq!(
         high["suites"][0]["cases"][1],
-        json!(["a.test", "starttls_injection", "", "", false])
+        json!(["a.test", "starttls-injection", "", "", false])
     );
 }
 
@@ -352,14 +360,48 @@ fn sarif_results_carry_rules_levels_and_endpoints() {
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["self-signed", "starttls_injection"]);
+    assert_eq!(ids, ["self-signed", "starttls-injection"]);
     assert_eq!(rules[0]["defaultConfiguration"]["level"], "error");
-    assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
+    // A rule's level is the catalogue's severity (starttls-injection: high), a result's its
+    // own (this record's is medium).
+    assert_eq!(rules[1]["defaultConfiguration"]["level"], "error");
+    // The catalogue's metadata: title, why, the fix as help, the attackers as tags.
+    assert_eq!(
+        rules[0]["shortDescription"]["text"],
+        "The certificate is self-signed"
+    );
+    assert!(rules[0]["fullDescription"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("MTA-STS"));
+    let help = rules[0]["help"]["text"].as_str().unwrap();
+    assert!(help.contains("smtpd_tls_chain_files = "), "{help}");
+    assert!(help.contains("tls_certificate = "), "{help}");
+    assert!(rules[0]["help"]["markdown"]
+        .as_str()
+        .unwrap()
+        .starts_with("### self-signed"));
+    let tags: Vec<&str> = rules[0]["properties"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            "security",
+            "smtp",
+            "certificate",
+            "impersonation",
+            "active-mitm"
+        ]
+    );
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
     for (res, (rule, index, level)) in results.iter().zip([
         ("self-signed", 0, "error"),
-        ("starttls_injection", 1, "warning"),
+        ("starttls-injection", 1, "warning"),
     ]) {
         assert_eq!(res["ruleId"], rule);
         assert_eq!(res["ruleIndex"], index);
@@ -443,7 +485,7 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
 }
 
 /// `mxray scan` and `mxray probe --fail-on`: a server without STARTTLS (one `high` finding,
-/// `starttls_not_offered`) on 127.0.0.1: exit 3 at or below high, 0 above; the record or the
+/// `starttls-not-offered`) on 127.0.0.1: exit 3 at or below high, 0 above; the record or the
 /// report is written all the same.
 #[test]
 fn scan_and_probe_fail_on_the_threshold() {
@@ -459,7 +501,7 @@ fn scan_and_probe_fail_on_the_threshold() {
         let recs = common::stdout_records(&out);
         assert_eq!(recs.len(), 1);
         let r = &recs[0];
-        assert_eq!(r.findings[0].id, "starttls_not_offered");
+        assert_eq!(r.findings[0].id, "starttls-not-offered");
         assert_eq!(r.findings[0].severity, "high");
         let out = common::mxray()
             .args(["probe", "--profile", "quick", "--fail-on", threshold])
@@ -467,7 +509,7 @@ fn scan_and_probe_fail_on_the_threshold() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(code), "probe --fail-on {threshold}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("starttls_not_offered"));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("starttls-not-offered"));
     }
     let out = common::scan(&[&srv.target(), "--quiet"]);
     assert_eq!(out.status.code(), Some(0), "no --fail-on: 0");
