@@ -120,7 +120,7 @@ fn input_counts_bad_lines_without_failing() {
         "{}",
         a.input.problems[0]
     );
-    assert!(a.input.problems[1].contains("synthetic.jsonl:43: schema_version 2"));
+    assert!(a.input.problems[1].contains("synthetic.jsonl:43: schema_version 3"));
 }
 
 #[test]
@@ -668,7 +668,7 @@ fn unknown_enumerated_values_drop_only_their_section() {
     // An unknown status cannot be dropped: the line is malformed.
     let future_status = refused.replace("\"status\":\"failed\"", "\"status\":\"teleported\"");
     // An unknown value in a record of another schema version stays "other schema".
-    let v2 = future_kind.replace("\"schema_version\":1", "\"schema_version\":2");
+    let v2 = future_kind.replace("\"schema_version\":2", "\"schema_version\":3");
     let input = format!("{future_kind}\n{future_class}\n{future_status}\n{v2}\n");
     let mut a = Aggregate::default();
     read_into(&mut a, "future.jsonl", input.as_bytes(), MAX_LINE_BYTES).unwrap();
@@ -927,4 +927,25 @@ fn each_unit_counts_once_and_each_endpoint_once() {
     let json: serde_json::Value = serde_json::from_slice(&by_file.stdout).unwrap();
     assert_eq!(json["input"]["records"], 5);
     std::fs::remove_dir_all(&d).ok();
+}
+
+/// A schema-version-1 record is read, its snake_case finding ids counted under today's
+/// kebab-case ids (docs/FINDINGS.md's mapping), and the findings section points to the fixes.
+#[test]
+fn schema_1_records_are_read_with_todays_ids() {
+    let line = r#"{"schema_version":1,"target":"a.test","ip":"192.0.2.1","port":25,"profile":"quick","status":"completed","started_unix_ms":1,"timings":{"total_ms":1},"findings":[{"id":"starttls_not_offered","source":"starttls","severity":"high","message":"m"}]}"#;
+    let mut a = Aggregate::default();
+    read_into(&mut a, "old.jsonl", line.as_bytes(), MAX_LINE_BYTES).unwrap();
+    assert_eq!((a.input.records, a.input.other_schema), (1, 0));
+    assert_eq!(a.findings.get("starttls-not-offered"), 1);
+    assert_eq!(a.findings.get("starttls_not_offered"), 0);
+    let r = build(&a, None);
+    check(
+        &r,
+        "findings",
+        "findings",
+        &[("starttls-not-offered", 1, 1)],
+    );
+    let text = render(&r, Format::Text);
+    assert!(text.contains("mxray explain ID"), "{text}");
 }

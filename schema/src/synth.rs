@@ -1099,6 +1099,10 @@ pub fn fixture_jsonl() -> String {
             out.push_str("{\"schema_version\":1,\"target\":\"broken\n");
         }
     }
-    out.push_str("{\"schema_version\":2,\"target\":\"future.test\",\"something\":\"new\"}\n");
+    // A record of a later schema version than this one reads.
+    out.push_str(&format!(
+        "{{\"schema_version\":{},\"target\":\"future.test\",\"something\":\"new\"}}\n",
+        crate::record::SCHEMA_VERSION + 1
+    ));
     out
 }
