@@ -55,6 +55,19 @@ if [ ! -x "$LAB/exim/unpacked/usr/sbin/exim4" ]; then
 fi
 getent passwd Debian-exim >/dev/null || useradd --system --no-create-home --home-dir /var/spool/exim4 --shell /usr/sbin/nologin Debian-exim
 
+# OpenSMTPD conflicts with Postfix too: unpacked into $LAB, only to syntax-check the findings
+# catalogue's OpenSMTPD lines (`smtpd -n -f FILE`, lab/fixes/run.sh).
+if [ ! -x "$LAB/opensmtpd/unpacked/usr/sbin/smtpd" ]; then
+  [ "$(id -u)" = 0 ] || { echo "lab/install.sh: OpenSMTPD is not unpacked in $LAB/opensmtpd; run as root" >&2; exit 1; }
+  mkdir -p "$LAB/debs" "$LAB/opensmtpd/unpacked"
+  apt-get install -y -q --no-install-recommends libevent-2.1-7 libdb5.3 >/dev/null
+  (cd "$LAB/debs" && apt-get download opensmtpd)
+  dpkg -x "$LAB"/debs/opensmtpd_*.deb "$LAB/opensmtpd/unpacked"
+fi
+for u in opensmtpd opensmtpq; do
+  getent passwd "$u" >/dev/null || useradd --system --no-create-home --home-dir /var/lib/opensmtpd --shell /usr/sbin/nologin "$u"
+done
+
 # tlslite-ng (SSLv3, RC4, 3DES, NULL, small DH), sslyze, pkilint (the CA/B Forum linter
 # cert-audit's lints are compared with; pinned, since its table is committed) and
 # postfix-mta-sts-resolver (the MTA-STS client lab/mta-sts/crosscheck.sh compares mxray with)

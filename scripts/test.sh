@@ -25,6 +25,10 @@ lab/dnssec/dane-crosscheck.sh || rc=1
 lab/dnssec/postfix-dane-crosscheck.sh || rc=1
 # ... and what a real DANE sender does: Postfix (dane, dnssec) delivering to the DANE receivers.
 lab/dnssec/postfix-dane-delivery.sh || rc=1
+# The findings catalogue's fix advice on real servers: a private Postfix (2640) and Exim (2641)
+# broken, scanned, fixed with `mxray explain ID --format json`'s lines, rescanned; OpenSMTPD's
+# lines syntax-checked with `smtpd -n`.
+cargo build --locked -q -p mxray --bin mxray && lab/fixes/run.sh || rc=1
 # cert-audit's lints beside pkilint: the committed agreement table must match this run.
 python3 cert-audit/tests/pkilint/compare.py --check --pkilint-bin "$LAB/venv/bin" || rc=1
 # Deployment: a real single-node Slurm, the Kubernetes manifests against the schemas, the image
