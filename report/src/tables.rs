@@ -1564,7 +1564,8 @@ mod tests {
         let rec = |ids: &[&str]| {
             let mut r = EndpointRecord::new("t".into(), None, 25, Profile::Quick);
             for id in ids {
-                r.findings.push(Finding::new(*id, FindingSource::Tls, Severity::Low, "m"));
+                r.findings
+                    .push(Finding::new(*id, FindingSource::Tls, Severity::Low, "m"));
             }
             r
         };
@@ -1578,7 +1579,11 @@ mod tests {
         let keys: Vec<(&str, u64)> = t.rows.iter().map(|r| (r.key.as_str(), r.count)).collect();
         assert_eq!(
             keys,
-            [("rc4", 1), ("no-forward-secrecy", 2), ("unknown-later-id", 1)]
+            [
+                ("rc4", 1),
+                ("no-forward-secrecy", 2),
+                ("unknown-later-id", 1)
+            ]
         );
         assert_eq!(t.rows[0].label, "[high] RC4 suites accepted");
         assert!(t.note.as_deref().unwrap().contains("mxray explain ID"));

@@ -574,7 +574,9 @@ mod tests {
         assert!(plain.contains("high     rc4"));
         // The catalogue's fix advice follows the finding, with the pointer to the MTA lines.
         assert!(
-            plain.contains("fix: Remove every RC4 suite from the server's cipher list. (`mxray explain rc4`)"),
+            plain.contains(
+                "fix: Remove every RC4 suite from the server's cipher list. (`mxray explain rc4`)"
+            ),
             "{plain}"
         );
         let coloured = render(&r, true, Duration::ZERO);

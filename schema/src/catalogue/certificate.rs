@@ -19,6 +19,7 @@ const SMTPD_CHAIN: &[&str] = &[
     "pki mx.example.org key \"/etc/mail/tls/mx.example.org.key\"",
 ];
 
+const GNUTLS_CLEANS: &str = "GnuTLS drops duplicate and unrelated certificates from Exim's chain file, so Exim never sends them";
 const NEEDS_CA: &str =
     "needs a certificate with this defect from a CA (or a DNS change): the lab does not mint one";
 
@@ -162,11 +163,11 @@ pub(crate) const ENTRIES: &[Entry] = &[
     cert!("duplicate-certificate", Low, None, "A certificate is sent twice",
         "Some clients reject duplicate certificates.",
         [], ["RFC 8446 section 4.4.2"],
-        reissue("Serve each certificate once.", FixCheck::Lab)),
+        reissue("Serve each certificate once.", FixCheck::PostfixOnly(GNUTLS_CLEANS))),
     cert!("extra-certificate", Low, None, "A certificate off the path is sent",
         "Unrelated certificates waste bytes and confuse path building.",
         [], ["RFC 8446 section 4.4.2"],
-        reissue("Serve only the leaf and its issuers.", FixCheck::Lab)),
+        reissue("Serve only the leaf and its issuers.", FixCheck::PostfixOnly(GNUTLS_CLEANS))),
     cert!("v1-certificate", Medium, None, "X.509 v1 (or v2) certificate",
         "A v1 certificate has no extensions (no subjectAltName, no basicConstraints).",
         [], ["RFC 5280 section 4.1.2.1"],
