@@ -121,6 +121,21 @@ impl Junit {
     }
 }
 
+/// A failure's text: the message, severity and source, then the catalogue's fix advice.
+fn failure_body(f: &mxray_schema::record::Finding) -> String {
+    let mut s = format!("{} ({}, {})", f.message, f.severity, f.source.as_str());
+    if let Some(e) = mxray_schema::catalogue::entry(&f.id) {
+        s.push_str(&format!("\nfix: {}", e.fix.generic));
+        for (mta, lines) in [("postfix", e.fix.postfix), ("exim", e.fix.exim)] {
+            for l in lines {
+                s.push_str(&format!("\n{mta}: {l}"));
+            }
+        }
+        s.push_str(&format!("\nmore: mxray explain {}", e.id));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,19 +155,4 @@ mod tests {
     fn non_characters_and_controls_are_made_visible() {
         assert_eq!(x("a\u{ffff}b\u{1b}<"), "a\\u{ffff}b\\x1b&lt;");
     }
-}
-
-/// A failure's text: the message, severity and source, then the catalogue's fix advice.
-fn failure_body(f: &mxray_schema::record::Finding) -> String {
-    let mut s = format!("{} ({}, {})", f.message, f.severity, f.source.as_str());
-    if let Some(e) = mxray_schema::catalogue::entry(&f.id) {
-        s.push_str(&format!("\nfix: {}", e.fix.generic));
-        for (mta, lines) in [("postfix", e.fix.postfix), ("exim", e.fix.exim)] {
-            for l in lines {
-                s.push_str(&format!("\n{mta}: {l}"));
-            }
-        }
-        s.push_str(&format!("\nmore: mxray explain {}", e.id));
-    }
-    s
 }

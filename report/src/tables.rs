@@ -1269,7 +1269,7 @@ fn findings(a: &Aggregate) -> Section {
         })
         .collect();
     // Worst first; by_count's order (count, then id) within a severity.
-    rows.sort_by(|x, y| y.0.cmp(&x.0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     let mut rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
     if a.findings.other() > 0 {
         rows.push(Row::new(
