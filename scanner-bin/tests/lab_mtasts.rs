@@ -236,7 +236,7 @@ fn scan_records_policies_mx_checks_findings_and_the_verdict_and_report_counts_th
         4,
         "enforce, badmx, allfail, mxmiss"
     );
-    assert_eq!(row("policy_adoption", "mta-sts-testing"), 1);
+    assert_eq!(row("policy_adoption", "mta_sts_testing"), 1);
     assert_eq!(row("policy_adoption", "mta_sts_unusable"), 1, "badcert");
     assert_eq!(row("policy_adoption", "mta_sts_absent"), 1, "notxt");
     assert_eq!(

@@ -103,7 +103,7 @@ pub(crate) const ENTRIES: &[Entry] = &[
     cert!("long-validity", Medium, Some("medium for a publicly trusted chain, low otherwise"), "Longer validity than the CA/B Forum allows",
         "Long-lived certificates keep compromised keys and stale names valid.",
         [], ["CA/B BR section 6.3.2"],
-        ca_fix("Get a certificate within the current maximum validity (398 days, shorter from 2026).")),
+        ca_fix("Get a certificate within the maximum validity for its issuance date (398 days; 200 from 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15).")),
     cert!("self-signed", High, None, "The certificate is self-signed",
         "No sender can tell this certificate from an attacker's: MTA-STS senders refuse it, and DANE needs a TLSA record for it.",
         [Impersonation, ActiveMitm], ["RFC 5280 section 6", "RFC 8461 section 4.2", "RFC 7672 section 3.1.1"],
