@@ -130,7 +130,7 @@ fn csv_reads_back_with_exact_values_per_endpoint() {
             "",
             "2",
             "high",
-            "self-signed starttls_injection",
+            "self-signed starttls-injection",
             "",
         ],
         &[

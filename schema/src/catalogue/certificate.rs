@@ -21,7 +21,7 @@ const SMTPD_CHAIN: &[&str] = &[
 
 const GNUTLS_CLEANS: &str = "GnuTLS drops duplicate and unrelated certificates from Exim's chain file, so Exim never sends them";
 const NEEDS_CA: &str =
-    "needs a certificate with this defect from a CA (or a DNS change): the lab does not mint one";
+    "the fix is a new certificate from the CA; the lab's scenarios do not mint one with this defect";
 
 /// Serve another chain (checked in the lab by swapping the certificate files).
 const fn reissue(generic: &'static str, check: FixCheck) -> Fix {

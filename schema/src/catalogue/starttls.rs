@@ -53,7 +53,11 @@ pub(crate) const ENTRIES: &[Entry] = &[
         why: "The server does not advertise STARTTLS, so every sender delivers in plaintext: \
               anyone on the path reads the mail, and an active attacker can change it.",
         attackers: &[A::Passive, A::ActiveMitm],
-        references: &["RFC 3207 section 4", "RFC 7672 section 1.3", "RFC 8461 section 5"],
+        references: &[
+            "RFC 3207 section 4",
+            "RFC 7672 section 1.3",
+            "RFC 8461 section 5",
+        ],
         fix: Fix {
             postfix: POSTFIX_TLS_ON,
             exim: EXIM_TLS_ON,
@@ -124,7 +128,11 @@ pub(crate) const ENTRIES: &[Entry] = &[
         why: "The server (or a box on the path) sent plaintext after agreeing to STARTTLS: \
               what a man in the middle injects there can be taken as said inside TLS.",
         attackers: &[A::ActiveMitm],
-        references: &["RFC 3207 section 4.2", "CVE-2011-0411", "Poddebniak et al., USENIX Security 2021"],
+        references: &[
+            "RFC 3207 section 4.2",
+            "CVE-2011-0411",
+            "Poddebniak et al., USENIX Security 2021",
+        ],
         fix: UPGRADE,
     },
     Entry {
@@ -137,7 +145,12 @@ pub(crate) const ENTRIES: &[Entry] = &[
         why: "Commands pipelined after STARTTLS in plaintext are executed inside the TLS \
               session: a man in the middle injects SMTP commands the sender never sent.",
         attackers: &[A::ActiveMitm],
-        references: &["RFC 3207 section 4.2", "CVE-2011-0411", "CVE-2021-38371", "CVE-2021-33515"],
+        references: &[
+            "RFC 3207 section 4.2",
+            "CVE-2011-0411",
+            "CVE-2021-38371",
+            "CVE-2021-33515",
+        ],
         fix: UPGRADE,
     },
     Entry {
@@ -157,7 +170,11 @@ pub(crate) const ENTRIES: &[Entry] = &[
             opensmtpd: SMTPD_TLS_ON,
             generic: "Check the MTA's TLS log on a scan's connection: give it a valid key and \
                       certificate and a TLS library that speaks TLS 1.2.",
-            check: FixCheck::NotLab("the lab's Postfix and Exim either refuse STARTTLS or complete a handshake; no configuration of theirs reproduces it"),
+            check: FixCheck::NotLab(
+                "no configuration of the lab's Postfix or Exim was found that answers 220 and \
+                 then accepts no protocol version (a missing key leaves anonymous suites: \
+                 modern-handshake-failed)",
+            ),
         },
     },
 ];

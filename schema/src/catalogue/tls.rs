@@ -161,7 +161,7 @@ pub(crate) const ENTRIES: &[Entry] = &[
         references: &["RFC 7465", "CVE-2013-2566", "CVE-2015-2808"],
         fix: suites_fix(
             "Remove every RC4 suite from the server's cipher list.",
-            FixCheck::EximOnly("Debian's OpenSSL 3 keeps RC4 in the legacy provider, which Postfix does not load"),
+            FixCheck::EximOnly("Debian's OpenSSL 3 serves no RC4 suite, not even with the legacy provider, so the lab's Postfix cannot offer one"),
         ),
     },
     Entry {
