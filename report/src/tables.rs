@@ -1248,7 +1248,7 @@ fn sections(a: &Aggregate) -> Vec<Section> {
     s
 }
 
-/// Every finding id present, worst first, labelled with the catalogue's severity and title; the
+/// Every finding id present, worst first, labelled with the id, the catalogue's severity and title; the
 /// note says where the fix advice is (`mxray explain ID`, `docs/FINDINGS.md`).
 fn findings(a: &Aggregate) -> Section {
     use mxray_schema::catalogue;
@@ -1261,7 +1261,8 @@ fn findings(a: &Aggregate) -> Section {
             let (rank, label) = match catalogue::entry(id) {
                 Some(e) => (
                     e.severity as u8,
-                    format!("[{}] {}", e.severity.as_str(), e.title),
+                    // The id first: it is what `mxray explain` takes.
+                    format!("{} ({}): {}", e.id, e.severity.as_str(), e.title),
                 ),
                 None => (0, (*id).to_owned()),
             };
@@ -1585,7 +1586,7 @@ mod tests {
                 ("unknown-later-id", 1)
             ]
         );
-        assert_eq!(t.rows[0].label, "[high] RC4 suites accepted");
+        assert_eq!(t.rows[0].label, "rc4 (high): RC4 suites accepted");
         assert!(t.note.as_deref().unwrap().contains("mxray explain ID"));
     }
 }
