@@ -952,6 +952,45 @@ mod tests {
         check(&[P::Valid, P::FetchError, P::Invalid], P::as_str);
     }
 
+    /// Every renamed id of a version-1 record (in `findings` and `tls.weaknesses`) becomes
+    /// today's; other ids and version-2 records are left alone.
+    #[test]
+    fn upgrade_maps_every_legacy_id_and_only_version_1() {
+        let mut n = 0;
+        for e in crate::catalogue::all() {
+            let Some(old) = e.legacy_id else { continue };
+            n += 1;
+            let json = format!(
+                r#"{{"schema_version":1,"target":"a","port":25,"profile":"quick","status":"completed","started_unix_ms":1,"timings":{{"total_ms":1}},"tls":{{"weaknesses":["{old}","rc4"],"connections":1}},"findings":[{{"id":"{old}","source":"tls","severity":"low","message":"m"}},{{"id":"self-signed","source":"certificate","severity":"high","message":"m"}}]}}"#
+            );
+            let mut r: EndpointRecord = serde_json::from_str(&json).unwrap();
+            let v2 = json.replace(r#""schema_version":1"#, r#""schema_version":2"#);
+            let mut current: EndpointRecord = serde_json::from_str(&v2).unwrap();
+            r.upgrade();
+            assert_eq!(r.schema_version, SCHEMA_VERSION);
+            assert_eq!(r.findings[0].id, e.id);
+            assert_eq!(r.findings[1].id, "self-signed");
+            assert_eq!(r.tls.as_ref().unwrap().weaknesses, [e.id, "rc4"]);
+            let before = current.clone();
+            current.upgrade();
+            assert_eq!(current, before, "a version-2 record is not rewritten");
+        }
+        assert!(n >= 20, "{n}");
+        // A version this one does not read is left alone too.
+        let mut r = EndpointRecord::new("a".into(), None, 25, Profile::Quick);
+        r.schema_version = SCHEMA_VERSION + 1;
+        r.findings.push(Finding::new(
+            "weak_dh",
+            FindingSource::Tls,
+            Severity::Low,
+            "m",
+        ));
+        r.upgrade();
+        assert_eq!(r.findings[0].id, "weak_dh");
+        assert!(readable_schema_version(1) && readable_schema_version(2));
+        assert!(!readable_schema_version(0) && !readable_schema_version(3));
+    }
+
     #[test]
     fn absent_placeholders_are_not_written_and_round_trip() {
         let mut r = EndpointRecord::new(
