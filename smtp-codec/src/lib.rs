@@ -95,12 +95,14 @@ pub mod ehlo;
 pub mod encode;
 pub mod error;
 pub mod limits;
+pub mod plaintext_accept;
 pub mod reply;
 #[cfg(feature = "serde")]
 mod serde_impls;
 pub mod server;
 pub mod session;
 pub mod status;
+pub mod tls_ehlo;
 
 pub use command::{
     decode_command, parse_command, BodyType, Command, ForwardPath, Host, MailParam, Mailbox,
