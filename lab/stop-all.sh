@@ -1,13 +1,13 @@
 #!/bin/bash
 # Stop lab servers by their recorded PIDs (never by process name: no pkill, no killall).
-# usage: stop-all.sh [ossl] [gnutls] [tlslite] [exim] [opensmtpd] [postfix] [dnssec] [mta-sts] [ptr] [fixes]  (no argument: all of them)
+# usage: stop-all.sh [ossl] [gnutls] [tlslite] [exim] [opensmtpd] [postfix] [dnssec] [mta-sts] [ptr] [findings] [fixes]  (no argument: all of them)
 # fixes: the private Postfix and Exim of lab/fixes/run.sh (FIXES_DIR, default /tmp/mxray-fixes), if a run was cut short.
 #   LAB  state directory (default: ./lab-run) where the start scripts wrote their pid files.
 # Postfix writes its own master PID to /var/spool/postfix/pid/master.pid (SIGTERM to it == `postfix stop`).
 # Before signalling, the PID's command line is compared with the program that wrote the pid file, so a stale
 # pid file whose PID now belongs to another process is only removed, never acted on.
 LAB=${LAB:-$(pwd)/lab-run}
-if [ $# -gt 0 ]; then groups=("$@"); else groups=(ossl gnutls tlslite exim postfix dnssec mta-sts ptr fixes); fi
+if [ $# -gt 0 ]; then groups=("$@"); else groups=(findings ossl gnutls tlslite exim postfix dnssec mta-sts ptr fixes); fi
 signalled=()
 
 stop_pidfile() { # PIDFILE EXPECTED-CMDLINE-SUBSTRING [keep]
@@ -36,9 +36,11 @@ for g in "${groups[@]}"; do
     dnssec)    stop_pidfile "$LAB/dnssec/knot/knot.pid" knotd; stop_pidfile "$LAB/dnssec/unbound/unbound.pid" unbound ;;
     mta-sts)   stop_pidfile "$LAB/mta-sts/knot/knot.pid" knotd; stop_pidfile "$LAB/mta-sts/policy.pid" mta_sts_server ;;
     ptr)       stop_pidfile "$LAB/ptr/knot/knot.pid" knotd ;;
+    findings)  for f in "$LAB"/findings/s265*.pid; do stop_pidfile "$f" s_server; done
+               for f in "$LAB"/findings/exim-*.pid; do stop_pidfile "$f" exim; done ;;
     fixes)     F=${FIXES_DIR:-/tmp/mxray-fixes}
                stop_pidfile "$F/postfix/queue/pid/master.pid" master keep; stop_pidfile "$F/exim/exim.pid" exim ;;
-    *) echo "unknown target '$g' (use: ossl gnutls tlslite exim opensmtpd postfix dnssec mta-sts ptr fixes)" >&2; exit 2 ;;
+    *) echo "unknown target '$g' (use: ossl gnutls tlslite exim opensmtpd postfix dnssec mta-sts ptr findings fixes)" >&2; exit 2 ;;
   esac
 done
 

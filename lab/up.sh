@@ -1,6 +1,6 @@
 #!/bin/bash
 # Start the real peers on loopback and wait until each one listens.
-# usage: lab/up.sh [postfix] [exim] [ossl] [gnutls] [tlslite] [dnssec] [mta-sts] [ptr]   (no argument: all of them)
+# usage: lab/up.sh [postfix] [exim] [ossl] [gnutls] [tlslite] [dnssec] [mta-sts] [ptr] [findings]   (no argument: all of them)
 #   127.0.0.1:2525 Postfix defaults       127.0.0.1:2526 Postfix weak (NULL, DHE-1024)
 #   127.0.0.1:2527 Exim GnuTLS NORMAL     127.0.0.1:2528 Exim legacy (RC4, 3DES)
 #   127.0.0.1:2530 tlslite-ng STARTTLS (SSLv3, RC4, 3DES, NULL, DH-512)   127.0.0.1:2531 tlslite anon
@@ -8,12 +8,14 @@
 #   127.0.0.1:5300 knotd (signed dane.test)   127.0.0.1:5301 unbound validating it (lab/dnssec/)
 #   127.0.0.1:5310 knotd (sts.test)   127.0.0.1:4460 the MTA-STS policy server (HTTPS; lab/mta-sts/)
 #   127.0.0.1:5340 knotd (PTR and forward records of 127.0.0.0/24; lab/ptr/)
+#   127.0.0.1:2650-2655 client-certificate, OCSP-staple and must-staple s_servers, Exim with AUTH before TLS and
+#                  Exim on implicit TLS (lab/findings/; needs exim)
 # Fails loudly when a peer does not come up. Stop with lab/down.sh.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/env.sh"
 [ -f "$LAB/certs/rsa2048.crt" ] || "$HERE/certs/mkcerts.sh" >/dev/null
-if [ $# -gt 0 ]; then groups=("$@"); else groups=(postfix exim ossl gnutls tlslite dnssec mta-sts ptr); fi
+if [ $# -gt 0 ]; then groups=("$@"); else groups=(postfix exim ossl gnutls tlslite dnssec mta-sts ptr findings); fi
 
 listening() { ss -ltnH "sport = :$1" | grep -q .; }
 wait_port() { # PORT NAME
@@ -56,7 +58,10 @@ for g in "${groups[@]}"; do
       # knotd answering PTR and forward records of 127.0.0.0/24 (lab/ptr/); UDP, so ask it.
       kdig +short +timeout=1 @127.0.0.1 -p 5340 PTR 1.0.0.127.in-addr.arpa 2>/dev/null | grep -q . \
         || "$HERE/ptr/start-ptr.sh" >/dev/null ;;
-    *) echo "lab/up.sh: unknown peer '$g' (use: postfix exim ossl gnutls tlslite dnssec mta-sts ptr)" >&2; exit 2 ;;
+    findings)
+      listening 2650 || "$HERE/findings/start-findings.sh" >/dev/null
+      for p in 2650 2651 2652 2653 2654 2655; do wait_port $p findings-$p; done ;;
+    *) echo "lab/up.sh: unknown peer '$g' (use: postfix exim ossl gnutls tlslite dnssec mta-sts ptr findings)" >&2; exit 2 ;;
   esac
 done
 echo "lab up ($*): state in $LAB"

@@ -43,6 +43,7 @@ pub mod danger {
     #[derive(Debug)]
     pub struct RecordingVerifier {
         chain: Mutex<Vec<Vec<u8>>>,
+        ocsp: Mutex<Option<usize>>,
         signature_ok: Mutex<Option<bool>>,
         algorithms: WebPkiSupportedAlgorithms,
     }
@@ -52,6 +53,7 @@ pub mod danger {
         pub fn new(algorithms: WebPkiSupportedAlgorithms) -> Self {
             RecordingVerifier {
                 chain: Mutex::new(Vec::new()),
+                ocsp: Mutex::new(None),
                 signature_ok: Mutex::new(None),
                 algorithms,
             }
@@ -60,6 +62,12 @@ pub mod danger {
         /// The chain presented (leaf first), DER.
         pub fn chain(&self) -> Vec<Vec<u8>> {
             self.chain.lock().map(|c| c.clone()).unwrap_or_default()
+        }
+
+        /// The length of the stapled OCSP response the server sent with its certificate
+        /// (`None`: no chain seen yet; `Some(0)`: a chain without a staple).
+        pub fn ocsp_staple_len(&self) -> Option<usize> {
+            self.ocsp.lock().map(|o| *o).unwrap_or(None)
         }
 
         /// Whether the handshake signature verified with the leaf key (`None`: not seen).
@@ -80,9 +88,12 @@ pub mod danger {
             end_entity: &CertificateDer<'_>,
             intermediates: &[CertificateDer<'_>],
             _server_name: &ServerName<'_>,
-            _ocsp_response: &[u8],
+            ocsp_response: &[u8],
             _now: UnixTime,
         ) -> Result<ServerCertVerified, rustls::Error> {
+            if let Ok(mut o) = self.ocsp.lock() {
+                *o = Some(ocsp_response.len());
+            }
             if let Ok(mut c) = self.chain.lock() {
                 *c = std::iter::once(end_entity)
                     .chain(intermediates)
@@ -122,6 +133,39 @@ pub mod danger {
     }
 }
 
+/// A client-certificate "resolver" that has no certificate and records whether the server
+/// asked for one (a CertificateRequest in the handshake), and how many CA names it hinted.
+#[derive(Debug, Default)]
+pub struct ClientCertRecorder {
+    requested: std::sync::Mutex<Option<usize>>,
+}
+
+impl ClientCertRecorder {
+    /// `Some(n)` once the server sent a CertificateRequest naming `n` acceptable CAs.
+    pub fn requested(&self) -> Option<usize> {
+        self.requested.lock().map(|r| *r).unwrap_or(None)
+    }
+}
+
+impl rustls::client::ResolvesClientCert for ClientCertRecorder {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        _sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        if let Ok(mut r) = self.requested.lock() {
+            *r = Some(root_hint_subjects.len());
+        }
+        // No certificate: rustls answers with an empty Certificate message, as a sending MTA
+        // without a client certificate does.
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
+}
+
 /// What the rustls handshake found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -140,6 +184,13 @@ pub struct HandshakeResult {
     pub chain: Vec<Vec<u8>>,
     /// Whether the handshake signature verified with the leaf key.
     pub signature_ok: Option<bool>,
+    /// The server sent a CertificateRequest (asked for a client certificate); `Some(n)` with
+    /// the number of acceptable CA names it gave.
+    pub client_cert_requested: Option<usize>,
+    /// The length of the stapled OCSP response that came with the certificate (rustls asks
+    /// for one with status_request): `None` when no certificate was seen, `Some(0)` when the
+    /// server stapled nothing.
+    pub ocsp_staple_len: Option<usize>,
     /// Why it failed, if it did.
     pub error: Option<DriverError>,
 }
@@ -149,6 +200,7 @@ pub struct HandshakeResult {
 pub struct RustlsDriver {
     conn: ClientConnection,
     verifier: Arc<danger::RecordingVerifier>,
+    client_cert: Arc<ClientCertRecorder>,
     error: Option<DriverError>,
     eof: bool,
 }
@@ -162,12 +214,13 @@ impl RustlsDriver {
         let verifier = Arc::new(danger::RecordingVerifier::new(
             provider.signature_verification_algorithms,
         ));
+        let client_cert = Arc::new(ClientCertRecorder::default());
         let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
             .with_protocol_versions(rustls::ALL_VERSIONS)
             .map_err(|e| DriverError::Config(e.to_string()))?
             .dangerous()
             .with_custom_certificate_verifier(verifier.clone())
-            .with_no_client_auth();
+            .with_client_cert_resolver(client_cert.clone());
         config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         config.enable_sni = true;
         let name = ServerName::try_from(server_name.to_string())
@@ -177,6 +230,7 @@ impl RustlsDriver {
         Ok(RustlsDriver {
             conn,
             verifier,
+            client_cert,
             error: None,
             eof: false,
         })
@@ -263,6 +317,8 @@ impl RustlsDriver {
             alpn: self.conn.alpn_protocol().map(<[u8]>::to_vec),
             chain: self.verifier.chain(),
             signature_ok: self.verifier.signature_ok(),
+            client_cert_requested: self.client_cert.requested(),
+            ocsp_staple_len: self.verifier.ocsp_staple_len(),
             error: self.error.clone(),
         }
     }

@@ -65,3 +65,32 @@ fn tls10_only_server_fails_for_a_modern_client() {
     assert!(r.error.is_some());
     assert!(r.chain.is_empty());
 }
+
+/// The lab's findings peers (`lab/up.sh findings`): a server that requires a client
+/// certificate and one that only asks are both recorded as having asked (each names one
+/// acceptable CA); a server that does not ask is not. (In TLS 1.3 the client's side of the
+/// handshake is over before the server judges the empty Certificate, so a requiring server's
+/// refusal comes as an alert after it.)
+#[test]
+fn client_certificate_requests_are_recorded() {
+    let required = handshake(2650, false);
+    assert_eq!(required.client_cert_requested, Some(1), "{required:?}");
+    let optional = handshake(2651, false);
+    assert!(optional.completed, "{optional:?}");
+    assert_eq!(optional.client_cert_requested, Some(1));
+    let none = handshake(4452, false);
+    assert_eq!(none.client_cert_requested, None);
+}
+
+/// rustls asks for a staple (status_request): s_server with `-status_file` sends its OCSP
+/// response, the must-staple server sends none.
+#[test]
+fn ocsp_staples_are_recorded() {
+    let stapled = handshake(2652, false);
+    assert!(stapled.completed, "{stapled:?}");
+    let der = std::fs::read(lab().join("findings/resp.der")).unwrap();
+    assert_eq!(stapled.ocsp_staple_len, Some(der.len()));
+    let bare = handshake(2653, false);
+    assert!(bare.completed, "{bare:?}");
+    assert_eq!(bare.ocsp_staple_len, Some(0));
+}
