@@ -25,8 +25,9 @@
 
 use cert_audit::AuditReport;
 use mxray_schema::record::{
-    ErrorKind, Finding, FindingSource, InjectionResult, Phase, ScanError, Severity,
-    StarttlsOutcome, Status,
+    AuthInfo, EndpointRecord, ErrorKind, Finding, FindingSource, InjectionResult, Phase,
+    PlaintextMailOutcome, ScanError, Severity, StarttlsOutcome, Status, SubmissionInfo,
+    SubmissionKind, TlsMode,
 };
 use tls_probe::weakness::{Severity as WeaknessSeverity, Weakness};
 
@@ -349,6 +350,217 @@ pub fn assemble(f: &TlsFacts<'_>) -> Assembled {
         status,
         error,
     }
+}
+
+/// SASL mechanisms that carry the password (or a bearer token) itself: offered before TLS,
+/// they invite a client to send it readable by anyone on the path.
+pub const CLEARTEXT_MECHANISMS: &[&str] = &["PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"];
+
+/// The AUTH mechanisms advertised in an EHLO capability list (`AUTH PLAIN LOGIN` and the old
+/// `AUTH=LOGIN` form), upper-cased and deduplicated.
+pub fn auth_mechanisms(capabilities: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in capabilities {
+        let (keyword, rest) = match c.split_once(['=', ' ']) {
+            Some((k, r)) => (k, r),
+            None => (c.as_str(), ""),
+        };
+        if !keyword.eq_ignore_ascii_case("AUTH") {
+            continue;
+        }
+        for m in rest.split_ascii_whitespace() {
+            let m = m.to_ascii_uppercase();
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// Fills the record's SMTP facts that come from its other fields: `auth` (the mechanisms
+/// advertised before and inside TLS) and, on a submission port (`submission`: how that port
+/// is meant to reach TLS), `submission` (RFC 8314). Pure: run it once `ehlo`, `ehlo_tls`,
+/// `starttls` and `tls` are final.
+pub fn smtp_facts(rec: &mut EndpointRecord, submission: Option<SubmissionKind>) {
+    let implicit = rec
+        .starttls
+        .as_ref()
+        .is_some_and(|s| s.mode == TlsMode::Implicit);
+    let plain_caps = rec.ehlo.as_ref().map(|e| e.capabilities.as_slice());
+    let before_tls = match (implicit, plain_caps) {
+        (false, Some(c)) => auth_mechanisms(c),
+        _ => Vec::new(),
+    };
+    let in_tls = rec
+        .capabilities_in_tls()
+        .map(auth_mechanisms)
+        .unwrap_or_default();
+    rec.auth =
+        (!before_tls.is_empty() || !in_tls.is_empty()).then_some(AuthInfo { before_tls, in_tls });
+    let handshake_ok = rec
+        .tls
+        .as_ref()
+        .and_then(|t| t.handshake.as_ref())
+        .is_some_and(|h| h.ok);
+    rec.submission = submission.map(|kind| SubmissionInfo {
+        kind,
+        tls: handshake_ok,
+    });
+}
+
+/// The findings made from the record's SMTP and handshake facts, beyond STARTTLS itself and
+/// the TLS and certificate findings: AUTH before STARTTLS, RFC 8314 on submission ports,
+/// REQUIRETLS, a client-certificate request, must-staple without a staple, and the
+/// plaintext-acceptance test. Pure; the caller merges them into `findings` and sorts.
+///
+/// ```
+/// use mxray_scan::assemble::smtp_findings;
+/// use mxray_schema::record::{AuthInfo, EndpointRecord, Profile};
+///
+/// let mut r = EndpointRecord::new("mx.example".into(), None, 587, Profile::Quick);
+/// r.auth = Some(AuthInfo { before_tls: vec!["PLAIN".into()], in_tls: vec![] });
+/// let f = smtp_findings(&r);
+/// assert_eq!((f[0].id.as_str(), f[0].severity.as_str()), ("auth-before-starttls", "high"));
+/// ```
+pub fn smtp_findings(rec: &EndpointRecord) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let smtp = |id: &str, severity, message: String| {
+        Finding::new(id, FindingSource::Starttls, severity, message)
+    };
+    if let Some(auth) = rec.auth.as_ref().filter(|a| !a.before_tls.is_empty()) {
+        let cleartext: Vec<&str> = auth
+            .before_tls
+            .iter()
+            .map(String::as_str)
+            .filter(|m| CLEARTEXT_MECHANISMS.contains(m))
+            .collect();
+        let (severity, why) = if cleartext.is_empty() {
+            (
+                Severity::Medium,
+                "the exchange (user name, challenge and response) is readable on the path and \
+                 open to offline guessing"
+                    .to_owned(),
+            )
+        } else {
+            (
+                Severity::High,
+                format!(
+                    "{} send{} the password itself: a client that authenticates before \
+                     STARTTLS hands it to anyone on the path",
+                    cleartext.join(", "),
+                    if cleartext.len() == 1 { "s" } else { "" }
+                ),
+            )
+        };
+        out.push(smtp(
+            "auth-before-starttls",
+            severity,
+            format!(
+                "AUTH {} is offered before STARTTLS (RFC 4954 4, RFC 8314 3): {why}",
+                auth.before_tls.join(" ")
+            ),
+        ));
+    }
+    if let Some(sub) = &rec.submission {
+        let outcome = rec.starttls.as_ref().map(|s| s.outcome);
+        match sub.kind {
+            SubmissionKind::Starttls
+                if matches!(
+                    outcome,
+                    Some(
+                        StarttlsOutcome::NotOffered
+                            | StarttlsOutcome::Stripped
+                            | StarttlsOutcome::Refused
+                            | StarttlsOutcome::UnexpectedReply
+                    )
+                ) =>
+            {
+                out.push(smtp(
+                    "submission-without-tls",
+                    Severity::High,
+                    format!(
+                        "submission port {} gives no TLS (STARTTLS {}): users' credentials and \
+                         messages travel in plaintext; RFC 8314 3.3 asks for implicit TLS on \
+                         465, or STARTTLS required before AUTH",
+                        rec.port,
+                        outcome.map_or("?", StarttlsOutcome::as_str)
+                    ),
+                ));
+            }
+            SubmissionKind::ImplicitTls if !sub.tls => out.push(smtp(
+                "implicit-tls-unavailable",
+                Severity::Medium,
+                format!(
+                    "port {} should speak TLS from the first byte (RFC 8314 3.3, submissions \
+                     port 465), but no TLS handshake completed there",
+                    rec.port
+                ),
+            )),
+            _ => {}
+        }
+    }
+    if rec.requiretls_offered() == Some(true) {
+        out.push(smtp(
+            "requiretls-offered",
+            Severity::Info,
+            "REQUIRETLS (RFC 8689) is offered inside TLS: a sender can ask that a message \
+             travel only over validated TLS on every hop"
+                .to_owned(),
+        ));
+    }
+    let handshake = rec.tls.as_ref().and_then(|t| t.handshake.as_ref());
+    if let Some(h) = handshake.filter(|h| h.client_cert_requested) {
+        out.push(Finding::new(
+            "client-cert-requested",
+            FindingSource::Tls,
+            Severity::Info,
+            if h.ok {
+                "the server asks for a client certificate (CertificateRequest) and goes on \
+                 without one: harmless for senders without a certificate"
+            } else {
+                "the server asks for a client certificate (CertificateRequest) and the \
+                 handshake failed without one: senders without a client certificate (most \
+                 MTAs) cannot use TLS here"
+            },
+        ));
+    }
+    let must_staple = rec
+        .certificate
+        .as_ref()
+        .and_then(|c| c.certificates.first())
+        .and_then(|c| c.facts.as_ref())
+        .is_some_and(|f| f.must_staple);
+    if must_staple && handshake.is_some_and(|h| h.ok && !h.ocsp_stapled) {
+        out.push(Finding::new(
+            "must-staple-without-staple",
+            FindingSource::Tls,
+            Severity::High,
+            "the certificate demands an OCSP staple (RFC 7633 must-staple) and the server \
+             stapled none: browsers that enforce must-staple (Firefox) refuse the connection; \
+             MTAs do not check OCSP, so mail still flows, but any HTTPS or strict TLS client \
+             using this certificate fails",
+        ));
+    }
+    if let Some(p) = rec
+        .plaintext_mail
+        .as_ref()
+        .filter(|p| p.outcome == PlaintextMailOutcome::Accepted)
+    {
+        out.push(smtp(
+            "plaintext-mail-accepted",
+            Severity::Info,
+            format!(
+                "{} was accepted without STARTTLS ({}): the server takes mail in plaintext. \
+                 Usual for opportunistic TLS on port 25; it matters where the domain \
+                 publishes MTA-STS or DANE, whose senders never fall back, while every other \
+                 sender can be downgraded by stripping STARTTLS",
+                p.command.trim_end(),
+                p.reply.as_deref().unwrap_or("no text")
+            ),
+        ));
+    }
+    out
 }
 
 /// Rank of a severity string (higher is worse; unknown strings rank lowest).

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mxray_schema::record::{Profile, TlsMode};
+use mxray_schema::record::{Profile, SubmissionKind, TlsMode};
 use tokio::sync::watch;
 
 use crate::ratelimit::{RateConfig, RateLimiter};
@@ -34,6 +34,51 @@ pub struct PipelineConfig {
     pub trust: Arc<cert_audit::TrustStore>,
     /// Server name for SNI and the certificate name check, overriding the MX host name.
     pub sni: Option<String>,
+    /// The SMTP checks beyond STARTTLS (plaintext acceptance, submission ports).
+    pub smtp_checks: SmtpChecks,
+}
+
+/// SMTP checks beyond STARTTLS itself.
+///
+/// ```
+/// use mxray_scan::context::SmtpChecks;
+/// use mxray_schema::record::{SubmissionKind, TlsMode};
+///
+/// let c = SmtpChecks::default();
+/// assert_eq!(c.plaintext_accept, None);
+/// assert_eq!(c.submission_kind(465, TlsMode::Implicit), Some(SubmissionKind::ImplicitTls));
+/// assert_eq!(c.submission_kind(587, TlsMode::Starttls), Some(SubmissionKind::Starttls));
+/// assert_eq!(c.submission_kind(25, TlsMode::Starttls), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpChecks {
+    /// The plaintext-acceptance test (`--test-plaintext-accept`), off when `None`: on a server
+    /// that offers STARTTLS, a separate connection sends EHLO, `MAIL FROM:<this>` (empty: the
+    /// null reverse path), `RSET` and `QUIT`, never `RCPT` or `DATA`.
+    pub plaintext_accept: Option<String>,
+    /// Ports judged as mail submission ports under RFC 8314 (default 465 and 587): the
+    /// record's `submission` and its findings.
+    pub submission_ports: Vec<u16>,
+}
+
+impl Default for SmtpChecks {
+    fn default() -> Self {
+        Self {
+            plaintext_accept: None,
+            submission_ports: vec![465, 587],
+        }
+    }
+}
+
+impl SmtpChecks {
+    /// How `port` is meant to reach TLS when it is a submission port (`mode`: how the scan
+    /// reached TLS there), `None` otherwise.
+    pub fn submission_kind(&self, port: u16, mode: TlsMode) -> Option<SubmissionKind> {
+        self.submission_ports.contains(&port).then_some(match mode {
+            TlsMode::Implicit => SubmissionKind::ImplicitTls,
+            _ => SubmissionKind::Starttls,
+        })
+    }
 }
 
 impl PipelineConfig {
@@ -82,7 +127,14 @@ impl PipelineConfig {
             tls_timeout: Self::TLS_TIMEOUT,
             trust,
             sni: None,
+            smtp_checks: SmtpChecks::default(),
         }
+    }
+
+    /// With these SMTP checks beyond STARTTLS (plaintext acceptance, submission ports).
+    pub fn with_smtp_checks(mut self, checks: SmtpChecks) -> Self {
+        self.smtp_checks = checks;
+        self
     }
 
     /// With these connect, read-phase and whole-endpoint timeouts.

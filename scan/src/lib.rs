@@ -51,6 +51,7 @@ pub mod listing;
 pub mod mtasts;
 pub mod output;
 pub mod pipeline;
+pub mod plaintext;
 pub mod policycheck;
 pub mod probe;
 pub mod progress;

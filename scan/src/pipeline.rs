@@ -362,6 +362,7 @@ async fn session(
                             injection: None,
                         });
                         rec.findings = vec![assemble::no_tls_finding(&n)];
+                        finish_smtp_findings(cfg, rec, mode);
                         rec.status = Status::Completed;
                         return AttemptEnd::Done(AttemptOutcome::Ok);
                     }
@@ -437,6 +438,20 @@ async fn session(
                     )
                 });
             }
+            // EHLO again inside TLS (RFC 3207 4.2), for what is offered only there; not
+            // after an injection test that found the server answering out of turn.
+            let in_step = !matches!(
+                injection,
+                Some((
+                    InjectionResult::Vulnerable | InjectionResult::Inconclusive,
+                    _
+                ))
+            );
+            if starttls && result.completed && in_step && !prober.past_deadline() {
+                rec.ehlo_tls =
+                    tlsprobe::ehlo_inside_tls(stream, &mut d, &cfg.ehlo_name, prober.tls_until())
+                        .await;
+            }
             let retry_plain = inject && !result.completed && end != tlsprobe::HandshakeEnd::Timeout;
             (Some(result), described, retry_plain)
         }
@@ -446,6 +461,13 @@ async fn session(
         }
     };
     let _ = tokio::time::timeout(Duration::from_millis(200), stream.shutdown()).await;
+    // The plaintext-acceptance test, on its own connection (STARTTLS was offered).
+    if let Some(rp) = cfg.smtp_checks.plaintext_accept.as_deref() {
+        if starttls && !prober.past_deadline() {
+            rec.plaintext_mail =
+                Some(crate::plaintext::test_plaintext_accept(ctx, ep.addr, rp, deadline).await);
+        }
+    }
     if retry_plain && !prober.past_deadline() {
         // The handshake after `STARTTLS\r\nNOOP\r\n` failed at once: a server that reads the
         // pipelined NOOP as TLS must not read as "a current client cannot connect". Ask again
@@ -539,11 +561,24 @@ async fn session(
     rec.tls = Some(tls);
     rec.certificate = audit;
     rec.findings = assembled.findings;
+    finish_smtp_findings(cfg, rec, mode);
     rec.status = assembled.status;
     if assembled.error.is_some() {
         rec.error = assembled.error;
     }
     AttemptEnd::Done(AttemptOutcome::Ok)
+}
+
+/// Fills the record's derived SMTP facts (`auth`, `submission`) and adds their findings
+/// ([`assemble::smtp_findings`]) to `findings`, worst first.
+fn finish_smtp_findings(cfg: &PipelineConfig, rec: &mut EndpointRecord, mode: TlsMode) {
+    let kind = cfg.smtp_checks.submission_kind(rec.port, mode);
+    assemble::smtp_facts(rec, kind);
+    let more = assemble::smtp_findings(rec);
+    if !more.is_empty() {
+        rec.findings.extend(more);
+        assemble::sort(&mut rec.findings);
+    }
 }
 
 /// The modern handshake on a fresh connection with a plain `STARTTLS` (no pipelined `NOOP`):

@@ -268,6 +268,8 @@ mod tests {
                 alpn: None,
                 error: None,
                 chain_length: 0,
+                client_cert_requested: false,
+                ocsp_stapled: false,
             }),
             ..serde_json::from_str("{\"connections\":1}").unwrap()
         });

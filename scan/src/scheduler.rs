@@ -225,6 +225,8 @@ pub struct TlsConfig {
     pub store: StoreChoice,
     /// DANE lookups (`None`: off, records have no `dane`).
     pub dane: Option<DaneChoice>,
+    /// SMTP checks beyond STARTTLS (plaintext acceptance, submission ports).
+    pub smtp_checks: crate::context::SmtpChecks,
 }
 
 /// DANE lookups asked for: with hickory's root KSKs, or a trust anchor file (DNSKEY or DS
@@ -640,7 +642,8 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
             .with_timeouts(args.connect_timeout, args.read_timeout, budget.deadline)
             .with_retries(args.retries, args.retry_delay)
             .with_ehlo_name(args.ehlo_name.clone())
-            .with_tls(args.tls.tls_mode, args.tls.tls_timeout),
+            .with_tls(args.tls.tls_mode, args.tls.tls_timeout)
+            .with_smtp_checks(args.tls.smtp_checks.clone()),
         RateConfig {
             rate: args.per_ip_rate,
             burst: f64::from(args.per_ip_burst),

@@ -244,19 +244,10 @@ pub async fn quit<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, limit: Dura
 /// The EHLO exchange as a record section, when EHLO (or HELO) got an answer.
 pub fn ehlo_info(t: &Transcript) -> Option<EhloInfo> {
     if let Some(e) = &t.ehlo {
-        let capabilities: Vec<String> = e
-            .capabilities
-            .iter()
-            .map(|c| String::from_utf8_lossy(&c.to_bytes()).trim_end().to_owned())
-            .collect();
-        return Some(EhloInfo {
-            code: t.ehlo_reply.as_ref().map_or(250, |r| r.code().get()),
-            used_helo: false,
-            domain: Some(e.domain.to_string()).filter(|d| !d.is_empty()),
-            capabilities,
-            starttls_offered: e.offers_starttls(),
-            starttls_stripped: e.starttls_stripped(),
-        });
+        return Some(ehlo_response_info(
+            t.ehlo_reply.as_ref().map_or(250, |r| r.code().get()),
+            e,
+        ));
     }
     if let Some(h) = &t.helo {
         return Some(EhloInfo {
@@ -276,6 +267,23 @@ pub fn ehlo_info(t: &Transcript) -> Option<EhloInfo> {
         starttls_offered: false,
         starttls_stripped: false,
     })
+}
+
+/// A typed EHLO response (its reply `code`) as a record section.
+pub fn ehlo_response_info(code: u16, e: &smtp_codec::EhloResponse<'_>) -> EhloInfo {
+    let capabilities: Vec<String> = e
+        .capabilities
+        .iter()
+        .map(|c| String::from_utf8_lossy(&c.to_bytes()).trim_end().to_owned())
+        .collect();
+    EhloInfo {
+        code,
+        used_helo: false,
+        domain: Some(e.domain.to_string()).filter(|d| !d.is_empty()),
+        capabilities,
+        starttls_offered: e.offers_starttls(),
+        starttls_stripped: e.starttls_stripped(),
+    }
 }
 
 fn first_word(s: &str) -> Option<String> {

@@ -349,6 +349,51 @@ where
     }
 }
 
+/// EHLO inside TLS after STARTTLS (RFC 3207 4.2), on the connection of the modern handshake:
+/// the capabilities the server offers only there (`REQUIRETLS`, `AUTH`). One round trip,
+/// bounded by `until`; `None` when no 250 came (refused, malformed, closed, timed out).
+pub async fn ehlo_inside_tls<S>(
+    stream: &mut S,
+    driver: &mut RustlsDriver,
+    ehlo_name: &str,
+    until: Instant,
+) -> Option<mxray_schema::record::EhloInfo>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    use smtp_codec::tls_ehlo::{EhloExchange, EhloStep};
+    let mut x = EhloExchange::new(ehlo_name, smtp_codec::Limits::default());
+    driver.send_plaintext(x.request()).ok()?;
+    let out = driver.take_outgoing();
+    if !matches!(
+        tokio::time::timeout_at(until.into(), stream.write_all(&out)).await,
+        Ok(Ok(()))
+    ) {
+        return None;
+    }
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        let plain = driver.take_plaintext(READ_CHUNK);
+        if !plain.is_empty() {
+            x.feed(&plain);
+            match x.poll() {
+                EhloStep::NeedMore => continue,
+                EhloStep::Ehlo(e) => return Some(smtp::ehlo_response_info(250, &e)),
+                _ => return None,
+            }
+        }
+        match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {
+                driver.feed(buf.get(..n).unwrap_or_default());
+                if driver.result().error.is_some() {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// How a handshake loop ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HandshakeEnd {
@@ -701,6 +746,8 @@ pub fn handshake_info(
             .map(|a| String::from_utf8_lossy(a).into_owned()),
         error: if r.completed { None } else { error },
         chain_length: u32::try_from(r.chain.len()).unwrap_or(u32::MAX),
+        client_cert_requested: r.client_cert_requested.is_some(),
+        ocsp_stapled: r.ocsp_staple_len.is_some_and(|n| n > 0),
     }
 }
 

@@ -491,6 +491,22 @@ pub struct TlsArgs {
     /// fetched from the resolver and used when a key the DS digests signs it. Implies --dane.
     #[arg(long, value_name = "FILE")]
     pub trust_anchor: Option<PathBuf>,
+
+    /// On a server that offers STARTTLS, test on a separate connection whether it accepts mail
+    /// without TLS: EHLO, MAIL FROM:<> (or --plaintext-accept-from), RSET and QUIT; never RCPT
+    /// or DATA, so nothing is delivered. Writes the record's `plaintext_mail`.
+    #[arg(long)]
+    pub test_plaintext_accept: bool,
+
+    /// The reverse path of the plaintext-acceptance test's MAIL FROM instead of the null one
+    /// (`<>`). Implies --test-plaintext-accept.
+    #[arg(long, value_name = "ADDRESS")]
+    pub plaintext_accept_from: Option<String>,
+
+    /// A port judged as a mail submission port under RFC 8314 (implicit TLS expected with
+    /// --tls-mode implicit or on 465, STARTTLS elsewhere); repeatable; default 465 and 587.
+    #[arg(long = "submission-port", value_name = "PORT")]
+    pub submission_ports: Vec<u16>,
 }
 
 impl TlsArgs {
@@ -501,7 +517,20 @@ impl TlsArgs {
             tls_timeout: self.tls_timeout,
             store: self.store_choice(),
             dane: self.dane_choice(),
+            smtp_checks: self.smtp_checks(),
         }
+    }
+
+    /// The SMTP checks beyond STARTTLS asked for.
+    pub fn smtp_checks(&self) -> mxray_scan::context::SmtpChecks {
+        let mut c = mxray_scan::context::SmtpChecks::default();
+        if self.test_plaintext_accept || self.plaintext_accept_from.is_some() {
+            c.plaintext_accept = Some(self.plaintext_accept_from.clone().unwrap_or_default());
+        }
+        if !self.submission_ports.is_empty() {
+            c.submission_ports.clone_from(&self.submission_ports);
+        }
+        c
     }
 
     /// DANE asked for (`--dane` or `--trust-anchor`).

@@ -102,6 +102,22 @@ pub struct EndpointRecord {
     /// (`--server-names`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_names: Option<crate::names::ServerNames>,
+    /// The EHLO exchange inside TLS, after STARTTLS (RFC 3207 4.2): what the server offers
+    /// only there, such as `REQUIRETLS` (RFC 8689). Absent in implicit-TLS mode (where `ehlo`
+    /// is already inside TLS) and when the handshake did not complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ehlo_tls: Option<EhloInfo>,
+    /// SMTP AUTH (RFC 4954) as advertised, when it was advertised at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthInfo>,
+    /// RFC 8314 facts of a submission port (465 and 587, or the ports given with
+    /// `--submission-port`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission: Option<SubmissionInfo>,
+    /// The plaintext-acceptance test (`--test-plaintext-accept`): on a separate connection,
+    /// EHLO and `MAIL FROM` without STARTTLS, then `RSET` and `QUIT` (never `RCPT` or `DATA`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plaintext_mail: Option<PlaintextMailInfo>,
 }
 
 impl EndpointRecord {
@@ -140,6 +156,48 @@ impl EndpointRecord {
         self.schema_version = SCHEMA_VERSION;
     }
 
+    /// The capabilities the server offers once TLS is up: those of [`EndpointRecord::ehlo_tls`]
+    /// after STARTTLS, those of `ehlo` in implicit-TLS mode; `None` when not known.
+    pub fn capabilities_in_tls(&self) -> Option<&[String]> {
+        if let Some(e) = &self.ehlo_tls {
+            return Some(&e.capabilities);
+        }
+        let implicit = self
+            .starttls
+            .as_ref()
+            .is_some_and(|s| s.mode == TlsMode::Implicit);
+        self.ehlo
+            .as_ref()
+            .filter(|_| implicit)
+            .map(|e| e.capabilities.as_slice())
+    }
+
+    /// Whether the server offers `REQUIRETLS` (RFC 8689) inside TLS; `None` when not known.
+    ///
+    /// ```
+    /// use mxray_schema::record::{EhloInfo, EndpointRecord, Profile};
+    /// let mut r = EndpointRecord::new("mx.example".into(), None, 25, Profile::Quick);
+    /// assert_eq!(r.requiretls_offered(), None);
+    /// r.ehlo_tls = Some(EhloInfo {
+    ///     code: 250,
+    ///     used_helo: false,
+    ///     domain: None,
+    ///     capabilities: vec!["PIPELINING".into(), "REQUIRETLS".into()],
+    ///     starttls_offered: false,
+    ///     starttls_stripped: false,
+    /// });
+    /// assert_eq!(r.requiretls_offered(), Some(true));
+    /// ```
+    pub fn requiretls_offered(&self) -> Option<bool> {
+        self.capabilities_in_tls().map(|caps| {
+            caps.iter().any(|c| {
+                c.split_ascii_whitespace()
+                    .next()
+                    .is_some_and(|k| k.eq_ignore_ascii_case("REQUIRETLS"))
+            })
+        })
+    }
+
     /// A record with the given identity, status `failed`, and nothing observed yet.
     pub fn new(target: String, ip: Option<IpAddr>, port: u16, profile: Profile) -> Self {
         Self {
@@ -167,6 +225,10 @@ impl EndpointRecord {
             mta_sts: None,
             tls_rpt: None,
             server_names: None,
+            ehlo_tls: None,
+            auth: None,
+            submission: None,
+            plaintext_mail: None,
         }
     }
 }
@@ -280,6 +342,17 @@ wire_names!(StarttlsOutcome {
 wire_names!(InjectionResult {
     Vulnerable => "vulnerable",
     NotVulnerable => "not_vulnerable",
+    Inconclusive => "inconclusive",
+});
+
+wire_names!(SubmissionKind {
+    ImplicitTls => "implicit_tls",
+    Starttls => "starttls",
+});
+
+wire_names!(PlaintextMailOutcome {
+    Accepted => "accepted",
+    Refused => "refused",
     Inconclusive => "inconclusive",
 });
 
@@ -523,6 +596,67 @@ pub struct EhloInfo {
     pub starttls_stripped: bool,
 }
 
+/// SMTP AUTH mechanisms as advertised (RFC 4954), before and inside TLS.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthInfo {
+    /// Mechanisms advertised in plaintext, before STARTTLS (`PLAIN`, `LOGIN`, ...): offering
+    /// them there invites clients to send credentials unencrypted. Empty in implicit-TLS mode.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before_tls: Vec<String>,
+    /// Mechanisms advertised inside TLS (after STARTTLS, or on an implicit-TLS port).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub in_tls: Vec<String>,
+}
+
+/// RFC 8314 facts of a submission port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionInfo {
+    /// How the port is meant to reach TLS: `implicit_tls` (465) or `starttls` (587).
+    pub kind: SubmissionKind,
+    /// TLS was reached: the implicit-TLS handshake completed, or STARTTLS was offered and the
+    /// handshake after it completed.
+    pub tls: bool,
+}
+
+/// How a submission port reaches TLS (RFC 8314 3.3 prefers implicit TLS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SubmissionKind {
+    /// TLS from the first byte (port 465, RFC 8314).
+    ImplicitTls,
+    /// STARTTLS after EHLO (port 587, RFC 6409).
+    Starttls,
+}
+
+/// The plaintext-acceptance test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaintextMailInfo {
+    /// `accepted` (2xx to `MAIL FROM` without TLS), `refused` (4xx/5xx), `inconclusive`.
+    pub outcome: PlaintextMailOutcome,
+    /// The command sent, `MAIL FROM:<>` or with the probe address.
+    pub command: String,
+    /// The reply to `MAIL FROM` (`CODE text`), when one came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+    /// Why the test was inconclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// How the plaintext-acceptance test ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PlaintextMailOutcome {
+    /// `MAIL FROM` got a 2xx reply without TLS: the server accepts mail in plaintext.
+    Accepted,
+    /// `MAIL FROM` got a 4xx/5xx reply without TLS (typically 530, "must issue STARTTLS").
+    Refused,
+    /// No answer to `MAIL FROM` (refused greeting or EHLO, closed, timed out, malformed).
+    Inconclusive,
+}
+
 /// What happened when TLS was asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StarttlsInfo {
@@ -661,6 +795,14 @@ pub struct HandshakeInfo {
     pub error: Option<String>,
     /// Number of certificates presented.
     pub chain_length: u32,
+    /// The server asked for a client certificate (a CertificateRequest in the handshake);
+    /// written only when it did. mxray sends none, as most sending MTAs.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub client_cert_requested: bool,
+    /// The server stapled an OCSP response to its certificate (mxray asks with
+    /// status_request); written only when it did. Absent with `ok: true` means no staple.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub ocsp_stapled: bool,
 }
 
 /// A cipher suite with the classes a report groups by.
@@ -924,6 +1066,8 @@ mod tests {
         check(StarttlsOutcome::ALL, StarttlsOutcome::as_str);
         check(InjectionResult::ALL, InjectionResult::as_str);
         check(FindingSource::ALL, FindingSource::as_str);
+        check(SubmissionKind::ALL, SubmissionKind::as_str);
+        check(PlaintextMailOutcome::ALL, PlaintextMailOutcome::as_str);
         let profiles = [Profile::Quick, Profile::Standard, Profile::Full];
         check(&profiles, Profile::as_str);
         let severities = [

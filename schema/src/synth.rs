@@ -301,6 +301,8 @@ pub fn failed(id: &Ident, f: Failure) -> EndpointRecord {
                     alpn: None,
                     error: Some("received fatal alert: HandshakeFailure".to_owned()),
                     chain_length: 0,
+                    client_cert_requested: false,
+                    ocsp_stapled: false,
                 }),
                 connections: 1,
                 ..TlsInfo::default()
@@ -630,6 +632,8 @@ pub fn handshake(id: &Ident, t: &TlsSpec) -> EndpointRecord {
             alpn: None,
             error: None,
             chain_length: 1,
+            client_cert_requested: false,
+            ocsp_stapled: false,
         }),
         versions,
         suites,

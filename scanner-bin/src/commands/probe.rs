@@ -58,7 +58,8 @@ pub async fn run(args: ProbeArgs) -> Exit {
             .with_retries(2, Duration::from_secs(2))
             .with_ehlo_name(args.ehlo_name.clone())
             .with_tls(args.tls.tls_mode.into(), args.tls.tls_timeout)
-            .with_sni(args.sni.clone()),
+            .with_sni(args.sni.clone())
+            .with_smtp_checks(args.tls.smtp_checks()),
         rate,
         16,
         1,
