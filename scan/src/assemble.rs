@@ -732,4 +732,209 @@ mod tests {
         assert_eq!((id, sev), ("weak-dh", Severity::Medium));
         assert_eq!(weakness_finding(&Weakness::Rc4(vec![5])).0, "rc4");
     }
+
+    fn rec(port: u16) -> EndpointRecord {
+        EndpointRecord::new(
+            "mx.example".into(),
+            None,
+            port,
+            mxray_schema::record::Profile::Quick,
+        )
+    }
+
+    fn ehlo(caps: &[&str]) -> mxray_schema::record::EhloInfo {
+        mxray_schema::record::EhloInfo {
+            code: 250,
+            used_helo: false,
+            domain: None,
+            capabilities: caps.iter().map(|c| (*c).to_owned()).collect(),
+            starttls_offered: caps.contains(&"STARTTLS"),
+            starttls_stripped: false,
+        }
+    }
+
+    fn starttls(mode: TlsMode, outcome: StarttlsOutcome) -> mxray_schema::record::StarttlsInfo {
+        mxray_schema::record::StarttlsInfo {
+            mode,
+            outcome,
+            reply: None,
+            bytes_after_220: None,
+            injection: None,
+        }
+    }
+
+    fn handshake(ok: bool) -> mxray_schema::record::TlsInfo {
+        mxray_schema::record::TlsInfo {
+            handshake: Some(mxray_schema::record::HandshakeInfo {
+                ok,
+                version: None,
+                suite: None,
+                group: None,
+                alpn: None,
+                error: None,
+                chain_length: 1,
+                client_cert_requested: false,
+                ocsp_stapled: false,
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn ids(r: &EndpointRecord) -> Vec<(String, String)> {
+        smtp_findings(r)
+            .into_iter()
+            .map(|f| (f.id, f.severity))
+            .collect()
+    }
+
+    #[test]
+    fn auth_mechanisms_both_forms_deduplicated() {
+        let caps: Vec<String> = [
+            "SIZE 10",
+            "AUTH PLAIN login",
+            "AUTH=LOGIN CRAM-MD5",
+            "AUTHX Y",
+        ]
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
+        assert_eq!(auth_mechanisms(&caps), ["PLAIN", "LOGIN", "CRAM-MD5"]);
+        assert!(auth_mechanisms(&["AUTH".to_owned()]).is_empty());
+    }
+
+    #[test]
+    fn auth_before_starttls_is_high_for_cleartext_mechanisms_only() {
+        let mut r = rec(25);
+        r.ehlo = Some(ehlo(&["AUTH PLAIN LOGIN", "STARTTLS"]));
+        r.starttls = Some(starttls(TlsMode::Starttls, StarttlsOutcome::Ready));
+        r.ehlo_tls = Some(ehlo(&["AUTH PLAIN LOGIN"]));
+        smtp_facts(&mut r, None);
+        let auth = r.auth.clone().unwrap();
+        assert_eq!((auth.before_tls.len(), auth.in_tls.len()), (2, 2));
+        assert_eq!(
+            ids(&r),
+            [("auth-before-starttls".to_owned(), "high".to_owned())]
+        );
+        r.ehlo = Some(ehlo(&["AUTH CRAM-MD5 SCRAM-SHA-256", "STARTTLS"]));
+        smtp_facts(&mut r, None);
+        assert_eq!(ids(&r)[0].1, "medium");
+        // Only inside TLS (Postfix's smtpd_tls_auth_only): no finding.
+        r.ehlo = Some(ehlo(&["STARTTLS"]));
+        smtp_facts(&mut r, None);
+        assert!(r.auth.as_ref().unwrap().before_tls.is_empty());
+        assert!(ids(&r).is_empty());
+        // Implicit TLS: the EHLO is inside TLS, so nothing is "before".
+        r.starttls = Some(starttls(TlsMode::Implicit, StarttlsOutcome::ImplicitTls));
+        r.ehlo = Some(ehlo(&["AUTH PLAIN"]));
+        r.ehlo_tls = None;
+        smtp_facts(&mut r, None);
+        assert_eq!(r.auth.as_ref().unwrap().in_tls, ["PLAIN"]);
+        assert!(ids(&r).is_empty());
+        // No AUTH at all: no `auth` object.
+        r.ehlo = Some(ehlo(&["SIZE 1"]));
+        smtp_facts(&mut r, None);
+        assert_eq!(r.auth, None);
+    }
+
+    #[test]
+    fn rfc8314_submission_findings() {
+        let mut r = rec(587);
+        r.ehlo = Some(ehlo(&["SIZE 1"]));
+        r.starttls = Some(starttls(TlsMode::Starttls, StarttlsOutcome::NotOffered));
+        smtp_facts(&mut r, Some(SubmissionKind::Starttls));
+        assert_eq!(r.submission.as_ref().map(|s| s.tls), Some(false));
+        assert_eq!(
+            ids(&r),
+            [("submission-without-tls".to_owned(), "high".to_owned())]
+        );
+        // STARTTLS offered and the handshake completed: nothing.
+        r.starttls = Some(starttls(TlsMode::Starttls, StarttlsOutcome::Ready));
+        r.tls = Some(handshake(true));
+        smtp_facts(&mut r, Some(SubmissionKind::Starttls));
+        assert_eq!(r.submission.as_ref().map(|s| s.tls), Some(true));
+        assert!(ids(&r).is_empty());
+        // Port 465 without a completed handshake.
+        let mut r = rec(465);
+        r.starttls = Some(starttls(TlsMode::Implicit, StarttlsOutcome::ImplicitTls));
+        r.tls = Some(handshake(false));
+        smtp_facts(&mut r, Some(SubmissionKind::ImplicitTls));
+        assert_eq!(
+            ids(&r),
+            [("implicit-tls-unavailable".to_owned(), "medium".to_owned())]
+        );
+        r.tls = Some(handshake(true));
+        smtp_facts(&mut r, Some(SubmissionKind::ImplicitTls));
+        assert!(ids(&r).is_empty());
+        // Not a submission port: no `submission`, no finding.
+        smtp_facts(&mut r, None);
+        assert_eq!(r.submission, None);
+    }
+
+    #[test]
+    fn requiretls_client_cert_must_staple_and_plaintext() {
+        let mut r = rec(25);
+        r.starttls = Some(starttls(TlsMode::Starttls, StarttlsOutcome::Ready));
+        r.ehlo_tls = Some(ehlo(&["REQUIRETLS"]));
+        let mut tls = handshake(true);
+        if let Some(h) = tls.handshake.as_mut() {
+            h.client_cert_requested = true;
+        }
+        r.tls = Some(tls);
+        r.plaintext_mail = Some(mxray_schema::record::PlaintextMailInfo {
+            outcome: PlaintextMailOutcome::Accepted,
+            command: "MAIL FROM:<>".into(),
+            reply: Some("250 2.1.0 Ok".into()),
+            detail: None,
+        });
+        let got = ids(&r);
+        let want = [
+            ("requiretls-offered", "info"),
+            ("client-cert-requested", "info"),
+            ("plaintext-mail-accepted", "info"),
+        ];
+        assert_eq!(
+            got.iter()
+                .map(|(i, s)| (i.as_str(), s.as_str()))
+                .collect::<Vec<_>>(),
+            want
+        );
+        // Refused: no plaintext finding; a failed handshake after the request says so.
+        if let Some(p) = r.plaintext_mail.as_mut() {
+            p.outcome = PlaintextMailOutcome::Refused;
+        }
+        if let Some(h) = r.tls.as_mut().and_then(|t| t.handshake.as_mut()) {
+            h.ok = false;
+        }
+        let f = smtp_findings(&r);
+        assert!(!f.iter().any(|f| f.id == "plaintext-mail-accepted"));
+        let cc = f.iter().find(|f| f.id == "client-cert-requested").unwrap();
+        assert!(cc.message.contains("handshake failed"));
+        // must-staple: from the leaf's facts, against the handshake's staple.
+        let mut params = rcgen::CertificateParams::new(vec!["mx.example".to_owned()]).unwrap();
+        params
+            .custom_extensions
+            .push(rcgen::CustomExtension::from_oid_content(
+                &[1, 3, 6, 1, 5, 5, 7, 1, 24],
+                vec![0x30, 0x03, 0x02, 0x01, 0x05],
+            ));
+        let key = rcgen::KeyPair::generate().unwrap();
+        let der = params.self_signed(&key).unwrap().der().clone();
+        let chain = [der];
+        let audit = cert_audit::audit(
+            &cert_audit::AuditInput::new(&chain, 1_800_000_000),
+            &cert_audit::TrustStore::webpki_roots(),
+        );
+        assert!(audit.certificates[0].facts.as_ref().unwrap().must_staple);
+        let mut r = rec(25);
+        r.tls = Some(handshake(true));
+        r.certificate = Some(audit);
+        assert_eq!(
+            ids(&r),
+            [("must-staple-without-staple".to_owned(), "high".to_owned())]
+        );
+        if let Some(h) = r.tls.as_mut().and_then(|t| t.handshake.as_mut()) {
+            h.ocsp_stapled = true;
+        }
+        assert!(ids(&r).is_empty());
+    }
 }
