@@ -39,6 +39,9 @@ pub enum LabProfile {
     /// Like `good`, for a zone whose TLSA matches the key but whose signatures fail
     /// validation (bogus): a DANE sender refuses.
     DaneBogus,
+    /// Like `good`, and strict about TLS: `REQUIRETLS` (RFC 8689) offered inside TLS, and
+    /// `MAIL FROM` without TLS answered `530 5.7.0 Must issue a STARTTLS command first`.
+    StrictTls,
 }
 
 impl LabProfile {
@@ -72,6 +75,7 @@ impl LabProfile {
             LabProfile::DaneGood => "dane-good",
             LabProfile::DaneMismatch => "dane-mismatch",
             LabProfile::DaneBogus => "dane-bogus",
+            LabProfile::StrictTls => "strict-tls",
         }
     }
 
@@ -84,9 +88,22 @@ impl LabProfile {
         LabProfile::DaneBogus,
     ];
 
-    /// Every profile the lab knows: [`LabProfile::ALL`] then [`LabProfile::DANE`].
+    /// Receivers for the scanner's SMTP findings, not in [`LabProfile::ALL`] either (they are
+    /// no misconfiguration a sender is tested against).
+    pub const EXTRA: [LabProfile; 1] = [LabProfile::StrictTls];
+
+    /// Every profile the lab knows: [`LabProfile::ALL`], [`LabProfile::DANE`], then
+    /// [`LabProfile::EXTRA`].
     pub fn known() -> impl Iterator<Item = LabProfile> {
-        LabProfile::ALL.into_iter().chain(LabProfile::DANE)
+        LabProfile::ALL
+            .into_iter()
+            .chain(LabProfile::DANE)
+            .chain(LabProfile::EXTRA)
+    }
+
+    /// Whether `REQUIRETLS` is offered inside TLS and `MAIL FROM` refused without it.
+    pub const fn strict_tls(self) -> bool {
+        matches!(self, LabProfile::StrictTls)
     }
 
     /// Whether this is a DANE receiver (its meaning lies in the TLSA records published for it).
@@ -142,6 +159,7 @@ impl LabProfile {
             self,
             LabProfile::Good
                 | LabProfile::WrongHost
+                | LabProfile::StrictTls
                 | LabProfile::DaneGood
                 | LabProfile::DaneMismatch
                 | LabProfile::DaneBogus
@@ -249,6 +267,10 @@ mod tests {
             assert!(p.is_dane() && p.serves_tls() && p.offers_starttls(), "{p}");
             assert!(p.takes_real_cert() && p.by_sni(), "{p}");
         }
+        let strict: LabProfile = "strict-tls".parse().unwrap();
+        assert!(strict.strict_tls() && strict.serves_tls() && !strict.by_sni());
+        assert_eq!(usize::from(strict.index()), LabProfile::ALL.len() + 3);
+        assert!(!LabProfile::Good.strict_tls());
         assert_eq!(
             "dane-mismatch=2632".parse::<ProfileSpec>().unwrap(),
             ProfileSpec {

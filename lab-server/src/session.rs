@@ -141,12 +141,25 @@ fn reply(code: u16, text: &'static str) -> Vec<u8> {
 }
 
 fn ehlo_reply(hostname: &str, starttls: bool, message_bytes: usize) -> Vec<u8> {
+    ehlo_reply_with(hostname, starttls, false, message_bytes)
+}
+
+/// The EHLO reply; `requiretls` adds `REQUIRETLS` (RFC 8689), offered only inside TLS.
+fn ehlo_reply_with(
+    hostname: &str,
+    starttls: bool,
+    requiretls: bool,
+    message_bytes: usize,
+) -> Vec<u8> {
     let mut lines = vec![
         format!("{hostname} greets you (mxray lab)"),
         format!("SIZE {message_bytes}"),
         "8BITMIME".to_owned(),
         "ENHANCEDSTATUSCODES".to_owned(),
     ];
+    if requiretls {
+        lines.push("REQUIRETLS".to_owned());
+    }
     if starttls {
         lines.push("STARTTLS".to_owned());
     }
@@ -512,7 +525,8 @@ async fn step(
                         st.injection_pending = false;
                         injection_wait(conn, rec, reader, cfg.idle_timeout).await?;
                     }
-                    ehlo_reply(&cfg.hostname, offer, cfg.limits.message_bytes)
+                    let requiretls = cfg.profile.strict_tls() && conn.is_tls();
+                    ehlo_reply_with(&cfg.hostname, offer, requiretls, cfg.limits.message_bytes)
                 }
                 Command::Helo(name) => {
                     rec.ehlo = Some(name.chars().take(255).collect());
@@ -528,6 +542,8 @@ async fn step(
                 Command::Mail { from, .. } => {
                     if !st.greeted {
                         replies::bad_sequence().to_bytes()
+                    } else if cfg.profile.strict_tls() && !conn.is_tls() {
+                        reply(530, "5.7.0 Must issue a STARTTLS command first")
                     } else if st.mail.is_some() {
                         reply(503, "5.5.1 Nested MAIL command")
                     } else {
@@ -995,6 +1011,8 @@ mod tests {
         assert!(with.ends_with("250 STARTTLS\r\n"), "{with}");
         assert!(with.starts_with("250-mx.lab.test "));
         let without = String::from_utf8(ehlo_reply("mx.lab.test", false, 10)).unwrap();
+        let strict = String::from_utf8(ehlo_reply_with("mx.lab.test", false, true, 10)).unwrap();
+        assert!(strict.ends_with("250 REQUIRETLS\r\n"), "{strict}");
         assert!(!without.contains("STARTTLS"));
         assert!(without.contains("250-SIZE 10\r\n"));
     }

@@ -918,6 +918,8 @@ fixed key with --cert so the records stay true across restarts):
   dane-good         TLSA 3 1 1 of the served key, secure: a DANE sender delivers
   dane-mismatch     TLSA 3 1 1 of no served key, secure: a DANE sender refuses
   dane-bogus        TLSA 3 1 1 of the served key in a zone that fails validation: refused
+For the scanner's findings (not in --all; base-port + 13):
+  strict-tls        like good, REQUIRETLS offered inside TLS, MAIL FROM without TLS answered 530
 Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
   tls10-only, tls11-only  need OpenSSL or GnuTLS (openssl s_server has no SMTP STARTTLS mode)
   sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
