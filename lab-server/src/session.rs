@@ -140,10 +140,6 @@ fn reply(code: u16, text: &'static str) -> Vec<u8> {
     format!("{code} {text}\r\n").into_bytes()
 }
 
-fn ehlo_reply(hostname: &str, starttls: bool, message_bytes: usize) -> Vec<u8> {
-    ehlo_reply_with(hostname, starttls, false, message_bytes)
-}
-
 /// The EHLO reply; `requiretls` adds `REQUIRETLS` (RFC 8689), offered only inside TLS.
 fn ehlo_reply_with(
     hostname: &str,
@@ -1007,10 +1003,10 @@ mod tests {
 
     #[test]
     fn ehlo_reply_lists_starttls_only_when_offered() {
-        let with = String::from_utf8(ehlo_reply("mx.lab.test", true, 10)).unwrap();
+        let with = String::from_utf8(ehlo_reply_with("mx.lab.test", true, false, 10)).unwrap();
         assert!(with.ends_with("250 STARTTLS\r\n"), "{with}");
         assert!(with.starts_with("250-mx.lab.test "));
-        let without = String::from_utf8(ehlo_reply("mx.lab.test", false, 10)).unwrap();
+        let without = String::from_utf8(ehlo_reply_with("mx.lab.test", false, false, 10)).unwrap();
         let strict = String::from_utf8(ehlo_reply_with("mx.lab.test", false, true, 10)).unwrap();
         assert!(strict.ends_with("250 REQUIRETLS\r\n"), "{strict}");
         assert!(!without.contains("STARTTLS"));

@@ -508,6 +508,15 @@ pub struct Aggregate {
     /// and which names there were (`has_ptr_confirmed`, `has_banner`, `has_ehlo`).
     #[serde(skip_serializing_if = "Counter::is_empty")]
     pub own_name_rows: Counter,
+    /// SMTP and handshake hygiene ([`crate::tables`]' "SMTP AUTH, REQUIRETLS, ..." section):
+    /// counts (`auth_before_tls`, `auth_cleartext_before_tls`, `submission_without_tls`,
+    /// `requiretls`, `plaintext_accepted`, `client_cert_requested`, `ocsp_stapled`,
+    /// `must_staple`, `must_staple_no_staple`, `sct_0`, `sct_1`, `sct_2`, `sct_3_or_more`) and
+    /// their denominators (`n_ehlo_plain`, `n_submission`, `n_ehlo_tls`, `n_plaintext_tested`,
+    /// `n_handshakes`, `n_leaves`); `seen` counts the records carrying any of these facts
+    /// (every record written since they exist), and the section is shown only then.
+    #[serde(skip_serializing_if = "Counter::is_empty")]
+    pub hygiene: Counter,
     /// How many per-domain rows the report shows (the worst domains first,
     /// [`crate::tables::DomainRows`]); default [`DEFAULT_DOMAIN_ROWS`].
     #[serde(skip)]
@@ -891,6 +900,7 @@ impl Aggregate {
             dane_no_match_overflow: 0,
             own_names: 0,
             own_name_rows: c(),
+            hygiene: c(),
             domain_rows: DEFAULT_DOMAIN_ROWS,
         }
     }
@@ -911,6 +921,7 @@ impl Aggregate {
             self.add_anomalies(r);
             self.add_tls(r);
             self.add_own_names(r);
+            self.add_hygiene(r);
             self.add_findings(r);
             self.add_certificate(r, s)
         } else {
@@ -1401,6 +1412,95 @@ impl Aggregate {
         add(&mut self.dane_no_match_overflow, o.dane_no_match_overflow);
         add(&mut self.own_names, o.own_names);
         self.own_name_rows.merge(&o.own_name_rows);
+        self.hygiene.merge(&o.hygiene);
+    }
+
+    /// The SMTP and handshake hygiene counts of one record ([`Aggregate::hygiene`]).
+    fn add_hygiene(&mut self, r: &EndpointRecord) {
+        use mxray_schema::record::{PlaintextMailOutcome, TlsMode};
+        let handshake = r
+            .tls
+            .as_ref()
+            .and_then(|t| t.handshake.as_ref())
+            .filter(|h| h.ok);
+        let leaf = r
+            .certificate
+            .as_ref()
+            .and_then(|c| c.certificates.first())
+            .and_then(|c| c.facts.as_ref());
+        let seen = r.ehlo_tls.is_some()
+            || r.auth.is_some()
+            || r.submission.is_some()
+            || r.plaintext_mail.is_some()
+            || handshake.is_some_and(|h| h.client_cert_requested || h.ocsp_stapled)
+            || leaf.is_some_and(|l| l.sct_count > 0 || l.must_staple);
+        if !seen {
+            return;
+        }
+        let h = &mut self.hygiene;
+        let mut count = |key: &str, yes: bool| {
+            if yes {
+                h.add(key);
+            }
+        };
+        count("seen", true);
+        let starttls_mode = r
+            .starttls
+            .as_ref()
+            .is_none_or(|s| s.mode == TlsMode::Starttls);
+        if r.ehlo.as_ref().is_some_and(|e| !e.used_helo) && starttls_mode {
+            count("n_ehlo_plain", true);
+            let before = r
+                .auth
+                .as_ref()
+                .map(|a| a.before_tls.as_slice())
+                .unwrap_or_default();
+            count("auth_before_tls", !before.is_empty());
+            count(
+                "auth_cleartext_before_tls",
+                before
+                    .iter()
+                    .any(|m| matches!(m.as_str(), "PLAIN" | "LOGIN" | "XOAUTH2" | "OAUTHBEARER")),
+            );
+        }
+        if let Some(sub) = &r.submission {
+            count("n_submission", true);
+            count("submission_without_tls", !sub.tls);
+        }
+        if let Some(req) = r.requiretls_offered() {
+            count("n_ehlo_tls", true);
+            count("requiretls", req);
+        }
+        if let Some(p) = &r.plaintext_mail {
+            let decided = p.outcome != PlaintextMailOutcome::Inconclusive;
+            count("n_plaintext_tested", decided);
+            count(
+                "plaintext_accepted",
+                p.outcome == PlaintextMailOutcome::Accepted,
+            );
+        }
+        if let Some(hs) = handshake {
+            count("n_handshakes", true);
+            count("client_cert_requested", hs.client_cert_requested);
+            count("ocsp_stapled", hs.ocsp_stapled);
+            count(
+                "must_staple_no_staple",
+                !hs.ocsp_stapled && leaf.is_some_and(|l| l.must_staple),
+            );
+        }
+        if let Some(l) = leaf {
+            count("n_leaves", true);
+            count("must_staple", l.must_staple);
+            count(
+                match l.sct_count {
+                    0 => "sct_0",
+                    1 => "sct_1",
+                    2 => "sct_2",
+                    _ => "sct_3_or_more",
+                },
+                true,
+            );
+        }
     }
 
     /// The certificate against the server's own names: only records with `server_names` and a

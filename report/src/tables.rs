@@ -1241,11 +1241,101 @@ fn sections(a: &Aggregate) -> Vec<Section> {
     if a.own_names > 0 {
         s.push(own_names(a));
     }
+    // Records written since these facts exist (or carrying any of them).
+    if a.hygiene.get("seen") > 0 {
+        s.push(hygiene(a));
+    }
     // Only records with findings have the findings section (with the pointer to the fixes).
     if !a.findings.is_empty() {
         s.push(findings(a));
     }
     s
+}
+
+/// SMTP AUTH before STARTTLS, RFC 8314 submission, REQUIRETLS, the plaintext-acceptance test,
+/// client-certificate requests, OCSP stapling and must-staple, and the leaf's embedded SCTs:
+/// one row each, each over its own denominator.
+fn hygiene(a: &Aggregate) -> Section {
+    let h = &a.hygiene;
+    let row = |k: &str, l: &str, n: &str| Row::new(k, l, h.get(k), h.get(n));
+    let mut smtp = table(
+        "smtp_hygiene",
+        "SMTP AUTH, submission (RFC 8314), REQUIRETLS and plaintext mail",
+        "endpoints where each row could be seen",
+        Chart::Bars,
+        vec![
+            row(
+                "auth_before_tls",
+                "AUTH offered before STARTTLS",
+                "n_ehlo_plain",
+            ),
+            row(
+                "auth_cleartext_before_tls",
+                "PLAIN/LOGIN offered before STARTTLS (password in the clear)",
+                "n_ehlo_plain",
+            ),
+            row(
+                "submission_without_tls",
+                "submission port without TLS (RFC 8314)",
+                "n_submission",
+            ),
+            row(
+                "requiretls",
+                "REQUIRETLS offered inside TLS (RFC 8689)",
+                "n_ehlo_tls",
+            ),
+            row(
+                "plaintext_accepted",
+                "MAIL FROM accepted without TLS (--test-plaintext-accept)",
+                "n_plaintext_tested",
+            ),
+        ],
+    );
+    smtp.note = Some(
+        "Denominators: EHLO answered in plaintext (STARTTLS mode); submission ports; EHLO answered inside TLS; plaintext tests that got an answer to MAIL FROM."
+            .to_owned(),
+    );
+    let mut tls = table(
+        "handshake_hygiene",
+        "Client certificates, OCSP stapling, must-staple and embedded SCTs",
+        "completed handshakes (first three rows) or parsed leaves",
+        Chart::Bars,
+        vec![
+            row(
+                "client_cert_requested",
+                "client certificate requested",
+                "n_handshakes",
+            ),
+            row("ocsp_stapled", "OCSP response stapled", "n_handshakes"),
+            row(
+                "must_staple_no_staple",
+                "must-staple certificate without a staple",
+                "n_handshakes",
+            ),
+            row(
+                "must_staple",
+                "leaf demands must-staple (RFC 7633)",
+                "n_leaves",
+            ),
+            row("sct_0", "leaf with no embedded SCT", "n_leaves"),
+            row("sct_1", "leaf with 1 embedded SCT", "n_leaves"),
+            row("sct_2", "leaf with 2 embedded SCTs", "n_leaves"),
+            row(
+                "sct_3_or_more",
+                "leaf with 3 or more embedded SCTs",
+                "n_leaves",
+            ),
+        ],
+    );
+    tls.note = Some(
+        "MTAs check neither OCSP nor Certificate Transparency; browsers do (must-staple without a staple fails in Firefox, public leaves without SCTs fail in Chrome and Safari). SCTs sent in the handshake or in a staple are not counted."
+            .to_owned(),
+    );
+    Section {
+        id: "hygiene",
+        title: "9. SMTP AUTH, REQUIRETLS, client certificates, OCSP and CT",
+        tables: vec![smtp, tls],
+    }
 }
 
 /// Every finding id present, worst first, labelled with the id, the catalogue's severity and title; the
