@@ -199,6 +199,60 @@ pub fn render_probe(
     text
 }
 
+/// The SMTP rows after STARTTLS: EHLO inside TLS, AUTH, RFC 8314 and the plaintext test.
+fn smtp_rows(out: &mut Out, rec: &EndpointRecord) {
+    if let Some(e) = &rec.ehlo_tls {
+        let caps: Vec<String> = e
+            .capabilities
+            .iter()
+            .map(|c| {
+                let col = if c == "REQUIRETLS" {
+                    Colour::Green
+                } else {
+                    Colour::Plain
+                };
+                out.paint(col, &escape(c))
+            })
+            .collect();
+        out.row("capabilities in TLS", &caps.join(", "));
+    }
+    if let Some(req) = rec.requiretls_offered() {
+        out.row("REQUIRETLS", if req { "offered (RFC 8689)" } else { "no" });
+    }
+    if let Some(a) = &rec.auth {
+        if !a.before_tls.is_empty() {
+            let v = out.paint(Colour::Red, &escape(&a.before_tls.join(" ")));
+            out.row("AUTH before TLS", &v);
+        }
+        if !a.in_tls.is_empty() {
+            out.row("AUTH in TLS", &escape(&a.in_tls.join(" ")));
+        }
+    }
+    if let Some(sub) = &rec.submission {
+        let v = if sub.tls {
+            out.paint(
+                Colour::Green,
+                &format!("{}, TLS reached", sub.kind.as_str()),
+            )
+        } else {
+            out.paint(Colour::Red, &format!("{}, no TLS", sub.kind.as_str()))
+        };
+        out.row("submission (RFC 8314)", &v);
+    }
+    if let Some(p) = &rec.plaintext_mail {
+        let col = match p.outcome.as_str() {
+            "accepted" => Colour::Yellow,
+            "refused" => Colour::Green,
+            _ => Colour::Plain,
+        };
+        let mut v = out.paint(col, p.outcome.as_str());
+        if let Some(r) = p.reply.as_deref().or(p.detail.as_deref()) {
+            let _ = write!(v, " ({})", escape(r));
+        }
+        out.row("MAIL without TLS", &v);
+    }
+}
+
 /// Renders the report of one record. `wall`: the probe's wall time.
 pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
     let mut out = Out {
@@ -283,6 +337,7 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             out.row("STARTTLS injection", &t);
         }
     }
+    smtp_rows(&mut out, rec);
 
     if let Some(tls) = &rec.tls {
         if let Some(h) = &tls.handshake {
@@ -306,6 +361,13 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
                 out.row("connects", &v);
             }
             out.row("chain length", &h.chain_length.to_string());
+            if h.client_cert_requested {
+                let v = out.paint(Colour::Yellow, "requested (none sent)");
+                out.row("client certificate", &v);
+            }
+            if h.ok {
+                out.row("OCSP staple", if h.ocsp_stapled { "yes" } else { "no" });
+            }
         }
         if !tls.versions.is_empty() {
             out.heading("Protocols");
@@ -426,6 +488,10 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
             if !leaf.dns_names.is_empty() {
                 out.row("DNS names", &escape(&leaf.dns_names.join(", ")));
             }
+            if leaf.must_staple {
+                out.row("must-staple", "yes (RFC 7633 TLS feature status_request)");
+            }
+            out.row("embedded SCTs", &leaf.sct_count.to_string());
         }
         let trust = c.trust.as_str();
         let col = if trust == "trusted" {

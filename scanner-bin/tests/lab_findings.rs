@@ -235,3 +235,34 @@ fn a_strict_receiver_offers_requiretls_and_refuses_plaintext_mail() {
         ids(&r)
     );
 }
+
+#[test]
+fn probe_prints_a_line_for_each_new_fact() {
+    let _ = lab();
+    let o = mxray()
+        .args([
+            "probe",
+            "--profile",
+            "quick",
+            "--test-plaintext-accept",
+            "--submission-port",
+            "2654",
+            "127.0.0.1:2654",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    for line in [
+        "AUTH before TLS        PLAIN LOGIN",
+        "REQUIRETLS             no",
+        "submission (RFC 8314)  starttls, TLS reached",
+        "MAIL without TLS       accepted (250 OK)",
+        "client certificate     requested (none sent)",
+        "OCSP staple            no",
+        "embedded SCTs          0",
+        "auth-before-starttls",
+    ] {
+        assert!(text.contains(line), "{line:?} not in\n{text}");
+    }
+}
