@@ -30,6 +30,23 @@ fn inconclusive(command: &str, detail: impl Into<String>) -> PlaintextMailInfo {
     }
 }
 
+/// Checks a reverse path for `--plaintext-accept-from` (the address without angle brackets;
+/// empty for `<>`): at most 254 printable characters, no space, `<` or `>`.
+///
+/// ```
+/// use mxray_scan::plaintext::check_reverse_path;
+/// assert!(check_reverse_path("probe@scanner.example").is_ok());
+/// assert!(check_reverse_path("").is_ok());
+/// assert!(check_reverse_path("a>\r\nRCPT TO:<b").is_err());
+/// ```
+pub fn check_reverse_path(rp: &str) -> Result<(), String> {
+    let mut pc = PlaintextConfig::new("scanner.invalid");
+    pc.reverse_path = rp.to_owned();
+    PlaintextAccept::new(pc)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// Runs the test against `addr` with `reverse_path` (empty: `MAIL FROM:<>`), within
 /// `deadline`. Always returns the record's section; a connection that could not be made is
 /// `inconclusive` with the reason.

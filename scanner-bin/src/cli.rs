@@ -500,7 +500,7 @@ pub struct TlsArgs {
 
     /// The reverse path of the plaintext-acceptance test's MAIL FROM instead of the null one
     /// (`<>`). Implies --test-plaintext-accept.
-    #[arg(long, value_name = "ADDRESS")]
+    #[arg(long, value_name = "ADDRESS", value_parser = parse_reverse_path)]
     pub plaintext_accept_from: Option<String>,
 
     /// A port judged as a mail submission port under RFC 8314 (implicit TLS expected with
@@ -1252,6 +1252,12 @@ pub fn parse_ehlo_name(s: &str) -> Result<String, String> {
 
 /// Shortest timeout accepted (one millisecond): a zero timeout would fail every endpoint.
 const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+
+/// A reverse path for `--plaintext-accept-from`, checked (see
+/// [`mxray_scan::plaintext::check_reverse_path`]).
+pub fn parse_reverse_path(s: &str) -> Result<String, String> {
+    mxray_scan::plaintext::check_reverse_path(s).map(|()| s.to_owned())
+}
 
 /// Parses a timeout like [`parse_duration`], from 1 ms to one day (zero is refused).
 pub fn parse_timeout(s: &str) -> Result<Duration, String> {

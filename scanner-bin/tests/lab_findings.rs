@@ -266,3 +266,19 @@ fn probe_prints_a_line_for_each_new_fact() {
         assert!(text.contains(line), "{line:?} not in\n{text}");
     }
 }
+
+#[test]
+fn a_reverse_path_that_could_inject_a_command_is_refused_before_any_connection() {
+    let o = mxray()
+        .args([
+            "probe",
+            "--plaintext-accept-from",
+            "a>\r\nRCPT TO:<victim@example.org",
+            "127.0.0.1:9",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--plaintext-accept-from"), "{err}");
+}
