@@ -8,8 +8,8 @@
 #   127.0.0.1:5300 knotd (signed dane.test)   127.0.0.1:5301 unbound validating it (lab/dnssec/)
 #   127.0.0.1:5310 knotd (sts.test)   127.0.0.1:4460 the MTA-STS policy server (HTTPS; lab/mta-sts/)
 #   127.0.0.1:5340 knotd (PTR and forward records of 127.0.0.0/24; lab/ptr/)
-#   127.0.0.1:2650-2655 client-certificate, OCSP-staple and must-staple s_servers, Exim with AUTH before TLS and
-#                  Exim on implicit TLS (lab/findings/; needs exim)
+#   127.0.0.1:2650-2655, 2658 client-certificate, OCSP-staple and must-staple s_servers, Exim with AUTH before TLS and
+#                  Exim on implicit TLS, Exim with AUTH only inside TLS (lab/findings/; needs exim)
 # Fails loudly when a peer does not come up. Stop with lab/down.sh.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -60,7 +60,7 @@ for g in "${groups[@]}"; do
         || "$HERE/ptr/start-ptr.sh" >/dev/null ;;
     findings)
       listening 2650 || "$HERE/findings/start-findings.sh" >/dev/null
-      for p in 2650 2651 2652 2653 2654 2655; do wait_port $p findings-$p; done ;;
+      for p in 2650 2651 2652 2653 2654 2655 2658; do wait_port $p findings-$p; done ;;
     *) echo "lab/up.sh: unknown peer '$g' (use: postfix exim ossl gnutls tlslite dnssec mta-sts ptr findings)" >&2; exit 2 ;;
   esac
 done

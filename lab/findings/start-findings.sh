@@ -7,6 +7,7 @@
 #   2653  openssl s_server, a lab-CA leaf with must-staple (RFC 7633 tlsfeature) and NO staple
 #   2654  Exim: STARTTLS, AUTH PLAIN LOGIN advertised before TLS, asks for a client certificate
 #   2655  Exim: implicit TLS (tls_on_connect_ports: a stand-in for port 465), AUTH PLAIN inside TLS
+#   2658  Exim as 2654 with the catalogue's fix for auth-before-starttls (AUTH only inside TLS)
 # The certificates (a lab CA, two leaves, the OCSP response) are made here, into $LAB/findings.
 # Stop: ../stop-all.sh findings
 set -e
@@ -78,8 +79,9 @@ if [ -x "$EX" ] && [ -f "$E/rsa2048.crt" ]; then
   sed "s|@EXIM_DIR@|$E|g" "$HERE/../exim/exim.conf.in" > "$D/exim.conf"; chmod 644 "$D/exim.conf"
   "$EX" -C "$D/exim.conf" -DPORT=2654 -DFINDINGS_AUTH=1 -DFINDINGS_VERIFY=1 -bd -oX 2654 -oP "$D/exim-2654.pid"
   "$EX" -C "$D/exim.conf" -DPORT=2655 -DFINDINGS_AUTH=1 -DFINDINGS_ONCONNECT=2655 -bd -oX 2655 -oP "$D/exim-2655.pid"
+  "$EX" -C "$D/exim.conf" -DPORT=2658 -DFINDINGS_AUTH=1 -DFINDINGS_AUTH_TLS_ONLY=1 -bd -oX 2658 -oP "$D/exim-2658.pid"
 else
   echo "start-findings.sh: Exim not set up (run ../exim/start-exim.sh first); 2654/2655 not started" >&2
 fi
 sleep 1
-ss -ltnp | grep -E ':265[0-5] ' || true
+ss -ltnp | grep -E ':265[0-58] ' || true

@@ -52,6 +52,20 @@ pub mod ids {
     pub const TLS_NOT_STARTED: &str = "tls-not-started";
     /// `probe-connections-failed`.
     pub const PROBE_CONNECTIONS_FAILED: &str = "probe-connections-failed";
+    /// `auth-before-starttls`.
+    pub const AUTH_BEFORE_STARTTLS: &str = "auth-before-starttls";
+    /// `submission-without-tls`.
+    pub const SUBMISSION_WITHOUT_TLS: &str = "submission-without-tls";
+    /// `implicit-tls-unavailable`.
+    pub const IMPLICIT_TLS_UNAVAILABLE: &str = "implicit-tls-unavailable";
+    /// `requiretls-offered`.
+    pub const REQUIRETLS_OFFERED: &str = "requiretls-offered";
+    /// `plaintext-mail-accepted`.
+    pub const PLAINTEXT_MAIL_ACCEPTED: &str = "plaintext-mail-accepted";
+    /// `client-cert-requested`.
+    pub const CLIENT_CERT_REQUESTED: &str = "client-cert-requested";
+    /// `must-staple-without-staple`.
+    pub const MUST_STAPLE_WITHOUT_STAPLE: &str = "must-staple-without-staple";
 }
 
 /// Every id above, in the order of the catalogue.
@@ -65,6 +79,13 @@ pub const IDS: &[&str] = &[
     ids::MODERN_HANDSHAKE_FAILED,
     ids::TLS_NOT_STARTED,
     ids::PROBE_CONNECTIONS_FAILED,
+    ids::AUTH_BEFORE_STARTTLS,
+    ids::SUBMISSION_WITHOUT_TLS,
+    ids::IMPLICIT_TLS_UNAVAILABLE,
+    ids::REQUIRETLS_OFFERED,
+    ids::PLAINTEXT_MAIL_ACCEPTED,
+    ids::CLIENT_CERT_REQUESTED,
+    ids::MUST_STAPLE_WITHOUT_STAPLE,
 ];
 
 /// Every finding id a record can carry, with the source that emits it: this module's
@@ -75,12 +96,18 @@ pub fn all_ids() -> Vec<(FindingSource, &'static str)> {
     let mut out: Vec<(FindingSource, &'static str)> = IDS
         .iter()
         .map(|id| {
-            let source =
-                if *id == ids::MODERN_HANDSHAKE_FAILED || *id == ids::PROBE_CONNECTIONS_FAILED {
-                    FindingSource::Tls
-                } else {
-                    FindingSource::Starttls
-                };
+            let source = if [
+                ids::MODERN_HANDSHAKE_FAILED,
+                ids::PROBE_CONNECTIONS_FAILED,
+                ids::CLIENT_CERT_REQUESTED,
+                ids::MUST_STAPLE_WITHOUT_STAPLE,
+            ]
+            .contains(id)
+            {
+                FindingSource::Tls
+            } else {
+                FindingSource::Starttls
+            };
             (source, *id)
         })
         .collect();
@@ -454,7 +481,7 @@ pub fn smtp_findings(rec: &EndpointRecord) -> Vec<Finding> {
             )
         };
         out.push(smtp(
-            "auth-before-starttls",
+            ids::AUTH_BEFORE_STARTTLS,
             severity,
             format!(
                 "AUTH {} is offered before STARTTLS (RFC 4954 4, RFC 8314 3): {why}",
@@ -477,7 +504,7 @@ pub fn smtp_findings(rec: &EndpointRecord) -> Vec<Finding> {
                 ) =>
             {
                 out.push(smtp(
-                    "submission-without-tls",
+                    ids::SUBMISSION_WITHOUT_TLS,
                     Severity::High,
                     format!(
                         "submission port {} gives no TLS (STARTTLS {}): users' credentials and \
@@ -489,7 +516,7 @@ pub fn smtp_findings(rec: &EndpointRecord) -> Vec<Finding> {
                 ));
             }
             SubmissionKind::ImplicitTls if !sub.tls => out.push(smtp(
-                "implicit-tls-unavailable",
+                ids::IMPLICIT_TLS_UNAVAILABLE,
                 Severity::Medium,
                 format!(
                     "port {} should speak TLS from the first byte (RFC 8314 3.3, submissions \
@@ -502,7 +529,7 @@ pub fn smtp_findings(rec: &EndpointRecord) -> Vec<Finding> {
     }
     if rec.requiretls_offered() == Some(true) {
         out.push(smtp(
-            "requiretls-offered",
+            ids::REQUIRETLS_OFFERED,
             Severity::Info,
             "REQUIRETLS (RFC 8689) is offered inside TLS: a sender can ask that a message \
              travel only over validated TLS on every hop"
@@ -512,7 +539,7 @@ pub fn smtp_findings(rec: &EndpointRecord) -> Vec<Finding> {
     let handshake = rec.tls.as_ref().and_then(|t| t.handshake.as_ref());
     if let Some(h) = handshake.filter(|h| h.client_cert_requested) {
         out.push(Finding::new(
-            "client-cert-requested",
+            ids::CLIENT_CERT_REQUESTED,
             FindingSource::Tls,
             Severity::Info,
             if h.ok {
@@ -533,7 +560,7 @@ pub fn smtp_findings(rec: &EndpointRecord) -> Vec<Finding> {
         .is_some_and(|f| f.must_staple);
     if must_staple && handshake.is_some_and(|h| h.ok && !h.ocsp_stapled) {
         out.push(Finding::new(
-            "must-staple-without-staple",
+            ids::MUST_STAPLE_WITHOUT_STAPLE,
             FindingSource::Tls,
             Severity::High,
             "the certificate demands an OCSP staple (RFC 7633 must-staple) and the server \
@@ -548,7 +575,7 @@ pub fn smtp_findings(rec: &EndpointRecord) -> Vec<Finding> {
         .filter(|p| p.outcome == PlaintextMailOutcome::Accepted)
     {
         out.push(smtp(
-            "plaintext-mail-accepted",
+            ids::PLAINTEXT_MAIL_ACCEPTED,
             Severity::Info,
             format!(
                 "{} was accepted without STARTTLS ({}): the server takes mail in plaintext. \

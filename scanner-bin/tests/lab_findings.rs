@@ -2,7 +2,7 @@
 //! mail in plaintext), the findings peers of `lab/up.sh findings` (Exim with AUTH before
 //! STARTTLS and asking for a client certificate on 2654, Exim on implicit TLS on 2655,
 //! `openssl s_server` requiring/requesting client certificates on 2650/2651, stapling on 2652,
-//! must-staple without a staple on 2653) and `mxray lab`'s `strict-tls` receiver (REQUIRETLS,
+//! must-staple without a staple on 2653, Exim with the catalogue's AUTH fix on 2658) and `mxray lab`'s `strict-tls` receiver (REQUIRETLS,
 //! MAIL FROM without TLS refused), started here on 2657. Need MXRAY_LAB.
 #![allow(
     clippy::unwrap_used,
@@ -281,4 +281,33 @@ fn a_reverse_path_that_could_inject_a_command_is_refused_before_any_connection()
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("--plaintext-accept-from"), "{err}");
+}
+
+/// The catalogue's Exim fix for `auth-before-starttls`, applied: the private Exim on 2658 is
+/// 2654 plus that line (`lab/exim/exim.conf.in`, macro `FINDINGS_AUTH_TLS_ONLY`). AUTH moves
+/// inside TLS and the finding goes away.
+#[test]
+fn the_catalogue_exim_fix_for_auth_before_starttls_removes_the_finding() {
+    let line = mxray_schema::catalogue::smtp::EXIM_AUTH_TLS_ONLY;
+    let e = mxray_schema::catalogue::entry("auth-before-starttls").unwrap();
+    assert_eq!(e.fix.exim, [line]);
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../lab/exim/exim.conf.in"
+    ))
+    .unwrap();
+    let guarded = template
+        .split(".ifdef FINDINGS_AUTH_TLS_ONLY\n")
+        .nth(1)
+        .and_then(|rest| rest.split(".endif").next())
+        .unwrap();
+    assert!(guarded.lines().any(|l| l == line), "{guarded}");
+    let before = scan_one("127.0.0.1:2654", &[]);
+    assert!(has(&before, "auth-before-starttls"));
+    let after = scan_one("127.0.0.1:2658", &[]);
+    assert_eq!(after.status, Status::Completed, "{after:?}");
+    let auth = after.auth.as_ref().unwrap();
+    assert!(auth.before_tls.is_empty(), "{auth:?}");
+    assert_eq!(auth.in_tls, ["PLAIN", "LOGIN"]);
+    assert!(!has(&after, "auth-before-starttls"), "{:?}", ids(&after));
 }

@@ -34,6 +34,7 @@ use crate::record::{FindingSource, Severity};
 mod certificate;
 mod dane;
 mod policy;
+pub mod smtp;
 mod starttls;
 mod tls;
 
@@ -161,6 +162,7 @@ pub struct Entry {
 pub fn all() -> impl Iterator<Item = &'static Entry> {
     [
         starttls::ENTRIES,
+        smtp::ENTRIES,
         tls::ENTRIES,
         certificate::ENTRIES,
         dane::ENTRIES,
