@@ -985,3 +985,67 @@ fn version_probes_cut_by_the_deadline_are_not_determined_not_unsupported() {
     let why = &rec.error.as_ref().unwrap().message;
     assert!(why.contains("version TLSv1.3"), "{why}");
 }
+
+/// Greets, offers STARTTLS; STARTTLS gets 220 and a fatal alert instead of a handshake, and
+/// `MAIL FROM` (on the plaintext-acceptance test's own connection) gets `on_mail`'s treatment.
+fn mail_hostile(s: &mut TcpStream, on_mail: fn(&mut TcpStream)) {
+    if s.write_all(b"220 hostile.test ESMTP\r\n").is_err() || line(s).is_none() {
+        return;
+    }
+    let _ = s.write_all(b"250-hostile.test\r\n250 STARTTLS\r\n");
+    match line(s) {
+        Some(l) if l.starts_with("STARTTLS") => {
+            let _ = s.write_all(b"220 go ahead\r\n\x15\x03\x03\x00\x02\x02\x28");
+        }
+        Some(l) if l.starts_with("MAIL FROM") => on_mail(s),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_hostile_answer_to_the_plaintext_mail_test_is_inconclusive_within_the_timeouts() {
+    // Silent after MAIL FROM; an endless multi-line reply to it.
+    let silent = scripted(|s| mail_hostile(s, |_| thread::sleep(Duration::from_secs(30))));
+    let flood = scripted(|s| {
+        mail_hostile(s, |s| {
+            let chunk = b"250-"
+                .iter()
+                .chain([b'x'; 1000].iter())
+                .chain(b"\r\n")
+                .copied();
+            let chunk: Vec<u8> = chunk.collect();
+            for _ in 0..20_000 {
+                if s.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+        })
+    });
+    let t = Instant::now();
+    let recs = runs(
+        &["--profile", "quick", "--test-plaintext-accept"],
+        &[silent, flood],
+    );
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+    let silent = find(&recs, silent).plaintext_mail.as_ref().unwrap();
+    assert_eq!(
+        silent.outcome,
+        mxray_schema::record::PlaintextMailOutcome::Inconclusive
+    );
+    assert!(
+        silent.detail.as_deref().unwrap().contains("read timed out"),
+        "{silent:?}"
+    );
+    let flood = find(&recs, flood).plaintext_mail.as_ref().unwrap();
+    assert_eq!(
+        flood.outcome,
+        mxray_schema::record::PlaintextMailOutcome::Inconclusive
+    );
+    assert!(
+        flood.detail.as_deref().unwrap().contains("malformed"),
+        "{flood:?}"
+    );
+    for r in &recs {
+        assert!(!r.findings.iter().any(|f| f.id == "plaintext-mail-accepted"));
+    }
+}
