@@ -79,7 +79,7 @@ if [ -x "$EX" ] && [ -f "$E/rsa2048.crt" ]; then
   sed "s|@EXIM_DIR@|$E|g" "$HERE/../exim/exim.conf.in" > "$D/exim.conf"; chmod 644 "$D/exim.conf"
   "$EX" -C "$D/exim.conf" -DPORT=2654 -DFINDINGS_AUTH=1 -DFINDINGS_VERIFY=1 -bd -oX 2654 -oP "$D/exim-2654.pid"
   "$EX" -C "$D/exim.conf" -DPORT=2655 -DFINDINGS_AUTH=1 -DFINDINGS_ONCONNECT=2655 -bd -oX 2655 -oP "$D/exim-2655.pid"
-  "$EX" -C "$D/exim.conf" -DPORT=2658 -DFINDINGS_AUTH=1 -DFINDINGS_AUTH_TLS_ONLY=1 -bd -oX 2658 -oP "$D/exim-2658.pid"
+  "$EX" -C "$D/exim.conf" -DPORT=2658 -DFINDINGS_AUTH=1 -DFINDINGS_TLS_AUTH=1 -bd -oX 2658 -oP "$D/exim-2658.pid"
 else
   echo "start-findings.sh: Exim not set up (run ../exim/start-exim.sh first); 2654/2655 not started" >&2
 fi

@@ -284,7 +284,7 @@ fn a_reverse_path_that_could_inject_a_command_is_refused_before_any_connection()
 }
 
 /// The catalogue's Exim fix for `auth-before-starttls`, applied: the private Exim on 2658 is
-/// 2654 plus that line (`lab/exim/exim.conf.in`, macro `FINDINGS_AUTH_TLS_ONLY`). AUTH moves
+/// 2654 plus that line (`lab/exim/exim.conf.in`, macro `FINDINGS_TLS_AUTH`). AUTH moves
 /// inside TLS and the finding goes away.
 #[test]
 fn the_catalogue_exim_fix_for_auth_before_starttls_removes_the_finding() {
@@ -297,7 +297,7 @@ fn the_catalogue_exim_fix_for_auth_before_starttls_removes_the_finding() {
     ))
     .unwrap();
     let guarded = template
-        .split(".ifdef FINDINGS_AUTH_TLS_ONLY\n")
+        .split(".ifdef FINDINGS_TLS_AUTH\n")
         .nth(1)
         .and_then(|rest| rest.split(".endif").next())
         .unwrap();

@@ -3,7 +3,7 @@
 //! plaintext mail accepted, a client-certificate request, must-staple without a staple.
 //!
 //! Exim's AUTH line is the one `lab/findings/start-findings.sh` gives a private Exim
-//! (`FINDINGS_AUTH_TLS_ONLY`, port 2658); `scanner-bin/tests/lab_findings.rs` checks that it
+//! (`FINDINGS_TLS_AUTH`, port 2658); `scanner-bin/tests/lab_findings.rs` checks that it
 //! is this entry's line and that the finding goes away there. The others are not checked by
 //! `lab/fixes/run.sh` (each entry says why).
 
