@@ -89,6 +89,10 @@ pub struct EndpointRecord {
     /// (`--server-names`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_names: Option<crate::names::ServerNames>,
+    /// The address's autonomous system and country (`--asn-db` at scan time); absent without
+    /// a database or when it does not cover the address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<crate::network::Network>,
 }
 
 impl EndpointRecord {
@@ -119,6 +123,7 @@ impl EndpointRecord {
             mta_sts: None,
             tls_rpt: None,
             server_names: None,
+            network: None,
         }
     }
 }
