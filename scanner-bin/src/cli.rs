@@ -377,6 +377,7 @@ impl ScanArgs {
             // Read by `mxray scan` (commands::targets::country_ranges) after the size check.
             country: None,
             server_names: self.server_names,
+            asn_db: self.asn_db.clone(),
             grace: self.grace,
             quiet: self.quiet,
             tls: self.tls.config(),
@@ -585,6 +586,13 @@ pub struct ReportArgs {
         value_parser = clap::value_parser!(u32).range(0..=100_000)
     )]
     pub domain_rows: u32,
+
+    /// An AS database (repeatable): a MaxMind DB file (GeoLite2-ASN, GeoLite2-Country, DB-IP)
+    /// or the iptoasn.com TSV, plain or gzipped, told apart by content. Adds the per-AS and
+    /// per-country views; records that carry `network` (scan --asn-db) keep theirs. An address
+    /// no file covers is counted as "unknown".
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Vec<PathBuf>,
 }
 
 /// Options of `mxray scan`.
@@ -721,6 +729,13 @@ pub struct ScanArgs {
     /// (`server_names` in the record; only for endpoints that sent a greeting).
     #[arg(long)]
     pub server_names: bool,
+
+    /// An AS database (repeatable): a MaxMind DB file (GeoLite2-ASN, GeoLite2-Country, DB-IP)
+    /// or the iptoasn.com TSV, plain or gzipped, told apart by content. Each endpoint's record
+    /// gets its address's AS and country (`network`); the AS from the first file that has one,
+    /// the country likewise. Checked before any packet.
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Vec<PathBuf>,
 
     /// Scan a --country selection above the size threshold without asking.
     #[arg(long)]
