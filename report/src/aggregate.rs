@@ -1479,11 +1479,13 @@ impl Aggregate {
         self.by_as.add(&key, &label, &facts);
         let cc = country_key(net);
         self.by_country.add(&cc, &cc, &facts);
+        // The first forward-confirmed PTR name with a registered domain (`localhost` has none).
         let ptr = r.server_names.as_ref().and_then(|n| {
             n.ptr
                 .iter()
-                .find(|p| p.forward_confirmed)
+                .filter(|p| p.forward_confirmed)
                 .map(|p| p.name.as_str())
+                .find(|p| crate::networks::registered_domain(p).is_some())
         });
         let mx =
             r.mx.as_ref()

@@ -944,7 +944,11 @@ fn binary_report_asn_db_counts_per_as_and_country() {
             .arg(fixture_path())
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let j = run("lab-asn.mmdb");
@@ -996,8 +1000,11 @@ fn binary_report_asn_db_counts_per_as_and_country() {
     let dir = std::env::temp_dir().join(format!("mxray-asn-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.tsv");
-    std::fs::write(&bad, "192.0.2.0\t192.0.2.255\t64500\tDE\tok\n192.0.3.0\tnope\t1\tDE\tx\n")
-        .unwrap();
+    std::fs::write(
+        &bad,
+        "192.0.2.0\t192.0.2.255\t64500\tDE\tok\n192.0.3.0\tnope\t1\tDE\tx\n",
+    )
+    .unwrap();
     let out = std::process::Command::new(exe)
         .args(["report", "--asn-db"])
         .arg(&bad)
@@ -1007,7 +1014,10 @@ fn binary_report_asn_db_counts_per_as_and_country() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(&format!("--asn-db {}:2: \"nope\" is not an IP address", bad.display())),
+        err.contains(&format!(
+            "--asn-db {}:2: \"nope\" is not an IP address",
+            bad.display()
+        )),
         "{err}"
     );
     assert!(out.stdout.is_empty());
