@@ -869,7 +869,7 @@ NAME=PROFILE picks good, self-signed, expired, wrong-host, untrusted-ca, handsha
 the ClientHello's server name on a shared address; --cert PROFILE=CHAIN.pem,KEY.pem gives good,
 wrong-host or dane-* a real chain (the start says which profiles a public sender will trust); --domain D
 names profile P mx.P.D and accepts recipients in P.D (see `mxray lab dns`); --resolver adds the
-sender's forward-confirmed reverse DNS to each record; --dry-run checks addresses, ports,
+sender's forward-confirmed reverse DNS to each record, --asn-db FILE its AS and country; --dry-run checks addresses, ports,
 certificates and the published DNS, then exits.
 The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
 lab-ca.pem in a sender to test certificate verification.
@@ -907,6 +907,10 @@ pub enum LabAction {
         /// accepted or aborted, plaintext fallback, retries and delivery.
         #[arg(long, value_enum, default_value_t = SummaryBy::Client)]
         by: SummaryBy,
+        /// With `--by provider`: an AS database (repeatable) for the senders' network column,
+        /// for records written without `--asn-db` (a record's own `sender_network` is kept).
+        #[arg(long, value_name = "FILE")]
+        asn_db: Vec<PathBuf>,
     },
     /// Print the DNS records to publish for a lab on public addresses (a mail domain per
     /// profile, with its MX and A/AAAA) and one recipient address per profile.
@@ -1028,6 +1032,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "system|IP[:PORT]")]
     pub resolver: Option<ResolverSpec>,
 
+    /// An AS database (repeatable; MaxMind DB or iptoasn TSV, as `mxray report --asn-db`):
+    /// each session record gets the sender's AS and country (`sender_network`).
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Vec<PathBuf>,
+
     /// Most bytes of message bodies --store writes in one run; beyond, 451 4.3.0.
     #[arg(long, default_value_t = 1 << 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub store_max_bytes: u64,
@@ -1124,6 +1133,7 @@ impl ServeArgs {
             domain: self.domain.clone(),
             max_sessions_per_ip: self.max_sessions_per_ip,
             resolver: self.resolver,
+            asn_db: self.asn_db.clone(),
             store_max_bytes: self.store_max_bytes,
             profiles: self.profiles.clone(),
             all: self.all,
