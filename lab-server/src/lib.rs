@@ -283,7 +283,7 @@ impl LabConfig {
         if !self.sni_profiles.is_empty() && !out.iter().any(|b| b.profile.by_sni()) {
             return Err(LabError::Usage(
                 "--sni-profile needs an address whose profile can be chosen by SNI \
-                 (good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails, dane-*)"
+                 (good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails, dane-*, mta-sts)"
                     .into(),
             ));
         }

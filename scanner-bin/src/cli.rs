@@ -860,17 +860,20 @@ fixed key with --cert so the records stay true across restarts):
   dane-good         TLSA 3 1 1 of the served key, secure: a DANE sender delivers
   dane-mismatch     TLSA 3 1 1 of no served key, secure: a DANE sender refuses
   dane-bogus        TLSA 3 1 1 of the served key in a zone that fails validation: refused
+MTA-STS receiver (not in --all; base-port + 13): served like good, its domain publishes an MTA-STS
+policy in enforce mode and a TLS-RPT record (`mxray lab dns` prints them and the policy to serve):
+  mta-sts           an MTA-STS sender delivers only over TLS to a certificate it trusts
 Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
   tls10-only, tls11-only  need OpenSSL or GnuTLS (openssl s_server has no SMTP STARTTLS mode)
   sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
 Real senders (the providers experiment, docs/PROVIDERS.md): --listen ADDR=PROFILE puts a profile
 on port 25 of its own address (IPv4 or IPv6; ADDR:PORT for another port); --sni-profile
-NAME=PROFILE picks good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails or dane-* by
-the ClientHello's server name on a shared address; --cert PROFILE=CHAIN.pem,KEY.pem gives good,
-wrong-host or dane-* a real chain (the start says which profiles a public sender will trust); --domain D
-names profile P mx.P.D and accepts recipients in P.D (see `mxray lab dns`); --resolver adds the
-sender's forward-confirmed reverse DNS to each record, --asn-db FILE its AS and country; --dry-run checks addresses, ports,
-certificates and the published DNS, then exits.
+NAME=PROFILE picks good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails, dane-* or
+mta-sts by the ClientHello's server name on a shared address; --cert PROFILE=CHAIN.pem,KEY.pem gives
+good, wrong-host, dane-* or mta-sts a real chain (the start says which profiles a public sender will
+trust); --domain D names profile P mx.P.D and accepts recipients in P.D (see `mxray lab dns`);
+--resolver adds the sender's forward-confirmed reverse DNS to each record, --asn-db FILE its AS and
+country; --dry-run checks addresses, ports, certificates and the published DNS, then exits.
 The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
 lab-ca.pem in a sender to test certificate verification.
 Log: one JSON object per session (kind lab-session), flushed per line; each message with its
@@ -913,7 +916,9 @@ pub enum LabAction {
         asn_db: Vec<PathBuf>,
     },
     /// Print the DNS records to publish for a lab on public addresses (a mail domain per
-    /// profile, with its MX and A/AAAA) and one recipient address per profile.
+    /// profile, with its MX and A/AAAA; TLSA for the DANE receivers; MTA-STS and TLS-RPT
+    /// records and the policy to serve for the MTA-STS receiver) and one recipient address per
+    /// profile.
     Dns(LabDnsArgs),
 }
 
@@ -1009,7 +1014,7 @@ pub struct ServeArgs {
 
     /// NAME=PROFILE: on an address whose profile can be chosen by SNI, a ClientHello naming
     /// NAME gets PROFILE (good, self-signed, expired, wrong-host, untrusted-ca,
-    /// handshake-fails, dane-*). The session record says which rule chose the profile.
+    /// handshake-fails, dane-*, mta-sts). The session record says which rule chose the profile.
     #[arg(long = "sni-profile", value_name = "NAME=PROFILE")]
     pub sni_profiles: Vec<SniRule>,
 
