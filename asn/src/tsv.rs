@@ -52,7 +52,7 @@ fn find<T: Ord + Copy>(v: &[(T, T, u32)], x: T) -> Option<u32> {
 /// Checks sorted ranges for overlaps; `lines` holds each range's line.
 fn check_overlaps<T: Ord + Copy>(
     path: &str,
-    v: &mut Vec<(T, T, u32, u64)>,
+    v: &mut [(T, T, u32, u64)],
 ) -> Result<Vec<(T, T, u32)>, AsnError> {
     v.sort_unstable_by_key(|r| (r.0, r.3));
     for w in v.windows(2) {

@@ -946,10 +946,11 @@ impl Aggregate {
     /// An empty aggregate that looks the addresses of records without `network` up in `db`
     /// (`mxray report --asn-db`); the per-AS and per-country views are shown.
     pub fn with_asn_db(db: std::sync::Arc<mxray_asn::AsnDb>) -> Self {
-        let mut a = Self::default();
-        a.asn_db = Lookup(Some(db));
-        a.network_views = true;
-        a
+        Self {
+            asn_db: Lookup(Some(db)),
+            network_views: true,
+            ..Self::default()
+        }
     }
 
     /// Folds one record in, counting all of it.
