@@ -402,3 +402,8 @@ mod tests {
         assert!(matches!(e, AsnError::Empty { .. }), "{e}");
     }
 }
+
+/// The README's example, run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -69,3 +69,43 @@ fn a_truncated_mmdb_is_refused() {
         "{e}"
     );
 }
+
+/// `lab/asn/make-fixtures.py` (with the lab venv's `mmdb-writer`, lab/install.sh) makes
+/// databases that answer exactly like the committed ones. Needs MXRAY_LAB.
+#[test]
+fn the_fixture_script_makes_the_same_databases() {
+    let lab = std::env::var("MXRAY_LAB").unwrap_or_else(|_| {
+        panic!("MXRAY_LAB is not set: run scripts/test.sh (lab/install.sh makes its venv)")
+    });
+    let dir = std::env::temp_dir().join(format!("mxray-asn-fixtures-{}", std::process::id()));
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../lab/asn/make-fixtures.py");
+    let out = std::process::Command::new(PathBuf::from(lab).join("venv/bin/python"))
+        .arg(&script)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let probes = [
+        "127.0.0.1",
+        "192.0.2.0",
+        "192.0.2.15",
+        "192.0.2.16",
+        "198.51.100.255",
+        "2001:db8:ffff::1",
+        "2001:db9::1",
+        "10.0.0.1",
+    ];
+    for name in ["lab-asn.mmdb", "lab-country.mmdb", "lab-ip2asn.tsv"] {
+        let made = AsnDb::open(&[dir.join(name)]).unwrap();
+        let committed = AsnDb::open(&[fixture(name)]).unwrap();
+        for ip in probes {
+            let ip = ip.parse().unwrap();
+            assert_eq!(made.lookup(ip), committed.lookup(ip), "{name} {ip}");
+        }
+    }
+    assert_eq!(
+        std::fs::read(dir.join("lab-ip2asn.tsv")).unwrap(),
+        std::fs::read(fixture("lab-ip2asn.tsv")).unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
