@@ -72,11 +72,12 @@ done
 # cert-audit's lints are compared with; pinned, since its table is committed) and
 # postfix-mta-sts-resolver (the MTA-STS client lab/mta-sts/crosscheck.sh compares mxray with)
 # and jsonschema (mxray report --format sarif against the SARIF 2.1.0 schema,
-# scanner-bin/tests/outputs.rs) live in a venv.
-if ! "$LAB/venv/bin/python" -c 'import tlslite, pkilint, postfix_mta_sts_resolver, jsonschema' 2>/dev/null; then
+# scanner-bin/tests/outputs.rs) and mmdb-writer (lab/asn/make-fixtures.py: the MaxMind DB test
+# fixtures of --asn-db) live in a venv.
+if ! "$LAB/venv/bin/python" -c 'import tlslite, pkilint, postfix_mta_sts_resolver, jsonschema, mmdb_writer' 2>/dev/null; then
   python3 -m venv "$LAB/venv"
   "$LAB/venv/bin/pip" install -q tlslite-ng==0.8.2 sslyze pkilint==0.13.3 postfix-mta-sts-resolver==1.5.1 \
-    jsonschema==4.26.0
+    jsonschema==4.26.0 mmdb-writer==0.2.7
 fi
 # kubernetes-validate (deploy/tests/k8s.sh: the manifests against the Kubernetes schemas, offline)
 # in its own venv: it pins its own dependencies.

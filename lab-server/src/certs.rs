@@ -263,7 +263,7 @@ impl std::str::FromStr for CertSpec {
         if !profile.takes_real_cert() {
             return Err(format!(
                 "{profile} is broken by construction and mints its own certificate \
-                 (--cert is for good, wrong-host and the dane-* receivers)"
+                 (--cert is for good, wrong-host, the dane-* receivers and mta-sts)"
             ));
         }
         let Some((chain, key)) = files.split_once(',') else {

@@ -150,6 +150,10 @@ pub struct LabConfig {
     /// Look up each sender's reverse DNS (forward-confirmed) with this resolver.
     pub resolver: Option<identity::ResolverSpec>,
 
+    /// `--asn-db FILE`: AS databases ([`mxray_asn`]); each session record gets the sender's AS
+    /// and country (`sender_network`).
+    pub asn_db: Vec<PathBuf>,
+
     /// Most bytes of message bodies `--store` writes in one run; beyond, 451.
     pub store_max_bytes: u64,
 }
@@ -179,6 +183,7 @@ impl Default for LabConfig {
             domain: None,
             max_sessions_per_ip: 8,
             resolver: None,
+            asn_db: Vec::new(),
             store_max_bytes: 1 << 30,
         }
     }
@@ -278,7 +283,7 @@ impl LabConfig {
         if !self.sni_profiles.is_empty() && !out.iter().any(|b| b.profile.by_sni()) {
             return Err(LabError::Usage(
                 "--sni-profile needs an address whose profile can be chosen by SNI \
-                 (good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails, dane-*)"
+                 (good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails, dane-*, mta-sts)"
                     .into(),
             ));
         }
@@ -535,6 +540,16 @@ impl RunningLab {
     }
 }
 
+/// Opens the `--asn-db` files (none: `None`); a bad file is a usage error naming it.
+pub fn open_asn_db(paths: &[PathBuf]) -> Result<Option<mxray_asn::AsnDb>, LabError> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    mxray_asn::AsnDb::open(paths)
+        .map(Some)
+        .map_err(|e| LabError::Usage(format!("--asn-db {e}")))
+}
+
 /// Starts the lab in this process: mints the certificates, binds every port, and serves until
 /// [`RunningLab::stop`]. Session records go to `log` (one JSON object per line).
 pub async fn start(
@@ -546,6 +561,7 @@ pub async fn start(
         Some(spec) => Some(Arc::new(identity::Identify::new(spec)?)),
         None => None,
     };
+    let asn_db = open_asn_db(&a.asn_db)?;
     let shared = Arc::new(server::Shared {
         log: Mutex::new(log),
         kept: Mutex::new(Vec::new()),
@@ -557,6 +573,7 @@ pub async fn start(
         session_timeout: a.session_timeout,
         per_ip: Mutex::new(server::PerIp::new(a.max_sessions_per_ip)),
         identity,
+        asn_db,
     });
     let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let mut addrs = Vec::new();

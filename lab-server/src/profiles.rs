@@ -39,6 +39,11 @@ pub enum LabProfile {
     /// Like `good`, for a zone whose TLSA matches the key but whose signatures fail
     /// validation (bogus): a DANE sender refuses.
     DaneBogus,
+    /// Like `good`, for a domain that publishes an MTA-STS policy in `enforce` mode naming
+    /// its MX, and a TLS-RPT record (`mxray lab dns` prints them and the policy): an MTA-STS
+    /// sender delivers only over TLS with a certificate it trusts for the MX host. Means
+    /// something only with those records and the policy published.
+    MtaSts,
     /// Like `good`, and strict about TLS: `REQUIRETLS` (RFC 8689) offered inside TLS, and
     /// `MAIL FROM` without TLS answered `530 5.7.0 Must issue a STARTTLS command first`.
     StrictTls,
@@ -75,6 +80,7 @@ impl LabProfile {
             LabProfile::DaneGood => "dane-good",
             LabProfile::DaneMismatch => "dane-mismatch",
             LabProfile::DaneBogus => "dane-bogus",
+            LabProfile::MtaSts => "mta-sts",
             LabProfile::StrictTls => "strict-tls",
         }
     }
@@ -88,17 +94,27 @@ impl LabProfile {
         LabProfile::DaneBogus,
     ];
 
+    /// The MTA-STS receiver. Not in [`LabProfile::ALL`] either: without its policy published it
+    /// is just `good`. `mxray lab dns` prints its records and policy.
+    pub const MTA_STS: [LabProfile; 1] = [LabProfile::MtaSts];
+
     /// Receivers for the scanner's SMTP findings, not in [`LabProfile::ALL`] either (they are
     /// no misconfiguration a sender is tested against).
     pub const EXTRA: [LabProfile; 1] = [LabProfile::StrictTls];
 
-    /// Every profile the lab knows: [`LabProfile::ALL`], [`LabProfile::DANE`], then
-    /// [`LabProfile::EXTRA`].
+    /// Every profile the lab knows: [`LabProfile::ALL`], [`LabProfile::DANE`],
+    /// [`LabProfile::MTA_STS`], then [`LabProfile::EXTRA`].
     pub fn known() -> impl Iterator<Item = LabProfile> {
         LabProfile::ALL
             .into_iter()
             .chain(LabProfile::DANE)
+            .chain(LabProfile::MTA_STS)
             .chain(LabProfile::EXTRA)
+    }
+
+    /// Whether this is the MTA-STS receiver (its meaning lies in the policy published for it).
+    pub const fn is_mta_sts(self) -> bool {
+        matches!(self, LabProfile::MtaSts)
     }
 
     /// Whether `REQUIRETLS` is offered inside TLS and `MAIL FROM` refused without it.
@@ -115,7 +131,7 @@ impl LabProfile {
     }
 
     /// Offset from `--base-port`: the index in [`LabProfile::ALL`], the DANE receivers after
-    /// them (10, 11, 12).
+    /// them (10, 11, 12), then the MTA-STS receiver (13), then strict-tls (14).
     pub fn index(self) -> u16 {
         let mut i = 0u16;
         for p in LabProfile::known() {
@@ -147,12 +163,14 @@ impl LabProfile {
                 | LabProfile::DaneGood
                 | LabProfile::DaneMismatch
                 | LabProfile::DaneBogus
+                | LabProfile::MtaSts
         )
     }
 
     /// Whether `--cert` may give this profile's chain: the profiles a public sender should
     /// find trusted (`good`) or trusted for another name (`wrong-host`), and the DANE receivers
-    /// (whose TLSA records are digests of a key fixed in advance). The others are broken by
+    /// (whose TLSA records are digests of a key fixed in advance), and the MTA-STS receiver
+    /// (an MTA-STS sender checks its certificate as a browser would). The others are broken by
     /// construction and always mint their own.
     pub const fn takes_real_cert(self) -> bool {
         matches!(
@@ -163,6 +181,7 @@ impl LabProfile {
                 | LabProfile::DaneGood
                 | LabProfile::DaneMismatch
                 | LabProfile::DaneBogus
+                | LabProfile::MtaSts
         )
     }
 
@@ -267,9 +286,18 @@ mod tests {
             assert!(p.is_dane() && p.serves_tls() && p.offers_starttls(), "{p}");
             assert!(p.takes_real_cert() && p.by_sni(), "{p}");
         }
+        let m = LabProfile::MtaSts;
+        assert_eq!("mta-sts".parse::<LabProfile>().unwrap(), m);
+        assert_eq!(
+            usize::from(m.index()),
+            LabProfile::ALL.len() + LabProfile::DANE.len()
+        );
+        assert!(m.is_mta_sts() && !m.is_dane() && m.serves_tls() && m.offers_starttls());
+        assert!(m.takes_real_cert() && m.by_sni());
+        assert_eq!(LabProfile::known().count(), 15);
         let strict: LabProfile = "strict-tls".parse().unwrap();
         assert!(strict.strict_tls() && strict.serves_tls() && !strict.by_sni());
-        assert_eq!(usize::from(strict.index()), LabProfile::ALL.len() + 3);
+        assert_eq!(usize::from(strict.index()), LabProfile::ALL.len() + 4);
         assert!(!LabProfile::Good.strict_tls());
         assert_eq!(
             "dane-mismatch=2632".parse::<ProfileSpec>().unwrap(),

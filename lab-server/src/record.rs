@@ -22,6 +22,10 @@ pub struct SessionRecord {
     /// Who sent it: the sender's reverse DNS, forward-confirmed (with `--resolver`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender: Option<crate::identity::SenderIdentity>,
+    /// The sender's autonomous system and country, from `--asn-db` (absent without it, or
+    /// when no database covers the address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_network: Option<mxray_schema::network::Network>,
     /// The lab's address (`ip:port`).
     pub server: String,
     /// The client's address (`ip:port`).

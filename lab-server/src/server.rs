@@ -133,6 +133,8 @@ pub struct Shared {
     pub per_ip: Mutex<PerIp>,
     /// Reverse DNS of senders, with `--resolver`.
     pub identity: Option<Arc<crate::identity::Identify>>,
+    /// AS and country of senders, with `--asn-db`.
+    pub asn_db: Option<mxray_asn::AsnDb>,
 }
 
 impl Shared {
@@ -236,6 +238,9 @@ async fn handle(
     note_fallback(&mut rec, peer.ip(), cfg.profile, &shared);
     if let Some(id) = &shared.identity {
         rec.sender = Some(id.identify(peer.ip()).await);
+    }
+    if let Some(db) = &shared.asn_db {
+        rec.sender_network = db.lookup(peer.ip());
     }
     shared.write(&rec);
 }

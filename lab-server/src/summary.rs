@@ -261,6 +261,9 @@ pub fn table(records: &[SessionRecord]) -> Table {
 pub struct ProviderRow {
     /// [`crate::identity::provider`] of the sessions.
     pub provider: String,
+    /// The senders' networks (`AS64500 DE`, at most [`MAX_NETWORKS`], `,`-separated), from
+    /// the records' `sender_network` or `--asn-db`; `-` when none is known.
+    pub network: String,
     /// The profile.
     pub profile: LabProfile,
     /// Sessions.
@@ -282,6 +285,31 @@ pub struct ProviderRow {
     pub delivered: String,
 }
 
+/// Most distinct sender networks listed in a row (then `...`).
+pub const MAX_NETWORKS: usize = 3;
+
+/// A network as shown: `AS64500 DE`, `AS64500`, `DE`.
+fn network_label(n: &mxray_schema::network::Network) -> String {
+    match (n.asn, n.country.as_deref()) {
+        (Some(a), Some(c)) => format!("AS{a} {c}"),
+        (Some(a), None) => format!("AS{a}"),
+        (None, Some(c)) => c.to_owned(),
+        (None, None) => "-".to_owned(),
+    }
+}
+
+/// The network of a session: its record's `sender_network`, else `db`'s for the client's
+/// address.
+fn session_network(
+    s: &SessionRecord,
+    db: Option<&mxray_asn::AsnDb>,
+) -> Option<mxray_schema::network::Network> {
+    s.sender_network.clone().or_else(|| {
+        let ip = s.client.parse::<std::net::SocketAddr>().ok()?.ip();
+        db?.lookup(ip)
+    })
+}
+
 /// Most retry gaps listed in a row.
 pub const MAX_GAPS: usize = 6;
 
@@ -296,7 +324,30 @@ fn gap(ms: u64) -> String {
     }
 }
 
-fn provider_row(provider: String, profile: LabProfile, sessions: &[&SessionRecord]) -> ProviderRow {
+fn provider_row(
+    provider: String,
+    profile: LabProfile,
+    sessions: &[&SessionRecord],
+    db: Option<&mxray_asn::AsnDb>,
+) -> ProviderRow {
+    let mut networks: Vec<String> = Vec::new();
+    for s in sessions {
+        if let Some(n) = session_network(s, db) {
+            let l = network_label(&n);
+            if !networks.contains(&l) {
+                networks.push(l);
+            }
+        }
+    }
+    networks.sort();
+    let network = if networks.is_empty() {
+        "-".to_owned()
+    } else if networks.len() > MAX_NETWORKS {
+        networks.truncate(MAX_NETWORKS);
+        format!("{},...", networks.join(","))
+    } else {
+        networks.join(",")
+    };
     let tried = sessions.iter().filter(|s| s.starttls_tried).count();
     let completed = sessions
         .iter()
@@ -359,6 +410,7 @@ fn provider_row(provider: String, profile: LabProfile, sessions: &[&SessionRecor
     };
     ProviderRow {
         provider,
+        network,
         profile,
         sessions: sessions.len(),
         starttls: format!("{tried}/{}", sessions.len()),
@@ -377,6 +429,15 @@ fn provider_row(provider: String, profile: LabProfile, sessions: &[&SessionRecor
 /// `mxray lab summary --by provider`: a row per provider and profile, sorted by provider and
 /// then profile. Sessions refused for a limit (`busy`, `per-ip-limit`) count as sessions.
 pub fn by_provider(records: &[SessionRecord]) -> Vec<ProviderRow> {
+    by_provider_with(records, None)
+}
+
+/// [`by_provider`], with the senders' networks looked up in `db` (`lab summary --asn-db`) for
+/// records without `sender_network`.
+pub fn by_provider_with(
+    records: &[SessionRecord],
+    db: Option<&mxray_asn::AsnDb>,
+) -> Vec<ProviderRow> {
     let mut groups: BTreeMap<(String, LabProfile), Vec<&SessionRecord>> = BTreeMap::new();
     for r in records {
         let Some(p) = r.profile else { continue };
@@ -385,14 +446,19 @@ pub fn by_provider(records: &[SessionRecord]) -> Vec<ProviderRow> {
     }
     groups
         .into_iter()
-        .map(|((prov, p), sessions)| provider_row(prov, p, &sessions))
+        .map(|((prov, p), sessions)| provider_row(prov, p, &sessions, db))
         .collect()
 }
 
-/// Renders [`by_provider`] as aligned text, every cell escaped.
+/// Renders [`by_provider`] as aligned text, every cell escaped. The `network` column (the
+/// senders' AS and country) is shown when some row has one.
 pub fn render_by_provider(rows: &[ProviderRow]) -> String {
-    const HEAD: [&str; 9] = [
-        "provider",
+    let with_network = rows.iter().any(|r| r.network != "-");
+    let mut head: Vec<&str> = vec!["provider"];
+    if with_network {
+        head.push("network");
+    }
+    head.extend([
         "profile",
         "sessions",
         "starttls",
@@ -401,12 +467,15 @@ pub fn render_by_provider(rows: &[ProviderRow]) -> String {
         "fallback",
         "retries",
         "delivered",
-    ];
-    let cells: Vec<[String; 9]> = rows
+    ]);
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            [
-                escape(&r.provider),
+            let mut c = vec![escape(&r.provider)];
+            if with_network {
+                c.push(escape(&r.network));
+            }
+            c.extend([
                 r.profile.name().to_owned(),
                 r.sessions.to_string(),
                 escape(&r.starttls),
@@ -415,10 +484,11 @@ pub fn render_by_provider(rows: &[ProviderRow]) -> String {
                 r.fallback.clone(),
                 escape(&r.retries),
                 r.delivered.clone(),
-            ]
+            ]);
+            c
         })
         .collect();
-    let mut widths = HEAD.map(str::len);
+    let mut widths: Vec<usize> = head.iter().map(|h| h.len()).collect();
     for row in &cells {
         for (w, c) in widths.iter_mut().zip(row.iter()) {
             *w = (*w).max(c.chars().count());
@@ -433,7 +503,7 @@ pub fn render_by_provider(rows: &[ProviderRow]) -> String {
         out.push_str(l.trim_end());
         out.push('\n');
     };
-    line(HEAD.to_vec());
+    line(head.clone());
     for row in &cells {
         line(row.iter().map(String::as_str).collect());
     }
@@ -454,8 +524,18 @@ pub enum SummaryBy {
 /// What `mxray lab summary` prints for `records`: [`table`] followed by the ClientHellos seen
 /// ([`render_fingerprints`], if any), or [`render_by_provider`].
 pub fn render(records: &[SessionRecord], by: SummaryBy) -> String {
+    render_with(records, by, None)
+}
+
+/// [`render`], the senders' networks looked up in `db` (`lab summary --asn-db`) for records
+/// without `sender_network` ([`by_provider_with`]).
+pub fn render_with(
+    records: &[SessionRecord],
+    by: SummaryBy,
+    db: Option<&mxray_asn::AsnDb>,
+) -> String {
     match by {
-        SummaryBy::Provider => render_by_provider(&by_provider(records)),
+        SummaryBy::Provider => render_by_provider(&by_provider_with(records, db)),
         SummaryBy::Client => {
             let mut out = table(records).render();
             let fp = render_fingerprints(records);

@@ -92,6 +92,15 @@ pub fn default_token(unix_ms: u64) -> String {
     )
 }
 
+/// `max_age` of the MTA-STS policy printed, in seconds (one day: long enough for a test, short
+/// enough to take the lab down).
+pub const STS_MAX_AGE: u32 = 86_400;
+
+/// The MTA-STS policy host of profile `p` under `domain`: `mta-sts.P.D`.
+pub fn sts_policy_host(p: LabProfile, domain: &str) -> String {
+    format!("mta-sts.{}", profile_domain(p, domain))
+}
+
 impl Zone {
     /// Checks the domain (a DNS name) and the token (1 to [`MAX_TOKEN`] letters, digits or
     /// `-`); at least one address.
@@ -174,6 +183,7 @@ impl Zone {
             );
         }
         out.push_str(&self.records());
+        out.push_str(&self.sts_policies());
         out.push('\n');
         out.push_str(
             "; one test mail per profile (the recipient names the profile and this run):\n",
@@ -250,6 +260,9 @@ impl Zone {
                 let t = if ip.is_ipv4() { "A" } else { "AAAA" };
                 let _ = writeln!(out, "{mx}. {TTL} IN {t} {ip}");
             }
+            if p.is_mta_sts() {
+                self.sts_records(&mut out, p);
+            }
             if p.is_dane() {
                 let tlsa = tlsa_name(p, &self.domain);
                 match self.dane_keys.iter().find(|(q, _)| *q == p) {
@@ -270,6 +283,95 @@ impl Zone {
                     }
                 }
             }
+        }
+        out
+    }
+
+    /// The MTA-STS policy id: the run token's letters and digits (RFC 8461 3.1: 1 to 32 of
+    /// them), so that a new run is a new policy.
+    pub fn sts_id(&self) -> String {
+        let id: String = self
+            .token
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(32)
+            .collect();
+        if id.is_empty() {
+            "1".to_owned()
+        } else {
+            id
+        }
+    }
+
+    /// The TLS-RPT report address of profile `p`: `tlsrpt-TOKEN@P.D`, a recipient the lab
+    /// accepts (and logs) itself.
+    pub fn tlsrpt_address(&self, p: LabProfile) -> String {
+        format!("tlsrpt-{}@{}", self.token, profile_domain(p, &self.domain))
+    }
+
+    /// The MTA-STS policy of profile `p` (RFC 8461 3.2, CRLF line ends): `enforce`, its MX
+    /// host, [`STS_MAX_AGE`].
+    pub fn sts_policy(&self, p: LabProfile) -> String {
+        format!(
+            "version: STSv1\r\nmode: enforce\r\nmx: {}\r\nmax_age: {STS_MAX_AGE}\r\n",
+            mx_host(p, &self.domain)
+        )
+    }
+
+    /// The URL the policy of profile `p` is fetched from.
+    pub fn sts_policy_url(&self, p: LabProfile) -> String {
+        format!(
+            "https://{}/.well-known/mta-sts.txt",
+            sts_policy_host(p, &self.domain)
+        )
+    }
+
+    /// The MTA-STS receiver's records: `_mta-sts` TXT, the policy host's A/AAAA (the MX's
+    /// addresses: serve HTTPS there, or put your web server's instead), `_smtp._tls` TXT.
+    fn sts_records(&self, out: &mut String, p: LabProfile) {
+        let dom = profile_domain(p, &self.domain);
+        let host = sts_policy_host(p, &self.domain);
+        let _ = writeln!(
+            out,
+            "_mta-sts.{dom}. {TTL} IN TXT \"v=STSv1; id={}\"",
+            self.sts_id()
+        );
+        let _ = writeln!(
+            out,
+            "; {host} serves the policy over HTTPS (port 443, a publicly trusted certificate \
+             for {host}); these addresses are the MX's: use your web server's if it is elsewhere"
+        );
+        for (_, ip) in self.addresses.iter().filter(|(q, _)| *q == p) {
+            let t = if ip.is_ipv4() { "A" } else { "AAAA" };
+            let _ = writeln!(out, "{host}. {TTL} IN {t} {ip}");
+        }
+        let _ = writeln!(
+            out,
+            "_smtp._tls.{dom}. {TTL} IN TXT \"v=TLSRPTv1; rua=mailto:{}\"",
+            self.tlsrpt_address(p)
+        );
+    }
+
+    /// For each MTA-STS receiver in the zone: where to serve its policy and the policy's
+    /// lines, as zone-file comments (empty when there is none).
+    pub fn sts_policies(&self) -> String {
+        let mut out = String::new();
+        for p in self.profiles().into_iter().filter(|p| p.is_mta_sts()) {
+            let _ = writeln!(
+                out,
+                "; the MTA-STS policy of {}: serve it at {} (HTTPS, Content-Type text/plain, no \
+                 redirect; lines end with CRLF):",
+                profile_domain(p, &self.domain),
+                self.sts_policy_url(p)
+            );
+            for l in self.sts_policy(p).lines() {
+                let _ = writeln!(out, ";   {l}");
+            }
+            let _ = writeln!(
+                out,
+                "; TLS reports (RFC 8460) come to {}, which the lab accepts and logs",
+                self.tlsrpt_address(p)
+            );
         }
         out
     }
@@ -531,6 +633,77 @@ mod tests {
             assert!(Zone::new("lab.test", &t, vec![(LabProfile::Good, ip("192.0.2.1"))]).is_ok());
         }
         assert_eq!(default_token(7), default_token(7));
+    }
+
+    #[test]
+    fn mta_sts_receiver_gets_its_records_and_a_policy_that_parse() {
+        use mail_policy::sts::{Mode, Policy, StsRecord};
+        use mail_policy::tlsrpt::TlsRptRecord;
+        let z = Zone::new(
+            "lab.example.org",
+            "Run-7",
+            vec![
+                (LabProfile::MtaSts, ip("192.0.2.30")),
+                (LabProfile::MtaSts, ip("2001:db8::30")),
+                (LabProfile::Good, ip("192.0.2.31")),
+            ],
+        )
+        .unwrap();
+        let text = z.records();
+        let d = "mta-sts.lab.example.org";
+        for line in [
+            format!("{d}. 3600 IN MX 10 mx.{d}.\n"),
+            format!("mx.{d}. 3600 IN A 192.0.2.30\n"),
+            format!("_mta-sts.{d}. 3600 IN TXT \"v=STSv1; id=run7\"\n"),
+            format!("mta-sts.{d}. 3600 IN A 192.0.2.30\n"),
+            format!("mta-sts.{d}. 3600 IN AAAA 2001:db8::30\n"),
+            format!("_smtp._tls.{d}. 3600 IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt-run-7@{d}\"\n"),
+        ] {
+            assert!(text.contains(&line), "{line} in {text}");
+        }
+        assert_eq!(
+            text.matches("_mta-sts.").count(),
+            1,
+            "only the mta-sts receiver: {text}"
+        );
+        // What is printed parses with mail-policy's parsers (what mxray scan reads).
+        let txt = |owner: &str| {
+            let l = text
+                .lines()
+                .find(|l| l.starts_with(owner))
+                .unwrap_or_else(|| panic!("no {owner}"));
+            l.split_once("IN TXT \"")
+                .unwrap()
+                .1
+                .trim_end_matches('"')
+                .to_owned()
+        };
+        let sts = StsRecord::parse(&txt("_mta-sts.")).unwrap();
+        assert_eq!(sts.id, "run7");
+        let rpt = TlsRptRecord::parse(&txt("_smtp._tls.")).unwrap();
+        assert_eq!(rpt.rua.len(), 1);
+        let policy = Policy::parse(z.sts_policy(LabProfile::MtaSts).as_bytes()).unwrap();
+        assert_eq!(policy.mode, Mode::Enforce);
+        assert!(policy.matches_mx(&format!("mx.{d}")));
+        assert!(!policy.matches_mx("mx.good.lab.example.org"));
+        assert_eq!(policy.max_age, u64::from(STS_MAX_AGE));
+        assert_eq!(
+            z.sts_policy_url(LabProfile::MtaSts),
+            format!("https://mta-sts.{d}/.well-known/mta-sts.txt")
+        );
+        let notes = z.sts_policies();
+        assert!(notes.contains(";   mode: enforce\n"), "{notes}");
+        assert!(notes.contains(&format!(";   mx: mx.{d}\n")), "{notes}");
+        let without = Zone::new(
+            "lab.example.org",
+            "t",
+            vec![(LabProfile::Good, ip("192.0.2.1"))],
+        )
+        .unwrap();
+        assert_eq!(without.sts_policies(), "");
+        assert!(!without.records().contains("_mta-sts"));
+        let z = Zone::new("x.test", "---", vec![(LabProfile::MtaSts, ip("192.0.2.1"))]).unwrap();
+        assert_eq!(z.sts_id(), "1");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use mail_policy::verdict::{DaneMx, DomainFacts, MxFacts, StsState};
 use serde::Serialize;
 
 use super::counter::{Clusters, Counter};
+use super::networks::{as_key, country_key, provider, Facts, Lookup, Tally};
 use mxray_schema::record::{
     AttemptOutcome, EndpointRecord, ErrorKind, InjectionResult, StarttlsOutcome, Status, SuiteInfo,
     TlsMode,
@@ -521,6 +522,24 @@ pub struct Aggregate {
     /// [`crate::tables::DomainRows`]); default [`DEFAULT_DOMAIN_ROWS`].
     #[serde(skip)]
     pub domain_rows: usize,
+
+    // 11. Networks and providers ([`crate::networks`]), each endpoint once.
+    /// Endpoints per autonomous system.
+    #[serde(skip_serializing_if = "Tally::is_empty")]
+    pub by_as: Tally,
+    /// Endpoints per country.
+    #[serde(skip_serializing_if = "Tally::is_empty")]
+    pub by_country: Tally,
+    /// Endpoints per provider (registered domain of the MX host).
+    #[serde(skip_serializing_if = "Tally::is_empty")]
+    pub by_provider: Tally,
+    /// Whether the per-AS and per-country views are shown: an AS database was given, or some
+    /// record carries `network`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub network_views: bool,
+    /// The AS databases of `mxray report --asn-db`, for records without `network`.
+    #[serde(skip)]
+    pub asn_db: Lookup,
 }
 
 impl Default for Aggregate {
@@ -737,6 +756,34 @@ fn kx_class(kx: &str) -> &'static str {
     }
 }
 
+/// Whether a suite is weak for the per-network views: NULL, EXPORT, anonymous, RC4 or a
+/// 64-bit block cipher.
+fn is_weak_suite(s: &SuiteInfo) -> bool {
+    kx_class(&s.kx) == "anonymous"
+        || s.classes.iter().any(|c| {
+            matches!(
+                c.as_str(),
+                "null" | "export" | "anonymous" | "rc4" | "block64"
+            )
+        })
+}
+
+/// Whether the endpoint negotiated or accepts a weak suite ([`is_weak_suite`]).
+fn has_weak_suite(r: &EndpointRecord) -> bool {
+    let Some(tls) = &r.tls else { return false };
+    let negotiated = tls
+        .handshake
+        .as_ref()
+        .filter(|h| h.ok)
+        .and_then(|h| h.suite.as_ref());
+    negotiated.is_some_and(is_weak_suite)
+        || tls
+            .suites
+            .iter()
+            .flat_map(|v| v.accepted.iter())
+            .any(is_weak_suite)
+}
+
 fn has_fs(s: &SuiteInfo) -> bool {
     s.classes.iter().any(|c| c == "forward_secrecy")
         || matches!(kx_class(&s.kx), "dhe" | "ecdhe" | "tls13")
@@ -902,6 +949,21 @@ impl Aggregate {
             own_name_rows: c(),
             hygiene: c(),
             domain_rows: DEFAULT_DOMAIN_ROWS,
+            by_as: Tally::default(),
+            by_country: Tally::default(),
+            by_provider: Tally::default(),
+            network_views: false,
+            asn_db: Lookup::default(),
+        }
+    }
+
+    /// An empty aggregate that looks the addresses of records without `network` up in `db`
+    /// (`mxray report --asn-db`); the per-AS and per-country views are shown.
+    pub fn with_asn_db(db: std::sync::Arc<mxray_asn::AsnDb>) -> Self {
+        Self {
+            asn_db: Lookup(Some(db)),
+            network_views: true,
+            ..Self::default()
         }
     }
 
@@ -923,6 +985,7 @@ impl Aggregate {
             self.add_own_names(r);
             self.add_hygiene(r);
             self.add_findings(r);
+            self.add_networks(r, s);
             self.add_certificate(r, s)
         } else {
             is_secure(r, s)
@@ -1413,6 +1476,56 @@ impl Aggregate {
         add(&mut self.own_names, o.own_names);
         self.own_name_rows.merge(&o.own_name_rows);
         self.hygiene.merge(&o.hygiene);
+        self.by_as.merge(&o.by_as);
+        self.by_country.merge(&o.by_country);
+        self.by_provider.merge(&o.by_provider);
+        self.network_views |= o.network_views;
+    }
+
+    /// The endpoint in the per-AS, per-country and per-provider views (records with an
+    /// address only).
+    fn add_networks(&mut self, r: &EndpointRecord, s: Stages) {
+        let Some(ip) = r.ip else { return };
+        let trusted = s.handshake
+            && r.certificate
+                .as_ref()
+                .is_some_and(|c| c.trust == TrustClass::Trusted);
+        let facts = Facts {
+            endpoints: 1,
+            starttls: u64::from(s.offered),
+            handshake: u64::from(s.handshake),
+            trusted: u64::from(trusted),
+            weak: u64::from(has_weak_suite(r)),
+        };
+        let looked_up;
+        let net = match &r.network {
+            Some(n) => {
+                self.network_views = true;
+                Some(n)
+            }
+            None => {
+                looked_up = self.asn_db.0.as_ref().and_then(|db| db.lookup(ip));
+                looked_up.as_ref()
+            }
+        };
+        let (key, label) = as_key(net);
+        self.by_as.add(&key, &label, &facts);
+        let cc = country_key(net);
+        self.by_country.add(&cc, &cc, &facts);
+        // The first forward-confirmed PTR name with a registered domain (`localhost` has none).
+        let ptr = r.server_names.as_ref().and_then(|n| {
+            n.ptr
+                .iter()
+                .filter(|p| p.forward_confirmed)
+                .map(|p| p.name.as_str())
+                .find(|p| crate::networks::registered_domain(p).is_some())
+        });
+        let mx =
+            r.mx.as_ref()
+                .filter(|_| r.status != Status::NullMx)
+                .map(|m| m.host.as_str());
+        let p = provider(mx, r.domain.as_deref(), ptr);
+        self.by_provider.add(&p, &p, &facts);
     }
 
     /// The SMTP and handshake hygiene counts of one record ([`Aggregate::hygiene`]).

@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use super::networks::GroupTable;
 use super::svg;
 use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, Chart, DomainRows, Report};
 
@@ -99,6 +100,11 @@ pub fn render(r: &Report) -> String {
                 render_domain_rows(&mut out, s.id, d);
             }
         }
+        if s.id == "networks" {
+            for g in &r.networks {
+                render_groups(&mut out, s.id, g);
+            }
+        }
         out.push_str("</section>\n");
     }
     out.push_str("</body>\n</html>\n");
@@ -126,4 +132,29 @@ fn render_domain_rows(out: &mut String, section: &str, d: &DomainRows) {
     }
     out.push_str("</table>\n");
     let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(&d.note()));
+}
+
+/// One per-network view as an HTML table, every cell escaped.
+fn render_groups(out: &mut String, section: &str, g: &GroupTable) {
+    let _ = writeln!(
+        out,
+        "<h3 id=\"{section}-{}\">{}</h3>\n<table class=\"rows\">",
+        g.id,
+        escape(g.title)
+    );
+    let _ = write!(out, "<tr><th>{}</th>", escape(g.column));
+    for c in GroupTable::COLUMNS {
+        let _ = write!(out, "<th>{}</th>", escape(c));
+    }
+    out.push_str("</tr>\n");
+    for row in g.cells() {
+        out.push_str("<tr>");
+        for (i, c) in row.iter().enumerate() {
+            let class = if i == 0 { "l" } else { "n" };
+            let _ = write!(out, "<td class=\"{class}\">{}</td>", escape(c));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(&g.note()));
 }

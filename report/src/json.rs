@@ -5,7 +5,10 @@
 //! "label", "count", "total", "share"?, "baseline_count"?, "baseline_total"?, "delta_count"?,
 //! "delta_pp"?}]}], "domain_rows"?: {"limit", "domains", "not_shown", "rows": [{"domain", "mx",
 //! "opportunistic", "mta_sts_sender", "dane_sender", "attackers", "wins", "mta_sts", "tls_rpt",
-//! "dane"}]}}]}` (`domain_rows` only in the `domains` section, when records carry policies).
+//! "dane"}]}, "groups"?: [{"id", "title", "column", "groups", "rows": [{"key", "label",
+//! "endpoints", "starttls", "handshake", "trusted", "weak"}], "total": {"endpoints", ...}}]}]}`
+//! (`domain_rows` only in the `domains` section, when records carry policies; `groups` only in
+//! the `networks` section: the per-AS, per-country and per-provider views).
 //! Shares are percentages rounded to 4 decimals; absent when the total is 0.
 
 use serde::Serialize;
@@ -32,6 +35,8 @@ struct JsonSection<'a> {
     tables: Vec<JsonTable<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     domain_rows: Option<&'a DomainRows>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    groups: Option<&'a [crate::networks::GroupTable]>,
 }
 
 #[derive(Serialize)]
@@ -80,6 +85,7 @@ pub fn render(r: &Report) -> String {
                 id: s.id,
                 title: s.title,
                 domain_rows: r.domain_rows.as_ref().filter(|_| s.id == "domains"),
+                groups: Some(r.networks.as_slice()).filter(|_| s.id == "networks"),
                 tables: s
                     .tables
                     .iter()

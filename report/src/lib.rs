@@ -40,6 +40,7 @@ pub mod junit;
 pub mod lab_servers;
 pub mod markdown;
 pub mod markup;
+pub mod networks;
 pub mod records;
 pub mod sarif;
 pub mod svg;
@@ -128,11 +129,26 @@ pub fn build_report_seen(
     baseline: &[PathBuf],
     domain_rows: usize,
 ) -> Result<(Report, records::Seen), ReportError> {
+    build_report_with(files, baseline, domain_rows, None)
+}
+
+/// [`build_report_seen`], looking the addresses of records without `network` up in `asn_db`
+/// (`--asn-db`): the report then has the per-AS and per-country views
+/// ([`networks`]).
+pub fn build_report_with(
+    files: &[PathBuf],
+    baseline: &[PathBuf],
+    domain_rows: usize,
+    asn_db: Option<std::sync::Arc<mxray_asn::AsnDb>>,
+) -> Result<(Report, records::Seen), ReportError> {
     let stdin = |v: &[PathBuf]| v.iter().any(|p| p == Path::new("-"));
     if stdin(files) && stdin(baseline) {
         return Err(ReportError::StdinTwice);
     }
-    let mut agg = Aggregate::default();
+    let mut agg = match asn_db {
+        Some(db) => Aggregate::with_asn_db(db),
+        None => Aggregate::default(),
+    };
     agg.domain_rows = domain_rows;
     let mut t = Tracking {
         agg,

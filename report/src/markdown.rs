@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::networks::GroupTable;
 use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, DomainRows, Report};
 
 /// Escapes text for a GitHub Markdown table cell: ASCII punctuation that means something
@@ -81,8 +82,34 @@ pub fn render(r: &Report) -> String {
                 render_domain_rows(&mut out, d);
             }
         }
+        if s.id == "networks" {
+            for g in &r.networks {
+                render_groups(&mut out, g);
+            }
+        }
     }
     out
+}
+
+/// One per-network view as a Markdown table, every cell escaped.
+fn render_groups(out: &mut String, g: &GroupTable) {
+    let _ = write!(out, "### {}\n\n| {} |", escape(g.title), escape(g.column));
+    for c in GroupTable::COLUMNS {
+        let _ = write!(out, " {} |", escape(c));
+    }
+    out.push_str("\n|---|");
+    for _ in GroupTable::COLUMNS {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for row in g.cells() {
+        out.push('|');
+        for c in &row {
+            let _ = write!(out, " {} |", escape(c));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "\n{}\n", escape(&g.note()));
 }
 
 /// The per-domain rows as one Markdown table, every cell escaped.

@@ -151,6 +151,10 @@ pub struct Report {
     /// `None` when no record carries policies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain_rows: Option<DomainRows>,
+    /// The per-AS, per-country and per-provider views ([`crate::networks`]), shown in the
+    /// `networks` section; empty when no record has an address.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<crate::networks::GroupTable>,
 }
 
 /// One domain of the per-domain rows: its verdict and policies. Strings are machine ids
@@ -1173,6 +1177,7 @@ pub fn build(a: &Aggregate, baseline: Option<&Aggregate>) -> Report {
         baseline_input: baseline.map(|b| b.input.clone()),
         sections: sections(a),
         domain_rows: domain_rows(a),
+        networks: networks(a),
     };
     if let Some(b) = baseline {
         let old = sections(b);
@@ -1244,6 +1249,14 @@ fn sections(a: &Aggregate) -> Vec<Section> {
     // Records written since these facts exist (or carrying any of them).
     if a.hygiene.get("seen") > 0 {
         s.push(hygiene(a));
+    }
+    // Its views are multi-column rows ([`Report::networks`]), not tables.
+    if !networks(a).is_empty() {
+        s.push(Section {
+            id: "networks",
+            title: "Networks and providers",
+            tables: Vec::new(),
+        });
     }
     // Only records with findings have the findings section (with the pointer to the fixes).
     if !a.findings.is_empty() {
@@ -1387,6 +1400,36 @@ fn findings(a: &Aggregate) -> Section {
         title: "Findings and their fixes",
         tables: vec![t],
     }
+}
+
+/// The per-network views: per provider (every scan with an endpoint), per AS and per country
+/// (with `--asn-db`, or records that carry `network`).
+fn networks(a: &Aggregate) -> Vec<crate::networks::GroupTable> {
+    use crate::networks::table;
+    let mut v = Vec::new();
+    if a.network_views && !a.by_as.is_empty() {
+        v.push(table(
+            "as",
+            "Endpoints per autonomous system",
+            "AS",
+            &a.by_as,
+        ));
+        v.push(table(
+            "country",
+            "Endpoints per country",
+            "country",
+            &a.by_country,
+        ));
+    }
+    if !a.by_provider.is_empty() {
+        v.push(table(
+            "provider",
+            "Endpoints per provider (MX host's registered domain)",
+            "provider",
+            &a.by_provider,
+        ));
+    }
+    v
 }
 
 /// The study's "certificate matches the server's own name" for address scans: which names the

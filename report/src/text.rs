@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use super::networks::GroupTable;
 use super::tables::{fmt_delta, fmt_pp, fmt_share, input_lines, DomainRows, Report, Table};
 
 fn width(s: &str) -> usize {
@@ -84,8 +85,52 @@ pub fn render(r: &Report) -> String {
                 render_domain_rows(&mut out, d);
             }
         }
+        if s.id == "networks" {
+            for g in &r.networks {
+                render_groups(&mut out, g);
+            }
+        }
     }
     out
+}
+
+/// Lays out rows of cells: the first column left-aligned, the others right-aligned.
+fn columns(out: &mut String, rows: &[Vec<String>]) {
+    let cols = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| width(c))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in rows {
+        let mut line = String::from("  ");
+        for (i, (c, w)) in r.iter().zip(&widths).enumerate() {
+            if i == 0 {
+                line.push_str(&pad_right(c, *w));
+            } else {
+                line.push_str("  ");
+                line.push_str(&pad_left(c, *w));
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+/// One per-network view as aligned columns (labels are already escaped).
+fn render_groups(out: &mut String, g: &GroupTable) {
+    let _ = writeln!(out, "{}", g.title);
+    let mut rows: Vec<Vec<String>> = vec![std::iter::once(g.column)
+        .chain(GroupTable::COLUMNS)
+        .map(str::to_owned)
+        .collect()];
+    rows.extend(g.cells().into_iter().map(Vec::from));
+    columns(out, &rows);
+    let _ = writeln!(out, "  note: {}", g.note());
+    out.push('\n');
 }
 
 /// The per-domain rows as aligned columns (cells are already escaped labels).

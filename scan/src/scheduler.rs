@@ -164,6 +164,10 @@ pub struct ScanConfig {
     /// that sent a greeting.
     pub server_names: bool,
 
+    /// AS databases (`--asn-db`, [`mxray_asn`]): each scanned endpoint's record gets the AS and
+    /// country of its address (`network`). Opened and checked before any packet.
+    pub asn_db: Vec<PathBuf>,
+
     /// After Ctrl-C (or SIGTERM, SIGHUP), how long in-flight endpoints may finish before being
     /// recorded as interrupted.
     pub grace: Duration,
@@ -350,6 +354,9 @@ pub enum FatalError {
     /// DANE was asked for and its resolver or trust anchor cannot be set up.
     #[error("DANE: {0}")]
     Dane(String),
+    /// An `--asn-db` file cannot be read or is malformed.
+    #[error("--asn-db {0}")]
+    AsnDb(#[from] mxray_asn::AsnError),
 }
 
 impl From<ListError> for FatalError {
@@ -417,6 +424,8 @@ struct Shared {
     ctx: ScanContext,
     /// `--server-names`: address targets get their own names checked.
     server_names: bool,
+    /// `--asn-db`: records get their address's AS and country.
+    asn_db: Option<mxray_asn::AsnDb>,
     shard: Shard,
     shard_by: ShardBy,
     dns: Option<Dns>,
@@ -518,7 +527,12 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
         total = None;
     }
 
-    // 2. Exclusions and resume set.
+    // 2. The AS databases, exclusions and resume set.
+    let asn_db = if args.asn_db.is_empty() {
+        None
+    } else {
+        Some(mxray_asn::AsnDb::open(&args.asn_db)?)
+    };
     let mut nets = Vec::new();
     for e in &args.exclude {
         nets.push(parse_entry(e).ok_or_else(|| FatalError::BadExclude(e.clone()))?);
@@ -665,6 +679,7 @@ pub async fn run(args: ScanConfig, stops: mpsc::Receiver<()>) -> Result<ScanSumm
     });
     let shared = Arc::new(Shared {
         server_names: args.server_names,
+        asn_db,
         fetch,
         ctx,
         shard,
@@ -1326,6 +1341,9 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
                     Err(e) => (Vec::new(), Some(e)),
                 };
                 rec.server_names = Some(crate::selfnames::from_record(&rec, ptr, err));
+            }
+            if let Some(db) = &shared.asn_db {
+                rec.network = db.lookup(ep.addr.ip());
             }
             let rec = Arc::new(rec);
             shared.registry.finish(endpoint, Arc::clone(&rec));

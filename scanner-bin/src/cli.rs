@@ -421,6 +421,7 @@ impl ScanArgs {
             // Read by `mxray scan` (commands::targets::country_ranges) after the size check.
             country: None,
             server_names: self.server_names,
+            asn_db: self.asn_db.clone(),
             grace: self.grace,
             quiet: self.quiet,
             tls: self.tls.config(),
@@ -658,6 +659,13 @@ pub struct ReportArgs {
         value_parser = clap::value_parser!(u32).range(0..=100_000)
     )]
     pub domain_rows: u32,
+
+    /// An AS database (repeatable): a MaxMind DB file (GeoLite2-ASN, GeoLite2-Country, DB-IP)
+    /// or the iptoasn.com TSV, plain or gzipped, told apart by content. Adds the per-AS and
+    /// per-country views; records that carry `network` (scan --asn-db) keep theirs. An address
+    /// no file covers is counted as "unknown".
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Vec<PathBuf>,
 }
 
 /// Options of `mxray scan`.
@@ -795,6 +803,13 @@ pub struct ScanArgs {
     #[arg(long)]
     pub server_names: bool,
 
+    /// An AS database (repeatable): a MaxMind DB file (GeoLite2-ASN, GeoLite2-Country, DB-IP)
+    /// or the iptoasn.com TSV, plain or gzipped, told apart by content. Each endpoint's record
+    /// gets its address's AS and country (`network`); the AS from the first file that has one,
+    /// the country likewise. Checked before any packet.
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Vec<PathBuf>,
+
     /// Scan a --country selection above the size threshold without asking.
     #[arg(long)]
     pub yes: bool,
@@ -918,19 +933,22 @@ fixed key with --cert so the records stay true across restarts):
   dane-good         TLSA 3 1 1 of the served key, secure: a DANE sender delivers
   dane-mismatch     TLSA 3 1 1 of no served key, secure: a DANE sender refuses
   dane-bogus        TLSA 3 1 1 of the served key in a zone that fails validation: refused
-For the scanner's findings (not in --all; base-port + 13):
+MTA-STS receiver (not in --all; base-port + 13): served like good, its domain publishes an MTA-STS
+policy in enforce mode and a TLS-RPT record (`mxray lab dns` prints them and the policy to serve):
+  mta-sts           an MTA-STS sender delivers only over TLS to a certificate it trusts
+For the scanner's findings (not in --all; base-port + 14):
   strict-tls        like good, REQUIRETLS offered inside TLS, MAIL FROM without TLS answered 530
 Not served (the TLS stack is rustls, which implements TLS 1.2 and 1.3 only):
   tls10-only, tls11-only  need OpenSSL or GnuTLS (openssl s_server has no SMTP STARTTLS mode)
   sslv3, weak-dh, rc4/export/null suites  need OpenSSL at SECLEVEL=0 (see lab/ossl)
 Real senders (the providers experiment, docs/PROVIDERS.md): --listen ADDR=PROFILE puts a profile
 on port 25 of its own address (IPv4 or IPv6; ADDR:PORT for another port); --sni-profile
-NAME=PROFILE picks good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails or dane-* by
-the ClientHello's server name on a shared address; --cert PROFILE=CHAIN.pem,KEY.pem gives good,
-wrong-host or dane-* a real chain (the start says which profiles a public sender will trust); --domain D
-names profile P mx.P.D and accepts recipients in P.D (see `mxray lab dns`); --resolver adds the
-sender's forward-confirmed reverse DNS to each record; --dry-run checks addresses, ports,
-certificates and the published DNS, then exits.
+NAME=PROFILE picks good, self-signed, expired, wrong-host, untrusted-ca, handshake-fails, dane-* or
+mta-sts by the ClientHello's server name on a shared address; --cert PROFILE=CHAIN.pem,KEY.pem gives
+good, wrong-host, dane-* or mta-sts a real chain (the start says which profiles a public sender will
+trust); --domain D names profile P mx.P.D and accepts recipients in P.D (see `mxray lab dns`);
+--resolver adds the sender's forward-confirmed reverse DNS to each record, --asn-db FILE its AS and
+country; --dry-run checks addresses, ports, certificates and the published DNS, then exits.
 The lab CA is kept in --state DIR (lab-ca.pem; its key lab-ca-key.pem, mode 0600): trust
 lab-ca.pem in a sender to test certificate verification.
 Log: one JSON object per session (kind lab-session), flushed per line; each message with its
@@ -967,9 +985,15 @@ pub enum LabAction {
         /// accepted or aborted, plaintext fallback, retries and delivery.
         #[arg(long, value_enum, default_value_t = SummaryBy::Client)]
         by: SummaryBy,
+        /// With `--by provider`: an AS database (repeatable) for the senders' network column,
+        /// for records written without `--asn-db` (a record's own `sender_network` is kept).
+        #[arg(long, value_name = "FILE")]
+        asn_db: Vec<PathBuf>,
     },
     /// Print the DNS records to publish for a lab on public addresses (a mail domain per
-    /// profile, with its MX and A/AAAA) and one recipient address per profile.
+    /// profile, with its MX and A/AAAA; TLSA for the DANE receivers; MTA-STS and TLS-RPT
+    /// records and the policy to serve for the MTA-STS receiver) and one recipient address per
+    /// profile.
     Dns(LabDnsArgs),
 }
 
@@ -1065,7 +1089,7 @@ pub struct ServeArgs {
 
     /// NAME=PROFILE: on an address whose profile can be chosen by SNI, a ClientHello naming
     /// NAME gets PROFILE (good, self-signed, expired, wrong-host, untrusted-ca,
-    /// handshake-fails, dane-*). The session record says which rule chose the profile.
+    /// handshake-fails, dane-*, mta-sts). The session record says which rule chose the profile.
     #[arg(long = "sni-profile", value_name = "NAME=PROFILE")]
     pub sni_profiles: Vec<SniRule>,
 
@@ -1087,6 +1111,11 @@ pub struct ServeArgs {
     /// used by --dry-run to compare the published MX and A/AAAA with the addresses.
     #[arg(long, value_name = "system|IP[:PORT]")]
     pub resolver: Option<ResolverSpec>,
+
+    /// An AS database (repeatable; MaxMind DB or iptoasn TSV, as `mxray report --asn-db`):
+    /// each session record gets the sender's AS and country (`sender_network`).
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Vec<PathBuf>,
 
     /// Most bytes of message bodies --store writes in one run; beyond, 451 4.3.0.
     #[arg(long, default_value_t = 1 << 30, value_parser = clap::value_parser!(u64).range(1..))]
@@ -1184,6 +1213,7 @@ impl ServeArgs {
             domain: self.domain.clone(),
             max_sessions_per_ip: self.max_sessions_per_ip,
             resolver: self.resolver,
+            asn_db: self.asn_db.clone(),
             store_max_bytes: self.store_max_bytes,
             profiles: self.profiles.clone(),
             all: self.all,

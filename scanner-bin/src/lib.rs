@@ -49,6 +49,7 @@ pub fn run_cli(cli: Cli) -> i32 {
             force: args.force,
             domain_rows: usize::try_from(args.domain_rows)
                 .unwrap_or(mxray_report::tables::DEFAULT_DOMAIN_ROWS),
+            asn_db: args.asn_db,
         }),
         Command::Scan(args) => runtime.block_on(commands::scan::run(*args)),
         Command::Audit(args) => commands::audit::run(&args),

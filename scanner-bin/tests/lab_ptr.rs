@@ -126,3 +126,96 @@ fn unconfirmed_dangling_and_missing_ptr() {
     );
     assert_eq!(names(refused.port()), None);
 }
+
+/// `scan --asn-db`: each record gets its address's AS and country (the committed MaxMind DB,
+/// where 127.0.0.0/8 is AS64496 in "XL"); `mxray report` then shows them without a database,
+/// and groups the address targets under the registered domain of their confirmed PTR name
+/// (`localhost` has none; `mx.lab.test` gives `lab.test`). A malformed database stops the
+/// scan before any packet.
+#[test]
+fn scan_asn_db_writes_network_and_report_groups_it() {
+    let _ = lab();
+    let db =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/asn/lab-asn.mmdb");
+    let out = scan(&[
+        "--quiet",
+        "--profile",
+        "quick",
+        "--server-names",
+        "--resolver",
+        "127.0.0.1:5340",
+        "--asn-db",
+        db.to_str().unwrap(),
+        "127.0.0.1:2525",
+        "127.0.0.1:2527",
+    ]);
+    assert_exit_ok(&out);
+    let recs = stdout_records(&out);
+    assert_eq!(recs.len(), 2);
+    for r in &recs {
+        let n = r
+            .network
+            .as_ref()
+            .unwrap_or_else(|| panic!("no network: {r:?}"));
+        assert_eq!(
+            (n.asn, n.as_org.as_deref(), n.country.as_deref()),
+            (Some(64496), Some("Loopback Lab"), Some("XL"))
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        text.matches(r#""network":{"asn":64496,"as_org":"Loopback Lab","country":"XL"}"#)
+            .count(),
+        2,
+        "{text}"
+    );
+    let dir = std::env::temp_dir().join(format!("mxray-scan-asn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("scan.jsonl");
+    std::fs::write(&file, &out.stdout).unwrap();
+    let rep = mxray()
+        .args(["report", "--format", "text"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_exit_ok(&rep);
+    let r = String::from_utf8_lossy(&rep.stdout).into_owned();
+    let line = |start: &str| {
+        r.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(start))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("no line {start:?} in {r}"))
+    };
+    // Both complete a handshake; Postfix's and Exim's lab certificates are not publicly trusted.
+    assert_eq!(
+        line("AS64496 Loopback Lab")[3..],
+        ["2", "2", "(100.0%)", "2", "(100.0%)", "0", "(0.0%)", "0", "(0.0%)"],
+        "{r}"
+    );
+    assert_eq!(line("XL")[1], "2");
+    assert_eq!(line("lab.test")[1], "2", "{r}");
+
+    let bad = dir.join("bad.mmdb");
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    bytes.extend_from_slice(b"\xab\xcd\xefMaxMind.com\xe0");
+    std::fs::write(&bad, &bytes).unwrap();
+    let out = scan(&[
+        "--quiet",
+        "--asn-db",
+        bad.to_str().unwrap(),
+        "127.0.0.1:2525",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "--asn-db {}: not a valid MaxMind DB file",
+            bad.display()
+        )),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no record: the scan did not start");
+    let _ = std::fs::remove_dir_all(&dir);
+}

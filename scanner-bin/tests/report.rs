@@ -949,3 +949,98 @@ fn schema_1_records_are_read_with_todays_ids() {
     let text = render(&r, Format::Text);
     assert!(text.contains("mxray explain ID"), "{text}");
 }
+
+/// `mxray report --asn-db` on the fixture: the per-AS and per-country views, with the counts
+/// of `lab/asn/make-fixtures.py`'s networks (192.0.2.0/28, 198.51.100.0/24, 2001:db8::/32);
+/// 192.0.2.16 and the one address outside them are `unknown`. The MaxMind file and the TSV
+/// give the same report; a malformed database is a clear error, exit 1.
+#[test]
+fn binary_report_asn_db_counts_per_as_and_country() {
+    let exe = env!("CARGO_BIN_EXE_mxray");
+    let asn = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/asn");
+    let run = |db: &str| {
+        let out = std::process::Command::new(exe)
+            .args(["report", "--format", "json", "--asn-db"])
+            .arg(asn.join(db))
+            .arg(fixture_path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let j = run("lab-asn.mmdb");
+    let groups = j["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "networks")
+        .unwrap()["groups"]
+        .clone();
+    let rows = |i: usize| -> Vec<(String, u64)> {
+        groups[i]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["key"].as_str().unwrap().to_owned(),
+                    r["endpoints"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(groups[0]["id"], "as");
+    assert_eq!(
+        rows(0),
+        [
+            ("AS64501".to_owned(), 22),
+            ("AS64500".to_owned(), 13),
+            ("AS64502".to_owned(), 1),
+            ("unknown".to_owned(), 2)
+        ]
+    );
+    assert_eq!(groups[0]["rows"][0]["label"], "AS64501 Example Net B");
+    assert_eq!(
+        rows(1),
+        [
+            ("FR".to_owned(), 22),
+            ("DE".to_owned(), 13),
+            ("NL".to_owned(), 1),
+            ("unknown".to_owned(), 2)
+        ]
+    );
+    assert_eq!(groups[2]["id"], "provider");
+    assert_eq!(groups[0]["total"]["endpoints"], 38);
+    let t = run("lab-ip2asn.tsv");
+    assert_eq!(j, t, "the TSV and the MaxMind DB give the same report");
+
+    let dir = std::env::temp_dir().join(format!("mxray-asn-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.tsv");
+    std::fs::write(
+        &bad,
+        "192.0.2.0\t192.0.2.255\t64500\tDE\tok\n192.0.3.0\tnope\t1\tDE\tx\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(exe)
+        .args(["report", "--asn-db"])
+        .arg(&bad)
+        .arg(fixture_path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "--asn-db {}:2: \"nope\" is not an IP address",
+            bad.display()
+        )),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

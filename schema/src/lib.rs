@@ -29,6 +29,7 @@ pub mod dane;
 pub mod fnv;
 pub mod lines;
 pub mod names;
+pub mod network;
 pub mod policy;
 pub mod record;
 #[cfg(feature = "synth")]

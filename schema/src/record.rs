@@ -118,6 +118,10 @@ pub struct EndpointRecord {
     /// EHLO and `MAIL FROM` without STARTTLS, then `RSET` and `QUIT` (never `RCPT` or `DATA`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plaintext_mail: Option<PlaintextMailInfo>,
+    /// The address's autonomous system and country (`--asn-db` at scan time); absent without
+    /// a database or when it does not cover the address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<crate::network::Network>,
 }
 
 impl EndpointRecord {
@@ -229,6 +233,7 @@ impl EndpointRecord {
             auth: None,
             submission: None,
             plaintext_mail: None,
+            network: None,
         }
     }
 }

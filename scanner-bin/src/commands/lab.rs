@@ -11,7 +11,7 @@ use crate::cli::{LabAction, LabArgs, LabDnsArgs, ServeArgs, SummaryBy};
 /// Runs `mxray lab ...`; returns the exit code.
 pub async fn run(args: LabArgs) -> crate::exit::Exit {
     let result = match args.action {
-        Some(LabAction::Summary { file, by }) => summary_cmd(&file, by),
+        Some(LabAction::Summary { file, by, asn_db }) => summary_cmd(&file, by, &asn_db),
         Some(LabAction::Dns(d)) => dns_cmd(&d),
         None => serve(args.serve).await,
     };
@@ -24,10 +24,11 @@ pub async fn run(args: LabArgs) -> crate::exit::Exit {
     }
 }
 
-fn summary_cmd(file: &std::path::Path, by: SummaryBy) -> Result<(), LabError> {
+fn summary_cmd(file: &std::path::Path, by: SummaryBy, asn_db: &[PathBuf]) -> Result<(), LabError> {
     mxray_scan::output::check_stdout().map_err(|e| LabError::Io(PathBuf::from("stdout"), e))?;
+    let db = mxray_lab::open_asn_db(asn_db)?;
     let (records, skipped) = summary::read_log(file)?;
-    print!("{}", summary::render(&records, by.into()));
+    print!("{}", summary::render_with(&records, by.into(), db.as_ref()));
     if skipped > 0 {
         eprintln!("mxray lab summary: {skipped} line(s) skipped (not lab-session records)");
     }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use mxray_report::records::{render_files, RecordFormat, Seen};
-use mxray_report::{build_report_seen, render, Format, ReportError};
+use mxray_report::{build_report_with, render, Format, ReportError};
 use mxray_schema::record::Severity;
 
 /// What `mxray report` writes.
@@ -50,6 +50,8 @@ pub struct Options {
     pub force: bool,
     /// Per-domain rows shown ([`mxray_report::tables::DomainRows`]).
     pub domain_rows: usize,
+    /// AS databases (`--asn-db`): the per-AS and per-country views.
+    pub asn_db: Vec<PathBuf>,
 }
 
 fn warn_problems(label: &str, i: &mxray_report::aggregate::InputStats) {
@@ -77,7 +79,19 @@ fn files_list(files: &[PathBuf]) -> String {
 /// The study's report in `format`, and the severities seen; `Err` is the exit code after the
 /// message is printed.
 fn report_text(opts: &Options, format: Format) -> Result<(String, Seen), crate::exit::Exit> {
-    let (report, seen) = match build_report_seen(&opts.files, &opts.baseline, opts.domain_rows) {
+    let asn_db = if opts.asn_db.is_empty() {
+        None
+    } else {
+        match mxray_asn::AsnDb::open(&opts.asn_db) {
+            Ok(db) => Some(std::sync::Arc::new(db)),
+            Err(e) => {
+                eprintln!("mxray report: --asn-db {e}");
+                return Err(crate::exit::Exit::Fatal);
+            }
+        }
+    };
+    let built = build_report_with(&opts.files, &opts.baseline, opts.domain_rows, asn_db);
+    let (report, seen) = match built {
         Ok(r) => r,
         Err(e) => {
             eprintln!("mxray report: {e}");
