@@ -44,7 +44,8 @@ fn run_with(config: SessionConfig, greeting: &[u8], responses: &[&[u8]], split: 
     feed(&mut s, greeting);
     let mut responses = responses.iter();
     let mut sent = Vec::new();
-    loop {
+    // Bounded: a session that never ends (a mutant ignoring EOF) fails here instead of hanging.
+    for _ in 0..MAX_POLLS {
         match s.poll() {
             Step::Send(b) => {
                 let quit = b == b"QUIT\r\n";
@@ -66,7 +67,11 @@ fn run_with(config: SessionConfig, greeting: &[u8], responses: &[&[u8]], split: 
             }
         }
     }
+    panic!("session did not end within {MAX_POLLS} polls");
 }
+
+/// More polls than any scripted session here needs (each sends at most a few commands).
+const MAX_POLLS: usize = 64;
 
 fn run(greeting: &[u8], responses: &[&[u8]]) -> Run {
     run_with(
@@ -476,4 +481,77 @@ fn any_2xx_greeting_proceeds_to_ehlo() {
     let r = run(b"250 odd greeting\r\n", &[EHLO_OK, b"220 go\r\n"]);
     assert_eq!(handover(&r).starttls_reply.code().get(), 220);
     assert_eq!(r.sent[0], b"EHLO scanner.example.org\r\n");
+}
+
+/// Phase names are the ones the record's JSON and logs use.
+#[test]
+fn phase_names_are_pinned() {
+    let names: Vec<&str> = [
+        Phase::Greeting,
+        Phase::Ehlo,
+        Phase::Helo,
+        Phase::StartTls,
+        Phase::Quit,
+    ]
+    .into_iter()
+    .map(Phase::name)
+    .collect();
+    assert_eq!(names, ["greeting", "ehlo", "helo", "starttls", "quit"]);
+}
+
+/// Bytes fed after EOF are ignored: the server closed, nothing it "sent" later counts.
+#[test]
+fn bytes_after_eof_are_ignored() {
+    let mut s = ClientSession::new(SessionConfig::new("scanner.example.org"));
+    s.feed_eof();
+    s.feed(b"220 mx.lab.test ESMTP\r\n");
+    assert_eq!(s.poll(), Step::Done(Outcome::NoGreeting));
+    assert_eq!(s.outcome(), Some(&Outcome::NoGreeting));
+}
+
+/// `outcome()` is `None` while the session runs and the final outcome once it is over.
+#[test]
+fn outcome_is_none_until_done() {
+    let mut s = ClientSession::new(SessionConfig::new("scanner.example.org"));
+    assert_eq!(s.outcome(), None);
+    assert_eq!(s.poll(), Step::NeedMore);
+    assert_eq!(s.outcome(), None);
+    s.feed(b"220 mx.lab.test ESMTP\r\n");
+    assert!(matches!(s.poll(), Step::Send(_)));
+    assert_eq!(s.outcome(), None);
+    s.feed_eof();
+    let step = s.poll();
+    let Step::Done(o) = step else {
+        panic!("expected Done, got {step:?}")
+    };
+    assert_eq!(s.outcome(), Some(&o));
+    assert!(matches!(
+        o,
+        Outcome::ConnectionClosed {
+            phase: Phase::Ehlo,
+            ..
+        }
+    ));
+}
+
+/// EOF after the greeting with nothing buffered is a closed connection in that phase, not
+/// "no greeting"; EOF in the greeting with a partial line keeps the partial bytes.
+#[test]
+fn eof_outcome_depends_on_phase_and_buffer() {
+    let r = run(b"220 mx.lab.test ESMTP\r\n", &[]);
+    match outcome(&r) {
+        Outcome::ConnectionClosed { phase, partial } => {
+            assert_eq!(*phase, Phase::Ehlo);
+            assert!(partial.is_empty());
+        }
+        other => panic!("expected ConnectionClosed in ehlo, got {other:?}"),
+    }
+    let r = run(b"220 mx.lab", &[]);
+    match outcome(&r) {
+        Outcome::ConnectionClosed { phase, partial } => {
+            assert_eq!(*phase, Phase::Greeting);
+            assert_eq!(partial.as_slice(), b"220 mx.lab");
+        }
+        other => panic!("expected ConnectionClosed in greeting, got {other:?}"),
+    }
 }
