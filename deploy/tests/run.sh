@@ -12,7 +12,7 @@ for t in "${tests[@]}"; do
   [ -x "$HERE/$t.sh" ] || { echo "deploy/tests/run.sh: no test $t" >&2; failed=$((failed + 1)); continue; }
   echo "=== deploy/tests/$t.sh"
   start=$SECONDS
-  out=$("$HERE/$t.sh" 2>&1 | tee /dev/stderr | tail -1)
+  out=$("$HERE/$t.sh" 2>&1 | tee -a /dev/stderr | tail -1)
   if [[ "$out" =~ ^$t:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
     passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2]))
   else
