@@ -279,6 +279,8 @@ if [ "$WHICH" = all ] || [ "$WHICH" = opensmtpd ]; then
     { "$MXRAY" explain --all --format json | jq -r '.[].fix.opensmtpd[]' | awk '!seen[$0]++' | sed \
         -e "s|/etc/mail/tls/mx.example.org.crt|$C/good.crt|g" \
         -e "s|/etc/mail/tls/mx.example.org.key|$W/smtpd.key|g" \
+        -e "s|listen on 0.0.0.0 port 587|listen on 127.0.0.1 port 2643|" \
+        -e "s|listen on 0.0.0.0 port 465|listen on 127.0.0.1 port 2644|" \
         -e "s|listen on 0.0.0.0|listen on 127.0.0.1 port 2642|"
       echo 'action "local" mbox'
       echo 'match from any for local action "local"'
