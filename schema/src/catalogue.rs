@@ -31,6 +31,25 @@ use serde::Serialize;
 
 use crate::record::{FindingSource, Severity};
 
+/// One catalogue entry from its parts; each source's file wraps it with its `FindingSource`
+/// (and, where ids were renamed, the schema-version-1 id).
+macro_rules! entry {
+    ($source:ident, $legacy:expr; $id:literal, $sev:ident, $note:expr, $title:literal, $why:literal, [$($a:ident),*], [$($r:literal),*], $fix:expr) => {
+        Entry {
+            id: $id,
+            legacy_id: $legacy,
+            source: FindingSource::$source,
+            severity: Severity::$sev,
+            severity_note: $note,
+            title: $title,
+            why: $why,
+            attackers: &[$(A::$a),*],
+            references: &[$($r),*],
+            fix: $fix,
+        }
+    };
+}
+
 mod certificate;
 mod dane;
 mod policy;
@@ -130,6 +149,21 @@ pub struct Fix {
     pub generic: &'static str,
     /// How the Postfix and Exim lines were checked.
     pub check: FixCheck,
+}
+
+impl Fix {
+    /// A fix that lies outside the MTA's configuration (DNS, the CA, an upgrade, the network
+    /// path): no Postfix, Exim or OpenSMTPD lines, the generic advice, and why the lab cannot
+    /// check it.
+    pub const fn outside_mta(generic: &'static str, reason: &'static str) -> Fix {
+        Fix {
+            postfix: &[],
+            exim: &[],
+            opensmtpd: &[],
+            generic,
+            check: FixCheck::NotLab(reason),
+        }
+    }
 }
 
 /// One catalogue entry.

@@ -43,19 +43,8 @@ const BR_PROFILE: &str = "Have the CA reissue the certificate (a publicly truste
                           certificates follow the Baseline Requirements profile).";
 
 macro_rules! cert {
-    ($id:literal, $sev:ident, $note:expr, $title:literal, $why:literal, [$($a:ident),*], [$($r:literal),*], $fix:expr) => {
-        Entry {
-            id: $id,
-            legacy_id: None,
-            source: FindingSource::Certificate,
-            severity: Severity::$sev,
-            severity_note: $note,
-            title: $title,
-            why: $why,
-            attackers: &[$(A::$a),*],
-            references: &[$($r),*],
-            fix: $fix,
-        }
+    ($($entry:tt)*) => {
+        entry!(Certificate, None; $($entry)*)
     };
 }
 
@@ -183,15 +172,11 @@ pub(crate) const ENTRIES: &[Entry] = &[
     cert!("dane-mismatch", Critical, None, "No TLSA record matches the chain",
         "Usable TLSA records are published and none authenticates the chain: DANE senders refuse to deliver.",
         [], ["RFC 7672 section 3", "RFC 6698 section 2.1"],
-        Fix { postfix: &[], exim: &[], opensmtpd: &[],
-              generic: "Publish TLSA records for the certificate (or key) the server presents now, before any key change.",
-              check: FixCheck::NotLab("a DNS record, not the MTA's configuration") }),
+        Fix::outside_mta("Publish TLSA records for the certificate (or key) the server presents now, before any key change.", "a DNS record, not the MTA's configuration")),
     cert!("dane-unusable", Medium, None, "No TLSA record is usable for SMTP",
         "TLSA records exist but none is DANE-TA(2) or DANE-EE(3): TLS is mandatory but unauthenticated.",
         [ActiveMitm, Impersonation], ["RFC 7672 section 3.1.3"],
-        Fix { postfix: &[], exim: &[], opensmtpd: &[],
-              generic: "Publish `3 1 1` (DANE-EE, SPKI, SHA-256) records for the server's key.",
-              check: FixCheck::NotLab("a DNS record, not the MTA's configuration") }),
+        Fix::outside_mta("Publish `3 1 1` (DANE-EE, SPKI, SHA-256) records for the server's key.", "a DNS record, not the MTA's configuration")),
     cert!("serial-too-long", Medium, None, "Serial number longer than 20 octets",
         "Clients may reject over-long serial numbers.",
         [], ["RFC 5280 section 4.1.2.2"],

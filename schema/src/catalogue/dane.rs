@@ -4,32 +4,16 @@
 use super::{Attacker as A, Entry, Fix, FixCheck};
 use crate::record::{FindingSource, Severity};
 
-const DNS: FixCheck = FixCheck::NotLab("a DNS (DNSSEC, TLSA) change, not the MTA's configuration");
-
 const fn dns(generic: &'static str) -> Fix {
-    Fix {
-        postfix: &[],
-        exim: &[],
-        opensmtpd: &[],
+    Fix::outside_mta(
         generic,
-        check: DNS,
-    }
+        "a DNS (DNSSEC, TLSA) change, not the MTA's configuration",
+    )
 }
 
 macro_rules! dane {
-    ($id:literal, $sev:ident, $note:expr, $title:literal, $why:literal, [$($a:ident),*], [$($r:literal),*], $fix:expr) => {
-        Entry {
-            id: $id,
-            legacy_id: None,
-            source: FindingSource::Dane,
-            severity: Severity::$sev,
-            severity_note: $note,
-            title: $title,
-            why: $why,
-            attackers: &[$(A::$a),*],
-            references: &[$($r),*],
-            fix: $fix,
-        }
+    ($($entry:tt)*) => {
+        entry!(Dane, None; $($entry)*)
     };
 }
 

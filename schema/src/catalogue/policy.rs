@@ -4,31 +4,15 @@ use super::{Attacker as A, Entry, Fix, FixCheck};
 use crate::record::{FindingSource, Severity};
 
 const fn publish(generic: &'static str) -> Fix {
-    Fix {
-        postfix: &[],
-        exim: &[],
-        opensmtpd: &[],
+    Fix::outside_mta(
         generic,
-        check: FixCheck::NotLab(
-            "a DNS record or the policy web server, not the MTA's configuration",
-        ),
-    }
+        "a DNS record or the policy web server, not the MTA's configuration",
+    )
 }
 
 macro_rules! policy {
-    ($id:literal, $legacy:literal, $sev:ident, $note:expr, $title:literal, $why:literal, [$($a:ident),*], [$($r:literal),*], $fix:expr) => {
-        Entry {
-            id: $id,
-            legacy_id: Some($legacy),
-            source: FindingSource::Policy,
-            severity: Severity::$sev,
-            severity_note: $note,
-            title: $title,
-            why: $why,
-            attackers: &[$(A::$a),*],
-            references: &[$($r),*],
-            fix: $fix,
-        }
+    ($id:literal, $legacy:literal, $($rest:tt)*) => {
+        entry!(Policy, Some($legacy); $id, $($rest)*)
     };
 }
 

@@ -115,14 +115,11 @@ pub(crate) const ENTRIES: &[Entry] = &[
               can ask that a message travel only over validated TLS on every hop, or bounce.",
         attackers: &[],
         references: &["RFC 8689 section 2", "RFC 8689 section 4"],
-        fix: Fix {
-            postfix: &[],
-            exim: &[],
-            opensmtpd: &[],
-            generic: "Nothing to fix. Offer REQUIRETLS only where every next hop is reached \
+        fix: Fix::outside_mta(
+            "Nothing to fix. Offer REQUIRETLS only where every next hop is reached \
                       over validated TLS (MTA-STS or DANE), as RFC 8689 section 4 requires.",
-            check: FixCheck::NotLab("informational: nothing to fix"),
-        },
+            "informational: nothing to fix",
+        ),
     },
     Entry {
         id: "plaintext-mail-accepted",
@@ -141,18 +138,13 @@ pub(crate) const ENTRIES: &[Entry] = &[
             "RFC 8461 section 5",
             "RFC 7672 section 1.3",
         ],
-        fix: Fix {
-            postfix: &[],
-            exim: &[],
-            opensmtpd: &[],
-            generic: "On a public MX keep accepting plaintext (RFC 3207 section 4: a publicly \
+        fix: Fix::outside_mta(
+            "On a public MX keep accepting plaintext (RFC 3207 section 4: a publicly \
                       referenced server must not require TLS) and protect the domain with an \
                       MTA-STS enforce policy or DANE; require TLS only on ports your own clients \
                       use (Postfix `smtpd_tls_security_level = encrypt` on that service).",
-            check: FixCheck::NotLab(
-                "requiring TLS on a public MX is not advised, so there is no line to apply",
-            ),
-        },
+            "requiring TLS on a public MX is not advised, so there is no line to apply",
+        ),
     },
     Entry {
         id: "client-cert-requested",

@@ -21,26 +21,18 @@ pub(crate) const SMTPD_TLS_ON: &[&str] = &[
     "listen on 0.0.0.0 tls pki mx.example.org",
 ];
 
-const UPGRADE: Fix = Fix {
-    postfix: &[],
-    exim: &[],
-    opensmtpd: &[],
-    generic: "Upgrade the MTA (or the proxy in front of it) to a release that discards \
+const UPGRADE: Fix = Fix::outside_mta(
+    "Upgrade the MTA (or the proxy in front of it) to a release that discards \
               plaintext received before the TLS handshake; no configuration line fixes it.",
-    check: FixCheck::NotLab(
-        "a software defect, fixed by an upgrade; the lab's servers are current releases",
-    ),
-};
+    "a software defect, fixed by an upgrade; the lab's servers are current releases",
+);
 
-const MIDDLEBOX: Fix = Fix {
-    postfix: &[],
-    exim: &[],
-    opensmtpd: &[],
-    generic: "Find the device that rewrites the SMTP session (a firewall's SMTP/ESMTP \
+const MIDDLEBOX: Fix = Fix::outside_mta(
+    "Find the device that rewrites the SMTP session (a firewall's SMTP/ESMTP \
               inspection, e.g. Cisco ASA `no inspect esmtp`) and turn its inspection off, or \
               scan from another network path to tell it from the server.",
-    check: FixCheck::NotLab("a device on the network path, not the MTA's configuration"),
-};
+    "a device on the network path, not the MTA's configuration",
+);
 
 pub(crate) const ENTRIES: &[Entry] = &[
     Entry {

@@ -90,15 +90,9 @@ pub(crate) const ENTRIES: &[Entry] = &[
               probes' connections.",
         attackers: &[],
         references: &["RFC 5321 section 4.5.3.2"],
-        fix: Fix {
-            postfix: &[],
-            exim: &[],
-            opensmtpd: &[],
-            generic: "Scan again with a lower rate (`--rate`), or allow the scanner's address \
+        fix: Fix::outside_mta("Scan again with a lower rate (`--rate`), or allow the scanner's address \
                       more connections (Postfix `smtpd_client_connection_rate_limit`, Exim \
-                      `smtp_accept_max_per_host`).",
-            check: FixCheck::NotLab("a property of the scan, not of the server's security"),
-        },
+                      `smtp_accept_max_per_host`).", "a property of the scan, not of the server's security"),
     },
     Entry {
         id: "sslv2",
@@ -287,12 +281,6 @@ pub(crate) const ENTRIES: &[Entry] = &[
               prefix onto the sender's session.",
         attackers: &[A::ActiveMitm],
         references: &["RFC 5746", "CVE-2009-3555"],
-        fix: Fix {
-            postfix: &[],
-            exim: &[],
-            opensmtpd: &[],
-            generic: "Upgrade the TLS library (every release since 2010 supports RFC 5746).",
-            check: FixCheck::NotLab("a property of old TLS libraries, not a configuration line"),
-        },
+        fix: Fix::outside_mta("Upgrade the TLS library (every release since 2010 supports RFC 5746).", "a property of old TLS libraries, not a configuration line"),
     },
 ];
