@@ -39,28 +39,7 @@ fn render_table(out: &mut String, t: &Table, with_baseline: bool) {
         }
         rows.push(cells);
     }
-    let cols = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..cols)
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| width(c))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in &rows {
-        let mut line = String::from("  ");
-        for (i, (c, w)) in r.iter().zip(&widths).enumerate() {
-            if i == 0 {
-                line.push_str(&pad_right(c, *w));
-            } else {
-                line.push_str("  ");
-                line.push_str(&pad_left(c, *w));
-            }
-        }
-        let _ = writeln!(out, "{}", line.trim_end());
-    }
+    columns(out, &rows);
     if let Some(n) = &t.note {
         let _ = writeln!(out, "  note: {n}");
     }
@@ -94,10 +73,10 @@ pub fn render(r: &Report) -> String {
     out
 }
 
-/// Lays out rows of cells: the first column left-aligned, the others right-aligned.
-fn columns(out: &mut String, rows: &[Vec<String>]) {
+/// The width of each column: its widest cell (the first row decides how many columns).
+fn column_widths(rows: &[Vec<String>]) -> Vec<usize> {
     let cols = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..cols)
+    (0..cols)
         .map(|i| {
             rows.iter()
                 .filter_map(|r| r.get(i))
@@ -105,7 +84,12 @@ fn columns(out: &mut String, rows: &[Vec<String>]) {
                 .max()
                 .unwrap_or(0)
         })
-        .collect();
+        .collect()
+}
+
+/// Lays out rows of cells: the first column left-aligned, the others right-aligned.
+fn columns(out: &mut String, rows: &[Vec<String>]) {
+    let widths = column_widths(rows);
     for r in rows {
         let mut line = String::from("  ");
         for (i, (c, w)) in r.iter().zip(&widths).enumerate() {
@@ -141,15 +125,7 @@ fn render_domain_rows(out: &mut String, d: &DomainRows) {
         .map(|c| (*c).to_owned())
         .collect()];
     rows.extend(d.cells().into_iter().map(Vec::from));
-    let widths: Vec<usize> = (0..DomainRows::COLUMNS.len())
-        .map(|i| {
-            rows.iter()
-                .filter_map(|r| r.get(i))
-                .map(|c| width(c))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
+    let widths = column_widths(&rows);
     for r in &rows {
         let mut line = String::from(" ");
         for (c, w) in r.iter().zip(&widths) {
