@@ -44,11 +44,12 @@ mkdir -p "$W"; chmod 755 "$W"
 : > "$VERIFIED"
 
 # --- Postfix ---------------------------------------------------------------------------------
+# The instance directories are made like the lab's sending Postfix instances' (lab/lib/).
+. "$HERE/../lib/postfix-sender.sh"
 pf_stop() { [ -f "$PF/main.cf" ] && postfix -c "$PF" stop >/dev/null 2>&1 || true; }
 pf_base() {
   pf_stop
-  rm -rf "$PF"; mkdir -p "$PF/queue" "$PF/data"
-  chmod 755 "$PF" "$PF/queue"; chown postfix "$PF/data"; chmod 700 "$PF/data"
+  postfix_sender_dirs "$PF"
   cat > "$PF/master.cf" <<MASTER
 127.0.0.1:$PF_PORT inet n - n - - smtpd
 pickup    unix  n       -       n       60      1       pickup

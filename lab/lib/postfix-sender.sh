@@ -1,5 +1,6 @@
 # Shared by the lab's sending-only Postfix instances (lab/senders/postfix-sender.sh,
-# lab/providers/mx-sender.sh, lab/mta-sts/postfix-sts.sh): sourced, not run.
+# lab/providers/mx-sender.sh, lab/mta-sts/postfix-sts.sh): sourced, not run. lab/fixes/run.sh
+# (a receiving instance with its own master.cf) uses postfix_sender_dirs only.
 #
 #   postfix_sender_dirs DIR
 #       a fresh instance directory: DIR (config), DIR/queue, DIR/data (owned by postfix, 0700).
