@@ -12,16 +12,8 @@ use mxray_schema::record::{
 };
 use mxray_schema::synth::{self, Ident};
 
-fn row(report: &mxray_report::tables::Report, table: &str, key: &str) -> (u64, u64) {
-    let t = report
-        .sections
-        .iter()
-        .flat_map(|s| &s.tables)
-        .find(|t| t.id == table)
-        .unwrap_or_else(|| panic!("no table {table}"));
-    let r = t.rows.iter().find(|r| r.key == key).unwrap();
-    (r.count, r.total)
-}
+mod common;
+use common::row_counts;
 
 fn base(ip: &str) -> EndpointRecord {
     synth::handshake(
@@ -99,16 +91,16 @@ fn hygiene_section_counts_each_fact_over_its_own_denominator() {
     }
     let report = build(&agg, None);
     let t = "smtp_hygiene";
-    assert_eq!(row(&report, t, "auth_before_tls"), (2, 3));
-    assert_eq!(row(&report, t, "auth_cleartext_before_tls"), (1, 3));
-    assert_eq!(row(&report, t, "submission_without_tls"), (1, 1));
-    assert_eq!(row(&report, t, "requiretls"), (1, 3));
-    assert_eq!(row(&report, t, "plaintext_accepted"), (1, 2));
+    assert_eq!(row_counts(&report, t, "auth_before_tls"), (2, 3));
+    assert_eq!(row_counts(&report, t, "auth_cleartext_before_tls"), (1, 3));
+    assert_eq!(row_counts(&report, t, "submission_without_tls"), (1, 1));
+    assert_eq!(row_counts(&report, t, "requiretls"), (1, 3));
+    assert_eq!(row_counts(&report, t, "plaintext_accepted"), (1, 2));
     let t = "handshake_hygiene";
-    assert_eq!(row(&report, t, "client_cert_requested"), (1, 3));
-    assert_eq!(row(&report, t, "ocsp_stapled"), (1, 3));
-    assert_eq!(row(&report, t, "must_staple_no_staple"), (0, 3));
-    let (sct0, leaves) = row(&report, t, "sct_0");
+    assert_eq!(row_counts(&report, t, "client_cert_requested"), (1, 3));
+    assert_eq!(row_counts(&report, t, "ocsp_stapled"), (1, 3));
+    assert_eq!(row_counts(&report, t, "must_staple_no_staple"), (0, 3));
+    let (sct0, leaves) = row_counts(&report, t, "sct_0");
     assert_eq!((sct0, leaves), (3, 3));
 
     // A line in every format.

@@ -8,16 +8,8 @@ use mxray_schema::names::{PtrName, ServerNames};
 use mxray_schema::record::EndpointRecord;
 use mxray_schema::synth::{self, Ident};
 
-fn row(report: &mxray_report::tables::Report, table: &str, key: &str) -> (u64, u64) {
-    let t = report
-        .sections
-        .iter()
-        .flat_map(|s| &s.tables)
-        .find(|t| t.id == table)
-        .unwrap_or_else(|| panic!("no table {table}"));
-    let r = t.rows.iter().find(|r| r.key == key).unwrap();
-    (r.count, r.total)
-}
+mod common;
+use common::row_counts;
 
 fn named(ip: &str, ptr: &[(&str, bool)], banner: Option<&str>, matched: &[&str]) -> EndpointRecord {
     let spec = &synth::kinds()[0];
@@ -70,14 +62,14 @@ fn own_name_table_counts_each_kind_of_name() {
     agg.add(&no_cert);
     let report = build(&agg, None);
     let t = "own_name_match";
-    assert_eq!(row(&report, t, "has_ptr_confirmed"), (1, 3));
-    assert_eq!(row(&report, t, "has_banner"), (3, 3));
-    assert_eq!(row(&report, t, "has_ehlo"), (3, 3));
-    assert_eq!(row(&report, t, "ptr"), (1, 3));
-    assert_eq!(row(&report, t, "banner"), (1, 3));
-    assert_eq!(row(&report, t, "ehlo"), (1, 3));
-    assert_eq!(row(&report, t, "any"), (2, 3));
-    assert_eq!(row(&report, t, "none"), (1, 3));
+    assert_eq!(row_counts(&report, t, "has_ptr_confirmed"), (1, 3));
+    assert_eq!(row_counts(&report, t, "has_banner"), (3, 3));
+    assert_eq!(row_counts(&report, t, "has_ehlo"), (3, 3));
+    assert_eq!(row_counts(&report, t, "ptr"), (1, 3));
+    assert_eq!(row_counts(&report, t, "banner"), (1, 3));
+    assert_eq!(row_counts(&report, t, "ehlo"), (1, 3));
+    assert_eq!(row_counts(&report, t, "any"), (2, 3));
+    assert_eq!(row_counts(&report, t, "none"), (1, 3));
     let text = mxray_report::render(&report, mxray_report::Format::Text);
     assert!(
         text.contains("Certificate matches the server's own name"),

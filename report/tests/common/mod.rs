@@ -59,7 +59,13 @@ pub fn with_dane(
 
 /// The count of row `key` of table `table`; panics when the table or the row is missing.
 pub fn row(report: &Report, table: &str, key: &str) -> u64 {
-    report
+    row_counts(report, table, key).0
+}
+
+/// The count and the denominator of row `key` of table `table`; panics when the table or the
+/// row is missing.
+pub fn row_counts(report: &Report, table: &str, key: &str) -> (u64, u64) {
+    let r = report
         .sections
         .iter()
         .flat_map(|s| &s.tables)
@@ -68,6 +74,6 @@ pub fn row(report: &Report, table: &str, key: &str) -> u64 {
         .rows
         .iter()
         .find(|r| r.key == key)
-        .unwrap_or_else(|| panic!("no row {key} in {table}"))
-        .count
+        .unwrap_or_else(|| panic!("no row {key} in {table}"));
+    (r.count, r.total)
 }
