@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use smtp_codec::ClientSession;
 use tls_probe::driver::RustlsDriver;
 use tls_probe::plan::hellos::HelloOptions;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use crate::assemble::{self, TlsFacts};
@@ -650,14 +650,8 @@ async fn first_plaintext(
         if !plain.is_empty() {
             return Some(plain);
         }
-        match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => {
-                driver.feed(buf.get(..n).unwrap_or_default());
-                if driver.result().error.is_some() {
-                    return None;
-                }
-            }
-            _ => return None,
+        if !tlsprobe::read_tls(stream, driver, &mut buf, until).await {
+            return None;
         }
     }
 }

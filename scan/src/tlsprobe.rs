@@ -349,6 +349,26 @@ where
     }
 }
 
+/// Reads one chunk of `stream` into `driver`, bounded by `until`: `false` on timeout, EOF, a
+/// read error or a TLS error (the caller gives up), `true` when bytes were fed.
+pub(crate) async fn read_tls<S>(
+    stream: &mut S,
+    driver: &mut RustlsDriver,
+    buf: &mut [u8],
+    until: Instant,
+) -> bool
+where
+    S: AsyncRead + Unpin,
+{
+    match tokio::time::timeout_at(until.into(), stream.read(buf)).await {
+        Ok(Ok(n)) if n > 0 => {
+            driver.feed(buf.get(..n).unwrap_or_default());
+            driver.result().error.is_none()
+        }
+        _ => false,
+    }
+}
+
 /// EHLO inside TLS after STARTTLS (RFC 3207 4.2), on the connection of the modern handshake:
 /// the capabilities the server offers only there (`REQUIRETLS`, `AUTH`). One round trip,
 /// bounded by `until`; `None` when no 250 came (refused, malformed, closed, timed out).
@@ -382,14 +402,8 @@ where
                 _ => return None,
             }
         }
-        match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => {
-                driver.feed(buf.get(..n).unwrap_or_default());
-                if driver.result().error.is_some() {
-                    return None;
-                }
-            }
-            _ => return None,
+        if !read_tls(stream, driver, &mut buf, until).await {
+            return None;
         }
     }
 }
