@@ -62,3 +62,10 @@ impl Default for Limits {
         Limits::DEFAULT
     }
 }
+
+/// Appends as much of `bytes` to `buf` as fits under `cap` bytes in all: how the sans-IO
+/// sessions bound what a server can make them hold between polls.
+pub(crate) fn push_bounded(buf: &mut alloc::vec::Vec<u8>, bytes: &[u8], cap: usize) {
+    let room = cap.saturating_sub(buf.len());
+    buf.extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
+}

@@ -474,9 +474,7 @@ impl ClientSession {
     pub fn feed(&mut self, bytes: &[u8]) {
         if matches!(self.state, State::Await(_)) && !self.eof {
             let cap = self.config.limits.reply_bytes.saturating_mul(2);
-            let room = cap.saturating_sub(self.buf.len());
-            self.buf
-                .extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
+            crate::limits::push_bounded(&mut self.buf, bytes, cap);
         }
     }
 

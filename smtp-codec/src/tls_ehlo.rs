@@ -86,8 +86,7 @@ impl EhloExchange {
     /// Feeds bytes (decrypted application data).
     pub fn feed(&mut self, bytes: &[u8]) {
         let cap = self.limits.reply_bytes.saturating_add(1);
-        let room = cap.saturating_sub(self.buf.len());
-        self.buf.extend(bytes.iter().take(room));
+        crate::limits::push_bounded(&mut self.buf, bytes, cap);
     }
 
     /// The answer, once the first complete reply is in.
