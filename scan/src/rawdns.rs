@@ -29,45 +29,9 @@ pub async fn query(
     rtype: RecordType,
     timeout: Duration,
 ) -> Result<Vec<RData>, String> {
-    let bind: SocketAddr = if server.is_ipv4() {
-        (IpAddr::from([0u8, 0, 0, 0]), 0).into()
-    } else {
-        (IpAddr::from([0u16; 8]), 0).into()
-    };
-    // An unpredictable id (std's per-process random hash keys), so that a forged reply must
-    // guess it; the reply must also come from the server (connected socket).
-    let id = {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write(name.to_ascii().as_bytes());
-        (h.finish() & 0xffff) as u16
-    };
-    let mut msg = Message::new();
-    msg.set_id(id)
-        .set_message_type(MessageType::Query)
-        .set_op_code(OpCode::Query)
-        .set_recursion_desired(true)
-        .add_query(Query::query(name.clone(), rtype));
+    let (id, msg) = new_query(name, rtype);
     let bytes = msg.to_vec().map_err(|_| "error".to_owned())?;
-    let exchange = async {
-        let sock = UdpSocket::bind(bind)
-            .await
-            .map_err(|_| "error".to_owned())?;
-        sock.connect(server).await.map_err(|_| "error".to_owned())?;
-        sock.send(&bytes).await.map_err(|_| "error".to_owned())?;
-        let mut buf = vec![0u8; MAX_REPLY];
-        loop {
-            let n = sock.recv(&mut buf).await.map_err(|_| "error".to_owned())?;
-            let Some(reply) = buf.get(..n).and_then(|b| Message::from_vec(b).ok()) else {
-                continue;
-            };
-            // Not ours (a stray or late datagram): keep waiting, within the timeout.
-            if reply.id() != id || reply.message_type() != MessageType::Response {
-                continue;
-            }
-            return Ok::<Message, String>(reply);
-        }
-    };
+    let exchange = udp_exchange(server, &bytes, id, MAX_REPLY);
     let reply: Message = tokio::time::timeout(timeout, exchange)
         .await
         .map_err(|_| "timeout".to_owned())??;
@@ -101,19 +65,7 @@ pub async fn query_dnssec(
     rtype: RecordType,
     timeout: Duration,
 ) -> Result<Message, String> {
-    let id = {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write(name.to_ascii().as_bytes());
-        h.write_u16(u16::from(rtype));
-        (h.finish() & 0xffff) as u16
-    };
-    let mut msg = Message::new();
-    msg.set_id(id)
-        .set_message_type(MessageType::Query)
-        .set_op_code(OpCode::Query)
-        .set_recursion_desired(true)
-        .add_query(Query::query(name.clone(), rtype));
+    let (id, mut msg) = new_query(name, rtype);
     let mut edns = Edns::new();
     edns.set_dnssec_ok(true).set_max_payload(DNSSEC_UDP_PAYLOAD);
     msg.set_edns(edns);
@@ -121,24 +73,7 @@ pub async fn query_dnssec(
     let ours =
         move |reply: &Message| reply.id() == id && reply.message_type() == MessageType::Response;
     let exchange = async {
-        let bind: SocketAddr = if server.is_ipv4() {
-            (IpAddr::from([0u8, 0, 0, 0]), 0).into()
-        } else {
-            (IpAddr::from([0u16; 8]), 0).into()
-        };
-        let sock = UdpSocket::bind(bind)
-            .await
-            .map_err(|_| "error".to_owned())?;
-        sock.connect(server).await.map_err(|_| "error".to_owned())?;
-        sock.send(&bytes).await.map_err(|_| "error".to_owned())?;
-        let mut buf = vec![0u8; usize::from(DNSSEC_UDP_PAYLOAD)];
-        let udp = loop {
-            let n = sock.recv(&mut buf).await.map_err(|_| "error".to_owned())?;
-            match buf.get(..n).and_then(|b| Message::from_vec(b).ok()) {
-                Some(reply) if ours(&reply) => break reply,
-                _ => continue,
-            }
-        };
+        let udp = udp_exchange(server, &bytes, id, usize::from(DNSSEC_UDP_PAYLOAD)).await?;
         if !udp.truncated() {
             return Ok::<Message, String>(udp);
         }
@@ -169,4 +104,54 @@ pub async fn query_dnssec(
     tokio::time::timeout(timeout, exchange)
         .await
         .map_err(|_| "timeout".to_owned())?
+}
+
+/// A recursive query for `rtype` at `name` with an unpredictable id (std's per-process random
+/// hash keys), so that a forged reply must guess it.
+fn new_query(name: &Name, rtype: RecordType) -> (u16, Message) {
+    let id = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write(name.to_ascii().as_bytes());
+        h.write_u16(u16::from(rtype));
+        (h.finish() & 0xffff) as u16
+    };
+    let mut msg = Message::new();
+    msg.set_id(id)
+        .set_message_type(MessageType::Query)
+        .set_op_code(OpCode::Query)
+        .set_recursion_desired(true)
+        .add_query(Query::query(name.clone(), rtype));
+    (id, msg)
+}
+
+/// Sends `bytes` to `server` over a connected UDP socket (a reply must come from the server)
+/// and waits for the response with `id`, reading at most `max_reply` bytes a datagram; strays
+/// and late datagrams are skipped. The caller bounds the wait.
+async fn udp_exchange(
+    server: SocketAddr,
+    bytes: &[u8],
+    id: u16,
+    max_reply: usize,
+) -> Result<Message, String> {
+    let bind: SocketAddr = if server.is_ipv4() {
+        (IpAddr::from([0u8, 0, 0, 0]), 0).into()
+    } else {
+        (IpAddr::from([0u16; 8]), 0).into()
+    };
+    let sock = UdpSocket::bind(bind)
+        .await
+        .map_err(|_| "error".to_owned())?;
+    sock.connect(server).await.map_err(|_| "error".to_owned())?;
+    sock.send(bytes).await.map_err(|_| "error".to_owned())?;
+    let mut buf = vec![0u8; max_reply];
+    loop {
+        let n = sock.recv(&mut buf).await.map_err(|_| "error".to_owned())?;
+        match buf.get(..n).and_then(|b| Message::from_vec(b).ok()) {
+            Some(reply) if reply.id() == id && reply.message_type() == MessageType::Response => {
+                return Ok(reply)
+            }
+            _ => continue,
+        }
+    }
 }
