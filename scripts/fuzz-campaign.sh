@@ -5,12 +5,15 @@
 # on with the next target, and the script exits non-zero at the end.
 # usage: scripts/fuzz-campaign.sh SECONDS [TARGET...]       e.g. scripts/fuzz-campaign.sh 3600
 #   KIND=long|short (default: long from 3600 s per target, short below)
+#   RUNS=N stops a target after N executions (e.g. RUNS=10000000, the goal), SECONDS still caps it
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:?usage: scripts/fuzz-campaign.sh SECONDS [TARGET...]}
 shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || { echo "SECONDS must be a positive integer" >&2; exit 2; }
 kind=${KIND:-$([ "$secs" -ge 3600 ] && echo long || echo short)}
+runs=${RUNS:-}
+[ -z "$runs" ] || [[ "$runs" =~ ^[0-9]+$ ]] || { echo "RUNS must be a number of executions" >&2; exit 2; }
 cd "$ROOT/fuzz"
 command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz missing: cargo install cargo-fuzz --locked" >&2; exit 1; }
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo +nightly fuzz list); fi
@@ -23,12 +26,14 @@ log=$(mktemp /tmp/mxray-fuzz-campaign.XXXXXX)
 trap 'rm -f "$log"' EXIT
 failed=0
 for t in "${targets[@]}"; do
-  echo "== $t for ${secs}s"
+  echo "== $t for ${secs}s${runs:+ or $runs executions}"
   date=$(date -u +%Y-%m-%dT%H:%MZ)
+  start=$SECONDS
   set +e
-  ./run.sh "$t" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=2048 >"$log" 2>&1
+  ./run.sh "$t" -max_total_time="$secs" ${runs:+-runs="$runs"} -print_final_stats=1 -rss_limit_mb=2048 >"$log" 2>&1
   rc=$?
   set -e
+  took=$((SECONDS - start))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
@@ -46,7 +51,7 @@ for t in "${targets[@]}"; do
     tail -40 "$log" >&2
   fi
   load=$(cut -d' ' -f1 /proc/loadavg)
-  row="| $date | $t | $kind | $secs | ${execs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | ${corp:-?} | ${rss:-?} | $cpu | $load | $commit | $result |"
+  row="| $date | $t | $kind | $took | ${execs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | ${corp:-?} | ${rss:-?} | $cpu | $load | $commit | $result |"
   echo "$row"
   echo "$row" >> "$ROOT/FUZZING.md"
 done

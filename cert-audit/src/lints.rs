@@ -8,6 +8,11 @@
 //!
 //! Deliberate differences from a CA linter (pkilint): these lints judge what a server presents,
 //! whoever issued it, so key and name lints apply to private and self-signed chains too.
+//!
+//! Not checked: ROCA-vulnerable moduli (CVE-2017-15361). No maintained Rust crate detects them
+//! (the reference detector is the Python `roca-detect`), and the fingerprint's 38 primes and
+//! markers are not worth a hand-copied table here; moduli whose primes are close are caught by
+//! Fermat's method ([`fermat_factor`]).
 
 use std::net::IpAddr;
 
