@@ -21,6 +21,17 @@ struct Server {
     server_pref: bool,
     /// Hellos with more suites than this are dropped without an answer (an intolerant server).
     max_suites: usize,
+    /// A second version and its suites (answered like the first, in client order).
+    legacy: Option<(u16, Vec<u16>)>,
+    /// Hellos of this version are dropped without an answer.
+    drop_version: Option<u16>,
+    /// The version written in every ServerHello instead of the one agreed (a downgrading server).
+    answer_version: Option<u16>,
+    /// The suite written in every ServerHello instead of a pick among those offered.
+    pick_unoffered: Option<u16>,
+    /// Picks the middle one of the offered suites it supports (in offer order): neither the
+    /// client's order nor one of its own.
+    pick_middle: bool,
 }
 
 fn server(version: u16, suites: Vec<u16>, server_pref: bool) -> Server {
@@ -29,6 +40,11 @@ fn server(version: u16, suites: Vec<u16>, server_pref: bool) -> Server {
         suites,
         server_pref,
         max_suites: usize::MAX,
+        legacy: None,
+        drop_version: None,
+        answer_version: None,
+        pick_unoffered: None,
+        pick_middle: false,
     }
 }
 
@@ -58,31 +74,39 @@ impl Server {
                 _ => None,
             })
             .unwrap_or(h.legacy_version);
-        if offered_version != self.version {
-            return record(21, 0x0303, &[2, 70]);
+        if self.drop_version == Some(offered_version) {
+            return Vec::new();
         }
-        let pick = if self.server_pref {
-            self.suites
-                .iter()
-                .copied()
-                .find(|s| h.cipher_suites.contains(s))
+        let (version, suites, server_pref) = match &self.legacy {
+            Some((v, suites)) if *v == offered_version => (*v, suites, false),
+            _ if offered_version == self.version => (self.version, &self.suites, self.server_pref),
+            _ => return record(21, 0x0303, &[2, 70]),
+        };
+        let supported: Vec<u16> = h
+            .cipher_suites
+            .iter()
+            .copied()
+            .filter(|s| suites.contains(s))
+            .collect();
+        let pick = if self.pick_middle {
+            supported.get(supported.len() / 2).copied()
+        } else if server_pref {
+            suites.iter().copied().find(|s| h.cipher_suites.contains(s))
         } else {
-            h.cipher_suites
-                .iter()
-                .copied()
-                .find(|s| self.suites.contains(s))
+            h.cipher_suites.iter().copied().find(|s| suites.contains(s))
         };
         let Some(suite) = pick else {
             return record(21, 0x0303, &[2, 40]);
         };
+        let suite = self.pick_unoffered.unwrap_or(suite);
         let mut body = vec![];
-        body.extend_from_slice(&(self.version.min(0x0303)).to_be_bytes());
+        body.extend_from_slice(&(self.answer_version.unwrap_or(version).min(0x0303)).to_be_bytes());
         body.extend_from_slice(&[7; 32]);
         body.push(0);
         body.extend_from_slice(&suite.to_be_bytes());
         body.push(0);
         let mut exts = vec![];
-        if self.version == 0x0304 {
+        if version == 0x0304 {
             exts.extend_from_slice(&ext::SUPPORTED_VERSIONS.to_be_bytes());
             exts.extend_from_slice(&[0, 2, 3, 4]);
         }
@@ -90,7 +114,7 @@ impl Server {
         body.extend_from_slice(&exts);
         let mut msg = vec![2, 0, 0, body.len() as u8];
         msg.extend_from_slice(&body);
-        if self.version != 0x0304 {
+        if version != 0x0304 {
             msg.extend_from_slice(&[14, 0, 0, 0]);
         }
         record(22, 0x0303, &msg)
@@ -316,6 +340,10 @@ fn the_hello_budget_ends_any_scan_and_says_so() {
         assert_eq!(scan.stopped, Some(ScanStop::HelloCap { cap }));
         let t12 = scan.version(Version::Tls12).unwrap();
         assert!(!t12.complete, "a capped version is incomplete");
+        assert!(
+            t12.supported && !t12.suites.is_empty(),
+            "what was found before the cap stays"
+        );
     }
     // The derived budget never cuts a real scan: every suite supported, server order.
     let cfg = SuiteScanConfig {
@@ -332,4 +360,197 @@ fn the_hello_budget_ends_any_scan_and_says_so() {
     let scan = plan.result();
     assert_eq!(scan.stopped, None, "{sent} hellos of {cap}");
     assert!(scan.version(Version::Tls12).unwrap().complete);
+}
+
+fn tls12_scan(cfg: SuiteScanConfig, server: &Server) -> Plan<SuiteProbe> {
+    let mut plan = Plan::new(SuiteProbe::new(SuiteScanConfig {
+        versions: vec![Version::Tls12],
+        ..cfg
+    }));
+    run_plan(&mut plan, server);
+    plan
+}
+
+/// Each hello is counted by how it was answered: a pick, a refusal, an order probe, a seed.
+#[test]
+fn hello_counts_say_how_each_hello_was_answered() {
+    let server = server(0x0303, vec![0xc030, 0x009f, 0xc014, 0x0035, 0x000a], true);
+    let plan = tls12_scan(SuiteScanConfig::default(), &server);
+    let v = &plan.result().versions[0];
+    let h = &v.hellos;
+    assert_eq!((h.seeded, h.picked, h.refused, h.order), (0, 5, 1, 1));
+    assert_eq!(v.hellos.connections(), plan.handshakes());
+}
+
+/// A server answering a TLS 1.2 hello with a TLS 1.1 ServerHello: the version is not supported,
+/// the downgrade is named, and the scan of that version stops at once.
+#[test]
+fn a_downgrading_server_ends_the_version_and_is_named() {
+    let mut s = server(0x0303, vec![0xc014, 0x0035], false);
+    s.answer_version = Some(0x0302);
+    let plan = tls12_scan(
+        SuiteScanConfig {
+            chunk: 64,
+            ..SuiteScanConfig::default()
+        },
+        &s,
+    );
+    let v = &plan.result().versions[0];
+    assert_eq!(v.downgraded_to, Some(0x0302));
+    assert!(!v.supported && v.suites.is_empty(), "{v:?}");
+    assert!(v.unoffered_picks.is_empty());
+    assert_eq!(plan.handshakes(), 1);
+    assert_eq!((v.hellos.picked, v.hellos.refused), (0, 1));
+}
+
+/// A ServerHello naming a suite that was not offered proves nothing about the offered ones:
+/// they leave the pool, the pick is recorded apart, and nothing is called supported.
+#[test]
+fn a_pick_that_was_not_offered_is_recorded_apart_and_proves_nothing() {
+    let mut s = server(0x0303, candidates(Version::Tls12).to_vec(), false);
+    s.pick_unoffered = Some(0xfefe);
+    // The whole pool in one hello.
+    let plan = tls12_scan(SuiteScanConfig::default(), &s);
+    let v = &plan.result().versions[0];
+    assert_eq!(v.unoffered_picks, vec![0xfefe]);
+    assert!(v.suites.is_empty() && v.downgraded_to.is_none(), "{v:?}");
+    assert_eq!(plan.handshakes(), 1);
+    assert_eq!((v.hellos.picked, v.hellos.refused), (0, 1));
+    // Windows of 64: each window once, each answer recorded.
+    let plan = tls12_scan(
+        SuiteScanConfig {
+            chunk: 64,
+            ..SuiteScanConfig::default()
+        },
+        &s,
+    );
+    let windows = candidates(Version::Tls12).len().div_ceil(64);
+    assert_eq!(plan.handshakes() as usize, windows);
+    assert_eq!(plan.result().versions[0].unoffered_picks.len(), windows);
+}
+
+/// protocol_version (70) to the first hello ends the version: no window after it.
+#[test]
+fn protocol_version_to_the_first_hello_ends_the_version() {
+    let s = server(0x0302, vec![0xc014], false);
+    let plan = tls12_scan(
+        SuiteScanConfig {
+            chunk: 64,
+            ..SuiteScanConfig::default()
+        },
+        &s,
+    );
+    assert_eq!(plan.handshakes(), 1);
+    assert!(!plan.result().versions[0].supported);
+}
+
+/// A hello dropped without an answer is retried with `fallback_chunk` suites only when it was
+/// bigger than that: at exactly `fallback_chunk` it is not retried.
+#[test]
+fn an_unanswered_hello_is_retried_smaller_only_when_bigger_than_the_fallback() {
+    let n = candidates(Version::Tls12).len();
+    let mut s = server(0x0303, vec![0xc014], false);
+    s.drop_version = Some(0x0303);
+    // The whole pool (n suites) with fallback n: one hello, no retry.
+    let plan = tls12_scan(
+        SuiteScanConfig {
+            fallback_chunk: n,
+            ..SuiteScanConfig::default()
+        },
+        &s,
+    );
+    assert_eq!(plan.handshakes(), 1);
+    // Fallback n - 1: the pool, then n - 1 suites (not retried again), then the last one.
+    let plan = tls12_scan(
+        SuiteScanConfig {
+            fallback_chunk: n - 1,
+            ..SuiteScanConfig::default()
+        },
+        &s,
+    );
+    assert_eq!(plan.handshakes(), 3);
+    assert!(!plan.result().versions[0].supported);
+}
+
+/// With `infer_legacy`, TLS 1.1 is first offered the TLS 1.2 suites usable there. A server
+/// that drops that hello gets it once more (smaller windows do not apply to a prediction),
+/// then the whole TLS 1.1 pool in windows; and a server whose TLS 1.1 suites are not the
+/// predicted ones has them found by that full enumeration.
+#[test]
+fn a_failed_prediction_falls_back_to_the_whole_pool_of_the_version() {
+    let t12 = vec![0xc014, 0x0035, 0x002f, 0x000a];
+    let cfg = SuiteScanConfig {
+        versions: vec![Version::Tls12, Version::Tls11],
+        infer_legacy: true,
+        fallback_chunk: 2,
+        ..SuiteScanConfig::default()
+    };
+    let n11 = candidates(Version::Tls11).len();
+
+    let mut s = server(0x0303, t12.clone(), false);
+    s.drop_version = Some(0x0302);
+    let mut plan = Plan::new(SuiteProbe::new(cfg.clone()));
+    run_plan(&mut plan, &s);
+    let v11 = plan.result().version(Version::Tls11).unwrap().clone();
+    assert!(!v11.supported && v11.suites.is_empty(), "{v11:?}");
+    // The prediction twice, then the pool in windows of 2.
+    assert_eq!(v11.hellos.connections() as usize, 2 + n11.div_ceil(2));
+
+    let mut s = server(0x0303, t12, false);
+    s.legacy = Some((0x0302, vec![0x0005]));
+    let mut plan = Plan::new(SuiteProbe::new(cfg));
+    run_plan(&mut plan, &s);
+    let v11 = plan.result().version(Version::Tls11).unwrap().clone();
+    let got: Vec<u16> = v11.suites.iter().map(|s| s.id).collect();
+    assert_eq!(got, vec![0x0005], "{v11:?}");
+}
+
+/// A server whose picks follow neither the client's order nor an order of its own is `Mixed`,
+/// whether its preference is read from the reversed group (picks in one group) or from the
+/// pair of hellos (picks in separate windows).
+#[test]
+fn a_server_that_follows_neither_order_is_mixed() {
+    let cands = candidates(Version::Tls12);
+    // One group: the middle of [c0, c1, c2] is c1, then c2 of [c0, c2], then c0; the reversed
+    // group [c0, c2, c1] gets c2, neither the first nor the last of what was observed.
+    let mut s = server(0x0303, cands[..3].to_vec(), false);
+    s.pick_middle = true;
+    let plan = tls12_scan(SuiteScanConfig::default(), &s);
+    let v = &plan.result().versions[0];
+    assert_eq!(v.suites.len(), 3);
+    assert_eq!(v.preference, Preference::Mixed);
+    // Separate windows: the pair [a, b] gets b, then [b, a] gets a.
+    let mut s = server(0x0303, vec![cands[0], cands[100]], false);
+    s.pick_middle = true;
+    let plan = tls12_scan(
+        SuiteScanConfig {
+            chunk: 64,
+            ..SuiteScanConfig::default()
+        },
+        &s,
+    );
+    let v = &plan.result().versions[0];
+    assert_eq!(v.suites.len(), 2);
+    assert_eq!(v.preference, Preference::Mixed);
+}
+
+/// Refusals (handshake_failure) of the first windows do not end the version: a suite deep in
+/// the pool is still found.
+#[test]
+fn refused_windows_before_any_pick_do_not_end_the_version() {
+    let cands = candidates(Version::Tls12);
+    let s = server(0x0303, vec![cands[200]], false);
+    let plan = tls12_scan(
+        SuiteScanConfig {
+            chunk: 64,
+            ..SuiteScanConfig::default()
+        },
+        &s,
+    );
+    let got: Vec<u16> = plan.result().versions[0]
+        .suites
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(got, vec![cands[200]]);
 }

@@ -51,6 +51,12 @@ pub trait Probe {
     fn output(&self) -> Self::Output;
 }
 
+/// Most hellos any plan may send ([`Plan::next_hello`] ends the plan there, whatever its probe
+/// asks): a backstop under each probe's own bound (the suite scan's
+/// [`suites::SuiteScanConfig::hello_cap`] for every version is below it), so that no probe, and
+/// no bug in one, can keep a connection loop going forever.
+pub const MAX_PLAN_HELLOS: u32 = 16_384;
+
 /// A sans-IO plan: a [`Probe`] plus the flight parser of the current connection attempt.
 #[derive(Debug)]
 pub struct Plan<P> {
@@ -58,6 +64,7 @@ pub struct Plan<P> {
     parser: Option<FlightParser>,
     handshakes: u32,
     finished: bool,
+    capped: bool,
 }
 
 impl<P: Probe> Plan<P> {
@@ -68,6 +75,7 @@ impl<P: Probe> Plan<P> {
             parser: None,
             handshakes: 0,
             finished: false,
+            capped: false,
         }
     }
 
@@ -82,6 +90,11 @@ impl<P: Probe> Plan<P> {
             p.into_flight()
         });
         match self.probe.next(answer) {
+            Some(_) if self.handshakes >= MAX_PLAN_HELLOS => {
+                self.finished = true;
+                self.capped = true;
+                None
+            }
             Some(hello) => {
                 self.parser = Some(FlightParser::new());
                 self.handshakes = self.handshakes.saturating_add(1);
@@ -113,6 +126,12 @@ impl<P: Probe> Plan<P> {
     /// Whether `next_hello` has returned `None`.
     pub fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// Whether the plan was ended by [`MAX_PLAN_HELLOS`] rather than by its probe (its result is
+    /// then what the probe had when it was cut).
+    pub fn hit_hello_limit(&self) -> bool {
+        self.capped
     }
 
     /// How many hellos (connections) the plan has used.

@@ -105,6 +105,14 @@ impl Default for SuiteScanConfig {
     }
 }
 
+/// The hello budget of one version whose candidate pool holds `n` suites:
+/// `n * (2 + ceil(log2 n)) + CAP_SLACK_PER_VERSION` (see [`SuiteScanConfig::hello_cap`]).
+fn pool_cap(n: u32) -> u32 {
+    let ceil_log2 = u32::BITS - n.saturating_sub(1).leading_zeros();
+    n.saturating_mul(ceil_log2.saturating_add(2))
+        .saturating_add(CAP_SLACK_PER_VERSION)
+}
+
 impl SuiteScanConfig {
     /// The hello budget of the scan: [`SuiteScanConfig::max_hellos`], or per version its
     /// candidate pool `n` times `2 + ceil(log2 n)` plus [`CAP_SLACK_PER_VERSION`]: the removal
@@ -124,12 +132,7 @@ impl SuiteScanConfig {
         self.max_hellos.unwrap_or_else(|| {
             self.versions
                 .iter()
-                .map(|v| {
-                    let n = u32::try_from(candidates(*v).len()).unwrap_or(u32::MAX);
-                    let log2 = u32::BITS - n.saturating_sub(1).leading_zeros();
-                    n.saturating_mul(log2.saturating_add(2))
-                        .saturating_add(CAP_SLACK_PER_VERSION)
-                })
+                .map(|v| pool_cap(u32::try_from(candidates(*v).len()).unwrap_or(u32::MAX)))
                 .fold(0u32, u32::saturating_add)
         })
     }
@@ -661,20 +664,18 @@ impl SuiteProbe {
         }
     }
 
-    fn finish_version(&mut self) {
-        let Some(mut cur) = self.cur.take() else {
-            return;
-        };
+    /// Records the version `cur` as finished (taken out of `self.cur` by the caller, so that the
+    /// plan moves on whatever this does).
+    fn finish_version(&mut self, mut cur: Current) {
         let mut suites: Vec<AcceptedSuite> = cur.found.iter().map(|(s, _)| s.clone()).collect();
-        if cur.res.preference == Preference::Server
-            && cur.to_insert.is_empty()
-            && cur.ordered.len() == suites.len()
-        {
-            let by_id = |id: u16| suites.iter().find(|s| s.id == id).cloned();
-            let sorted: Vec<AcceptedSuite> =
-                cur.ordered.iter().filter_map(|id| by_id(*id)).collect();
-            suites = sorted;
-        }
+        // The server's order where one was learned (`ordered` is filled only under server
+        // preference); discovery order for the rest (a stable sort keeps it).
+        suites.sort_by_key(|s| {
+            cur.ordered
+                .iter()
+                .position(|id| *id == s.id)
+                .unwrap_or(usize::MAX)
+        });
         cur.res.supported = !suites.is_empty();
         cur.res.suites = suites;
         cur.res.complete = true;
@@ -832,7 +833,53 @@ impl SuiteProbe {
                     continue;
                 }
             }
-            self.finish_version();
+            if let Some(cur) = self.cur.take() {
+                self.finish_version(cur);
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The budget's arithmetic at the powers of two, where `ceil(log2 n)` changes.
+    #[test]
+    fn pool_cap_is_n_times_two_plus_ceil_log2_n_plus_slack() {
+        let slack = CAP_SLACK_PER_VERSION;
+        assert_eq!(pool_cap(0), slack);
+        assert_eq!(pool_cap(1), 2 + slack);
+        assert_eq!(pool_cap(2), 2 * 3 + slack);
+        assert_eq!(pool_cap(3), 3 * 4 + slack);
+        assert_eq!(pool_cap(4), 4 * 4 + slack);
+        assert_eq!(pool_cap(5), 5 * 5 + slack);
+        assert_eq!(pool_cap(8), 8 * 5 + slack);
+        assert_eq!(pool_cap(9), 9 * 6 + slack);
+        assert_eq!(pool_cap(338), 338 * 11 + slack);
+        assert_eq!(pool_cap(u32::MAX), u32::MAX, "saturates");
+    }
+
+    /// The smallest scans, in memory (the lab tests scan real servers; these fail fast when the
+    /// plan's own loop is broken): a refusal of the whole pool ends the version after one hello.
+    #[test]
+    fn a_refused_pool_is_one_hello_and_a_refused_version() {
+        let cfg = SuiteScanConfig {
+            versions: alloc::vec![Version::Tls12],
+            ..SuiteScanConfig::default()
+        };
+        let mut plan = crate::plan::Plan::new(SuiteProbe::new(cfg));
+        let mut hellos = 0;
+        while plan.next_hello().is_some() {
+            hellos += 1;
+            assert!(hellos <= 2, "a refused pool takes one hello");
+            // handshake_failure
+            assert!(plan.feed(&[21, 3, 3, 0, 2, 2, 40]));
+        }
+        assert_eq!(hellos, 1);
+        let scan = plan.result();
+        assert_eq!(scan.versions.len(), 1);
+        assert!(!scan.versions[0].supported && scan.versions[0].complete);
+        assert_eq!(scan.stopped, None);
     }
 }

@@ -130,3 +130,27 @@ impl Probe for VersionProbe {
         self.results.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Plan;
+
+    /// One hello per version, in memory (the lab tests probe real servers; this fails fast when
+    /// the plan's loop is broken).
+    #[test]
+    fn one_hello_per_version_then_the_end() {
+        let mut plan = Plan::new(VersionProbe::new(HelloOptions::default()));
+        let mut hellos = 0;
+        while plan.next_hello().is_some() {
+            hellos += 1;
+            assert!(hellos <= Version::ALL.len(), "one hello per version");
+            // protocol_version
+            assert!(plan.feed(&[21, 3, 1, 0, 2, 2, 70]));
+        }
+        assert_eq!(hellos, Version::ALL.len());
+        let res = plan.result();
+        assert_eq!(res.len(), Version::ALL.len());
+        assert!(res.iter().all(|v| !v.supported));
+    }
+}
