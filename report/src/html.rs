@@ -95,15 +95,11 @@ pub fn render(r: &Report) -> String {
                 let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(n));
             }
         }
-        if s.id == "domains" {
-            if let Some(d) = &r.domain_rows {
-                render_domain_rows(&mut out, s.id, d);
-            }
+        if let Some(d) = r.domain_rows_of(s) {
+            render_domain_rows(&mut out, s.id, d);
         }
-        if s.id == "networks" {
-            for g in &r.networks {
-                render_groups(&mut out, s.id, g);
-            }
+        for g in r.networks_of(s) {
+            render_groups(&mut out, s.id, g);
         }
         out.push_str("</section>\n");
     }

@@ -14,7 +14,7 @@
 use serde::Serialize;
 
 use super::aggregate::InputStats;
-use super::tables::{Chart, DomainRows, Report};
+use super::tables::{Chart, DomainRows, Report, NETWORKS_SECTION};
 
 /// Version of this JSON shape.
 pub const REPORT_VERSION: u32 = 1;
@@ -84,8 +84,8 @@ pub fn render(r: &Report) -> String {
             .map(|s| JsonSection {
                 id: s.id,
                 title: s.title,
-                domain_rows: r.domain_rows.as_ref().filter(|_| s.id == "domains"),
-                groups: Some(r.networks.as_slice()).filter(|_| s.id == "networks"),
+                domain_rows: r.domain_rows_of(s),
+                groups: Some(r.networks_of(s)).filter(|_| s.id == NETWORKS_SECTION),
                 tables: s
                     .tables
                     .iter()

@@ -157,6 +157,29 @@ pub struct Report {
     pub networks: Vec<crate::networks::GroupTable>,
 }
 
+/// The id of the section that ends with the per-domain rows ([`Report::domain_rows`]).
+pub const DOMAINS_SECTION: &str = "domains";
+/// The id of the section that holds the per-network views ([`Report::networks`]).
+pub const NETWORKS_SECTION: &str = "networks";
+
+impl Report {
+    /// The per-domain rows, when `section` is the one that shows them.
+    pub fn domain_rows_of(&self, section: &Section) -> Option<&DomainRows> {
+        self.domain_rows
+            .as_ref()
+            .filter(|_| section.id == DOMAINS_SECTION)
+    }
+
+    /// The per-network views that `section` shows (none but in the networks section).
+    pub fn networks_of(&self, section: &Section) -> &[crate::networks::GroupTable] {
+        if section.id == NETWORKS_SECTION {
+            &self.networks
+        } else {
+            &[]
+        }
+    }
+}
+
 /// One domain of the per-domain rows: its verdict and policies. Strings are machine ids
 /// (`Delivery::as_str`, [`crate::domain::sts_label`]...) except `domain` (escaped, cut) and
 /// `attackers`.
@@ -957,7 +980,7 @@ fn domains(a: &Aggregate) -> Section {
     let mut tables = policy_tables(a);
     tables.extend([states, mx, ep]);
     Section {
-        id: "domains",
+        id: DOMAINS_SECTION,
         title: "7. Per domain",
         tables,
     }
@@ -1253,7 +1276,7 @@ fn sections(a: &Aggregate) -> Vec<Section> {
     // Its views are multi-column rows ([`Report::networks`]), not tables.
     if !networks(a).is_empty() {
         s.push(Section {
-            id: "networks",
+            id: NETWORKS_SECTION,
             title: "Networks and providers",
             tables: Vec::new(),
         });

@@ -59,15 +59,11 @@ pub fn render(r: &Report) -> String {
         for t in &s.tables {
             render_table(&mut out, t, with_baseline);
         }
-        if s.id == "domains" {
-            if let Some(d) = &r.domain_rows {
-                render_domain_rows(&mut out, d);
-            }
+        if let Some(d) = r.domain_rows_of(s) {
+            render_domain_rows(&mut out, d);
         }
-        if s.id == "networks" {
-            for g in &r.networks {
-                render_groups(&mut out, g);
-            }
+        for g in r.networks_of(s) {
+            render_groups(&mut out, g);
         }
     }
     out
