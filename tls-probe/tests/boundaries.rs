@@ -99,3 +99,21 @@ fn sslv2_needs_version_2_and_a_cipher_spec() {
     assert!(!answer(2, &[]).supported, "no cipher spec");
     assert!(!answer(3, &[1, 0, 0x80]).supported, "not version 2");
 }
+
+/// A plan is not finished until `next_hello` says so, and after `feed_eof` the attempt is over:
+/// bytes fed later do not reopen it.
+#[test]
+fn the_end_of_an_attempt_and_of_a_plan() {
+    use tls_probe::plan::{versions::VersionProbe, Plan};
+    let mut plan = Plan::new(VersionProbe::new(Default::default()));
+    assert!(!plan.is_finished());
+    assert!(plan.next_hello().is_some());
+    assert!(!plan.is_finished());
+    assert!(!plan.feed(&[22, 3]), "half a record header: the attempt goes on");
+    plan.feed_eof();
+    assert!(plan.feed(&[3]), "after EOF the attempt is over");
+    while plan.next_hello().is_some() {
+        plan.feed_eof();
+    }
+    assert!(plan.is_finished());
+}
