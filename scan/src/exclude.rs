@@ -186,6 +186,8 @@ mod tests {
             .map(|s| parse_entry(s).unwrap()),
         );
         assert_eq!(list.len(), 4); // 10.1/16 merged into 10/8
+        assert!(!list.is_empty());
+        assert!(ExclusionList::new([]).is_empty());
         for yes in [
             "10.0.0.0",
             "10.255.255.255",

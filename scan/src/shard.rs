@@ -155,6 +155,17 @@ mod tests {
     }
 
     #[test]
+    fn an_address_is_owned_by_the_shard_of_its_text() {
+        for text in ["127.0.0.1", "192.0.2.7", "2001:db8::1", "::1"] {
+            let ip: IpAddr = text.parse().unwrap();
+            let owners: Vec<u64> = (0..4)
+                .filter(|&i| Shard::new(i, 4).unwrap().owns_ip(ip))
+                .collect();
+            assert_eq!(owners, vec![fnv1a64(text.as_bytes()) % 4], "{text}");
+        }
+    }
+
+    #[test]
     fn shard_by_parses_its_two_spellings_only() {
         for by in [ShardBy::Address, ShardBy::Name] {
             assert_eq!(by.as_str().parse::<ShardBy>(), Ok(by));

@@ -551,6 +551,31 @@ mod tests {
         ));
     }
 
+    /// RFC 1035's limits, at and one past: a label of 63 bytes, a name of 253 (a trailing dot
+    /// not counted); '-' and '_' inside a label.
+    #[test]
+    fn name_and_label_lengths_at_and_past_their_limits() {
+        let label63 = "a".repeat(63);
+        assert_eq!(
+            p(&format!("{label63}.org")),
+            Ok(Target::Domain(format!("{label63}.org")))
+        );
+        // 63 + 1 + 63 + 1 + 63 + 1 + 61 = 253 bytes.
+        let name253 = format!("{label63}.{label63}.{label63}.{}", "b".repeat(61));
+        assert_eq!(name253.len(), 253);
+        assert!(p(&name253).is_ok());
+        assert!(
+            p(&format!("{name253}.")).is_ok(),
+            "the root's dot is not counted"
+        );
+        let name254 = format!("{label63}.{label63}.{label63}.{}", "b".repeat(62));
+        assert!(matches!(p(&name254), Err(TargetError::BadName { .. })));
+        assert_eq!(
+            p("mail-1.ex_ample.org"),
+            Ok(Target::Domain("mail-1.ex_ample.org".into()))
+        );
+    }
+
     #[test]
     fn a_bad_port_is_blamed_on_the_port() {
         assert_eq!(p(":+2700"), Err(TargetError::BadPort("+2700".into())));
