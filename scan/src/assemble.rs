@@ -672,7 +672,34 @@ mod tests {
         sort(&mut v);
         let ids: Vec<&str> = v.iter().map(|x| x.id.as_str()).collect();
         assert_eq!(ids, ["b", "d", "a", "c"]);
-        assert_eq!(severity_rank("nonsense"), 0);
+        let ranks: Vec<u8> = ["nonsense", "info", "low", "medium", "high", "critical"]
+            .iter()
+            .map(|s| severity_rank(s))
+            .collect();
+        assert_eq!(ranks, [0, 0, 1, 2, 3, 4]);
+    }
+
+    /// A certificate finding names its certificate when it is not the leaf (#0).
+    #[test]
+    fn audit_findings_name_the_certificate_past_the_leaf() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec!["mx.example".to_owned()]).unwrap();
+        let chain = [params.self_signed(&key).unwrap().der().clone()];
+        let mut audit = cert_audit::audit(
+            &cert_audit::AuditInput::new(&chain, 1_800_000_000),
+            &cert_audit::TrustStore::webpki_roots(),
+        );
+        let template = audit.findings.first().cloned().unwrap();
+        audit.findings = [None, Some(0), Some(2)]
+            .into_iter()
+            .map(|cert_index| cert_audit::Finding {
+                cert_index,
+                message: "m".into(),
+                ..template.clone()
+            })
+            .collect();
+        let messages: Vec<String> = from_audit(&audit).into_iter().map(|f| f.message).collect();
+        assert_eq!(messages, ["m", "m", "certificate #2: m"]);
     }
 
     #[test]
@@ -747,6 +774,75 @@ mod tests {
         .error
         .unwrap();
         assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Tls, "alert 40"));
+    }
+
+    /// `tls-not-started` needs all four: STARTTLS answered 220, no handshake, versions
+    /// probed, none accepted. Failed probe connections are reported only when there were some.
+    #[test]
+    fn tls_not_started_and_failed_connections_need_all_their_conditions() {
+        let has = |facts: &TlsFacts, id: &str| assemble(facts).findings.iter().any(|f| f.id == id);
+        let never = TlsFacts {
+            starttls: true,
+            handshake_ok: false,
+            versions_probed: true,
+            any_version_accepted: false,
+            ..TlsFacts::default()
+        };
+        assert!(has(&never, ids::TLS_NOT_STARTED));
+        for other in [
+            TlsFacts {
+                starttls: false,
+                ..never.clone()
+            },
+            TlsFacts {
+                handshake_ok: true,
+                ..never.clone()
+            },
+            TlsFacts {
+                versions_probed: false,
+                ..never.clone()
+            },
+            TlsFacts {
+                any_version_accepted: true,
+                ..never.clone()
+            },
+        ] {
+            assert!(!has(&other, ids::TLS_NOT_STARTED), "{other:?}");
+        }
+        let none_failed = TlsFacts {
+            handshake_ok: true,
+            learned: true,
+            failed_connections: 0,
+            last_failure: Some("connect timed out"),
+            ..TlsFacts::default()
+        };
+        assert!(!has(&none_failed, ids::PROBE_CONNECTIONS_FAILED));
+        let one_failed = TlsFacts {
+            failed_connections: 1,
+            ..none_failed
+        };
+        assert!(has(&one_failed, ids::PROBE_CONNECTIONS_FAILED));
+    }
+
+    #[test]
+    fn the_starttls_reply_is_kept_only_where_one_came() {
+        let reply = "454 4.7.0 TLS not available";
+        assert_eq!(
+            NoTls::Refused {
+                reply: reply.into()
+            }
+            .reply(),
+            Some(reply)
+        );
+        assert_eq!(
+            NoTls::UnexpectedReply {
+                reply: "200 ok".into()
+            }
+            .reply(),
+            Some("200 ok")
+        );
+        assert_eq!(NoTls::NotOffered { via_helo: false }.reply(), None);
+        assert_eq!(NoTls::Stripped { masked: vec![] }.reply(), None);
     }
 
     #[test]
