@@ -780,7 +780,8 @@ mod tests {
     /// probed, none accepted. Failed probe connections are reported only when there were some.
     #[test]
     fn tls_not_started_and_failed_connections_need_all_their_conditions() {
-        let has = |facts: &TlsFacts, id: &str| assemble(facts).findings.iter().any(|f| f.id == id);
+        let has =
+            |facts: &TlsFacts<'_>, id: &str| assemble(facts).findings.iter().any(|f| f.id == id);
         let never = TlsFacts {
             starttls: true,
             handshake_ok: false,

@@ -109,7 +109,10 @@ fn the_end_of_an_attempt_and_of_a_plan() {
     assert!(!plan.is_finished());
     assert!(plan.next_hello().is_some());
     assert!(!plan.is_finished());
-    assert!(!plan.feed(&[22, 3]), "half a record header: the attempt goes on");
+    assert!(
+        !plan.feed(&[22, 3]),
+        "half a record header: the attempt goes on"
+    );
     plan.feed_eof();
     assert!(plan.feed(&[3]), "after EOF the attempt is over");
     while plan.next_hello().is_some() {
