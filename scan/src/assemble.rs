@@ -855,6 +855,12 @@ mod tests {
         });
         assert_eq!((id, sev), ("weak-dh", Severity::Medium));
         assert_eq!(weakness_finding(&Weakness::Rc4(vec![5])).0, "rc4");
+        // Each of tls-probe's severities maps to the record's of the same name.
+        let sev = |w: Weakness| weakness_finding(&w).1;
+        assert_eq!(sev(Weakness::Sslv2), Severity::Critical);
+        assert_eq!(sev(Weakness::Rc4(vec![5])), Severity::High);
+        assert_eq!(sev(Weakness::Compression), Severity::Medium);
+        assert_eq!(sev(Weakness::NoForwardSecrecy(vec![5])), Severity::Low);
     }
 
     fn rec(port: u16) -> EndpointRecord {
