@@ -362,6 +362,14 @@ fn the_hello_budget_ends_any_scan_and_says_so() {
     assert!(scan.version(Version::Tls12).unwrap().complete);
 }
 
+/// The default scan with hellos of at most `chunk` suites.
+fn windows_of(chunk: usize) -> SuiteScanConfig {
+    SuiteScanConfig {
+        chunk,
+        ..SuiteScanConfig::default()
+    }
+}
+
 fn tls12_scan(cfg: SuiteScanConfig, server: &Server) -> Plan<SuiteProbe> {
     let mut plan = Plan::new(SuiteProbe::new(SuiteScanConfig {
         versions: vec![Version::Tls12],
@@ -388,13 +396,7 @@ fn hello_counts_say_how_each_hello_was_answered() {
 fn a_downgrading_server_ends_the_version_and_is_named() {
     let mut s = server(0x0303, vec![0xc014, 0x0035], false);
     s.answer_version = Some(0x0302);
-    let plan = tls12_scan(
-        SuiteScanConfig {
-            chunk: 64,
-            ..SuiteScanConfig::default()
-        },
-        &s,
-    );
+    let plan = tls12_scan(windows_of(64), &s);
     let v = &plan.result().versions[0];
     assert_eq!(v.downgraded_to, Some(0x0302));
     assert!(!v.supported && v.suites.is_empty(), "{v:?}");
@@ -417,13 +419,7 @@ fn a_pick_that_was_not_offered_is_recorded_apart_and_proves_nothing() {
     assert_eq!(plan.handshakes(), 1);
     assert_eq!((v.hellos.picked, v.hellos.refused), (0, 1));
     // Windows of 64: each window once, each answer recorded.
-    let plan = tls12_scan(
-        SuiteScanConfig {
-            chunk: 64,
-            ..SuiteScanConfig::default()
-        },
-        &s,
-    );
+    let plan = tls12_scan(windows_of(64), &s);
     let windows = candidates(Version::Tls12).len().div_ceil(64);
     assert_eq!(plan.handshakes() as usize, windows);
     assert_eq!(plan.result().versions[0].unoffered_picks.len(), windows);
@@ -433,13 +429,7 @@ fn a_pick_that_was_not_offered_is_recorded_apart_and_proves_nothing() {
 #[test]
 fn protocol_version_to_the_first_hello_ends_the_version() {
     let s = server(0x0302, vec![0xc014], false);
-    let plan = tls12_scan(
-        SuiteScanConfig {
-            chunk: 64,
-            ..SuiteScanConfig::default()
-        },
-        &s,
-    );
+    let plan = tls12_scan(windows_of(64), &s);
     assert_eq!(plan.handshakes(), 1);
     assert!(!plan.result().versions[0].supported);
 }
@@ -522,13 +512,7 @@ fn a_server_that_follows_neither_order_is_mixed() {
     // Separate windows: the pair [a, b] gets b, then [b, a] gets a.
     let mut s = server(0x0303, vec![cands[0], cands[100]], false);
     s.pick_middle = true;
-    let plan = tls12_scan(
-        SuiteScanConfig {
-            chunk: 64,
-            ..SuiteScanConfig::default()
-        },
-        &s,
-    );
+    let plan = tls12_scan(windows_of(64), &s);
     let v = &plan.result().versions[0];
     assert_eq!(v.suites.len(), 2);
     assert_eq!(v.preference, Preference::Mixed);
@@ -540,13 +524,7 @@ fn a_server_that_follows_neither_order_is_mixed() {
 fn refused_windows_before_any_pick_do_not_end_the_version() {
     let cands = candidates(Version::Tls12);
     let s = server(0x0303, vec![cands[200]], false);
-    let plan = tls12_scan(
-        SuiteScanConfig {
-            chunk: 64,
-            ..SuiteScanConfig::default()
-        },
-        &s,
-    );
+    let plan = tls12_scan(windows_of(64), &s);
     let got: Vec<u16> = plan.result().versions[0]
         .suites
         .iter()
