@@ -679,16 +679,22 @@ mod tests {
         assert_eq!(ranks, [0, 0, 1, 2, 3, 4]);
     }
 
+    /// The audit of a one-certificate chain self-signed from `params` (at 2027-01-15, under
+    /// the webpki roots).
+    fn self_signed_audit(params: &rcgen::CertificateParams) -> cert_audit::AuditReport {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let chain = [params.self_signed(&key).unwrap().der().clone()];
+        cert_audit::audit(
+            &cert_audit::AuditInput::new(&chain, 1_800_000_000),
+            &cert_audit::TrustStore::webpki_roots(),
+        )
+    }
+
     /// A certificate finding names its certificate when it is not the leaf (#0).
     #[test]
     fn audit_findings_name_the_certificate_past_the_leaf() {
-        let key = rcgen::KeyPair::generate().unwrap();
         let params = rcgen::CertificateParams::new(vec!["mx.example".to_owned()]).unwrap();
-        let chain = [params.self_signed(&key).unwrap().der().clone()];
-        let mut audit = cert_audit::audit(
-            &cert_audit::AuditInput::new(&chain, 1_800_000_000),
-            &cert_audit::TrustStore::webpki_roots(),
-        );
+        let mut audit = self_signed_audit(&params);
         let template = audit.findings.first().cloned().unwrap();
         audit.findings = [None, Some(0), Some(2)]
             .into_iter()
@@ -1047,13 +1053,7 @@ mod tests {
                 &[1, 3, 6, 1, 5, 5, 7, 1, 24],
                 vec![0x30, 0x03, 0x02, 0x01, 0x05],
             ));
-        let key = rcgen::KeyPair::generate().unwrap();
-        let der = params.self_signed(&key).unwrap().der().clone();
-        let chain = [der];
-        let audit = cert_audit::audit(
-            &cert_audit::AuditInput::new(&chain, 1_800_000_000),
-            &cert_audit::TrustStore::webpki_roots(),
-        );
+        let audit = self_signed_audit(&params);
         assert!(audit.certificates[0].facts.as_ref().unwrap().must_staple);
         let mut r = rec(25);
         r.tls = Some(handshake(true));
