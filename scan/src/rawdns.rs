@@ -70,8 +70,7 @@ pub async fn query_dnssec(
     edns.set_dnssec_ok(true).set_max_payload(DNSSEC_UDP_PAYLOAD);
     msg.set_edns(edns);
     let bytes = msg.to_vec().map_err(|_| "error".to_owned())?;
-    let ours =
-        move |reply: &Message| reply.id() == id && reply.message_type() == MessageType::Response;
+    let ours = move |reply: &Message| answers(reply, id);
     let exchange = async {
         let udp = udp_exchange(server, &bytes, id, usize::from(DNSSEC_UDP_PAYLOAD)).await?;
         if !udp.truncated() {
@@ -148,10 +147,13 @@ async fn udp_exchange(
     loop {
         let n = sock.recv(&mut buf).await.map_err(|_| "error".to_owned())?;
         match buf.get(..n).and_then(|b| Message::from_vec(b).ok()) {
-            Some(reply) if reply.id() == id && reply.message_type() == MessageType::Response => {
-                return Ok(reply)
-            }
+            Some(reply) if answers(&reply, id) => return Ok(reply),
             _ => continue,
         }
     }
+}
+
+/// Whether `reply` is the response to our query `id` (not a stray, a late datagram or a query).
+fn answers(reply: &Message, id: u16) -> bool {
+    reply.id() == id && reply.message_type() == MessageType::Response
 }
