@@ -3,10 +3,11 @@
 use alloc::vec::Vec;
 
 use super::hellos::{encode, hello_for, HelloOptions};
+use super::params::{DhClass, DhSeen};
 use super::Probe;
 use crate::flight::{Alert, KeyExchange, ServerFlight};
 use crate::hello::sslv2;
-use crate::suites::candidates;
+use crate::suites::{candidates, Suite};
 use crate::version::Version;
 
 /// Whether one version is supported, with the evidence.
@@ -29,6 +30,12 @@ pub struct VersionSupport {
     pub alert: Option<Alert>,
     /// SSLv2 only: the cipher specs of the SERVER-HELLO (all the server's SSLv2 suites).
     pub sslv2_cipher_specs: Vec<u32>,
+    /// The certificates of the answer (DER, leaf first, as sent: TLS ≤ 1.2 sends them in
+    /// clear), so that a legacy-only server's chain needs no hello of its own.
+    pub certificates: Vec<Vec<u8>>,
+    /// Learned from a modern client's handshake ([`from_handshake`]), not from
+    /// [`version_hello`]: the suites offered were the client's, not [`version_suites`].
+    pub by_handshake: bool,
 }
 
 /// Asks about each version with one hello offering that version's common suites.
@@ -63,12 +70,87 @@ impl VersionProbe {
 /// suite of each version (a small hello that servers intolerant of big ones still take).
 pub const VERSION_HELLO_SUITES: usize = 128;
 
-/// The suites the hello asking about `version` offers (SSL 3.0 to TLS 1.3), in order.
+/// The suites the hello asking about `version` offers (SSL 3.0 to TLS 1.3), in order: the first
+/// [`VERSION_HELLO_SUITES`] candidates, the DHE ones first. A server that follows the client's
+/// order and accepts DHE then picks DHE and sends its prime in the ServerKeyExchange, so the
+/// version hellos, sent anyway, also measure the DH prime ([`dh_of_versions`]).
+///
+/// ```
+/// use tls_probe::plan::versions::version_suites;
+/// use tls_probe::suites::Suite;
+/// use tls_probe::Version;
+///
+/// let s = version_suites(Version::Tls12);
+/// assert!(Suite::from_id(s[0]).is_some_and(|s| s.is_dhe()));
+/// assert!(s.iter().any(|id| Suite::from_id(*id).is_some_and(|s| s.is_ecdhe())));
+/// ```
 pub fn version_suites(version: Version) -> Vec<u16> {
-    candidates(version)
+    let mut s: Vec<u16> = candidates(version)
         .into_iter()
         .take(VERSION_HELLO_SUITES)
-        .collect()
+        .collect();
+    // Stable: the candidates' order is kept within DHE and within the rest.
+    s.sort_by_key(|id| !Suite::from_id(*id).is_some_and(|s| s.is_dhe()));
+    s
+}
+
+/// What a modern client's handshake that negotiated `wire` (offering TLS 1.3 and 1.2, as rustls
+/// does) says about those two versions, so that no version hello need ask again: TLS 1.3
+/// supported when it was negotiated; when TLS 1.2 was, TLS 1.2 supported and TLS 1.3 not (a
+/// TLS 1.3 server must pick 1.3 from a client that offers it, RFC 8446 4.1.3). Any other
+/// version says nothing (a modern client offers no older one). `suite` is the negotiated suite.
+///
+/// ```
+/// use tls_probe::plan::versions::from_handshake;
+/// use tls_probe::Version;
+///
+/// let v = from_handshake(0x0303, Some(0xc02f));
+/// assert_eq!(v.len(), 2);
+/// assert!(v.iter().any(|v| v.version == Version::Tls13 && !v.supported));
+/// assert!(v.iter().any(|v| v.version == Version::Tls12 && v.supported && v.suite == Some(0xc02f)));
+/// assert!(from_handshake(0x0301, Some(0x002f)).is_empty());
+/// ```
+pub fn from_handshake(wire: u16, suite: Option<u16>) -> Vec<VersionSupport> {
+    let entry = |version: Version, supported: bool| VersionSupport {
+        version,
+        supported,
+        server_version: Some(wire),
+        suite,
+        key_exchange: None,
+        via_hrr: false,
+        alert: None,
+        sslv2_cipher_specs: Vec::new(),
+        certificates: Vec::new(),
+        by_handshake: true,
+    };
+    match wire {
+        0x0304 => alloc::vec![entry(Version::Tls13, true)],
+        0x0303 => alloc::vec![entry(Version::Tls13, false), entry(Version::Tls12, true)],
+        _ => Vec::new(),
+    }
+}
+
+/// The DH prime the version hellos saw ([`version_suites`] offers DHE first and no FFDHE
+/// group): that of the newest supported version (TLS 1.2 to SSL 3.0) whose pick was a DHE suite.
+/// `None` when none was: the server has no DHE, or prefers another key exchange by its own order.
+pub fn dh_of_versions(versions: &[VersionSupport]) -> Option<DhSeen> {
+    let mut legacy: Vec<&VersionSupport> = versions
+        .iter()
+        .filter(|v| v.supported && !v.by_handshake)
+        .collect();
+    legacy.sort_by_key(|v| core::cmp::Reverse(v.version));
+    legacy
+        .into_iter()
+        .find_map(|v| match (&v.key_exchange, v.suite) {
+            (Some(KeyExchange::Dh { prime_bits, .. }), Some(suite)) => Some(DhSeen {
+                version: v.version,
+                suite,
+                prime_bits: *prime_bits,
+                generator: v.key_exchange.as_ref().and_then(KeyExchange::dh_generator),
+                class: DhClass::of(*prime_bits),
+            }),
+            _ => None,
+        })
 }
 
 /// The hello used to ask whether `version` is supported.
@@ -87,6 +169,11 @@ pub fn version_hello(version: Version, opts: &HelloOptions) -> Vec<u8> {
 
 /// Interprets the answer to a [`version_hello`].
 pub fn version_answer(version: Version, f: &ServerFlight) -> VersionSupport {
+    version_answer_owned(version, f.clone())
+}
+
+/// [`version_answer`] taking the flight (its certificates are moved, not copied).
+fn version_answer_owned(version: Version, f: ServerFlight) -> VersionSupport {
     let sh = f.server_hello.as_ref();
     let sslv2_cipher_specs = f
         .sslv2
@@ -111,6 +198,8 @@ pub fn version_answer(version: Version, f: &ServerFlight) -> VersionSupport {
         via_hrr: sh.is_some_and(|s| s.is_hrr),
         alert: f.alert,
         sslv2_cipher_specs,
+        certificates: f.certificates,
+        by_handshake: false,
     }
 }
 
@@ -119,7 +208,7 @@ impl Probe for VersionProbe {
 
     fn next(&mut self, answer: Option<ServerFlight>) -> Option<Vec<u8>> {
         if let (Some(v), Some(f)) = (self.asked.take(), answer) {
-            self.results.push(version_answer(v, &f));
+            self.results.push(version_answer_owned(v, f));
         }
         let v = self.todo.pop()?;
         self.asked = Some(v);
@@ -152,5 +241,132 @@ mod tests {
         let res = plan.result();
         assert_eq!(res.len(), Version::ALL.len());
         assert!(res.iter().all(|v| !v.supported));
+    }
+
+    /// The version hello offers the same 128 candidates, DHE first, each group in the
+    /// candidates' order.
+    #[test]
+    fn version_suites_put_dhe_first_and_keep_the_set() {
+        let dhe = |id: &u16| Suite::from_id(*id).is_some_and(|s| s.is_dhe());
+        for v in [
+            Version::Tls12,
+            Version::Tls11,
+            Version::Tls10,
+            Version::Ssl3,
+        ] {
+            let s = version_suites(v);
+            let mut plain: Vec<u16> = candidates(v)
+                .into_iter()
+                .take(VERSION_HELLO_SUITES)
+                .collect();
+            assert_eq!(s.len(), plain.len());
+            let first_other = s.iter().position(|id| !dhe(id)).unwrap_or(s.len());
+            assert!(first_other > 0, "{v:?} offers DHE suites");
+            assert!(
+                s[first_other..].iter().all(|id| !dhe(id)),
+                "{v:?}: DHE first"
+            );
+            let in_order = |sub: Vec<u16>| {
+                let want: Vec<u16> = plain
+                    .iter()
+                    .copied()
+                    .filter(|id| sub.contains(id))
+                    .collect();
+                assert_eq!(sub, want, "{v:?}: candidates' order kept");
+            };
+            in_order(s[..first_other].to_vec());
+            in_order(s[first_other..].to_vec());
+            let mut sorted = s.clone();
+            sorted.sort_unstable();
+            plain.sort_unstable();
+            assert_eq!(sorted, plain);
+        }
+    }
+
+    fn answer(version: Version, supported: bool, kx: Option<KeyExchange>) -> VersionSupport {
+        VersionSupport {
+            version,
+            supported,
+            server_version: Some(version.wire()),
+            suite: Some(0x009e),
+            key_exchange: kx,
+            via_hrr: false,
+            alert: None,
+            sslv2_cipher_specs: Vec::new(),
+            certificates: Vec::new(),
+            by_handshake: false,
+        }
+    }
+
+    fn dh(bits: u32) -> Option<KeyExchange> {
+        Some(KeyExchange::Dh {
+            prime_bits: bits,
+            prime: alloc::vec![0xff; (bits / 8) as usize],
+            generator: alloc::vec![2],
+        })
+    }
+
+    #[test]
+    fn the_dh_prime_comes_from_the_newest_supported_version_that_picked_dhe() {
+        let ecdh = Some(KeyExchange::Ecdh { curve: 29 });
+        let vs = [
+            answer(Version::Tls10, true, dh(1024)),
+            answer(Version::Tls11, true, dh(2048)),
+            answer(Version::Tls12, true, ecdh.clone()),
+            // Not supported: its parameters (a downgraded answer) do not count.
+            answer(Version::Ssl3, false, dh(512)),
+        ];
+        let seen = dh_of_versions(&vs).unwrap();
+        assert_eq!(
+            (seen.version, seen.prime_bits, seen.class, seen.generator),
+            (Version::Tls11, 2048, DhClass::Ok2048, Some(2))
+        );
+        // The same answers in another order give the same result.
+        let mut rev = vs.clone();
+        rev.reverse();
+        assert_eq!(dh_of_versions(&rev), Some(seen));
+        // ECDHE picks only, or an unsupported version's DHE: nothing measured.
+        assert_eq!(dh_of_versions(&[answer(Version::Tls12, true, ecdh)]), None);
+        assert_eq!(
+            dh_of_versions(&[answer(Version::Tls12, false, dh(1024))]),
+            None
+        );
+        // A modern client's handshake offered no DHE: never a source.
+        let mut h = answer(Version::Tls12, true, dh(1024));
+        h.by_handshake = true;
+        assert_eq!(dh_of_versions(&[h]), None);
+    }
+
+    #[test]
+    fn a_modern_handshake_settles_tls13_and_at_tls12_also_tls12() {
+        let v13 = from_handshake(0x0304, Some(0x1301));
+        assert_eq!(v13.len(), 1);
+        assert!(v13[0].supported && v13[0].by_handshake && v13[0].version == Version::Tls13);
+        let v12 = from_handshake(0x0303, Some(0xc02f));
+        assert_eq!(
+            v12.iter()
+                .map(|v| (v.version, v.supported))
+                .collect::<Vec<_>>(),
+            [(Version::Tls13, false), (Version::Tls12, true)]
+        );
+        assert!(v12
+            .iter()
+            .all(|v| v.server_version == Some(0x0303) && v.by_handshake));
+        for older in [0x0300, 0x0301, 0x0302, 0x0305, 0x7f1c] {
+            assert!(from_handshake(older, None).is_empty(), "{older:#x}");
+        }
+    }
+
+    /// The answer's certificates are kept (so a legacy-only server's chain needs no hello of
+    /// its own).
+    #[test]
+    fn the_answer_keeps_the_certificates() {
+        let f = ServerFlight {
+            certificates: alloc::vec![b"leaf".to_vec(), b"ca".to_vec()],
+            ..ServerFlight::default()
+        };
+        let a = version_answer(Version::Tls12, &f);
+        assert_eq!(a.certificates, f.certificates);
+        assert!(!a.by_handshake && !a.supported);
     }
 }
