@@ -37,6 +37,11 @@ use mxray_schema::record::{
 /// (an HTTPS or echo server) says nothing, and must not cost the whole read timeout.
 pub const IMPLICIT_GREETING_HANDSHAKES: u32 = 4;
 
+/// Most bytes the future of one endpoint's scan ([`scan_endpoint`]) may take before it is
+/// polled. A mass scan holds one per endpoint in flight; the probe plans, which are large,
+/// are boxed where they start.
+pub const MAX_ENDPOINT_FUTURE: usize = 8 * 1024;
+
 /// Implicit TLS: the shortest wait for the SMTP greeting inside TLS (the handshake over
 /// loopback takes a millisecond; a server's own lookups before it greets take longer). A server
 /// that delays its greeting beyond [`implicit_greeting_wait`] on purpose (a "greet pause")
@@ -115,7 +120,7 @@ pub async fn scan_endpoint(ctx: &ScanContext, ep: &Endpoint) -> EndpointRecord {
     let mut rec = ep.new_record(ctx.config.profile);
     let start = Instant::now();
     if let Some(resolver) = &ctx.dane {
-        crate::dane_record::lookup_record(resolver, &mut rec).await;
+        Box::pin(crate::dane_record::lookup_record(resolver, &mut rec)).await;
     }
     let mut current: Option<(Instant, Duration)> = None;
     let interrupted = {
@@ -425,7 +430,15 @@ async fn session(
             rec.timings.tls_ms = Some(ms(handshake_time));
             if !starttls && result.completed {
                 // Implicit TLS: the greeting and EHLO come inside TLS.
-                smtp_inside_tls(cfg, stream, &mut d, handshake_time, deadline, rec).await;
+                Box::pin(smtp_inside_tls(
+                    cfg,
+                    stream,
+                    &mut d,
+                    handshake_time,
+                    deadline,
+                    rec,
+                ))
+                .await;
             }
             let described = end.describe(&d);
             if let Some(check) = injection_check.take() {
@@ -464,15 +477,19 @@ async fn session(
     // The plaintext-acceptance test, on its own connection (STARTTLS was offered).
     if let Some(rp) = cfg.smtp_checks.plaintext_accept.as_deref() {
         if starttls && !prober.past_deadline() {
-            rec.plaintext_mail =
-                Some(crate::plaintext::test_plaintext_accept(ctx, ep.addr, rp, deadline).await);
+            rec.plaintext_mail = Some(
+                Box::pin(crate::plaintext::test_plaintext_accept(
+                    ctx, ep.addr, rp, deadline,
+                ))
+                .await,
+            );
         }
     }
     if retry_plain && !prober.past_deadline() {
         // The handshake after `STARTTLS\r\nNOOP\r\n` failed at once: a server that reads the
         // pipelined NOOP as TLS must not read as "a current client cannot connect". Ask again
         // with a plain STARTTLS on a fresh connection (only in this case: one more connection).
-        if let Ok((result, described)) = plain_handshake(&prober, &server_name).await {
+        if let Ok((result, described)) = Box::pin(plain_handshake(&prober, &server_name)).await {
             if result.completed {
                 hs_error = described;
                 hs = Some(result);
@@ -500,7 +517,21 @@ async fn session(
     };
     let rustls_chain = hs.as_ref().map(|r| r.chain.clone()).unwrap_or_default();
     let t = Instant::now();
-    let facts = tlsprobe::run_probes(&prober, cfg.profile, &opts, rustls_chain.is_empty()).await;
+    let negotiated = hs.as_ref().and_then(|r| r.version.map(|v| (v, r.suite)));
+    // Boxed: the plans of `full` make this future tens of KB, which every endpoint in flight
+    // would otherwise carry (see MAX_ENDPOINT_FUTURE); `quick` runs none.
+    let facts = if cfg.profile == Profile::Quick {
+        tlsprobe::ProbeFacts::default()
+    } else {
+        Box::pin(tlsprobe::run_probes(
+            &prober,
+            cfg.profile,
+            &opts,
+            rustls_chain.is_empty(),
+            negotiated,
+        ))
+        .await
+    };
     if cfg.profile != Profile::Quick {
         rec.timings.probes_ms = Some(ms(t.elapsed()));
     }
@@ -652,6 +683,50 @@ async fn first_plaintext(
         }
         if !tlsprobe::read_tls(stream, driver, &mut buf, until).await {
             return None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{load_store, StoreChoice};
+    use crate::ratelimit::RateConfig;
+
+    fn context(profile: Profile) -> ScanContext {
+        let Ok(trust) = load_store(&StoreChoice::WebpkiRoots) else {
+            panic!("webpki roots")
+        };
+        let rate = RateConfig {
+            rate: 1.0,
+            burst: 1.0,
+        };
+        ScanContext::new(
+            PipelineConfig::for_profile(profile, std::sync::Arc::new(trust)),
+            rate,
+            16,
+            16,
+        )
+    }
+
+    /// The future of one endpoint's scan is what a mass scan holds per endpoint in flight
+    /// (thousands at once): the probes of `standard` and `full` are boxed where they start,
+    /// so its size stays small in every profile.
+    #[test]
+    fn the_future_of_one_endpoint_stays_small() {
+        let ep = Endpoint {
+            target: "127.0.0.1".to_owned(),
+            domain: None,
+            mx: None,
+            addr: SocketAddr::from(([127, 0, 0, 1], 25)),
+            dns_ms: None,
+        };
+        for profile in [Profile::Quick, Profile::Standard, Profile::Full] {
+            let ctx = context(profile);
+            let fut = scan_endpoint(&ctx, &ep);
+            let size = std::mem::size_of_val(&fut);
+            eprintln!("{profile:?}: {size} bytes");
+            assert!(size <= MAX_ENDPOINT_FUTURE, "{profile:?}: {size} bytes");
         }
     }
 }

@@ -17,13 +17,12 @@ use smtp_codec::{ClientSession, InjectionCheck, InjectionVerdict, Step, TlsHando
 use tls_probe::driver::RustlsDriver;
 use tls_probe::flight::KeyExchange;
 use tls_probe::hello::{groups, sigalgs};
-use tls_probe::plan::chain::ChainProbe;
 use tls_probe::plan::features::{FeatureProbe, Features};
 use tls_probe::plan::fingerprint::{FingerprintProbe, Fingerprints};
 use tls_probe::plan::hellos::HelloOptions;
 use tls_probe::plan::params::{DhClass, DhProbe, DhResult, GroupProbe, GroupScan, SigAlgProbe};
 use tls_probe::plan::suites::{Preference, SuiteProbe, SuiteScan, SuiteScanConfig, SCAN_ORDER};
-use tls_probe::plan::versions::{VersionProbe, VersionSupport};
+use tls_probe::plan::versions::{self, VersionProbe, VersionSupport};
 use tls_probe::plan::{Plan, Probe};
 use tls_probe::weakness::Weakness;
 use tls_probe::{Suite, Version};
@@ -40,6 +39,10 @@ use mxray_schema::record::{
 
 /// Bytes read at a time from a TLS peer.
 const READ_CHUNK: usize = 16 * 1024;
+/// Read size of a probe connection: its server flight (hello, certificates, key exchange) is
+/// reassembled by the plan's parser, so a read need not hold a whole TLS record, and a mass
+/// scan holds one such buffer per probe connection in flight.
+const PROBE_READ_CHUNK: usize = 4 * 1024;
 
 /// A connection ready for a ClientHello, and the STARTTLS hand-over when there was one.
 #[derive(Debug)]
@@ -230,7 +233,9 @@ impl<'a> Prober<'a> {
     /// server, so it is not fed to the plan (a removal loop would read it as a refusal and drop
     /// the offered suites); the plan stops where it was, and its result is partial.
     pub async fn run_plan<P: Probe>(&self, plan: &mut Plan<P>) -> bool {
-        let mut buf = vec![0u8; READ_CHUNK];
+        // Allocated at the first connection, not while the plan waits for the rate limit or a
+        // socket: a mass scan holds thousands of plans at once.
+        let mut buf = Vec::new();
         while let Some(hello) = plan.next_hello() {
             let mut ready = match self.open_tls_ready_stream(false).await {
                 Ok(r) => r,
@@ -241,6 +246,9 @@ impl<'a> Prober<'a> {
                     continue;
                 }
             };
+            if buf.is_empty() {
+                buf = vec![0u8; PROBE_READ_CHUNK];
+            }
             let until = self.tls_until();
             let wrote = tokio::time::timeout_at(until.into(), ready.stream.write_all(&hello)).await;
             if !matches!(wrote, Ok(Ok(()))) {
@@ -537,6 +545,10 @@ pub struct ProbeFacts {
     pub dh: Option<DhResult>,
     /// Certificates from a legacy hello, when asked for.
     pub legacy_chain: Vec<Vec<u8>>,
+    /// `standard`: a legacy version was accepted but no version hello's pick was a DHE suite,
+    /// so whether the server accepts DHE, and its prime, were not measured (a server that
+    /// orders suites by its own preference may rank DHE below ECDHE; `full` measures it).
+    pub dh_undetermined: bool,
     /// Suites per version (full).
     pub suites: Option<SuiteScan>,
     /// Groups (full).
@@ -554,38 +566,75 @@ pub struct ProbeFacts {
     pub cut: Vec<String>,
 }
 
-/// Runs the plans of `profile` (nothing for `quick`). `want_chain`: also fetch the chain with a
-/// legacy hello (when the modern handshake got none).
+/// Runs the plans of `profile` (nothing for `quick`). `want_chain`: take the chain from a
+/// legacy hello's answer (when the modern handshake got none). `negotiated`: the version and
+/// suite the modern handshake (rustls, offering TLS 1.3 and 1.2) negotiated, if it got a
+/// ServerHello: TLS 1.3 is then settled without a hello of its own
+/// ([`tls_probe::plan::versions::from_handshake`]).
+///
+/// Connections: one version hello per version not settled by the modern handshake (five when
+/// it negotiated a version, six when it did not), each also carrying what else its answer
+/// holds: the DH prime (the legacy hellos offer DHE first) and the certificates. `full` adds
+/// its enumerations.
 pub async fn run_probes(
     prober: &Prober<'_>,
     profile: Profile,
     opts: &HelloOptions,
     want_chain: bool,
+    negotiated: Option<(u16, Option<u16>)>,
 ) -> ProbeFacts {
     let mut facts = ProbeFacts::default();
     if profile == Profile::Quick {
         return facts;
     }
-    // One connection per version, all six at once (the same hellos as one VersionProbe).
-    let mut vplans =
-        Version::ALL.map(|v| Plan::new(VersionProbe::for_versions(opts.clone(), &[v])));
+    let known = negotiated
+        .map(|(wire, suite)| versions::from_handshake(wire, suite))
+        .unwrap_or_default();
+    let settled = |v: Version| v == Version::Tls13 && known.iter().any(|k| k.version == v);
+    // One connection per version still to ask, all at once (the same hellos as one
+    // VersionProbe).
+    let mut vplans = Version::ALL
+        .map(|v| (!settled(v)).then(|| Plan::new(VersionProbe::for_versions(opts.clone(), &[v]))));
     let [v0, v1, v2, v3, v4, v5] = &mut vplans;
     let done = tokio::join!(
-        prober.run_plan(v0),
-        prober.run_plan(v1),
-        prober.run_plan(v2),
-        prober.run_plan(v3),
-        prober.run_plan(v4),
-        prober.run_plan(v5),
+        prober.run_opt(v0.as_mut()),
+        prober.run_opt(v1.as_mut()),
+        prober.run_opt(v2.as_mut()),
+        prober.run_opt(v3.as_mut()),
+        prober.run_opt(v4.as_mut()),
+        prober.run_opt(v5.as_mut()),
     );
-    facts.versions = vplans.iter().flat_map(Plan::result).collect();
+    let mut asked: Vec<VersionSupport> = vplans.iter().flatten().flat_map(Plan::result).collect();
     let done = [done.0, done.1, done.2, done.3, done.4, done.5];
     for (v, finished) in Version::ALL.iter().zip(done) {
-        if !finished {
+        if !finished && !known.iter().any(|k| k.version == *v && k.supported) {
             facts.incomplete_versions.push(*v);
             facts.cut.push(format!("version {}", v.name()));
         }
     }
+    // The handshake's evidence stands where no version hello saw the version accepted.
+    for k in known {
+        match asked.iter_mut().find(|a| a.version == k.version) {
+            Some(a) if !a.supported && k.supported => *a = k,
+            Some(_) => {}
+            None => asked.push(k),
+        }
+    }
+    asked.retain(|a| !facts.incomplete_versions.contains(&a.version));
+    asked.sort_by_key(|a| a.version);
+    if want_chain {
+        facts.legacy_chain = asked
+            .iter_mut()
+            .rev()
+            .filter(|a| a.supported)
+            .map(|a| core::mem::take(&mut a.certificates))
+            .find(|c| !c.is_empty())
+            .unwrap_or_default();
+    }
+    for a in &mut asked {
+        a.certificates = Vec::new();
+    }
+    facts.versions = asked;
     let supported: Vec<Version> = facts
         .versions
         .iter()
@@ -603,19 +652,38 @@ pub async fn run_probes(
     .into_iter()
     .filter(|v| has(*v))
     .collect();
-
-    let mut dh = (!legacy.is_empty()).then(|| Plan::new(DhProbe::new(opts.clone(), &legacy)));
-    let mut chain = match legacy.first() {
-        Some(v) if want_chain => Some(Plan::new(ChainProbe::new(*v, opts))),
-        _ => None,
-    };
     let full = profile == Profile::Full;
+    // The DH prime: `full` asks with DHE-only hellos (with and without FFDHE groups);
+    // `standard` takes what its version hellos saw, and says when that settles nothing.
+    let folded = versions::dh_of_versions(&facts.versions);
+    facts.dh_undetermined = !full && folded.is_none() && !legacy.is_empty();
+    if !full {
+        let mut seen = DhResult::default();
+        seen.without_ffdhe = folded;
+        facts.dh = Some(seen);
+        return facts;
+    }
+    // Boxed: the enumerations' plans are large, and only `full` needs them.
+    Box::pin(run_full_plans(prober, opts, &supported, &legacy, facts)).await
+}
+
+/// The plans `full` adds to the version hellos: DH (DHE-only hellos), suites per version,
+/// groups, signature algorithms, features and fingerprints, all side by side.
+async fn run_full_plans(
+    prober: &Prober<'_>,
+    opts: &HelloOptions,
+    supported: &[Version],
+    legacy: &[Version],
+    mut facts: ProbeFacts,
+) -> ProbeFacts {
+    let has = |v: Version| supported.contains(&v);
+    let mut dh = (!legacy.is_empty()).then(|| Plan::new(DhProbe::new(opts.clone(), legacy)));
     // One removal loop per version, run side by side (the connection count is the same as one
     // plan over all versions; the wall time is the longest version's). The version probe's
     // picks are the first answers of each loop.
     let after_versions = SuiteScanConfig::after_version_probe(&facts.versions);
     let mut suite_plans = SCAN_ORDER.map(|v| {
-        (full && has(v)).then(|| {
+        has(v).then(|| {
             Plan::new(SuiteProbe::new(SuiteScanConfig {
                 versions: vec![v],
                 hello: opts.clone(),
@@ -623,24 +691,22 @@ pub async fn run_probes(
             }))
         })
     });
-    let mut groups_plan = (full && (has(Version::Tls13) || has(Version::Tls12))).then(|| {
+    let mut groups_plan = (has(Version::Tls13) || has(Version::Tls12)).then(|| {
         Plan::new(GroupProbe::new(
             opts.clone(),
             has(Version::Tls13),
             has(Version::Tls12),
         ))
     });
-    let mut sigalg_plan =
-        (full && has(Version::Tls12)).then(|| Plan::new(SigAlgProbe::new(opts.clone())));
-    let mut feature_plan = (full && !supported.is_empty())
-        .then(|| Plan::new(FeatureProbe::new(opts.clone(), &supported)));
+    let mut sigalg_plan = has(Version::Tls12).then(|| Plan::new(SigAlgProbe::new(opts.clone())));
+    let mut feature_plan =
+        (!supported.is_empty()).then(|| Plan::new(FeatureProbe::new(opts.clone(), supported)));
     let mut fp_plan =
-        (full && !supported.is_empty()).then(|| Plan::new(FingerprintProbe::new(opts.clone())));
+        (!supported.is_empty()).then(|| Plan::new(FingerprintProbe::new(opts.clone())));
 
     let [s0, s1, s2, s3, s4] = &mut suite_plans;
     let done = tokio::join!(
         prober.run_opt(dh.as_mut()),
-        prober.run_opt(chain.as_mut()),
         prober.run_opt(s0.as_mut()),
         prober.run_opt(s1.as_mut()),
         prober.run_opt(s2.as_mut()),
@@ -651,15 +717,13 @@ pub async fn run_probes(
         prober.run_opt(feature_plan.as_mut()),
         prober.run_opt(fp_plan.as_mut()),
     );
-    let suites_done = [done.2, done.3, done.4, done.5, done.6];
+    let suites_done = [done.1, done.2, done.3, done.4, done.5];
     if !done.0 {
         facts.cut.push("dh".to_owned());
     }
-    if !done.1 {
-        facts.cut.push("legacy chain".to_owned());
+    if let Some(p) = dh {
+        facts.dh = Some(p.result());
     }
-    facts.dh = dh.map(|p| p.result());
-    facts.legacy_chain = chain.map(|p| p.result()).unwrap_or_default();
     if suite_plans.iter().any(Option::is_some) {
         let mut scan = SuiteScan::default();
         for ((v, plan), finished) in SCAN_ORDER.iter().zip(&suite_plans).zip(suites_done) {
@@ -682,18 +746,18 @@ pub async fn run_probes(
         facts.suites = Some(scan);
     }
     // A group or signature list cut short would read as the whole list: leave it out.
-    if !done.7 {
+    if !done.6 {
         facts.cut.push("groups".to_owned());
         groups_plan = None;
     }
-    if !done.8 {
+    if !done.7 {
         facts.cut.push("signature algorithms".to_owned());
         sigalg_plan = None;
     }
-    if !done.9 {
+    if !done.8 {
         facts.cut.push("features".to_owned());
     }
-    if !done.10 {
+    if !done.9 {
         facts.cut.push("fingerprints".to_owned());
     }
     facts.groups = groups_plan.map(|p| p.result());
@@ -850,6 +914,7 @@ pub fn fill(
         kx.dh_bits = Some(seen.prime_bits);
         kx.dh_class = Some(dh_class(seen.prime_bits, seen.class).to_owned());
     }
+    kx.dh_undetermined = facts.dh_undetermined;
     let ecdhe_suite = rustls_suite
         .and_then(Suite::from_id)
         .is_some_and(|s| s.flags.tls13 || s.is_ecdhe());

@@ -249,6 +249,8 @@ fn exim_2528_legacy_rc4_and_3des_over_starttls() {
 
 #[test]
 fn tlslite_2530_sslv3_and_dh512_without_ffdhe() {
+    // tlslite picks by its own order, ECDHE before DHE: `standard`'s version hellos (DHE
+    // first) never see the prime, and the record says so rather than implying "no DHE".
     let r = probe("127.0.0.1:2530", &["--profile", "standard"]);
     assert_eq!(r.status, Status::Completed, "{r:?}");
     assert!(
@@ -257,7 +259,17 @@ fn tlslite_2530_sslv3_and_dh512_without_ffdhe() {
         supported(&r)
     );
     let kx = r.tls.as_ref().unwrap().key_exchange.as_ref().unwrap();
-    assert_eq!(kx.dh_bits, Some(512), "{kx:?}");
+    assert_eq!((kx.dh_bits, kx.dh_undetermined), (None, true), "{kx:?}");
+    assert!(weaknesses(&r).contains(&"sslv3".to_owned()));
+    // `full` asks with DHE-only hellos and finds the 512-bit prime.
+    let r = probe("127.0.0.1:2530", &["--profile", "full"]);
+    assert_eq!(r.status, Status::Completed, "{r:?}");
+    let kx = r.tls.as_ref().unwrap().key_exchange.as_ref().unwrap();
+    assert_eq!(
+        (kx.dh_bits, kx.dh_undetermined),
+        (Some(512), false),
+        "{kx:?}"
+    );
     let w = weaknesses(&r);
     for id in ["sslv3", "weak-dh"] {
         assert!(w.contains(&id.to_owned()), "{id} not in {w:?}");
@@ -300,4 +312,112 @@ fn probe_terminal_report_is_grouped_and_plain_when_not_a_terminal() {
     }
     assert!(text.contains("TLS_RSA_WITH_NULL_SHA"));
     assert!(text.contains("CN=localhost"));
+}
+
+/// An `openssl s_server` on a free loopback port (implicit TLS, TLS 1.2 only, ECDHE and DHE
+/// with the lab's 1024-bit prime), following its own suite order (`-serverpref`, ECDHE first)
+/// or the client's; stopped on drop.
+struct DhServer {
+    child: std::process::Child,
+    endpoint: String,
+}
+
+impl DhServer {
+    fn start(serverpref: bool) -> DhServer {
+        let certs = format!("{}/certs", lab());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let endpoint = format!("127.0.0.1:{port}");
+        let mut cmd = std::process::Command::new("openssl");
+        cmd.args(["s_server", "-www", "-tls1_2", "-accept", &endpoint])
+            .args(["-cert", &format!("{certs}/rsa2048.crt")])
+            .args(["-key", &format!("{certs}/rsa2048.key")])
+            .args(["-dhparam", &format!("{certs}/dh1024.pem")])
+            .args([
+                "-cipher",
+                "ECDHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if serverpref {
+            cmd.arg("-serverpref");
+        }
+        let child = cmd.spawn().expect("openssl s_server (install openssl)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(&endpoint).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        DhServer { child, endpoint }
+    }
+}
+
+impl Drop for DhServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `standard` learns the DH prime from its version hellos (DHE offered first): a server that
+/// follows the client's order shows its 1024-bit prime; one that ranks ECDHE first by its own
+/// order leaves it undetermined, said so in the record (not read as "no DHE"), and `full`'s
+/// DHE-only hellos measure it. Five connections either way: the modern handshake settles TLS 1.3.
+#[test]
+fn standard_measures_dh_from_its_version_hellos_and_says_when_it_could_not() {
+    let client_order = DhServer::start(false);
+    let r = probe(
+        &client_order.endpoint,
+        &["--tls-mode", "implicit", "--profile", "standard"],
+    );
+    assert_eq!(r.status, Status::Completed, "{r:?}");
+    let tls = r.tls.as_ref().unwrap();
+    let kx = tls.key_exchange.as_ref().unwrap();
+    assert_eq!(
+        (kx.dh_bits, kx.dh_undetermined),
+        (Some(1024), false),
+        "{kx:?}"
+    );
+    assert!(weaknesses(&r).contains(&"weak-dh".to_owned()));
+    assert_eq!(supported(&r), ["TLSv1.2"]);
+    // The modern handshake (TLS 1.2) and one hello for each of SSLv2 to TLS 1.2.
+    assert_eq!(tls.connections, 6, "{tls:?}");
+
+    let server_order = DhServer::start(true);
+    let r = probe(
+        &server_order.endpoint,
+        &["--tls-mode", "implicit", "--profile", "standard"],
+    );
+    assert_eq!(r.status, Status::Completed, "{r:?}");
+    let tls = r.tls.as_ref().unwrap();
+    let kx = tls.key_exchange.as_ref().unwrap();
+    assert_eq!((kx.dh_bits, kx.dh_undetermined), (None, true), "{kx:?}");
+    assert!(!weaknesses(&r).contains(&"weak-dh".to_owned()));
+    assert_eq!(tls.connections, 6, "{tls:?}");
+    let v12 = tls
+        .versions
+        .iter()
+        .find(|v| v.version == "TLSv1.2")
+        .unwrap();
+    assert_eq!(
+        v12.suite.as_ref().map(|s| s.name.as_str()),
+        Some("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+    );
+
+    let r = probe(
+        &server_order.endpoint,
+        &["--tls-mode", "implicit", "--profile", "full"],
+    );
+    let kx = r.tls.as_ref().unwrap().key_exchange.as_ref().unwrap();
+    assert_eq!(
+        (kx.dh_bits, kx.dh_undetermined),
+        (Some(1024), false),
+        "{kx:?}"
+    );
+    assert!(weaknesses(&r).contains(&"weak-dh".to_owned()));
 }

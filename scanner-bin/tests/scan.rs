@@ -593,7 +593,7 @@ fn the_profile_cost_is_told_up_front_and_an_explicit_deadline_that_cuts_it_is_fl
     // The default profile is told too.
     let standard = run("standard", "100", &[]);
     assert!(
-        standard.contains("profile standard: up to ~10 connections"),
+        standard.contains("profile standard: up to ~8 connections"),
         "{standard}"
     );
     // --quiet: nothing.

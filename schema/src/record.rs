@@ -883,6 +883,13 @@ pub struct KeyExchangeInfo {
     /// ECDHE curve the server picked, when an ECDHE suite was negotiated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecdhe_curve: Option<String>,
+    /// `true` (written only then) when the DH prime was not measured though the server accepts
+    /// a version with DHE suites: the `standard` profile learns the prime from its version
+    /// hellos, which offer DHE suites first, and a server that orders suites by its own
+    /// preference picked another key exchange. Then `dh_bits` is absent without meaning "no
+    /// DHE"; the `full` profile measures it with DHE-only hellos.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dh_undetermined: bool,
 }
 
 /// Protocol features; `None` means not determined.

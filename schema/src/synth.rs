@@ -641,6 +641,7 @@ pub fn handshake(id: &Ident, t: &TlsSpec) -> EndpointRecord {
             dh_bits: Some(bits),
             dh_class: Some(class.to_owned()),
             ecdhe_curve: None,
+            dh_undetermined: false,
         }),
         features: if t.profile == Profile::Full {
             Some(FeaturesInfo {
