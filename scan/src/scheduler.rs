@@ -269,8 +269,10 @@ const RATE_LIMITER_ENTRIES: usize = 65_536;
 /// Most finished endpoint results kept for reuse in one scan (see the module documentation).
 pub const REGISTRY_ENTRIES: usize = 65_536;
 
-/// Most bytes (serialized) of finished endpoint results kept for reuse in one scan.
-pub const REGISTRY_BYTES: usize = 256 * 1024 * 1024;
+/// Most bytes (serialized) of finished endpoint results kept for reuse in one scan: about
+/// 20,000 `standard` results. A range scan reaches each endpoint once, so what it keeps is
+/// memory spent for nothing; a domain scan reuses its most recent results.
+pub const REGISTRY_BYTES: usize = 64 * 1024 * 1024;
 
 /// Most units remembered per endpoint to record each unit once (beyond: a repeated unit may be
 /// recorded again; the report counts it once).
@@ -1044,7 +1046,42 @@ enum Claim {
 
 enum Slot {
     InFlight(watch::Receiver<Option<Arc<EndpointRecord>>>),
-    Done(Arc<EndpointRecord>),
+    Done(Stored),
+}
+
+/// A finished result as the registry keeps it: the record serialized (about 3 KB for a
+/// `standard` record, a fraction of the struct with its many small allocations) and the
+/// captured chain, which the record does not serialize. A mass scan holds thousands.
+struct Stored {
+    json: Box<[u8]>,
+    chain: Option<Arc<[Vec<u8>]>>,
+}
+
+impl Stored {
+    /// `None` when the record cannot be serialized (it then cannot be written either).
+    fn of(rec: &EndpointRecord) -> Option<Stored> {
+        let json = serde_json::to_vec(rec).ok()?.into_boxed_slice();
+        Some(Stored {
+            json,
+            chain: rec.captured_chain.clone(),
+        })
+    }
+
+    /// The record again; `None` only if what was serialized does not read back.
+    fn record(&self) -> Option<EndpointRecord> {
+        let mut rec: EndpointRecord = serde_json::from_slice(&self.json).ok()?;
+        rec.captured_chain = self.chain.clone();
+        Some(rec)
+    }
+
+    /// What it holds, for the registry's byte bound.
+    fn bytes(&self) -> usize {
+        let chain: usize = self
+            .chain
+            .as_ref()
+            .map_or(0, |c| c.iter().map(Vec::len).sum());
+        self.json.len().saturating_add(chain)
+    }
 }
 
 struct Entry {
@@ -1083,7 +1120,7 @@ impl Registry {
         };
         for rec in seeds {
             if let Some(ip) = rec.ip {
-                reg.finish((ip, rec.port), Arc::new(rec));
+                reg.finish((ip, rec.port), &rec);
             }
         }
         reg
@@ -1105,10 +1142,19 @@ impl Registry {
             if e.units.len() < UNITS_PER_ENDPOINT {
                 e.units.insert(unit);
             }
-            return match &e.slot {
-                Slot::InFlight(rx) => Claim::Wait(rx.clone()),
-                Slot::Done(rec) => Claim::Done(Arc::clone(rec)),
+            let done = match &e.slot {
+                Slot::InFlight(rx) => return Claim::Wait(rx.clone()),
+                Slot::Done(stored) => stored.record(),
             };
+            if let Some(rec) = done {
+                return Claim::Done(Arc::new(rec));
+            }
+            // Unreadable (never expected): scanned again, as if forgotten.
+            let (tx, rx) = watch::channel(None);
+            e.slot = Slot::InFlight(rx);
+            let bytes = std::mem::take(&mut e.bytes);
+            inner.bytes = inner.bytes.saturating_sub(bytes);
+            return Claim::Scan(tx);
         }
         let (tx, rx) = watch::channel(None);
         inner.entries.insert(
@@ -1123,26 +1169,25 @@ impl Registry {
     }
 
     /// Stores a finished result (an `interrupted` one is not kept: the next unit scans again).
-    fn finish(&self, endpoint: (IpAddr, u16), rec: Arc<EndpointRecord>) {
+    fn finish(&self, endpoint: (IpAddr, u16), rec: &EndpointRecord) {
+        let stored = (rec.status != Status::Interrupted)
+            .then(|| Stored::of(rec))
+            .flatten();
         let mut inner = self.lock();
-        if rec.status == Status::Interrupted {
-            inner.entries.remove(&endpoint);
+        let Some(stored) = stored else {
+            if let Some(e) = inner.entries.remove(&endpoint) {
+                inner.bytes = inner.bytes.saturating_sub(e.bytes);
+            }
             return;
-        }
-        let chain_bytes: usize = rec
-            .captured_chain
-            .as_ref()
-            .map_or(0, |c| c.iter().map(Vec::len).sum());
-        let size = serde_json::to_vec(&*rec)
-            .map_or(0, |v| v.len())
-            .saturating_add(chain_bytes);
+        };
+        let size = stored.bytes();
         let entry = inner.entries.entry(endpoint).or_insert_with(|| Entry {
-            slot: Slot::Done(Arc::clone(&rec)),
+            slot: Slot::InFlight(watch::channel(None).1),
             units: HashSet::new(),
             bytes: 0,
         });
         let old_size = std::mem::replace(&mut entry.bytes, size);
-        entry.slot = Slot::Done(rec);
+        entry.slot = Slot::Done(stored);
         inner.bytes = inner.bytes.saturating_sub(old_size).saturating_add(size);
         inner.done_order.push_back(endpoint);
         while inner.done_order.len() > self.max_entries || inner.bytes > self.max_bytes {
@@ -1310,7 +1355,14 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
     let endpoint = (ep.addr.ip(), ep.addr.port());
     match shared.registry.claim(endpoint, u.key()) {
         Claim::Duplicate => {}
-        Claim::Done(rec) => emit_with(shared, reused_dane(shared, &rec, &ep).await, policies).await,
+        Claim::Done(rec) => {
+            emit_with(
+                shared,
+                Box::pin(reused_dane(shared, &rec, &ep)).await,
+                policies,
+            )
+            .await
+        }
         Claim::Wait(mut rx) => {
             // The scan in flight ends by its own deadline, or by the abort after a stop.
             let rec = match rx.wait_for(Option::is_some).await {
@@ -1318,7 +1370,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
                 Err(_) => None,
             };
             let rec = match rec {
-                Some(r) => reused_dane(shared, &r, &ep).await,
+                Some(r) => Box::pin(reused_dane(shared, &r, &ep)).await,
                 None => interrupted_record(
                     ep.new_record(shared.ctx.config.profile),
                     Phase::Connect,
@@ -1333,7 +1385,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
             if shared.server_names && ep.mx.is_none() && ep.domain.is_none() && rec.banner.is_some()
             {
                 let ptr = match &shared.dns {
-                    Some(dns) => crate::selfnames::lookup_ptr(dns, ep.addr.ip()).await,
+                    Some(dns) => Box::pin(crate::selfnames::lookup_ptr(dns, ep.addr.ip())).await,
                     None => Err("no_resolver".to_owned()),
                 };
                 let (ptr, err) = match ptr {
@@ -1346,7 +1398,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
                 rec.network = db.lookup(ep.addr.ip());
             }
             let rec = Arc::new(rec);
-            shared.registry.finish(endpoint, Arc::clone(&rec));
+            shared.registry.finish(endpoint, &rec);
             let _ = tx.send(Some(Arc::clone(&rec)));
             drop(tx);
             emit_with(shared, Arc::unwrap_or_clone(rec), policies).await;
@@ -1381,7 +1433,7 @@ async fn run_work(shared: &Shared, work: Work) {
             };
             let t = Instant::now();
             let res = tokio::select! {
-                r = dns.resolve_host(&name) => r,
+                r = Box::pin(dns.resolve_host(&name)) => r,
                 _ = aborted(shared.abort.clone()) => {
                     if own {
                         let rec = EndpointRecord::new(target, None, port, shared.ctx.config.profile);
@@ -1439,7 +1491,7 @@ async fn run_work(shared: &Shared, work: Work) {
             };
             let t = Instant::now();
             let res = tokio::select! {
-                r = dns.resolve_domain(&domain) => r,
+                r = Box::pin(dns.resolve_domain(&domain)) => r,
                 _ = aborted(shared.abort.clone()) => {
                     if own {
                         let mut rec = EndpointRecord::new(target, None, port, shared.ctx.config.profile);
@@ -1457,7 +1509,7 @@ async fn run_work(shared: &Shared, work: Work) {
             let policies = match (&res, &shared.fetch) {
                 (Ok(DomainResolution::Mx(_) | DomainResolution::Implicit(_)), Some(cfg)) => {
                     tokio::select! {
-                        p = lookup_domain(dns, &domain, cfg) => Some(p),
+                        p = Box::pin(lookup_domain(dns, &domain, cfg)) => Some(p),
                         _ = aborted(shared.abort.clone()) => None,
                     }
                 }
@@ -1586,7 +1638,7 @@ mod tests {
             panic!("second unit waits")
         };
         let done = Arc::new(rec("x", "127.0.0.1", Status::Completed));
-        reg.finish(a, Arc::clone(&done));
+        reg.finish(a, &done);
         assert!(tx.send(Some(Arc::clone(&done))).is_ok());
         assert_eq!(rx.borrow().as_deref(), Some(&*done));
         assert!(matches!(reg.claim(a, 3), Claim::Done(r) if *r == *done));
@@ -1594,8 +1646,33 @@ mod tests {
         // An interrupted scan is not kept: the next unit scans again.
         let b = ep("127.0.0.2");
         assert!(matches!(reg.claim(b, 1), Claim::Scan(_)));
-        reg.finish(b, Arc::new(rec("y", "127.0.0.2", Status::Interrupted)));
+        reg.finish(b, &rec("y", "127.0.0.2", Status::Interrupted));
         assert!(matches!(reg.claim(b, 2), Claim::Scan(_)));
+    }
+
+    /// The registry keeps a finished result serialized; what a reusing unit gets back is the
+    /// same record, the captured chain (which the record does not serialize) included, and the
+    /// byte bound counts both.
+    #[test]
+    fn registry_gives_back_the_record_it_stored_chain_included() {
+        let mut done = rec("x", "127.0.0.1", Status::Completed);
+        done.shared_from = Some("y".to_owned());
+        done.captured_chain = Some(vec![vec![0x30, 0x82, 1, 2], vec![7; 100]].into());
+        let json = serde_json::to_vec(&done).map_or(0, |v| v.len());
+        let reg = Registry::seeded(Vec::new(), 10, json + 104);
+        let a = ep("127.0.0.1");
+        assert!(matches!(reg.claim(a, 1), Claim::Scan(_)));
+        reg.finish(a, &done);
+        let Claim::Done(back) = reg.claim(a, 2) else {
+            panic!("kept: exactly within the byte bound")
+        };
+        assert_eq!(*back, done);
+        assert_eq!(back.captured_chain, done.captured_chain);
+        // One byte less and it is forgotten at once.
+        let reg = Registry::seeded(Vec::new(), 10, json + 103);
+        assert!(matches!(reg.claim(a, 1), Claim::Scan(_)));
+        reg.finish(a, &done);
+        assert!(matches!(reg.claim(a, 2), Claim::Scan(_)));
     }
 
     #[test]
