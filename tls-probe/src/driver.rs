@@ -223,6 +223,10 @@ impl RustlsDriver {
             .with_client_cert_resolver(client_cert.clone());
         config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         config.enable_sni = true;
+        // One configuration per connection (its verifier records that connection's chain), so
+        // a session cache could never be used: rustls's default would allocate one for 256
+        // sessions on every handshake of a mass scan.
+        config.resumption = rustls::client::Resumption::disabled();
         let name = ServerName::try_from(server_name.to_string())
             .map_err(|_| DriverError::ServerName(server_name.into()))?;
         let conn = ClientConnection::new(Arc::new(config), name)
