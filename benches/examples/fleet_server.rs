@@ -12,7 +12,7 @@
 //! ```
 //!
 //! It prints one `ready` line on stdout when every listener is bound, and its counters on stderr
-//! when stopped with SIGINT or SIGTERM. Every address must be a loopback address. Input is
+//! on SIGUSR1 (so a bench can take them after each scan) and when stopped with SIGINT or SIGTERM. Every address must be a loopback address. Input is
 //! bounded: lines of at most 1000 bytes, 30 s per connection.
 #![forbid(unsafe_code)]
 
@@ -110,20 +110,31 @@ async fn main() -> Result<(), Error> {
     }
     println!("ready: {count} listeners {base}..+{count} port {port}, {certs} certificate(s)");
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r?,
-        _ = term.recv() => {}
+    let mut usr1 = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::user_defined1())?;
+    loop {
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => { r?; break; }
+            _ = term.recv() => break,
+            // The counters so far, for a bench that measures one scan at a time.
+            _ = usr1.recv() => counters.print(),
+        }
     }
-    let c = &counters;
-    eprintln!(
-        "fleet_server: connections={} starttls={} handshakes_ok={} handshakes_failed={} accept_errors={}",
-        c.connections.load(Ordering::Relaxed),
-        c.starttls.load(Ordering::Relaxed),
-        c.handshakes_ok.load(Ordering::Relaxed),
-        c.handshakes_failed.load(Ordering::Relaxed),
-        c.accept_errors.load(Ordering::Relaxed),
-    );
+    counters.print();
     Ok(())
+}
+
+impl Counters {
+    /// One line on stderr: `fleet_server: connections=N starttls=N ...`.
+    fn print(&self) {
+        eprintln!(
+            "fleet_server: connections={} starttls={} handshakes_ok={} handshakes_failed={} accept_errors={}",
+            self.connections.load(Ordering::Relaxed),
+            self.starttls.load(Ordering::Relaxed),
+            self.handshakes_ok.load(Ordering::Relaxed),
+            self.handshakes_failed.load(Ordering::Relaxed),
+            self.accept_errors.load(Ordering::Relaxed),
+        );
+    }
 }
 
 async fn accept_loop(listener: TcpListener, cfg: Arc<ServerConfig>, counters: Arc<Counters>) {
