@@ -31,6 +31,10 @@ lab/dnssec/postfix-dane-delivery.sh || rc=1
 cargo build --locked -q -p mxray --bin mxray && lab/fixes/run.sh || rc=1
 # cert-audit's lints beside pkilint: the committed agreement table must match this run.
 python3 cert-audit/tests/pkilint/compare.py --check --pkilint-bin "$LAB/venv/bin" || rc=1
+# The benches' parsers of the peers' outputs (sslscan, testssl.sh, sslyze, nmap; single endpoint and
+# mass mode), on captured samples: a bench whose parser silently read nothing would report nonsense.
+python3 benches/peers/test_peers.py || rc=1
+python3 benches/peers/mass_report.py --self-test || rc=1
 # Deployment: a real single-node Slurm, the Kubernetes manifests against the schemas, the image
 # under podman (deploy/tests/*.sh, shell tests outside the crates; "N passed, N failed").
 deploy/tests/run.sh || rc=1
