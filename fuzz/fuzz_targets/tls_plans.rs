@@ -3,13 +3,14 @@
 //! picks (or invents) a suite, with fuzzed extensions, ServerKeyExchange and a ServerHelloDone.
 //! Plans must terminate and never panic.
 use libfuzzer_sys::fuzz_target;
+use tls_probe::flight::KeyExchange;
 use tls_probe::hello::ClientHello;
 use tls_probe::plan::features::FeatureProbe;
 use tls_probe::plan::fingerprint::FingerprintProbe;
 use tls_probe::plan::hellos::HelloOptions;
 use tls_probe::plan::params::{DhProbe, GroupProbe, SigAlgProbe};
 use tls_probe::plan::suites::{AcceptedSuite, Seed, SuiteProbe, SuiteScanConfig, MAX_CHUNK};
-use tls_probe::plan::versions::VersionProbe;
+use tls_probe::plan::versions::{dh_of_versions, VersionProbe};
 use tls_probe::plan::{Plan, Probe};
 use tls_probe::Version;
 
@@ -88,7 +89,7 @@ fn answer(hello: &[u8], src: &mut Src<'_>) -> Vec<u8> {
 /// A handshake_failure alert.
 const REFUSAL: [u8; 7] = [21, 3, 3, 0, 2, 2, 40];
 
-fn drive<P: Probe>(mut plan: Plan<P>, src: &mut Src<'_>) {
+fn drive<P: Probe>(mut plan: Plan<P>, src: &mut Src<'_>) -> P::Output {
     let mut n = 0;
     while let Some(hello) = plan.next_hello() {
         n += 1;
@@ -110,7 +111,7 @@ fn drive<P: Probe>(mut plan: Plan<P>, src: &mut Src<'_>) {
         }
         plan.feed_eof();
     }
-    let _ = plan.result();
+    plan.result()
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -125,7 +126,24 @@ fuzz_target!(|data: &[u8]| {
     ];
     // One plan per input, so each run stays short.
     match src.byte() % 7 {
-        0 => drive(Plan::new(VersionProbe::new(o)), &mut src),
+        0 => {
+            let versions = drive(Plan::new(VersionProbe::new(o)), &mut src);
+            // The DH prime the standard profile reads from the version hellos: only ever that
+            // of a supported version's DHE pick, as answered.
+            if let Some(seen) = dh_of_versions(&versions) {
+                let from = versions
+                    .iter()
+                    .find(|v| v.version == seen.version && v.supported && !v.by_handshake);
+                assert!(
+                    from.is_some_and(|v| v.suite == Some(seen.suite)),
+                    "{seen:?}"
+                );
+                assert!(matches!(
+                    from.and_then(|v| v.key_exchange.as_ref()),
+                    Some(KeyExchange::Dh { prime_bits, .. }) if *prime_bits == seen.prime_bits
+                ));
+            }
+        }
         1 => {
             // One version per input (two when TLS 1.1/1.0/SSLv3 are inferred from TLS 1.2): one
             // version's pool is what an input can explore; more versions only repeat the same
@@ -167,12 +185,22 @@ fuzz_target!(|data: &[u8]| {
                 infer_legacy,
                 ..SuiteScanConfig::default()
             };
-            drive(Plan::new(SuiteProbe::new(cfg)), &mut src)
+            let _ = drive(Plan::new(SuiteProbe::new(cfg)), &mut src);
         }
-        2 => drive(Plan::new(DhProbe::new(o, &all)), &mut src),
-        3 => drive(Plan::new(GroupProbe::new(o, true, true)), &mut src),
-        4 => drive(Plan::new(SigAlgProbe::new(o)), &mut src),
-        5 => drive(Plan::new(FeatureProbe::new(o, &all)), &mut src),
-        _ => drive(Plan::new(FingerprintProbe::new(o)), &mut src),
+        2 => {
+            let _ = drive(Plan::new(DhProbe::new(o, &all)), &mut src);
+        }
+        3 => {
+            let _ = drive(Plan::new(GroupProbe::new(o, true, true)), &mut src);
+        }
+        4 => {
+            let _ = drive(Plan::new(SigAlgProbe::new(o)), &mut src);
+        }
+        5 => {
+            let _ = drive(Plan::new(FeatureProbe::new(o, &all)), &mut src);
+        }
+        _ => {
+            let _ = drive(Plan::new(FingerprintProbe::new(o)), &mut src);
+        }
     }
 });

@@ -604,37 +604,21 @@ pub async fn run_probes(
         prober.run_opt(v4.as_mut()),
         prober.run_opt(v5.as_mut()),
     );
-    let mut asked: Vec<VersionSupport> = vplans.iter().flatten().flat_map(Plan::result).collect();
+    let asked: Vec<VersionSupport> = vplans.iter().flatten().flat_map(Plan::result).collect();
     let done = [done.0, done.1, done.2, done.3, done.4, done.5];
-    for (v, finished) in Version::ALL.iter().zip(done) {
-        if !finished && !known.iter().any(|k| k.version == *v && k.supported) {
-            facts.incomplete_versions.push(*v);
-            facts.cut.push(format!("version {}", v.name()));
-        }
+    let finished: Vec<(Version, bool)> = Version::ALL.into_iter().zip(done).collect();
+    let (mut versions, incomplete) = merge_versions(asked, known, &finished);
+    for v in &incomplete {
+        facts.cut.push(format!("version {}", v.name()));
     }
-    // The handshake's evidence stands where no version hello saw the version accepted.
-    for k in known {
-        match asked.iter_mut().find(|a| a.version == k.version) {
-            Some(a) if !a.supported && k.supported => *a = k,
-            Some(_) => {}
-            None => asked.push(k),
-        }
-    }
-    asked.retain(|a| !facts.incomplete_versions.contains(&a.version));
-    asked.sort_by_key(|a| a.version);
+    facts.incomplete_versions = incomplete;
     if want_chain {
-        facts.legacy_chain = asked
-            .iter_mut()
-            .rev()
-            .filter(|a| a.supported)
-            .map(|a| core::mem::take(&mut a.certificates))
-            .find(|c| !c.is_empty())
-            .unwrap_or_default();
+        facts.legacy_chain = newest_chain(&mut versions);
     }
-    for a in &mut asked {
-        a.certificates = Vec::new();
+    for v in &mut versions {
+        v.certificates = Vec::new();
     }
-    facts.versions = asked;
+    facts.versions = versions;
     let supported: Vec<Version> = facts
         .versions
         .iter()
@@ -665,6 +649,45 @@ pub async fn run_probes(
     }
     // Boxed: the enumerations' plans are large, and only `full` needs them.
     Box::pin(run_full_plans(prober, opts, &supported, &legacy, facts)).await
+}
+
+/// The version facts of one endpoint: the answers to the version hellos (`asked`), what the
+/// modern handshake settled (`known`, [`versions::from_handshake`]) and which version hellos ran
+/// to their end (`finished`). The handshake's evidence stands for a version no hello was sent for,
+/// or whose hello did not see it accepted; a version whose hello the deadline cut is not
+/// determined (returned apart, left out of the facts) unless the handshake saw it accepted.
+/// Oldest version first.
+pub fn merge_versions(
+    mut asked: Vec<VersionSupport>,
+    known: Vec<VersionSupport>,
+    finished: &[(Version, bool)],
+) -> (Vec<VersionSupport>, Vec<Version>) {
+    let incomplete: Vec<Version> = finished
+        .iter()
+        .filter(|(v, done)| !done && !known.iter().any(|k| k.version == *v && k.supported))
+        .map(|(v, _)| *v)
+        .collect();
+    for k in known {
+        match asked.iter_mut().find(|a| a.version == k.version) {
+            Some(a) if !a.supported && k.supported => *a = k,
+            Some(_) => {}
+            None => asked.push(k),
+        }
+    }
+    asked.retain(|a| !incomplete.contains(&a.version));
+    asked.sort_by_key(|a| a.version);
+    (asked, incomplete)
+}
+
+/// The certificates of the newest supported version's answer that has some (moved out).
+pub fn newest_chain(versions: &mut [VersionSupport]) -> Vec<Vec<u8>> {
+    versions
+        .iter_mut()
+        .rev()
+        .filter(|v| v.supported)
+        .map(|v| core::mem::take(&mut v.certificates))
+        .find(|c| !c.is_empty())
+        .unwrap_or_default()
 }
 
 /// The plans `full` adds to the version hellos: DH (DHE-only hellos), suites per version,
@@ -1023,6 +1046,107 @@ fn version_rank(name: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A version hello's answer: `supported` or refused, with `certs`.
+    fn answer(v: Version, supported: bool, certs: &[&[u8]]) -> VersionSupport {
+        let Some(mut a) = versions::from_handshake(0x0303, Some(0x009e)).pop() else {
+            panic!("TLS 1.2 entry")
+        };
+        a.version = v;
+        a.supported = supported;
+        a.by_handshake = false;
+        a.certificates = certs.iter().map(|c| c.to_vec()).collect();
+        a
+    }
+
+    fn all_finished() -> Vec<(Version, bool)> {
+        Version::ALL.into_iter().map(|v| (v, true)).collect()
+    }
+
+    fn facts(vs: &[VersionSupport]) -> Vec<(Version, bool, bool)> {
+        vs.iter()
+            .map(|v| (v.version, v.supported, v.by_handshake))
+            .collect()
+    }
+
+    #[test]
+    fn the_modern_handshake_settles_tls13_and_stands_where_a_hello_saw_nothing() {
+        let asked = vec![
+            answer(Version::Tls12, false, &[]),
+            answer(Version::Ssl2, false, &[]),
+            answer(Version::Tls11, true, &[]),
+        ];
+        let known = versions::from_handshake(0x0303, Some(0xc02f));
+        let mut finished = all_finished();
+        finished.retain(|(v, _)| *v != Version::Tls13);
+        let (vs, cut) = merge_versions(asked, known, &finished);
+        assert!(cut.is_empty());
+        assert_eq!(
+            facts(&vs),
+            [
+                (Version::Ssl2, false, false),
+                (Version::Tls11, true, false),
+                // The hello's refusal does not undo the handshake's TLS 1.2.
+                (Version::Tls12, true, true),
+                (Version::Tls13, false, true),
+            ]
+        );
+        // A hello that saw the version accepted keeps its own answer (its pick, its DH).
+        let (vs, _) = merge_versions(
+            vec![answer(Version::Tls12, true, &[])],
+            versions::from_handshake(0x0303, Some(0xc02f)),
+            &all_finished(),
+        );
+        assert_eq!(
+            facts(&vs),
+            [(Version::Tls12, true, false), (Version::Tls13, false, true)]
+        );
+    }
+
+    #[test]
+    fn a_version_cut_by_the_deadline_is_not_determined_unless_the_handshake_saw_it() {
+        let finished: Vec<(Version, bool)> = Version::ALL
+            .into_iter()
+            .map(|v| (v, !matches!(v, Version::Tls10 | Version::Tls12)))
+            .collect();
+        // Cut TLS 1.0 and 1.2; the handshake negotiated TLS 1.2.
+        let asked = vec![
+            answer(Version::Tls11, false, &[]),
+            answer(Version::Tls10, true, &[]),
+        ];
+        let (vs, cut) = merge_versions(asked, versions::from_handshake(0x0303, None), &finished);
+        assert_eq!(cut, [Version::Tls10]);
+        assert_eq!(
+            facts(&vs),
+            [
+                (Version::Tls11, false, false),
+                (Version::Tls12, true, true),
+                (Version::Tls13, false, true),
+            ]
+        );
+        // Without a handshake, both cut versions are undetermined.
+        let (vs, cut) = merge_versions(Vec::new(), Vec::new(), &finished);
+        assert_eq!(cut, [Version::Tls10, Version::Tls12]);
+        assert!(vs.is_empty());
+    }
+
+    #[test]
+    fn the_legacy_chain_is_the_newest_supported_answer_with_certificates() {
+        let mut vs = vec![
+            answer(Version::Ssl3, true, &[b"ssl3-leaf"]),
+            answer(Version::Tls10, true, &[b"tls10-leaf", b"ca"]),
+            answer(Version::Tls11, true, &[]),
+            answer(Version::Tls12, false, &[b"refused-but-sent"]),
+        ];
+        assert_eq!(
+            newest_chain(&mut vs),
+            [b"tls10-leaf".to_vec(), b"ca".to_vec()]
+        );
+        // Moved out, not copied.
+        assert!(vs[1].certificates.is_empty());
+        assert_eq!(newest_chain(&mut vs), [b"ssl3-leaf".to_vec()]);
+        assert!(newest_chain(&mut vs).is_empty());
+    }
 
     #[test]
     fn suites_are_classified_for_the_record() {
