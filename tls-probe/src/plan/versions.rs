@@ -357,6 +357,56 @@ mod tests {
         }
     }
 
+    fn hello(version: u16) -> crate::flight::ServerHelloInfo {
+        crate::flight::ServerHelloInfo {
+            legacy_version: version.min(0x0303),
+            version,
+            random: [1; 32],
+            session_id: Vec::new(),
+            cipher_suite: 0xc02f,
+            compression: 0,
+            extensions: Vec::new(),
+            is_hrr: false,
+            key_share_group: None,
+        }
+    }
+
+    /// Supported means a ServerHello of exactly the version asked (a downgraded answer is
+    /// not), and for SSLv2 a SERVER-HELLO of version 2 that names cipher specs.
+    #[test]
+    fn supported_is_an_answer_of_exactly_the_version_asked() {
+        let at = |v: u16| ServerFlight {
+            server_hello: Some(hello(v)),
+            ..ServerFlight::default()
+        };
+        assert!(version_answer(Version::Tls12, &at(0x0303)).supported);
+        let down = version_answer(Version::Tls12, &at(0x0302));
+        assert!(!down.supported);
+        assert_eq!(
+            (down.server_version, down.suite),
+            (Some(0x0302), Some(0xc02f))
+        );
+        assert!(!version_answer(Version::Tls11, &at(0x0303)).supported);
+        assert!(!version_answer(Version::Tls12, &ServerFlight::default()).supported);
+        let v2 = |version: u16, specs: Vec<u32>| ServerFlight {
+            sslv2: Some(crate::flight::Sslv2ServerHello {
+                version,
+                cipher_specs: specs,
+                certificate: Vec::new(),
+            }),
+            ..ServerFlight::default()
+        };
+        let yes = version_answer(Version::Ssl2, &v2(2, alloc::vec![0x0700c0]));
+        assert!(yes.supported);
+        assert_eq!(yes.sslv2_cipher_specs, [0x0700c0]);
+        assert_eq!(yes.server_version, Some(2));
+        assert!(!version_answer(Version::Ssl2, &v2(2, Vec::new())).supported);
+        assert!(!version_answer(Version::Ssl2, &v2(0x0300, alloc::vec![0x0700c0])).supported);
+        // An SSLv2 answer says nothing about SSLv3, and a TLS answer nothing about SSLv2.
+        assert!(!version_answer(Version::Ssl3, &v2(2, alloc::vec![0x0700c0])).supported);
+        assert!(!version_answer(Version::Ssl2, &at(0x0300)).supported);
+    }
+
     /// The answer's certificates are kept (so a legacy-only server's chain needs no hello of
     /// its own).
     #[test]
