@@ -85,13 +85,29 @@ pub const VERSION_HELLO_SUITES: usize = 128;
 /// assert!(s.iter().any(|id| Suite::from_id(*id).is_some_and(|s| s.is_ecdhe())));
 /// ```
 pub fn version_suites(version: Version) -> Vec<u16> {
-    let mut s: Vec<u16> = candidates(version)
+    #[cfg(feature = "std")]
+    {
+        // Every version hello of a scan offers the same list: computed once per process (a
+        // suite lookup per candidate costs more than the rest of the hello).
+        use std::sync::OnceLock;
+        static CACHE: [OnceLock<Vec<u16>>; 6] = [const { OnceLock::new() }; 6];
+        let slot = Version::ALL.iter().position(|v| *v == version);
+        if let Some(cell) = slot.and_then(|i| CACHE.get(i)) {
+            return cell.get_or_init(|| dhe_first(version)).clone();
+        }
+    }
+    dhe_first(version)
+}
+
+/// The first [`VERSION_HELLO_SUITES`] candidates, DHE first, the candidates' order kept within
+/// each part.
+fn dhe_first(version: Version) -> Vec<u16> {
+    let (mut dhe, rest): (Vec<u16>, Vec<u16>) = candidates(version)
         .into_iter()
         .take(VERSION_HELLO_SUITES)
-        .collect();
-    // Stable: the candidates' order is kept within DHE and within the rest.
-    s.sort_by_key(|id| !Suite::from_id(*id).is_some_and(|s| s.is_dhe()));
-    s
+        .partition(|id| Suite::from_id(*id).is_some_and(|s| s.is_dhe()));
+    dhe.extend(rest);
+    dhe
 }
 
 /// What a modern client's handshake that negotiated `wire` (offering TLS 1.3 and 1.2, as rustls
