@@ -68,19 +68,45 @@ impl WriterHandle {
     }
 }
 
+/// Most records written between two flushes while records keep coming.
+pub const FLUSH_EVERY: usize = 64;
+
 /// Starts the writer thread on `sink`.
 pub fn spawn_writer(
-    mut sink: Box<dyn Write + Send>,
+    sink: Box<dyn Write + Send>,
     progress: Progress,
 ) -> (RecordSender, WriterHandle) {
     let (tx, mut rx) = mpsc::channel::<EndpointRecord>(256);
     let handle = std::thread::spawn(move || -> io::Result<OutputStats> {
+        let mut sink = io::BufWriter::with_capacity(64 * 1024, sink);
         let mut stats = OutputStats::default();
-        while let Some(rec) = rx.blocking_recv() {
-            let mut line = serde_json::to_vec(&rec).map_err(io::Error::other)?;
+        let mut line = Vec::with_capacity(8 * 1024);
+        let mut pending = 0usize;
+        loop {
+            // Flushed whenever the queue is empty, so a record is on disk as soon as the writer
+            // has caught up; under load, one flush (one write) per batch, not per record.
+            let rec = match rx.try_recv() {
+                Ok(rec) => rec,
+                Err(_) => {
+                    if pending > 0 {
+                        sink.flush()?;
+                        pending = 0;
+                    }
+                    match rx.blocking_recv() {
+                        Some(rec) => rec,
+                        None => break,
+                    }
+                }
+            };
+            line.clear();
+            serde_json::to_writer(&mut line, &rec).map_err(io::Error::other)?;
             line.push(b'\n');
             sink.write_all(&line)?;
-            sink.flush()?;
+            pending += 1;
+            if pending >= FLUSH_EVERY {
+                sink.flush()?;
+                pending = 0;
+            }
             stats.records += 1;
             match rec.status {
                 Status::Completed => stats.completed += 1,
