@@ -84,7 +84,8 @@ fuzz_target!(|data: &[u8]| {
             head[8], head[9], head[10], head[11], head[12], head[13], head[14], head[15],
         ]);
         for (zone, anchor) in anchors() {
-            if let Ok(n) = mxray_scan::dane_anchor::authenticate_wire(zone, anchor.ds(), rest, now) {
+            if let Ok(n) = mxray_scan::dane_anchor::authenticate_wire(zone, anchor.ds(), rest, now)
+            {
                 assert!(n > 0 && n <= mxray_scan::dane_anchor::MAX_ANCHOR_KEYS);
             }
         }
@@ -110,8 +111,14 @@ fuzz_target!(|data: &[u8]| {
     ]);
     let records = tlsa_records(rest);
     let chain: Vec<CertificateDer<'_>> = match (head[3] >> 2) & 3 {
-        1 => chains()[0].iter().map(|d| CertificateDer::from(d.as_slice())).collect(),
-        2 | 3 => chains()[1].iter().map(|d| CertificateDer::from(d.as_slice())).collect(),
+        1 => chains()[0]
+            .iter()
+            .map(|d| CertificateDer::from(d.as_slice()))
+            .collect(),
+        2 | 3 => chains()[1]
+            .iter()
+            .map(|d| CertificateDer::from(d.as_slice()))
+            .collect(),
         _ => Vec::new(),
     };
     let secure_path = mx.is_none_or(|s| s == DnssecStatus::Secure)

@@ -13,14 +13,21 @@ fuzz_target!(|data: &[u8]| {
             let _ = parse_line(line);
         }
     }
-    let Ok(de) = "DE".parse::<Country>() else { return };
-    let Ok(r) = read_country(&de, [(data, "fuzz")]) else { return };
+    let Ok(de) = "DE".parse::<Country>() else {
+        return;
+    };
+    let Ok(r) = read_country(&de, [(data, "fuzz")]) else {
+        return;
+    };
     let nets = r.nets();
     assert!(!nets.is_empty());
     let mut v4: u128 = 0;
     let mut v6: u128 = 0;
     for w in nets.windows(2) {
-        assert!(w[0].broadcast() < w[1].network() || (w[0].network().is_ipv4() && w[1].network().is_ipv6()));
+        assert!(
+            w[0].broadcast() < w[1].network()
+                || (w[0].network().is_ipv4() && w[1].network().is_ipv6())
+        );
     }
     for n in nets {
         let bits = u32::from(n.max_prefix_len() - n.prefix_len());

@@ -16,7 +16,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((sel, answer)) = data.split_first() else {
         return;
     };
-    let versions = [Version::Tls12, Version::Tls11, Version::Tls10, Version::Ssl3];
+    let versions = [
+        Version::Tls12,
+        Version::Tls11,
+        Version::Tls10,
+        Version::Ssl3,
+    ];
     let version = versions[usize::from(sel % 4)];
     let split = usize::from(sel >> 2).max(1);
     let mut plan = Plan::new(ChainProbe::new(version, &HelloOptions::default()));
