@@ -41,12 +41,25 @@ pub struct OutputStats {
 
 /// The sending side: give it records.
 #[derive(Debug, Clone)]
-pub struct RecordSender(mpsc::Sender<EndpointRecord>);
+pub struct RecordSender(mpsc::Sender<(EndpointRecord, Option<Vec<u8>>)>);
 
 impl RecordSender {
     /// Queues a record for writing; fails when the writer has stopped (output error).
     pub async fn send(&self, rec: EndpointRecord) -> Result<(), OutputClosed> {
-        self.0.send(rec).await.map_err(|_| OutputClosed)
+        self.0.send((rec, None)).await.map_err(|_| OutputClosed)
+    }
+
+    /// Queues a record whose JSON is already made (`json` must be `serde_json::to_vec(&rec)`),
+    /// so that the writer does not serialize it again.
+    pub async fn send_serialized(
+        &self,
+        rec: EndpointRecord,
+        json: Vec<u8>,
+    ) -> Result<(), OutputClosed> {
+        self.0
+            .send((rec, Some(json)))
+            .await
+            .map_err(|_| OutputClosed)
     }
 }
 
@@ -76,7 +89,7 @@ pub fn spawn_writer(
     sink: Box<dyn Write + Send>,
     progress: Progress,
 ) -> (RecordSender, WriterHandle) {
-    let (tx, mut rx) = mpsc::channel::<EndpointRecord>(256);
+    let (tx, mut rx) = mpsc::channel::<(EndpointRecord, Option<Vec<u8>>)>(256);
     let handle = std::thread::spawn(move || -> io::Result<OutputStats> {
         let mut sink = io::BufWriter::with_capacity(64 * 1024, sink);
         let mut stats = OutputStats::default();
@@ -85,23 +98,28 @@ pub fn spawn_writer(
         loop {
             // Flushed whenever the queue is empty, so a record is on disk as soon as the writer
             // has caught up; under load, one flush (one write) per batch, not per record.
-            let rec = match rx.try_recv() {
-                Ok(rec) => rec,
+            let (rec, json) = match rx.try_recv() {
+                Ok(item) => item,
                 Err(_) => {
                     if pending > 0 {
                         sink.flush()?;
                         pending = 0;
                     }
                     match rx.blocking_recv() {
-                        Some(rec) => rec,
+                        Some(item) => item,
                         None => break,
                     }
                 }
             };
-            line.clear();
-            serde_json::to_writer(&mut line, &rec).map_err(io::Error::other)?;
-            line.push(b'\n');
-            sink.write_all(&line)?;
+            match json {
+                Some(json) => sink.write_all(&json)?,
+                None => {
+                    line.clear();
+                    serde_json::to_writer(&mut line, &rec).map_err(io::Error::other)?;
+                    sink.write_all(&line)?;
+                }
+            }
+            sink.write_all(b"\n")?;
             pending += 1;
             if pending >= FLUSH_EVERY {
                 sink.flush()?;
@@ -344,6 +362,52 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap_or_default();
         d
+    }
+
+    /// Records reach the sink as JSON lines in the order sent, a pre-serialized one as given,
+    /// every one flushed by the end, and counted.
+    #[test]
+    fn the_writer_writes_each_record_once_as_given_and_counts_it() {
+        let d = dir("writer");
+        let p = d.join("w.jsonl");
+        let Ok(f) = std::fs::File::create(&p) else {
+            panic!("create")
+        };
+        let (tx, handle) = spawn_writer(Box::new(f), Progress::new(None, true));
+        let mut a = EndpointRecord::new(
+            "a".to_owned(),
+            None,
+            25,
+            mxray_schema::record::Profile::Quick,
+        );
+        a.status = Status::Completed;
+        let mut b = a.clone();
+        b.target = "b".to_owned();
+        b.status = Status::Failed;
+        let rt = tokio::runtime::Builder::new_current_thread().build();
+        let Ok(rt) = rt else { panic!("runtime") };
+        let json_b = serde_json::to_vec(&b).unwrap_or_default();
+        rt.block_on(async {
+            for _ in 0..FLUSH_EVERY + 3 {
+                assert!(tx.send(a.clone()).await.is_ok());
+            }
+            assert!(tx.send_serialized(b.clone(), json_b.clone()).await.is_ok());
+        });
+        drop(tx);
+        let Ok(stats) = handle.finish() else {
+            panic!("writer")
+        };
+        assert_eq!(
+            (stats.records, stats.completed, stats.failed),
+            ((FLUSH_EVERY + 4) as u64, (FLUSH_EVERY + 3) as u64, 1)
+        );
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), FLUSH_EVERY + 4);
+        let json_a = serde_json::to_string(&a).unwrap_or_default();
+        assert!(lines[..FLUSH_EVERY + 3].iter().all(|l| *l == json_a));
+        assert_eq!(lines[FLUSH_EVERY + 3].as_bytes(), json_b.as_slice());
+        assert!(text.ends_with('\n'));
     }
 
     #[test]

@@ -1120,7 +1120,7 @@ impl Registry {
         };
         for rec in seeds {
             if let Some(ip) = rec.ip {
-                reg.finish((ip, rec.port), &rec);
+                let _ = reg.finish((ip, rec.port), &rec);
             }
         }
         reg
@@ -1168,8 +1168,10 @@ impl Registry {
         Claim::Scan(tx)
     }
 
-    /// Stores a finished result (an `interrupted` one is not kept: the next unit scans again).
-    fn finish(&self, endpoint: (IpAddr, u16), rec: &EndpointRecord) {
+    /// Stores a finished result (an `interrupted` one is not kept: the next unit scans again),
+    /// and returns the JSON it made of it (`serde_json::to_vec(rec)`), so that the writer need
+    /// not serialize the record again; `None` when it kept nothing.
+    fn finish(&self, endpoint: (IpAddr, u16), rec: &EndpointRecord) -> Option<Vec<u8>> {
         let stored = (rec.status != Status::Interrupted)
             .then(|| Stored::of(rec))
             .flatten();
@@ -1178,8 +1180,9 @@ impl Registry {
             if let Some(e) = inner.entries.remove(&endpoint) {
                 inner.bytes = inner.bytes.saturating_sub(e.bytes);
             }
-            return;
+            return None;
         };
+        let json = stored.json.to_vec();
         let size = stored.bytes();
         let entry = inner.entries.entry(endpoint).or_insert_with(|| Entry {
             slot: Slot::InFlight(watch::channel(None).1),
@@ -1205,6 +1208,7 @@ impl Registry {
                 inner.bytes = inner.bytes.saturating_sub(bytes);
             }
         }
+        Some(json)
     }
 }
 
@@ -1398,10 +1402,19 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
                 rec.network = db.lookup(ep.addr.ip());
             }
             let rec = Arc::new(rec);
-            shared.registry.finish(endpoint, &rec);
+            let json = shared.registry.finish(endpoint, &rec);
             let _ = tx.send(Some(Arc::clone(&rec)));
             drop(tx);
-            emit_with(shared, Arc::unwrap_or_clone(rec), policies).await;
+            let rec = Arc::unwrap_or_clone(rec);
+            match (json, policies) {
+                // The registry's JSON is this very record: written as it is.
+                (Some(json), None) => {
+                    if shared.out.send_serialized(rec, json).await.is_err() {
+                        shared.output_failed.store(true, Ordering::Relaxed);
+                    }
+                }
+                _ => emit_with(shared, rec, policies).await,
+            }
         }
     }
 }
@@ -1646,7 +1659,10 @@ mod tests {
         // An interrupted scan is not kept: the next unit scans again.
         let b = ep("127.0.0.2");
         assert!(matches!(reg.claim(b, 1), Claim::Scan(_)));
-        reg.finish(b, &rec("y", "127.0.0.2", Status::Interrupted));
+        assert_eq!(
+            reg.finish(b, &rec("y", "127.0.0.2", Status::Interrupted)),
+            None
+        );
         assert!(matches!(reg.claim(b, 2), Claim::Scan(_)));
     }
 
@@ -1662,7 +1678,8 @@ mod tests {
         let reg = Registry::seeded(Vec::new(), 10, json + 104);
         let a = ep("127.0.0.1");
         assert!(matches!(reg.claim(a, 1), Claim::Scan(_)));
-        reg.finish(a, &done);
+        // What it hands back for the writer is the record's own JSON.
+        assert_eq!(reg.finish(a, &done), serde_json::to_vec(&done).ok());
         let Claim::Done(back) = reg.claim(a, 2) else {
             panic!("kept: exactly within the byte bound")
         };
