@@ -194,8 +194,13 @@ impl Seed {
     }
 
     /// The seed a supported version's [`super::versions::VersionProbe`] answer gives (its hello
-    /// offered [`super::versions::version_suites`]), if it picked a suite at that version.
+    /// offered [`super::versions::version_suites`]), if it picked a suite at that version. None
+    /// from a modern client's handshake ([`super::versions::from_handshake`]): its hello
+    /// offered the client's suites, so its pick says nothing about the others.
     pub fn from_version(v: &super::versions::VersionSupport) -> Option<Seed> {
+        if v.by_handshake {
+            return None;
+        }
         let id = v.suite.filter(|_| v.supported)?;
         Some(Seed::new(
             v.version,

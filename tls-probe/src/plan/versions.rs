@@ -371,6 +371,16 @@ mod tests {
         for older in [0x0300, 0x0301, 0x0302, 0x0305, 0x7f1c] {
             assert!(from_handshake(older, None).is_empty(), "{older:#x}");
         }
+        // Its pick seeds no suite scan (the offer was the client's, not version_suites); a
+        // version hello's pick does.
+        use crate::plan::suites::Seed;
+        assert!(v13
+            .iter()
+            .chain(&v12)
+            .all(|v| Seed::from_version(v).is_none()));
+        let mut own = v12[1].clone();
+        own.by_handshake = false;
+        assert!(Seed::from_version(&own).is_some());
     }
 
     fn hello(version: u16) -> crate::flight::ServerHelloInfo {
