@@ -136,7 +136,7 @@ pub struct ScanConfig {
     pub concurrency: u32,
 
     /// Connections per second to one IP address: every connection, the probes' included
-    /// (`standard` uses about 10 per endpoint, `full` 30 to 200). Low is polite (mail servers
+    /// (`standard` uses 6 per endpoint, `full` 30 to 200). Low is polite (mail servers
     /// answer scanners with 421) but slow: at 1/s a `full` endpoint takes minutes (the
     /// endpoint deadline grows with it; raise the rate for servers you run yourself).
     pub per_ip_rate: f64,

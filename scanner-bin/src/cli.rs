@@ -19,7 +19,8 @@ pub enum ProfileArg {
     /// Banner, EHLO, STARTTLS and one modern handshake.
     Quick,
     /// Adds protocol versions, the suite each version negotiates, key exchange details, and the
-    /// STARTTLS command-injection test (one round trip on the handshake's own connection).
+    /// STARTTLS command-injection test (one round trip on the handshake's own connection): 6
+    /// connections per endpoint.
     Standard,
     /// Everything: standard plus all suites per version with preference, groups, signature
     /// algorithms, features, fingerprints.
@@ -771,7 +772,8 @@ pub struct ScanArgs {
     pub concurrency: u32,
 
     /// Connections per second to one IP address: every connection, the probes' included
-    /// (`standard` uses about 10 per endpoint, `full` 30 to 200). Low is polite (mail servers
+    /// (`standard` uses 6 per endpoint, 7 or 8 for servers a modern client cannot talk to;
+    /// `full` 30 to 200). Low is polite (mail servers
     /// answer scanners with 421) but slow: at 1/s a `full` endpoint takes minutes (the
     /// endpoint deadline grows with it; raise the rate for servers you run yourself).
     #[arg(long, default_value_t = 1.0, value_parser = parse_rate, value_name = "RATE")]
