@@ -423,6 +423,12 @@ pub fn render(rec: &EndpointRecord, colour: bool, wall: Duration) -> String {
                     };
                     let v = out.paint(col, &format!("{bits} bits (class {class})"));
                     out.row("DH prime", &v);
+                } else if k.dh_undetermined {
+                    out.row(
+                        "DH prime",
+                        "not determined: the server picked another key exchange by its own \
+                         order (--profile full measures it)",
+                    );
                 }
                 if let Some(c) = &k.ecdhe_curve {
                     out.row("ECDHE curve", &escape(c));
@@ -762,6 +768,39 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("partial"), "{text}");
+    }
+
+    /// A prime the standard profile could not see reads as not determined, never as absent.
+    #[test]
+    fn an_undetermined_dh_prime_says_so() {
+        use mxray_schema::record::{KeyExchangeInfo, TlsInfo};
+        let mut r = EndpointRecord::new("127.0.0.1:25".into(), None, 25, Profile::Standard);
+        let kx = |bits: Option<u32>, undetermined: bool| KeyExchangeInfo {
+            dh_bits: bits,
+            dh_class: bits.map(|b| b.to_string()),
+            ecdhe_curve: Some("x25519".into()),
+            dh_undetermined: undetermined,
+        };
+        r.tls = Some(TlsInfo {
+            key_exchange: Some(kx(None, true)),
+            ..TlsInfo::default()
+        });
+        let text = render(&r, false, Duration::ZERO);
+        assert!(text.contains("DH prime"), "{text}");
+        assert!(text.contains("not determined"), "{text}");
+        assert!(text.contains("--profile full"), "{text}");
+        r.tls = Some(TlsInfo {
+            key_exchange: Some(kx(None, false)),
+            ..TlsInfo::default()
+        });
+        assert!(!render(&r, false, Duration::ZERO).contains("DH prime"));
+        r.tls = Some(TlsInfo {
+            key_exchange: Some(kx(Some(1024), false)),
+            ..TlsInfo::default()
+        });
+        let text = render(&r, false, Duration::ZERO);
+        assert!(text.contains("1024 bits"), "{text}");
+        assert!(!text.contains("not determined"), "{text}");
     }
 
     #[test]
