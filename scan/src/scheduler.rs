@@ -1184,13 +1184,22 @@ impl Registry {
         };
         let json = stored.json.to_vec();
         let size = stored.bytes();
-        let entry = inner.entries.entry(endpoint).or_insert_with(|| Entry {
-            slot: Slot::InFlight(watch::channel(None).1),
-            units: HashSet::new(),
-            bytes: 0,
-        });
-        let old_size = std::mem::replace(&mut entry.bytes, size);
-        entry.slot = Slot::Done(stored);
+        let old_size = match inner.entries.get_mut(&endpoint) {
+            Some(e) => {
+                e.slot = Slot::Done(stored);
+                std::mem::replace(&mut e.bytes, size)
+            }
+            None => {
+                // A seed from the resume file: no unit has claimed it yet.
+                let e = Entry {
+                    slot: Slot::Done(stored),
+                    units: HashSet::new(),
+                    bytes: size,
+                };
+                inner.entries.insert(endpoint, e);
+                0
+            }
+        };
         inner.bytes = inner.bytes.saturating_sub(old_size).saturating_add(size);
         inner.done_order.push_back(endpoint);
         while inner.done_order.len() > self.max_entries || inner.bytes > self.max_bytes {
