@@ -267,23 +267,38 @@ pub fn all() -> Vec<Suite> {
 /// is computed once and copied after that; without it, each call makes one pass over the registry
 /// and one sort (by tier, then id).
 pub fn candidates(version: Version) -> Vec<u16> {
+    static CACHE: PerVersion = PerVersion::new();
+    CACHE.get(version, ranked_candidates)
+}
+
+/// A suite list per protocol version that plans ask for at every hello: with the `std` feature
+/// made once per process (at the first call for that version) and copied after that; without
+/// it, made at each call.
+pub(crate) struct PerVersion {
     #[cfg(feature = "std")]
-    {
-        use std::sync::OnceLock;
-        static CACHE: [OnceLock<Vec<u16>>; 6] = [const { OnceLock::new() }; 6];
-        let slot = match version {
-            Version::Ssl2 => 0,
-            Version::Ssl3 => 1,
-            Version::Tls10 => 2,
-            Version::Tls11 => 3,
-            Version::Tls12 => 4,
-            Version::Tls13 => 5,
-        };
-        if let Some(cell) = CACHE.get(slot) {
-            return cell.get_or_init(|| ranked_candidates(version)).clone();
+    cells: [std::sync::OnceLock<Vec<u16>>; 6],
+}
+
+impl PerVersion {
+    /// An empty cache, for a `static`.
+    pub(crate) const fn new() -> Self {
+        PerVersion {
+            #[cfg(feature = "std")]
+            cells: [const { std::sync::OnceLock::new() }; 6],
         }
     }
-    ranked_candidates(version)
+
+    /// The list of `version`, made by `make` the first time.
+    pub(crate) fn get(&self, version: Version, make: fn(Version) -> Vec<u16>) -> Vec<u16> {
+        #[cfg(feature = "std")]
+        {
+            let slot = Version::ALL.iter().position(|v| *v == version);
+            if let Some(cell) = slot.and_then(|i| self.cells.get(i)) {
+                return cell.get_or_init(|| make(version)).clone();
+            }
+        }
+        make(version)
+    }
 }
 
 fn ranked_candidates(version: Version) -> Vec<u16> {

@@ -7,7 +7,7 @@ use super::params::{DhClass, DhSeen};
 use super::Probe;
 use crate::flight::{Alert, KeyExchange, ServerFlight};
 use crate::hello::sslv2;
-use crate::suites::{candidates, Suite};
+use crate::suites::{candidates, PerVersion, Suite};
 use crate::version::Version;
 
 /// Whether one version is supported, with the evidence.
@@ -85,18 +85,10 @@ pub const VERSION_HELLO_SUITES: usize = 128;
 /// assert!(s.iter().any(|id| Suite::from_id(*id).is_some_and(|s| s.is_ecdhe())));
 /// ```
 pub fn version_suites(version: Version) -> Vec<u16> {
-    #[cfg(feature = "std")]
-    {
-        // Every version hello of a scan offers the same list: computed once per process (a
-        // suite lookup per candidate costs more than the rest of the hello).
-        use std::sync::OnceLock;
-        static CACHE: [OnceLock<Vec<u16>>; 6] = [const { OnceLock::new() }; 6];
-        let slot = Version::ALL.iter().position(|v| *v == version);
-        if let Some(cell) = slot.and_then(|i| CACHE.get(i)) {
-            return cell.get_or_init(|| dhe_first(version)).clone();
-        }
-    }
-    dhe_first(version)
+    // Every version hello of a scan offers the same list (a suite lookup per candidate costs
+    // more than the rest of the hello).
+    static CACHE: PerVersion = PerVersion::new();
+    CACHE.get(version, dhe_first)
 }
 
 /// The first [`VERSION_HELLO_SUITES`] candidates, DHE first, the candidates' order kept within
