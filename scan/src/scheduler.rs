@@ -1251,12 +1251,29 @@ fn reused(rec: &EndpointRecord, ep: &Endpoint) -> EndpointRecord {
     r
 }
 
-/// [`emit`], after putting the domain's policies on the record.
-async fn emit_with(shared: &Shared, mut rec: EndpointRecord, policies: Option<&DomainPolicies>) {
-    if let Some(p) = policies {
-        crate::policycheck::attach(&mut rec, p);
+/// [`emit`], after putting the domain's policies on the record. `json`: the record's JSON when
+/// it is already made (the registry's, see [`Registry::finish`]), so the writer need not make it
+/// again; policies put on the record change it, and its JSON is then made anew.
+async fn emit_with(
+    shared: &Shared,
+    mut rec: EndpointRecord,
+    policies: Option<&DomainPolicies>,
+    json: Option<Vec<u8>>,
+) {
+    let json = match policies {
+        Some(p) => {
+            crate::policycheck::attach(&mut rec, p);
+            None
+        }
+        None => json,
+    };
+    let sent = match json {
+        Some(json) => shared.out.send_serialized(rec, json).await,
+        None => shared.out.send(rec).await,
+    };
+    if sent.is_err() {
+        shared.output_failed.store(true, Ordering::Relaxed);
     }
-    emit(shared, rec).await;
 }
 
 /// [`reused`], with DANE looked up for the unit's own MX host and judged again. The matching of
@@ -1310,9 +1327,7 @@ async fn reused_dane(shared: &Shared, src: &EndpointRecord, ep: &Endpoint) -> En
 }
 
 async fn emit(shared: &Shared, rec: EndpointRecord) {
-    if shared.out.send(rec).await.is_err() {
-        shared.output_failed.store(true, Ordering::Relaxed);
-    }
+    emit_with(shared, rec, None, None).await;
 }
 
 async fn aborted(mut abort: watch::Receiver<bool>) {
@@ -1373,6 +1388,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
                 shared,
                 Box::pin(reused_dane(shared, &rec, &ep)).await,
                 policies,
+                None,
             )
             .await
         }
@@ -1390,7 +1406,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
                     Instant::now(),
                 ),
             };
-            emit_with(shared, rec, policies).await;
+            emit_with(shared, rec, policies, None).await;
         }
         Claim::Scan(tx) => {
             // scan_endpoint watches `ctx.abort` itself and keeps what it saw so far.
@@ -1414,16 +1430,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
             let json = shared.registry.finish(endpoint, &rec);
             let _ = tx.send(Some(Arc::clone(&rec)));
             drop(tx);
-            let rec = Arc::unwrap_or_clone(rec);
-            match (json, policies) {
-                // The registry's JSON is this very record: written as it is.
-                (Some(json), None) => {
-                    if shared.out.send_serialized(rec, json).await.is_err() {
-                        shared.output_failed.store(true, Ordering::Relaxed);
-                    }
-                }
-                _ => emit_with(shared, rec, policies).await,
-            }
+            emit_with(shared, Arc::unwrap_or_clone(rec), policies, json).await;
         }
     }
 }
@@ -1593,7 +1600,7 @@ async fn run_work(shared: &Shared, work: Work) {
                                     f,
                                     dns_ms,
                                 );
-                                emit_with(shared, rec, policies).await;
+                                emit_with(shared, rec, policies, None).await;
                             }
                         }
                     }
