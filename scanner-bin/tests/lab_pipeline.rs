@@ -367,7 +367,8 @@ impl Drop for DhServer {
 /// `standard` learns the DH prime from its version hellos (DHE offered first): a server that
 /// follows the client's order shows its 1024-bit prime; one that ranks ECDHE first by its own
 /// order leaves it undetermined, said so in the record (not read as "no DHE"), and `full`'s
-/// DHE-only hellos measure it. Five connections either way: the modern handshake settles TLS 1.3.
+/// DHE-only hellos measure it. Six connections either way: the modern handshake (which settles
+/// TLS 1.3) and one hello for each of SSLv2 to TLS 1.2.
 #[test]
 fn standard_measures_dh_from_its_version_hellos_and_says_when_it_could_not() {
     let client_order = DhServer::start(false);
