@@ -523,18 +523,17 @@ async fn session(
     let facts = if cfg.profile == Profile::Quick {
         tlsprobe::ProbeFacts::default()
     } else {
-        Box::pin(tlsprobe::run_probes(
+        let facts = Box::pin(tlsprobe::run_probes(
             &prober,
             cfg.profile,
             &opts,
             rustls_chain.is_empty(),
             negotiated,
         ))
-        .await
-    };
-    if cfg.profile != Profile::Quick {
+        .await;
         rec.timings.probes_ms = Some(ms(t.elapsed()));
-    }
+        facts
+    };
     if let Some((result, _)) = &injection {
         if let Some(st) = rec.starttls.as_mut() {
             st.injection = Some(*result);
