@@ -42,3 +42,104 @@ pub fn drive<S: Read + Write>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{Outcome, Phase, SessionConfig};
+    use std::collections::VecDeque;
+    use std::io;
+
+    /// A stream that answers reads from a script (bytes or an error of a kind) and then EOF,
+    /// and keeps what was written.
+    struct Scripted {
+        reads: VecDeque<Result<&'static [u8], ErrorKind>>,
+        written: Vec<u8>,
+    }
+
+    impl Scripted {
+        fn new(reads: Vec<Result<&'static [u8], ErrorKind>>) -> Scripted {
+            Scripted {
+                reads: reads.into(),
+                written: Vec::new(),
+            }
+        }
+    }
+
+    impl Read for Scripted {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.reads.pop_front() {
+                None => Ok(0),
+                Some(Err(kind)) => Err(io::Error::from(kind)),
+                Some(Ok(bytes)) => {
+                    buf[..bytes.len()].copy_from_slice(bytes);
+                    Ok(bytes.len())
+                }
+            }
+        }
+    }
+
+    impl Write for Scripted {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.written.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn run(reads: Vec<Result<&'static [u8], ErrorKind>>) -> (io::Result<Step>, Vec<u8>) {
+        let mut stream = Scripted::new(reads);
+        let mut session = ClientSession::new(SessionConfig::new("client.example"));
+        let step = drive(&mut stream, &mut session);
+        (step, stream.written)
+    }
+
+    #[test]
+    fn a_read_that_times_out_is_a_timeout_where_it_waited() {
+        for kind in [ErrorKind::WouldBlock, ErrorKind::TimedOut] {
+            let (step, _) = run(vec![Err(kind)]);
+            assert!(
+                matches!(
+                    step,
+                    Ok(Step::Done(Outcome::Timeout {
+                        phase: Phase::Greeting,
+                        ..
+                    }))
+                ),
+                "{kind:?}: {step:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_interrupted_read_is_retried() {
+        let (step, written) = run(vec![
+            Err(ErrorKind::Interrupted),
+            Ok(b"220 mx.example ESMTP\r\n"),
+        ]);
+        // The greeting was read after the interruption, so the session went on to EHLO.
+        assert!(written.starts_with(b"EHLO client.example\r\n"), "{step:?}");
+    }
+
+    #[test]
+    fn a_reset_connection_is_a_closed_connection_not_an_error() {
+        for kind in [ErrorKind::ConnectionReset, ErrorKind::ConnectionAborted] {
+            let (step, _) = run(vec![Ok(b"220 mx.example ESMTP\r\n"), Err(kind)]);
+            assert!(
+                matches!(step, Ok(Step::Done(Outcome::ConnectionClosed { .. }))),
+                "{kind:?}: {step:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_io_errors_are_returned() {
+        let (step, _) = run(vec![Err(ErrorKind::PermissionDenied)]);
+        assert_eq!(
+            step.map_err(|e| e.kind()).err(),
+            Some(ErrorKind::PermissionDenied)
+        );
+    }
+}

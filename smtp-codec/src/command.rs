@@ -909,6 +909,104 @@ mod tests {
         );
     }
 
+    fn rcpt_host(s: &str) -> Option<Host<'static>> {
+        match parse_command(s) {
+            Ok(Command::Rcpt {
+                to: ForwardPath::Mailbox(m),
+                ..
+            }) => Some(m.host.into_owned()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_domain_may_start_with_a_letter_digit_or_underscore_only() {
+        assert_eq!(
+            rcpt_host("RCPT TO:<x@_srv.example>"),
+            Some(Host::Domain("_srv.example".into()))
+        );
+        assert_eq!(
+            rcpt_host("RCPT TO:<x@9.example>"),
+            Some(Host::Domain("9.example".into()))
+        );
+        for bad in ["-a.example", ".a.example", "=a.example", "*a"] {
+            assert_eq!(rcpt_host(&format!("RCPT TO:<x@{bad}>")), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_general_address_literal_needs_a_tag_and_printable_content() {
+        assert_eq!(
+            rcpt_host("RCPT TO:<x@[a-1:c]>"),
+            Some(Host::General {
+                tag: "a-1".into(),
+                content: "c".into()
+            })
+        );
+        // RFC 5321 4.1.3: a Standardized-tag is an Ldh-str (letters, digits and hyphens, not
+        // empty, no trailing hyphen); dcontent is printable US-ASCII, at least one character.
+        for bad in [
+            "[:c]",         // empty tag
+            "[a_b:c]",      // '_' is not in a tag
+            "[a.b:c]",      // nor '.'
+            "[ab-:c]",      // trailing hyphen
+            "[tag:]",       // empty content
+            "[tag:\u{e9}]", // non-ASCII content
+            "[tag]",        // no colon
+        ] {
+            assert_eq!(rcpt_host(&format!("RCPT TO:<x@{bad}>")), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn esmtp_parameters_are_checked_keyword_and_value() {
+        let what = |s: &str| match parse_command(s) {
+            Err(CommandError::Syntax { what, .. }) => Some(what),
+            _ => None,
+        };
+        // A keyword starts with a letter or digit and holds letters, digits and hyphens.
+        assert!(parse_command("MAIL FROM:<a@b.example> X-1=v").is_ok());
+        for bad in ["-X", "X_Y", "X.Y"] {
+            assert_eq!(
+                what(&format!("MAIL FROM:<a@b.example> {bad}=v")),
+                Some("invalid parameter keyword"),
+                "{bad}"
+            );
+        }
+        // A value is not empty, holds no '=' and no control character.
+        for bad in ["X=", "X=a=b", "X=a\u{1}", "X=\u{7f}"] {
+            assert_eq!(
+                what(&format!("MAIL FROM:<a@b.example> {bad}")),
+                Some("invalid parameter value"),
+                "{bad:?}"
+            );
+        }
+        // The known parameters take a value where RFC 5321 and its extensions say so, and only
+        // there.
+        for bad in [
+            "SIZE",
+            "BODY",
+            "RET",
+            "ENVID",
+            "AUTH",
+            "SMTPUTF8=1",
+            "requiretls=yes",
+        ] {
+            assert_eq!(
+                what(&format!("MAIL FROM:<a@b.example> {bad}")),
+                Some("parameter value missing or not allowed"),
+                "{bad}"
+            );
+        }
+        for bad in ["NOTIFY", "ORCPT"] {
+            assert_eq!(
+                what(&format!("RCPT TO:<a@b.example> {bad}")),
+                Some("parameter value missing"),
+                "{bad}"
+            );
+        }
+    }
+
     #[test]
     fn bdat_auth_unknown() {
         assert_eq!(
