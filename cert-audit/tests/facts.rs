@@ -157,3 +157,19 @@ fn embedded_scts_are_counted() {
     assert_eq!(run(&["leaf-sct", "int"]).leaf().unwrap().sct_count, 2);
     assert_eq!(run(&["leaf-good", "int"]).leaf().unwrap().sct_count, 0);
 }
+
+/// Two presented issuers with the same name: the path takes the one right after its subject, or
+/// else the first one presented (the order a server meant), never a later one.
+#[test]
+fn the_path_prefers_the_next_certificate_then_the_first_match() {
+    let r = run(&["xs-leaf", "xs-int", "xs-int-expired"]);
+    assert_eq!(r.chain.path, vec![0, 1]);
+    assert!(!r.chain.out_of_order);
+    assert_eq!(r.chain.extra, vec![2]);
+    let r = run(&["xs-leaf", "xs-int-expired", "xs-int"]);
+    assert_eq!(r.chain.path, vec![0, 1]);
+    let r = run(&["xs-leaf", "root", "xs-int", "xs-int-expired"]);
+    assert_eq!(r.chain.path, vec![0, 2]);
+    assert!(r.chain.out_of_order);
+    assert_eq!(r.chain.extra, vec![1, 3]);
+}

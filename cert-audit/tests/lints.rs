@@ -270,3 +270,47 @@ fn issuance_rules_bind_public_cas_only() {
     assert!(!run(&["lint-rsa-e3"]).has(F::RsaModulusSize));
     assert!(run(&["lint-rsa-e3"]).has(F::RsaExponent));
 }
+
+/// The issuance lints bind a chain only when a public store trusts it: a public store that does
+/// not hold the CA, or a private store that does, leaves them out (unless `all_lints`).
+#[test]
+fn issuance_rules_need_both_a_public_store_and_a_trusted_chain() {
+    use cert_audit::{TrustClass, TrustStore};
+    use rcgen::{BasicConstraints, IsCa, Issuer};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(vec![MX.to_string()]).unwrap();
+    leaf.subject_alt_names
+        .push(SanType::IpAddress("10.0.0.25".parse().unwrap()));
+    let leaf_cert = leaf
+        .signed_by(&leaf_key, &Issuer::from_params(&ca, &ca_key))
+        .unwrap();
+    let chain = vec![leaf_cert.der().clone()];
+    let holding = || TrustStore::from_der_certs([ca_cert.der().as_ref()]).unwrap();
+    let other_key = KeyPair::generate().unwrap();
+    let mut other = CertificateParams::new(Vec::<String>::new()).unwrap();
+    other.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let other_cert = other.self_signed(&other_key).unwrap();
+    let not_holding = TrustStore::from_der_certs([other_cert.der().as_ref()]).unwrap();
+    // NOW lies inside rcgen's default validity (1975 to 4096).
+    let now = NOW;
+    let judge = |store: &TrustStore| {
+        let r = audit(&AuditInput::new(&chain, now).mx_host(MX), store);
+        let reported = r.has(F::SanReservedIp);
+        (r.trust, reported)
+    };
+    assert_eq!(
+        judge(&holding().with_public(true)),
+        (TrustClass::Trusted, true)
+    );
+    assert_eq!(
+        judge(&holding().with_public(false)),
+        (TrustClass::Trusted, false)
+    );
+    let (trust, reported) = judge(&not_holding.with_public(true));
+    assert_ne!(trust, TrustClass::Trusted);
+    assert!(!reported);
+}

@@ -1008,6 +1008,98 @@ mod tests {
     }
 
     #[test]
+    fn orcpt_needs_both_parts() {
+        assert!(parse_command("RCPT TO:<a@b.example> ORCPT=rfc822;a@b.example").is_ok());
+        for bad in ["ORCPT=;a@b.example", "ORCPT=rfc822;", "ORCPT=rfc822"] {
+            assert!(
+                parse_command(&format!("RCPT TO:<a@b.example> {bad}")).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_are_at_most_20_plain_digits() {
+        let size = |s: &str| match parse_command(&format!("BDAT {s}")) {
+            Ok(Command::Bdat { size, .. }) => Some(size),
+            _ => None,
+        };
+        assert_eq!(size("00000000000000000001"), Some(1)); // 20 digits
+        assert_eq!(size("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(size("000000000000000000001"), None); // 21 digits, though small
+        assert_eq!(size("18446744073709551616"), None); // past u64
+        assert_eq!(size("+5"), None); // u64::from_str takes a sign; SMTP does not
+        assert_eq!(size("5 "), Some(5));
+        assert_eq!(
+            parse_command("MAIL FROM:<> SIZE=+5").err(),
+            Some(CommandError::Syntax {
+                verb: "MAIL",
+                what: "SIZE is not a number"
+            })
+        );
+    }
+
+    #[test]
+    fn bdat_takes_only_last_after_the_size() {
+        assert_eq!(
+            parse_command("BDAT 5  last"),
+            Ok(Command::Bdat {
+                size: 5,
+                last: true
+            })
+        );
+        for bad in ["BDAT 5 FIRST", "BDAT 5 LASTLY", "BDAT 5 LAST X"] {
+            assert_eq!(
+                parse_command(bad).err(),
+                Some(CommandError::Syntax {
+                    verb: "BDAT",
+                    what: "expected LAST after the size"
+                }),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn strict_limits_refuse_bare_lf_only() {
+        let strict = Limits::strict();
+        assert_eq!(
+            decode_command(b"NOOP\r\n", &strict),
+            Ok(Some((Command::Noop(None), 6)))
+        );
+        assert_eq!(
+            decode_command(b"NOOP\n", &strict),
+            Err(CommandError::BareLf)
+        );
+        assert_eq!(
+            decode_command(b"NOOP\n", &Limits::default()),
+            Ok(Some((Command::Noop(None), 5)))
+        );
+    }
+
+    #[test]
+    fn into_owned_keeps_every_value() {
+        for line in [
+            "EHLO client.example",
+            "MAIL FROM:<\"a b\"@[x-t:c]> SIZE=10 BODY=8BITMIME ENVID=e AUTH=<> X-Y=z SMTPUTF8",
+            "RCPT TO:<u@[IPv6:2001:db8::1]> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;u@x X",
+            "RCPT TO:<Postmaster>",
+            "MAIL FROM:<>",
+            "VRFY someone",
+            "EXPN list",
+            "HELP me",
+            "NOOP x",
+            "AUTH PLAIN AGZvbwBiYXI=",
+            "XCLIENT ADDR=1.2.3.4",
+            "HELO x",
+            "LHLO y",
+        ] {
+            let c = parse_command(line).unwrap();
+            assert_eq!(c.clone().into_owned(), c, "{line}");
+        }
+    }
+
+    #[test]
     fn bdat_auth_unknown() {
         assert_eq!(
             p("BDAT 1000"),
