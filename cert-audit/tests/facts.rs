@@ -173,3 +173,12 @@ fn the_path_prefers_the_next_certificate_then_the_first_match() {
     assert!(r.chain.out_of_order);
     assert_eq!(r.chain.extra, vec![1, 3]);
 }
+
+/// After a CA sent first, only end-entity certificates count as misplaced leaves: an unrelated CA
+/// certificate there is extra.
+#[test]
+fn a_misplaced_leaf_is_an_end_entity_certificate_only() {
+    let r = run(&["int", "leaf-good", "int-sha1"]);
+    assert!(r.chain.leaf_not_first);
+    assert_eq!(r.chain.extra, vec![2]);
+}

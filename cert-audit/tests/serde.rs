@@ -71,3 +71,74 @@ fn every_key_is_snake_case() {
     walk(&serde_json::to_value(run(&["leaf-good", "int", "root"])).unwrap());
     walk(&serde_json::to_value(run(&["selfsigned"])).unwrap());
 }
+
+/// Each `as_str` is documented as the serde form: the two must agree for every variant (the
+/// scanner's records and the report print one or the other).
+#[test]
+fn as_str_is_the_serde_form_of_every_variant() {
+    use cert_audit::sender::{Delivery, DnssecStatus, State};
+    use cert_audit::{KeyAlgorithm, NameMatch, SelfSignature};
+    fn agree<T: serde::Serialize + std::fmt::Debug>(
+        all: &[T],
+        as_str: impl Fn(&T) -> &'static str,
+    ) {
+        let mut seen = std::collections::HashSet::new();
+        for v in all {
+            let json = serde_json::to_value(v).unwrap();
+            assert_eq!(json.as_str(), Some(as_str(v)), "{v:?}");
+            assert!(seen.insert(as_str(v)), "{v:?}: name used twice");
+        }
+    }
+    use KeyAlgorithm as K;
+    agree(
+        &[K::Rsa, K::Ec, K::Ed25519, K::Ed448, K::Dsa, K::Other],
+        |v| v.as_str(),
+    );
+    use SelfSignature as S;
+    agree(
+        &[
+            S::NotSelfIssued,
+            S::Verified,
+            S::KeyIdentifiers,
+            S::IssuerSubject,
+            S::Unchecked,
+            S::Invalid,
+            S::OtherKey,
+        ],
+        |v| v.as_str(),
+    );
+    use NameMatch as N;
+    agree(
+        &[N::MxHost, N::MailDomain, N::Mismatch, N::NotChecked],
+        |v| v.as_str(),
+    );
+    use DnssecStatus as D;
+    agree(&[D::Secure, D::Insecure, D::Bogus, D::Indeterminate], |v| {
+        v.as_str()
+    });
+    agree(
+        &[
+            State::NotPublished,
+            State::Ignored,
+            State::Bogus,
+            State::Indeterminate,
+            State::NoStarttls,
+            State::TlsFailed,
+            State::OnlyUnusable,
+            State::NoMatch,
+            State::Authenticated,
+            State::NotEvaluated,
+        ],
+        |v| v.as_str(),
+    );
+    agree(
+        &[
+            Delivery::Authenticated,
+            Delivery::Encrypted,
+            Delivery::NoDane,
+            Delivery::Defer,
+            Delivery::Unknown,
+        ],
+        |v| v.as_str(),
+    );
+}

@@ -522,6 +522,60 @@ mod tests {
     }
 
     #[test]
+    fn keywords_without_parameters_take_none() {
+        // The RFCs that define these keywords give them no parameters: with one, the line is
+        // something else, kept as Other.
+        for kw in [
+            "STARTTLS",
+            "PIPELINING",
+            "8BITMIME",
+            "ENHANCEDSTATUSCODES",
+            "SMTPUTF8",
+            "CHUNKING",
+            "BINARYMIME",
+            "DSN",
+            "REQUIRETLS",
+            "ETRN",
+            "ATRN",
+            "MTRK",
+            "VRFY",
+            "HELP",
+        ] {
+            let typed = Capability::parse_str(kw);
+            assert!(
+                !matches!(typed, Capability::Other { .. }),
+                "{kw}: {typed:?}"
+            );
+            let with = format!("{kw} x");
+            let other = Capability::parse_str(&with);
+            assert!(
+                matches!(&other, Capability::Other { keyword, .. } if keyword == kw),
+                "{with}: {other:?}"
+            );
+        }
+        assert_eq!(
+            Capability::parse_str("NO-SOLICITING"),
+            Capability::NoSoliciting(None)
+        );
+        assert_eq!(
+            Capability::parse_str("NO-SOLICITING a.example"),
+            Capability::NoSoliciting(Some("a.example".into()))
+        );
+        assert!(matches!(
+            Capability::parse_str("NO-SOLICITING a b"),
+            Capability::Other { .. }
+        ));
+        assert!(matches!(
+            Capability::parse_str("LIMITS RCPTMAX=5 =3"),
+            Capability::Other { .. }
+        ));
+        assert!(matches!(
+            Capability::parse_str("LIMITS RCPTMAX=5 MAILMAX=3"),
+            Capability::Limits(l) if l.len() == 2
+        ));
+    }
+
+    #[test]
     fn postfix_style() {
         let e = ehlo(b"250-mx.lab.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n");
         assert_eq!(e.domain, "mx.lab.test");
