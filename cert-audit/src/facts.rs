@@ -771,6 +771,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn which_keys_can_have_made_which_signatures() {
+        use KeyAlgorithm as K;
+        let sha256_rsa = "1.2.840.113549.1.1.11";
+        let sha1_rsa_oiw = "1.3.14.3.2.29";
+        let ecdsa_sha256 = "1.2.840.10045.4.3.2";
+        let ed25519 = "1.3.101.112";
+        let ed448 = "1.3.101.113";
+        let dsa_sha1 = "1.2.840.10040.4.3";
+        let dsa_sha256 = "2.16.840.1.101.3.4.3.2";
+        let all = [
+            sha256_rsa,
+            sha1_rsa_oiw,
+            ecdsa_sha256,
+            ed25519,
+            ed448,
+            dsa_sha1,
+            dsa_sha256,
+        ];
+        let fits = |k: K| -> Vec<&str> {
+            all.iter()
+                .copied()
+                .filter(|oid| key_fits_signature(k, oid))
+                .collect()
+        };
+        assert_eq!(fits(K::Rsa), [sha256_rsa, sha1_rsa_oiw]);
+        assert_eq!(fits(K::Ec), [ecdsa_sha256]);
+        assert_eq!(fits(K::Ed25519), [ed25519]);
+        assert_eq!(fits(K::Ed448), [ed448]);
+        assert_eq!(fits(K::Dsa), [dsa_sha1, dsa_sha256]);
+        assert_eq!(fits(K::Other), all);
+    }
+
+    #[test]
     fn int_bits_counts_significant_bits() {
         assert_eq!(int_bits(&[]), 0);
         assert_eq!(int_bits(&[0, 0]), 0);

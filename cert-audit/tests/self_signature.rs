@@ -32,6 +32,8 @@ fn rsa_1024_self_signature_is_verified_despite_the_weak_key() {
 fn rsa_512_falls_back_to_key_identifiers_then_names() {
     assert_eq!(leaf_sig("ss-rsa512-keyids"), SelfSignature::KeyIdentifiers);
     assert_eq!(leaf_sig("ss-rsa512"), SelfSignature::IssuerSubject);
+    // Same name, signed by another (unverifiable) key whose identifier it names: not self-signed.
+    assert_eq!(leaf_sig("ss-rsa512-otherkey"), SelfSignature::OtherKey);
     for name in ["ss-rsa512-keyids", "ss-rsa512"] {
         let r = run(&[name]);
         assert_eq!(r.trust, TrustClass::SelfSigned, "{name}");

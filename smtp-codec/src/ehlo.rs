@@ -576,6 +576,26 @@ mod tests {
     }
 
     #[test]
+    fn blank_capability_lines_are_skipped_and_space_is_trimmed() {
+        let e = ehlo(b"250-mx.example\r\n250- \t \r\n250-\t SIZE 10 \t\r\n250 STARTTLS\r\n");
+        assert_eq!(
+            e.capabilities,
+            vec![Capability::Size(Some(10)), Capability::StartTls]
+        );
+        assert_eq!(
+            Capability::parse_str("\t PIPELINING"),
+            Capability::Pipelining
+        );
+    }
+
+    #[test]
+    fn a_decoded_response_borrows_from_the_input() {
+        let e = ehlo(b"250-mx.example hello\r\n250 X-FOO bar\r\n");
+        assert!(matches!(e.domain, Cow::Borrowed("mx.example")), "{e:?}");
+        assert!(matches!(e.greeting, Some(Cow::Borrowed("hello"))), "{e:?}");
+    }
+
+    #[test]
     fn postfix_style() {
         let e = ehlo(b"250-mx.lab.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n");
         assert_eq!(e.domain, "mx.lab.test");
