@@ -771,6 +771,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn curve_names_and_sizes() {
+        // RFC 5480 2.1.1.1, SEC 2, RFC 5639.
+        for (oid, name, bits) in [
+            ("1.2.840.10045.3.1.7", "P-256", 256),
+            ("1.3.132.0.34", "P-384", 384),
+            ("1.3.132.0.35", "P-521", 521),
+            ("1.3.132.0.33", "P-224", 224),
+            ("1.2.840.10045.3.1.1", "P-192", 192),
+            ("1.3.132.0.10", "secp256k1", 256),
+            ("1.3.36.3.3.2.8.1.1.7", "brainpoolP256r1", 256),
+            ("1.3.36.3.3.2.8.1.1.11", "brainpoolP384r1", 384),
+            ("1.3.36.3.3.2.8.1.1.13", "brainpoolP512r1", 512),
+        ] {
+            assert_eq!(curve_name(oid), Some((name, bits)), "{oid}");
+        }
+        assert_eq!(curve_name("1.3.132.0.1"), None);
+    }
+
+    #[test]
     fn which_keys_can_have_made_which_signatures() {
         use KeyAlgorithm as K;
         let sha256_rsa = "1.2.840.113549.1.1.11";

@@ -34,6 +34,20 @@ fn rsa_512_falls_back_to_key_identifiers_then_names() {
     assert_eq!(leaf_sig("ss-rsa512"), SelfSignature::IssuerSubject);
     // Same name, signed by another (unverifiable) key whose identifier it names: not self-signed.
     assert_eq!(leaf_sig("ss-rsa512-otherkey"), SelfSignature::OtherKey);
+}
+
+#[test]
+fn legacy_rsa_verifiers_judge_sha1_and_sha512_too() {
+    assert_eq!(leaf_sig("ss-rsa1024-sha1"), SelfSignature::Verified);
+    assert_eq!(leaf_sig("ss-rsa1024-sha512"), SelfSignature::Verified);
+}
+
+#[test]
+fn a_wrong_sha384_signature_is_invalid_where_ring_checks_it_only() {
+    // Same name as its issuer, signed by the issuer's (other) key: ring checks SHA-384 for a
+    // 2048-bit key, so its refusal is real; for a 1024-bit key it cannot, so names decide.
+    assert_eq!(leaf_sig("si-rsa2048-sha384"), SelfSignature::Invalid);
+    assert_eq!(leaf_sig("si-rsa1024-sha384"), SelfSignature::IssuerSubject);
     for name in ["ss-rsa512-keyids", "ss-rsa512"] {
         let r = run(&[name]);
         assert_eq!(r.trust, TrustClass::SelfSigned, "{name}");

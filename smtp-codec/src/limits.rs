@@ -69,3 +69,39 @@ pub(crate) fn push_bounded(buf: &mut alloc::vec::Vec<u8>, bytes: &[u8], cap: usi
     let room = cap.saturating_sub(buf.len());
     buf.extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented values, written out: a changed default is a changed contract.
+    #[test]
+    fn defaults_are_the_documented_values() {
+        let d = Limits::default();
+        assert_eq!(d, Limits::DEFAULT);
+        assert!(!d.strict);
+        assert_eq!(d.command_line, 512);
+        assert_eq!(d.reply_line_strict, 512);
+        assert_eq!(d.reply_line_tolerant, 4_096);
+        assert_eq!(d.text_line, 1_000);
+        assert_eq!(d.lines_per_reply, 100);
+        assert_eq!(d.reply_bytes, 65_536);
+        assert_eq!(d.message_bytes, 10_485_760);
+        assert_eq!(d.reply_line(), 4_096);
+        let s = Limits::strict();
+        assert_eq!(s, Limits { strict: true, ..d });
+        assert_eq!(s.reply_line(), 512);
+    }
+
+    #[test]
+    fn push_bounded_fills_up_to_the_cap_and_no_further() {
+        let mut buf = b"ab".to_vec();
+        push_bounded(&mut buf, b"cdef", 4);
+        assert_eq!(buf, b"abcd");
+        push_bounded(&mut buf, b"g", 4);
+        assert_eq!(buf, b"abcd");
+        let mut over = b"abcdef".to_vec();
+        push_bounded(&mut over, b"g", 4);
+        assert_eq!(over, b"abcdef");
+    }
+}

@@ -372,19 +372,59 @@ mod tests {
 
     /// Runs the plan against scripted replies; returns everything sent and the outcome.
     fn run(replies: &[&[u8]]) -> (Vec<u8>, PlaintextOutcome) {
+        run_ending(replies, PlaintextAccept::feed_eof)
+    }
+
+    /// As [`run`], with `end` reported when the replies run out. Bounded: a plan that keeps
+    /// asking after its input ended fails the test instead of hanging it.
+    fn run_ending(replies: &[&[u8]], end: fn(&mut PlaintextAccept)) -> (Vec<u8>, PlaintextOutcome) {
         let mut p = PlaintextAccept::new(PlaintextConfig::new("scanner.test")).unwrap();
         let mut sent = Vec::new();
         let mut replies = replies.iter();
-        loop {
+        for _ in 0..64 {
             match p.poll() {
                 PlaintextStep::Send(b) => sent.extend(b),
                 PlaintextStep::NeedMore => match replies.next() {
                     Some(r) => p.feed(r),
-                    None => p.feed_eof(),
+                    None => end(&mut p),
                 },
                 PlaintextStep::Done(o) => return (sent, o),
             }
         }
+        panic!("the plan did not end within 64 polls");
+    }
+
+    #[test]
+    fn eof_and_timeout_end_the_plan_and_say_which() {
+        for (end, why) in [
+            (
+                PlaintextAccept::feed_eof as fn(&mut PlaintextAccept),
+                "connection closed",
+            ),
+            (PlaintextAccept::feed_timeout, "read timed out"),
+        ] {
+            let (_, o) = run_ending(&[b"220 mx ESMTP\r\n"], end);
+            assert_eq!(
+                o,
+                PlaintextOutcome::Inconclusive {
+                    phase: PlaintextPhase::Ehlo,
+                    why: why.into()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn bytes_after_eof_are_ignored() {
+        let mut p = PlaintextAccept::new(PlaintextConfig::new("scanner.test")).unwrap();
+        p.feed(b"220 mx ESMTP\r\n");
+        assert!(matches!(p.poll(), PlaintextStep::Send(_)));
+        p.feed_eof();
+        p.feed(b"250 mx\r\n");
+        assert!(matches!(
+            p.poll(),
+            PlaintextStep::Done(PlaintextOutcome::Inconclusive { .. })
+        ));
     }
 
     #[test]
