@@ -329,3 +329,26 @@ fn streaming_bdat_hands_out_chunks_as_they_come() {
             .any(|e| matches!(e, ServerEvent::BdatChunk { .. })));
     }
 }
+
+/// A DATA body part is handed out once 64 KiB (`STREAM_PART`) are pending, not before (or when
+/// the input runs out of complete lines).
+#[test]
+fn a_streamed_part_comes_at_64_kib_pending() {
+    assert_eq!(smtp_codec::server::STREAM_PART, 65_536);
+    let mut r = reader();
+    r.stream_bodies();
+    r.feed(b"DATA\r\n");
+    assert!(matches!(
+        r.poll(),
+        Some(ServerEvent::Command(Command::Data))
+    ));
+    r.begin_data();
+    // 70 lines of 1,000 bytes at once: the first part ends with the line that reaches 65,536.
+    let line = [b"x".repeat(998), b"\r\n".to_vec()].concat();
+    r.feed(&line.repeat(70));
+    let mut parts = Vec::new();
+    while let Some(ServerEvent::BodyPart { data }) = r.poll() {
+        parts.push(data.len());
+    }
+    assert_eq!(parts, [66_000, 4_000]);
+}
