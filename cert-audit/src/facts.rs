@@ -652,10 +652,12 @@ fn int_bits(bytes: &[u8]) -> u32 {
     };
     match trimmed.first() {
         Some(first) => {
-            let len = u32::try_from(trimmed.len()).unwrap_or(u32::MAX / 8);
-            (len - 1)
+            let bits = trimmed
+                .len()
+                .saturating_sub(1)
                 .saturating_mul(8)
-                .saturating_add(8 - first.leading_zeros())
+                .saturating_add(usize::try_from(8 - first.leading_zeros()).unwrap_or(8));
+            u32::try_from(bits).unwrap_or(u32::MAX)
         }
         None => 0,
     }
@@ -698,7 +700,10 @@ fn key_info(cert: &X509Certificate<'_>, public_key: Option<&PublicKey<'_>>) -> K
                     curve = Some("unknown".to_string());
                 }
             }
-            Some(PublicKey::DSA(y)) => bits = int_bits(y),
+            // The size of a DSA key is that of its prime p (FIPS 186-4), which is in the
+            // parameters (Dss-Parms: p, q, g); the public value y is below p and often a bit
+            // shorter.
+            Some(PublicKey::DSA(_)) => bits = dsa_prime_bits(cert).unwrap_or(0),
             _ => {}
         }
     }
@@ -711,10 +716,40 @@ fn key_info(cert: &X509Certificate<'_>, public_key: Option<&PublicKey<'_>>) -> K
     }
 }
 
+/// Bits of the prime p in a DSA key's parameters (`Dss-Parms ::= SEQUENCE { p, q, g }`).
+fn dsa_prime_bits(cert: &X509Certificate<'_>) -> Option<u32> {
+    use x509_parser::der_parser::der::parse_der_integer;
+    let params = cert
+        .tbs_certificate
+        .subject_pki
+        .algorithm
+        .parameters
+        .as_ref()?;
+    let (_, p) = parse_der_integer(params.data).ok()?;
+    Some(int_bits(p.as_slice().ok()?))
+}
+
 fn signature_info(cert: &X509Certificate<'_>) -> SignatureInfo {
-    use HashAlgorithm as H;
     let oid = cert.signature_algorithm.algorithm.to_id_string();
-    let (name, hash) = match oid.as_str() {
+    let (algorithm, hash) = match signature_name(&oid) {
+        Some((name, HashAlgorithm::Unknown)) if name == "RSASSA-PSS" => {
+            (name.to_string(), pss_hash(cert))
+        }
+        Some((name, hash)) => (name.to_string(), hash),
+        None => (oid.clone(), HashAlgorithm::Unknown),
+    };
+    SignatureInfo {
+        algorithm,
+        hash,
+        oid,
+    }
+}
+
+/// The name and hash of a signature algorithm OID (RSASSA-PSS: its hash is in its parameters,
+/// here [`HashAlgorithm::Unknown`]).
+fn signature_name(oid: &str) -> Option<(&'static str, HashAlgorithm)> {
+    use HashAlgorithm as H;
+    Some(match oid {
         "1.2.840.113549.1.1.2" => ("md2WithRSAEncryption", H::Md2),
         "1.2.840.113549.1.1.4" => ("md5WithRSAEncryption", H::Md5),
         "1.2.840.113549.1.1.5" => ("sha1WithRSAEncryption", H::Sha1),
@@ -723,7 +758,7 @@ fn signature_info(cert: &X509Certificate<'_>) -> SignatureInfo {
         "1.2.840.113549.1.1.11" => ("sha256WithRSAEncryption", H::Sha256),
         "1.2.840.113549.1.1.12" => ("sha384WithRSAEncryption", H::Sha384),
         "1.2.840.113549.1.1.13" => ("sha512WithRSAEncryption", H::Sha512),
-        "1.2.840.113549.1.1.10" => ("RSASSA-PSS", pss_hash(cert)),
+        "1.2.840.113549.1.1.10" => ("RSASSA-PSS", H::Unknown),
         "1.2.840.10045.4.1" => ("ecdsa-with-SHA1", H::Sha1),
         "1.2.840.10045.4.3.1" => ("ecdsa-with-SHA224", H::Sha224),
         "1.2.840.10045.4.3.2" => ("ecdsa-with-SHA256", H::Sha256),
@@ -734,18 +769,8 @@ fn signature_info(cert: &X509Certificate<'_>) -> SignatureInfo {
         "2.16.840.1.101.3.4.3.2" => ("dsa-with-sha256", H::Sha256),
         "1.3.101.112" => ("Ed25519", H::Intrinsic),
         "1.3.101.113" => ("Ed448", H::Intrinsic),
-        _ => ("", H::Unknown),
-    };
-    let algorithm = if name.is_empty() {
-        oid.clone()
-    } else {
-        name.to_string()
-    };
-    SignatureInfo {
-        algorithm,
-        hash,
-        oid,
-    }
+        _ => return None,
+    })
 }
 
 /// The hash of RSASSA-PSS parameters (SHA-1 when absent, per RFC 4055).
@@ -769,6 +794,52 @@ fn pss_hash(cert: &X509Certificate<'_>) -> HashAlgorithm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signature_names_and_hashes() {
+        use HashAlgorithm as H;
+        // RFC 8017 A.2.4, RFC 3279 2.2, RFC 5758 3, RFC 4055, RFC 8410; 1.3.14.3.2.29 is OIW's.
+        for (oid, name, hash) in [
+            ("1.2.840.113549.1.1.2", "md2WithRSAEncryption", H::Md2),
+            ("1.2.840.113549.1.1.4", "md5WithRSAEncryption", H::Md5),
+            ("1.2.840.113549.1.1.5", "sha1WithRSAEncryption", H::Sha1),
+            ("1.3.14.3.2.29", "sha1WithRSASignature", H::Sha1),
+            (
+                "1.2.840.113549.1.1.14",
+                "sha224WithRSAEncryption",
+                H::Sha224,
+            ),
+            (
+                "1.2.840.113549.1.1.11",
+                "sha256WithRSAEncryption",
+                H::Sha256,
+            ),
+            (
+                "1.2.840.113549.1.1.12",
+                "sha384WithRSAEncryption",
+                H::Sha384,
+            ),
+            (
+                "1.2.840.113549.1.1.13",
+                "sha512WithRSAEncryption",
+                H::Sha512,
+            ),
+            ("1.2.840.113549.1.1.10", "RSASSA-PSS", H::Unknown),
+            ("1.2.840.10045.4.1", "ecdsa-with-SHA1", H::Sha1),
+            ("1.2.840.10045.4.3.1", "ecdsa-with-SHA224", H::Sha224),
+            ("1.2.840.10045.4.3.2", "ecdsa-with-SHA256", H::Sha256),
+            ("1.2.840.10045.4.3.3", "ecdsa-with-SHA384", H::Sha384),
+            ("1.2.840.10045.4.3.4", "ecdsa-with-SHA512", H::Sha512),
+            ("1.2.840.10040.4.3", "dsa-with-sha1", H::Sha1),
+            ("2.16.840.1.101.3.4.3.1", "dsa-with-sha224", H::Sha224),
+            ("2.16.840.1.101.3.4.3.2", "dsa-with-sha256", H::Sha256),
+            ("1.3.101.112", "Ed25519", H::Intrinsic),
+            ("1.3.101.113", "Ed448", H::Intrinsic),
+        ] {
+            assert_eq!(signature_name(oid), Some((name, hash)), "{oid}");
+        }
+        assert_eq!(signature_name("1.2.840.113549.1.1.3"), None); // md4WithRSA
+    }
 
     #[test]
     fn curve_names_and_sizes() {

@@ -182,3 +182,27 @@ fn a_misplaced_leaf_is_an_end_entity_certificate_only() {
     assert!(r.chain.leaf_not_first);
     assert_eq!(r.chain.extra, vec![2]);
 }
+
+/// Key sizes from the key type (Ed25519, Ed448), the curve's point (an unnamed curve), the DSA
+/// prime (not the shorter public value).
+#[test]
+fn key_sizes_of_every_key_type() {
+    use cert_audit::KeyAlgorithm as K;
+    let key = |name: &str| run(&[name]).certificates[0].facts.clone().unwrap().key;
+    let k = key("key-ed25519");
+    assert_eq!(
+        (k.algorithm, k.bits, k.oid.as_str()),
+        (K::Ed25519, 256, "1.3.101.112")
+    );
+    let k = key("key-ed448");
+    assert_eq!(
+        (k.algorithm, k.bits, k.oid.as_str()),
+        (K::Ed448, 456, "1.3.101.113")
+    );
+    let k = key("key-ec239");
+    assert_eq!((k.algorithm, k.bits), (K::Ec, 240));
+    assert_eq!(k.curve.as_deref(), Some("1.2.840.10045.3.1.4"));
+    // lint-dsa's public value y has 2,047 bits; its prime p has 2,048.
+    let k = key("lint-dsa");
+    assert_eq!((k.algorithm, k.bits), (K::Dsa, 2048));
+}
