@@ -352,3 +352,83 @@ fn a_streamed_part_comes_at_64_kib_pending() {
     }
     assert_eq!(parts, [66_000, 4_000]);
 }
+
+fn limited(message_bytes: usize) -> ServerReader {
+    ServerReader::new(Limits {
+        message_bytes,
+        ..Limits::default()
+    })
+}
+
+/// Drains events; panics after 64 (a reader that keeps producing is a bug, not a wait).
+fn drain(r: &mut ServerReader) -> Vec<ServerEvent> {
+    let mut out = Vec::new();
+    while let Some(ev) = r.poll() {
+        out.push(ev);
+        assert!(out.len() < 64, "the reader did not stop producing events");
+    }
+    out
+}
+
+/// A body of exactly `message_bytes` is taken, one byte more is refused: DATA and BDAT alike.
+#[test]
+fn the_message_limit_is_inclusive() {
+    // DATA: "0123456789\r\n" is 12 bytes of body.
+    for (limit, ok) in [(12, true), (11, false)] {
+        let mut r = limited(limit);
+        r.begin_data();
+        r.feed(b"0123456789\r\n.\r\n");
+        let ev = r.poll();
+        assert_eq!(
+            matches!(ev, Some(ServerEvent::Message { .. })),
+            ok,
+            "limit {limit}: {ev:?}"
+        );
+    }
+    for (size, ok) in [(10u64, true), (11, false)] {
+        let mut r = limited(10);
+        r.feed(format!("BDAT {size} LAST\r\n").as_bytes());
+        r.feed(&vec![b'x'; size as usize]);
+        let evs = drain(&mut r);
+        assert_eq!(
+            matches!(evs.last(), Some(ServerEvent::BdatChunk { .. })),
+            ok,
+            "BDAT {size}: {evs:?}"
+        );
+    }
+}
+
+/// RSET and MAIL start a new message: the BDAT total counts from zero again.
+#[test]
+fn rset_and_mail_reset_the_bdat_total() {
+    for reset in ["RSET\r\n", "MAIL FROM:<a@b.example>\r\n"] {
+        let mut r = limited(10);
+        r.feed(b"BDAT 6\r\nxxxxxx");
+        r.feed(reset.as_bytes());
+        r.feed(b"BDAT 6 LAST\r\nyyyyyy");
+        let evs = drain(&mut r);
+        assert!(
+            matches!(evs.last(), Some(ServerEvent::BdatChunk { last: true, .. })),
+            "{reset:?}: {evs:?}"
+        );
+    }
+}
+
+/// held() counts unread input and the body collected so far.
+#[test]
+fn held_counts_unread_input_and_the_collected_body() {
+    let mut r = reader();
+    r.feed(b"NOO");
+    assert_eq!(r.poll(), None);
+    assert_eq!(r.held(), 3);
+    r.feed(b"P\r\nDATA\r\n");
+    drain(&mut r);
+    r.begin_data();
+    r.feed(b"line one\r\nline t");
+    assert_eq!(r.poll(), None);
+    assert_eq!(r.held(), 10 + 6);
+    let mut b = reader();
+    b.feed(b"BDAT 8\r\nabc");
+    drain(&mut b);
+    assert_eq!(b.held(), 3);
+}
