@@ -221,11 +221,19 @@ fn events(r: &mut ServerReader, input: &[u8], step: usize) -> Vec<ServerEvent> {
     let mut out = Vec::new();
     for piece in input.chunks(step) {
         r.feed(piece);
+        // Bounded: a reader that keeps producing events (e.g. never consuming its input)
+        // fails the test instead of hanging it.
+        let mut this_piece = 0;
         while let Some(ev) = r.poll() {
             if matches!(ev, ServerEvent::Command(Command::Data)) {
                 r.begin_data();
             }
             out.push(ev);
+            this_piece += 1;
+            assert!(
+                this_piece <= 10_000,
+                "the reader did not stop producing events"
+            );
         }
         assert!(r.held() <= 2 * smtp_codec::server::STREAM_PART + step + 1000);
     }
@@ -346,10 +354,13 @@ fn a_streamed_part_comes_at_64_kib_pending() {
     // 70 lines of 1,000 bytes at once: the first part ends with the line that reaches 65,536.
     let line = [b"x".repeat(998), b"\r\n".to_vec()].concat();
     r.feed(&line.repeat(70));
-    let mut parts = Vec::new();
-    while let Some(ServerEvent::BodyPart { data }) = r.poll() {
-        parts.push(data.len());
-    }
+    let parts: Vec<usize> = drain(&mut r)
+        .iter()
+        .map(|e| match e {
+            ServerEvent::BodyPart { data } => data.len(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
     assert_eq!(parts, [66_000, 4_000]);
 }
 
