@@ -299,7 +299,18 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
     let serial = cert.raw_serial();
     let spki_der = tbs.subject_pki.raw.to_vec();
     // The subject public key, parsed once for the key facts and the lints.
-    let public_key = tbs.subject_pki.parsed().ok();
+    let public_key = match tbs.subject_pki.parsed() {
+        // An id-RSASSA-PSS key (RFC 4055 1.2) is an RSAPublicKey like rsaEncryption's, which
+        // x509-parser leaves unparsed.
+        Ok(PublicKey::Unknown(bits))
+            if tbs.subject_pki.algorithm.algorithm.to_id_string() == "1.2.840.113549.1.1.10" =>
+        {
+            x509_parser::public_key::RSAPublicKey::from_der(bits)
+                .ok()
+                .map(|(_, rsa)| PublicKey::RSA(rsa))
+        }
+        parsed => parsed.ok(),
+    };
     let subject_raw = tbs.subject.as_raw().to_vec();
     let issuer_raw = tbs.issuer.as_raw().to_vec();
     let self_issued = subject_raw == issuer_raw;

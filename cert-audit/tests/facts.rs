@@ -206,3 +206,26 @@ fn key_sizes_of_every_key_type() {
     let k = key("lint-dsa");
     assert_eq!((k.algorithm, k.bits), (K::Dsa, 2048));
 }
+
+/// RSASSA-PSS: the hash comes from the signature's parameters (SHA-1 when they name none), and
+/// an RSA-PSS key is an RSA key of its modulus' size.
+#[test]
+fn pss_signatures_name_their_hash() {
+    use cert_audit::HashAlgorithm as H;
+    for (name, hash) in [
+        ("pss-sha1", H::Sha1),
+        ("pss-sha224", H::Sha224),
+        ("pss-sha256", H::Sha256),
+        ("pss-sha384", H::Sha384),
+        ("pss-sha512", H::Sha512),
+    ] {
+        let r = run(&[name]);
+        // Before the key was read, a 2048-bit PSS key counted as a 0-bit RSA key.
+        assert!(!r.has(cert_audit::FindingId::WeakRsaKey), "{name}");
+        let f = r.certificates[0].facts.clone().unwrap();
+        assert_eq!(f.signature.algorithm, "RSASSA-PSS", "{name}");
+        assert_eq!(f.signature.hash, hash, "{name}");
+        assert_eq!(f.key.algorithm, KeyAlgorithm::Rsa, "{name}");
+        assert_eq!(f.key.bits, 2048, "{name}");
+    }
+}
