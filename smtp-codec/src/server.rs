@@ -260,7 +260,9 @@ impl ServerReader {
         let text_line = self.limits.text_line;
         let message_bytes = self.limits.message_bytes;
         let streaming = self.streaming;
-        loop {
+        // Every pass consumes one line (at least one byte) or returns: at most as many passes
+        // as bytes buffered, and the bound makes that a fact rather than an argument.
+        for _ in 0..=self.buf.len() {
             let Mode::Data {
                 body,
                 size,
@@ -337,6 +339,7 @@ impl ServerReader {
                 }
             }
         }
+        None
     }
 
     /// BDAT in streaming mode: the chunk's bytes as they come, then its end.

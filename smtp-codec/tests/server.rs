@@ -230,9 +230,12 @@ fn events(r: &mut ServerReader, input: &[u8], step: usize) -> Vec<ServerEvent> {
             }
             out.push(ev);
             this_piece += 1;
+            // Each event stands for at least one byte of this piece, or ends what an earlier
+            // byte started.
             assert!(
-                this_piece <= 10_000,
-                "the reader did not stop producing events"
+                this_piece <= piece.len() + 3,
+                "{this_piece} events from a piece of {} bytes",
+                piece.len()
             );
         }
         assert!(r.held() <= 2 * smtp_codec::server::STREAM_PART + step + 1000);
@@ -253,35 +256,38 @@ fn joined_parts(evs: &[ServerEvent]) -> Vec<u8> {
 
 #[test]
 fn streaming_data_hands_out_the_unstuffed_body_in_bounded_parts() {
-    let mut body = Vec::new();
-    for i in 0..20_000u32 {
-        body.extend_from_slice(
-            format!("{}line {i}\r\n", if i % 5 == 0 { "." } else { "" }).as_bytes(),
-        );
-    }
-    let mut wire = b"DATA\r\n".to_vec();
-    for line in body.split_inclusive(|c| *c == b'\n') {
-        if line[0] == b'.' {
-            wire.push(b'.');
+    // Bounded in time too: a reader that stopped consuming its input would make this quadratic.
+    within_10s(|| {
+        let mut body = Vec::new();
+        for i in 0..20_000u32 {
+            body.extend_from_slice(
+                format!("{}line {i}\r\n", if i % 5 == 0 { "." } else { "" }).as_bytes(),
+            );
         }
-        wire.extend_from_slice(line);
-    }
-    wire.extend_from_slice(b".\r\nQUIT\r\n");
-    for step in [1, 7, 1000, 16 * 1024, wire.len()] {
-        let mut r = reader();
-        r.stream_bodies();
-        let evs = events(&mut r, &wire, step);
-        assert_eq!(joined_parts(&evs), body, "step {step}");
-        let n = evs.len();
-        assert!(matches!(evs[n - 2], ServerEvent::MessageEnd), "step {step}");
-        assert!(matches!(evs[n - 1], ServerEvent::Command(Command::Quit)));
-        assert!(!evs.iter().any(|e| matches!(e, ServerEvent::Message { .. })));
-        for e in &evs {
-            if let ServerEvent::BodyPart { data } = e {
-                assert!(data.len() <= smtp_codec::server::STREAM_PART + 1000);
+        let mut wire = b"DATA\r\n".to_vec();
+        for line in body.split_inclusive(|c| *c == b'\n') {
+            if line[0] == b'.' {
+                wire.push(b'.');
+            }
+            wire.extend_from_slice(line);
+        }
+        wire.extend_from_slice(b".\r\nQUIT\r\n");
+        for step in [1, 7, 1000, 16 * 1024, wire.len()] {
+            let mut r = reader();
+            r.stream_bodies();
+            let evs = events(&mut r, &wire, step);
+            assert_eq!(joined_parts(&evs), body, "step {step}");
+            let n = evs.len();
+            assert!(matches!(evs[n - 2], ServerEvent::MessageEnd), "step {step}");
+            assert!(matches!(evs[n - 1], ServerEvent::Command(Command::Quit)));
+            assert!(!evs.iter().any(|e| matches!(e, ServerEvent::Message { .. })));
+            for e in &evs {
+                if let ServerEvent::BodyPart { data } = e {
+                    assert!(data.len() <= smtp_codec::server::STREAM_PART + 1000);
+                }
             }
         }
-    }
+    });
 }
 
 #[test]
@@ -442,4 +448,53 @@ fn held_counts_unread_input_and_the_collected_body() {
     b.feed(b"BDAT 8\r\nabc");
     drain(&mut b);
     assert_eq!(b.held(), 3);
+}
+
+/// Runs `f` on a thread and fails if it has not returned within 10 s: a poll that never returns
+/// (a loop inside the reader) fails the test instead of hanging it.
+fn within_10s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the reader did not return within 10 s")
+}
+
+#[test]
+fn every_mode_returns_from_poll() {
+    let evs = within_10s(|| {
+        let mut r = reader();
+        let mut out = Vec::new();
+        for piece in [
+            &b"NOOP\r\nDATA\r\n"[..],
+            b"a\r\n.b\r\n.\r\n",
+            b"BDAT 3 LAST\r\nxyz",
+            &[b'A'; 600],
+            b"\r\nQUIT\r\n",
+        ] {
+            r.feed(piece);
+            for _ in 0..16 {
+                match r.poll() {
+                    Some(ServerEvent::Command(Command::Data)) => {
+                        r.begin_data();
+                        out.push("data");
+                    }
+                    Some(ServerEvent::Command(Command::Noop(_))) => out.push("noop"),
+                    Some(ServerEvent::Command(Command::Quit)) => out.push("quit"),
+                    Some(ServerEvent::Command(Command::Bdat { .. })) => out.push("bdat"),
+                    Some(ServerEvent::Message { .. }) => out.push("message"),
+                    Some(ServerEvent::BdatChunk { .. }) => out.push("chunk"),
+                    Some(ServerEvent::InvalidCommand { .. }) => out.push("invalid"),
+                    Some(_) => out.push("other"),
+                    None => break,
+                }
+            }
+        }
+        out
+    });
+    assert_eq!(
+        evs,
+        ["noop", "data", "message", "bdat", "chunk", "invalid", "quit"]
+    );
 }
