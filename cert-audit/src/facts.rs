@@ -550,12 +550,11 @@ fn ring_accepts_rsa(bits: u32, exponent: u64) -> bool {
 
 /// Verifies a PKCS#1 v1.5 RSA self-signature with ring's legacy verifiers (keys from 1024 bits):
 /// `Some(result)` when this verifier can judge the key and hash, `None` when it cannot.
+/// SHA-1 is not here: x509-parser already verifies sha1WithRSAEncryption from 1024 bits (with
+/// this same ring verifier), so a refusal there is final.
 fn legacy_rsa_verify(cert: &X509Certificate<'_>, facts: &CertFacts) -> Option<bool> {
     use ring::signature as sig;
     let alg: &dyn sig::VerificationAlgorithm = match facts.signature.oid.as_str() {
-        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => {
-            &sig::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY
-        }
         "1.2.840.113549.1.1.11" => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
         "1.2.840.113549.1.1.13" => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
         _ => return None,

@@ -229,3 +229,28 @@ fn pss_signatures_name_their_hash() {
         assert_eq!(f.key.bits, 2048, "{name}");
     }
 }
+
+/// A key of an algorithm cert-audit does not know is not read as RSA, even when its bits would
+/// parse as an RSAPublicKey (only id-RSASSA-PSS is read that way, besides rsaEncryption).
+#[test]
+fn an_unknown_key_algorithm_is_not_read_as_rsa() {
+    use cert_audit::KeyAlgorithm as K;
+    let rsa_encryption = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+    ];
+    let mut der = cert("leaf-good").to_vec();
+    let at = der
+        .windows(rsa_encryption.len())
+        .position(|w| w == rsa_encryption)
+        .unwrap();
+    // 1.2.840.113549.1.1.99: same length, no such algorithm.
+    der[at + rsa_encryption.len() - 1] = 99;
+    let chain = vec![cert_audit::CertificateDer::from(der)];
+    let r = cert_audit::audit(
+        &cert_audit::AuditInput::new(&chain, NOW).mx_host(MX),
+        &test_store(),
+    );
+    let k = r.certificates[0].facts.clone().unwrap().key;
+    assert_eq!(k.oid, "1.2.840.113549.1.1.99");
+    assert_eq!((k.algorithm, k.bits, k.exponent), (K::Other, 0, None));
+}

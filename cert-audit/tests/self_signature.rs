@@ -37,7 +37,8 @@ fn rsa_512_falls_back_to_key_identifiers_then_names() {
 }
 
 #[test]
-fn legacy_rsa_verifiers_judge_sha1_and_sha512_too() {
+fn rsa_1024_self_signatures_verify_with_sha1_and_sha512_too() {
+    // SHA-1 through x509-parser's own verifier, SHA-512 through ring's legacy one.
     assert_eq!(leaf_sig("ss-rsa1024-sha1"), SelfSignature::Verified);
     assert_eq!(leaf_sig("ss-rsa1024-sha512"), SelfSignature::Verified);
 }

@@ -10,34 +10,52 @@ use crate::session::{ClientSession, Step};
 
 /// Drives `session` over `stream` until it returns [`Step::ReadyForTls`] or [`Step::Done`].
 /// I/O errors other than timeouts and EOF are returned as such.
+///
+/// A session that still asks for bytes after it was told of EOF or a timeout is a bug; rather
+/// than read again (and spin on a closed stream), `drive` returns an `UnexpectedEof` or
+/// `TimedOut` error then.
 pub fn drive<S: Read + Write>(
     stream: &mut S,
     session: &mut ClientSession,
 ) -> std::io::Result<Step> {
     let mut buf = [0u8; 4096];
+    let mut ended: Option<ErrorKind> = None;
     loop {
         match session.poll() {
             Step::Send(bytes) => {
                 stream.write_all(&bytes)?;
                 stream.flush()?;
             }
-            Step::NeedMore => match stream.read(&mut buf) {
-                Ok(0) => session.feed_eof(),
-                Ok(n) => session.feed(buf.get(..n).unwrap_or_default()),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    session.feed_timeout()
+            Step::NeedMore => {
+                if let Some(kind) = ended {
+                    return Err(std::io::Error::new(
+                        kind,
+                        "the SMTP session asked for more input after it was told the input ended",
+                    ));
                 }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
-                    ) =>
-                {
-                    session.feed_eof()
+                match stream.read(&mut buf) {
+                    Ok(0) => {
+                        session.feed_eof();
+                        ended = Some(ErrorKind::UnexpectedEof);
+                    }
+                    Ok(n) => session.feed(buf.get(..n).unwrap_or_default()),
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                        session.feed_timeout();
+                        ended = Some(ErrorKind::TimedOut);
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                        ) =>
+                    {
+                        session.feed_eof();
+                        ended = Some(ErrorKind::UnexpectedEof);
+                    }
+                    Err(e) => return Err(e),
                 }
-                Err(e) => return Err(e),
-            },
+            }
             step => return Ok(step),
         }
     }

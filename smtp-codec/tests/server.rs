@@ -498,3 +498,32 @@ fn every_mode_returns_from_poll() {
         ["noop", "data", "message", "bdat", "chunk", "invalid", "quit"]
     );
 }
+
+/// Each command error gets its own reply: code and the text that says what was wrong.
+#[test]
+fn each_command_error_has_its_reply() {
+    use smtp_codec::server::reply_for;
+    let said = |e: CommandError| {
+        let r = reply_for(&e);
+        (r.code().get(), r.text_lossy())
+    };
+    assert_eq!(
+        said(CommandError::NotUtf8),
+        (500, "5.5.2 Syntax error, command not UTF-8".to_string())
+    );
+    assert_eq!(
+        said(CommandError::BareLf),
+        (500, "5.5.2 Bare LF not allowed".to_string())
+    );
+    assert_eq!(said(CommandError::LineTooLong { limit: 512 }).0, 500);
+    assert_eq!(
+        said(CommandError::Syntax {
+            verb: "MAIL",
+            what: "x"
+        }),
+        (
+            501,
+            "5.5.4 Syntax error in parameters or arguments".to_string()
+        )
+    );
+}

@@ -555,3 +555,36 @@ fn eof_outcome_depends_on_phase_and_buffer() {
         other => panic!("expected ConnectionClosed in greeting, got {other:?}"),
     }
 }
+
+/// Only a 5xx greeting is a rejection and only 250 to HELO means "no STARTTLS, via HELO":
+/// a 4xx greeting (other than 421) and a refused HELO are unexpected replies.
+#[test]
+fn transient_greetings_and_refused_helo_are_unexpected_replies() {
+    let r = run(b"450 4.3.2 try later\r\n", &[]);
+    assert!(
+        matches!(
+            r.last,
+            Step::Done(Outcome::UnexpectedReply {
+                phase: Phase::Greeting,
+                ..
+            })
+        ),
+        "{:?}",
+        r.last
+    );
+    let r = run(
+        b"220 mx.example ESMTP\r\n",
+        &[b"502 5.5.1 no EHLO\r\n", b"550 5.7.1 go away\r\n"],
+    );
+    assert!(
+        matches!(
+            r.last,
+            Step::Done(Outcome::UnexpectedReply {
+                phase: Phase::Helo,
+                ..
+            })
+        ),
+        "{:?}",
+        r.last
+    );
+}
