@@ -742,9 +742,7 @@ fn dsa_prime_bits(cert: &X509Certificate<'_>) -> Option<u32> {
 fn signature_info(cert: &X509Certificate<'_>) -> SignatureInfo {
     let oid = cert.signature_algorithm.algorithm.to_id_string();
     let (algorithm, hash) = match signature_name(&oid) {
-        Some((name, HashAlgorithm::Unknown)) if name == "RSASSA-PSS" => {
-            (name.to_string(), pss_hash(cert))
-        }
+        Some((name @ "RSASSA-PSS", _)) => (name.to_string(), pss_hash(cert)),
         Some((name, hash)) => (name.to_string(), hash),
         None => (oid.clone(), HashAlgorithm::Unknown),
     };

@@ -145,6 +145,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn accessors_give_each_part() {
+        let (st, rest) = EnhancedStatus::parse_prefix(b"5.7.26 DMARC").unwrap();
+        assert_eq!((st.subject(), st.detail()), (7, 26));
+        assert_eq!(rest, b"DMARC");
+        let (st, _) = EnhancedStatus::parse_prefix(b"4.4.0").unwrap();
+        assert_eq!((st.subject(), st.detail()), (4, 0));
+    }
+
+    #[test]
     fn bounds() {
         assert!(EnhancedStatus::new(StatusClass::Success, 999, 999).is_some());
         assert!(EnhancedStatus::new(StatusClass::Success, 1000, 0).is_none());
