@@ -303,7 +303,8 @@ fn read(cert: &X509Certificate<'_>) -> Parsed {
         // An id-RSASSA-PSS key (RFC 4055 1.2) is an RSAPublicKey like rsaEncryption's, which
         // x509-parser leaves unparsed.
         Ok(PublicKey::Unknown(bits))
-            if tbs.subject_pki.algorithm.algorithm.to_id_string() == "1.2.840.113549.1.1.10" =>
+            if tbs.subject_pki.algorithm.algorithm
+                == x509_parser::oid_registry::OID_PKCS1_RSASSAPSS =>
         {
             x509_parser::public_key::RSAPublicKey::from_der(bits)
                 .ok()

@@ -19,6 +19,7 @@ pub fn drive<S: Read + Write>(
     session: &mut ClientSession,
 ) -> std::io::Result<Step> {
     let mut buf = [0u8; 4096];
+    // Set once the session was told the input ended: EOF (`UnexpectedEof`) or a timeout.
     let mut ended: Option<ErrorKind> = None;
     loop {
         match session.poll() {
@@ -33,27 +34,30 @@ pub fn drive<S: Read + Write>(
                         "the SMTP session asked for more input after it was told the input ended",
                     ));
                 }
-                match stream.read(&mut buf) {
-                    Ok(0) => {
-                        session.feed_eof();
-                        ended = Some(ErrorKind::UnexpectedEof);
+                ended = match stream.read(&mut buf) {
+                    Ok(0) => Some(ErrorKind::UnexpectedEof),
+                    Ok(n) => {
+                        session.feed(buf.get(..n).unwrap_or_default());
+                        None
                     }
-                    Ok(n) => session.feed(buf.get(..n).unwrap_or_default()),
                     Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                        session.feed_timeout();
-                        ended = Some(ErrorKind::TimedOut);
+                        Some(ErrorKind::TimedOut)
                     }
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == ErrorKind::Interrupted => None,
                     Err(e)
                         if matches!(
                             e.kind(),
                             ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
                         ) =>
                     {
-                        session.feed_eof();
-                        ended = Some(ErrorKind::UnexpectedEof);
+                        Some(ErrorKind::UnexpectedEof)
                     }
                     Err(e) => return Err(e),
+                };
+                match ended {
+                    Some(ErrorKind::TimedOut) => session.feed_timeout(),
+                    Some(_) => session.feed_eof(),
+                    None => {}
                 }
             }
             step => return Ok(step),
