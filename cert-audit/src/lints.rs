@@ -187,8 +187,8 @@ fn key_lints(idx: usize, p: &Parsed, out: &mut Vec<Finding>) {
 }
 
 /// Tries Fermat's factorisation of `n` (big-endian) for up to `steps` steps; the step at which a
-/// factorisation was found, if one was. Even moduli and moduli over [`FERMAT_MAX_BITS`] are not
-/// tried.
+/// factorisation was found, if one was (1 and 0 have none). Even moduli and moduli over
+/// [`FERMAT_MAX_BITS`] are not tried.
 ///
 /// ```
 /// use cert_audit::lints::fermat_factor;
@@ -199,7 +199,7 @@ fn key_lints(idx: usize, p: &Parsed, out: &mut Vec<Finding>) {
 /// ```
 pub fn fermat_factor(n: &[u8], steps: u32) -> Option<u32> {
     let n = BigUint::from_bytes_be(n);
-    if n.bits() > u64::from(FERMAT_MAX_BITS) || n.bits() < 2 || !n.bit(0) {
+    if n.bits() > u64::from(FERMAT_MAX_BITS) || !n.bit(0) {
         return None;
     }
     let mut a = n.sqrt();

@@ -93,23 +93,21 @@ fn normalise(name: &str) -> String {
 pub fn dns_name_matches(pattern: &str, host: &str) -> bool {
     let pattern = normalise(pattern);
     let host = normalise(host);
-    if host.is_empty() || host.contains('*') || host.split('.').any(str::is_empty) {
-        return false;
-    }
-    if pattern.split('.').any(str::is_empty) {
+    // A reference with an empty label (this includes "") or a '*' matches nothing. Every test
+    // below is equality with the host or its tail, so a pattern with an empty label, or a '*'
+    // anywhere but a leading "*.", can then never match either.
+    if host.contains('*') || host.split('.').any(str::is_empty) {
         return false;
     }
     match pattern.strip_prefix("*.") {
+        // At least two labels after the wildcard, and it stands for exactly the host's first.
         Some(rest) => {
-            if rest.contains('*') || rest.split('.').count() < 2 {
-                return false;
-            }
-            match host.split_once('.') {
-                Some((first, host_rest)) => !first.is_empty() && host_rest == rest,
-                None => false,
-            }
+            rest.contains('.')
+                && host
+                    .split_once('.')
+                    .is_some_and(|(_, host_rest)| host_rest == rest)
         }
-        None => !pattern.contains('*') && pattern == host,
+        None => pattern == host,
     }
 }
 
@@ -153,10 +151,7 @@ pub fn check_names(leaf: &CertFacts, mx_host: Option<&str>, domain: Option<&str>
         cn_only: leaf.dns_names.is_empty()
             && leaf.ip_addresses.is_empty()
             && leaf.subject_cn.is_some(),
-        wildcard: leaf
-            .dns_names
-            .iter()
-            .any(|n| n.starts_with('*') || n.contains("*")),
+        wildcard: leaf.dns_names.iter().any(|n| n.contains('*')),
     }
 }
 

@@ -44,6 +44,50 @@ mod tests {
         assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
     }
 
+    /// Every day from 1600-01-01 to 2400-12-31 (centuries that are and are not leap years, both
+    /// 400-year era boundaries) against a calendar that counts one day at a time.
+    #[test]
+    fn every_day_of_eight_centuries_matches_a_day_by_day_calendar() {
+        fn leap(y: i64) -> bool {
+            (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        }
+        fn month_len(y: i64, m: i64) -> i64 {
+            match m {
+                2 if leap(y) => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            }
+        }
+        // 1600-01-01 is 135,140 days before 1970-01-01.
+        let (mut y, mut m, mut d) = (1600, 1, 1);
+        let mut days = -135_140_i64;
+        while y <= 2400 {
+            assert_eq!(civil_from_days(days), (y, m, d), "day {days}");
+            days += 1;
+            d += 1;
+            if d > month_len(y, m) {
+                d = 1;
+                m += 1;
+                if m > 12 {
+                    m = 1;
+                    y += 1;
+                }
+            }
+        }
+        assert_eq!(days, 157_420, "2401-01-01 is day 157,420");
+    }
+
+    #[test]
+    fn time_of_day_fields() {
+        assert_eq!(rfc3339(3_600 + 2 * 60 + 3), "1970-01-01T01:02:03Z");
+        assert_eq!(
+            rfc3339(86_400 + 12 * 3_600 + 59 * 60),
+            "1970-01-02T12:59:00Z"
+        );
+        assert_eq!(rfc3339(-86_400), "1969-12-31T00:00:00Z");
+    }
+
     #[test]
     fn extremes_do_not_panic() {
         let _ = rfc3339(i64::MAX);

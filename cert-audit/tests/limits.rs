@@ -93,3 +93,39 @@ fn limit_errors_say_what_was_wrong() {
         "chain has 17 certificates, more than the limit of 16"
     );
 }
+
+#[test]
+fn each_limit_admits_its_value_and_refuses_one_more() {
+    let l = Limits {
+        max_chain_len: 3,
+        max_chain_bytes: 100,
+        max_cert_bytes: 40,
+        ..Limits::default()
+    };
+    // Certificate size: 40 is allowed, 41 is not.
+    assert_eq!(l.check([40]), Ok(()));
+    assert_eq!(
+        l.check([1, 41]),
+        Err(LimitError::CertificateTooLarge {
+            index: 1,
+            size: 41,
+            max: 40
+        })
+    );
+    // Chain size: 100 in all is allowed, 101 is not.
+    assert_eq!(l.check([40, 40, 20]), Ok(()));
+    assert_eq!(
+        l.check([40, 40, 21]),
+        Err(LimitError::ChainTooLarge {
+            size: 101,
+            max: 100
+        })
+    );
+    // Chain length: 3 is allowed, the 4th is refused without looking at more.
+    assert_eq!(l.check([1, 1, 1]), Ok(()));
+    assert_eq!(
+        l.check(std::iter::repeat_n(1, 1_000_000)),
+        Err(LimitError::TooManyCertificates { count: 4, max: 3 })
+    );
+    assert_eq!(l.check([]), Ok(()));
+}

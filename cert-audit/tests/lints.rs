@@ -314,3 +314,79 @@ fn issuance_rules_need_both_a_public_store_and_a_trusted_chain() {
     assert_ne!(trust, TrustClass::Trusted);
     assert!(!reported);
 }
+
+#[test]
+fn time_encoding_switches_at_2050_exactly() {
+    // rcgen writes UTCTime for 1950-2049 and GeneralizedTime from 2050, as RFC 5280 wants.
+    let y2050 = rcgen::date_time_ymd(2050, 1, 1);
+    let r = rc(|p| p.not_after = y2050);
+    assert_eq!(r.leaf().unwrap().not_after_unix, 2_524_608_000);
+    assert!(
+        !r.has(F::TimeEncoding),
+        "2050-01-01T00:00:00Z: {:#?}",
+        r.findings
+    );
+    let last_utc = rcgen::date_time_ymd(2049, 12, 31) + std::time::Duration::from_secs(86_399);
+    let r = rc(|p| p.not_after = last_utc);
+    assert_eq!(r.leaf().unwrap().not_after_unix, 2_524_607_999);
+    assert!(
+        !r.has(F::TimeEncoding),
+        "2049-12-31T23:59:59Z: {:#?}",
+        r.findings
+    );
+}
+
+/// The leaf-good fixture with its RSA public exponent 65537 (`02 03 01 00 01`) replaced.
+fn with_exponent(e: [u8; 3]) -> AuditReport {
+    let mut der = cert("leaf-good").as_ref().to_vec();
+    let pat = [0x02, 0x03, 0x01, 0x00, 0x01];
+    let at: Vec<usize> = (0..der.len() - pat.len())
+        .filter(|&i| der[i..i + pat.len()] == pat)
+        .collect();
+    assert_eq!(at.len(), 1, "one exponent in the fixture");
+    der[at[0] + 2..at[0] + 5].copy_from_slice(&e);
+    let chain = vec![CertificateDer::from(der)];
+    audit(
+        &AuditInput::new(&chain, NOW).mx_host(MX).all_lints(true),
+        &test_store(),
+    )
+}
+
+#[test]
+fn rsa_exponent_even_is_broken_and_odd_from_65537_is_fine() {
+    let r = with_exponent([0x01, 0x00, 0x02]);
+    assert_eq!(r.leaf().unwrap().key.exponent, Some(65_538));
+    assert_eq!(severity(&r, F::RsaExponent), Some(Severity::Critical));
+    let r = with_exponent([0x01, 0x00, 0x03]);
+    assert_eq!(r.leaf().unwrap().key.exponent, Some(65_539));
+    assert!(!r.has(F::RsaExponent), "{:#?}", r.findings);
+    let r = with_exponent([0x01, 0x00, 0x01]);
+    assert!(!r.has(F::RsaExponent));
+}
+
+#[test]
+fn fermat_is_tried_up_to_its_bit_limit_and_on_odd_moduli_only() {
+    use cert_audit::lints::{fermat_factor, FERMAT_MAX_BITS};
+    use num_bigint::BigUint;
+    // n = (a - 1)(a + 1) = a^2 - 1 with a = 2^k: odd, k*2 bits, found at the first step.
+    let n_of = |bits: u32| {
+        let a = BigUint::from(1u32) << (bits / 2);
+        (&a * &a - 1u32).to_bytes_be()
+    };
+    assert_eq!(BigUint::from_bytes_be(&n_of(FERMAT_MAX_BITS)).bits(), 8192);
+    assert_eq!(fermat_factor(&n_of(FERMAT_MAX_BITS), 1), Some(1));
+    let over = n_of(FERMAT_MAX_BITS + 2);
+    assert_eq!(BigUint::from_bytes_be(&over).bits(), 8194);
+    assert_eq!(fermat_factor(&over, 1), None, "over the limit: not tried");
+    // Even numbers are not tried: 16 = 4 * 4 would otherwise be "found".
+    assert_eq!(fermat_factor(&[16], 10), None);
+    assert_eq!(fermat_factor(&[0x01, 0x00], 10), None);
+    // 1 and 0 are no factorisation.
+    assert_eq!(fermat_factor(&[1], 10), None);
+    assert_eq!(fermat_factor(&[], 10), None);
+    // 15 = 3 * 5: a = 4, b = 1 at once.
+    assert_eq!(fermat_factor(&[15], 1), Some(1));
+    // 7 * 17 = 119: a starts at 11 (11^2 = 121), b^2 = 2, 12^2 - 119 = 25: the second step.
+    assert_eq!(fermat_factor(&[119], 1), None);
+    assert_eq!(fermat_factor(&[119], 2), Some(2));
+}

@@ -200,3 +200,39 @@ fn system_store_loads_when_present() {
     assert!(s.is_public());
     assert!(s.len() > 50, "only {} anchors", s.len());
 }
+
+#[test]
+fn store_counts_what_it_skipped_and_names_what_failed() {
+    use cert_audit::StoreError;
+    let root = cert("root");
+    let int = cert("int");
+    let garbage: &[u8] = b"\x30\x03\x02\x01\x00";
+    let s = TrustStore::from_der_certs([garbage, root.as_ref(), int.as_ref()]).unwrap();
+    assert_eq!((s.len(), s.skipped()), (2, 1));
+    assert!(!s.is_empty());
+    assert_eq!(s.anchors().len(), 2);
+    assert!(s.clone().with_public(true).is_public());
+    assert!(!s.with_public(false).is_public());
+    assert_eq!(test_store().skipped(), 0);
+    assert_eq!(
+        TrustStore::from_der_certs([garbage, garbage]).unwrap_err(),
+        StoreError::NoAnchors { skipped: 2 }
+    );
+    assert_eq!(
+        TrustStore::from_der_certs(std::iter::empty()).unwrap_err(),
+        StoreError::NoAnchors { skipped: 0 }
+    );
+    // A PEM block whose base64 is broken is a PEM error, not "no anchors".
+    let bad = b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
+    assert!(matches!(TrustStore::from_pem(bad), Err(StoreError::Pem(_))));
+    let missing = "/nonexistent/mxray-no-such-bundle.pem";
+    match TrustStore::from_pem_file(missing) {
+        Err(StoreError::Io { path, reason }) => {
+            assert_eq!(path, missing);
+            assert!(!reason.is_empty());
+        }
+        other => panic!("expected an I/O error, got {other:?}"),
+    }
+    let from_file = TrustStore::from_pem_file(path("root")).unwrap();
+    assert_eq!((from_file.len(), from_file.is_public()), (1, false));
+}

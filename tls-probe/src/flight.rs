@@ -522,6 +522,29 @@ mod tests {
     }
 
     #[test]
+    fn dh_generator_reads_up_to_eight_big_endian_bytes() {
+        let dh = |g: &[u8]| KeyExchange::Dh {
+            prime_bits: 32,
+            prime: vec![0xff; 4],
+            generator: g.to_vec(),
+        };
+        assert_eq!(dh(&[2]).dh_generator(), Some(2));
+        assert_eq!(dh(&[0x01, 0x02]).dh_generator(), Some(0x0102));
+        assert_eq!(dh(&[0x01, 0x00, 0x01]).dh_generator(), Some(0x01_00_01));
+        assert_eq!(
+            dh(&[0x80, 0, 0, 0, 0, 0, 0, 0x03]).dh_generator(),
+            Some(0x8000_0000_0000_0003)
+        );
+        assert_eq!(
+            dh(&[0, 0, 0, 0, 0, 0, 0, 0, 2]).dh_generator(),
+            None,
+            "9 bytes"
+        );
+        assert_eq!(dh(&[]).dh_generator(), Some(0));
+        assert_eq!(KeyExchange::Ecdh { curve: 23 }.dh_generator(), None);
+    }
+
+    #[test]
     fn tls12_hello_then_done_byte_by_byte() {
         let mut bytes = sh_record(0x0303, 0xc02f, &[0xff, 0x01, 0, 1, 0]);
         bytes.extend_from_slice(&[22, 3, 3, 0, 4, 14, 0, 0, 0]);
@@ -611,6 +634,91 @@ mod tests {
         assert_eq!(
             (v2.version, v2.cipher_specs, v2.certificate),
             (2, alloc::vec![0x010080], alloc::vec![0xde, 0xad])
+        );
+    }
+
+    /// A handshake record (TLS 1.2) holding one message.
+    fn hs_record(msg_type: u8, body: &[u8]) -> Vec<u8> {
+        let mut msg = alloc::vec![msg_type, 0, 0, body.len() as u8];
+        msg.extend_from_slice(body);
+        let mut rec = alloc::vec![22, 3, 3, 0, msg.len() as u8];
+        rec.extend_from_slice(&msg);
+        rec
+    }
+
+    #[test]
+    fn certificate_request_and_status_are_recorded() {
+        let mut bytes = sh_record(0x0303, 0xc02f, &[]);
+        // CertificateStatus (22): only its presence is kept.
+        bytes.extend_from_slice(&hs_record(22, &[1, 0, 0, 0]));
+        // CertificateRequest (13): types [rsa_sign, ecdsa_sign], signature algorithms
+        // [rsa_pkcs1_sha256], one CA name of 3 bytes.
+        bytes.extend_from_slice(&hs_record(
+            13,
+            &[2, 1, 64, 0, 2, 4, 1, 0, 5, 0, 3, 0x30, 0x01, 0x00],
+        ));
+        bytes.extend_from_slice(&hs_record(14, &[]));
+        let mut p = FlightParser::new();
+        assert!(p.feed(&bytes));
+        let f = p.into_flight();
+        assert_eq!(f.end, Some(FlightEnd::ServerHelloDone));
+        assert!(f.certificate_status);
+        let cr = f.certificate_request.expect("CertificateRequest kept");
+        assert_eq!(cr.cert_types, alloc::vec![1, 64]);
+        assert_eq!(cr.signature_algorithms, alloc::vec![0x0401]);
+        assert_eq!(cr.ca_names, 1);
+        // Without them: neither is claimed.
+        let mut p = FlightParser::new();
+        let mut bytes = sh_record(0x0303, 0xc02f, &[]);
+        bytes.extend_from_slice(&hs_record(14, &[]));
+        assert!(p.feed(&bytes));
+        let f = p.into_flight();
+        assert!(!f.certificate_status);
+        assert!(f.certificate_request.is_none());
+    }
+
+    #[test]
+    fn explicit_curve_parameters_are_named_not_parsed() {
+        let ske_of = |body: &[u8]| {
+            let mut bytes = sh_record(0x0303, 0xc02f, &[]);
+            bytes.extend_from_slice(&hs_record(12, body));
+            bytes.extend_from_slice(&hs_record(14, &[]));
+            let mut p = FlightParser::new();
+            assert!(p.feed(&bytes));
+            p.into_flight().server_key_exchange.expect("SKE kept")
+        };
+        for t in [1u8, 2] {
+            let ske = ske_of(&[t, 0xaa, 0xbb, 0xcc, 0xdd, 0xee]);
+            assert_eq!(ske.params, KeyExchange::EcdhExplicit { curve_type: t });
+            assert_eq!(ske.signature_algorithm, None);
+        }
+        let ske = ske_of(&[0, 0, 23]);
+        assert_eq!(ske.params, KeyExchange::Unknown(alloc::vec![0, 0, 23]));
+        // A named curve (type 3), its point, then the signature algorithm of TLS 1.2.
+        let ske = ske_of(&[3, 0, 23, 1, 4, 0x04, 0x03, 0, 0]);
+        assert_eq!(ske.params, KeyExchange::Ecdh { curve: 23 });
+        assert_eq!(ske.signature_algorithm, Some(0x0403));
+    }
+
+    #[test]
+    fn sslv2_input_is_bounded_at_two_records() {
+        let body = [4u8, 0, 1, 0, 2, 0, 2, 0, 3, 0, 0, 0xde, 0xad, 1, 0, 0x80];
+        let mut msg = alloc::vec![0x80, body.len() as u8];
+        msg.extend_from_slice(&body);
+        // One read of exactly 2 * MAX_RECORD bytes (a hello and trailing bytes) is taken...
+        let mut at_limit = msg.clone();
+        at_limit.resize(MAX_RECORD * 2, 0);
+        let mut p = FlightParser::new();
+        assert!(p.feed(&at_limit));
+        assert_eq!(p.flight().end, Some(FlightEnd::Sslv2ServerHello));
+        // ...one byte more is refused before it is buffered.
+        let mut over = msg;
+        over.resize(MAX_RECORD * 2 + 1, 0);
+        let mut p = FlightParser::new();
+        assert!(p.feed(&over));
+        assert_eq!(
+            p.flight().end,
+            Some(FlightEnd::Error(FlightError::FlightTooLarge(36_864)))
         );
     }
 
