@@ -20,7 +20,16 @@ const GOOD: &[&str] = &["leaf-good", "int"];
 /// Audits one rcgen leaf, made from `edit`ed default params (SAN mx.example.test, CN the same,
 /// EKU serverAuth, CRL location), self-signed with P-256.
 fn rc(edit: impl FnOnce(&mut CertificateParams)) -> AuditReport {
-    let key = KeyPair::generate().unwrap();
+    rc_key(KeyPair::generate().unwrap(), edit)
+}
+
+/// [`rc`] with the key of a fixture (`NAME.key`, PKCS#8 PEM).
+fn rc_fixture_key(name: &str, edit: impl FnOnce(&mut CertificateParams)) -> AuditReport {
+    let pem = std::fs::read_to_string(path(name).replace(".pem", ".key")).unwrap();
+    rc_key(KeyPair::from_pem(&pem).unwrap(), edit)
+}
+
+fn rc_key(key: KeyPair, edit: impl FnOnce(&mut CertificateParams)) -> AuditReport {
     let mut p = CertificateParams::new(vec![MX.to_string()]).unwrap();
     p.distinguished_name.push(DnType::CommonName, MX);
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
@@ -384,9 +393,53 @@ fn fermat_is_tried_up_to_its_bit_limit_and_on_odd_moduli_only() {
     // 1 and 0 are no factorisation.
     assert_eq!(fermat_factor(&[1], 10), None);
     assert_eq!(fermat_factor(&[], 10), None);
+    // A square: a = sqrt(n) exactly, b = 0 at once (9 = 3 * 3, 49 = 7 * 7).
+    assert_eq!(fermat_factor(&[9], 1), Some(1));
+    assert_eq!(fermat_factor(&[49], 1), Some(1));
+    // A prime: the only factorisation Fermat finds is 1 * n (7 = (4 - 3)(4 + 3)), none.
+    assert_eq!(fermat_factor(&[7], 10), None);
+    assert_eq!(fermat_factor(&[101], 100), None);
+    // 33 = 3 * 11 = (7 - 4)(7 + 4), at the second step (a = 6, then 7).
+    assert_eq!(fermat_factor(&[33], 10), Some(2));
     // 15 = 3 * 5: a = 4, b = 1 at once.
     assert_eq!(fermat_factor(&[15], 1), Some(1));
     // 7 * 17 = 119: a starts at 11 (11^2 = 121), b^2 = 2, 12^2 - 119 = 25: the second step.
     assert_eq!(fermat_factor(&[119], 1), None);
     assert_eq!(fermat_factor(&[119], 2), Some(2));
+}
+
+#[test]
+fn key_usage_misfits_follow_the_key_type() {
+    use cert_audit::KeyAlgorithm;
+    let ku =
+        |name: &str, usage: KeyUsagePurpose| rc_fixture_key(name, |p| p.key_usages.push(usage));
+    // RSA can encipher keys but not agree on them.
+    let r = ku("si-rsa2048-sha384", KeyUsagePurpose::KeyAgreement);
+    assert_eq!(r.leaf().unwrap().key.algorithm, KeyAlgorithm::Rsa);
+    assert!(r.has(F::KeyUsageMismatch), "{:#?}", r.findings);
+    assert!(!ku("si-rsa2048-sha384", KeyUsagePurpose::KeyEncipherment).has(F::KeyUsageMismatch));
+    // Ed25519 signs only.
+    let r = ku("key-ed25519", KeyUsagePurpose::KeyAgreement);
+    assert_eq!(r.leaf().unwrap().key.algorithm, KeyAlgorithm::Ed25519);
+    assert!(r.has(F::KeyUsageMismatch), "{:#?}", r.findings);
+    assert!(ku("key-ed25519", KeyUsagePurpose::KeyEncipherment).has(F::KeyUsageMismatch));
+    assert!(!ku("key-ed25519", KeyUsagePurpose::DigitalSignature).has(F::KeyUsageMismatch));
+    // P-256 may agree on keys.
+    assert!(!rc(|p| p.key_usages.push(KeyUsagePurpose::KeyAgreement)).has(F::KeyUsageMismatch));
+}
+
+#[test]
+fn dns_name_length_limits_are_inclusive() {
+    use cert_audit::lints::dns_name_problem;
+    let label63 = "a".repeat(63);
+    assert_eq!(dns_name_problem(&format!("{label63}.example")), None);
+    assert!(dns_name_problem(&format!("a{label63}.example"))
+        .unwrap()
+        .contains("64 octets"));
+    // 253 octets: 63 + 1 + 63 + 1 + 63 + 1 + 61.
+    let name253 = format!("{label63}.{label63}.{label63}.{}", "b".repeat(61));
+    assert_eq!(name253.len(), 253);
+    assert_eq!(dns_name_problem(&name253), None);
+    let name254 = format!("{name253}b");
+    assert!(dns_name_problem(&name254).unwrap().contains("254 octets"));
 }

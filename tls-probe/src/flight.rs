@@ -99,11 +99,12 @@ impl KeyExchange {
     /// The DH generator as an integer, if it fits in 64 bits.
     pub fn dh_generator(&self) -> Option<u64> {
         match self {
-            KeyExchange::Dh { generator, .. } if generator.len() <= 8 => Some(
-                generator
-                    .iter()
-                    .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)),
-            ),
+            KeyExchange::Dh { generator, .. } => {
+                let mut be = [0u8; 8];
+                let start = be.len().checked_sub(generator.len())?;
+                be.get_mut(start..)?.copy_from_slice(generator);
+                Some(u64::from_be_bytes(be))
+            }
             _ => None,
         }
     }
@@ -461,7 +462,7 @@ fn parse_sslv2(buf: &[u8]) -> Result<Option<Sslv2ServerHello>, FlightError> {
     let (Some(h0), Some(h1)) = (r.u8(), r.u8()) else {
         return Ok(None);
     };
-    let len = (usize::from(h0 & 0x7f) << 8) | usize::from(h1);
+    let len = usize::from(u16::from_be_bytes([h0 & 0x7f, h1]));
     let Some(body) = r.take(len) else {
         return Ok(None);
     };
@@ -490,7 +491,8 @@ fn parse_sslv2(buf: &[u8]) -> Result<Option<Sslv2ServerHello>, FlightError> {
     }
     let cipher_specs = specs
         .chunks_exact(3)
-        .map(|c| c.iter().fold(0u32, |acc, x| (acc << 8) | u32::from(*x)))
+        .filter_map(|c| <[u8; 3]>::try_from(c).ok())
+        .map(|[a, b, c]| u32::from_be_bytes([0, a, b, c]))
         .collect();
     Ok(Some(Sslv2ServerHello {
         version,
@@ -698,6 +700,55 @@ mod tests {
         let ske = ske_of(&[3, 0, 23, 1, 4, 0x04, 0x03, 0, 0]);
         assert_eq!(ske.params, KeyExchange::Ecdh { curve: 23 });
         assert_eq!(ske.signature_algorithm, Some(0x0403));
+        // Three bytes after the point are too few for an algorithm and a signature length.
+        assert_eq!(
+            ske_of(&[3, 0, 23, 1, 4, 0x04, 0x03, 0]).signature_algorithm,
+            None
+        );
+    }
+
+    #[test]
+    fn signature_algorithm_only_from_tls12_and_signed_suites() {
+        let ske = |version: u16, suite: u16| {
+            let mut bytes = sh_record(version, suite, &[]);
+            bytes.extend_from_slice(&hs_record(12, &[3, 0, 23, 1, 4, 0x04, 0x03, 0, 0]));
+            bytes.extend_from_slice(&hs_record(14, &[]));
+            let mut p = FlightParser::new();
+            assert!(p.feed(&bytes));
+            p.into_flight().server_key_exchange.expect("SKE kept")
+        };
+        assert_eq!(ske(0x0303, 0xc02f).signature_algorithm, Some(0x0403));
+        // TLS 1.0/1.1 sign without naming the algorithm: those bytes are the signature.
+        assert_eq!(ske(0x0301, 0xc013).signature_algorithm, None);
+        assert_eq!(ske(0x0302, 0xc013).params, KeyExchange::Ecdh { curve: 23 });
+        // ECDH_anon: no signature at all.
+        assert_eq!(ske(0x0303, 0xc018).signature_algorithm, None);
+    }
+
+    #[test]
+    fn sslv2_two_byte_lengths_errors_and_specs() {
+        // A 300-byte certificate: the record length needs both header bytes.
+        let mut body = alloc::vec![4u8, 0, 1, 0, 2, 0x01, 0x2c, 0, 6, 0, 0];
+        body.extend(core::iter::repeat_n(0xcc, 300));
+        body.extend_from_slice(&[0x07, 0x00, 0xc0, 0x01, 0x00, 0x80]);
+        let len = u16::try_from(body.len()).unwrap();
+        let mut msg = alloc::vec![0x80 | (len >> 8) as u8, (len & 0xff) as u8];
+        msg.extend_from_slice(&body);
+        let mut p = FlightParser::new();
+        assert!(!p.feed(msg.get(..msg.len() - 1).unwrap()), "one byte short");
+        assert!(p.feed(msg.get(msg.len() - 1..).unwrap()));
+        let v2 = p.flight().sslv2.clone().unwrap();
+        assert_eq!(v2.certificate.len(), 300);
+        assert_eq!(v2.cipher_specs, alloc::vec![0x0700c0, 0x010080]);
+        // An SSLv2 ERROR message and any other message type are told apart.
+        for (typ, what) in [(0u8, "SSLv2 ERROR message"), (1, "not a SERVER-HELLO")] {
+            let mut p = FlightParser::new();
+            assert!(p.feed(&[0x80, 3, typ, 0, 1]));
+            assert_eq!(
+                p.flight().end,
+                Some(FlightEnd::Error(FlightError::Sslv2(what)))
+            );
+        }
     }
 
     #[test]

@@ -660,6 +660,87 @@ pub mod sslv2 {
 mod tests {
     use super::*;
 
+    /// Every named group by its IANA number ("TLS Supported Groups"), written out here so a
+    /// wrong constant or a lost name fails.
+    #[test]
+    fn group_names_by_iana_number() {
+        let table: [(u16, &str); 20] = [
+            (19, "secp192r1"),
+            (21, "secp224r1"),
+            (22, "secp256k1"),
+            (23, "secp256r1"),
+            (24, "secp384r1"),
+            (25, "secp521r1"),
+            (26, "brainpoolP256r1"),
+            (27, "brainpoolP384r1"),
+            (28, "brainpoolP512r1"),
+            (29, "x25519"),
+            (30, "x448"),
+            (256, "ffdhe2048"),
+            (257, "ffdhe3072"),
+            (258, "ffdhe4096"),
+            (259, "ffdhe6144"),
+            (260, "ffdhe8192"),
+            (0x11eb, "SecP256r1MLKEM768"),
+            (0x11ec, "X25519MLKEM768"),
+            (0x11ed, "SecP384r1MLKEM1024"),
+            (0x6399, "X25519Kyber768Draft00"),
+        ];
+        for (id, name) in table {
+            assert_eq!(groups::name(id), Some(name), "{id:#06x}");
+        }
+        for id in [0u16, 20, 31, 255, 261, 0x0a0a, 0xffff] {
+            assert_eq!(groups::name(id), None, "{id:#06x}");
+        }
+    }
+
+    /// Every signature scheme by its IANA number ("TLS SignatureScheme", with the TLS 1.2
+    /// hash/signature pairs in the same space).
+    #[test]
+    fn signature_scheme_names_by_iana_number() {
+        let table: [(u16, &str); 29] = [
+            (0x0101, "rsa_md5"),
+            (0x0102, "dsa_md5"),
+            (0x0103, "ecdsa_md5"),
+            (0x0201, "rsa_pkcs1_sha1"),
+            (0x0202, "dsa_sha1"),
+            (0x0203, "ecdsa_sha1"),
+            (0x0301, "rsa_sha224"),
+            (0x0302, "dsa_sha224"),
+            (0x0303, "ecdsa_sha224"),
+            (0x0401, "rsa_pkcs1_sha256"),
+            (0x0402, "dsa_sha256"),
+            (0x0403, "ecdsa_secp256r1_sha256"),
+            (0x0501, "rsa_pkcs1_sha384"),
+            (0x0502, "dsa_sha384"),
+            (0x0503, "ecdsa_secp384r1_sha384"),
+            (0x0601, "rsa_pkcs1_sha512"),
+            (0x0602, "dsa_sha512"),
+            (0x0603, "ecdsa_secp521r1_sha512"),
+            (0x0804, "rsa_pss_rsae_sha256"),
+            (0x0805, "rsa_pss_rsae_sha384"),
+            (0x0806, "rsa_pss_rsae_sha512"),
+            (0x0807, "ed25519"),
+            (0x0808, "ed448"),
+            (0x0809, "rsa_pss_pss_sha256"),
+            (0x080a, "rsa_pss_pss_sha384"),
+            (0x080b, "rsa_pss_pss_sha512"),
+            (0x081a, "ecdsa_brainpoolP256r1tls13_sha256"),
+            (0x081b, "ecdsa_brainpoolP384r1tls13_sha384"),
+            (0x081c, "ecdsa_brainpoolP512r1tls13_sha512"),
+        ];
+        for (id, name) in table {
+            assert_eq!(sigalgs::name(id), Some(name), "{id:#06x}");
+        }
+        // Every scheme the probe asks about has a name.
+        for id in sigalgs::ALL {
+            assert!(sigalgs::name(*id).is_some(), "{id:#06x}");
+        }
+        for id in [0u16, 0x0100, 0x0104, 0x0800, 0x080c, 0xffff] {
+            assert_eq!(sigalgs::name(id), None, "{id:#06x}");
+        }
+    }
+
     #[test]
     fn encodes_a_hello_tls_parser_reads_back() {
         let hello = ClientHello::new(0x0303, alloc::vec![0xc02f, 0x0a0a, 0x00ff])

@@ -270,6 +270,201 @@ mod tests {
         assert_eq!(Weakness::Sslv3Poodle.id(), "sslv3");
     }
 
+    #[test]
+    fn every_variant_has_its_severity_and_message() {
+        let table: [(Weakness, Severity, &str); 12] = [
+            (
+                Weakness::Sslv2,
+                Severity::Critical,
+                "SSLv2 accepted (DROWN)",
+            ),
+            (
+                Weakness::Sslv3Poodle,
+                Severity::High,
+                "SSLv3 accepted (POODLE)",
+            ),
+            (
+                Weakness::Rc4(vec![0x0005]),
+                Severity::High,
+                "RC4 suites accepted: TLS_RSA_WITH_RC4_128_SHA",
+            ),
+            (
+                Weakness::Export(vec![0x0003]),
+                Severity::Critical,
+                "export-grade suites accepted (FREAK/Logjam): TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+            ),
+            (
+                Weakness::NullCipher(vec![0x0002]),
+                Severity::Critical,
+                "NULL-encryption suites accepted: TLS_RSA_WITH_NULL_SHA",
+            ),
+            (
+                Weakness::Anonymous(vec![0x0034]),
+                Severity::Medium,
+                "anonymous (unauthenticated) suites accepted: TLS_DH_anon_WITH_AES_128_CBC_SHA",
+            ),
+            (
+                Weakness::NoTls12OrLater,
+                Severity::High,
+                "neither TLS 1.2 nor TLS 1.3 is accepted",
+            ),
+            (
+                Weakness::Compression,
+                Severity::Medium,
+                "TLS compression accepted (CRIME)",
+            ),
+            (
+                Weakness::NoSecureRenegotiation,
+                Severity::Medium,
+                "no secure renegotiation (RFC 5746)",
+            ),
+            (
+                Weakness::WeakDh {
+                    bits: 2000,
+                    class: DhClass::Below2048,
+                },
+                Severity::Low,
+                "DHE with a 2000-bit prime (Logjam class)",
+            ),
+            (
+                Weakness::WeakDh {
+                    bits: 512,
+                    class: DhClass::Bits512,
+                },
+                Severity::Critical,
+                "DHE with a 512-bit prime (Logjam class)",
+            ),
+            (
+                Weakness::Sweet32(vec![0x000a, 0x0016]),
+                Severity::Medium,
+                "64-bit block cipher suites accepted (SWEET32): TLS_RSA_WITH_3DES_EDE_CBC_SHA, \
+                 TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA",
+            ),
+        ];
+        for (w, severity, message) in table {
+            assert_eq!(
+                (w.severity(), w.message().as_str()),
+                (severity, message),
+                "{w:?}"
+            );
+        }
+    }
+
+    fn scan_of(version: Version, ids: &[u16]) -> SuiteScan {
+        SuiteScan {
+            versions: vec![crate::plan::suites::VersionSuites {
+                version,
+                supported: !ids.is_empty(),
+                suites: ids
+                    .iter()
+                    .map(|id| crate::plan::suites::AcceptedSuite::observed(*id))
+                    .collect(),
+                preference: crate::plan::suites::Preference::Server,
+                downgraded_to: None,
+                unoffered_picks: vec![],
+                hellos: Default::default(),
+                complete: true,
+            }],
+            stopped: None,
+        }
+    }
+
+    fn dh_seen(bits: u32) -> DhResult {
+        DhResult {
+            without_ffdhe: Some(crate::plan::params::DhSeen {
+                version: Version::Tls12,
+                suite: 0x009e,
+                prime_bits: bits,
+                generator: Some(2),
+                class: DhClass::of(bits),
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn weaknesses_from_each_kind_of_fact() {
+        // Suites: each list holds exactly the accepted suites with its flag, sorted, deduplicated.
+        let scan = scan_of(Version::Tls12, &[0xc02f, 0x000a, 0x0005, 0x002f, 0x000a]);
+        let w = weaknesses(&[], Some(&scan), None, None);
+        assert_eq!(
+            w,
+            vec![
+                Weakness::Rc4(vec![0x0005]),
+                Weakness::Sweet32(vec![0x000a]),
+                Weakness::NoForwardSecrecy(vec![0x0005, 0x000a, 0x002f]),
+            ]
+        );
+        // Only forward-secret AEAD suites over TLS 1.2: nothing.
+        assert!(weaknesses(&[], Some(&scan_of(Version::Tls12, &[0xc02f])), None, None).is_empty());
+        // TLS 1.0 only: no TLS 1.2 or later; the same from a version probe.
+        let w = weaknesses(&[], Some(&scan_of(Version::Tls10, &[0xc013])), None, None);
+        assert_eq!(w, vec![Weakness::NoTls12OrLater]);
+        let v = |version, supported| VersionSupport {
+            version,
+            supported,
+            server_version: None,
+            suite: None,
+            key_exchange: None,
+            via_hrr: false,
+            alert: None,
+            sslv2_cipher_specs: vec![],
+            certificates: vec![],
+            by_handshake: false,
+        };
+        let w = weaknesses(
+            &[
+                v(Version::Ssl2, true),
+                v(Version::Ssl3, true),
+                v(Version::Tls12, false),
+            ],
+            None,
+            None,
+            None,
+        );
+        assert_eq!(
+            w,
+            vec![
+                Weakness::Sslv2,
+                Weakness::Sslv3Poodle,
+                Weakness::NoTls12OrLater
+            ]
+        );
+        assert!(weaknesses(&[v(Version::Tls13, true)], None, None, None).is_empty());
+        assert!(weaknesses(&[v(Version::Tls12, true)], None, None, None).is_empty());
+        // Nothing known about versions: no claim about TLS 1.2.
+        assert!(weaknesses(&[], None, None, None).is_empty());
+        // DH: below 2048 bits is weak, 2048 is not; the probe without FFDHE groups counts first.
+        assert_eq!(
+            weaknesses(&[], None, Some(&dh_seen(2047)), None),
+            vec![Weakness::WeakDh {
+                bits: 2047,
+                class: DhClass::Below2048
+            }]
+        );
+        assert!(weaknesses(&[], None, Some(&dh_seen(2048)), None).is_empty());
+        let mut both = dh_seen(2048);
+        both.with_ffdhe = dh_seen(1024).without_ffdhe;
+        assert!(weaknesses(&[], None, Some(&both), None).is_empty());
+        let only_with = DhResult {
+            with_ffdhe: dh_seen(1024).without_ffdhe,
+            ..Default::default()
+        };
+        assert_eq!(weaknesses(&[], None, Some(&only_with), None).len(), 1);
+        // Features: compression method 0 is "none".
+        let f = |compression, secure_renegotiation| Features {
+            compression,
+            secure_renegotiation,
+            ..Default::default()
+        };
+        assert_eq!(
+            weaknesses(&[], None, None, Some(&f(Some(1), Some(false)))),
+            vec![Weakness::Compression, Weakness::NoSecureRenegotiation]
+        );
+        assert!(weaknesses(&[], None, None, Some(&f(Some(0), Some(true)))).is_empty());
+        assert!(weaknesses(&[], None, None, Some(&f(None, None))).is_empty());
+    }
+
     /// `IDS` lists exactly the ids of the variants, kebab-case.
     #[test]
     fn ids_lists_every_variant() {
