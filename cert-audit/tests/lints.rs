@@ -443,3 +443,78 @@ fn dns_name_length_limits_are_inclusive() {
     let name254 = format!("{name253}b");
     assert!(dns_name_problem(&name254).unwrap().contains("254 octets"));
 }
+
+#[test]
+fn reserved_ranges_each_named_with_their_edges() {
+    use cert_audit::lints::reserved_range;
+    let inside = [
+        ("0.1.2.3", "0.0.0.0/8, this network"),
+        ("10.255.255.255", "10.0.0.0/8, private"),
+        ("100.64.0.0", "100.64.0.0/10, shared address space"),
+        ("100.127.255.255", "100.64.0.0/10, shared address space"),
+        ("127.0.0.1", "127.0.0.0/8, loopback"),
+        ("169.254.1.1", "169.254.0.0/16, link local"),
+        ("172.16.0.1", "172.16.0.0/12, private"),
+        ("172.31.255.255", "172.16.0.0/12, private"),
+        ("192.0.0.8", "192.0.0.0/24, IETF protocol assignments"),
+        ("192.0.2.25", "192.0.2.0/24, documentation"),
+        ("192.88.99.1", "192.88.99.0/24, 6to4 relay anycast"),
+        ("192.168.1.1", "192.168.0.0/16, private"),
+        ("198.18.0.1", "198.18.0.0/15, benchmarking"),
+        ("198.19.255.255", "198.18.0.0/15, benchmarking"),
+        ("198.51.100.7", "198.51.100.0/24, documentation"),
+        ("203.0.113.9", "203.0.113.0/24, documentation"),
+        ("224.0.0.1", "224.0.0.0/4, multicast"),
+        ("239.255.255.255", "224.0.0.0/4, multicast"),
+        ("240.0.0.1", "240.0.0.0/4, reserved"),
+        ("255.255.255.255", "240.0.0.0/4, reserved"),
+        ("::", "::/128, unspecified"),
+        ("::1", "::1/128, loopback"),
+        ("fc00::1", "fc00::/7, unique local"),
+        ("fdff::1", "fc00::/7, unique local"),
+        ("fe80::1", "fe80::/10, link local"),
+        ("febf::1", "fe80::/10, link local"),
+        ("ff02::1", "ff00::/8, multicast"),
+        ("2001:db8::25", "2001:db8::/32, documentation"),
+        ("100::1", "100::/64, discard only"),
+        ("64:ff9b::192.0.43.10", "64:ff9b::/96, IPv4/IPv6 translation"),
+        ("2002:c000:22b::1", "2002::/16, 6to4"),
+        ("2001:1ff::1", "2001::/23, IETF protocol assignments"),
+        ("::ffff:10.0.0.1", "::ffff:0:0/96, IPv4-mapped reserved"),
+    ];
+    for (ip, range) in inside {
+        assert_eq!(reserved_range(ip.parse().unwrap()), Some(range), "{ip}");
+    }
+    let outside = [
+        "1.0.0.1",
+        "11.0.0.1",
+        "100.63.255.255",
+        "100.128.0.0",
+        "126.255.255.255",
+        "169.253.1.1",
+        "172.15.255.255",
+        "172.32.0.0",
+        "192.0.1.1",
+        "192.0.3.1",
+        "192.88.98.1",
+        "192.167.1.1",
+        "198.17.255.255",
+        "198.20.0.0",
+        "198.51.101.1",
+        "203.0.114.1",
+        "223.255.255.255",
+        "2001:db9::1",
+        "2001:200::1",
+        "fbff::1",
+        "fec0::1",
+        "fe00::1",
+        "100:0:0:1::1",
+        "64:ff9a::1",
+        "2003::1",
+        "2a00:1450::1",
+        "::ffff:8.8.8.8",
+    ];
+    for ip in outside {
+        assert_eq!(reserved_range(ip.parse().unwrap()), None, "{ip}");
+    }
+}
