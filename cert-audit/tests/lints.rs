@@ -477,7 +477,10 @@ fn reserved_ranges_each_named_with_their_edges() {
         ("ff02::1", "ff00::/8, multicast"),
         ("2001:db8::25", "2001:db8::/32, documentation"),
         ("100::1", "100::/64, discard only"),
-        ("64:ff9b::192.0.43.10", "64:ff9b::/96, IPv4/IPv6 translation"),
+        (
+            "64:ff9b::192.0.43.10",
+            "64:ff9b::/96, IPv4/IPv6 translation",
+        ),
         ("2002:c000:22b::1", "2002::/16, 6to4"),
         ("2001:1ff::1", "2001::/23, IETF protocol assignments"),
         ("::ffff:10.0.0.1", "::ffff:0:0/96, IPv4-mapped reserved"),

@@ -86,8 +86,8 @@ pub fn scan_hello(buf: &[u8]) -> HelloScan {
         frag.extend_from_slice(fragment);
         rest = after;
         if let [_, a, b, c, ..] = frag.as_slice() {
-            let msg = usize::from(*a) << 16 | usize::from(*b) << 8 | usize::from(*c);
-            let total = msg.saturating_add(4);
+            let msg = u32::from_be_bytes([0, *a, *b, *c]);
+            let total = usize::try_from(msg).unwrap_or(usize::MAX).saturating_add(4);
             if total > MAX_HELLO {
                 return HelloScan::NotTls("ClientHello larger than the limit");
             }

@@ -38,11 +38,8 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn u24(&mut self) -> Option<usize> {
         let b = self.take(3)?;
-        Some(
-            (usize::from(*b.first()?) << 16)
-                | (usize::from(*b.get(1)?) << 8)
-                | usize::from(*b.get(2)?),
-        )
+        let n = u32::from_be_bytes([0, *b.first()?, *b.get(1)?, *b.get(2)?]);
+        usize::try_from(n).ok()
     }
 
     /// A vector with a one-byte length prefix.
@@ -101,4 +98,60 @@ pub(crate) fn put_vec16(out: &mut Vec<u8>, data: &[u8]) -> Result<(), TooLong> {
 
 pub(crate) fn u16s(list: &[u16]) -> Vec<u8> {
     list.iter().flat_map(|v| v.to_be_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn reads_are_big_endian_and_checked() {
+        let mut r = Reader::new(&[0x01, 0x02, 0x03, 0x04, 0x05, 0x06]);
+        assert_eq!(r.u24(), Some(0x01_02_03));
+        assert_eq!(r.u16(), Some(0x0405));
+        assert!(!r.is_empty());
+        assert_eq!(r.u16(), None, "one byte left");
+        assert_eq!(r.rest(), &[0x06]);
+        assert_eq!(r.u8(), Some(0x06));
+        assert!(r.is_empty());
+        assert_eq!(r.u8(), None);
+        assert_eq!(Reader::new(&[0xff, 0xff, 0xff]).u24(), Some(0xff_ffff));
+        assert_eq!(Reader::new(&[1, 2]).u24(), None);
+    }
+
+    #[test]
+    fn length_prefixed_vectors() {
+        let mut r = Reader::new(&[2, 0xaa, 0xbb, 0, 1, 0xcc, 3, 0]);
+        assert_eq!(r.vec8(), Some(&[0xaa, 0xbb][..]));
+        assert_eq!(r.vec16(), Some(&[0xcc][..]));
+        assert_eq!(r.vec8(), None, "3 bytes announced, 1 present");
+        assert_eq!(Reader::u16_list(&[0, 1, 0xab, 0xcd]), Some(vec![1, 0xabcd]));
+        assert_eq!(Reader::u16_list(&[]), Some(vec![]));
+        assert_eq!(Reader::u16_list(&[0, 1, 2]), None);
+    }
+
+    #[test]
+    fn writers_refuse_what_their_prefix_cannot_hold() {
+        let mut out = Vec::new();
+        assert_eq!(put_u24(&mut out, 0x00ff_ffff), Ok(()));
+        assert_eq!(out, [0xff, 0xff, 0xff]);
+        assert_eq!(put_u24(&mut out, 0x0100_0000), Err(TooLong));
+        assert_eq!(out.len(), 3, "nothing written on error");
+        let mut out = Vec::new();
+        put_u24(&mut out, 0x01_02_03).unwrap();
+        put_u16(&mut out, 0x0405);
+        assert_eq!(out, [1, 2, 3, 4, 5]);
+
+        let mut out = Vec::new();
+        assert_eq!(put_vec8(&mut out, &[7; 255]), Ok(()));
+        assert_eq!((out.len(), out.first()), (256, Some(&255)));
+        assert_eq!(put_vec8(&mut Vec::new(), &[7; 256]), Err(TooLong));
+        let mut out = Vec::new();
+        assert_eq!(put_vec16(&mut out, &[7; 0xffff]), Ok(()));
+        assert_eq!(out.get(..2), Some(&[0xff, 0xff][..]));
+        assert_eq!(out.len(), 0x10001);
+        assert_eq!(put_vec16(&mut Vec::new(), &[7; 0x10000]), Err(TooLong));
+        assert_eq!(u16s(&[0x0102, 0xfffe]), vec![1, 2, 0xff, 0xfe]);
+    }
 }
