@@ -74,3 +74,30 @@ impl fmt::Display for Version {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn wire_values_and_names() {
+        let table = [
+            (Version::Ssl2, 0x0002, "SSLv2"),
+            (Version::Ssl3, 0x0300, "SSLv3"),
+            (Version::Tls10, 0x0301, "TLSv1.0"),
+            (Version::Tls11, 0x0302, "TLSv1.1"),
+            (Version::Tls12, 0x0303, "TLSv1.2"),
+            (Version::Tls13, 0x0304, "TLSv1.3"),
+        ];
+        assert_eq!(table.map(|(v, ..)| v), Version::ALL);
+        for (v, wire, name) in table {
+            assert_eq!(v.wire(), wire);
+            assert_eq!(Version::from_wire(wire), Some(v));
+            assert_eq!((v.name(), v.to_string().as_str()), (name, name));
+        }
+        for unknown in [0x0000, 0x0001, 0x0200, 0x0305, 0x7f17, 0xfefd] {
+            assert_eq!(Version::from_wire(unknown), None, "{unknown:#06x}");
+        }
+    }
+}
