@@ -326,9 +326,9 @@ pub fn judge(input: &SenderInput<'_>) -> Verdict {
             ));
             (State::Bogus, Delivery::Defer)
         }
+        // With the MX and address answers secure, the indeterminate one is the TLSA answer.
         DnssecStatus::Indeterminate
-            if at == "TLSA"
-                && input.address == DnssecStatus::Secure
+            if input.address == DnssecStatus::Secure
                 && input.mx.is_none_or(|m| m == DnssecStatus::Secure) =>
         {
             // The resolver validates (the address answer is secure): the TLSA lookup failed
@@ -673,6 +673,109 @@ mod tests {
         let mut i = base(&recs, Some(&m));
         i.leaf_not_after = Some(1_800_000_100);
         assert_eq!(ids(&judge(&i)), ["dane-ttl-exceeds-validity"]);
+    }
+
+    #[test]
+    fn dane_applies_exactly_past_the_dnssec_checks() {
+        let applies = [
+            State::NoStarttls,
+            State::TlsFailed,
+            State::OnlyUnusable,
+            State::NoMatch,
+            State::Authenticated,
+            State::NotEvaluated,
+        ];
+        let not = [
+            State::NotPublished,
+            State::Ignored,
+            State::Bogus,
+            State::Indeterminate,
+        ];
+        for s in applies {
+            assert!(s.dane_applies(), "{s:?}");
+        }
+        for s in not {
+            assert!(!s.dane_applies(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_of_equally_bad_answers_is_named() {
+        let recs = [Tlsa::new(3, 1, 1, vec![0; 32])];
+        let mut i = base(&recs, None);
+        i.mx = Some(DnssecStatus::Insecure);
+        i.address = DnssecStatus::Insecure;
+        let v = judge(&i);
+        assert_eq!(v.state, State::Ignored);
+        assert!(v.findings[0].message.contains("the MX answer"), "{v:?}");
+        i.mx = Some(DnssecStatus::Secure);
+        assert!(judge(&i).findings[0].message.contains("the address answer"));
+        // An insecure path without records is simply "not published".
+        let mut i = base(&[], None);
+        i.mx = Some(DnssecStatus::Insecure);
+        let v = judge(&i);
+        assert_eq!(
+            (v.state, v.delivery),
+            (State::NotPublished, Delivery::NoDane)
+        );
+        assert!(v.findings.is_empty());
+        // An indeterminate MX answer is not a failed TLSA lookup: unknown, not deferred.
+        let mut i = base(&recs, None);
+        i.mx = Some(DnssecStatus::Indeterminate);
+        let v = judge(&i);
+        assert_eq!(
+            (v.state, v.delivery),
+            (State::Indeterminate, Delivery::Unknown)
+        );
+        assert!(v.findings[0].message.contains("the MX answer"), "{v:?}");
+    }
+
+    #[test]
+    fn records_beyond_the_limit_are_counted() {
+        let recs = [Tlsa::new(3, 1, 1, vec![0; 32])];
+        let m = report(&[(3, M), (3, M)]);
+        let mut i = base(&recs, Some(&m));
+        assert!(judge(&i).findings.is_empty());
+        i.tlsa_dropped = 1;
+        let v = judge(&i);
+        assert_eq!(ids(&v), ["dane-too-many-records"]);
+        assert!(
+            v.findings[0].message.starts_with("1 TLSA record(s)"),
+            "{v:?}"
+        );
+        let mut m2 = m.clone();
+        m2.skipped_records = 2;
+        i.matching = Some(&m2);
+        assert!(judge(&i).findings[0]
+            .message
+            .starts_with("3 TLSA record(s)"));
+    }
+
+    #[test]
+    fn expiry_and_ttl_boundaries() {
+        let recs = [Tlsa::new(3, 1, 1, vec![0; 32])];
+        let now = 1_800_000_000_i64;
+        let ee = report(&[(3, M), (3, M)]);
+        let at = |m: &DaneReport, not_after: i64, ttl: u32| {
+            let mut i = base(&recs, Some(m));
+            i.leaf_not_after = Some(not_after);
+            i.tlsa_ttl = Some(ttl);
+            ids(&judge(&i))
+        };
+        // Expired means not_after before now; at now it is not (yet) expired.
+        assert_eq!(at(&ee, now - 1, 0), ["dane-ee-expired"]);
+        assert!(at(&ee, now, 0).is_empty());
+        // Only a DANE-EE match makes an expired leaf worth a note (DANE-TA checks dates).
+        let ta = report(&[(2, M), (2, M)]);
+        assert!(at(&ta, now - 1, 0).is_empty());
+        // A TTL longer than the remaining validity; equal is fine.
+        assert!(at(&ee, now + 300, 300).is_empty());
+        assert_eq!(at(&ee, now + 299, 300), ["dane-ttl-exceeds-validity"]);
+        assert_eq!(at(&ee, now, 1), ["dane-ttl-exceeds-validity"]);
+        assert!(
+            at(&ee, now - 1, 300) == ["dane-ee-expired"],
+            "expired: no TTL note"
+        );
     }
 
     #[test]

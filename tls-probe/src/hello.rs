@@ -660,6 +660,82 @@ pub mod sslv2 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn built_in_key_shares_for_two_groups_only() {
+        assert_eq!(
+            KeyShareEntry::for_group(groups::X25519),
+            Some(KeyShareEntry::x25519())
+        );
+        assert_eq!(
+            KeyShareEntry::for_group(groups::SECP256R1),
+            Some(KeyShareEntry::secp256r1())
+        );
+        assert_eq!(KeyShareEntry::x25519().key, X25519_PUBLIC.to_vec());
+        assert_eq!(KeyShareEntry::secp256r1().group, 23);
+        for g in [groups::SECP384R1, groups::X448, groups::FFDHE2048, 0x0a0a] {
+            assert_eq!(KeyShareEntry::for_group(g), None, "{g:#06x}");
+        }
+    }
+
+    #[test]
+    fn fixed_form_extensions_decode_only_in_their_form() {
+        let raw = |typ: u16, data: &[u8]| Extension::Raw {
+            typ,
+            data: data.to_vec(),
+        };
+        let cases: [(u16, &[u8], Extension); 10] = [
+            (
+                ext::STATUS_REQUEST,
+                &[1, 0, 0, 0, 0],
+                Extension::StatusRequest,
+            ),
+            (
+                ext::STATUS_REQUEST,
+                &[1, 0, 0, 0, 1],
+                raw(ext::STATUS_REQUEST, &[1, 0, 0, 0, 1]),
+            ),
+            (ext::HEARTBEAT, &[2], Extension::Heartbeat(2)),
+            (ext::HEARTBEAT, &[1, 1], raw(ext::HEARTBEAT, &[1, 1])),
+            (
+                ext::EXTENDED_MASTER_SECRET,
+                &[],
+                Extension::ExtendedMasterSecret,
+            ),
+            (
+                ext::EXTENDED_MASTER_SECRET,
+                &[0],
+                raw(ext::EXTENDED_MASTER_SECRET, &[0]),
+            ),
+            (ext::ENCRYPT_THEN_MAC, &[], Extension::EncryptThenMac),
+            (
+                ext::ENCRYPT_THEN_MAC,
+                &[0],
+                raw(ext::ENCRYPT_THEN_MAC, &[0]),
+            ),
+            (ext::PADDING, &[0, 0, 0], Extension::Padding(3)),
+            (ext::PADDING, &[0, 7, 0], raw(ext::PADDING, &[0, 7, 0])),
+        ];
+        for (typ, data, want) in cases {
+            assert_eq!(Extension::decode(typ, data), want, "{typ} {data:?}");
+        }
+    }
+
+    #[test]
+    fn a_hello_fills_one_record_at_most() {
+        let base = ClientHello::new(0x0303, alloc::vec![0xc02f]).with(Extension::Padding(0));
+        let base_len = base.handshake_bytes().unwrap().len();
+        let sized = |len: usize| {
+            ClientHello::new(0x0303, alloc::vec![0xc02f]).with(Extension::Padding(len - base_len))
+        };
+        let at = sized(crate::record::MAX_PLAINTEXT);
+        assert_eq!(at.handshake_bytes().unwrap().len(), 16_384);
+        assert_eq!(at.to_bytes().unwrap().len(), 16_384 + 5);
+        let over = sized(crate::record::MAX_PLAINTEXT + 1);
+        assert_eq!(over.to_bytes(), Err(BuildError::TooLong("record")));
+        let far_over = sized(40_000);
+        assert_eq!(far_over.to_bytes(), Err(BuildError::TooLong("record")));
+    }
+
     /// Every named group by its IANA number ("TLS Supported Groups"), written out here so a
     /// wrong constant or a lost name fails.
     #[test]
