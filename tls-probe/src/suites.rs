@@ -192,7 +192,7 @@ fn flags_of(s: &TlsCipherSuite) -> SuiteFlags {
     let tls13 = matches!(s.kx, TlsCipherKx::Tls13);
     let aead = matches!(s.mac, TlsCipherMac::Aead)
         || matches!(s.enc_mode, TlsCipherEncMode::Gcm | TlsCipherEncMode::Ccm)
-        || matches!(s.enc, TlsCipherEnc::Chacha20_Poly1305);
+        || matches!(s.enc, TlsCipherEnc::Chacha20_Poly1305 | TlsCipherEnc::Aegis);
     let tls12_only = !tls13
         && (aead
             || matches!(
@@ -230,7 +230,9 @@ fn flags_of(s: &TlsCipherSuite) -> SuiteFlags {
                 s.kx,
                 TlsCipherKx::Dhe | TlsCipherKx::Ecdhe | TlsCipherKx::Aecdh
             )
-            || (anonymous && matches!(s.kx, TlsCipherKx::Dh | TlsCipherKx::Ecdh)),
+            || (anonymous && matches!(s.kx, TlsCipherKx::Dh | TlsCipherKx::Ecdh))
+            // RFC 6655's TLS_PSK_DHE_* suites: tls-parser's table files their DHE under `au`.
+            || matches!(s.au, TlsCipherAu::Dhe),
         tls13,
         tls12_only,
         chacha20: matches!(s.enc, TlsCipherEnc::Chacha20_Poly1305),
@@ -386,6 +388,99 @@ mod tests {
         assert!(pos(0xcca8) > pos(0xc02f));
         assert!(pos(0x008c) > pos(0xcca8)); // PSK_WITH_AES_128_CBC_SHA
         assert!(is_grease(0x1a1a) && !is_grease(0x1a2a));
+    }
+
+    /// The sixteen RFC 8701 values and nothing else, over the whole u16 space.
+    #[test]
+    fn grease_and_signalling_values_exactly() {
+        let grease: Vec<u16> = (0..16u16)
+            .map(|i| (i << 12) | 0x0a00 | (i << 4) | 0x0a)
+            .collect();
+        assert_eq!(grease.first(), Some(&0x0a0a));
+        assert_eq!(grease.last(), Some(&0xfafa));
+        for id in 0..=u16::MAX {
+            assert_eq!(is_grease(id), grease.contains(&id), "{id:#06x}");
+            let signalling = id == 0 || id == 0x00ff || id == 0x5600 || grease.contains(&id);
+            assert_eq!(is_signalling(id), signalling, "{id:#06x}");
+        }
+    }
+
+    /// Every flag, for every suite of the registry, against a rule on its IANA name (the
+    /// names spell out key exchange, cipher, mode and MAC, so they are an oracle independent of
+    /// tls-parser's fields).
+    #[test]
+    fn flags_agree_with_the_iana_names() {
+        fn by_name(name: &str) -> SuiteFlags {
+            let has = |p: &str| name.contains(p);
+            let tls13 = !has("_WITH_");
+            // TLS_SHA256_SHA256, TLS_SHA384_SHA384 (RFC 9150): integrity only.
+            let tls13_null = tls13 && name.matches("SHA").count() == 2;
+            let anonymous = has("_anon_");
+            let aead =
+                (tls13 && !tls13_null) || has("GCM") || has("CCM") || has("CHACHA20_POLY1305");
+            let sha2 = name.ends_with("SHA256") || name.ends_with("SHA384");
+            let static_dh = [
+                "TLS_DH_RSA_",
+                "TLS_DH_DSS_",
+                "TLS_ECDH_RSA_",
+                "TLS_ECDH_ECDSA_",
+            ]
+            .iter()
+            .any(|p| name.starts_with(p));
+            SuiteFlags {
+                export: has("EXPORT"),
+                anonymous,
+                null_cipher: has("WITH_NULL") || tls13_null,
+                rc4: has("RC4"),
+                block64: has("DES") || has("IDEA") || has("RC2"),
+                cbc: has("CBC"),
+                aead,
+                forward_secrecy: tls13
+                    || has("DHE_")
+                    || has("_DHE")
+                    || name.starts_with("TLS_DH_anon")
+                    || name.starts_with("TLS_ECDH_anon"),
+                tls13,
+                tls12_only: !tls13 && (aead || sha2),
+                chacha20: has("CHACHA20"),
+                exotic: has("PSK")
+                    || has("KRB5")
+                    || has("SRP")
+                    || has("ECCPWD")
+                    || has("SM4")
+                    || has("AEGIS")
+                    || static_dh
+                    || tls13_null,
+            }
+        }
+        let mut wrong = Vec::new();
+        for s in all() {
+            let n = s.name();
+            let dhe = n.starts_with("TLS_DHE_") || n.starts_with("TLS_DH_anon_");
+            let ecdhe = n.starts_with("TLS_ECDHE_") || n.starts_with("TLS_ECDH_anon_");
+            assert_eq!((s.is_dhe(), s.is_ecdhe()), (dhe, ecdhe), "{n}");
+            let f = by_name(n);
+            let usable = [
+                (Version::Ssl2, false),
+                (Version::Ssl3, !f.tls13 && !f.tls12_only),
+                (Version::Tls10, !f.tls13 && !f.tls12_only),
+                (Version::Tls11, !f.tls13 && !f.tls12_only),
+                (Version::Tls12, !f.tls13),
+                (Version::Tls13, f.tls13),
+            ];
+            for (v, want) in usable {
+                assert_eq!(s.usable_at(v), want, "{n} at {v}");
+            }
+            if s.flags != by_name(s.name()) {
+                wrong.push(format!(
+                    "{}: {:?} vs {:?}",
+                    s.name(),
+                    s.flags,
+                    by_name(s.name())
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
     /// The class from tls-parser's fields agrees, for every suite of the registry, with the
