@@ -869,6 +869,36 @@ mod tests {
         assert_eq!(b.first(), Some(&0x80));
         assert_eq!(b.get(2), Some(&1));
         assert_eq!(b.get(11..14), Some(&[1u8, 0, 0x80][..]));
+        // Record length (body 46 bytes), spec length 21, no session id, a 16-byte challenge.
+        assert_eq!(b.get(..2), Some(&[0x80, 46][..]));
+        assert_eq!(b.get(3..11), Some(&[0, 2, 0, 21, 0, 0, 0, 16][..]));
+        assert_eq!(b.get(b.len() - 16..), Some(&[7u8; 16][..]));
+        // At most 1000 specs are sent.
+        let many = [sslv2::RC4_128_WITH_MD5; 1200];
+        let b = sslv2::client_hello(&many, &[7; 16]);
+        assert_eq!(b.get(5..7), Some(&3000u16.to_be_bytes()[..]));
+        assert_eq!(b.len(), 2 + 9 + 3000 + 16);
+        assert_eq!(b.get(..2), Some(&(0x8000u16 | 3025).to_be_bytes()[..]));
+    }
+
+    #[test]
+    fn f5_padding_only_inside_the_window_and_only_with_extensions() {
+        let suites = |n: u16| (1..=n).collect::<Vec<u16>>();
+        // No extension block: padding would add one, which the hello did not want.
+        let bare = ClientHello {
+            extensions: None,
+            ..ClientHello::new(0x0303, suites(110))
+        };
+        let len = bare.handshake_bytes().unwrap().len();
+        assert!((256..512).contains(&len), "{len}");
+        assert_eq!(bare.clone().with_f5_padding().unwrap(), bare);
+        // Past the window, and under it: left alone.
+        for n in [260u16, 20] {
+            let h = ClientHello::new(0x0303, suites(n)).with(Extension::ExtendedMasterSecret);
+            let len = h.handshake_bytes().unwrap().len();
+            assert!(!(256..512).contains(&len), "{len}");
+            assert_eq!(h.clone().with_f5_padding().unwrap(), h);
+        }
     }
 
     #[test]
