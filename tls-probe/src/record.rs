@@ -190,6 +190,57 @@ mod tests {
     }
 
     #[test]
+    fn each_limit_admits_its_value_and_refuses_one_more() {
+        // A record of exactly MAX_RECORD bytes is read; one byte more is refused.
+        let record = |len: usize| {
+            let mut b = alloc::vec![22, 3, 3];
+            b.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+            b.resize(5 + len, 0);
+            b
+        };
+        let mut r = RecordReassembler::new();
+        r.push(&record(MAX_RECORD)).unwrap();
+        assert_eq!(r.next_record().unwrap().unwrap().fragment.len(), 18_432);
+        assert_eq!(r.buffered(), 0);
+        let mut r = RecordReassembler::new();
+        r.push(&record(MAX_RECORD + 1)).unwrap();
+        assert_eq!(r.next_record(), Err(FlightError::RecordTooLarge(18_433)));
+        // The stream may bring MAX_FLIGHT + MAX_RECORD bytes in all, not one more.
+        let mut r = RecordReassembler::new();
+        r.push(&alloc::vec![0; MAX_FLIGHT + MAX_RECORD - 1])
+            .unwrap();
+        r.push(&[0]).unwrap();
+        assert_eq!(r.push(&[0]), Err(FlightError::FlightTooLarge(MAX_FLIGHT)));
+        // Handshake fragments: MAX_FLIGHT bytes in all are taken, one more is refused.
+        let mut h = HandshakeReassembler::new();
+        h.push(&alloc::vec![0; MAX_FLIGHT - 1]).unwrap();
+        assert_eq!(h.push(&[0]), Ok(()));
+        assert_eq!(h.push(&[0]), Err(FlightError::FlightTooLarge(MAX_FLIGHT)));
+        // A message length of MAX_FLIGHT waits for more; one more is refused at its header.
+        let mut h = HandshakeReassembler::new();
+        let len = u32::try_from(MAX_FLIGHT).unwrap().to_be_bytes();
+        h.push(&[11, len[1], len[2], len[3]]).unwrap();
+        assert_eq!(h.next_message(), Ok(None));
+        let mut h = HandshakeReassembler::new();
+        let len = u32::try_from(MAX_FLIGHT + 1).unwrap().to_be_bytes();
+        h.push(&[11, len[1], len[2], len[3]]).unwrap();
+        assert_eq!(
+            h.next_message(),
+            Err(FlightError::FlightTooLarge(MAX_FLIGHT))
+        );
+        // Exactly MAX_FLIGHT bytes of message body fit when the header came separately.
+        let mut h = HandshakeReassembler::new();
+        let len = u32::try_from(MAX_FLIGHT - 4).unwrap().to_be_bytes();
+        h.push(&[11, len[1], len[2], len[3]]).unwrap();
+        h.push(&alloc::vec![0; MAX_FLIGHT - 8]).unwrap();
+        assert_eq!(h.next_message().unwrap(), None);
+        h.push(&[0; 4]).unwrap();
+        let m = h.next_message().unwrap().unwrap();
+        assert_eq!((m.msg_type, m.body().len()), (11, MAX_FLIGHT - 4));
+        assert!(!h.has_partial());
+    }
+
+    #[test]
     fn handshake_messages_across_fragments() {
         let mut h = HandshakeReassembler::new();
         h.push(&[14, 0]).unwrap();
