@@ -236,10 +236,9 @@ pub fn describe(ch: &ClientHello) -> ClientHelloFacts {
     sorted_exts.sort_unstable();
     let mut ext_part = sha12(&sorted_exts);
     if !sigalgs.is_empty() {
-        let mut with_sig: Vec<String> = sorted_exts.iter().map(|v| format!("{v:04x}")).collect();
+        let with_sig: Vec<String> = sorted_exts.iter().map(|v| format!("{v:04x}")).collect();
         let sig: Vec<String> = sigalgs.iter().map(|v| format!("{v:04x}")).collect();
         let input = format!("{}_{}", with_sig.join(","), sig.join(","));
-        with_sig.clear();
         let mut h = crate::hex(&Sha256::digest(input.as_bytes()));
         h.truncate(12);
         ext_part = h;
@@ -354,6 +353,85 @@ mod tests {
         );
         assert_eq!(info.ja3, "98487aa16281980e7d1120d399efb6a4");
         assert_eq!(info.ja4, "t13d1516h2_8daaf6152771_d8a2da3f94cd");
+    }
+
+    /// One handshake record of `len` bytes holding a ClientHello header that announces a
+    /// message of `msg_len` bytes (the rest zeros).
+    fn record_with(len: usize, msg_len: usize) -> Vec<u8> {
+        let m = u32::try_from(msg_len).unwrap().to_be_bytes();
+        let mut r = vec![22, 3, 1];
+        r.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+        r.extend_from_slice(&[1, m[1], m[2], m[3]]);
+        r.resize(5 + len, 0);
+        r
+    }
+
+    #[test]
+    fn the_hello_limit_is_inclusive() {
+        let over = HelloScan::NotTls("ClientHello larger than the limit");
+        // A whole message of MAX_HELLO bytes, in four records.
+        let total = MAX_HELLO;
+        let mut stream = record_with(16_000, total - 4);
+        for len in [16_000, 16_000, total - 48_000] {
+            stream.extend_from_slice(&[22, 3, 1]);
+            stream.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
+            stream.resize(stream.len() + len, 0);
+        }
+        let HelloScan::Complete(rec) = scan_hello(&stream) else {
+            panic!("a {total}-byte hello is taken")
+        };
+        assert_eq!(rec.len(), 5 + MAX_HELLO);
+        assert_eq!(rec.get(3..5), Some(&65_000u16.to_be_bytes()[..]));
+        // One byte more announced: refused before it arrives.
+        assert_eq!(scan_hello(&record_with(100, MAX_HELLO - 3)), over);
+        // A record of MAX_HELLO bytes holding a short message: taken, cut to the message.
+        let HelloScan::Complete(rec) = scan_hello(&record_with(MAX_HELLO, 96)) else {
+            panic!("a short message in a long record")
+        };
+        assert_eq!(rec.len(), 5 + 100);
+        assert_eq!(scan_hello(&record_with(MAX_HELLO + 1, 96)), over);
+        // Another record type in the middle of a hello.
+        let mut s = record_with(10, 100);
+        s.extend_from_slice(&[21, 3, 1, 0, 2, 2, 40]);
+        assert_eq!(
+            scan_hello(&s),
+            HelloScan::NotTls("ClientHello interrupted by another record type")
+        );
+    }
+
+    #[test]
+    fn ja4_version_alpn_and_sni_parts() {
+        let ja4 = |legacy: u16, versions: Option<Vec<u16>>, alpn: Option<&[u8]>, sni: bool| {
+            let mut ch = ClientHello::new(legacy, vec![0x002f]);
+            if let Some(v) = versions {
+                ch = ch.with(Extension::SupportedVersions(v));
+            }
+            if let Some(p) = alpn {
+                ch = ch.with(Extension::Alpn(vec![p.to_vec(), b"zz".to_vec()]));
+            }
+            if sni {
+                ch = ch.with(Extension::ServerName("mx.lab.test".into()));
+            }
+            describe(&ch).ja4
+        };
+        let head = |s: String| s.get(..10).unwrap_or_default().to_string();
+        assert_eq!(
+            head(ja4(0x0303, Some(vec![0x0a0a, 0x0303, 0x0304]), None, true)),
+            "t13d010200"
+        );
+        assert_eq!(head(ja4(0x0303, None, Some(b"smtp"), false)), "t12i0101sp");
+        assert_eq!(head(ja4(0x0302, None, Some(b"-x@"), false)), "t11i010199");
+        assert_eq!(head(ja4(0x0301, None, Some(b"h2"), false)), "t10i0101h2");
+        assert_eq!(head(ja4(0x0300, None, None, false)), "ts3i010000");
+        assert_eq!(head(ja4(0x0200, None, None, false)), "t00i010000");
+        // No extensions at all: the extension hash is the empty one.
+        let bare = ClientHello {
+            extensions: None,
+            ..ClientHello::new(0x0303, vec![0x002f])
+        };
+        let j = describe(&bare).ja4;
+        assert!(j.ends_with("_000000000000"), "{j}");
+        assert!(j.starts_with("t12i0100"), "{j}");
     }
 
     proptest::proptest! {
