@@ -266,6 +266,127 @@ mod tests {
     use super::*;
 
     #[test]
+    fn truncate_keeps_max_bytes_on_a_char_boundary() {
+        assert_eq!(truncate("abcd", 4), "abcd");
+        assert_eq!(truncate("abcde", 4), "abcd");
+        assert_eq!(truncate("aé", 2), "a", "é is two bytes: cut before it");
+        assert_eq!(truncate("aé", 3), "aé");
+        assert_eq!(truncate("éé", 3), "é");
+        assert_eq!(truncate("é", 1), "");
+        assert_eq!(truncate("abc", 0), "");
+        let k = "k".repeat(MAX_KEY_BYTES + 1);
+        let mut c = Counter::default();
+        c.add(&k);
+        c.add(&k[..MAX_KEY_BYTES]);
+        assert_eq!(c.by_count(), vec![(&k[..MAX_KEY_BYTES], 2)]);
+    }
+
+    #[test]
+    fn counter_orders_merges_and_saturates() {
+        let mut c = Counter::with_cap(3);
+        assert!(c.is_empty());
+        for k in ["b", "a", "c", "a", "c"] {
+            c.add(k);
+        }
+        assert!(!c.is_empty());
+        assert_eq!(c.by_count(), vec![("a", 2), ("c", 2), ("b", 1)]);
+        assert_eq!(
+            c.iter().collect::<Vec<_>>(),
+            vec![("a", 2), ("b", 1), ("c", 2)]
+        );
+        let mut more = Counter::with_cap(10);
+        more.add_n("a", 5);
+        more.add_n("z", 7);
+        more.add_n("y", 1);
+        let mut over = Counter::with_cap(0);
+        over.add("q");
+        assert_eq!((over.len(), over.other()), (0, 1));
+        assert!(!over.is_empty(), "counted in other only");
+        more.merge(&over);
+        c.merge(&more);
+        // a grows; y and z find no room (cap 3) and go to other, with over's other.
+        assert_eq!(c.get("a"), 7);
+        assert_eq!(c.get("z"), 0);
+        assert_eq!(c.other(), 7 + 1 + 1);
+        assert_eq!(c.total(), 7 + 1 + 2 + 9);
+        assert_eq!(c.len(), 3);
+        let mut big = Counter::with_cap(1);
+        big.add_n("x", u64::MAX);
+        big.add("x");
+        big.add_n("y", u64::MAX);
+        big.add("y");
+        assert_eq!(
+            (big.get("x"), big.other(), big.total()),
+            (u64::MAX, u64::MAX, u64::MAX)
+        );
+    }
+
+    #[test]
+    fn cluster_ips_cap_labels_and_merge() {
+        let mut c = Clusters::with_cap(2);
+        assert!(c.is_empty());
+        for i in 0..16u8 {
+            c.add("a", IpAddr::from([10, 0, 0, i]), "zeta");
+        }
+        let shared = c.shared();
+        assert_eq!(shared.len(), 1);
+        assert_eq!(shared[0].1.ips.len(), 16);
+        assert!(!shared[0].1.ips_capped, "exactly IPS_PER_CLUSTER addresses");
+        c.add("a", IpAddr::from([10, 0, 0, 200]), "alpha");
+        let a = c.shared()[0].1;
+        assert!(a.ips_capped);
+        assert_eq!(a.ips.len(), 16);
+        assert!(
+            !a.ips.contains(&IpAddr::from([10, 0, 0, 200])),
+            "the largest one is dropped"
+        );
+        assert_eq!((a.label.as_str(), a.endpoints), ("alpha", 17));
+        c.add("a", IpAddr::from([10, 0, 0, 1]), "omega");
+        assert_eq!(c.shared()[0].1.label, "alpha", "the smallest label stays");
+        // One address: not shared. Two: shared.
+        c.add("b", IpAddr::from([10, 1, 0, 1]), "b");
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.shared().len(), 1);
+        c.add("b", IpAddr::from([10, 1, 0, 1]), "b");
+        assert_eq!(c.shared().len(), 1, "the same address twice is one address");
+        // The cap: a third key is counted as overflow.
+        c.add("c", IpAddr::from([10, 2, 0, 1]), "c");
+        assert_eq!((c.len(), c.overflow()), (2, 1));
+
+        // Merge: addresses, endpoints, the capped flag and the overflow carry over.
+        let mut d = Clusters::with_cap(5);
+        d.add("b", IpAddr::from([10, 1, 0, 2]), "b");
+        d.merge(&c);
+        assert_eq!(d.overflow(), 1);
+        let shared = d.shared();
+        assert_eq!(
+            shared.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            ["a", "b"],
+            "most addresses first"
+        );
+        assert!(shared[0].1.ips_capped);
+        assert_eq!(shared[1].1.endpoints, 3);
+        assert_eq!(shared[1].1.ips.len(), 2);
+    }
+
+    #[test]
+    fn shared_clusters_order_by_addresses_then_endpoints_then_key() {
+        let mut c = Clusters::default();
+        let ip = |a: u8, b: u8| IpAddr::from([10, 0, a, b]);
+        // k1: 2 addresses, 2 endpoints; k2: 2 addresses, 3 endpoints; k0: 2 and 2 (key order).
+        for (k, a) in [("k1", 1), ("k2", 2), ("k0", 3)] {
+            c.add(k, ip(a, 1), k);
+            c.add(k, ip(a, 2), k);
+        }
+        c.add("k2", ip(2, 2), "k2");
+        c.add("k3", ip(4, 1), "k3");
+        c.add("k3", ip(4, 2), "k3");
+        c.add("k3", ip(4, 3), "k3");
+        let keys: Vec<&str> = c.shared().iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["k3", "k2", "k0", "k1"]);
+    }
+
+    #[test]
     fn counter_caps_distinct_keys_into_other() {
         let mut c = Counter::with_cap(2);
         for k in ["a", "b", "c", "a", "d"] {
