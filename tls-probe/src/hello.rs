@@ -650,7 +650,8 @@ pub mod sslv2 {
         body.extend_from_slice(challenge);
         let len = body.len() as u16 & 0x7fff;
         let mut out = alloc::vec::Vec::with_capacity(body.len() + 2);
-        out.extend_from_slice(&(0x8000 | len).to_be_bytes());
+        // The high bit marks a 2-byte header; len < 0x8000, so adding it sets it.
+        out.extend_from_slice(&(0x8000 + len).to_be_bytes());
         out.extend_from_slice(&body);
         out
     }
