@@ -6,12 +6,16 @@
 # usage: scripts/fuzz-campaign.sh SECONDS [TARGET...]       e.g. scripts/fuzz-campaign.sh 3600
 #   KIND=long|short (default: long from 3600 s per target, short below)
 #   RUNS=N stops a target after N executions (e.g. RUNS=10000000, the goal), SECONDS still caps it
+#   SANITIZER=address|none (default address; see fuzz/run.sh), written in the row's kind column
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:?usage: scripts/fuzz-campaign.sh SECONDS [TARGET...]}
 shift
 [[ "$secs" =~ ^[0-9]+$ ]] && [ "$secs" -gt 0 ] || { echo "SECONDS must be a positive integer" >&2; exit 2; }
 kind=${KIND:-$([ "$secs" -ge 3600 ] && echo long || echo short)}
+export SANITIZER=${SANITIZER:-address}
+case "$SANITIZER" in address|none) ;; *) echo "SANITIZER must be address or none" >&2; exit 2 ;; esac
+[ "$SANITIZER" = address ] || kind="$kind, sanitizer $SANITIZER"
 runs=${RUNS:-}
 [ -z "$runs" ] || [[ "$runs" =~ ^[0-9]+$ ]] || { echo "RUNS must be a number of executions" >&2; exit 2; }
 cd "$ROOT/fuzz"
@@ -19,7 +23,7 @@ command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz missing: cargo install ca
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo +nightly fuzz list); fi
 [ ${#targets[@]} -gt 0 ] || { echo "no fuzz targets" >&2; exit 1; }
 grep -q '^| date (UTC) | target |' "$ROOT/FUZZING.md" || { echo "FUZZING.md has no runs table" >&2; exit 1; }
-cargo +nightly fuzz build
+cargo +nightly fuzz build --sanitizer "$SANITIZER"
 commit=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- fuzz || echo +)
 cpu=$(nproc)
 log=$(mktemp /tmp/mxray-fuzz-campaign.XXXXXX)
