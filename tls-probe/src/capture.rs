@@ -424,6 +424,9 @@ mod tests {
         assert_eq!(head(ja4(0x0301, None, Some(b"h2"), false)), "t10i0101h2");
         assert_eq!(head(ja4(0x0300, None, None, false)), "ts3i010000");
         assert_eq!(head(ja4(0x0200, None, None, false)), "t00i010000");
+        // An empty first protocol (a hello built here; a parsed one cannot carry it) is "00".
+        let empty = ClientHello::new(0x0303, vec![0x002f]).with(Extension::Alpn(vec![vec![]]));
+        assert_eq!(head(describe(&empty).ja4), "t12i010100");
         // No extensions at all: the extension hash is the empty one.
         let bare = ClientHello {
             extensions: None,

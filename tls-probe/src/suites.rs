@@ -190,16 +190,13 @@ fn flags_of(s: &TlsCipherSuite) -> SuiteFlags {
     let anonymous =
         matches!(s.au, TlsCipherAu::Null) && !matches!(s.kx, TlsCipherKx::Null | TlsCipherKx::Psk);
     let tls13 = matches!(s.kx, TlsCipherKx::Tls13);
-    let aead = matches!(s.mac, TlsCipherMac::Aead)
-        || matches!(s.enc_mode, TlsCipherEncMode::Gcm | TlsCipherEncMode::Ccm)
-        || matches!(s.enc, TlsCipherEnc::Chacha20_Poly1305 | TlsCipherEnc::Aegis);
-    let tls12_only = !tls13
-        && (aead
-            || matches!(
-                s.mac,
-                TlsCipherMac::HmacSha256 | TlsCipherMac::HmacSha384 | TlsCipherMac::HmacSha512
-            )
-            || matches!(s.prf, TlsPRF::Sha256 | TlsPRF::Sha384 | TlsPRF::Sha512));
+    // tls-parser's table gives every GCM, CCM and ChaCha20-Poly1305 suite the AEAD MAC; AEGIS
+    // is filed with an HMAC.
+    let aead = matches!(s.mac, TlsCipherMac::Aead) || matches!(s.enc, TlsCipherEnc::Aegis);
+    // TLS 1.2 brought AEAD ciphers and the SHA-2 PRFs (every suite with a SHA-2 HMAC names one;
+    // RFC 6655's CCM suites name none, so AEAD counts on its own).
+    let tls12_only =
+        !tls13 && (aead || matches!(s.prf, TlsPRF::Sha256 | TlsPRF::Sha384 | TlsPRF::Sha512));
     let exotic = matches!(
         s.kx,
         TlsCipherKx::Psk | TlsCipherKx::Krb5 | TlsCipherKx::Srp | TlsCipherKx::Eccpwd
@@ -453,8 +450,15 @@ mod tests {
                     || tls13_null,
             }
         }
+        // all(): the registry without signalling values, sorted, the same suites as from_id.
+        let every = all();
+        let by_id: Vec<u16> = (0..=u16::MAX)
+            .filter(|id| Suite::from_id(*id).is_some())
+            .collect();
+        assert_eq!(every.iter().map(Suite::id).collect::<Vec<_>>(), by_id);
+        assert!(every.len() > 300, "{}", every.len());
         let mut wrong = Vec::new();
-        for s in all() {
+        for s in every {
             let n = s.name();
             let dhe = n.starts_with("TLS_DHE_") || n.starts_with("TLS_DH_anon_");
             let ecdhe = n.starts_with("TLS_ECDHE_") || n.starts_with("TLS_ECDH_anon_");
