@@ -1,0 +1,199 @@
+//! The rustls driver against a rustls server in memory (no socket, no lab): what the result
+//! records for a good server, a server whose handshake signature does not match its
+//! certificate, a server that asks for a client certificate, and a connection that ends early.
+#![cfg(feature = "std")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::server::{ClientHello, ResolvesServerCert, ServerConnection, WebPkiClientVerifier};
+use rustls::sign::CertifiedKey;
+use rustls::{RootCertStore, ServerConfig, SupportedProtocolVersion};
+use tls_probe::driver::{DriverError, HandshakeResult, RustlsDriver};
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A self-signed P-256 certificate for mx.lab.test and its key.
+fn cert_and_key() -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["mx.lab.test".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    (
+        cert.der().clone(),
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    )
+}
+
+fn builder(
+    versions: &[&'static SupportedProtocolVersion],
+) -> rustls::ConfigBuilder<ServerConfig, rustls::WantsVerifier> {
+    ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(versions)
+        .unwrap()
+}
+
+fn server(
+    versions: &[&'static SupportedProtocolVersion],
+) -> (ServerConnection, CertificateDer<'static>) {
+    let (cert, key) = cert_and_key();
+    let config = builder(versions)
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key)
+        .unwrap();
+    (ServerConnection::new(Arc::new(config)).unwrap(), cert)
+}
+
+/// Presents one certificate and signs with another key.
+#[derive(Debug)]
+struct WrongKey(Arc<CertifiedKey>);
+
+impl ResolvesServerCert for WrongKey {
+    fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
+fn wrong_key_server(versions: &[&'static SupportedProtocolVersion]) -> ServerConnection {
+    let (cert, _) = cert_and_key();
+    let (_, other_key) = cert_and_key();
+    let signer = provider().key_provider.load_private_key(other_key).unwrap();
+    let resolver = WrongKey(Arc::new(CertifiedKey::new(vec![cert], signer)));
+    let config = builder(versions)
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(resolver));
+    ServerConnection::new(Arc::new(config)).unwrap()
+}
+
+/// Moves bytes both ways until neither side has anything to say (at most 20 rounds).
+fn exchange(client: &mut RustlsDriver, server: &mut ServerConnection) {
+    for _ in 0..20 {
+        let out = client.take_outgoing();
+        if !out.is_empty() {
+            let mut rd = &out[..];
+            while !rd.is_empty() && server.read_tls(&mut rd).unwrap() > 0 {}
+            let _ = server.process_new_packets();
+        }
+        let mut back = Vec::new();
+        while server.wants_write() {
+            server.write_tls(&mut back).unwrap();
+        }
+        if !back.is_empty() {
+            client.feed(&back);
+        }
+        if out.is_empty() && back.is_empty() {
+            return;
+        }
+    }
+    panic!("the handshake did not settle in 20 rounds");
+}
+
+fn run(server: &mut ServerConnection) -> HandshakeResult {
+    let mut c = RustlsDriver::new("mx.lab.test", &[b"smtp"]).unwrap();
+    assert!(!c.is_done(), "nothing happened yet");
+    exchange(&mut c, server);
+    assert!(c.is_done());
+    c.result()
+}
+
+#[test]
+fn a_good_tls13_server() {
+    let (mut s, cert) = server(&[&rustls::version::TLS13]);
+    let r = run(&mut s);
+    assert!(r.completed, "{r:?}");
+    assert_eq!(r.error, None);
+    assert_eq!(r.version, Some(0x0304));
+    assert_eq!(r.chain, vec![cert.as_ref().to_vec()]);
+    assert_eq!(r.signature_ok, Some(true));
+    assert_eq!(r.ocsp_staple_len, Some(0), "a chain without a staple");
+    assert_eq!(r.client_cert_requested, None);
+    assert!(r.suite.is_some() && r.group.is_some());
+}
+
+#[test]
+fn a_good_tls12_server() {
+    let (mut s, _) = server(&[&rustls::version::TLS12]);
+    let r = run(&mut s);
+    assert!(r.completed, "{r:?}");
+    assert_eq!(r.version, Some(0x0303));
+    assert_eq!(r.signature_ok, Some(true));
+}
+
+#[test]
+fn a_signature_by_another_key_is_recorded_not_refused() {
+    for v in [&rustls::version::TLS13, &rustls::version::TLS12] {
+        let mut s = wrong_key_server(&[v]);
+        let r = run(&mut s);
+        assert_eq!(r.signature_ok, Some(false), "{v:?}: {r:?}");
+        assert!(r.completed, "the driver records, it does not judge: {r:?}");
+    }
+}
+
+#[test]
+fn a_certificate_request_is_recorded_with_its_ca_names() {
+    let (cert, key) = cert_and_key();
+    let mut roots = RootCertStore::empty();
+    roots.add(cert.clone()).unwrap();
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+        .allow_unauthenticated()
+        .build()
+        .unwrap();
+    for v in [&rustls::version::TLS13, &rustls::version::TLS12] {
+        let config = builder(&[v])
+            .with_client_cert_verifier(verifier.clone())
+            .with_single_cert(vec![cert.clone()], key.clone_key())
+            .unwrap();
+        let mut s = ServerConnection::new(Arc::new(config)).unwrap();
+        let r = run(&mut s);
+        assert_eq!(r.client_cert_requested, Some(1), "{v:?}: {r:?}");
+        assert!(r.completed, "{v:?}: {r:?}");
+    }
+}
+
+#[test]
+fn eof_during_the_handshake_fails_it_and_after_it_changes_nothing() {
+    let (mut s, _) = server(&[&rustls::version::TLS13]);
+    let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    assert!(!c.take_outgoing().is_empty(), "a ClientHello");
+    assert!(!c.is_done());
+    c.feed_eof();
+    assert!(c.is_done());
+    let r = c.result();
+    assert!(!r.completed);
+    assert_eq!(
+        r.error,
+        Some(DriverError::Handshake(
+            "connection closed during the handshake".into()
+        ))
+    );
+    // After a completed handshake, the peer closing is no failure.
+    let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    exchange(&mut c, &mut s);
+    assert!(c.result().completed);
+    c.feed_eof();
+    let r = c.result();
+    assert!(r.completed, "{r:?}");
+    assert_eq!(r.error, None);
+}
+
+#[test]
+fn garbage_from_the_server_fails_the_handshake() {
+    let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    let _ = c.take_outgoing();
+    c.feed(b"220 mx.lab.test ESMTP\r\n");
+    assert!(c.is_done());
+    let r = c.result();
+    assert!(!r.completed);
+    assert!(matches!(r.error, Some(DriverError::Handshake(_))), "{r:?}");
+    assert_eq!(r.chain, Vec::<Vec<u8>>::new());
+    assert_eq!((r.signature_ok, r.ocsp_staple_len), (None, None));
+}
