@@ -129,3 +129,77 @@ pub fn run_rustls<S: Read + Write>(
     }
     stats
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::hellos::HelloOptions;
+    use crate::plan::versions::VersionProbe;
+
+    /// A stream that answers every hello with a handshake_failure alert, in pieces of `chunk`
+    /// bytes, and interrupts its first read.
+    struct Refuser {
+        out: Vec<u8>,
+        chunk: usize,
+        interrupted: bool,
+        written: usize,
+    }
+
+    impl Read for Refuser {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if !self.interrupted {
+                self.interrupted = true;
+                return Err(ErrorKind::Interrupted.into());
+            }
+            let n = self.chunk.min(self.out.len()).min(buf.len());
+            buf[..n].copy_from_slice(&self.out[..n]);
+            self.out.drain(..n);
+            Ok(n)
+        }
+    }
+
+    impl Write for Refuser {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.written += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn failed_connects_are_counted_and_fed_as_eof() {
+        let mut plan = Plan::new(VersionProbe::new(HelloOptions::default()));
+        let stats = run(&mut plan, || -> std::io::Result<Refuser> {
+            Err(ErrorKind::ConnectionRefused.into())
+        });
+        assert_eq!(stats.connections, 0);
+        assert!(stats.connect_failures >= 5, "{stats:?}");
+        assert_eq!((stats.bytes_sent, stats.bytes_received), (0, 0));
+        assert!(plan.result().iter().all(|v| !v.supported));
+    }
+
+    #[test]
+    fn every_hello_is_sent_and_every_answer_byte_counted() {
+        let mut plan = Plan::new(VersionProbe::new(HelloOptions::default()));
+        let mut opened = 0u32;
+        let stats = run(&mut plan, || {
+            opened += 1;
+            Ok(Refuser {
+                out: vec![21, 3, 3, 0, 2, 2, 40],
+                chunk: 3,
+                interrupted: false,
+                written: 0,
+            })
+        });
+        assert_eq!(stats.connections, opened);
+        assert_eq!(stats.connect_failures, 0);
+        assert_eq!(stats.bytes_received, 7 * u64::from(opened), "{stats:?}");
+        assert!(stats.bytes_sent > 100 * u64::from(opened), "{stats:?}");
+        assert!(plan
+            .result()
+            .iter()
+            .all(|v| !v.supported && v.alert.is_some()));
+    }
+}

@@ -487,6 +487,33 @@ mod tests {
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
+    /// Candidates come in tiers (common, common ChaCha20, DSS, DSS ChaCha20, exotic, exotic
+    /// ChaCha20), each in id order, for every version.
+    #[test]
+    fn candidates_are_tiered_then_by_id() {
+        for v in Version::ALL {
+            let keys: Vec<(u8, bool, u16)> = candidates(v)
+                .into_iter()
+                .map(|id| {
+                    let s = Suite::from_id(id).unwrap();
+                    let tier = if s.flags.exotic {
+                        2
+                    } else if s.name().contains("_DSS_") {
+                        1
+                    } else {
+                        0
+                    };
+                    (tier, s.name().contains("CHACHA20"), id)
+                })
+                .collect();
+            assert!(keys.windows(2).all(|w| w[0] < w[1]), "{v}: {keys:x?}");
+        }
+        let t12 = candidates(Version::Tls12);
+        let pos = |id| t12.iter().position(|&x| x == id).unwrap();
+        // TLS_DHE_DSS_WITH_AES_128_CBC_SHA after every common ChaCha20 suite.
+        assert!(pos(0x0032) > pos(0xcca9));
+    }
+
     /// The class from tls-parser's fields agrees, for every suite of the registry, with the
     /// rule by IANA name the record was first written with (kept here as the oracle).
     #[test]
