@@ -137,19 +137,18 @@ mod tests {
     use crate::plan::versions::VersionProbe;
 
     /// A stream that answers every hello with a handshake_failure alert, in pieces of `chunk`
-    /// bytes, and interrupts its first read.
+    /// bytes, after failing its first read with `first`.
     struct Refuser {
         out: Vec<u8>,
         chunk: usize,
-        interrupted: bool,
+        first: Option<ErrorKind>,
         written: usize,
     }
 
     impl Read for Refuser {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            if !self.interrupted {
-                self.interrupted = true;
-                return Err(ErrorKind::Interrupted.into());
+            if let Some(kind) = self.first.take() {
+                return Err(kind.into());
             }
             let n = self.chunk.min(self.out.len()).min(buf.len());
             buf[..n].copy_from_slice(&self.out[..n]);
@@ -189,7 +188,7 @@ mod tests {
             Ok(Refuser {
                 out: vec![21, 3, 3, 0, 2, 2, 40],
                 chunk: 3,
-                interrupted: false,
+                first: Some(ErrorKind::Interrupted),
                 written: 0,
             })
         });
@@ -201,5 +200,26 @@ mod tests {
             .result()
             .iter()
             .all(|v| !v.supported && v.alert.is_some()));
+    }
+
+    #[test]
+    fn a_read_error_other_than_interrupted_ends_the_attempt() {
+        let mut plan = Plan::new(VersionProbe::new(HelloOptions::default()));
+        let stats = run(&mut plan, || {
+            Ok(Refuser {
+                out: vec![21, 3, 3, 0, 2, 2, 40],
+                chunk: 7,
+                first: Some(ErrorKind::TimedOut),
+                written: 0,
+            })
+        });
+        assert_eq!(
+            stats.bytes_received, 0,
+            "the alert after the timeout is never read"
+        );
+        assert!(plan
+            .result()
+            .iter()
+            .all(|v| !v.supported && v.alert.is_none()));
     }
 }

@@ -197,3 +197,90 @@ fn garbage_from_the_server_fails_the_handshake() {
     assert_eq!(r.chain, Vec::<Vec<u8>>::new());
     assert_eq!((r.signature_ok, r.ocsp_staple_len), (None, None));
 }
+
+/// A blocking "socket" whose far end is a rustls server in memory; `hiccups` reads fail with
+/// Interrupted first, and the stream reports EOF once the server has nothing more to say.
+struct ServerStream {
+    server: ServerConnection,
+    hiccups: usize,
+    written: u64,
+    read: u64,
+}
+
+impl std::io::Write for ServerStream {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        let mut rd = b;
+        while !rd.is_empty() && self.server.read_tls(&mut rd)? > 0 {}
+        let _ = self.server.process_new_packets();
+        self.written += b.len() as u64;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::io::Read for ServerStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.hiccups > 0 {
+            self.hiccups -= 1;
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        let mut out = Vec::new();
+        while self.server.wants_write() {
+            self.server.write_tls(&mut out)?;
+        }
+        let n = out.len().min(buf.len());
+        assert_eq!(n, out.len(), "the test buffer holds a whole flight");
+        buf[..n].copy_from_slice(&out);
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+#[test]
+fn run_rustls_completes_and_counts_the_bytes_both_ways() {
+    use tls_probe::runner::run_rustls;
+    for hiccups in [0, 3] {
+        let (server, _) = server(&[&rustls::version::TLS13]);
+        let mut s = ServerStream {
+            server,
+            hiccups,
+            written: 0,
+            read: 0,
+        };
+        let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+        let stats = run_rustls(&mut c, &mut s);
+        assert!(c.result().completed, "{:?}", c.result());
+        assert_eq!(stats.connections, 1);
+        assert_eq!(
+            stats.bytes_sent, s.written,
+            "every byte written, Finished included"
+        );
+        assert_eq!(stats.bytes_received, s.read);
+        assert!(
+            !s.server.is_handshaking(),
+            "the server got the client's Finished"
+        );
+    }
+    // A server that closes at once: EOF during the handshake.
+    struct Closed;
+    impl std::io::Read for Closed {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Ok(0)
+        }
+    }
+    impl std::io::Write for Closed {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    let stats = run_rustls(&mut c, &mut Closed);
+    assert!(!c.result().completed);
+    assert_eq!(stats.bytes_received, 0);
+    assert!(stats.bytes_sent > 0, "the ClientHello");
+}

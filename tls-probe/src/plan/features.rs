@@ -181,3 +181,108 @@ impl Probe for FeatureProbe {
         self.res.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flight::FlightParser;
+    use crate::hello::ClientHello;
+    use alloc::vec;
+
+    /// A TLS 1.2 flight: ServerHello (`suite`, `exts` as (type, data)), optionally a
+    /// CertificateStatus, then ServerHelloDone.
+    fn flight(suite: u16, exts: &[(u16, &[u8])], status: bool) -> ServerFlight {
+        let mut ext_block = Vec::new();
+        for (t, d) in exts {
+            ext_block.extend_from_slice(&t.to_be_bytes());
+            ext_block.extend_from_slice(&(d.len() as u16).to_be_bytes());
+            ext_block.extend_from_slice(d);
+        }
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[7; 32]);
+        body.push(0);
+        body.extend_from_slice(&suite.to_be_bytes());
+        body.push(0);
+        body.extend_from_slice(&(ext_block.len() as u16).to_be_bytes());
+        body.extend_from_slice(&ext_block);
+        let mut msgs = vec![2, 0, 0, body.len() as u8];
+        msgs.extend_from_slice(&body);
+        if status {
+            msgs.extend_from_slice(&[22, 0, 0, 4, 1, 0, 0, 0]);
+        }
+        msgs.extend_from_slice(&[14, 0, 0, 0]);
+        let mut rec = vec![22, 3, 3, 0, msgs.len() as u8];
+        rec.extend_from_slice(&msgs);
+        let mut p = FlightParser::new();
+        assert!(p.feed(&rec));
+        p.into_flight()
+    }
+
+    fn alert(description: u8) -> ServerFlight {
+        let mut p = FlightParser::new();
+        assert!(p.feed(&[21, 3, 3, 0, 2, 2, description]));
+        p.into_flight()
+    }
+
+    fn suites_of(hello: &[u8]) -> Vec<Suite> {
+        ClientHello::parse(hello)
+            .unwrap()
+            .cipher_suites
+            .iter()
+            .filter_map(|id| Suite::from_id(*id))
+            .collect()
+    }
+
+    #[test]
+    fn cbc_hello_first_then_any_then_the_fallback_probe() {
+        let mut p = FeatureProbe::new(HelloOptions::default(), &[Version::Tls13, Version::Tls12]);
+        let first = p.next(None).unwrap();
+        let s = suites_of(&first);
+        assert!(!s.is_empty());
+        assert!(s.iter().all(|s| s.flags.cbc && !s.flags.exotic), "CBC only");
+        // Refused: the same version again, any non-exotic suite.
+        let second = p.next(Some(alert(40))).unwrap();
+        let s = suites_of(&second);
+        assert!(s.iter().any(|s| !s.flags.cbc), "not CBC only");
+        assert!(s.iter().all(|s| !s.flags.exotic));
+        // Accepted with an AEAD suite: stapling announced, renegotiation info, no ticket.
+        let f = flight(
+            0xc02f,
+            &[(ext::STATUS_REQUEST, &[]), (ext::RENEGOTIATION_INFO, &[0])],
+            false,
+        );
+        let fallback = p.next(Some(f)).unwrap();
+        let fb = ClientHello::parse(&fallback).unwrap();
+        assert!(fb.cipher_suites.contains(&SCSV_FALLBACK));
+        assert_eq!(p.next(Some(alert(86))), None);
+        let r = p.output();
+        assert_eq!(r.version, Some(Version::Tls12));
+        assert_eq!(r.ocsp_stapling, Some(true));
+        assert_eq!(r.secure_renegotiation, Some(true));
+        assert_eq!(r.session_ticket, Some(false));
+        assert_eq!(r.encrypt_then_mac, None, "not a CBC suite");
+        assert_eq!(r.compression, Some(0));
+        assert_eq!(r.fallback_scsv, Some(true));
+    }
+
+    #[test]
+    fn stapling_from_a_certificate_status_alone_and_etm_for_cbc() {
+        let run = |f: ServerFlight| {
+            let mut p = FeatureProbe::new(HelloOptions::default(), &[Version::Tls12]);
+            p.next(None).unwrap();
+            assert_eq!(p.next(Some(f)), None, "one version: no fallback probe");
+            p.output()
+        };
+        let r = run(flight(0xc013, &[(ext::ENCRYPT_THEN_MAC, &[])], true));
+        assert_eq!(
+            r.ocsp_stapling,
+            Some(true),
+            "CertificateStatus without the extension"
+        );
+        assert_eq!(r.encrypt_then_mac, Some(true));
+        let r = run(flight(0xc013, &[], false));
+        assert_eq!(r.ocsp_stapling, Some(false));
+        assert_eq!(r.encrypt_then_mac, Some(false));
+        assert_eq!(r.fallback_scsv, None);
+    }
+}
