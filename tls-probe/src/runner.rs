@@ -112,14 +112,22 @@ pub fn run_rustls<S: Read + Write>(
         if driver.is_done() {
             break;
         }
+        // The end of the stream ends the loop whatever the driver says, so no driver state can
+        // keep it reading a closed stream.
         match stream.read(&mut buf) {
-            Ok(0) => driver.feed_eof(),
+            Ok(0) => {
+                driver.feed_eof();
+                break;
+            }
             Ok(n) => {
                 stats.bytes_received += n as u64;
                 driver.feed(buf.get(..n).unwrap_or(&[]));
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(_) => driver.feed_eof(),
+            Err(_) => {
+                driver.feed_eof();
+                break;
+            }
         }
     }
     // Flush the client Finished of a completed handshake.
