@@ -23,12 +23,6 @@ fn rc(edit: impl FnOnce(&mut CertificateParams)) -> AuditReport {
     rc_key(KeyPair::generate().unwrap(), edit)
 }
 
-/// [`rc`] with the key of a fixture (`NAME.key`, PKCS#8 PEM).
-fn rc_fixture_key(name: &str, edit: impl FnOnce(&mut CertificateParams)) -> AuditReport {
-    let pem = std::fs::read_to_string(path(name).replace(".pem", ".key")).unwrap();
-    rc_key(KeyPair::from_pem(&pem).unwrap(), edit)
-}
-
 fn rc_key(key: KeyPair, edit: impl FnOnce(&mut CertificateParams)) -> AuditReport {
     let mut p = CertificateParams::new(vec![MX.to_string()]).unwrap();
     p.distinguished_name.push(DnType::CommonName, MX);
@@ -408,22 +402,44 @@ fn fermat_is_tried_up_to_its_bit_limit_and_on_odd_moduli_only() {
     assert_eq!(fermat_factor(&[119], 2), Some(2));
 }
 
+/// The leaf-good fixture (RSA) with its keyUsage (digitalSignature, keyEncipherment: BIT STRING
+/// `03 02 05 a0`) replaced by digitalSignature, keyEncipherment, keyAgreement (`03 02 03 a8`).
+fn rsa_leaf_with_key_agreement() -> AuditReport {
+    let mut der = cert("leaf-good").as_ref().to_vec();
+    let ku = [
+        0x06, 0x03, 0x55, 0x1d, 0x0f, 0x01, 0x01, 0xff, 0x04, 0x04, 0x03, 0x02, 0x05, 0xa0,
+    ];
+    let at: Vec<usize> = (0..der.len() - ku.len())
+        .filter(|&i| der[i..i + ku.len()] == ku)
+        .collect();
+    assert_eq!(at.len(), 1, "one keyUsage in the fixture");
+    der[at[0] + 12..at[0] + 14].copy_from_slice(&[0x03, 0xa8]);
+    let chain = vec![CertificateDer::from(der)];
+    audit(
+        &AuditInput::new(&chain, NOW).mx_host(MX).all_lints(true),
+        &test_store(),
+    )
+}
+
 #[test]
 fn key_usage_misfits_follow_the_key_type() {
     use cert_audit::KeyAlgorithm;
-    let ku =
-        |name: &str, usage: KeyUsagePurpose| rc_fixture_key(name, |p| p.key_usages.push(usage));
-    // RSA can encipher keys but not agree on them.
-    let r = ku("si-rsa2048-sha384", KeyUsagePurpose::KeyAgreement);
+    // RSA can encipher keys (the clean fixture) but not agree on them.
+    let r = rsa_leaf_with_key_agreement();
     assert_eq!(r.leaf().unwrap().key.algorithm, KeyAlgorithm::Rsa);
     assert!(r.has(F::KeyUsageMismatch), "{:#?}", r.findings);
-    assert!(!ku("si-rsa2048-sha384", KeyUsagePurpose::KeyEncipherment).has(F::KeyUsageMismatch));
+    assert!(!all(GOOD).has(F::KeyUsageMismatch));
     // Ed25519 signs only.
-    let r = ku("key-ed25519", KeyUsagePurpose::KeyAgreement);
+    let ed = |usage: KeyUsagePurpose| {
+        rc_key(KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap(), |p| {
+            p.key_usages.push(usage)
+        })
+    };
+    let r = ed(KeyUsagePurpose::KeyAgreement);
     assert_eq!(r.leaf().unwrap().key.algorithm, KeyAlgorithm::Ed25519);
     assert!(r.has(F::KeyUsageMismatch), "{:#?}", r.findings);
-    assert!(ku("key-ed25519", KeyUsagePurpose::KeyEncipherment).has(F::KeyUsageMismatch));
-    assert!(!ku("key-ed25519", KeyUsagePurpose::DigitalSignature).has(F::KeyUsageMismatch));
+    assert!(ed(KeyUsagePurpose::KeyEncipherment).has(F::KeyUsageMismatch));
+    assert!(!ed(KeyUsagePurpose::DigitalSignature).has(F::KeyUsageMismatch));
     // P-256 may agree on keys.
     assert!(!rc(|p| p.key_usages.push(KeyUsagePurpose::KeyAgreement)).has(F::KeyUsageMismatch));
 }
