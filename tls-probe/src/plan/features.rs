@@ -185,43 +185,11 @@ impl Probe for FeatureProbe {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flight::FlightParser;
     use crate::hello::ClientHello;
-    use alloc::vec;
+    use crate::plan::test_flights::alert;
 
-    /// A TLS 1.2 flight: ServerHello (`suite`, `exts` as (type, data)), optionally a
-    /// CertificateStatus, then ServerHelloDone.
     fn flight(suite: u16, exts: &[(u16, &[u8])], status: bool) -> ServerFlight {
-        let mut ext_block = Vec::new();
-        for (t, d) in exts {
-            ext_block.extend_from_slice(&t.to_be_bytes());
-            ext_block.extend_from_slice(&(d.len() as u16).to_be_bytes());
-            ext_block.extend_from_slice(d);
-        }
-        let mut body = vec![3, 3];
-        body.extend_from_slice(&[7; 32]);
-        body.push(0);
-        body.extend_from_slice(&suite.to_be_bytes());
-        body.push(0);
-        body.extend_from_slice(&(ext_block.len() as u16).to_be_bytes());
-        body.extend_from_slice(&ext_block);
-        let mut msgs = vec![2, 0, 0, body.len() as u8];
-        msgs.extend_from_slice(&body);
-        if status {
-            msgs.extend_from_slice(&[22, 0, 0, 4, 1, 0, 0, 0]);
-        }
-        msgs.extend_from_slice(&[14, 0, 0, 0]);
-        let mut rec = vec![22, 3, 3, 0, msgs.len() as u8];
-        rec.extend_from_slice(&msgs);
-        let mut p = FlightParser::new();
-        assert!(p.feed(&rec));
-        p.into_flight()
-    }
-
-    fn alert(description: u8) -> ServerFlight {
-        let mut p = FlightParser::new();
-        assert!(p.feed(&[21, 3, 3, 0, 2, 2, description]));
-        p.into_flight()
+        crate::plan::test_flights::flight(0x0303, suite, exts, None, status)
     }
 
     fn suites_of(hello: &[u8]) -> Vec<Suite> {

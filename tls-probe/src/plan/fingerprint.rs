@@ -206,5 +206,48 @@ mod tests {
         assert_eq!(ja4s(&none), "t120000_1301_000000000000");
         let alpn = sh(0x0303, alloc::vec![(16, alloc::vec![0, 3, 2, b'h', b'2'])]);
         assert!(ja4s(&alpn).starts_with("t1201h2_1301_"));
+        // An empty protocol name (a server that answers ALPN with one) is "00"; a protocol
+        // that begins or ends with a non-alphanumeric byte gets '9' there.
+        let empty = sh(0x0303, alloc::vec![(16, alloc::vec![0, 1, 0])]);
+        assert!(ja4s(&empty).starts_with("t120100_"), "{}", ja4s(&empty));
+        let odd = sh(
+            0x0303,
+            alloc::vec![(16, alloc::vec![0, 4, 3, b'-', b'x', b'@'])],
+        );
+        assert!(ja4s(&odd).starts_with("t120199_"), "{}", ja4s(&odd));
+        let versions = [
+            (0x0302, "t11"),
+            (0x0301, "t10"),
+            (0x0300, "ts3"),
+            (0x0002, "ts2"),
+            (0x7f00, "t00"),
+        ];
+        for (v, head) in versions {
+            assert!(ja4s(&sh(v, Vec::new())).starts_with(head), "{v:#06x}");
+        }
+    }
+
+    #[test]
+    fn one_hello_then_the_fingerprints_of_its_answer() {
+        use crate::plan::test_flights::{alert, flight, parsed};
+        let mut p = FingerprintProbe::new(HelloOptions::with_sni("mx.lab.test"));
+        let h = parsed(p.next(None));
+        assert_eq!(h, fingerprint_hello(&HelloOptions::with_sni("mx.lab.test")));
+        assert!(h
+            .extensions
+            .iter()
+            .flatten()
+            .any(|e| *e == Extension::ServerName("mx.lab.test".into())));
+        let f = flight(0x0303, 0xc02f, &[(0xff01, &[0])], None, false);
+        assert_eq!(p.next(Some(f)), None, "one hello only");
+        let fp = p.output().expect("a ServerHello was seen");
+        assert_eq!(fp.ja3s_string, "771,49199,65281");
+        assert_eq!(fp.ja3s.len(), 32);
+        assert!(fp.ja4s.starts_with("t120100_c02f_"), "{}", fp.ja4s);
+        // No ServerHello: no fingerprint.
+        let mut p = FingerprintProbe::new(HelloOptions::default());
+        p.next(None);
+        assert_eq!(p.next(Some(alert(40))), None);
+        assert_eq!(p.output(), None);
     }
 }

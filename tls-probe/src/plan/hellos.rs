@@ -111,3 +111,87 @@ pub fn encode(h: ClientHello) -> Vec<u8> {
     };
     padded.to_bytes().unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ext_types(h: &ClientHello) -> Vec<u16> {
+        h.extensions.iter().flatten().map(Extension::typ).collect()
+    }
+
+    #[test]
+    fn options_with_a_name() {
+        let o = HelloOptions::with_sni("mx.lab.test");
+        assert_eq!(o.sni.as_deref(), Some("mx.lab.test"));
+        assert!(!o.offer_ffdhe);
+        assert_eq!(HelloOptions::default().sni, None);
+    }
+
+    #[test]
+    fn hellos_per_version() {
+        let sni = HelloOptions::with_sni("mx.lab.test");
+        // SSLv3: no extensions, the renegotiation SCSV instead.
+        let h = hello_for(Version::Ssl3, &[0x002f], &sni, None, None);
+        assert_eq!(h.legacy_version, 0x0300);
+        assert_eq!(h.cipher_suites, [0x002f, SCSV_RENEGOTIATION]);
+        assert_eq!(ext_types(&h), Vec::<u16>::new());
+        // TLS 1.0: SNI, the TLS 1.2 curves, point formats; no signature algorithms.
+        let h = hello_for(Version::Tls10, &[0x002f], &sni, None, None);
+        assert_eq!(h.legacy_version, 0x0301);
+        assert_eq!(ext_types(&h), [0, 10, 11]);
+        // TLS 1.2: signature algorithms too; FFDHE groups only when asked and not overridden.
+        let ffdhe = HelloOptions {
+            offer_ffdhe: true,
+            ..HelloOptions::default()
+        };
+        let h = hello_for(Version::Tls12, &[0x009e], &ffdhe, None, None);
+        assert_eq!(ext_types(&h), [10, 11, 13]);
+        let groups_of = |h: &ClientHello| {
+            h.extensions.iter().flatten().find_map(|e| match e {
+                Extension::SupportedGroups(g) => Some(g.clone()),
+                _ => None,
+            })
+        };
+        assert!(groups_of(&h).unwrap().contains(&groups::FFDHE2048));
+        let h = hello_for(
+            Version::Tls12,
+            &[0x009e],
+            &ffdhe,
+            Some(&[23]),
+            Some(&[0x0401]),
+        );
+        assert_eq!(groups_of(&h), Some(alloc::vec![23]));
+        // An empty group list: no supported_groups extension at all.
+        let h = hello_for(Version::Tls12, &[0x009e], &ffdhe, Some(&[]), None);
+        assert_eq!(groups_of(&h), None);
+        // TLS 1.3: a session id, shares only for the groups we have keys for.
+        let h = hello_for(Version::Tls13, &[0x1301], &sni, Some(&[24, 29]), None);
+        assert_eq!(h.session_id.len(), 32);
+        assert_eq!(ext_types(&h), [0, 43, 10, 51, 13, 45]);
+        let shares = h.extensions.iter().flatten().find_map(|e| match e {
+            Extension::KeyShare(s) => Some(s.iter().map(|k| k.group).collect::<Vec<_>>()),
+            _ => None,
+        });
+        assert_eq!(shares, Some(alloc::vec![29]));
+    }
+
+    #[test]
+    fn encode_pads_out_of_the_f5_window() {
+        let h = hello_for(
+            Version::Tls12,
+            &(1..=100).collect::<Vec<u16>>(),
+            &HelloOptions::default(),
+            None,
+            None,
+        );
+        let plain = h.to_bytes().unwrap();
+        assert!((256 + 5..512 + 5).contains(&plain.len()), "{}", plain.len());
+        let sent = encode(h);
+        assert_eq!(sent.len(), 512 + 5);
+        assert!(ClientHello::parse(&sent).is_ok());
+        // An impossible hello encodes to nothing (the attempt then ends as refused).
+        let huge = ClientHello::new(0x0303, alloc::vec![1; 40_000]);
+        assert_eq!(encode(huge), Vec::<u8>::new());
+    }
+}

@@ -36,6 +36,8 @@ pub mod hellos;
 pub mod params;
 
 pub mod suites;
+#[cfg(test)]
+mod test_flights;
 pub mod versions;
 
 /// The decision logic of a plan: given the answer to its previous hello, the next hello.

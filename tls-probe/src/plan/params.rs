@@ -343,6 +343,161 @@ impl Probe for SigAlgProbe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hello::{ext, ClientHello};
+    use crate::plan::test_flights::{alert, flight, parsed};
+    use alloc::vec;
+
+    fn groups_of(h: &ClientHello) -> Vec<u16> {
+        h.extensions
+            .iter()
+            .flatten()
+            .find_map(|e| match e {
+                Extension::SupportedGroups(g) => Some(g.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// A DHE ServerKeyExchange: p of `p_len` bytes (top bit set), g = 2, then a signature.
+    fn dh_ske(p_len: usize) -> Vec<u8> {
+        let mut p = vec![0xffu8; p_len];
+        p[p_len - 1] = 0xfb;
+        let mut b = (p_len as u16).to_be_bytes().to_vec();
+        b.extend_from_slice(&p);
+        b.extend_from_slice(&[0, 1, 2, 0, 1, 9, 4, 1, 0, 0]);
+        b
+    }
+
+    #[test]
+    fn dh_probe_walks_versions_then_asks_again_with_ffdhe() {
+        let mut p = DhProbe::new(HelloOptions::default(), &[Version::Tls12, Version::Tls10]);
+        let h = parsed(p.next(None));
+        assert_eq!(h.legacy_version, 0x0303);
+        assert!(h
+            .cipher_suites
+            .iter()
+            .filter_map(|id| Suite::from_id(*id))
+            .all(|s| s.is_dhe()));
+        assert!(!groups_of(&h).iter().any(|g| groups::FFDHE.contains(g)));
+        // TLS 1.2 refused: TLS 1.0 next.
+        let h = parsed(p.next(Some(alert(40))));
+        assert_eq!(h.legacy_version, 0x0301);
+        // A 512-bit prime at TLS 1.0: the same version again, now with FFDHE groups.
+        let h = parsed(p.next(Some(flight(0x0301, 0x0033, &[], Some(&dh_ske(64)), false))));
+        assert_eq!(h.legacy_version, 0x0301);
+        assert!(groups_of(&h).contains(&groups::FFDHE2048));
+        assert_eq!(
+            p.next(Some(flight(0x0301, 0x0033, &[], Some(&dh_ske(256)), false))),
+            None
+        );
+        let r = p.output();
+        let without = r.without_ffdhe.unwrap();
+        assert_eq!(
+            (
+                without.version,
+                without.suite,
+                without.prime_bits,
+                without.generator
+            ),
+            (Version::Tls10, 0x0033, 512, Some(2))
+        );
+        assert_eq!(without.class, DhClass::Bits512);
+        assert_eq!(r.with_ffdhe.unwrap().prime_bits, 2048);
+        // An answer at another version than asked is not a DH measurement.
+        let mut p = DhProbe::new(HelloOptions::default(), &[Version::Tls12]);
+        p.next(None);
+        assert_eq!(
+            p.next(Some(flight(0x0301, 0x0033, &[], Some(&dh_ske(64)), false))),
+            None
+        );
+        assert_eq!(p.output(), DhResult::default());
+        // SSLv3 has no extensions: no second hello.
+        let mut p = DhProbe::new(HelloOptions::default(), &[Version::Ssl3]);
+        assert_eq!(parsed(p.next(None)).legacy_version, 0x0300);
+        assert_eq!(
+            p.next(Some(flight(0x0300, 0x0033, &[], Some(&dh_ske(128)), false))),
+            None
+        );
+        assert_eq!(p.output().without_ffdhe.unwrap().prime_bits, 1024);
+    }
+
+    #[test]
+    fn group_probe_removes_each_pick_until_refused() {
+        let mut p = GroupProbe::new(HelloOptions::default(), true, true);
+        let h = parsed(p.next(None));
+        let offered13 = groups_of(&h);
+        assert_eq!(offered13, groups::ALL.to_vec());
+        let shares = h.extensions.iter().flatten().find_map(|e| match e {
+            Extension::KeyShare(s) => Some(s.len()),
+            _ => None,
+        });
+        assert_eq!(shares, Some(0), "an empty key_share list");
+        // TLS 1.3 picks x25519: asked again without it.
+        let mut ks = vec![0, 29, 0, 32];
+        ks.extend_from_slice(&[1; 32]);
+        let pick = flight(
+            0x0303,
+            0x1301,
+            &[(ext::SUPPORTED_VERSIONS, &[3, 4]), (ext::KEY_SHARE, &ks)],
+            None,
+            false,
+        );
+        let h = parsed(p.next(Some(pick)));
+        assert!(!groups_of(&h).contains(&29));
+        assert_eq!(groups_of(&h).len(), offered13.len() - 1);
+        // Refused: the TLS 1.2 phase, ECDHE suites only.
+        let h = parsed(p.next(Some(alert(40))));
+        assert_eq!(groups_of(&h), groups::EC_TLS12.to_vec());
+        assert!(h
+            .cipher_suites
+            .iter()
+            .filter_map(|id| Suite::from_id(*id))
+            .all(|s| s.is_ecdhe()));
+        let ske = [3, 0, 23, 1, 4, 4, 3, 0, 0];
+        let h = parsed(p.next(Some(flight(0x0303, 0xc02f, &[], Some(&ske), false))));
+        assert!(!groups_of(&h).contains(&23));
+        assert_eq!(p.next(Some(alert(40))), None);
+        assert_eq!(
+            p.output(),
+            GroupScan {
+                tls13: vec![29],
+                tls12: vec![23],
+            }
+        );
+        // Neither version: nothing to ask.
+        assert_eq!(
+            GroupProbe::new(HelloOptions::default(), false, false).next(None),
+            None
+        );
+        // TLS 1.2 only: the first hello is the TLS 1.2 one.
+        let mut p = GroupProbe::new(HelloOptions::default(), false, true);
+        assert_eq!(parsed(p.next(None)).legacy_version, 0x0303);
+    }
+
+    #[test]
+    fn sigalg_probe_removes_each_pick_until_refused() {
+        let mut p = SigAlgProbe::new(HelloOptions::default());
+        let h = parsed(p.next(None));
+        let offered = h.extensions.iter().flatten().find_map(|e| match e {
+            Extension::SignatureAlgorithms(s) => Some(s.clone()),
+            _ => None,
+        });
+        assert_eq!(offered, Some(sigalgs::ALL.to_vec()));
+        assert!(h
+            .cipher_suites
+            .iter()
+            .filter_map(|id| Suite::from_id(*id))
+            .all(|s| (s.is_dhe() || s.is_ecdhe()) && !s.flags.anonymous));
+        let ske = [3, 0, 23, 1, 4, 4, 3, 0, 0];
+        let h = parsed(p.next(Some(flight(0x0303, 0xc02b, &[], Some(&ske), false))));
+        let offered = h.extensions.iter().flatten().find_map(|e| match e {
+            Extension::SignatureAlgorithms(s) => Some(s.clone()),
+            _ => None,
+        });
+        assert_eq!(offered.map(|o| o.contains(&0x0403)), Some(false));
+        assert_eq!(p.next(Some(alert(40))), None);
+        assert_eq!(p.output(), vec![0x0403]);
+    }
 
     #[test]
     fn dh_classes() {
