@@ -22,13 +22,12 @@ pub const IPS_PER_CLUSTER: usize = 16;
 
 /// `s` cut to at most `max` bytes on a character boundary.
 pub fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
-    }
+    // The last char boundary at or before `max` (str::floor_char_boundary needs Rust 1.91): at
+    // most 4 steps, a UTF-8 character being at most 4 bytes; 0 is always a boundary.
+    let end = (0..=max.min(s.len()))
+        .rev()
+        .find(|&i| s.is_char_boundary(i))
+        .unwrap_or(0);
     s.get(..end).unwrap_or_default()
 }
 
