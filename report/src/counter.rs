@@ -348,6 +348,8 @@ mod tests {
         assert_eq!(c.shared().len(), 1);
         c.add("b", IpAddr::from([10, 1, 0, 1]), "b");
         assert_eq!(c.shared().len(), 1, "the same address twice is one address");
+        assert!(!c.is_empty());
+        assert_eq!(c.overflow(), 0);
         // The cap: a third key is counted as overflow.
         c.add("c", IpAddr::from([10, 2, 0, 1]), "c");
         assert_eq!((c.len(), c.overflow()), (2, 1));
@@ -356,7 +358,8 @@ mod tests {
         let mut d = Clusters::with_cap(5);
         d.add("b", IpAddr::from([10, 1, 0, 2]), "b");
         d.merge(&c);
-        assert_eq!(d.overflow(), 1);
+        d.merge(&c);
+        assert_eq!(d.overflow(), 2, "each merge carries the other's overflow");
         let shared = d.shared();
         assert_eq!(
             shared.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
@@ -364,7 +367,11 @@ mod tests {
             "most addresses first"
         );
         assert!(shared[0].1.ips_capped);
-        assert_eq!(shared[1].1.endpoints, 3);
+        assert_eq!(
+            shared[1].1.endpoints,
+            1 + 2 * 2,
+            "d's one, and c's two at each merge"
+        );
         assert_eq!(shared[1].1.ips.len(), 2);
     }
 
