@@ -242,16 +242,21 @@ impl RustlsDriver {
 
     /// Feeds bytes from the server.
     pub fn feed(&mut self, mut bytes: &[u8]) {
-        while !bytes.is_empty() && self.error.is_none() {
-            match self.conn.read_tls(&mut bytes) {
-                Ok(0) => break,
-                Ok(_) => {
-                    if let Err(e) = self.conn.process_new_packets() {
-                        self.error = Some(DriverError::Handshake(e.to_string()));
-                    }
-                }
-                Err(e) => self.error = Some(DriverError::Handshake(e.to_string())),
-            }
+        // The first error is the one kept: nothing after it is read.
+        if self.error.is_some() {
+            return;
+        }
+        while !bytes.is_empty() {
+            let err = match self.conn.read_tls(&mut bytes) {
+                Ok(0) => return,
+                Ok(_) => match self.conn.process_new_packets() {
+                    Ok(_) => continue,
+                    Err(e) => e.to_string(),
+                },
+                Err(e) => e.to_string(),
+            };
+            self.error = Some(DriverError::Handshake(err));
+            return;
         }
     }
 

@@ -130,11 +130,6 @@ pub fn run_rustls<S: Read + Write>(
             }
         }
     }
-    // Flush the client Finished of a completed handshake.
-    let out = driver.take_outgoing();
-    if !out.is_empty() && stream.write_all(&out).is_ok() {
-        stats.bytes_sent += out.len() as u64;
-    }
     stats
 }
 

@@ -284,3 +284,59 @@ fn run_rustls_completes_and_counts_the_bytes_both_ways() {
     assert_eq!(stats.bytes_received, 0);
     assert!(stats.bytes_sent > 0, "the ClientHello");
 }
+
+#[test]
+fn the_first_error_is_kept_and_an_error_after_the_handshake_counts() {
+    // Garbage, then more bytes: the error of the garbage stays.
+    let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    let _ = c.take_outgoing();
+    c.feed(b"220 mx.lab.test ESMTP\r\n");
+    let first = c.result().error;
+    assert!(first.is_some());
+    c.feed(&[21, 3, 3, 0, 2, 2, 40]);
+    assert_eq!(c.result().error, first);
+    // A record the client cannot decrypt after a completed handshake: an error, and the
+    // result no longer says completed.
+    let (mut s, _) = server(&[&rustls::version::TLS13]);
+    let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    exchange(&mut c, &mut s);
+    assert!(c.result().completed);
+    c.feed(&[
+        23, 3, 3, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+    ]);
+    let r = c.result();
+    assert!(r.error.is_some(), "{r:?}");
+    assert!(!r.completed);
+}
+
+#[test]
+fn run_rustls_stops_at_a_read_error() {
+    use tls_probe::runner::run_rustls;
+    struct TimesOut(ServerStream);
+    impl std::io::Read for TimesOut {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::TimedOut.into())
+        }
+    }
+    impl std::io::Write for TimesOut {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.write(b)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let (server, _) = server(&[&rustls::version::TLS13]);
+    let mut s = TimesOut(ServerStream {
+        server,
+        hiccups: 0,
+        written: 0,
+        read: 0,
+    });
+    let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    let stats = run_rustls(&mut c, &mut s);
+    let r = c.result();
+    assert!(!r.completed);
+    assert!(r.error.is_some());
+    assert_eq!(stats.bytes_received, 0);
+}
