@@ -250,6 +250,22 @@ mod tests {
         assert_eq!(r.encrypt_then_mac, Some(true));
         let r = run(flight(0xc013, &[], false));
         assert_eq!(r.ocsp_stapling, Some(false));
+        // The fallback hello answered with a ServerHello: the SCSV is not honoured.
+        let mut p = FeatureProbe::new(HelloOptions::default(), &[Version::Tls11, Version::Tls12]);
+        p.next(None).unwrap();
+        let fb = p.next(Some(flight(0xc013, &[], false))).unwrap();
+        assert!(ClientHello::parse(&fb)
+            .unwrap()
+            .cipher_suites
+            .contains(&SCSV_FALLBACK));
+        assert_eq!(p.next(Some(flight(0xc013, &[], false))), None);
+        assert_eq!(p.output().fallback_scsv, Some(false));
+        // Answered with neither an alert nor a ServerHello: not determined.
+        let mut p = FeatureProbe::new(HelloOptions::default(), &[Version::Tls11, Version::Tls12]);
+        p.next(None).unwrap();
+        p.next(Some(flight(0xc013, &[], false))).unwrap();
+        assert_eq!(p.next(Some(ServerFlight::default())), None);
+        assert_eq!(p.output().fallback_scsv, None);
         assert_eq!(r.encrypt_then_mac, Some(false));
         assert_eq!(r.fallback_scsv, None);
     }

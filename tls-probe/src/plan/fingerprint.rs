@@ -61,8 +61,9 @@ pub fn ja4s(sh: &ServerHelloInfo) -> String {
         None => "00",
     };
     let count = sh.extensions.len().min(99);
+    // No ALPN, or an empty protocol name: "00" (the '0' fallbacks below give that too).
     let alpn = match sh.alpn() {
-        Some(p) if !p.is_empty() => {
+        Some(p) => {
             let first = p.first().copied().unwrap_or(b'0');
             let last = p.last().copied().unwrap_or(b'0');
             let printable = |c: u8| {

@@ -464,6 +464,31 @@ mod tests {
                 tls12: vec![23],
             }
         );
+        // A pick that was not offered (or was already removed) ends a phase: no loop on it.
+        let mut p = GroupProbe::new(HelloOptions::default(), true, true);
+        p.next(None);
+        let mut ks = vec![0, 29, 0, 32];
+        ks.extend_from_slice(&[1; 32]);
+        let x25519 = || {
+            flight(
+                0x0303,
+                0x1301,
+                &[(ext::SUPPORTED_VERSIONS, &[3, 4]), (ext::KEY_SHARE, &ks)],
+                None,
+                false,
+            )
+        };
+        p.next(Some(x25519()));
+        let h = parsed(p.next(Some(x25519())));
+        assert_eq!(groups_of(&h), groups::EC_TLS12.to_vec(), "on to TLS 1.2");
+        let ske = [3, 0, 23, 1, 4, 4, 3, 0, 0];
+        p.next(Some(flight(0x0303, 0xc02f, &[], Some(&ske), false)));
+        assert_eq!(
+            p.next(Some(flight(0x0303, 0xc02f, &[], Some(&ske), false))),
+            None
+        );
+        assert_eq!(p.output().tls13, vec![29]);
+        assert_eq!(p.output().tls12, vec![23]);
         // Neither version: nothing to ask.
         assert_eq!(
             GroupProbe::new(HelloOptions::default(), false, false).next(None),
@@ -496,6 +521,13 @@ mod tests {
         });
         assert_eq!(offered.map(|o| o.contains(&0x0403)), Some(false));
         assert_eq!(p.next(Some(alert(40))), None);
+        assert_eq!(p.output(), vec![0x0403]);
+        // The same pick again (not offered any more) ends the probe.
+        let mut p = SigAlgProbe::new(HelloOptions::default());
+        p.next(None);
+        let answer = || flight(0x0303, 0xc02b, &[], Some(&ske), false);
+        assert!(p.next(Some(answer())).is_some());
+        assert_eq!(p.next(Some(answer())), None);
         assert_eq!(p.output(), vec![0x0403]);
     }
 
