@@ -339,20 +339,25 @@ fn time_encoding_switches_at_2050_exactly() {
     );
 }
 
-/// The leaf-good fixture with its RSA public exponent 65537 (`02 03 01 00 01`) replaced.
-fn with_exponent(e: [u8; 3]) -> AuditReport {
+/// The leaf-good fixture (RSA) with `replace` written `offset` bytes into the one occurrence of
+/// `find`, audited with every lint (its signature no longer verifies; the lints do not care).
+fn patched_leaf_good(find: &[u8], offset: usize, replace: &[u8]) -> AuditReport {
     let mut der = cert("leaf-good").as_ref().to_vec();
-    let pat = [0x02, 0x03, 0x01, 0x00, 0x01];
-    let at: Vec<usize> = (0..der.len() - pat.len())
-        .filter(|&i| der[i..i + pat.len()] == pat)
+    let at: Vec<usize> = (0..der.len() - find.len())
+        .filter(|&i| der[i..i + find.len()] == *find)
         .collect();
-    assert_eq!(at.len(), 1, "one exponent in the fixture");
-    der[at[0] + 2..at[0] + 5].copy_from_slice(&e);
+    assert_eq!(at.len(), 1, "one {find:02x?} in the fixture");
+    der[at[0] + offset..at[0] + offset + replace.len()].copy_from_slice(replace);
     let chain = vec![CertificateDer::from(der)];
     audit(
         &AuditInput::new(&chain, NOW).mx_host(MX).all_lints(true),
         &test_store(),
     )
+}
+
+/// leaf-good with its RSA public exponent 65537 (`02 03 01 00 01`) replaced.
+fn with_exponent(e: [u8; 3]) -> AuditReport {
+    patched_leaf_good(&[0x02, 0x03, 0x01, 0x00, 0x01], 2, &e)
 }
 
 #[test]
@@ -402,23 +407,14 @@ fn fermat_is_tried_up_to_its_bit_limit_and_on_odd_moduli_only() {
     assert_eq!(fermat_factor(&[119], 2), Some(2));
 }
 
-/// The leaf-good fixture (RSA) with its keyUsage (digitalSignature, keyEncipherment: BIT STRING
-/// `03 02 05 a0`) replaced by digitalSignature, keyEncipherment, keyAgreement (`03 02 03 a8`).
+/// leaf-good with its keyUsage (digitalSignature, keyEncipherment: BIT STRING `03 02 05 a0`
+/// after the extension's OID and critical flag) replaced by digitalSignature, keyEncipherment,
+/// keyAgreement (`03 02 03 a8`).
 fn rsa_leaf_with_key_agreement() -> AuditReport {
-    let mut der = cert("leaf-good").as_ref().to_vec();
     let ku = [
         0x06, 0x03, 0x55, 0x1d, 0x0f, 0x01, 0x01, 0xff, 0x04, 0x04, 0x03, 0x02, 0x05, 0xa0,
     ];
-    let at: Vec<usize> = (0..der.len() - ku.len())
-        .filter(|&i| der[i..i + ku.len()] == ku)
-        .collect();
-    assert_eq!(at.len(), 1, "one keyUsage in the fixture");
-    der[at[0] + 12..at[0] + 14].copy_from_slice(&[0x03, 0xa8]);
-    let chain = vec![CertificateDer::from(der)];
-    audit(
-        &AuditInput::new(&chain, NOW).mx_host(MX).all_lints(true),
-        &test_store(),
-    )
+    patched_leaf_good(&ku, 12, &[0x03, 0xa8])
 }
 
 #[test]
