@@ -312,9 +312,13 @@ fn the_first_error_is_kept_and_an_error_after_the_handshake_counts() {
 #[test]
 fn run_rustls_stops_at_a_read_error() {
     use tls_probe::runner::run_rustls;
-    struct TimesOut(ServerStream);
+    /// Times out once, then would answer: the runner must not read again.
+    struct TimesOut(ServerStream, bool);
     impl std::io::Read for TimesOut {
-        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if std::mem::replace(&mut self.1, true) {
+                return self.0.read(buf);
+            }
             Err(std::io::ErrorKind::TimedOut.into())
         }
     }
@@ -327,12 +331,15 @@ fn run_rustls_stops_at_a_read_error() {
         }
     }
     let (server, _) = server(&[&rustls::version::TLS13]);
-    let mut s = TimesOut(ServerStream {
-        server,
-        hiccups: 0,
-        written: 0,
-        read: 0,
-    });
+    let mut s = TimesOut(
+        ServerStream {
+            server,
+            hiccups: 0,
+            written: 0,
+            read: 0,
+        },
+        false,
+    );
     let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
     let stats = run_rustls(&mut c, &mut s);
     let r = c.result();
