@@ -199,7 +199,12 @@ mod tests {
             b
         };
         let mut r = RecordReassembler::new();
-        r.push(&record(MAX_RECORD)).unwrap();
+        let whole = record(MAX_RECORD);
+        r.push(&whole[..100]).unwrap();
+        assert_eq!(r.buffered(), 100);
+        assert_eq!(r.next_record(), Ok(None));
+        r.push(&whole[100..]).unwrap();
+        assert_eq!(r.buffered(), 5 + 18_432);
         assert_eq!(r.next_record().unwrap().unwrap().fragment.len(), 18_432);
         assert_eq!(r.buffered(), 0);
         let mut r = RecordReassembler::new();
@@ -213,7 +218,9 @@ mod tests {
         assert_eq!(r.push(&[0]), Err(FlightError::FlightTooLarge(MAX_FLIGHT)));
         // Handshake fragments: MAX_FLIGHT bytes in all are taken, one more is refused.
         let mut h = HandshakeReassembler::new();
+        assert!(!h.has_partial());
         h.push(&alloc::vec![0; MAX_FLIGHT - 1]).unwrap();
+        assert!(h.has_partial());
         assert_eq!(h.push(&[0]), Ok(()));
         assert_eq!(h.push(&[0]), Err(FlightError::FlightTooLarge(MAX_FLIGHT)));
         // A message length of MAX_FLIGHT waits for more; one more is refused at its header.
