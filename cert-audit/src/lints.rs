@@ -198,14 +198,7 @@ fn key_lints(idx: usize, p: &Parsed, out: &mut Vec<Finding>) {
 /// assert_eq!(fermat_factor(&(10_007u64 * 65_537).to_be_bytes(), 10), None);
 /// ```
 pub fn fermat_factor(n: &[u8], steps: u32) -> Option<u32> {
-    let n = BigUint::from_bytes_be(n);
-    if n.bits() > u64::from(FERMAT_MAX_BITS) || !n.bit(0) {
-        return None;
-    }
-    let mut a = n.sqrt();
-    if &a * &a < n {
-        a += 1u32;
-    }
+    let (n, mut a) = fermat_start(n)?;
     // b2 = a^2 - n, kept up to date as a grows ((a + 1)^2 - n = b2 + 2a + 1): one square root
     // only where the residues allow a square, not one per step.
     let mut b2 = &a * &a - &n;
@@ -226,8 +219,38 @@ pub fn fermat_factor(n: &[u8], steps: u32) -> Option<u32> {
     None
 }
 
-/// The moduli of the square filter and their product (2,882,880, which fits a u32 digit).
-const SQUARE_FILTER: [u32; 4] = [64, 63, 65, 11];
+/// The modulus `n` and Fermat's first `a` (the ceiling of its square root), or `None` when `n`
+/// is not tried (even, or over [`FERMAT_MAX_BITS`]).
+fn fermat_start(n: &[u8]) -> Option<(BigUint, BigUint)> {
+    let n = BigUint::from_bytes_be(n);
+    if n.bits() > u64::from(FERMAT_MAX_BITS) || !n.bit(0) {
+        return None;
+    }
+    let mut a = n.sqrt();
+    if &a * &a < n {
+        a += 1u32;
+    }
+    Some((n, a))
+}
+
+/// `table[r]` is true when `r` is a square modulo `M` (`table.len()`), built at compile time.
+// `k * k % M < M`, and this runs at compile time, where an out-of-bounds index fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn square_residues<const M: usize>() -> [bool; M] {
+    let mut table = [false; M];
+    let mut k = 0;
+    while k < M {
+        table[k * k % M] = true;
+        k += 1;
+    }
+    table
+}
+
+/// The moduli of the square filter, as residue tables; their product (2,882,880) fits a u32.
+const SQUARES_64: [bool; 64] = square_residues::<64>();
+const SQUARES_63: [bool; 63] = square_residues::<63>();
+const SQUARES_65: [bool; 65] = square_residues::<65>();
+const SQUARES_11: [bool; 11] = square_residues::<11>();
 const SQUARE_FILTER_PRODUCT: u32 = 64 * 63 * 65 * 11;
 
 /// False when `x` is certainly not a perfect square: its residue modulo 64, 63, 65 or 11 is not
@@ -237,10 +260,14 @@ fn may_be_square(x: &BigUint) -> bool {
         .iter_u32_digits()
         .next()
         .unwrap_or(0);
-    SQUARE_FILTER.iter().all(|&m| {
-        let r = r % m;
-        (0..m).any(|k| k * k % m == r)
-    })
+    let square_mod = |table: &[bool]| {
+        let m = table.len() as u32;
+        table.get((r % m) as usize).copied().unwrap_or(false)
+    };
+    square_mod(&SQUARES_64)
+        && square_mod(&SQUARES_63)
+        && square_mod(&SQUARES_65)
+        && square_mod(&SQUARES_11)
 }
 
 /// Lints of the leaf only: names, key usages, extended key usages, revocation and issuer data.
@@ -577,14 +604,7 @@ mod tests {
 
     /// Fermat's method as written in the textbook: a square root at every step.
     fn fermat_naive(n: &[u8], steps: u32) -> Option<u32> {
-        let n = BigUint::from_bytes_be(n);
-        if n.bits() > u64::from(FERMAT_MAX_BITS) || !n.bit(0) {
-            return None;
-        }
-        let mut a = n.sqrt();
-        if &a * &a < n {
-            a += 1u32;
-        }
+        let (n, mut a) = fermat_start(n)?;
         for step in 1..=steps {
             let b2 = &a * &a - &n;
             let b = b2.sqrt();
