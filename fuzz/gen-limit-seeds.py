@@ -24,6 +24,10 @@ REPLY_LINE_TOLERANT = 4096
 TEXT_LINE = 1000
 LINES_PER_REPLY = 100
 REPLY_BYTES = 64 * 1024
+# fuzz_targets/smtp_session.rs lowers these.
+SESSION_REPLY_BYTES = 4096
+SESSION_REPLY_LINE = 1024
+SESSION_LINES_PER_REPLY = 16
 # fuzz_targets/smtp_server_reader.rs lowers message_bytes to this.
 READER_MESSAGE_BYTES = 1024
 # tls-probe record.rs
@@ -63,15 +67,15 @@ def reply(lines_total, code=b"250"):
     return b"".join(parts)
 
 
-def reply_of_bytes(total):
-    """A reply of exactly `total` bytes in lines of at most 4,000 bytes."""
-    sizes = [4000] * (total // 4000)
-    if total % 4000:
-        sizes.append(total % 4000)
+def reply_of_bytes(total, most=4000):
+    """A reply of exactly `total` bytes in lines of at most `most` bytes."""
+    sizes = [most] * (total // most)
+    if total % most:
+        sizes.append(total % most)
     if sizes[-1] < 6:  # too short for "250 " + CRLF: borrow from the previous line
         sizes[-2] -= 6 - sizes[-1]
         sizes[-1] = 6
-    assert sum(sizes) == total and len(sizes) <= LINES_PER_REPLY
+    assert sum(sizes) == total and len(sizes) <= LINES_PER_REPLY and (most > 1000 or len(sizes) <= SESSION_LINES_PER_REPLY)
     return reply(sizes)
 
 
@@ -99,16 +103,19 @@ def smtp():
     for n, side in ((200, "at"), (201, "past")):
         out("smtp_reply", f"small-bytes-{n}-{side}", reply([50, 50, 50, n - 150]))
 
-    # The client session (control byte 0xfc: 63-byte pieces, EOF at the end).
-    for n, side in ((REPLY_BYTES, "at"), (REPLY_BYTES + 1, "past")):
-        out("smtp_session", f"greeting-{n}-{side}", b"\xfc" + reply_of_bytes(n).replace(b"250", b"220"))
-    for n, side in ((REPLY_LINE_TOLERANT, "at"), (REPLY_LINE_TOLERANT + 1, "past")):
+    # The client session (control byte 0xfc: 63-byte pieces, EOF at the end), at the harness's
+    # lowered limits (fuzz_targets/smtp_session.rs).
+    for n, side in ((SESSION_REPLY_BYTES, "at"), (SESSION_REPLY_BYTES + 1, "past")):
+        out("smtp_session", f"greeting-{n}-{side}",
+            b"\xfc" + reply_of_bytes(n, 1000).replace(b"250", b"220"))
+    for n, side in ((SESSION_REPLY_LINE, "at"), (SESSION_REPLY_LINE + 1, "past")):
         out("smtp_session", f"greeting-line-{n}-{side}", b"\xfc" + reply([n], b"220"))
-    for n, side in ((LINES_PER_REPLY, "at"), (LINES_PER_REPLY + 1, "past")):
+    for n, side in ((SESSION_LINES_PER_REPLY, "at"), (SESSION_LINES_PER_REPLY + 1, "past")):
         ehlo = reply([12] * n)
         out("smtp_session", f"ehlo-lines-{n}-{side}", b"\xfc220 hi\r\n" + ehlo)
     # A flood without a line end past the session's buffer (2 * reply_bytes).
-    out("smtp_session", "flood-131073-past", b"\xfc220-" + b"y" * (2 * REPLY_BYTES - 3))
+    out("smtp_session", f"flood-{2 * SESSION_REPLY_BYTES + 1}-past",
+        b"\xfc220-" + b"y" * (2 * SESSION_REPLY_BYTES - 3))
 
     # The server reader: DATA and BDAT bodies at and past message_bytes, DATA lines at and past
     # text_line. Control byte 0xff: 255-byte pieces.
