@@ -84,6 +84,10 @@ impl WriterHandle {
 /// Most records written between two flushes while records keep coming.
 pub const FLUSH_EVERY: usize = 64;
 
+/// How long the writer waits for more records, once the queue is empty, before it flushes
+/// what it holds and sleeps until the next record.
+pub const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// Starts the writer thread on `sink`.
 pub fn spawn_writer(
     sink: Box<dyn Write + Send>,
@@ -96,18 +100,31 @@ pub fn spawn_writer(
         let mut line = Vec::with_capacity(8 * 1024);
         let mut pending = 0usize;
         loop {
-            // Flushed whenever the queue is empty, so a record is on disk as soon as the writer
-            // has caught up; under load, one flush (one write) per batch, not per record.
+            // Flushed whenever the queue stays empty for BATCH_WAIT, so a record is on disk
+            // within milliseconds of its endpoint's end; under load, one flush (one write) per
+            // batch, not per record. The short sleep before blocking lets a batch gather
+            // without waking this thread for each record (a blocked receiver costs the sending
+            // task a futex wake per record).
             let (rec, json) = match rx.try_recv() {
                 Ok(item) => item,
                 Err(_) => {
                     if pending > 0 {
-                        sink.flush()?;
-                        pending = 0;
-                    }
-                    match rx.blocking_recv() {
-                        Some(item) => item,
-                        None => break,
+                        std::thread::sleep(BATCH_WAIT);
+                        if let Ok(item) = rx.try_recv() {
+                            item
+                        } else {
+                            sink.flush()?;
+                            pending = 0;
+                            match rx.blocking_recv() {
+                                Some(item) => item,
+                                None => break,
+                            }
+                        }
+                    } else {
+                        match rx.blocking_recv() {
+                            Some(item) => item,
+                            None => break,
+                        }
                     }
                 }
             };
@@ -408,6 +425,53 @@ mod tests {
         assert!(lines[..FLUSH_EVERY + 3].iter().all(|l| *l == json_a));
         assert_eq!(lines[FLUSH_EVERY + 3].as_bytes(), json_b.as_slice());
         assert!(text.ends_with('\n'));
+    }
+
+    /// A record is on disk soon after the queue goes idle, while the writer still runs (a
+    /// scan killed later keeps it); held records are flushed every FLUSH_EVERY under load.
+    #[test]
+    fn an_idle_writer_flushes_what_it_holds_without_being_finished() {
+        let d = dir("idle");
+        let p = d.join("i.jsonl");
+        let Ok(f) = std::fs::File::create(&p) else {
+            panic!("create")
+        };
+        let (tx, handle) = spawn_writer(Box::new(f), Progress::new(None, true));
+        let rec = EndpointRecord::new(
+            "a".to_owned(),
+            None,
+            25,
+            mxray_schema::record::Profile::Quick,
+        );
+        let rt = tokio::runtime::Builder::new_current_thread().build();
+        let Ok(rt) = rt else { panic!("runtime") };
+        let lines = || {
+            std::fs::read_to_string(&p)
+                .unwrap_or_default()
+                .lines()
+                .count()
+        };
+        let wait_for = |n: usize| {
+            let t = std::time::Instant::now();
+            while lines() < n && t.elapsed() < std::time::Duration::from_secs(5) {
+                std::thread::sleep(BATCH_WAIT);
+            }
+            lines()
+        };
+        rt.block_on(async { assert!(tx.send(rec.clone()).await.is_ok()) });
+        assert_eq!(
+            wait_for(1),
+            1,
+            "one record, flushed once the queue was idle"
+        );
+        rt.block_on(async {
+            for _ in 0..3 {
+                assert!(tx.send(rec.clone()).await.is_ok());
+            }
+        });
+        assert_eq!(wait_for(4), 4);
+        drop(tx);
+        assert!(handle.finish().is_ok());
     }
 
     #[test]

@@ -424,7 +424,8 @@ async fn session(
     let mut injection = None;
     let (mut hs, mut hs_error, retry_plain) = match RustlsDriver::new(&server_name, &[]) {
         Ok(mut d) => {
-            let end = tlsprobe::handshake(stream, &mut d, prober.tls_until()).await;
+            // The Finished stays queued: the EHLO or the injection probe inside TLS carries it.
+            let end = tlsprobe::handshake_deferred(stream, &mut d, prober.tls_until()).await;
             let result = d.result();
             let handshake_time = t.elapsed();
             rec.timings.tls_ms = Some(ms(handshake_time));
@@ -465,6 +466,9 @@ async fn session(
                     tlsprobe::ehlo_inside_tls(stream, &mut d, &cfg.ehlo_name, prober.tls_until())
                         .await;
             }
+            // Nothing went inside TLS (a deadline passed, an injection finding): the Finished
+            // still goes out, so the server sees a completed handshake.
+            tlsprobe::flush(stream, &mut d, prober.tls_until()).await;
             let retry_plain = inject && !result.completed && end != tlsprobe::HandshakeEnd::Timeout;
             (Some(result), described, retry_plain)
         }

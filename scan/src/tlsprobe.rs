@@ -318,7 +318,7 @@ where
             "could not write the probe command inside TLS".to_owned(),
         );
     }
-    let mut buf = vec![0u8; READ_CHUNK];
+    let mut buf = vec![0u8; PROBE_READ_CHUNK];
     let verdict = loop {
         let plain = driver.take_plaintext(4096);
         if !plain.is_empty() {
@@ -357,8 +357,9 @@ where
     }
 }
 
-/// Reads one chunk of `stream` into `driver`, bounded by `until`: `false` on timeout, EOF, a
-/// read error or a TLS error (the caller gives up), `true` when bytes were fed.
+/// Sends what `driver` has queued, then reads one chunk of `stream` into `driver`, bounded by
+/// `until`: `false` on timeout, EOF, a read or write error or a TLS error (the caller gives up),
+/// `true` when bytes were fed.
 pub(crate) async fn read_tls<S>(
     stream: &mut S,
     driver: &mut RustlsDriver,
@@ -366,12 +367,16 @@ pub(crate) async fn read_tls<S>(
     until: Instant,
 ) -> bool
 where
-    S: AsyncRead + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
+    // A deferred Finished (`handshake_deferred`) goes out before we wait for an answer.
+    if !flush(stream, driver, until).await {
+        return false;
+    }
     match tokio::time::timeout_at(until.into(), stream.read(buf)).await {
         Ok(Ok(n)) if n > 0 => {
             driver.feed(buf.get(..n).unwrap_or_default());
-            driver.result().error.is_none()
+            !driver.failed()
         }
         _ => false,
     }
@@ -399,7 +404,7 @@ where
     ) {
         return None;
     }
-    let mut buf = vec![0u8; READ_CHUNK];
+    let mut buf = vec![0u8; PROBE_READ_CHUNK];
     loop {
         let plain = driver.take_plaintext(READ_CHUNK);
         if !plain.is_empty() {
@@ -441,14 +446,33 @@ impl HandshakeEnd {
     }
 }
 
-/// Runs a rustls handshake over `stream` until it is done or `until`.
+/// Runs a rustls handshake over `stream` until it is done or `until`, and sends the client's
+/// last flight.
 pub async fn handshake<S>(stream: &mut S, driver: &mut RustlsDriver, until: Instant) -> HandshakeEnd
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let end = handshake_deferred(stream, driver, until).await;
+    flush(stream, driver, until).await;
+    end
+}
+
+/// Runs a rustls handshake over `stream` until it is done or `until`. The client's last flight
+/// (its Finished) of a completed handshake stays queued in `driver`: the next write of
+/// application data carries it in the same segment (one write and one wake-up of the server
+/// fewer per endpoint). [`read_tls`] and [`flush`] send it when nothing is written first. A
+/// failed handshake's alert is sent here.
+pub async fn handshake_deferred<S>(
+    stream: &mut S,
+    driver: &mut RustlsDriver,
+    until: Instant,
+) -> HandshakeEnd
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut buf = vec![0u8; READ_CHUNK];
     let mut end = HandshakeEnd::Done;
-    loop {
+    while !driver.is_done() {
         let out = driver.take_outgoing();
         if !out.is_empty() {
             match tokio::time::timeout_at(until.into(), stream.write_all(&out)).await {
@@ -461,9 +485,6 @@ where
                 Err(_) => return HandshakeEnd::Timeout,
             }
         }
-        if driver.is_done() {
-            break;
-        }
         match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
             Ok(Ok(0)) => driver.feed_eof(),
             Ok(Ok(n)) => driver.feed(buf.get(..n).unwrap_or_default()),
@@ -474,12 +495,24 @@ where
             Err(_) => return HandshakeEnd::Timeout,
         }
     }
-    // The client's last flight (Finished) of a completed handshake.
-    let out = driver.take_outgoing();
-    if !out.is_empty() {
-        let _ = tokio::time::timeout_at(until.into(), stream.write_all(&out)).await;
+    if !driver.completed() {
+        flush(stream, driver, until).await;
     }
     end
+}
+
+/// Sends what `driver` has queued (a deferred Finished, an alert), bounded by `until`; `false`
+/// when the write failed or timed out.
+pub async fn flush<S>(stream: &mut S, driver: &mut RustlsDriver, until: Instant) -> bool
+where
+    S: AsyncWrite + Unpin,
+{
+    let out = driver.take_outgoing();
+    out.is_empty()
+        || matches!(
+            tokio::time::timeout_at(until.into(), stream.write_all(&out)).await,
+            Ok(Ok(()))
+        )
 }
 
 /// Drives an SMTP session inside an established TLS connection (implicit TLS): plaintext goes
@@ -521,7 +554,7 @@ where
                 match tokio::time::timeout_at(until.into(), stream.read(&mut buf)).await {
                     Ok(Ok(n)) if n > 0 => {
                         driver.feed(buf.get(..n).unwrap_or_default());
-                        if driver.result().error.is_some() {
+                        if driver.failed() {
                             session.feed_eof();
                         }
                     }
@@ -1046,6 +1079,7 @@ fn version_rank(name: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     /// A version hello's answer: `supported` or refused, with `certs`.
     fn answer(v: Version, supported: bool, certs: &[&[u8]]) -> VersionSupport {
@@ -1171,5 +1205,73 @@ mod tests {
         assert_eq!(dh_class(2048, DhClass::of(2048)), "2048");
         assert_eq!(dh_class(4096, DhClass::of(4096)), "3072_or_more");
         assert_eq!(dh_class(1536, DhClass::of(1536)), "other");
+    }
+
+    /// A rustls server on one end of an in-memory pipe: it completes its handshake, writes
+    /// `220 ready` and reports whether the handshake completed.
+    fn tls13_server(io: tokio::io::DuplexStream) -> tokio::task::JoinHandle<bool> {
+        let key = rcgen::KeyPair::generate().unwrap_or_else(|e| panic!("{e}"));
+        let cert = rcgen::CertificateParams::new(vec!["mx.lab.test".to_owned()])
+            .and_then(|p| p.self_signed(&key))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let der = rustls_pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+        let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(
+            tokio_rustls::rustls::crypto::ring::default_provider(),
+        ))
+        .with_protocol_versions(&[&tokio_rustls::rustls::version::TLS13])
+        .and_then(|b| {
+            b.with_no_client_auth()
+                .with_single_cert(vec![cert.der().clone()], der)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        tokio::spawn(async move {
+            let Ok(mut tls) = acceptor.accept(io).await else {
+                return false;
+            };
+            tls.write_all(b"220 ready\r\n").await.is_ok() && tls.flush().await.is_ok()
+        })
+    }
+
+    #[tokio::test]
+    async fn the_deferred_finished_waits_for_the_first_read_or_write() {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        let mut server = tls13_server(server);
+        let mut client = client;
+        let mut d = RustlsDriver::new("mx.lab.test", &[]).unwrap_or_else(|e| panic!("{e}"));
+        let until = Instant::now() + Duration::from_secs(5);
+        assert_eq!(
+            handshake_deferred(&mut client, &mut d, until).await,
+            HandshakeEnd::Done
+        );
+        assert!(d.completed());
+        // The server cannot finish its handshake: our Finished is still queued.
+        let early = tokio::time::timeout(Duration::from_millis(200), &mut server).await;
+        assert!(early.is_err(), "the Finished went out with the handshake");
+        // The first read sends it: the server completes and its greeting arrives.
+        let mut buf = vec![0u8; 4096];
+        let mut got = Vec::new();
+        while got.len() < 11 {
+            assert!(read_tls(&mut client, &mut d, &mut buf, until).await);
+            got.extend(d.take_plaintext(4096));
+        }
+        assert_eq!(got, b"220 ready\r\n");
+        assert!(matches!(server.await, Ok(true)));
+    }
+
+    #[tokio::test]
+    async fn handshake_sends_the_finished_itself() {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        let server = tls13_server(server);
+        let mut client = client;
+        let mut d = RustlsDriver::new("mx.lab.test", &[]).unwrap_or_else(|e| panic!("{e}"));
+        let until = Instant::now() + Duration::from_secs(5);
+        assert_eq!(
+            handshake(&mut client, &mut d, until).await,
+            HandshakeEnd::Done
+        );
+        assert!(d.take_outgoing().is_empty(), "nothing left queued");
+        let done = tokio::time::timeout(Duration::from_secs(5), server).await;
+        assert!(matches!(done, Ok(Ok(true))), "{done:?}");
     }
 }

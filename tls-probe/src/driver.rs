@@ -286,7 +286,17 @@ impl RustlsDriver {
     /// from rustls's buffer (which rustls bounds itself). Empty when none is buffered.
     pub fn take_plaintext(&mut self, max: usize) -> Vec<u8> {
         use std::io::Read;
-        let mut out = vec![0u8; max.min(64 * 1024)];
+        // What rustls holds decrypted (no new records are read here: `feed` did that), so an
+        // empty buffer costs no allocation: the read loops of a mass scan ask after every chunk.
+        // After an error, what was decrypted before it is still readable: read as before.
+        let buffered = match self.conn.process_new_packets() {
+            Ok(io) => io.plaintext_bytes_to_read(),
+            Err(_) => max,
+        };
+        if buffered == 0 {
+            return Vec::new();
+        }
+        let mut out = vec![0u8; max.min(64 * 1024).min(buffered)];
         match self.conn.reader().read(&mut out) {
             Ok(n) => out.truncate(n),
             Err(_) => out.clear(),
@@ -304,6 +314,17 @@ impl RustlsDriver {
             .map_err(|e| DriverError::Handshake(e.to_string()))
     }
 
+    /// Whether the handshake (or what came after it) failed: the error [`RustlsDriver::result`]
+    /// would report, without copying the chain as `result` does.
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// Whether the handshake completed without error (as [`RustlsDriver::result`] reports it).
+    pub fn completed(&self) -> bool {
+        self.error.is_none() && !self.conn.is_handshaking()
+    }
+
     /// Whether the handshake is over (completed or failed).
     pub fn is_done(&self) -> bool {
         self.error.is_some() || self.eof || !self.conn.is_handshaking()
@@ -311,9 +332,8 @@ impl RustlsDriver {
 
     /// The result.
     pub fn result(&self) -> HandshakeResult {
-        let completed = self.error.is_none() && !self.conn.is_handshaking();
         HandshakeResult {
-            completed,
+            completed: self.completed(),
             version: self.conn.protocol_version().map(u16::from),
             suite: self
                 .conn

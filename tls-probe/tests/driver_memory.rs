@@ -347,3 +347,72 @@ fn run_rustls_stops_at_a_read_error() {
     assert!(r.error.is_some());
     assert_eq!(stats.bytes_received, 0);
 }
+
+#[test]
+fn completed_and_failed_agree_with_the_result() {
+    let (mut s, _) = server(&[&rustls::version::TLS13]);
+    let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    assert!(!c.completed() && !c.failed(), "nothing happened yet");
+    exchange(&mut c, &mut s);
+    assert!(c.completed() && !c.failed());
+    assert_eq!(c.completed(), c.result().completed);
+    c.feed(b"\x17\x03\x03\x00\x05hello");
+    assert!(
+        c.failed() && !c.completed(),
+        "an undecryptable record fails it"
+    );
+    assert_eq!(c.failed(), c.result().error.is_some());
+}
+
+#[test]
+fn take_plaintext_returns_what_is_buffered_up_to_max_and_allocates_nothing_when_empty() {
+    use std::io::Write;
+    let (mut s, _) = server(&[&rustls::version::TLS13]);
+    let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    exchange(&mut c, &mut s);
+    let none = c.take_plaintext(4096);
+    assert!(none.is_empty());
+    assert_eq!(none.capacity(), 0, "no buffer for nothing");
+    s.writer().write_all(b"220 mx.lab.test ESMTP\r\n").unwrap();
+    let mut back = Vec::new();
+    while s.wants_write() {
+        s.write_tls(&mut back).unwrap();
+    }
+    c.feed(&back);
+    assert_eq!(c.take_plaintext(4), b"220 ");
+    let rest = c.take_plaintext(4096);
+    assert_eq!(rest, b"mx.lab.test ESMTP\r\n");
+    assert_eq!(rest.capacity(), rest.len(), "sized to what was buffered");
+    assert!(c.take_plaintext(4096).is_empty());
+}
+
+#[test]
+fn application_data_carries_a_queued_finished_in_the_same_write() {
+    // The client's Finished of a TLS 1.3 handshake, taken together with the first data: the
+    // server completes the handshake and reads the data from that one write.
+    use std::io::Read;
+    let (mut s, _) = server(&[&rustls::version::TLS13]);
+    let mut c = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    let hello = c.take_outgoing();
+    let mut rd = &hello[..];
+    while !rd.is_empty() && s.read_tls(&mut rd).unwrap() > 0 {}
+    s.process_new_packets().unwrap();
+    let mut flight = Vec::new();
+    while s.wants_write() {
+        s.write_tls(&mut flight).unwrap();
+    }
+    c.feed(&flight);
+    assert!(
+        c.completed(),
+        "TLS 1.3: the client is done after the server's flight"
+    );
+    c.send_plaintext(b"EHLO scanner.test\r\n").unwrap();
+    let both = c.take_outgoing();
+    let mut rd = &both[..];
+    while !rd.is_empty() && s.read_tls(&mut rd).unwrap() > 0 {}
+    s.process_new_packets().unwrap();
+    assert!(!s.is_handshaking());
+    let mut got = Vec::new();
+    let _ = s.reader().read_to_end(&mut got);
+    assert_eq!(got, b"EHLO scanner.test\r\n");
+}
