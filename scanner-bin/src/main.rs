@@ -3,6 +3,12 @@
 
 use clap::Parser;
 
+/// mimalloc instead of glibc's allocator (the `mimalloc` feature, on by default): per-thread
+/// free lists for the many small buffers of a mass scan (BENCHMARKS.md, section 0.7).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let code = mxray::run_cli(mxray::cli::Cli::parse());
     std::process::exit(code);
