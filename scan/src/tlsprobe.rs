@@ -1233,13 +1233,26 @@ mod tests {
         })
     }
 
+    /// Our end of a pipe to [`tls13_server`], the server's task, a driver and a time limit.
+    fn pipe_to_tls13_server() -> (
+        tokio::io::DuplexStream,
+        tokio::task::JoinHandle<bool>,
+        RustlsDriver,
+        Instant,
+    ) {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        let d = RustlsDriver::new("mx.lab.test", &[]).unwrap_or_else(|e| panic!("{e}"));
+        (
+            client,
+            tls13_server(server),
+            d,
+            Instant::now() + Duration::from_secs(5),
+        )
+    }
+
     #[tokio::test]
     async fn the_deferred_finished_waits_for_the_first_read_or_write() {
-        let (client, server) = tokio::io::duplex(64 * 1024);
-        let mut server = tls13_server(server);
-        let mut client = client;
-        let mut d = RustlsDriver::new("mx.lab.test", &[]).unwrap_or_else(|e| panic!("{e}"));
-        let until = Instant::now() + Duration::from_secs(5);
+        let (mut client, mut server, mut d, until) = pipe_to_tls13_server();
         assert_eq!(
             handshake_deferred(&mut client, &mut d, until).await,
             HandshakeEnd::Done
@@ -1261,11 +1274,7 @@ mod tests {
 
     #[tokio::test]
     async fn handshake_sends_the_finished_itself() {
-        let (client, server) = tokio::io::duplex(64 * 1024);
-        let server = tls13_server(server);
-        let mut client = client;
-        let mut d = RustlsDriver::new("mx.lab.test", &[]).unwrap_or_else(|e| panic!("{e}"));
-        let until = Instant::now() + Duration::from_secs(5);
+        let (mut client, server, mut d, until) = pipe_to_tls13_server();
         assert_eq!(
             handshake(&mut client, &mut d, until).await,
             HandshakeEnd::Done
