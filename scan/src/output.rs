@@ -428,7 +428,7 @@ mod tests {
     }
 
     /// A record is on disk soon after the queue goes idle, while the writer still runs (a
-    /// scan killed later keeps it); held records are flushed every FLUSH_EVERY under load.
+    /// scan killed later keeps it), and so are the next ones.
     #[test]
     fn an_idle_writer_flushes_what_it_holds_without_being_finished() {
         let d = dir("idle");
