@@ -24,7 +24,9 @@ if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo +nightly
 [ ${#targets[@]} -gt 0 ] || { echo "no fuzz targets" >&2; exit 1; }
 grep -q '^| date (UTC) | target |' "$ROOT/FUZZING.md" || { echo "FUZZING.md has no runs table" >&2; exit 1; }
 cargo +nightly fuzz build --sanitizer "$SANITIZER"
-commit=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- fuzz || echo +)
+# "+": built from uncommitted changes anywhere in the workspace (the targets build every crate),
+# not counting this file's own rows.
+commit=$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . ':!FUZZING.md' || echo +)
 cpu=$(nproc)
 log=$(mktemp /tmp/mxray-fuzz-campaign.XXXXXX)
 trap 'rm -f "$log"' EXIT
