@@ -310,9 +310,7 @@ where
             format!("could not send the probe command inside TLS: {e}"),
         );
     }
-    let probe = driver.take_outgoing();
-    let wrote = tokio::time::timeout_at(until.into(), stream.write_all(&probe)).await;
-    if !matches!(wrote, Ok(Ok(()))) {
+    if !flush(stream, driver, until).await {
         return (
             InjectionResult::Inconclusive,
             "could not write the probe command inside TLS".to_owned(),
@@ -397,11 +395,7 @@ where
     use smtp_codec::tls_ehlo::{EhloExchange, EhloStep};
     let mut x = EhloExchange::new(ehlo_name, smtp_codec::Limits::default());
     driver.send_plaintext(x.request()).ok()?;
-    let out = driver.take_outgoing();
-    if !matches!(
-        tokio::time::timeout_at(until.into(), stream.write_all(&out)).await,
-        Ok(Ok(()))
-    ) {
+    if !flush(stream, driver, until).await {
         return None;
     }
     let mut buf = vec![0u8; PROBE_READ_CHUNK];
@@ -534,13 +528,8 @@ where
         match session.poll() {
             Step::Send(bytes) => {
                 until = phase_end();
-                let sent = driver.send_plaintext(&bytes).is_ok() && {
-                    let out = driver.take_outgoing();
-                    matches!(
-                        tokio::time::timeout_at(until.into(), stream.write_all(&out)).await,
-                        Ok(Ok(()))
-                    )
-                };
+                let sent =
+                    driver.send_plaintext(&bytes).is_ok() && flush(stream, driver, until).await;
                 if !sent {
                     session.feed_eof();
                 }
