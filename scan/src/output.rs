@@ -108,23 +108,18 @@ pub fn spawn_writer(
             let (rec, json) = match rx.try_recv() {
                 Ok(item) => item,
                 Err(_) => {
+                    let mut batched = None;
                     if pending > 0 {
                         std::thread::sleep(BATCH_WAIT);
-                        if let Ok(item) = rx.try_recv() {
-                            item
-                        } else {
+                        batched = rx.try_recv().ok();
+                        if batched.is_none() {
                             sink.flush()?;
                             pending = 0;
-                            match rx.blocking_recv() {
-                                Some(item) => item,
-                                None => break,
-                            }
                         }
-                    } else {
-                        match rx.blocking_recv() {
-                            Some(item) => item,
-                            None => break,
-                        }
+                    }
+                    match batched.or_else(|| rx.blocking_recv()) {
+                        Some(item) => item,
+                        None => break,
                     }
                 }
             };
@@ -381,22 +376,32 @@ mod tests {
         d
     }
 
-    /// Records reach the sink as JSON lines in the order sent, a pre-serialized one as given,
-    /// every one flushed by the end, and counted.
-    #[test]
-    fn the_writer_writes_each_record_once_as_given_and_counts_it() {
-        let d = dir("writer");
-        let p = d.join("w.jsonl");
+    /// A writer on a new file `out.jsonl` in its own directory `name`, and the file's path.
+    fn writer_to_file(name: &str) -> (PathBuf, RecordSender, WriterHandle) {
+        let p = dir(name).join("out.jsonl");
         let Ok(f) = std::fs::File::create(&p) else {
             panic!("create")
         };
         let (tx, handle) = spawn_writer(Box::new(f), Progress::new(None, true));
-        let mut a = EndpointRecord::new(
+        (p, tx, handle)
+    }
+
+    /// A `quick` record of endpoint `a`, port 25.
+    fn quick_record() -> EndpointRecord {
+        EndpointRecord::new(
             "a".to_owned(),
             None,
             25,
             mxray_schema::record::Profile::Quick,
-        );
+        )
+    }
+
+    /// Records reach the sink as JSON lines in the order sent, a pre-serialized one as given,
+    /// every one flushed by the end, and counted.
+    #[test]
+    fn the_writer_writes_each_record_once_as_given_and_counts_it() {
+        let (p, tx, handle) = writer_to_file("writer");
+        let mut a = quick_record();
         a.status = Status::Completed;
         let mut b = a.clone();
         b.target = "b".to_owned();
@@ -431,18 +436,8 @@ mod tests {
     /// scan killed later keeps it), and so are the next ones.
     #[test]
     fn an_idle_writer_flushes_what_it_holds_without_being_finished() {
-        let d = dir("idle");
-        let p = d.join("i.jsonl");
-        let Ok(f) = std::fs::File::create(&p) else {
-            panic!("create")
-        };
-        let (tx, handle) = spawn_writer(Box::new(f), Progress::new(None, true));
-        let rec = EndpointRecord::new(
-            "a".to_owned(),
-            None,
-            25,
-            mxray_schema::record::Profile::Quick,
-        );
+        let (p, tx, handle) = writer_to_file("idle");
+        let rec = quick_record();
         let rt = tokio::runtime::Builder::new_current_thread().build();
         let Ok(rt) = rt else { panic!("runtime") };
         let lines = || {
