@@ -67,15 +67,15 @@ def reply(lines_total, code=b"250"):
     return b"".join(parts)
 
 
-def reply_of_bytes(total, most=4000):
-    """A reply of exactly `total` bytes in lines of at most `most` bytes."""
+def reply_of_bytes(total, most=4000, max_lines=LINES_PER_REPLY):
+    """A reply of exactly `total` bytes in at most `max_lines` lines of at most `most` bytes."""
     sizes = [most] * (total // most)
     if total % most:
         sizes.append(total % most)
     if sizes[-1] < 6:  # too short for "250 " + CRLF: borrow from the previous line
         sizes[-2] -= 6 - sizes[-1]
         sizes[-1] = 6
-    assert sum(sizes) == total and len(sizes) <= LINES_PER_REPLY and (most > 1000 or len(sizes) <= SESSION_LINES_PER_REPLY)
+    assert sum(sizes) == total and len(sizes) <= max_lines
     return reply(sizes)
 
 
@@ -107,7 +107,7 @@ def smtp():
     # lowered limits (fuzz_targets/smtp_session.rs).
     for n, side in ((SESSION_REPLY_BYTES, "at"), (SESSION_REPLY_BYTES + 1, "past")):
         out("smtp_session", f"greeting-{n}-{side}",
-            b"\xfc" + reply_of_bytes(n, 1000).replace(b"250", b"220"))
+            b"\xfc" + reply_of_bytes(n, 1000, SESSION_LINES_PER_REPLY).replace(b"250", b"220"))
     for n, side in ((SESSION_REPLY_LINE, "at"), (SESSION_REPLY_LINE + 1, "past")):
         out("smtp_session", f"greeting-line-{n}-{side}", b"\xfc" + reply([n], b"220"))
     for n, side in ((SESSION_LINES_PER_REPLY, "at"), (SESSION_LINES_PER_REPLY + 1, "past")):
