@@ -250,6 +250,8 @@ mod tests {
         assert_eq!(r.encrypt_then_mac, Some(true));
         let r = run(flight(0xc013, &[], false));
         assert_eq!(r.ocsp_stapling, Some(false));
+        assert_eq!(r.encrypt_then_mac, Some(false));
+        assert_eq!(r.fallback_scsv, None);
         // The fallback hello answered with a ServerHello: the SCSV is not honoured.
         let mut p = FeatureProbe::new(HelloOptions::default(), &[Version::Tls11, Version::Tls12]);
         p.next(None).unwrap();
@@ -266,7 +268,5 @@ mod tests {
         p.next(Some(flight(0xc013, &[], false))).unwrap();
         assert_eq!(p.next(Some(ServerFlight::default())), None);
         assert_eq!(p.output().fallback_scsv, None);
-        assert_eq!(r.encrypt_then_mac, Some(false));
-        assert_eq!(r.fallback_scsv, None);
     }
 }
