@@ -1,9 +1,10 @@
-//! tls-probe hot paths: ClientHello building, and server-flight parsing beside tls-parser
+//! tls-probe hot paths: ClientHello building, the rustls driver's start, and server-flight parsing beside tls-parser
 //! parsing the same bytes (a captured OpenSSL TLS 1.2 flight with a DHE ServerKeyExchange).
 #![allow(missing_docs)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
+use tls_probe::driver::RustlsDriver;
 use tls_probe::flight::FlightParser;
 use tls_probe::plan::hellos::{encode, hello_for, HelloOptions};
 use tls_probe::suites::candidates;
@@ -40,6 +41,14 @@ fn build(c: &mut Criterion) {
     });
     c.bench_function("tls_probe/candidates_tls12", |b| {
         b.iter(|| candidates(black_box(Version::Tls12)))
+    });
+    // What every modern handshake pays before its first byte goes out: the driver (its
+    // configuration and recorders) and the ClientHello (key share included).
+    c.bench_function("tls_probe/rustls_driver_new_and_client_hello", |b| {
+        b.iter(|| {
+            let mut d = RustlsDriver::new(black_box("mx.lab.test"), &[]).ok();
+            d.as_mut().map(RustlsDriver::take_outgoing)
+        })
     });
 }
 

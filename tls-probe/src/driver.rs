@@ -6,7 +6,9 @@
 //! they are encrypted) and never fails. Certificate judgement is cert-audit's job; this answers
 //! whether a modern stack completes a handshake, and with what.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use rustls::crypto::WebPkiSupportedAlgorithms;
 
 use rustls::client::ClientConnection;
 use rustls::pki_types::ServerName;
@@ -195,6 +197,32 @@ pub struct HandshakeResult {
     pub error: Option<DriverError>,
 }
 
+/// The client configuration every [`RustlsDriver`] starts from, built once per process: the ring
+/// provider with every suite and key-exchange group rustls has, TLS 1.2 and 1.3, SNI, and no
+/// session resumption (each connection gets its own recorders, so a session cache could never
+/// be used). Its verifier and client-certificate resolver are placeholders that
+/// [`RustlsDriver::new`] replaces. Also the provider's signature algorithms, for the verifier.
+fn template() -> &'static Result<(rustls::ClientConfig, WebPkiSupportedAlgorithms), DriverError> {
+    static TEMPLATE: OnceLock<
+        Result<(rustls::ClientConfig, WebPkiSupportedAlgorithms), DriverError>,
+    > = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let mut provider = rustls::crypto::ring::default_provider();
+        provider.cipher_suites = rustls::crypto::ring::ALL_CIPHER_SUITES.to_vec();
+        provider.kx_groups = rustls::crypto::ring::ALL_KX_GROUPS.to_vec();
+        let algorithms = provider.signature_verification_algorithms;
+        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|e| DriverError::Config(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(danger::RecordingVerifier::new(algorithms)))
+            .with_client_cert_resolver(Arc::new(ClientCertRecorder::default()));
+        config.enable_sni = true;
+        config.resumption = rustls::client::Resumption::disabled();
+        Ok((config, algorithms))
+    })
+}
+
 /// A sans-IO rustls client handshake.
 #[derive(Debug)]
 pub struct RustlsDriver {
@@ -208,25 +236,21 @@ pub struct RustlsDriver {
 impl RustlsDriver {
     /// A handshake towards `server_name` (DNS name or IP literal) offering `alpn`.
     pub fn new(server_name: &str, alpn: &[&[u8]]) -> Result<Self, DriverError> {
-        let mut provider = rustls::crypto::ring::default_provider();
-        provider.cipher_suites = rustls::crypto::ring::ALL_CIPHER_SUITES.to_vec();
-        provider.kx_groups = rustls::crypto::ring::ALL_KX_GROUPS.to_vec();
-        let verifier = Arc::new(danger::RecordingVerifier::new(
-            provider.signature_verification_algorithms,
-        ));
+        let (template, algorithms) = match template() {
+            Ok(t) => t,
+            Err(e) => return Err(e.clone()),
+        };
+        let verifier = Arc::new(danger::RecordingVerifier::new(*algorithms));
         let client_cert = Arc::new(ClientCertRecorder::default());
-        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
-            .with_protocol_versions(rustls::ALL_VERSIONS)
-            .map_err(|e| DriverError::Config(e.to_string()))?
+        // The process's configuration with this connection's recorders: a clone copies a few
+        // `Arc`s, where building one per connection made a provider, checked the versions and
+        // allocated rustls's default session cache (256 entries) only to drop it.
+        let mut config = template.clone();
+        config
             .dangerous()
-            .with_custom_certificate_verifier(verifier.clone())
-            .with_client_cert_resolver(client_cert.clone());
+            .set_certificate_verifier(verifier.clone());
+        config.client_auth_cert_resolver = client_cert.clone();
         config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-        config.enable_sni = true;
-        // One configuration per connection (its verifier records that connection's chain), so
-        // a session cache could never be used: rustls's default would allocate one for 256
-        // sessions on every handshake of a mass scan.
-        config.resumption = rustls::client::Resumption::disabled();
         let name = ServerName::try_from(server_name.to_string())
             .map_err(|_| DriverError::ServerName(server_name.into()))?;
         let conn = ClientConnection::new(Arc::new(config), name)

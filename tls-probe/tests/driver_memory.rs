@@ -159,6 +159,61 @@ fn a_certificate_request_is_recorded_with_its_ca_names() {
     }
 }
 
+/// Every driver starts from one configuration per process; its recorders (chain, handshake
+/// signature, certificate request) must still be its own. Two handshakes run step by step side
+/// by side, one with a good server and one whose signature is by another key, each asked for a
+/// client certificate or not: neither result carries the other's.
+#[test]
+fn drivers_side_by_side_record_their_own_connection() {
+    let (good_cert, good_key) = cert_and_key();
+    let mut roots = RootCertStore::empty();
+    roots.add(good_cert.clone()).unwrap();
+    let asks = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+        .allow_unauthenticated()
+        .build()
+        .unwrap();
+    let config = builder(&[&rustls::version::TLS13])
+        .with_client_cert_verifier(asks)
+        .with_single_cert(vec![good_cert.clone()], good_key)
+        .unwrap();
+    let mut good = ServerConnection::new(Arc::new(config)).unwrap();
+    let mut wrong = wrong_key_server(&[&rustls::version::TLS13]);
+    let mut a = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    let mut b = RustlsDriver::new("mx.lab.test", &[]).unwrap();
+    // One flight at a time, alternating, so both handshakes are in flight together.
+    for _ in 0..20 {
+        let mut moved = false;
+        for (c, s) in [(&mut a, &mut good), (&mut b, &mut wrong)] {
+            let out = c.take_outgoing();
+            if !out.is_empty() {
+                let mut rd = &out[..];
+                while !rd.is_empty() && s.read_tls(&mut rd).unwrap() > 0 {}
+                let _ = s.process_new_packets();
+                moved = true;
+            }
+            let mut back = Vec::new();
+            while s.wants_write() {
+                s.write_tls(&mut back).unwrap();
+            }
+            if !back.is_empty() {
+                c.feed(&back);
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    let (ra, rb) = (a.result(), b.result());
+    assert!(ra.completed && rb.completed, "{ra:?} {rb:?}");
+    assert_eq!(ra.signature_ok, Some(true), "{ra:?}");
+    assert_eq!(rb.signature_ok, Some(false), "{rb:?}");
+    assert_eq!(ra.client_cert_requested, Some(1), "{ra:?}");
+    assert_eq!(rb.client_cert_requested, None, "{rb:?}");
+    assert_eq!(ra.chain, vec![good_cert.as_ref().to_vec()]);
+    assert_ne!(ra.chain, rb.chain, "each records the chain its server sent");
+}
+
 #[test]
 fn eof_during_the_handshake_fails_it_and_after_it_changes_nothing() {
     let (mut s, _) = server(&[&rustls::version::TLS13]);
