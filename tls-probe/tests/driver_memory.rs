@@ -138,8 +138,11 @@ fn a_signature_by_another_key_is_recorded_not_refused() {
     }
 }
 
-#[test]
-fn a_certificate_request_is_recorded_with_its_ca_names() {
+/// A server that asks for a client certificate (naming one acceptable CA, its own certificate)
+/// and takes a connection without one; also its certificate.
+fn asking_server(
+    versions: &[&'static SupportedProtocolVersion],
+) -> (ServerConnection, CertificateDer<'static>) {
     let (cert, key) = cert_and_key();
     let mut roots = RootCertStore::empty();
     roots.add(cert.clone()).unwrap();
@@ -147,12 +150,17 @@ fn a_certificate_request_is_recorded_with_its_ca_names() {
         .allow_unauthenticated()
         .build()
         .unwrap();
+    let config = builder(versions)
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![cert.clone()], key)
+        .unwrap();
+    (ServerConnection::new(Arc::new(config)).unwrap(), cert)
+}
+
+#[test]
+fn a_certificate_request_is_recorded_with_its_ca_names() {
     for v in [&rustls::version::TLS13, &rustls::version::TLS12] {
-        let config = builder(&[v])
-            .with_client_cert_verifier(verifier.clone())
-            .with_single_cert(vec![cert.clone()], key.clone_key())
-            .unwrap();
-        let mut s = ServerConnection::new(Arc::new(config)).unwrap();
+        let (mut s, _) = asking_server(&[v]);
         let r = run(&mut s);
         assert_eq!(r.client_cert_requested, Some(1), "{v:?}: {r:?}");
         assert!(r.completed, "{v:?}: {r:?}");
@@ -165,18 +173,7 @@ fn a_certificate_request_is_recorded_with_its_ca_names() {
 /// client certificate or not: neither result carries the other's.
 #[test]
 fn drivers_side_by_side_record_their_own_connection() {
-    let (good_cert, good_key) = cert_and_key();
-    let mut roots = RootCertStore::empty();
-    roots.add(good_cert.clone()).unwrap();
-    let asks = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
-        .allow_unauthenticated()
-        .build()
-        .unwrap();
-    let config = builder(&[&rustls::version::TLS13])
-        .with_client_cert_verifier(asks)
-        .with_single_cert(vec![good_cert.clone()], good_key)
-        .unwrap();
-    let mut good = ServerConnection::new(Arc::new(config)).unwrap();
+    let (mut good, good_cert) = asking_server(&[&rustls::version::TLS13]);
     let mut wrong = wrong_key_server(&[&rustls::version::TLS13]);
     let mut a = RustlsDriver::new("mx.lab.test", &[]).unwrap();
     let mut b = RustlsDriver::new("mx.lab.test", &[]).unwrap();
