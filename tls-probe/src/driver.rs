@@ -8,8 +8,6 @@
 
 use std::sync::{Arc, OnceLock};
 
-use rustls::crypto::WebPkiSupportedAlgorithms;
-
 use rustls::client::ClientConnection;
 use rustls::pki_types::ServerName;
 
@@ -201,11 +199,9 @@ pub struct HandshakeResult {
 /// provider with every suite and key-exchange group rustls has, TLS 1.2 and 1.3, SNI, and no
 /// session resumption (each connection gets its own recorders, so a session cache could never
 /// be used). Its verifier and client-certificate resolver are placeholders that
-/// [`RustlsDriver::new`] replaces. Also the provider's signature algorithms, for the verifier.
-fn template() -> &'static Result<(rustls::ClientConfig, WebPkiSupportedAlgorithms), DriverError> {
-    static TEMPLATE: OnceLock<
-        Result<(rustls::ClientConfig, WebPkiSupportedAlgorithms), DriverError>,
-    > = OnceLock::new();
+/// [`RustlsDriver::new`] replaces.
+fn template() -> &'static Result<rustls::ClientConfig, DriverError> {
+    static TEMPLATE: OnceLock<Result<rustls::ClientConfig, DriverError>> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
         let mut provider = rustls::crypto::ring::default_provider();
         provider.cipher_suites = rustls::crypto::ring::ALL_CIPHER_SUITES.to_vec();
@@ -219,7 +215,7 @@ fn template() -> &'static Result<(rustls::ClientConfig, WebPkiSupportedAlgorithm
             .with_client_cert_resolver(Arc::new(ClientCertRecorder::default()));
         config.enable_sni = true;
         config.resumption = rustls::client::Resumption::disabled();
-        Ok((config, algorithms))
+        Ok(config)
     })
 }
 
@@ -236,11 +232,13 @@ pub struct RustlsDriver {
 impl RustlsDriver {
     /// A handshake towards `server_name` (DNS name or IP literal) offering `alpn`.
     pub fn new(server_name: &str, alpn: &[&[u8]]) -> Result<Self, DriverError> {
-        let (template, algorithms) = match template() {
+        let template = match template() {
             Ok(t) => t,
             Err(e) => return Err(e.clone()),
         };
-        let verifier = Arc::new(danger::RecordingVerifier::new(*algorithms));
+        let verifier = Arc::new(danger::RecordingVerifier::new(
+            template.crypto_provider().signature_verification_algorithms,
+        ));
         let client_cert = Arc::new(ClientCertRecorder::default());
         // The process's configuration with this connection's recorders: a clone copies a few
         // `Arc`s, where building one per connection made a provider, checked the versions and
