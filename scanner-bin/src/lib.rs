@@ -1,10 +1,11 @@
 //! The `mxray` binary: the command line and one module per subcommand, over the library crates
 //! (`mxray-scan`, `mxray-report`, `mxray-lab`, `mxray-schema`). `main.rs` only parses arguments
-//! and calls [`run_cli`].
+//! and calls [`run_cli`] (after [`pages::no_huge_pages`]).
 //!
 //! - [`cli`]: every clap type, and their conversion into the libraries' configurations;
 //! - [`commands`]: `scan`, `probe`, `report`, `lab`, `demo`, `audit`, `targets`;
-//! - [`signals`]: Ctrl-C, SIGTERM, SIGHUP; [`exit`]: the exit codes.
+//! - [`signals`]: Ctrl-C, SIGTERM, SIGHUP; [`exit`]: the exit codes;
+//! - [`pages`]: no transparent huge pages for the process (`main.rs` calls it first).
 //!
 //! ```
 //! use clap::Parser;
@@ -19,6 +20,7 @@
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod pages;
 pub mod signals;
 
 use cli::{Cli, Command};

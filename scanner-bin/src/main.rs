@@ -10,6 +10,8 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // An optimisation only: a kernel that refuses leaves the scan as it was (pages.rs).
+    let _ = mxray::pages::no_huge_pages();
     let code = mxray::run_cli(mxray::cli::Cli::parse());
     std::process::exit(code);
 }
