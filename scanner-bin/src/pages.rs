@@ -5,7 +5,7 @@
 //! later; with transparent huge pages on (`always`, the default of many distributions) each
 //! return of a 2 MiB range is followed by a fault that clears a whole huge page again.
 //! BENCHMARKS.md (sections 0.8 and 0.9): `clear_page_erms` was 4 % of `standard`'s client CPU
-//! and more of `quick`'s, and the peak RSS 8 to 11 % higher. Nothing in mxray gains from huge
+//! and more of `quick`'s, and the peak RSS 6 to 10 % higher. Nothing in mxray gains from huge
 //! pages (no large, long-lived, randomly read table), so the binary opts out for its own
 //! process only (`PR_SET_THP_DISABLE`; the system's setting and other processes are untouched).
 
