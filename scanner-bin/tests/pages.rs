@@ -10,7 +10,8 @@
 
 mod common;
 
-use std::net::TcpListener;
+use common::{Behaviour, TestServer};
+
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -34,37 +35,23 @@ fn a_scanning_process_has_transparent_huge_pages_off() {
         "the test runs with transparent huge pages already off (inherited from a parent that \
          set PR_SET_THP_DISABLE), so it cannot tell whether mxray turns them off"
     );
-    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = silent.local_addr().unwrap().port().to_string();
+    let srv = TestServer::start(Behaviour::Silent);
     let mut child = common::mxray()
-        .args([
-            "scan",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--tls-mode",
-            "starttls",
-        ])
+        .args(["scan", &srv.target(), "--tls-mode", "starttls"])
         .args(["--read-timeout", "20s", "--quiet", "-o", "/dev/null"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // The scan has connected (so `main` has run) once the listener accepts.
-    silent.set_nonblocking(true).unwrap();
+    // The scan has connected (so `main` has run) once the server has accepted.
     let start = Instant::now();
-    let _conn = loop {
-        match silent.accept() {
-            Ok((c, _)) => break c,
-            Err(_) if start.elapsed() < Duration::from_secs(20) => {
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            Err(e) => {
-                let _ = child.kill();
-                panic!("mxray never connected: {e}");
-            }
+    while srv.accepted() == 0 {
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("mxray never connected to {}", srv.target());
         }
-    };
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let seen = thp_enabled(child.id());
     let _ = child.kill();
     let _ = child.wait();
