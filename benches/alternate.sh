@@ -6,14 +6,16 @@
 # its median endpoints/s and its smallest peak RSS.
 #
 # usage: benches/alternate.sh ROUNDS PROFILE CONCURRENCY MXRAY_BINARY...
-# env:   RANGE (default 127.1.0.0/19), FLEET_PORT (default 2700), OUT (default a new directory
-#        under /tmp/mxray-bench-alternate). The fleet must already listen there, e.g.
+# env:   RANGE (default 127.1.0.0/19), FLEET_PORT (default 2700), MXRAY_RATE (--per-ip-rate,
+#        default 1000, as in fleet.sh), OUT (default a new directory under
+#        /tmp/mxray-bench-alternate). The fleet must already listen there, e.g.
 #        target/release/examples/fleet_server 127.1.0.0 8192 2700 1 &
 set -euo pipefail
 [ $# -ge 4 ] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 ROUNDS=$1 PROFILE=$2 CONC=$3; shift 3
 RANGE=${RANGE:-127.1.0.0/19}
 PORT=${FLEET_PORT:-2700}
+RATE=${MXRAY_RATE:-1000}
 OUT=${OUT:-$(mktemp -d /tmp/mxray-bench-alternate.XXXXXX)}
 mkdir -p "$OUT"
 for b in "$@"; do [ -x "$b" ] || { echo "alternate.sh: $b is not an executable mxray build" >&2; exit 2; }; done
@@ -26,7 +28,7 @@ for r in $(seq "$ROUNDS"); do
     rec=$OUT/records.jsonl
     rm -f "$rec"
     if ! /usr/bin/time -f "%U %S %e %M" -o "$OUT/time" "$b" scan "$RANGE" --port "$PORT" \
-        --profile "$PROFILE" --concurrency "$CONC" --per-ip-rate 1000 --per-ip-burst 100 \
+        --profile "$PROFILE" --concurrency "$CONC" --per-ip-rate "$RATE" --per-ip-burst 100 \
         --tls-mode starttls --quiet -o "$rec" 2> "$OUT/scan-$i.err"; then
       echo "alternate.sh: $b failed (round $r); see $OUT/scan-$i.err" >&2; exit 1
     fi
