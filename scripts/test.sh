@@ -16,6 +16,9 @@ cargo test --workspace --locked --no-fail-fast "$@" || rc=$?
 # Optional features no workspace member turns on: smtp-codec's `bytes` and `serde` (their test
 # files are cfg-gated, so the workspace run above compiles them to zero tests).
 cargo test --locked --no-fail-fast -p smtp-codec --all-features --lib --test bytes --test serde "$@" || rc=$?
+# tls-probe's driver on ring alone (without the default `aws-lc-kx`): the in-memory handshakes
+# and the key-exchange groups of a build without aws-lc.
+cargo test --locked --no-fail-fast -p tls-probe --no-default-features --features std --test driver_memory "$@" || rc=$?
 # The DNSSEC lab answers as designed (secure with AD, insecure without, bogus SERVFAIL).
 lab/dnssec/check-dnssec.sh || rc=1
 # mxray's MTA-STS policy verdicts beside postfix-mta-sts-resolver's on every lab domain.

@@ -1,6 +1,7 @@
 //! The floor under `mxray scan --profile quick`: the same connections with nothing but the
 //! protocol in them. For each endpoint of a `fleet_server` fleet: connect, read the greeting,
-//! `EHLO`, `STARTTLS` (raw bytes, no parser), a rustls handshake (TLS 1.3 or 1.2, ring) whose
+//! `EHLO`, `STARTTLS` (raw bytes, no parser), a rustls handshake (TLS 1.3 or 1.2, with the
+//! suites and key-exchange groups of mxray's driver, `tls_probe::driver::crypto_provider`) whose
 //! handshake signature is verified with the presented key as mxray does, then close. No
 //! record, no certificate audit, no JSON, no rate limiter. benches/fleet.sh (FLOOR=1) runs it
 //! beside the quick scan under `/usr/bin/time`, so their ratio says what mxray's own work costs.
@@ -171,7 +172,9 @@ async fn endpoint(addr: SocketAddr, cfg: Arc<ClientConfig>) -> Result<(), Error>
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let (base, count, port, concurrency) = parse_args()?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    // The driver's cryptography (suites and key-exchange groups), so that the floor and mxray's
+    // handshakes differ only by what mxray does around them.
+    let provider = Arc::new(tls_probe::driver::crypto_provider());
     let cfg = Arc::new(
         ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()?

@@ -1,7 +1,7 @@
 //! "Does a modern client connect?": a full handshake with rustls, sans-IO.
 //!
-//! [`RustlsDriver`] wraps a `rustls::ClientConnection` (ring provider, TLS 1.2 and 1.3, every
-//! suite and key-exchange group rustls has) configured with [`danger::RecordingVerifier`], which
+//! [`RustlsDriver`] wraps a `rustls::ClientConnection` ([`crypto_provider`]: TLS 1.2 and 1.3,
+//! every suite and key-exchange group rustls has) configured with [`danger::RecordingVerifier`], which
 //! records the presented chain (TLS 1.3 chains included, which the legacy probes cannot see because
 //! they are encrypted) and never fails. Certificate judgement is cert-audit's job; this answers
 //! whether a modern stack completes a handshake, and with what.
@@ -195,17 +195,48 @@ pub struct HandshakeResult {
     pub error: Option<DriverError>,
 }
 
-/// The client configuration every [`RustlsDriver`] starts from, built once per process: the ring
-/// provider with every suite and key-exchange group rustls has, TLS 1.2 and 1.3, SNI, and no
+/// The key-exchange groups the driver offers, in order: X25519, P-256 and P-384, the groups of
+/// rustls's `ring::ALL_KX_GROUPS` and what OpenSSL-based MTAs offer first. With the
+/// `aws-lc-kx` feature (on by default) X25519 is aws-lc-rs's: in a mass scan the client's key
+/// share and its agreement are the largest cost of a handshake after the kernel's, and
+/// aws-lc-rs does both in about half of ring's time (BENCHMARKS.md 0.10). The key share stays
+/// ephemeral, one per connection; only the implementation differs.
+pub fn kx_groups() -> Vec<&'static dyn rustls::crypto::SupportedKxGroup> {
+    let mut groups = rustls::crypto::ring::ALL_KX_GROUPS.to_vec();
+    #[cfg(feature = "aws-lc-kx")]
+    for g in groups.iter_mut() {
+        if g.name() == rustls::NamedGroup::X25519 {
+            *g = rustls::crypto::aws_lc_rs::kx_group::X25519;
+        }
+    }
+    groups
+}
+
+/// The cryptography of every [`RustlsDriver`]: ring's provider with every cipher suite rustls has
+/// (TLS 1.2 CBC and 1.3 included) and the groups of [`kx_groups`]. Public so that a benchmark's
+/// bare handshake (the floor mxray is measured against) does the same cryptography.
+///
+/// ```
+/// let provider = tls_probe::driver::crypto_provider();
+/// assert_eq!(provider.kx_groups[0].name(), rustls::NamedGroup::X25519);
+/// assert!(provider.cipher_suites.len() > 3);
+/// ```
+pub fn crypto_provider() -> rustls::crypto::CryptoProvider {
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.cipher_suites = rustls::crypto::ring::ALL_CIPHER_SUITES.to_vec();
+    provider.kx_groups = kx_groups();
+    provider
+}
+
+/// The client configuration every [`RustlsDriver`] starts from, built once per process:
+/// [`crypto_provider`], TLS 1.2 and 1.3, SNI, and no
 /// session resumption (each connection gets its own recorders, so a session cache could never
 /// be used). Its verifier and client-certificate resolver are placeholders that
 /// [`RustlsDriver::new`] replaces.
 fn template() -> &'static Result<rustls::ClientConfig, DriverError> {
     static TEMPLATE: OnceLock<Result<rustls::ClientConfig, DriverError>> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
-        let mut provider = rustls::crypto::ring::default_provider();
-        provider.cipher_suites = rustls::crypto::ring::ALL_CIPHER_SUITES.to_vec();
-        provider.kx_groups = rustls::crypto::ring::ALL_KX_GROUPS.to_vec();
+        let provider = crypto_provider();
         let algorithms = provider.signature_verification_algorithms;
         let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
             .with_protocol_versions(rustls::ALL_VERSIONS)

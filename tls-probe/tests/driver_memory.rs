@@ -119,6 +119,59 @@ fn a_good_tls13_server() {
     assert!(r.suite.is_some() && r.group.is_some());
 }
 
+/// The driver offers X25519, P-256 and P-384 in that order, as OpenSSL-based MTAs do, so the
+/// group a record reports is the one a sending MTA would get. With `aws-lc-kx` (a default
+/// feature) the X25519 key share is aws-lc-rs's, without it ring's.
+#[test]
+fn the_groups_are_x25519_p256_p384_and_x25519_is_the_features_implementation() {
+    use rustls::crypto::SupportedKxGroup;
+    use rustls::NamedGroup;
+    let groups = tls_probe::driver::kx_groups();
+    let names: Vec<NamedGroup> = groups.iter().map(|g| g.name()).collect();
+    assert_eq!(
+        names,
+        [
+            NamedGroup::X25519,
+            NamedGroup::secp256r1,
+            NamedGroup::secp384r1
+        ]
+    );
+    let same = |a: &dyn SupportedKxGroup, b: &dyn SupportedKxGroup| {
+        std::ptr::eq(
+            a as *const dyn SupportedKxGroup as *const (),
+            b as *const dyn SupportedKxGroup as *const (),
+        )
+    };
+    let ring_x25519 = rustls::crypto::ring::kx_group::X25519;
+    #[cfg(feature = "aws-lc-kx")]
+    {
+        assert!(same(groups[0], rustls::crypto::aws_lc_rs::kx_group::X25519));
+        assert!(!same(groups[0], ring_x25519));
+    }
+    #[cfg(not(feature = "aws-lc-kx"))]
+    assert!(same(groups[0], ring_x25519));
+    // P-256 and P-384 stay ring's either way.
+    assert!(same(groups[1], rustls::crypto::ring::kx_group::SECP256R1));
+    assert!(same(groups[2], rustls::crypto::ring::kx_group::SECP384R1));
+    assert_eq!(
+        tls_probe::driver::crypto_provider().kx_groups.len(),
+        groups.len()
+    );
+}
+
+/// The client's X25519 agrees with a ring server's in TLS 1.3 and 1.2: the handshake
+/// completes on X25519 (0x001d), whichever implementation the feature chose.
+#[test]
+fn x25519_agrees_with_a_ring_server_in_both_versions() {
+    for v in [&rustls::version::TLS13, &rustls::version::TLS12] {
+        let (mut s, _) = server(&[v]);
+        let r = run(&mut s);
+        assert!(r.completed, "{r:?}");
+        assert_eq!(r.group, Some(0x001d), "{r:?}");
+        assert_eq!(r.signature_ok, Some(true));
+    }
+}
+
 #[test]
 fn a_good_tls12_server() {
     let (mut s, _) = server(&[&rustls::version::TLS12]);
