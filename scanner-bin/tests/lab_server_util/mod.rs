@@ -47,12 +47,16 @@ pub fn require_tool(tool: &str) {
     );
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// `n` distinct free loopback ports: every listener is held until all are bound, so the kernel
+/// cannot hand out one port twice (two single binds once did, and the lab refused "port given
+/// twice"). Another process may still take one before the lab binds it: [`Lab::start`] retries.
+fn free_ports(n: usize) -> Vec<u16> {
+    let held: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    held.iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect()
 }
 
 /// A running `mxray lab`.
@@ -97,23 +101,44 @@ impl Lab {
         std::fs::create_dir_all(&dir).unwrap();
         let log = dir.join("log.jsonl");
         let state = dir.join("state");
-        let ports: Vec<(LabProfile, u16)> = profiles.iter().map(|p| (*p, free_port())).collect();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mxray"));
-        cmd.arg("lab")
-            .arg("--state")
-            .arg(&state)
-            .arg("--log")
-            .arg(&log)
-            .args(["--tarpit-interval", "20ms"]);
-        if !extra.contains(&"--idle-timeout") {
-            cmd.args(["--idle-timeout", "20s"]);
-        }
-        for (p, port) in &ports {
-            cmd.arg("--profile").arg(format!("{}={port}", p.name()));
-        }
-        cmd.args(extra);
-        let (child, ready) = spawn_until_ready(cmd, Duration::from_secs(60));
-        assert!(ready, "mxray lab did not say ready within 60 s");
+        // Three tries: a lab that exits before it is ready lost a port to another process.
+        let mut tries = 0;
+        let (child, ports) = loop {
+            tries += 1;
+            let ports: Vec<(LabProfile, u16)> = profiles
+                .iter()
+                .copied()
+                .zip(free_ports(profiles.len()))
+                .collect();
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_mxray"));
+            cmd.arg("lab")
+                .arg("--state")
+                .arg(&state)
+                .arg("--log")
+                .arg(&log)
+                .args(["--tarpit-interval", "20ms"]);
+            if !extra.contains(&"--idle-timeout") {
+                cmd.args(["--idle-timeout", "20s"]);
+            }
+            for (p, port) in &ports {
+                cmd.arg("--profile").arg(format!("{}={port}", p.name()));
+            }
+            cmd.args(extra);
+            let started = Instant::now();
+            let (mut child, ready) = spawn_until_ready(cmd, Duration::from_secs(60));
+            if ready {
+                break (child, ports);
+            }
+            let _ = child.kill();
+            let status = child.wait().unwrap();
+            // A lab that hung is not retried; one that exited at once is, twice.
+            let exited_early = started.elapsed() < Duration::from_secs(60);
+            assert!(
+                exited_early && tries < 3,
+                "mxray lab never said ready (try {tries}: {status} after {:?}; its stderr is above)",
+                started.elapsed()
+            );
+        };
         Lab {
             child,
             dir: dir.clone(),
