@@ -195,12 +195,12 @@ pub struct HandshakeResult {
     pub error: Option<DriverError>,
 }
 
-/// The key-exchange groups the driver offers, in order: X25519, P-256 and P-384, the groups of
-/// rustls's `ring::ALL_KX_GROUPS` and what OpenSSL-based MTAs offer first. With the
-/// `aws-lc-kx` feature (on by default) X25519 is aws-lc-rs's: in a mass scan the client's key
-/// share and its agreement are the largest cost of a handshake after the kernel's, and
-/// aws-lc-rs does both in about half of ring's time (BENCHMARKS.md 0.10). The key share stays
-/// ephemeral, one per connection; only the implementation differs.
+/// The key-exchange groups the driver offers, in order: X25519, P-256 and P-384, rustls's
+/// `ring::ALL_KX_GROUPS` (the key share is X25519's). With the `aws-lc-kx` feature (on by
+/// default) X25519 is aws-lc-rs's: with ring, the client's key share and its agreement were the
+/// largest cryptographic cost of a mass scan's handshake, and aws-lc-rs does both in about half
+/// of ring's time (BENCHMARKS.md 0.10). The key share stays ephemeral, one per connection, and the
+/// ClientHello is the same; only the implementation differs.
 pub fn kx_groups() -> Vec<&'static dyn rustls::crypto::SupportedKxGroup> {
     let mut groups = rustls::crypto::ring::ALL_KX_GROUPS.to_vec();
     #[cfg(feature = "aws-lc-kx")]

@@ -119,9 +119,8 @@ fn a_good_tls13_server() {
     assert!(r.suite.is_some() && r.group.is_some());
 }
 
-/// The driver offers X25519, P-256 and P-384 in that order, as OpenSSL-based MTAs do, so the
-/// group a record reports is the one a sending MTA would get. With `aws-lc-kx` (a default
-/// feature) the X25519 key share is aws-lc-rs's, without it ring's.
+/// The driver offers X25519, P-256 and P-384 in that order, whichever implementation makes the
+/// X25519 key share: with `aws-lc-kx` (a default feature) aws-lc-rs, without it ring.
 #[test]
 fn the_groups_are_x25519_p256_p384_and_x25519_is_the_features_implementation() {
     use rustls::crypto::SupportedKxGroup;
