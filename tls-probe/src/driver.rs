@@ -1,10 +1,11 @@
 //! "Does a modern client connect?": a full handshake with rustls, sans-IO.
 //!
 //! [`RustlsDriver`] wraps a `rustls::ClientConnection` ([`crypto_provider`]: TLS 1.2 and 1.3,
-//! every suite and key-exchange group rustls has) configured with [`danger::RecordingVerifier`], which
-//! records the presented chain (TLS 1.3 chains included, which the legacy probes cannot see because
-//! they are encrypted) and never fails. Certificate judgement is cert-audit's job; this answers
-//! whether a modern stack completes a handshake, and with what.
+//! every suite and key-exchange group rustls has) configured with
+//! [`danger::RecordingVerifier`], which records the presented chain (TLS 1.3 chains included,
+//! which the legacy probes cannot see because they are encrypted) and never fails. Certificate
+//! judgement is cert-audit's job; this answers whether a modern stack completes a handshake, and
+//! with what.
 
 use std::sync::{Arc, OnceLock};
 
@@ -229,10 +230,9 @@ pub fn crypto_provider() -> rustls::crypto::CryptoProvider {
 }
 
 /// The client configuration every [`RustlsDriver`] starts from, built once per process:
-/// [`crypto_provider`], TLS 1.2 and 1.3, SNI, and no
-/// session resumption (each connection gets its own recorders, so a session cache could never
-/// be used). Its verifier and client-certificate resolver are placeholders that
-/// [`RustlsDriver::new`] replaces.
+/// [`crypto_provider`], TLS 1.2 and 1.3, SNI, and no session resumption (each connection gets
+/// its own recorders, so a session cache could never be used). Its verifier and
+/// client-certificate resolver are placeholders that [`RustlsDriver::new`] replaces.
 fn template() -> &'static Result<rustls::ClientConfig, DriverError> {
     static TEMPLATE: OnceLock<Result<rustls::ClientConfig, DriverError>> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
