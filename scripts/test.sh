@@ -41,6 +41,8 @@ python3 cert-audit/tests/pkilint/compare.py --check --pkilint-bin "$LAB/venv/bin
 # mass mode), on captured samples: a bench whose parser silently read nothing would report nonsense.
 python3 benches/peers/test_peers.py || rc=1
 python3 benches/peers/mass_report.py --self-test || rc=1
+# ... and the perf categories of BENCHMARKS.md's profiles, on symbols of real profiles.
+python3 benches/fleet/perf_categories.py --self-test || rc=1
 # Deployment: a real single-node Slurm, the Kubernetes manifests against the schemas, the image
 # under podman (deploy/tests/*.sh, shell tests outside the crates; "N passed, N failed").
 deploy/tests/run.sh || rc=1
