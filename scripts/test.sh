@@ -12,6 +12,11 @@ trap stop_lab EXIT
 . lab/env.sh
 export MXRAY_LAB="$LAB"
 rc=0
+# The tests make their scratch directories in one directory of this run, which must be empty when
+# they are done: a suite that leaves files behind fills /tmp on a machine that runs it every day.
+# (A failed test keeps its directory on purpose and prints where it is.)
+SCRATCH=$(mktemp -d /tmp/mxray-test-run.XXXXXX)
+export TMPDIR="$SCRATCH"
 cargo test --workspace --locked --no-fail-fast "$@" || rc=$?
 # Optional features no workspace member turns on: smtp-codec's `bytes` and `serde` (their test
 # files are cfg-gated, so the workspace run above compiles them to zero tests).
@@ -19,6 +24,14 @@ cargo test --locked --no-fail-fast -p smtp-codec --all-features --lib --test byt
 # tls-probe's driver on ring alone (without the default `aws-lc-kx`): the in-memory handshakes
 # and the key-exchange groups of a build without aws-lc.
 cargo test --locked --no-fail-fast -p tls-probe --no-default-features --features std --test driver_memory "$@" || rc=$?
+unset TMPDIR
+if [ -n "$(find "$SCRATCH" -mindepth 1 -maxdepth 1 -print -quit)" ]; then
+    echo "scripts/test.sh: the cargo tests left files in $SCRATCH (kept for a look):" >&2
+    find "$SCRATCH" -mindepth 1 -maxdepth 1 | head -20 >&2
+    rc=1
+else
+    rmdir "$SCRATCH"
+fi
 # The DNSSEC lab answers as designed (secure with AD, insecure without, bogus SERVFAIL).
 lab/dnssec/check-dnssec.sh || rc=1
 # mxray's MTA-STS policy verdicts beside postfix-mta-sts-resolver's on every lab domain.

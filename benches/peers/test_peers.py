@@ -18,8 +18,12 @@ ECDHE_RSA_AES256_GCM = 0xC030
 TLS_AES_128_GCM = 0x1301
 
 
+# Every fixture file lives here; the directory is removed when the interpreter exits.
+SCRATCH = tempfile.TemporaryDirectory(prefix="mxray-peers-test-")
+
+
 def write(text):
-    f = tempfile.NamedTemporaryFile("w", delete=False, suffix=".out")
+    f = tempfile.NamedTemporaryFile("w", delete=False, suffix=".out", dir=SCRATCH.name)
     f.write(text)
     f.close()
     return f.name

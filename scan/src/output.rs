@@ -369,21 +369,27 @@ pub fn check_output(
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("mxray-output-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap_or_default();
+    /// A new directory `mxray-output-NAME-XXXXXX`, removed when dropped.
+    fn dir(name: &str) -> tempfile::TempDir {
+        let Ok(d) = tempfile::Builder::new()
+            .prefix(&format!("mxray-output-{name}-"))
+            .tempdir()
+        else {
+            panic!("no temporary directory")
+        };
         d
     }
 
-    /// A writer on a new file `out.jsonl` in its own directory `name`, and the file's path.
-    fn writer_to_file(name: &str) -> (PathBuf, RecordSender, WriterHandle) {
-        let p = dir(name).join("out.jsonl");
+    /// A writer on a new file `out.jsonl` in its own directory `name` (which lives as long as
+    /// the first value returned), and the file's path.
+    fn writer_to_file(name: &str) -> (tempfile::TempDir, PathBuf, RecordSender, WriterHandle) {
+        let d = dir(name);
+        let p = d.path().join("out.jsonl");
         let Ok(f) = std::fs::File::create(&p) else {
             panic!("create")
         };
         let (tx, handle) = spawn_writer(Box::new(f), Progress::new(None, true));
-        (p, tx, handle)
+        (d, p, tx, handle)
     }
 
     /// A `quick` record of endpoint `a`, port 25.
@@ -400,7 +406,7 @@ mod tests {
     /// every one flushed by the end, and counted.
     #[test]
     fn the_writer_writes_each_record_once_as_given_and_counts_it() {
-        let (p, tx, handle) = writer_to_file("writer");
+        let (_d, p, tx, handle) = writer_to_file("writer");
         let mut a = quick_record();
         a.status = Status::Completed;
         let mut b = a.clone();
@@ -436,7 +442,7 @@ mod tests {
     /// scan killed later keeps it), and so are the next ones.
     #[test]
     fn an_idle_writer_flushes_what_it_holds_without_being_finished() {
-        let (p, tx, handle) = writer_to_file("idle");
+        let (_d, p, tx, handle) = writer_to_file("idle");
         let rec = quick_record();
         let rt = tokio::runtime::Builder::new_current_thread().build();
         let Ok(rt) = rt else { panic!("runtime") };
@@ -471,7 +477,8 @@ mod tests {
 
     #[test]
     fn a_torn_tail_is_cut_and_a_whole_last_record_is_terminated() {
-        let d = dir("tail");
+        let dir = dir("tail");
+        let d = dir.path();
         let p = d.join("r.jsonl");
         let rec =
             r#"{"schema_version":1,"target":"a","ip":"127.0.0.1","port":25,"status":"completed"}"#;
@@ -504,7 +511,8 @@ mod tests {
 
     #[test]
     fn an_input_is_refused_as_output_even_through_a_hard_link() {
-        let d = dir("link");
+        let dir = dir("link");
+        let d = dir.path();
         let input = d.join("in.jsonl");
         let link = d.join("link.jsonl");
         assert!(std::fs::write(&input, "x\n").is_ok());
@@ -517,7 +525,8 @@ mod tests {
 
     #[test]
     fn an_existing_output_needs_overwrite_but_a_missing_or_empty_one_does_not() {
-        let d = dir("exists");
+        let dir = dir("exists");
+        let d = dir.path();
         let out = d.join("out.jsonl");
         assert_eq!(check_output(&out, &[], false, false), Ok(()));
         assert!(std::fs::write(&out, "").is_ok());

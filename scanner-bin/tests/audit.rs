@@ -23,15 +23,12 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// A chain file made of fixtures, leaf first.
-fn chain(dir: &str, names: &[&str]) -> PathBuf {
-    let d = tempdir(dir);
-    let p = d.join("chain.pem");
+fn chain(dir: &str, names: &[&str]) -> ScratchFile {
     let pem: Vec<u8> = names
         .iter()
         .flat_map(|n| std::fs::read(fixture(n)).unwrap())
         .collect();
-    std::fs::write(&p, pem).unwrap();
-    p
+    tempdir(dir).file("chain.pem", pem)
 }
 
 fn audit(args: &[&str]) -> std::process::Output {

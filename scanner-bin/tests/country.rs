@@ -8,7 +8,6 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::net::{IpAddr, TcpListener};
-use std::path::PathBuf;
 
 use common::*;
 use mxray_schema::record::{ErrorKind, Status};
@@ -27,11 +26,8 @@ testnic|LO|ipv4|127.0.4.0|256|20260101|reserved|
 testnic|LO|ipv6|fd00::|126|20260101|assigned|x|e-stats
 ";
 
-fn delegation_file(dir: &str, text: &str) -> PathBuf {
-    let d = tempdir(dir);
-    let p = d.join("delegated-testnic-extended-latest");
-    std::fs::write(&p, text).unwrap();
-    p
+fn delegation_file(dir: &str, text: &str) -> ScratchFile {
+    tempdir(dir).file("delegated-testnic-extended-latest", text)
 }
 
 fn run(args: &[&str]) -> std::process::Output {

@@ -30,7 +30,8 @@ fn env_or(name: &str, default: u16) -> u16 {
 }
 
 /// `mxray lab` serving the three DANE receivers on fixed ports; killed on drop.
-struct Receivers(Child);
+/// The receivers' lab and its state directory (removed after the lab is stopped).
+struct Receivers(Child, #[allow(dead_code)] Scratch);
 
 impl Drop for Receivers {
     fn drop(&mut self) {
@@ -62,7 +63,7 @@ fn start_lab(name: &str, args: &[String]) -> Receivers {
     let mut cmd = mxray();
     cmd.arg("lab").arg("--state").arg(&state).args(args);
     let (child, ready) = lab_server_util::spawn_until_ready(cmd, Duration::from_secs(60));
-    let r = Receivers(child);
+    let r = Receivers(child, state);
     assert!(
         ready,
         "mxray lab {args:?} did not say ready within 60 s (ports in use?)"

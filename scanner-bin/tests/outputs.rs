@@ -57,17 +57,13 @@ fn records() -> Vec<Value> {
 }
 
 /// Writes records as JSON Lines into a fresh file of this test.
-fn write_records(name: &str, records: &[Value]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mxray-outputs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{name}.jsonl"));
+fn write_records(name: &str, records: &[Value]) -> common::ScratchFile {
     let mut text = String::new();
     for r in records {
         text.push_str(&serde_json::to_string(r).unwrap());
         text.push('\n');
     }
-    std::fs::write(&path, text).unwrap();
-    path
+    common::tempdir(&format!("outputs-{name}")).file(&format!("{name}.jsonl"), text)
 }
 
 fn report(file: &Path, args: &[&str]) -> Output {

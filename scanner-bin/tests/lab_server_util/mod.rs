@@ -13,15 +13,12 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use mxray_lab::record::SessionRecord;
 use mxray_lab::summary::{read_log, table, Table};
 use mxray_lab::LabProfile;
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// These tests drive real senders; they need the lab environment.
 pub fn require_lab() {
@@ -62,6 +59,8 @@ fn free_ports(n: usize) -> Vec<u16> {
 /// A running `mxray lab`.
 pub struct Lab {
     child: Child,
+    /// Removed when the lab is dropped, kept (its path printed) when the test is panicking.
+    scratch: Option<tempfile::TempDir>,
     /// Scratch directory of this lab.
     pub dir: PathBuf,
     /// The JSON Lines log.
@@ -95,10 +94,11 @@ pub fn spawn_until_ready(mut cmd: Command, timeout: Duration) -> (Child, bool) {
 impl Lab {
     /// Starts the lab serving `profiles`, each on a free port.
     pub fn start(profiles: &[LabProfile], extra: &[&str]) -> Lab {
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir = std::env::temp_dir().join(format!("mxray-lab-test-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = tempfile::Builder::new()
+            .prefix("mxray-lab-test-")
+            .tempdir()
+            .unwrap();
+        let dir = scratch.path().to_path_buf();
         let log = dir.join("log.jsonl");
         let state = dir.join("state");
         // Three tries: a lab that exits before it is ready lost a port to another process.
@@ -141,6 +141,7 @@ impl Lab {
         };
         Lab {
             child,
+            scratch: Some(scratch),
             dir: dir.clone(),
             log,
             ca: state.join("lab-ca.pem"),
@@ -233,6 +234,14 @@ impl Drop for Lab {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = self.scratch.take() {
+            if std::thread::panicking() {
+                eprintln!(
+                    "kept the failed test's lab directory {}",
+                    dir.keep().display()
+                );
+            }
+        }
     }
 }
 
