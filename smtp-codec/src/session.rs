@@ -62,6 +62,10 @@ pub struct SessionConfig {
     pub mode: StartTlsMode,
     /// Send `QUIT` when the session ends in plaintext on a live connection.
     pub quit_on_finish: bool,
+    /// Keep every step in [`Transcript::events`] (on by default). Off, the event list stays
+    /// empty and each reply is kept once, in its named field of the [`Transcript`], instead
+    /// of twice: for a mass scanner that reads only those fields.
+    pub record_events: bool,
 }
 
 impl SessionConfig {
@@ -72,6 +76,7 @@ impl SessionConfig {
             limits: Limits::default(),
             mode: StartTlsMode::Plain,
             quit_on_finish: true,
+            record_events: true,
         }
     }
 }
@@ -387,7 +392,7 @@ pub enum Event {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Transcript {
-    /// Every event in order.
+    /// Every event in order (empty when [`SessionConfig::record_events`] is off).
     pub events: Vec<Event>,
     /// The greeting.
     pub banner: Option<Reply<'static>>,
@@ -510,7 +515,7 @@ impl ClientSession {
     pub fn poll(&mut self) -> Step {
         loop {
             if let Some((phase, bytes)) = self.outbox.pop_front() {
-                self.transcript.events.push(Event::Sent {
+                self.record(|| Event::Sent {
                     phase,
                     bytes: bytes.clone(),
                 });
@@ -533,14 +538,14 @@ impl ClientSession {
                     let reply = reply.into_owned();
                     let used = used.min(self.buf.len());
                     self.buf.drain(..used);
-                    self.transcript.events.push(Event::Reply {
+                    self.record(|| Event::Reply {
                         phase,
                         reply: reply.clone(),
                     });
                     self.on_reply(phase, reply);
                 }
                 Ok(None) if self.eof => {
-                    self.transcript.events.push(Event::Eof { phase });
+                    self.record(|| Event::Eof { phase });
                     let outcome = if phase == Phase::Greeting && self.buf.is_empty() {
                         Outcome::NoGreeting
                     } else {
@@ -552,15 +557,13 @@ impl ClientSession {
                     self.state = State::Done(outcome);
                 }
                 Ok(None) if self.timed_out => {
-                    self.transcript.events.push(Event::Timeout { phase });
+                    self.record(|| Event::Timeout { phase });
                     let partial = core::mem::take(&mut self.buf);
                     self.finish(Outcome::Timeout { phase, partial });
                 }
                 Ok(None) => return Step::NeedMore,
                 Err(error) => {
-                    self.transcript
-                        .events
-                        .push(Event::Malformed { phase, error });
+                    self.record(|| Event::Malformed { phase, error });
                     let outcome = if phase == Phase::Greeting {
                         let limit = self.config.limits.reply_line();
                         let banner: Vec<u8> = self.buf.iter().take(limit).copied().collect();
@@ -599,6 +602,13 @@ impl ClientSession {
     }
 
     /// Ends the session politely (QUIT) when the connection is still usable.
+    /// Appends the event `make` builds, when events are recorded.
+    fn record(&mut self, make: impl FnOnce() -> Event) {
+        if self.config.record_events {
+            self.transcript.events.push(make());
+        }
+    }
+
     fn finish(&mut self, outcome: Outcome) {
         let live = !self.eof && !self.timed_out && !matches!(outcome, Outcome::Busy { .. });
         if live && self.config.quit_on_finish {
@@ -608,17 +618,27 @@ impl ClientSession {
         self.state = State::Done(outcome);
     }
 
+    /// Acts on `reply`, then keeps it in the transcript's field of its phase (moved there: an
+    /// outcome that carries the reply takes a copy, which only an ending session pays for).
     fn on_reply(&mut self, phase: Phase, reply: Reply<'static>) {
+        self.act_on_reply(phase, &reply);
+        let field = match phase {
+            Phase::Greeting => &mut self.transcript.banner,
+            Phase::Ehlo => &mut self.transcript.ehlo_reply,
+            Phase::Helo => &mut self.transcript.helo,
+            Phase::StartTls => &mut self.transcript.starttls,
+            Phase::Quit => return,
+        };
+        *field = Some(reply);
+    }
+
+    fn act_on_reply(&mut self, phase: Phase, reply: &Reply<'static>) {
         let code = reply.code();
-        match phase {
-            Phase::Greeting => self.transcript.banner = Some(reply.clone()),
-            Phase::Ehlo => self.transcript.ehlo_reply = Some(reply.clone()),
-            Phase::Helo => self.transcript.helo = Some(reply.clone()),
-            Phase::StartTls => self.transcript.starttls = Some(reply.clone()),
-            Phase::Quit => {}
-        }
         if code == ReplyCode::SERVICE_NOT_AVAILABLE {
-            self.finish(Outcome::Busy { phase, reply });
+            self.finish(Outcome::Busy {
+                phase,
+                reply: reply.clone(),
+            });
             return;
         }
         match phase {
@@ -627,11 +647,11 @@ impl ClientSession {
                 let ehlo = self.command("EHLO");
                 self.send(Phase::Ehlo, ehlo);
             }
-            Phase::Greeting if code.is_permanent() => {
-                self.finish(Outcome::GreetingRejected { reply })
-            }
+            Phase::Greeting if code.is_permanent() => self.finish(Outcome::GreetingRejected {
+                reply: reply.clone(),
+            }),
             Phase::Ehlo if code == ReplyCode::OK => {
-                let ehlo = EhloResponse::from_reply(&reply).ok();
+                let ehlo = EhloResponse::from_reply(reply).ok();
                 let offers = ehlo.as_ref().is_some_and(EhloResponse::offers_starttls);
                 let masked: Vec<String> = ehlo
                     .as_ref()
@@ -674,15 +694,20 @@ impl ClientSession {
                 let injection = (self.config.mode == StartTlsMode::PipelinedInjection)
                     .then(|| InjectionCheck::new(self.config.limits));
                 self.state = State::Handover(TlsHandover {
-                    starttls_reply: reply,
+                    starttls_reply: reply.clone(),
                     plaintext_after_starttls: plaintext,
                     injection,
                 });
             }
             Phase::StartTls if !code.is_success() && !code.is_intermediate() => {
-                self.finish(Outcome::StartTlsRefused { reply })
+                self.finish(Outcome::StartTlsRefused {
+                    reply: reply.clone(),
+                })
             }
-            _ => self.finish(Outcome::UnexpectedReply { phase, reply }),
+            _ => self.finish(Outcome::UnexpectedReply {
+                phase,
+                reply: reply.clone(),
+            }),
         }
     }
 }

@@ -579,3 +579,80 @@ fn transient_greetings_and_refused_helo_are_unexpected_replies() {
         );
     }
 }
+
+/// Every scripted server of this file's tests, as (greeting, responses).
+const SCRIPTS: &[(&[u8], &[&[u8]])] = &[
+    (b"220 x\r\n", &[EHLO_OK, b"220 go\r\n"]),
+    (b"220 x\r\n", &[EHLO_OK, b"220 go\r\nleftover"]),
+    (b"421 busy\r\n", &[]),
+    (b"220 x\r\n", &[b"421 busy\r\n"]),
+    (b"220 x\r\n", &[EHLO_OK, b"421 busy\r\n"]),
+    (b"554 go away\r\n", &[]),
+    (b"220 x\r\n", &[b"500 what\r\n", b"250 hi\r\n"]),
+    (b"220 x\r\n", &[b"250-x\r\n250 8BITMIME\r\n"]),
+    (b"220 x\r\n", &[b"250-x\r\n250 XXXXXXXA\r\n"]),
+    (b"220 x\r\n", &[EHLO_OK, b"454 no\r\n"]),
+    (b"220 x\r\n", &[EHLO_OK, b"354 what\r\n"]),
+    (b"220 x\r\n", &[b"530 starttls first\r\n", b"220 go\r\n"]),
+    (b"220 x\r\n", &[b"garbage\r\n"]),
+    (b"SSH-2.0-OpenSSH\r\n", &[]),
+    (b"", &[]),
+    (b"220-partial", &[]),
+];
+
+/// A transcript without its event list, to compare the rest.
+fn without_events(s: &ClientSession) -> smtp_codec::Transcript {
+    let mut t = s.transcript().clone();
+    t.events.clear();
+    t
+}
+
+#[test]
+fn without_recorded_events_sessions_end_the_same_and_keep_every_named_reply() {
+    let mut quiet = SessionConfig::new("scanner.example.org");
+    quiet.record_events = false;
+    for (greeting, responses) in SCRIPTS {
+        let on = run_with(
+            SessionConfig::new("scanner.example.org"),
+            greeting,
+            responses,
+            false,
+        );
+        let off = run_with(quiet.clone(), greeting, responses, false);
+        let what = format!("{} {responses:?}", String::from_utf8_lossy(greeting));
+        assert!(!on.session.transcript().events.is_empty(), "{what}");
+        assert!(off.session.transcript().events.is_empty(), "{what}");
+        assert_eq!(on.sent, off.sent, "{what}");
+        assert_eq!(on.last, off.last, "{what}");
+        assert_eq!(
+            without_events(&on.session),
+            without_events(&off.session),
+            "{what}"
+        );
+    }
+    // The named fields are filled either way.
+    let r = run_with(quiet, b"220 x\r\n", &[EHLO_OK, b"220 go\r\n"], false);
+    let t = r.session.transcript();
+    assert!(t.banner.is_some() && t.ehlo_reply.is_some() && t.ehlo.is_some());
+    assert_eq!(t.starttls.as_ref().map(|r| r.code().get()), Some(220));
+    let r = run(b"220 x\r\n", &[b"500 what\r\n", b"250 hi\r\n"]);
+    let t = r.session.transcript();
+    assert_eq!(t.ehlo_reply.as_ref().map(|r| r.code().get()), Some(500));
+    assert_eq!(t.helo.as_ref().map(|r| r.first_line()), Some(&b"hi"[..]));
+    // A reply the outcome carries is in the transcript too.
+    let r = run(b"220 x\r\n", &[EHLO_OK, b"454 no\r\n"]);
+    assert!(matches!(outcome(&r), Outcome::StartTlsRefused { reply } if reply.code().get() == 454));
+    assert_eq!(
+        r.session
+            .transcript()
+            .starttls
+            .as_ref()
+            .map(|r| r.code().get()),
+        Some(454)
+    );
+}
+
+#[test]
+fn events_are_recorded_by_default() {
+    assert!(SessionConfig::new("scanner.example.org").record_events);
+}
