@@ -326,52 +326,64 @@ impl Extension {
         }
     }
 
-    fn body(&self) -> Result<Vec<u8>, BuildError> {
+    /// Appends the extension (type, length, body) to `out`.
+    fn write(&self, out: &mut Vec<u8>) -> Result<(), BuildError> {
+        put_u16(out, self.typ());
+        let ext = wire::begin(out, 2);
+        self.write_body(out)?;
+        ext.end(out).map_err(|_| BuildError::TooLong("extension"))
+    }
+
+    fn write_body(&self, b: &mut Vec<u8>) -> Result<(), BuildError> {
         let too_long = |_| BuildError::TooLong("extension body");
-        let mut b = Vec::new();
         match self {
             Extension::ServerName(name) => {
-                let mut entry = alloc::vec![0u8];
-                put_vec16(&mut entry, name.as_bytes()).map_err(too_long)?;
-                put_vec16(&mut b, &entry).map_err(too_long)?;
+                let list = wire::begin(b, 2);
+                b.push(0);
+                put_vec16(b, name.as_bytes()).map_err(too_long)?;
+                list.end(b).map_err(too_long)?;
             }
             Extension::SupportedGroups(l) | Extension::SignatureAlgorithms(l) => {
-                put_vec16(&mut b, &wire::u16s(l)).map_err(too_long)?;
+                let list = wire::begin(b, 2);
+                wire::put_u16s(b, l);
+                list.end(b).map_err(too_long)?;
             }
             Extension::EcPointFormats(l)
             | Extension::PskKeyExchangeModes(l)
             | Extension::RenegotiationInfo(l) => {
-                put_vec8(&mut b, l).map_err(too_long)?;
+                put_vec8(b, l).map_err(too_long)?;
             }
             Extension::SupportedVersions(l) => {
-                put_vec8(&mut b, &wire::u16s(l)).map_err(too_long)?
+                let list = wire::begin(b, 1);
+                wire::put_u16s(b, l);
+                list.end(b).map_err(too_long)?;
             }
             Extension::KeyShare(shares) => {
-                let mut list = Vec::new();
+                let list = wire::begin(b, 2);
                 for s in shares {
-                    put_u16(&mut list, s.group);
-                    put_vec16(&mut list, &s.key).map_err(too_long)?;
+                    put_u16(b, s.group);
+                    put_vec16(b, &s.key).map_err(too_long)?;
                 }
-                put_vec16(&mut b, &list).map_err(too_long)?;
+                list.end(b).map_err(too_long)?;
             }
             Extension::SessionTicket(t) => b.extend_from_slice(t),
             Extension::StatusRequest => b.extend_from_slice(&[1, 0, 0, 0, 0]),
             Extension::Heartbeat(m) => b.push(*m),
             Extension::ExtendedMasterSecret | Extension::EncryptThenMac => {}
             Extension::Alpn(protos) => {
-                let mut list = Vec::new();
+                let list = wire::begin(b, 2);
                 for p in protos {
                     if p.is_empty() {
                         return Err(BuildError::Invalid("empty ALPN protocol name"));
                     }
-                    put_vec8(&mut list, p).map_err(too_long)?;
+                    put_vec8(b, p).map_err(too_long)?;
                 }
-                put_vec16(&mut b, &list).map_err(too_long)?;
+                list.end(b).map_err(too_long)?;
             }
-            Extension::Padding(n) => b.resize(*n, 0),
+            Extension::Padding(n) => b.resize(b.len().saturating_add(*n), 0),
             Extension::Raw { data, .. } => b.extend_from_slice(data),
         }
-        Ok(b)
+        Ok(())
     }
 
     /// Decodes one extension body. Known types whose body does not have the expected form, and
@@ -501,42 +513,54 @@ impl ClientHello {
 
     /// Encodes the handshake message (type 1, 24-bit length, body), without the record header.
     pub fn handshake_bytes(&self) -> Result<Vec<u8>, BuildError> {
+        let mut msg = Vec::with_capacity(512);
+        self.write_handshake(&mut msg)?;
+        Ok(msg)
+    }
+
+    /// Appends the handshake message to `out`, every length prefix filled in place.
+    fn write_handshake(&self, out: &mut Vec<u8>) -> Result<(), BuildError> {
         if self.session_id.len() > 32 {
             return Err(BuildError::Invalid("session id longer than 32 bytes"));
         }
-        let mut body = Vec::with_capacity(256);
-        put_u16(&mut body, self.legacy_version);
-        body.extend_from_slice(&self.random);
-        put_vec8(&mut body, &self.session_id).map_err(|_| BuildError::TooLong("session id"))?;
-        put_vec16(&mut body, &wire::u16s(&self.cipher_suites))
+        out.push(1);
+        let msg = wire::begin(out, 3);
+        put_u16(out, self.legacy_version);
+        out.extend_from_slice(&self.random);
+        put_vec8(out, &self.session_id).map_err(|_| BuildError::TooLong("session id"))?;
+        let suites = wire::begin(out, 2);
+        wire::put_u16s(out, &self.cipher_suites);
+        suites
+            .end(out)
             .map_err(|_| BuildError::TooLong("cipher suites"))?;
-        put_vec8(&mut body, &self.compression_methods)
+        put_vec8(out, &self.compression_methods)
             .map_err(|_| BuildError::TooLong("compression methods"))?;
         if let Some(exts) = &self.extensions {
-            let mut block = Vec::new();
+            let block = wire::begin(out, 2);
             for e in exts {
-                put_u16(&mut block, e.typ());
-                put_vec16(&mut block, &e.body()?).map_err(|_| BuildError::TooLong("extension"))?;
+                e.write(out)?;
             }
-            put_vec16(&mut body, &block).map_err(|_| BuildError::TooLong("extensions"))?;
+            block
+                .end(out)
+                .map_err(|_| BuildError::TooLong("extensions"))?;
         }
-        let mut msg = alloc::vec![1u8];
-        wire::put_u24(&mut msg, body.len())
-            .map_err(|_| BuildError::TooLong("handshake message"))?;
-        msg.extend_from_slice(&body);
-        Ok(msg)
+        msg.end(out)
+            .map_err(|_| BuildError::TooLong("handshake message"))
     }
 
     /// Encodes the hello as one handshake record, ready to send.
     pub fn to_bytes(&self) -> Result<Vec<u8>, BuildError> {
-        let msg = self.handshake_bytes()?;
-        if msg.len() > crate::record::MAX_PLAINTEXT {
-            return Err(BuildError::TooLong("record"));
-        }
-        let mut out = Vec::with_capacity(msg.len() + 5);
+        let mut out = Vec::with_capacity(517);
         out.push(22);
         put_u16(&mut out, self.record_version);
-        put_vec16(&mut out, &msg).map_err(|_| BuildError::TooLong("record"))?;
+        let record = wire::begin(&mut out, 2);
+        self.write_handshake(&mut out)?;
+        if out.len() - 5 > crate::record::MAX_PLAINTEXT {
+            return Err(BuildError::TooLong("record"));
+        }
+        record
+            .end(&mut out)
+            .map_err(|_| BuildError::TooLong("record"))?;
         Ok(out)
     }
 

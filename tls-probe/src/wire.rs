@@ -73,15 +73,6 @@ pub(crate) fn put_u16(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
-pub(crate) fn put_u24(out: &mut Vec<u8>, v: usize) -> Result<(), TooLong> {
-    if v > 0x00ff_ffff {
-        return Err(TooLong);
-    }
-    let b = (v as u32).to_be_bytes();
-    out.extend_from_slice(b.get(1..).ok_or(TooLong)?);
-    Ok(())
-}
-
 pub(crate) fn put_vec8(out: &mut Vec<u8>, data: &[u8]) -> Result<(), TooLong> {
     let n = u8::try_from(data.len()).map_err(|_| TooLong)?;
     out.push(n);
@@ -96,14 +87,81 @@ pub(crate) fn put_vec16(out: &mut Vec<u8>, data: &[u8]) -> Result<(), TooLong> {
     Ok(())
 }
 
-pub(crate) fn u16s(list: &[u16]) -> Vec<u8> {
-    list.iter().flat_map(|v| v.to_be_bytes()).collect()
+/// Appends each value big-endian (the body of a list of u16s, written in place).
+pub(crate) fn put_u16s(out: &mut Vec<u8>, list: &[u16]) {
+    out.reserve(list.len().saturating_mul(2));
+    for v in list {
+        put_u16(out, *v);
+    }
+}
+
+/// A length prefix of `width` bytes (1, 2 or 3) written before its content is: [`begin`]
+/// reserves it, the content is appended, [`Prefix::end`] fills it in or says the content was
+/// too long for it. One buffer for a whole message, instead of one per nested field.
+#[must_use]
+pub(crate) struct Prefix {
+    at: usize,
+    width: usize,
+}
+
+/// Reserves a length prefix of `width` bytes (1, 2 or 3) at the end of `out`.
+pub(crate) fn begin(out: &mut Vec<u8>, width: usize) -> Prefix {
+    let at = out.len();
+    out.resize(at.saturating_add(width), 0);
+    Prefix { at, width }
+}
+
+impl Prefix {
+    /// Writes the length of everything appended since [`begin`] into the prefix.
+    pub(crate) fn end(self, out: &mut [u8]) -> Result<(), TooLong> {
+        let start = self.at.saturating_add(self.width);
+        let len = out.len().checked_sub(start).ok_or(TooLong)?;
+        let be = u32::try_from(len).map_err(|_| TooLong)?.to_be_bytes();
+        // The bytes above the prefix's width must be zero: the length fits.
+        let (high, low) = be.split_at(4usize.checked_sub(self.width).ok_or(TooLong)?);
+        if self.width == 0 || high.iter().any(|b| *b != 0) {
+            return Err(TooLong);
+        }
+        out.get_mut(self.at..start)
+            .ok_or(TooLong)?
+            .copy_from_slice(low);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use alloc::vec;
+
+    #[test]
+    fn prefixes_take_the_content_length_up_to_their_width() {
+        for (width, max) in [(1usize, 0xffusize), (2, 0xffff), (3, 0xff_ffff)] {
+            let mut out = vec![7u8];
+            let p = begin(&mut out, width);
+            out.resize(1 + width + max, 0xaa);
+            assert_eq!(p.end(&mut out), Ok(()));
+            let mut want = vec![7u8];
+            want.extend_from_slice(&(max as u32).to_be_bytes()[4 - width..]);
+            assert_eq!(out[..1 + width], want[..], "width {width}");
+            // One byte more does not fit.
+            let mut out = Vec::new();
+            let p = begin(&mut out, width);
+            out.resize(width + max + 1, 0);
+            assert_eq!(p.end(&mut out), Err(TooLong), "width {width}");
+        }
+        // Nested: the outer length counts the inner prefix and content.
+        let mut out = Vec::new();
+        let outer = begin(&mut out, 2);
+        let inner = begin(&mut out, 1);
+        out.extend_from_slice(&[1, 2, 3]);
+        assert_eq!(inner.end(&mut out), Ok(()));
+        assert_eq!(outer.end(&mut out), Ok(()));
+        assert_eq!(out, vec![0, 4, 3, 1, 2, 3]);
+        let mut out = Vec::new();
+        put_u16s(&mut out, &[0x0102, 0xfffe]);
+        assert_eq!(out, vec![1, 2, 0xff, 0xfe]);
+    }
 
     #[test]
     fn reads_are_big_endian_and_checked() {
@@ -134,14 +192,8 @@ mod tests {
     #[test]
     fn writers_refuse_what_their_prefix_cannot_hold() {
         let mut out = Vec::new();
-        assert_eq!(put_u24(&mut out, 0x00ff_ffff), Ok(()));
-        assert_eq!(out, [0xff, 0xff, 0xff]);
-        assert_eq!(put_u24(&mut out, 0x0100_0000), Err(TooLong));
-        assert_eq!(out.len(), 3, "nothing written on error");
-        let mut out = Vec::new();
-        put_u24(&mut out, 0x01_02_03).unwrap();
         put_u16(&mut out, 0x0405);
-        assert_eq!(out, [1, 2, 3, 4, 5]);
+        assert_eq!(out, [4, 5]);
 
         let mut out = Vec::new();
         assert_eq!(put_vec8(&mut out, &[7; 255]), Ok(()));
@@ -152,6 +204,5 @@ mod tests {
         assert_eq!(out.get(..2), Some(&[0xff, 0xff][..]));
         assert_eq!(out.len(), 0x10001);
         assert_eq!(put_vec16(&mut Vec::new(), &[7; 0x10000]), Err(TooLong));
-        assert_eq!(u16s(&[0x0102, 0xfffe]), vec![1, 2, 0xff, 0xfe]);
     }
 }

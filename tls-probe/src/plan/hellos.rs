@@ -36,7 +36,9 @@ pub fn hello_for(
     group_list: Option<&[u16]>,
     sigalg_list: Option<&[u16]>,
 ) -> ClientHello {
-    let mut cs: Vec<u16> = suites.to_vec();
+    // Room for the renegotiation SCSV pushed below.
+    let mut cs: Vec<u16> = Vec::with_capacity(suites.len().saturating_add(1));
+    cs.extend_from_slice(suites);
     match version {
         Version::Ssl3 | Version::Ssl2 => {
             cs.push(SCSV_RENEGOTIATION);
@@ -105,11 +107,11 @@ pub fn hello_for(
 /// 16 KiB), so encoding cannot fail; should it ever, an empty hello is sent and the attempt ends
 /// as refused.
 pub fn encode(h: ClientHello) -> Vec<u8> {
-    let padded = match h.clone().with_f5_padding() {
-        Ok(p) => p,
-        Err(_) => h,
-    };
-    padded.to_bytes().unwrap_or_default()
+    // Padding fails only where encoding does (the message cannot be built), so no copy of the
+    // unpadded hello is kept for a fallback.
+    h.with_f5_padding()
+        .and_then(|p| p.to_bytes())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
