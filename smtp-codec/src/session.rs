@@ -601,7 +601,6 @@ impl ClientSession {
         v
     }
 
-    /// Ends the session politely (QUIT) when the connection is still usable.
     /// Appends the event `make` builds, when events are recorded.
     fn record(&mut self, make: impl FnOnce() -> Event) {
         if self.config.record_events {
@@ -609,6 +608,7 @@ impl ClientSession {
         }
     }
 
+    /// Ends the session politely (QUIT) when the connection is still usable.
     fn finish(&mut self, outcome: Outcome) {
         let live = !self.eof && !self.timed_out && !matches!(outcome, Outcome::Busy { .. });
         if live && self.config.quit_on_finish {

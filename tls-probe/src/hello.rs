@@ -380,7 +380,13 @@ impl Extension {
                 }
                 list.end(b).map_err(too_long)?;
             }
-            Extension::Padding(n) => b.resize(b.len().saturating_add(*n), 0),
+            Extension::Padding(n) => {
+                // Refused before it is allocated: no body longer than its 16-bit length fits.
+                if *n > usize::from(u16::MAX) {
+                    return Err(BuildError::TooLong("extension"));
+                }
+                b.resize(b.len().saturating_add(*n), 0);
+            }
             Extension::Raw { data, .. } => b.extend_from_slice(data),
         }
         Ok(())
@@ -759,6 +765,15 @@ mod tests {
         assert_eq!(over.to_bytes(), Err(BuildError::TooLong("record")));
         let far_over = sized(40_000);
         assert_eq!(far_over.to_bytes(), Err(BuildError::TooLong("record")));
+        // A padding no 16-bit length can hold is refused before anything is allocated for it
+        // (usize::MAX would abort the process if it were).
+        for n in [0x1_0000, usize::MAX] {
+            let h = ClientHello::new(0x0303, alloc::vec![0xc02f]).with(Extension::Padding(n));
+            assert_eq!(h.to_bytes(), Err(BuildError::TooLong("extension")), "{n}");
+        }
+        // 0xffff bytes fit the extension's own length, not the extension block's with it.
+        let h = ClientHello::new(0x0303, alloc::vec![0xc02f]).with(Extension::Padding(0xffff));
+        assert_eq!(h.to_bytes(), Err(BuildError::TooLong("extensions")));
     }
 
     /// Every named group by its IANA number ("TLS Supported Groups"), written out here so a
