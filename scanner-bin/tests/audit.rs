@@ -23,7 +23,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// A chain file made of fixtures, leaf first.
-fn chain(dir: &str, names: &[&str]) -> ScratchFile {
+fn chain(dir: &str, names: &[&str]) -> Scratch {
     let pem: Vec<u8> = names
         .iter()
         .flat_map(|n| std::fs::read(fixture(n)).unwrap())

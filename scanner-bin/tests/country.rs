@@ -26,7 +26,7 @@ testnic|LO|ipv4|127.0.4.0|256|20260101|reserved|
 testnic|LO|ipv6|fd00::|126|20260101|assigned|x|e-stats
 ";
 
-fn delegation_file(dir: &str, text: &str) -> ScratchFile {
+fn delegation_file(dir: &str, text: &str) -> Scratch {
     tempdir(dir).file("delegated-testnic-extended-latest", text)
 }
 

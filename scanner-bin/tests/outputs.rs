@@ -57,7 +57,7 @@ fn records() -> Vec<Value> {
 }
 
 /// Writes records as JSON Lines into a fresh file of this test.
-fn write_records(name: &str, records: &[Value]) -> common::ScratchFile {
+fn write_records(name: &str, records: &[Value]) -> common::Scratch {
     let mut text = String::new();
     for r in records {
         text.push_str(&serde_json::to_string(r).unwrap());

@@ -11,7 +11,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -22,6 +22,11 @@ use hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
 use hickory_resolver::proto::rr::rdata::SOA;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use mxray_schema::record::EndpointRecord;
+
+#[path = "../scratch/mod.rs"]
+mod scratch;
+#[allow(unused_imports)] // not every test crate names the type
+pub use scratch::{tempdir, Scratch};
 
 /// What a test server does with each connection.
 #[derive(Clone, Debug)]
@@ -223,100 +228,6 @@ pub fn output_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
         .unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
-}
-
-/// A test's scratch directory, `mxray-test-NAME-XXXXXX` in the system's temporary directory.
-/// Removed when dropped, so a test run leaves nothing behind; kept, with its path printed, when
-/// the test is panicking, so that a failure's files can still be read.
-pub struct Scratch {
-    dir: Option<tempfile::TempDir>,
-    path: PathBuf,
-}
-
-impl Scratch {
-    /// A file `name` holding `contents` in this directory, which lives as long as the file.
-    pub fn file(self, name: &str, contents: impl AsRef<[u8]>) -> ScratchFile {
-        let path = self.path.join(name);
-        std::fs::write(&path, contents).unwrap();
-        ScratchFile { path, _dir: self }
-    }
-}
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl AsRef<Path> for Scratch {
-    fn as_ref(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl AsRef<std::ffi::OsStr> for Scratch {
-    fn as_ref(&self) -> &std::ffi::OsStr {
-        self.path.as_os_str()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Some(dir) = self.dir.take() {
-            if std::thread::panicking() {
-                eprintln!("kept the failed test's directory {}", dir.keep().display());
-            }
-        }
-    }
-}
-
-/// A file in its own [`Scratch`] directory, removed with it.
-pub struct ScratchFile {
-    path: PathBuf,
-    _dir: Scratch,
-}
-
-impl std::ops::Deref for ScratchFile {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl AsRef<Path> for ScratchFile {
-    fn as_ref(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl AsRef<std::ffi::OsStr> for ScratchFile {
-    fn as_ref(&self) -> &std::ffi::OsStr {
-        self.path.as_os_str()
-    }
-}
-
-/// A new, empty [`Scratch`] directory named after `name` (characters other than letters, digits,
-/// `-` and `_` become `-`).
-pub fn tempdir(name: &str) -> Scratch {
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("mxray-test-{name}-"))
-        .tempdir()
-        .unwrap();
-    Scratch {
-        path: dir.path().to_path_buf(),
-        dir: Some(dir),
-    }
 }
 
 pub fn read(p: &Path) -> String {

@@ -20,6 +20,9 @@ use mxray_lab::record::SessionRecord;
 use mxray_lab::summary::{read_log, table, Table};
 use mxray_lab::LabProfile;
 
+#[path = "../scratch/mod.rs"]
+mod scratch;
+
 /// These tests drive real senders; they need the lab environment.
 pub fn require_lab() {
     if std::env::var_os("MXRAY_LAB").is_none() {
@@ -59,8 +62,9 @@ fn free_ports(n: usize) -> Vec<u16> {
 /// A running `mxray lab`.
 pub struct Lab {
     child: Child,
-    /// Removed when the lab is dropped, kept (its path printed) when the test is panicking.
-    scratch: Option<tempfile::TempDir>,
+    /// Removed after the lab is stopped (fields drop after `Drop::drop`), kept when the test
+    /// is panicking.
+    scratch: scratch::Scratch,
     /// Scratch directory of this lab.
     pub dir: PathBuf,
     /// The JSON Lines log.
@@ -94,11 +98,8 @@ pub fn spawn_until_ready(mut cmd: Command, timeout: Duration) -> (Child, bool) {
 impl Lab {
     /// Starts the lab serving `profiles`, each on a free port.
     pub fn start(profiles: &[LabProfile], extra: &[&str]) -> Lab {
-        let scratch = tempfile::Builder::new()
-            .prefix("mxray-lab-test-")
-            .tempdir()
-            .unwrap();
-        let dir = scratch.path().to_path_buf();
+        let scratch = scratch::tempdir("lab");
+        let dir = scratch.to_path_buf();
         let log = dir.join("log.jsonl");
         let state = dir.join("state");
         // Three tries: a lab that exits before it is ready lost a port to another process.
@@ -141,7 +142,7 @@ impl Lab {
         };
         Lab {
             child,
-            scratch: Some(scratch),
+            scratch,
             dir: dir.clone(),
             log,
             ca: state.join("lab-ca.pem"),
@@ -234,14 +235,6 @@ impl Drop for Lab {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if let Some(dir) = self.scratch.take() {
-            if std::thread::panicking() {
-                eprintln!(
-                    "kept the failed test's lab directory {}",
-                    dir.keep().display()
-                );
-            }
-        }
     }
 }
 
