@@ -15,7 +15,11 @@
 //! certificate name check redone for its own MX host and domain). The same unit is recorded once.
 //! The registry holds at most [`REGISTRY_ENTRIES`] finished results and [`REGISTRY_BYTES`] of
 //! them (the oldest are forgotten: an endpoint reached again after that is scanned again);
-//! `--resume` seeds it with the results in the file.
+//! `--resume` seeds it with the results in the file. The result of an address target (a literal
+//! or a range) is not kept, only that the endpoint was scanned and by which units: a range scan
+//! reaches each address once, so keeping its results would hold memory for nothing; an address
+//! reached again by another unit (overlapping ranges, or an MX host's address after the
+//! literal) is scanned again, while a scan still in flight is waited for as always.
 //!
 //! Stop (SIGINT / SIGTERM / SIGHUP): no new endpoint is launched; in-flight endpoints get
 //! `--grace` to finish, then are recorded with status `interrupted`; every record is flushed;
@@ -1047,6 +1051,9 @@ enum Claim {
 enum Slot {
     InFlight(watch::Receiver<Option<Arc<EndpointRecord>>>),
     Done(Stored),
+    /// Finished, its result not kept (an address target's, see [`Registry::finish`]): the units
+    /// are remembered, so a repeated unit is still recorded once; another unit scans again.
+    Scanned,
 }
 
 /// A finished result as the registry keeps it: the record serialized (about 3 KB for a
@@ -1120,7 +1127,7 @@ impl Registry {
         };
         for rec in seeds {
             if let Some(ip) = rec.ip {
-                let _ = reg.finish((ip, rec.port), &rec);
+                let _ = reg.finish((ip, rec.port), &rec, true);
             }
         }
         reg
@@ -1145,11 +1152,12 @@ impl Registry {
             let done = match &e.slot {
                 Slot::InFlight(rx) => return Claim::Wait(rx.clone()),
                 Slot::Done(stored) => stored.record(),
+                Slot::Scanned => None,
             };
             if let Some(rec) = done {
                 return Claim::Done(Arc::new(rec));
             }
-            // Unreadable (never expected): scanned again, as if forgotten.
+            // Not kept, or unreadable (never expected): scanned again, as if forgotten.
             let (tx, rx) = watch::channel(None);
             e.slot = Slot::InFlight(rx);
             let bytes = std::mem::take(&mut e.bytes);
@@ -1171,28 +1179,37 @@ impl Registry {
     /// Stores a finished result (an `interrupted` one is not kept: the next unit scans again),
     /// and returns the JSON it made of it (`serde_json::to_vec(rec)`), so that the writer need
     /// not serialize the record again; `None` when it kept nothing.
-    fn finish(&self, endpoint: (IpAddr, u16), rec: &EndpointRecord) -> Option<Vec<u8>> {
-        let stored = (rec.status != Status::Interrupted)
-            .then(|| Stored::of(rec))
-            .flatten();
-        let mut inner = self.lock();
-        let Some(stored) = stored else {
+    ///
+    /// `keep: false` (an address target's endpoint) remembers only that the endpoint was
+    /// scanned and by which units: another unit reaching it scans it again. Ranges seldom
+    /// overlap, and a range scan reaches each address once, so its results would be memory
+    /// (about 5 KB per `quick` endpoint, up to [`REGISTRY_BYTES`]) spent for nothing.
+    fn finish(&self, endpoint: (IpAddr, u16), rec: &EndpointRecord, keep: bool) -> Option<Vec<u8>> {
+        if rec.status == Status::Interrupted {
+            let mut inner = self.lock();
             if let Some(e) = inner.entries.remove(&endpoint) {
                 inner.bytes = inner.bytes.saturating_sub(e.bytes);
             }
             return None;
+        }
+        let (slot, json, size) = if keep {
+            let stored = Stored::of(rec);
+            let json = stored.as_ref().map(|s| s.json.to_vec());
+            let size = stored.as_ref().map_or(0, Stored::bytes);
+            (stored.map_or(Slot::Scanned, Slot::Done), json, size)
+        } else {
+            (Slot::Scanned, serde_json::to_vec(rec).ok(), 0)
         };
-        let json = stored.json.to_vec();
-        let size = stored.bytes();
+        let mut inner = self.lock();
         let old_size = match inner.entries.get_mut(&endpoint) {
             Some(e) => {
-                e.slot = Slot::Done(stored);
+                e.slot = slot;
                 std::mem::replace(&mut e.bytes, size)
             }
             None => {
                 // A seed from the resume file: no unit has claimed it yet.
                 let e = Entry {
-                    slot: Slot::Done(stored),
+                    slot,
                     units: HashSet::new(),
                     bytes: size,
                 };
@@ -1207,7 +1224,7 @@ impl Registry {
                 break;
             };
             if let Some(Entry {
-                slot: Slot::Done(_),
+                slot: Slot::Done(_) | Slot::Scanned,
                 bytes,
                 ..
             }) = inner.entries.get(&old)
@@ -1217,7 +1234,7 @@ impl Registry {
                 inner.bytes = inner.bytes.saturating_sub(bytes);
             }
         }
-        Some(json)
+        json
     }
 }
 
@@ -1369,7 +1386,9 @@ fn dns_record(
 
 /// Writes the record of one endpoint unit (after the exclusion and resume checks): scans the
 /// endpoint, or reuses (waiting if need be) the scan of another unit (see [`Registry`]).
-async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicies>) {
+/// `keep`: whether the registry keeps the result for other units (not for an address target's:
+/// see [`Registry::finish`]).
+async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicies>, keep: bool) {
     let u = unit(
         &ep.target,
         ep.domain.as_deref(),
@@ -1427,7 +1446,7 @@ async fn scan_one(shared: &Shared, ep: Endpoint, policies: Option<&DomainPolicie
                 rec.network = db.lookup(ep.addr.ip());
             }
             let rec = Arc::new(rec);
-            let json = shared.registry.finish(endpoint, &rec);
+            let json = shared.registry.finish(endpoint, &rec, keep);
             let _ = tx.send(Some(Arc::clone(&rec)));
             drop(tx);
             emit_with(shared, Arc::unwrap_or_clone(rec), policies, json).await;
@@ -1446,7 +1465,7 @@ async fn run_work(shared: &Shared, work: Work) {
                 addr,
                 dns_ms: None,
             };
-            scan_one(shared, ep, None).await;
+            scan_one(shared, ep, None, false).await;
         }
         Work::Host { target, name, port } => {
             // A recorded DNS failure finishes the host target: it is not resolved again.
@@ -1495,7 +1514,7 @@ async fn run_work(shared: &Shared, work: Work) {
                             addr: SocketAddr::new(ip, port),
                             dns_ms: Some(dns_ms),
                         };
-                        scan_one(shared, ep, None).await;
+                        scan_one(shared, ep, None, true).await;
                     }
                 }
             }
@@ -1615,7 +1634,7 @@ async fn run_work(shared: &Shared, work: Work) {
                     addr: SocketAddr::new(ip, port),
                     dns_ms: Some(dns_ms),
                 };
-                scan_one(shared, ep, policies).await;
+                scan_one(shared, ep, policies, true).await;
             }
         }
     }
@@ -1667,7 +1686,7 @@ mod tests {
             panic!("second unit waits")
         };
         let done = Arc::new(rec("x", "127.0.0.1", Status::Completed));
-        reg.finish(a, &done);
+        reg.finish(a, &done, true);
         assert!(tx.send(Some(Arc::clone(&done))).is_ok());
         assert_eq!(rx.borrow().as_deref(), Some(&*done));
         assert!(matches!(reg.claim(a, 3), Claim::Done(r) if *r == *done));
@@ -1676,7 +1695,7 @@ mod tests {
         let b = ep("127.0.0.2");
         assert!(matches!(reg.claim(b, 1), Claim::Scan(_)));
         assert_eq!(
-            reg.finish(b, &rec("y", "127.0.0.2", Status::Interrupted)),
+            reg.finish(b, &rec("y", "127.0.0.2", Status::Interrupted), true),
             None
         );
         assert!(matches!(reg.claim(b, 2), Claim::Scan(_)));
@@ -1695,7 +1714,7 @@ mod tests {
         let a = ep("127.0.0.1");
         assert!(matches!(reg.claim(a, 1), Claim::Scan(_)));
         // What it hands back for the writer is the record's own JSON.
-        assert_eq!(reg.finish(a, &done), serde_json::to_vec(&done).ok());
+        assert_eq!(reg.finish(a, &done, true), serde_json::to_vec(&done).ok());
         let Claim::Done(back) = reg.claim(a, 2) else {
             panic!("kept: exactly within the byte bound")
         };
@@ -1704,8 +1723,44 @@ mod tests {
         // One byte less and it is forgotten at once.
         let reg = Registry::seeded(Vec::new(), 10, json + 103);
         assert!(matches!(reg.claim(a, 1), Claim::Scan(_)));
-        reg.finish(a, &done);
+        reg.finish(a, &done, true);
         assert!(matches!(reg.claim(a, 2), Claim::Scan(_)));
+    }
+
+    /// An address target's result is not kept: the same unit is still recorded once, another
+    /// unit scans again, the writer still gets the record's JSON, and the markers count against
+    /// the entry bound like kept results.
+    #[test]
+    fn registry_keeps_only_the_units_of_an_address_targets_result() {
+        let reg = Registry::seeded(Vec::new(), 2, 1 << 20);
+        let a = ep("127.0.0.1");
+        let done = rec("127.0.0.1", "127.0.0.1", Status::Completed);
+        assert!(matches!(reg.claim(a, 1), Claim::Scan(_)));
+        assert!(
+            matches!(reg.claim(a, 2), Claim::Wait(_)),
+            "in flight: waited for"
+        );
+        assert_eq!(reg.finish(a, &done, false), serde_json::to_vec(&done).ok());
+        assert_eq!(reg.lock().bytes, 0, "nothing kept");
+        assert!(matches!(reg.claim(a, 1), Claim::Duplicate));
+        assert!(matches!(reg.claim(a, 2), Claim::Duplicate));
+        assert!(
+            matches!(reg.claim(a, 3), Claim::Scan(_)),
+            "not kept: scanned again"
+        );
+        reg.finish(a, &done, false);
+        for i in 2..=3 {
+            let b = ep(&format!("127.0.0.{i}"));
+            assert!(matches!(reg.claim(b, 1), Claim::Scan(_)));
+            reg.finish(b, &done, false);
+        }
+        assert_eq!(
+            reg.lock().entries.len(),
+            2,
+            "the oldest marker is forgotten"
+        );
+        assert!(matches!(reg.claim(a, 1), Claim::Scan(_)), "its units too");
+        assert!(matches!(reg.claim(ep("127.0.0.3"), 1), Claim::Duplicate));
     }
 
     #[test]
