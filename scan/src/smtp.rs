@@ -69,11 +69,16 @@ struct GreetingWatch {
 }
 
 impl GreetingWatch {
-    fn new(session: &ClientSession) -> GreetingWatch {
+    /// `keep: false` keeps no bytes (the moment is still noted).
+    fn new(session: &ClientSession, keep: bool) -> GreetingWatch {
         GreetingWatch {
             at: session.transcript().banner.as_ref().map(|_| Instant::now()),
             bytes: Vec::new(),
-            cap: session.config().limits.reply_bytes,
+            cap: if keep {
+                session.config().limits.reply_bytes
+            } else {
+                0
+            },
         }
     }
 
@@ -90,6 +95,9 @@ impl GreetingWatch {
     fn polled(&mut self, session: &ClientSession) {
         if self.at.is_none() && session.transcript().banner.is_some() {
             self.at = Some(Instant::now());
+            if self.bytes.is_empty() {
+                return;
+            }
             if let Ok(Some((_, used))) =
                 smtp_codec::decode_reply(&self.bytes, &session.config().limits)
             {
@@ -112,10 +120,37 @@ pub async fn drive<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    drive_keeping(stream, session, read_timeout, deadline, true).await
+}
+
+/// [`drive`] for a connection whose greeting is not recorded (a TLS probe's): the result's
+/// `greeting` stays empty, so the greeting's bytes are neither copied nor decoded again.
+pub async fn drive_unrecorded<S>(
+    stream: &mut S,
+    session: &mut ClientSession,
+    read_timeout: Duration,
+    deadline: Instant,
+) -> DriveResult
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    drive_keeping(stream, session, read_timeout, deadline, false).await
+}
+
+async fn drive_keeping<S>(
+    stream: &mut S,
+    session: &mut ClientSession,
+    read_timeout: Duration,
+    deadline: Instant,
+    keep_greeting: bool,
+) -> DriveResult
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let mut buf = vec![0u8; READ_CHUNK];
     let mut io_error = None;
     let mut by_deadline = false;
-    let mut greeting = GreetingWatch::new(session);
+    let mut greeting = GreetingWatch::new(session, keep_greeting);
     let phase_end = || {
         let t = later(Instant::now(), read_timeout);
         if t >= deadline {
@@ -274,10 +309,16 @@ pub fn ehlo_info(t: &Transcript) -> Option<EhloInfo> {
 
 /// A typed EHLO response (its reply `code`) as a record section.
 pub fn ehlo_response_info(code: u16, e: &smtp_codec::EhloResponse<'_>) -> EhloInfo {
+    // One scratch buffer for the wire forms, one string per capability.
+    let mut wire = Vec::with_capacity(64);
     let capabilities: Vec<String> = e
         .capabilities
         .iter()
-        .map(|c| String::from_utf8_lossy(&c.to_bytes()).trim_end().to_owned())
+        .map(|c| {
+            wire.clear();
+            c.encode(&mut wire);
+            String::from_utf8_lossy(&wire).trim_end().to_owned()
+        })
         .collect();
     EhloInfo {
         code,
@@ -724,6 +765,30 @@ mod tests {
         assert_eq!(s.transcript().banner.as_ref().unwrap().lines().len(), 2);
         // The session went on to EHLO, whose reply was cut by the close.
         assert_eq!(error_of(&r).1, Phase::Ehlo);
+    }
+
+    /// A probe's drive keeps no greeting bytes but ends, and notes the greeting, alike.
+    #[tokio::test]
+    async fn an_unrecorded_drive_ends_alike_and_keeps_no_greeting() {
+        for server_bytes in [
+            &b"220-first\n220\r\n250-not yet\r\n"[..],
+            b"554 5.7.1 no SMTP service here\r\n",
+            b"220 mx\r\n",
+        ] {
+            let (recorded, _, _) = greet(server_bytes, true).await;
+            let (mut client, mut server) = tokio::io::duplex(1 << 17);
+            server.write_all(server_bytes).await.unwrap();
+            drop(server);
+            let mut s = ClientSession::new(session_config("scanner.test", false));
+            let deadline = later(Instant::now(), Duration::from_secs(5));
+            let r =
+                drive_unrecorded(&mut client, &mut s, Duration::from_millis(300), deadline).await;
+            assert!(r.greeting.is_empty(), "{r:?}");
+            assert!(!recorded.greeting.is_empty());
+            assert_eq!(r.greeting_at.is_some(), recorded.greeting_at.is_some());
+            assert_eq!(format!("{:?}", r.end), format!("{:?}", recorded.end));
+            assert_eq!(r.io_error, recorded.io_error);
+        }
     }
 
     #[tokio::test]

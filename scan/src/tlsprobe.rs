@@ -196,7 +196,8 @@ impl<'a> Prober<'a> {
             });
         }
         let mut session = ClientSession::new(smtp::session_config(&cfg.ehlo_name, injection));
-        let r = smtp::drive(&mut stream, &mut session, cfg.read_timeout, self.deadline).await;
+        let r = smtp::drive_unrecorded(&mut stream, &mut session, cfg.read_timeout, self.deadline)
+            .await;
         match r.end {
             Driven::Ready(h) => {
                 self.count_connection();

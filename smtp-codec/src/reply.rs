@@ -242,7 +242,9 @@ pub fn decode_reply<'a>(
     let line_limit = limits.reply_line();
     let mut pos = 0usize;
     let mut first: Option<ReplyCode> = None;
-    let mut lines: Vec<Cow<'a, [u8]>> = Vec::with_capacity(8);
+    // Allocated at the first complete line: a read loop asks again and again while a reply is
+    // still incomplete (or the buffer empty), and those answers allocate nothing.
+    let mut lines: Vec<Cow<'a, [u8]>> = Vec::new();
     loop {
         let rest = input.get(pos..).unwrap_or_default();
         let line = match scan_line(rest, line_limit) {
@@ -289,6 +291,9 @@ pub fn decode_reply<'a>(
             return Err(ReplyError::TooManyLines {
                 limit: limits.lines_per_reply,
             });
+        }
+        if lines.is_empty() {
+            lines.reserve(if last { 1 } else { 8 });
         }
         lines.push(Cow::Borrowed(text));
         pos = end;

@@ -59,3 +59,28 @@ fn reply_code_classes() {
     assert!(c(250).is_success() && !c(354).is_success());
     assert!(c(421).is_transient() && !c(554).is_transient());
 }
+
+/// SIZE and DELIVERBY numbers are written digit by digit (no string per number): every digit
+/// count, from 0 to `u64::MAX`, reads as its decimal form.
+#[test]
+fn capability_numbers_are_written_in_decimal_at_every_width() {
+    use smtp_codec::{Capability, Encode};
+    let mut n: u64 = 0;
+    let mut widths = vec![0, 9, 10, 99, 100, u64::MAX];
+    while let Some(next) = n.checked_mul(10) {
+        widths.push(next);
+        widths.push(next.saturating_sub(1));
+        n = next.max(1);
+    }
+    for v in widths {
+        assert_eq!(
+            Capability::Size(Some(v)).to_bytes(),
+            format!("SIZE {v}").into_bytes()
+        );
+        assert_eq!(
+            Capability::DeliverBy(Some(v)).to_bytes(),
+            format!("DELIVERBY {v}").into_bytes()
+        );
+    }
+    assert_eq!(Capability::Size(None).to_bytes(), b"SIZE");
+}
