@@ -1703,13 +1703,13 @@ mod tests {
         };
         let mut one = handshake(&Ident::new("a.example", "mx.a.example", "192.0.2.1"), &spec);
         let mut two = handshake(&Ident::new("b.example", "mx.b.example", "192.0.2.2"), &spec);
-        if let Some(c) = one.certificate.as_mut() {
+        if let Some(c) = one.certificate.as_mut().map(std::sync::Arc::make_mut) {
             c.findings = vec![
                 finding(FindingId::EkuMissing),
                 finding(FindingId::RsaExponent),
             ];
         }
-        if let Some(c) = two.certificate.as_mut() {
+        if let Some(c) = two.certificate.as_mut().map(std::sync::Arc::make_mut) {
             // Twice in one chain (two certificates): counted once for the chain.
             c.findings = vec![
                 finding(FindingId::RsaExponent),

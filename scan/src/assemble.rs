@@ -1057,7 +1057,7 @@ mod tests {
         assert!(audit.certificates[0].facts.as_ref().unwrap().must_staple);
         let mut r = rec(25);
         r.tls = Some(handshake(true));
-        r.certificate = Some(audit);
+        r.certificate = Some(std::sync::Arc::new(audit));
         assert_eq!(
             ids(&r),
             [("must-staple-without-staple".to_owned(), "high".to_owned())]

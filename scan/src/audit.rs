@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use cert_audit::{AuditInput, AuditReport, CertificateDer, StoreError, Tlsa, TrustStore};
 use sha2::{Digest, Sha256};
@@ -91,14 +91,14 @@ pub const AUDIT_CACHE_SECONDS: u64 = 60;
 /// ```
 #[derive(Debug, Default)]
 pub struct AuditCache {
-    map: Mutex<HashMap<[u8; 32], AuditReport>>,
+    map: Mutex<HashMap<[u8; 32], Arc<AuditReport>>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
 impl AuditCache {
-    /// [`audit_chain`] with TLSA records, reusing an audit of the same chain for the same names
-    /// and records from the last minute.
+    /// [`audit_chain`] with TLSA records, sharing the audit of the same chain for the same
+    /// names and records from the last minute (one report for every endpoint that presents it).
     pub fn audit(
         &self,
         chain: &[Vec<u8>],
@@ -106,7 +106,7 @@ impl AuditCache {
         domain: Option<&str>,
         tlsa: &[Tlsa],
         store: &TrustStore,
-    ) -> AuditReport {
+    ) -> Arc<AuditReport> {
         let now = crate::clock::now_unix();
         let key = cache_key(chain, mx_host, domain, tlsa, now / AUDIT_CACHE_SECONDS);
         let cached = self
@@ -120,12 +120,12 @@ impl AuditCache {
             return report;
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let report = audit_chain_at(chain, mx_host, domain, tlsa, store, now);
+        let report = Arc::new(audit_chain_at(chain, mx_host, domain, tlsa, store, now));
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= AUDIT_CACHE_ENTRIES {
             map.clear();
         }
-        map.insert(key, report.clone());
+        map.insert(key, Arc::clone(&report));
         report
     }
 
@@ -187,8 +187,12 @@ mod tests {
         let a = vec![vec![0x30, 0x03, 1, 2, 3]];
         let b = vec![vec![0x30, 0x03, 1, 2, 4]];
         let first = cache.audit(&a, Some("mx.test"), None, &[], &store);
-        assert_eq!(first, audit_chain(&a, Some("mx.test"), None, &store));
-        cache.audit(&a, Some("mx.test"), None, &[], &store);
+        assert_eq!(*first, audit_chain(&a, Some("mx.test"), None, &store));
+        let again = cache.audit(&a, Some("mx.test"), None, &[], &store);
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "a hit shares the report, no copy"
+        );
         cache.audit(&b, Some("mx.test"), None, &[], &store);
         cache.audit(&a, Some("other.test"), None, &[], &store);
         cache.audit(&a, None, Some("mx.test"), &[], &store);

@@ -584,7 +584,7 @@ async fn session(
         any_version_accepted: tlsprobe::any_version_accepted(&facts),
         learned: handshake_ok || tls.versions.iter().any(|v| v.supported),
         weaknesses: &weaknesses,
-        audit: audit.as_ref(),
+        audit: audit.as_deref(),
         failed_connections: failed,
         last_failure: last.as_deref(),
         cut: &facts.cut,

@@ -1263,7 +1263,7 @@ fn reused(rec: &EndpointRecord, ep: &Endpoint) -> EndpointRecord {
             r.findings.extend(crate::assemble::from_audit(&redone));
             crate::assemble::sort(&mut r.findings);
         }
-        r.certificate = Some(redone);
+        r.certificate = Some(Arc::new(redone));
     }
     r
 }
@@ -1322,7 +1322,7 @@ async fn reused_dane(shared: &Shared, src: &EndpointRecord, ep: &Endpoint) -> En
                 r.certificate = Some(report);
             }
             None => {
-                if let Some(c) = r.certificate.as_mut() {
+                if let Some(c) = r.certificate.as_mut().map(Arc::make_mut) {
                     c.dane = None;
                     c.findings.retain(|f| {
                         !matches!(
@@ -1815,7 +1815,7 @@ mod tests {
         let mut first = rec("a.test", "127.0.0.1", Status::Completed);
         let audit = crate::audit::audit_chain(&ders, Some("mx.a.test"), Some("a.test"), &store);
         first.findings = crate::assemble::from_audit(&audit);
-        first.certificate = Some(audit);
+        first.certificate = Some(Arc::new(audit));
         assert!(!first.findings.iter().any(|f| f.id == "name-mismatch"));
         let e = Endpoint {
             target: "b.test".to_owned(),

@@ -72,9 +72,11 @@ pub struct EndpointRecord {
     /// TLS facts from the handshake and the probes, when TLS was reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsInfo>,
-    /// The certificate audit of the presented chain (the `cert-audit` crate's report).
+    /// The certificate audit of the presented chain (the `cert-audit` crate's report), shared:
+    /// a mass scan meets one chain on many endpoints, and the scanner's audit cache hands each
+    /// of their records the same report (change one with [`std::sync::Arc::make_mut`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub certificate: Option<cert_audit::AuditReport>,
+    pub certificate: Option<std::sync::Arc<cert_audit::AuditReport>>,
     /// DANE (RFC 7672) for this MX host and port, when the scan looked it up (`--dane`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dane: Option<crate::dane::DaneInfo>,

@@ -654,7 +654,7 @@ pub fn handshake(id: &Ident, t: &TlsSpec) -> EndpointRecord {
         connections: 1,
         ..TlsInfo::default()
     });
-    r.certificate = Some(audit(id, &t.cert));
+    r.certificate = Some(std::sync::Arc::new(audit(id, &t.cert)));
     r
 }
 
