@@ -120,24 +120,13 @@ pub async fn drive<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    drive_keeping(stream, session, read_timeout, deadline, true).await
+    drive_with(stream, session, read_timeout, deadline, true).await
 }
 
-/// [`drive`] for a connection whose greeting is not recorded (a TLS probe's): the result's
-/// `greeting` stays empty, so the greeting's bytes are neither copied nor decoded again.
-pub async fn drive_unrecorded<S>(
-    stream: &mut S,
-    session: &mut ClientSession,
-    read_timeout: Duration,
-    deadline: Instant,
-) -> DriveResult
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    drive_keeping(stream, session, read_timeout, deadline, false).await
-}
-
-async fn drive_keeping<S>(
+/// [`drive`], keeping the greeting's bytes or not: `keep_greeting: false` is for a connection
+/// whose greeting is not recorded (a TLS probe's); the result's `greeting` then stays empty (the
+/// moment is still noted), so the bytes are neither copied nor decoded again.
+pub async fn drive_with<S>(
     stream: &mut S,
     session: &mut ClientSession,
     read_timeout: Duration,
@@ -781,8 +770,14 @@ mod tests {
             drop(server);
             let mut s = ClientSession::new(session_config("scanner.test", false));
             let deadline = later(Instant::now(), Duration::from_secs(5));
-            let r =
-                drive_unrecorded(&mut client, &mut s, Duration::from_millis(300), deadline).await;
+            let r = drive_with(
+                &mut client,
+                &mut s,
+                Duration::from_millis(300),
+                deadline,
+                false,
+            )
+            .await;
             assert!(r.greeting.is_empty(), "{r:?}");
             assert!(!recorded.greeting.is_empty());
             assert_eq!(r.greeting_at.is_some(), recorded.greeting_at.is_some());

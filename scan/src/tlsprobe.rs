@@ -196,8 +196,14 @@ impl<'a> Prober<'a> {
             });
         }
         let mut session = ClientSession::new(smtp::session_config(&cfg.ehlo_name, injection));
-        let r = smtp::drive_unrecorded(&mut stream, &mut session, cfg.read_timeout, self.deadline)
-            .await;
+        let r = smtp::drive_with(
+            &mut stream,
+            &mut session,
+            cfg.read_timeout,
+            self.deadline,
+            false,
+        )
+        .await;
         match r.end {
             Driven::Ready(h) => {
                 self.count_connection();
