@@ -1178,7 +1178,8 @@ impl Registry {
 
     /// Stores a finished result (an `interrupted` one is not kept: the next unit scans again),
     /// and returns the JSON it made of it (`serde_json::to_vec(rec)`), so that the writer need
-    /// not serialize the record again; `None` when it kept nothing.
+    /// not serialize the record again; `None` for an interrupted record or one that cannot be
+    /// serialized.
     ///
     /// `keep: false` (an address target's endpoint) remembers only that the endpoint was
     /// scanned and by which units: another unit reaching it scans it again. Ranges seldom
