@@ -53,22 +53,7 @@ impl Encode for Capability<'_> {
         }
         fn num(out: &mut Vec<u8>, n: Option<u64>) {
             if let Some(n) = n {
-                // Digits written in place: no string per number.
-                let mut digits = [0u8; 20];
-                let mut at = digits.len();
-                let mut rest = n;
-                loop {
-                    at -= 1;
-                    if let Some(d) = digits.get_mut(at) {
-                        *d = b'0' + (rest % 10) as u8;
-                    }
-                    rest /= 10;
-                    if rest == 0 || at == 0 {
-                        break;
-                    }
-                }
-                out.push(b' ');
-                out.extend_from_slice(digits.get(at..).unwrap_or_default());
+                out.extend_from_slice(alloc::format!(" {n}").as_bytes());
             }
         }
         match self {

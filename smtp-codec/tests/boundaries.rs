@@ -60,8 +60,8 @@ fn reply_code_classes() {
     assert!(c(421).is_transient() && !c(554).is_transient());
 }
 
-/// SIZE and DELIVERBY numbers are written digit by digit (no string per number): every digit
-/// count, from 0 to `u64::MAX`, reads as its decimal form.
+/// SIZE and DELIVERBY numbers: every digit count, from 0 to `u64::MAX`, reads as its decimal
+/// form.
 #[test]
 fn capability_numbers_are_written_in_decimal_at_every_width() {
     use smtp_codec::{Capability, Encode};
